@@ -1,0 +1,34 @@
+# LoadgateDeps.cmake: finds every dependency as Debian 12 installs it (see ci/install-deps).
+# Each becomes an imported target; the rest of the build links targets, never paths.
+include_guard(GLOBAL)
+
+find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(nlohmann_json 3.10 CONFIG REQUIRED)
+find_package(fmt CONFIG REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+# Standalone Asio: headers only, no CMake config.
+find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
+if(NOT TARGET loadgate_asio)
+  add_library(loadgate_asio INTERFACE)
+  target_include_directories(loadgate_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
+  # Never ASIO_NO_DEPRECATED: websocketpp still uses io_service.
+  target_compile_definitions(loadgate_asio INTERFACE ASIO_STANDALONE)
+  target_link_libraries(loadgate_asio INTERFACE Threads::Threads)
+endif()
+
+# http-parser: a header and a shared library, no config.
+find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
+find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
+if(NOT TARGET loadgate_http_parser)
+  add_library(loadgate_http_parser INTERFACE)
+  target_include_directories(loadgate_http_parser SYSTEM INTERFACE ${HTTP_PARSER_INCLUDE_DIR})
+  target_link_libraries(loadgate_http_parser INTERFACE ${HTTP_PARSER_LIBRARY})
+endif()
+
+# cpp-httplib: Debian ships it compiled; its pkg-config target carries the defines the .so
+# was built with (without them, including httplib.h crashes at run time).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -1,0 +1,179 @@
+// metrics.h: streaming, constant-memory aggregation of Results.
+//
+// Metrics::add() is O(1) and allocates only when it meets something new (a target, an error
+// text, a time window). Everything is mergeable, so per-thread Metrics are merged once at the
+// end and results files from several machines merge into one report. Figures (percentiles,
+// rates) are computed on demand by summarize(), never while adding.
+//
+//   loadgate::Metrics m;
+//   for (const Result& r : results) m.add(r);
+//   loadgate::Summary s = m.summarize();     // s.latency.p99, s.rate, s.success_ratio ...
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "loadgate/duration.h"
+#include "loadgate/histogram.h"
+#include "loadgate/result.h"
+
+namespace loadgate {
+
+/// A request sent more than this after its scheduled time counts as late.
+inline constexpr Nanos kLateThreshold = std::chrono::milliseconds(1);
+
+/// Latencies are the figures of one latency histogram (ns).
+struct Latencies {
+  int64_t total = 0;   ///< sum of all latencies (ns; saturates at INT64_MAX)
+  int64_t mean = 0;
+  int64_t min = 0;
+  int64_t p50 = 0;
+  int64_t p90 = 0;
+  int64_t p95 = 0;
+  int64_t p99 = 0;
+  int64_t p999 = 0;    ///< 99.9th percentile
+  int64_t max = 0;
+};
+/// Figures of `h` (percentiles by nearest rank, see Histogram::percentile).
+Latencies latencies_of(const Histogram& h);
+
+/// Stats accumulates counters and histograms of one group of results.
+class Stats {
+ public:
+  Stats();
+  /// Adds one result. O(1).
+  void add(const Result& r);
+  /// Adds every count of `other`.
+  void merge(const Stats& other);
+
+  uint64_t requests = 0;     ///< results added (including dropped hits)
+  uint64_t success = 0;      ///< results with ok()
+  uint64_t dropped = 0;      ///< hits never sent (ErrorKind::kDropped)
+  uint64_t late = 0;         ///< sent more than kLateThreshold after their scheduled time
+  uint64_t bytes_in = 0;     ///< sum of bytes_in
+  uint64_t bytes_out = 0;    ///< sum of bytes_out
+  uint64_t messages = 0;     ///< sum of stream messages received
+  int64_t earliest_ns = 0;   ///< earliest actual send (Unix ns); 0 when none was sent
+  int64_t latest_ns = 0;     ///< latest actual send (Unix ns)
+  int64_t end_ns = 0;        ///< latest completion (Unix ns)
+  Histogram latency;         ///< from scheduled time to completion (corrected)
+  Histogram uncorrected;     ///< from actual send to completion
+  Histogram send_delay;      ///< actual send minus scheduled time (2 significant digits)
+  Histogram first;           ///< send to first byte/message, when measured (2 digits)
+  std::map<uint16_t, uint64_t> status;             ///< status code -> count (by Kind's meaning)
+  std::vector<std::pair<uint32_t, uint64_t>> errors;  ///< interned error id -> count, first-seen order
+  std::array<uint64_t, kErrorKindCount> error_kinds{};  ///< count per ErrorKind
+
+ private:
+  std::unordered_map<uint32_t, size_t> error_index_;  // id -> position in errors
+};
+
+/// Window is one time slice of a run: what completed in it, keyed by actual send time.
+struct Window {
+  int64_t start_ns = 0;      ///< Unix ns of the window's start
+  uint64_t requests = 0;
+  uint64_t success = 0;
+  uint64_t bytes_in = 0;
+  Histogram latency{Histogram::kDefaultHighest, 2};  ///< corrected latency, 2 significant digits
+};
+
+/// Series is the per-window time series of a run, at most kMaxWindows long: when a run outgrows
+/// it, neighbouring windows merge and the width doubles, so memory stays constant.
+class Series {
+ public:
+  /// Maximum number of windows kept.
+  static constexpr size_t kMaxWindows = 600;
+  /// Creates a series of windows `width` wide (default 1 s).
+  explicit Series(Nanos width = std::chrono::seconds(1));
+  /// Adds a result to the window of its send time (scheduled time for dropped hits).
+  void add(const Result& r);
+  /// Merges another series (widths are reconciled to the larger one).
+  void merge(const Series& other);
+  /// Current window width.
+  Nanos width() const { return Nanos{width_ns_}; }
+  /// Windows in time order, gaps included as empty windows.
+  const std::deque<Window>& windows() const { return windows_; }
+  /// Re-buckets into windows `width` wide (a multiple of width()), e.g. 30 s soak checks.
+  std::vector<Window> rebucket(Nanos width) const;
+
+ private:
+  void coarsen();
+  Window& slot(int64_t t_ns);
+  int64_t width_ns_;
+  int64_t first_index_ = 0;  // absolute index (t / width) of windows_.front()
+  std::deque<Window> windows_;
+};
+
+/// Summary holds the finished figures of a Stats, in Vegeta's terms.
+struct Summary {
+  uint64_t requests = 0;
+  uint64_t success = 0;
+  uint64_t dropped = 0;
+  uint64_t late = 0;
+  double success_ratio = 0;   ///< success / requests (0..1)
+  double rate = 0;            ///< requests / duration (per second)
+  double throughput = 0;      ///< success / (duration + wait) (per second)
+  int64_t earliest_ns = 0;
+  int64_t latest_ns = 0;
+  int64_t end_ns = 0;
+  Nanos duration{0};          ///< latest - earliest send
+  Nanos wait{0};              ///< end - latest send
+  Latencies latency;          ///< corrected (from scheduled time)
+  Latencies uncorrected;      ///< from actual send
+  Latencies send_delay;       ///< how late requests left the generator
+  Latencies first;            ///< time to first byte/message (streams)
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  double bytes_in_mean = 0;
+  double bytes_out_mean = 0;
+  uint64_t messages = 0;
+  std::map<std::string, uint64_t> status_codes;  ///< label -> count
+  std::vector<std::string> errors;               ///< error texts, first-seen order
+  std::vector<uint64_t> error_counts;            ///< parallel to errors
+};
+/// Computes the figures of `s`; `kind` selects how status codes are labelled.
+Summary summarize(const Stats& s, Kind kind);
+
+/// Group holds everything measured for one Kind of result.
+struct Group {
+  Stats total;                                        ///< all results of this kind
+  Series series;                                      ///< per-window figures
+  std::map<uint32_t, std::unique_ptr<Stats>> targets; ///< per target label id
+};
+
+/// Metrics aggregates Results of any kinds, per kind, per target and per time window.
+class Metrics {
+ public:
+  /// At most this many distinct targets are broken down; further ones go to "(other)".
+  static constexpr size_t kMaxTargets = 64;
+  Metrics();
+  Metrics(Metrics&&) noexcept;
+  Metrics& operator=(Metrics&&) noexcept;
+  ~Metrics();
+
+  /// Adds one result. O(1) (a map lookup for its target).
+  void add(const Result& r);
+  /// Adds everything of `other`.
+  void merge(const Metrics& other);
+  /// Group of `kind`, or null when no result of that kind was added.
+  const Group* group(Kind kind) const { return groups_[static_cast<size_t>(kind)].get(); }
+  /// The kind reports lead with: the first present of http, grpc, grpc-stream, ws-message,
+  /// ws-push, ws-handshake; http when empty.
+  Kind primary() const;
+  /// Total results added, all kinds.
+  uint64_t count() const { return count_; }
+  /// Summary of the primary kind (the figures Vegeta's report shows).
+  Summary summarize() const;
+
+ private:
+  std::array<std::unique_ptr<Group>, kKindCount> groups_;
+  uint64_t count_ = 0;
+};
+
+}  // namespace loadgate

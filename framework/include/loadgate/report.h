@@ -1,0 +1,47 @@
+// report.h: reporters over Metrics, in Vegeta's formats (text, json, hist, hdrplot).
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "loadgate/duration.h"
+#include "loadgate/metrics.h"
+
+namespace loadgate {
+
+/// Writes Vegeta's text report of the primary kind, plus loadgate's extra lines
+/// (uncorrected latencies, p99.9, late and dropped hits), and a section per other kind.
+void write_text_report(std::ostream& out, const Metrics& m);
+
+/// Writes Vegeta's JSON report (same keys, latencies in ns) plus loadgate's extra keys:
+/// latencies."99.9th", "uncorrected", "send_delay", "first", "late", "dropped", "kinds".
+void write_json_report(std::ostream& out, const Metrics& m);
+
+/// Writes the JSON object of one Summary in Vegeta's schema (no trailing newline).
+std::string summary_json(const Summary& s);
+
+/// Writes Vegeta's "Value(ms) Percentile TotalCount 1/(1-Percentile)" table.
+void write_hdrplot_report(std::ostream& out, const Metrics& m);
+
+/// HistBuckets counts latencies into user-given buckets exactly (Vegeta's hist[...] report).
+class HistBuckets {
+ public:
+  /// Parses "hist[0,1ms,10ms,100ms]" or "[0,1ms,...]". Throws InputError on bad syntax,
+  /// bad durations, or edges that are not increasing.
+  explicit HistBuckets(const std::string& spec);
+  /// Counts one result's corrected latency (dropped hits are not counted).
+  void add(const Result& r);
+  /// Writes the table.
+  void write(std::ostream& out) const;
+
+ private:
+  std::vector<Nanos> edges_;
+  std::vector<uint64_t> counts_;
+  uint64_t total_ = 0;
+};
+
+/// Rounds like Vegeta's text report: to the unit two below the value's own (1.257ms, 3.5s).
+Nanos round_for_report(Nanos d);
+
+}  // namespace loadgate

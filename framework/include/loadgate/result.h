@@ -1,0 +1,86 @@
+// result.h: the one record every driver produces and every report consumes.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace loadgate {
+
+/// Kind says what a Result measured; it selects how `status` is read.
+enum class Kind : uint8_t {
+  kHttp = 0,          ///< one HTTP request; status is the HTTP code (0 = no response)
+  kGrpcUnary = 1,     ///< one unary gRPC call; status is the gRPC code
+  kGrpcStream = 2,    ///< one server-streaming gRPC call; status is the gRPC code
+  kWsMessage = 3,     ///< one WebSocket message round trip; status is a WsOutcome
+  kWsHandshake = 4,   ///< one WebSocket opening handshake; status is the HTTP code (101 = ok)
+  kWsPush = 5,        ///< one message pushed by the server (push mode); status is a WsOutcome
+};
+/// Number of Kind values.
+inline constexpr int kKindCount = 6;
+
+/// ErrorKind classifies failures without allocating. The human-readable detail, when there is
+/// one, is interned separately (Result::error).
+enum class ErrorKind : uint8_t {
+  kNone = 0,
+  kConnect,      ///< could not open a connection (refused, unreachable, DNS)
+  kTimeout,      ///< no complete response within the timeout
+  kIo,           ///< the connection failed or closed mid-request
+  kProtocol,     ///< the peer spoke the protocol wrongly (unparsable response, bad frame)
+  kStatus,       ///< a response arrived with a status that counts as failure
+  kTls,          ///< TLS handshake or certificate failure
+  kDropped,      ///< never sent: the generator could not send it before the attack ended
+  kCancelled,    ///< sent, then abandoned when the attack was interrupted
+  kBodyTooLarge, ///< response body exceeded -max-body (counted, not a failure by itself)
+  kClosed,       ///< the peer closed the connection (WebSocket drop)
+  kOther,
+};
+/// Number of ErrorKind values.
+inline constexpr int kErrorKindCount = 12;
+
+/// Result is the fixed-size (64 bytes) record of one request, call, message or handshake.
+/// Times are nanoseconds. Latency is measured from the *scheduled* time (coordinated-omission
+/// corrected, as wrk2); the uncorrected latency, from the actual send, is latency_ns - send_delay_ns.
+struct Result {
+  int64_t scheduled_ns = 0;   ///< Unix time at which the request was due (ns)
+  int64_t send_delay_ns = 0;  ///< actual send time minus scheduled time (ns, >= 0)
+  int64_t latency_ns = 0;     ///< completion minus scheduled time (ns); corrected latency
+  int64_t first_ns = 0;       ///< send to first response byte or message (ns); 0 = not measured
+  uint64_t bytes_in = 0;      ///< response bytes received (body for HTTP, payload for gRPC/WS)
+  uint64_t bytes_out = 0;     ///< request bytes sent (body for HTTP, payload for gRPC/WS)
+  uint32_t target = 0;        ///< interned id of the target's label (see interner.h)
+  uint32_t error = 0;         ///< interned id of the error text; 0 = no error
+  uint32_t messages = 0;      ///< messages received (streams); 0 = not a stream
+  uint16_t status = 0;        ///< HTTP code, gRPC code or WsOutcome, by kind
+  Kind kind = Kind::kHttp;
+  ErrorKind error_kind = ErrorKind::kNone;
+
+  /// Actual send time (Unix ns).
+  int64_t sent_ns() const { return scheduled_ns + send_delay_ns; }
+  /// Completion time (Unix ns).
+  int64_t end_ns() const { return scheduled_ns + latency_ns; }
+  /// Latency from the actual send (ns): what a tool without CO correction reports.
+  int64_t uncorrected_ns() const { return latency_ns - send_delay_ns; }
+  /// Whether this result counts as a success (Vegeta's rule for HTTP: 200..399 and no error).
+  bool ok() const;
+};
+static_assert(sizeof(Result) == 64, "Result is a fixed 64-byte record");
+
+/// WsOutcome is the status of a WebSocket message result.
+enum WsOutcome : uint16_t {
+  kWsOk = 1,      ///< the echo came back
+  kWsLost = 2,    ///< no echo before the connection ended or the attack finished
+  kWsFailed = 3,  ///< could not be sent (connection not open)
+};
+
+/// Name of an ErrorKind ("connect", "timeout", ...).
+std::string_view error_kind_name(ErrorKind kind);
+/// Name of a Kind ("http", "grpc", ...).
+std::string_view kind_name(Kind kind);
+/// Name of a gRPC status code ("OK", "UNAVAILABLE", ...); "CODE(n)" text for unknown codes is
+/// not produced here: returns an empty view for codes above 16.
+std::string_view grpc_code_name(uint16_t code);
+/// Label of a status for reports: the number for HTTP, the code name for gRPC, "ok"/"lost"/...
+/// for WebSocket messages.
+std::string status_label(Kind kind, uint16_t status);
+
+}  // namespace loadgate

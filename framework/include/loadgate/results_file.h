@@ -1,0 +1,116 @@
+// results_file.h: the results stream: compact binary records, plus Vegeta's JSON and CSV.
+//
+// Binary layout (little-endian), appendable and concatenable (`cat a.bin b.bin` is valid):
+//   "LOADGATE"                         8-byte signature, starts every stream
+//   frame*                              [u8 type][u8 0][u16 0][u32 length][payload]
+//     type 1 header   JSON text of AttackInfo
+//     type 2 string   u32 id, then the text: defines an id used by later results
+//     type 3 result   the 64-byte Result
+//     type 4 sample   JSON text of one resource-usage Sample (see monitor.h)
+// String ids are local to a stream; readers map them onto this process's interned ids.
+// A reader stops at the last whole frame of a truncated file and says so in warning().
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "loadgate/result.h"
+
+namespace loadgate {
+
+/// AttackInfo identifies the attack a stream came from.
+struct AttackInfo {
+  std::string name;         ///< -name of the attack
+  std::string protocol;     ///< "http", "grpc", "ws"
+  std::string rate;         ///< the pacer's spec, or "0" for closed model
+  int64_t started_ns = 0;   ///< Unix ns of the attack's start
+  int64_t duration_ns = 0;  ///< requested duration (0 = unbounded)
+  /// JSON text of this header.
+  std::string to_json() const;
+  /// Parses the JSON text of a header; unknown keys are ignored. False on malformed JSON.
+  static bool from_json(const std::string& text, AttackInfo& out);
+};
+
+/// Encoding selects a results format.
+enum class Encoding { kBinary, kJson, kCsv };
+/// Parses "gob"/"binary"/"bin", "json", "csv". Throws InputError otherwise.
+Encoding parse_encoding(const std::string& name);
+
+/// ResultWriter writes a results stream in one encoding to a FILE*. Not thread-safe: the
+/// attacker funnels results to one writer thread.
+class ResultWriter {
+ public:
+  /// Writes to `out` (not owned). For binary, the signature is written immediately.
+  ResultWriter(std::FILE* out, Encoding encoding);
+  /// Writes the attack's header (binary); JSON and CSV rows take the attack name from it.
+  void header(const AttackInfo& info);
+  /// Writes results; string ids are defined in the stream before first use.
+  void write(const Result* results, size_t count);
+  /// Writes one raw frame of `type` (used for samples).
+  void frame(uint8_t type, const std::string& payload);
+  /// Flushes the FILE*. Returns false if any write failed so far (e.g. closed pipe).
+  bool flush();
+
+ private:
+  void define(uint32_t id);
+  std::FILE* out_;
+  Encoding encoding_;
+  std::unordered_set<uint32_t> defined_;
+  std::string line_;
+  std::string attack_;   // attack name for JSON and CSV rows
+  uint64_t seq_ = 0;     // sequence number for JSON and CSV rows
+  bool failed_ = false;
+};
+
+/// Encodes one result as a line of Vegeta's JSON (plus loadgate's extra keys), no newline.
+std::string encode_json(const Result& r, const std::string& attack, uint64_t seq);
+/// Encodes one result as a CSV row: Vegeta's 12 columns, then loadgate's 5 extra, no newline.
+std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq);
+
+/// ResultReader decodes a results stream of any encoding (detected from the first byte).
+class ResultReader {
+ public:
+  /// Reads from `in` (not owned); `name` identifies it in warnings and errors.
+  ResultReader(std::FILE* in, std::string name);
+  /// Reads the next result into `r`; false at the end of the stream or on a fatal error
+  /// (see error()). Samples and headers met on the way are passed to the callbacks.
+  bool next(Result& r);
+  /// Called for each header frame met.
+  std::function<void(const AttackInfo&)> on_header;
+  /// Called with the JSON text of each sample frame met.
+  std::function<void(const std::string&)> on_sample;
+  /// Non-empty when the stream ended early (truncated): names the file and what was kept.
+  const std::string& warning() const { return warning_; }
+  /// Non-empty when the stream could not be decoded: names the file, record and field.
+  const std::string& error() const { return error_; }
+  /// Results read so far.
+  uint64_t count() const { return count_; }
+
+ private:
+  bool next_binary(Result& r);
+  bool next_text(Result& r);
+  bool read_exact(void* dst, size_t n, size_t& got);
+  std::FILE* in_;
+  std::string name_;
+  Encoding encoding_ = Encoding::kBinary;
+  bool started_ = false;
+  std::vector<uint32_t> ids_;  // stream id -> interned id
+  std::string warning_;
+  std::string error_;
+  uint64_t count_ = 0;
+  uint64_t line_ = 0;
+  std::string buf_;
+};
+
+/// Reads every result of `paths` ("-" = stdin) in order, calling fn for each. Warnings go to
+/// stderr. Returns the first fatal error text, or "" on success.
+std::string read_results(const std::vector<std::string>& paths,
+                         const std::function<void(const Result&)>& fn,
+                         const std::function<void(const std::string&)>& on_sample = nullptr,
+                         const std::function<void(const AttackInfo&)>& on_header = nullptr);
+
+}  // namespace loadgate

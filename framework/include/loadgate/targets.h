@@ -1,0 +1,61 @@
+// targets.h: what to attack, in Vegeta's two targets formats.
+//
+// http format (blank lines separate targets, '#' starts a comment):
+//   GET http://127.0.0.1:8000/api/items
+//   X-Account-ID: 8675309
+//
+//   POST http://127.0.0.1:8000/api/items
+//   Content-Type: application/json
+//   @bodies/item.json
+// json format: one object per line,
+//   {"method":"GET","url":"http://...","header":{"Accept":["application/json"]},"body":"<base64>"}
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace loadgate {
+
+/// Header is one request header line.
+using Header = std::pair<std::string, std::string>;
+
+/// Target is one request to send: method, absolute URL, headers and body.
+struct Target {
+  std::string method;            ///< upper-case HTTP method
+  std::string url;               ///< absolute http(s) URL
+  std::vector<Header> headers;   ///< in file order, names as written
+  std::string body;              ///< raw bytes
+  /// Label used in reports and breakdowns: "METHOD URL".
+  std::string label() const { return method + " " + url; }
+};
+
+/// TargetsFormat selects the parser.
+enum class TargetsFormat { kHttp, kJson };
+
+/// Parses targets from `text`. `file` names the source in errors; relative "@body" paths are
+/// looked up in the working directory first (Vegeta's rule), then beside `file`.
+/// Throws InputError naming the file, line and field on any malformed target, and when there
+/// is no target at all. Never returns a partial list.
+std::vector<Target> parse_targets(std::string_view text, std::string_view file,
+                                  TargetsFormat format = TargetsFormat::kHttp);
+
+/// Reads and parses a targets file ("-" or "stdin" = standard input). Throws InputError.
+std::vector<Target> load_targets(const std::string& path,
+                                 TargetsFormat format = TargetsFormat::kHttp);
+
+/// Parses a -format flag value ("http", "json"). Throws InputError on anything else.
+TargetsFormat parse_targets_format(std::string_view text);
+
+/// Replaces scheme://host:port of every target with `origin` (e.g. "http://127.0.0.1:39211"),
+/// keeping paths: how suites point one targets file at another deployment. Throws InputError
+/// when `origin` is not an absolute http(s) URL.
+void rebase_targets(std::vector<Target>& targets, std::string_view origin);
+
+/// Encodes bytes as standard base64 (with padding).
+std::string base64_encode(std::string_view bytes);
+/// Decodes standard base64; returns false on invalid input.
+bool base64_decode(std::string_view text, std::string& out);
+
+}  // namespace loadgate

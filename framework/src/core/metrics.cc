@@ -1,0 +1,265 @@
+// metrics.cc: Stats, Series, Metrics and the Summary computation (Vegeta's Close()).
+#include "loadgate/metrics.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "loadgate/interner.h"
+
+namespace loadgate {
+namespace {
+
+constexpr int64_t kNs = 1'000'000'000;
+
+bool was_sent(const Result& r) { return r.error_kind != ErrorKind::kDropped; }
+
+}  // namespace
+
+Latencies latencies_of(const Histogram& h) {
+  Latencies l;
+  if (h.count() == 0) return l;
+  const double sum = h.sum();
+  l.total = sum >= 9.2e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(sum);
+  l.mean = static_cast<int64_t>(h.mean());
+  l.min = h.min();
+  l.p50 = h.percentile(50);
+  l.p90 = h.percentile(90);
+  l.p95 = h.percentile(95);
+  l.p99 = h.percentile(99);
+  l.p999 = h.percentile(99.9);
+  l.max = h.max();
+  return l;
+}
+
+// ---- Stats ----------------------------------------------------------------------------------
+
+Stats::Stats()
+    : send_delay(Histogram::kDefaultHighest, 2), first(Histogram::kDefaultHighest, 2) {}
+
+void Stats::add(const Result& r) {
+  ++requests;
+  if (r.ok()) ++success;
+  error_kinds[static_cast<size_t>(r.error_kind)]++;
+  if (r.error) {
+    auto [it, fresh] = error_index_.try_emplace(r.error, errors.size());
+    if (fresh) errors.emplace_back(r.error, 0);
+    errors[it->second].second++;
+  }
+  ++status[r.status];
+  if (!was_sent(r)) {
+    ++dropped;
+    return;
+  }
+  const int64_t sent = r.sent_ns();
+  if (earliest_ns == 0 || sent < earliest_ns) earliest_ns = sent;
+  latest_ns = std::max(latest_ns, sent);
+  end_ns = std::max(end_ns, r.end_ns());
+  if (r.send_delay_ns > kLateThreshold.count()) ++late;
+  bytes_in += r.bytes_in;
+  bytes_out += r.bytes_out;
+  messages += r.messages;
+  latency.record(r.latency_ns);
+  uncorrected.record(r.uncorrected_ns());
+  send_delay.record(r.send_delay_ns);
+  if (r.first_ns > 0) first.record(r.first_ns);
+}
+
+void Stats::merge(const Stats& o) {
+  requests += o.requests;
+  success += o.success;
+  dropped += o.dropped;
+  late += o.late;
+  bytes_in += o.bytes_in;
+  bytes_out += o.bytes_out;
+  messages += o.messages;
+  if (o.earliest_ns && (earliest_ns == 0 || o.earliest_ns < earliest_ns)) earliest_ns = o.earliest_ns;
+  latest_ns = std::max(latest_ns, o.latest_ns);
+  end_ns = std::max(end_ns, o.end_ns);
+  latency.merge(o.latency);
+  uncorrected.merge(o.uncorrected);
+  send_delay.merge(o.send_delay);
+  first.merge(o.first);
+  for (auto& [code, n] : o.status) status[code] += n;
+  for (auto& [id, n] : o.errors) {
+    auto [it, fresh] = error_index_.try_emplace(id, errors.size());
+    if (fresh) errors.emplace_back(id, 0);
+    errors[it->second].second += n;
+  }
+  for (size_t i = 0; i < error_kinds.size(); ++i) error_kinds[i] += o.error_kinds[i];
+}
+
+// ---- Series ---------------------------------------------------------------------------------
+
+Series::Series(Nanos width) : width_ns_(std::max<int64_t>(1, width.count())) {}
+
+Window& Series::slot(int64_t t_ns) {
+  int64_t index = t_ns / width_ns_;
+  if (windows_.empty()) {
+    first_index_ = index;
+    windows_.emplace_back().start_ns = index * width_ns_;
+  }
+  while (index < first_index_) {
+    --first_index_;
+    windows_.emplace_front().start_ns = first_index_ * width_ns_;
+  }
+  while (index >= first_index_ + static_cast<int64_t>(windows_.size())) {
+    const int64_t next = first_index_ + static_cast<int64_t>(windows_.size());
+    windows_.emplace_back().start_ns = next * width_ns_;
+  }
+  if (windows_.size() > kMaxWindows) {
+    while (windows_.size() > kMaxWindows) coarsen();
+    index = t_ns / width_ns_;
+  }
+  return windows_[static_cast<size_t>(index - first_index_)];
+}
+
+// Doubles the window width, merging each pair of neighbouring windows.
+void Series::coarsen() {
+  const int64_t new_width = width_ns_ * 2;
+  std::deque<Window> merged;
+  for (Window& w : windows_) {
+    const int64_t start = w.start_ns / new_width * new_width;
+    if (merged.empty() || merged.back().start_ns != start) merged.emplace_back().start_ns = start;
+    merged.back().requests += w.requests;
+    merged.back().success += w.success;
+    merged.back().bytes_in += w.bytes_in;
+    merged.back().latency.merge(w.latency);
+  }
+  windows_ = std::move(merged);
+  width_ns_ = new_width;
+  if (!windows_.empty()) first_index_ = windows_.front().start_ns / width_ns_;
+}
+
+void Series::add(const Result& r) {
+  Window& w = slot(was_sent(r) ? r.sent_ns() : r.scheduled_ns);
+  ++w.requests;
+  if (r.ok()) ++w.success;
+  if (!was_sent(r)) return;
+  w.bytes_in += r.bytes_in;
+  w.latency.record(r.latency_ns);
+}
+
+void Series::merge(const Series& other) {
+  while (width_ns_ < other.width_ns_) coarsen();
+  for (const Window& w : other.windows_) {
+    Window& mine = slot(w.start_ns);
+    mine.requests += w.requests;
+    mine.success += w.success;
+    mine.bytes_in += w.bytes_in;
+    mine.latency.merge(w.latency);
+  }
+}
+
+std::vector<Window> Series::rebucket(Nanos width) const {
+  std::vector<Window> out;
+  const int64_t w = std::max(width_ns_, width.count());
+  for (const Window& src : windows_) {
+    const int64_t start = src.start_ns / w * w;
+    if (out.empty() || out.back().start_ns != start) out.emplace_back().start_ns = start;
+    Window& dst = out.back();
+    dst.requests += src.requests;
+    dst.success += src.success;
+    dst.bytes_in += src.bytes_in;
+    dst.latency.merge(src.latency);
+  }
+  return out;
+}
+
+// ---- Summary --------------------------------------------------------------------------------
+
+Summary summarize(const Stats& s, Kind kind) {
+  Summary m;
+  m.requests = s.requests;
+  m.success = s.success;
+  m.dropped = s.dropped;
+  m.late = s.late;
+  m.earliest_ns = s.earliest_ns;
+  m.latest_ns = s.latest_ns;
+  m.end_ns = s.end_ns;
+  m.duration = Nanos{s.latest_ns - s.earliest_ns};
+  m.wait = Nanos{std::max<int64_t>(0, s.end_ns - s.latest_ns)};
+  m.rate = static_cast<double>(s.requests);
+  m.throughput = static_cast<double>(s.success);
+  if (m.duration.count() > 0) {
+    m.rate /= static_cast<double>(m.duration.count()) / kNs;
+    m.throughput /= static_cast<double>((m.duration + m.wait).count()) / kNs;
+  } else {
+    m.rate = m.throughput = 0;
+  }
+  if (s.requests) {
+    m.success_ratio = static_cast<double>(s.success) / static_cast<double>(s.requests);
+    m.bytes_in_mean = static_cast<double>(s.bytes_in) / static_cast<double>(s.requests);
+    m.bytes_out_mean = static_cast<double>(s.bytes_out) / static_cast<double>(s.requests);
+  }
+  m.latency = latencies_of(s.latency);
+  m.uncorrected = latencies_of(s.uncorrected);
+  m.send_delay = latencies_of(s.send_delay);
+  m.first = latencies_of(s.first);
+  m.bytes_in = s.bytes_in;
+  m.bytes_out = s.bytes_out;
+  m.messages = s.messages;
+  for (auto& [code, n] : s.status) m.status_codes[status_label(kind, code)] += n;
+  for (auto& [id, n] : s.errors) {
+    m.errors.push_back(interned(id));
+    m.error_counts.push_back(n);
+  }
+  return m;
+}
+
+// ---- Metrics --------------------------------------------------------------------------------
+
+Metrics::Metrics() = default;
+Metrics::Metrics(Metrics&&) noexcept = default;
+Metrics& Metrics::operator=(Metrics&&) noexcept = default;
+Metrics::~Metrics() = default;
+
+void Metrics::add(const Result& r) {
+  auto& g = groups_[static_cast<size_t>(r.kind) % kKindCount];
+  if (!g) g = std::make_unique<Group>();
+  ++count_;
+  g->total.add(r);
+  g->series.add(r);
+  auto it = g->targets.find(r.target);
+  if (it == g->targets.end()) {
+    const uint32_t key = g->targets.size() < kMaxTargets ? r.target : intern("(other)");
+    it = g->targets.find(key);
+    if (it == g->targets.end()) it = g->targets.emplace(key, std::make_unique<Stats>()).first;
+  }
+  it->second->add(r);
+}
+
+void Metrics::merge(const Metrics& other) {
+  count_ += other.count_;
+  for (size_t k = 0; k < groups_.size(); ++k) {
+    const Group* o = other.groups_[k].get();
+    if (!o) continue;
+    auto& g = groups_[k];
+    if (!g) g = std::make_unique<Group>();
+    g->total.merge(o->total);
+    g->series.merge(o->series);
+    for (auto& [id, stats] : o->targets) {
+      auto it = g->targets.find(id);
+      if (it == g->targets.end()) {
+        const uint32_t key = g->targets.size() < kMaxTargets ? id : intern("(other)");
+        it = g->targets.find(key);
+        if (it == g->targets.end()) it = g->targets.emplace(key, std::make_unique<Stats>()).first;
+      }
+      it->second->merge(*stats);
+    }
+  }
+}
+
+Kind Metrics::primary() const {
+  for (Kind k : {Kind::kHttp, Kind::kGrpcUnary, Kind::kGrpcStream, Kind::kWsMessage,
+                 Kind::kWsPush, Kind::kWsHandshake})
+    if (group(k)) return k;
+  return Kind::kHttp;
+}
+
+Summary Metrics::summarize() const {
+  const Kind k = primary();
+  const Group* g = group(k);
+  return g ? loadgate::summarize(g->total, k) : Summary{};
+}
+
+}  // namespace loadgate

@@ -1,0 +1,76 @@
+// result.cc: success rule and names for Result fields.
+#include "loadgate/result.h"
+
+#include <array>
+#include <string>
+
+namespace loadgate {
+
+bool Result::ok() const {
+  if (error_kind != ErrorKind::kNone && error_kind != ErrorKind::kBodyTooLarge) return false;
+  switch (kind) {
+    case Kind::kHttp:
+      return status >= 200 && status < 400;
+    case Kind::kGrpcUnary:
+    case Kind::kGrpcStream:
+      return status == 0;
+    case Kind::kWsMessage:
+    case Kind::kWsPush:
+      return status == kWsOk;
+    case Kind::kWsHandshake:
+      return status == 101;
+  }
+  return false;
+}
+
+std::string_view error_kind_name(ErrorKind kind) {
+  static constexpr std::array<std::string_view, kErrorKindCount> kNames = {
+      "none",    "connect", "timeout", "io",        "protocol", "status",
+      "tls",     "dropped", "cancelled", "body-too-large", "closed", "other"};
+  const auto i = static_cast<size_t>(kind);
+  return i < kNames.size() ? kNames[i] : "other";
+}
+
+std::string_view kind_name(Kind kind) {
+  switch (kind) {
+    case Kind::kHttp: return "http";
+    case Kind::kGrpcUnary: return "grpc";
+    case Kind::kGrpcStream: return "grpc-stream";
+    case Kind::kWsMessage: return "ws-message";
+    case Kind::kWsHandshake: return "ws-handshake";
+    case Kind::kWsPush: return "ws-push";
+  }
+  return "unknown";
+}
+
+std::string_view grpc_code_name(uint16_t code) {
+  static constexpr std::array<std::string_view, 17> kNames = {
+      "OK",           "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS", "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",    "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  return code < kNames.size() ? kNames[code] : std::string_view{};
+}
+
+std::string status_label(Kind kind, uint16_t status) {
+  switch (kind) {
+    case Kind::kGrpcUnary:
+    case Kind::kGrpcStream: {
+      auto name = grpc_code_name(status);
+      return name.empty() ? "CODE(" + std::to_string(status) + ")" : std::string(name);
+    }
+    case Kind::kWsMessage:
+    case Kind::kWsPush:
+      switch (status) {
+        case kWsOk: return "ok";
+        case kWsLost: return "lost";
+        case kWsFailed: return "failed";
+        default: return std::to_string(status);
+      }
+    default:
+      return std::to_string(status);
+  }
+}
+
+}  // namespace loadgate

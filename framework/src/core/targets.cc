@@ -1,0 +1,245 @@
+// targets.cc: Vegeta's http and json targets formats.
+#include "loadgate/targets.h"
+
+#include <openssl/evp.h>
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "loadgate/error.h"
+#include "loadgate/url.h"
+
+namespace loadgate {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+bool is_method(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < 'A' || c > 'Z') return false;
+  return true;
+}
+
+// A line that starts a new target: "METHOD<space>...".
+bool is_request_line(std::string_view line) {
+  const auto sp = line.find_first_of(" \t");
+  return sp != std::string_view::npos && sp > 0 && is_method(line.substr(0, sp));
+}
+
+std::string dir_of(std::string_view file) {
+  const auto slash = file.rfind('/');
+  return slash == std::string_view::npos ? "" : std::string(file.substr(0, slash + 1));
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+class HttpParser {
+ public:
+  HttpParser(std::string_view text, std::string_view file) : text_(text), file_(file) {}
+
+  std::vector<Target> parse() {
+    std::vector<Target> out;
+    std::string_view line;
+    while (next(line)) {
+      line = trim(line);
+      if (line.empty() || line[0] == '#') continue;
+      out.push_back(target(line));
+    }
+    if (out.empty()) fail(0, "", "no targets to attack");
+    return out;
+  }
+
+ private:
+  bool next(std::string_view& line) {
+    if (pos_ >= text_.size()) return false;
+    const auto nl = text_.find('\n', pos_);
+    const size_t end = nl == std::string_view::npos ? text_.size() : nl;
+    line = text_.substr(pos_, end - pos_);
+    pos_ = end + 1;
+    ++line_no_;
+    return true;
+  }
+  std::string_view peek() const {
+    if (pos_ >= text_.size()) return {};
+    const auto nl = text_.find('\n', pos_);
+    return trim(text_.substr(pos_, (nl == std::string_view::npos ? text_.size() : nl) - pos_));
+  }
+  [[noreturn]] void fail(int line, std::string field, std::string message) const {
+    throw InputError(std::string(file_), line, std::move(field), std::move(message));
+  }
+
+  Target target(std::string_view line) {
+    Target t;
+    const auto sp = line.find_first_of(" \t");
+    if (sp == std::string_view::npos)
+      fail(line_no_, "target", "bad target \"" + std::string(line) + "\" (want METHOD URL)");
+    t.method = std::string(line.substr(0, sp));
+    t.url = std::string(trim(line.substr(sp + 1)));
+    if (!is_method(t.method))
+      fail(line_no_, "method", "bad method \"" + t.method + "\" (want upper-case, e.g. GET)");
+    if (t.url.find_first_of(" \t") != std::string::npos || !parse_url(t.url))
+      fail(line_no_, "url", "bad URL \"" + t.url + "\" (want an absolute http:// or https:// URL)");
+    while (true) {
+      std::string_view nextl = peek();
+      if (pos_ >= text_.size() || nextl.empty() || is_request_line(nextl)) break;
+      std::string_view l;
+      next(l);
+      l = trim(l);
+      if (l[0] == '#') continue;
+      if (l[0] == '@') {
+        body(t, l.substr(1));
+        break;
+      }
+      const auto colon = l.find(':');
+      const std::string_view name = colon == std::string_view::npos ? l : trim(l.substr(0, colon));
+      const std::string_view value =
+          colon == std::string_view::npos ? std::string_view{} : trim(l.substr(colon + 1));
+      if (colon == std::string_view::npos || name.empty() || value.empty())
+        fail(line_no_, "header", "bad header \"" + std::string(l) + "\" (want Name: value)");
+      t.headers.emplace_back(std::string(name), std::string(value));
+    }
+    return t;
+  }
+
+  void body(Target& t, std::string_view path_text) {
+    const std::string path(trim(path_text));
+    if (path.empty()) fail(line_no_, "body", "empty body file name after '@'");
+    if (read_file(path, t.body)) return;
+    if (!path.empty() && path[0] != '/' && read_file(dir_of(file_) + path, t.body)) return;
+    fail(line_no_, "body", "cannot read body file \"" + path + "\"");
+  }
+
+  std::string_view text_;
+  std::string_view file_;
+  size_t pos_ = 0;
+  int line_no_ = 0;
+};
+
+std::vector<Target> parse_json(std::string_view text, std::string_view file) {
+  std::vector<Target> out;
+  int line_no = 0;
+  size_t pos = 0;
+  const std::string f(file);
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    const std::string_view line = trim(text.substr(pos, nl - pos));
+    pos = nl + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+      throw InputError(f, line_no, "target", "not a JSON object");
+    Target t;
+    for (auto& [key, value] : j.items()) {
+      if (key == "method" && value.is_string()) {
+        t.method = value.get<std::string>();
+      } else if (key == "url" && value.is_string()) {
+        t.url = value.get<std::string>();
+      } else if (key == "body" && value.is_string()) {
+        if (!base64_decode(value.get<std::string>(), t.body))
+          throw InputError(f, line_no, "body", "not valid base64");
+      } else if (key == "header" && value.is_object()) {
+        for (auto& [name, values] : value.items()) {
+          if (!values.is_array())
+            throw InputError(f, line_no, "header." + name, "want an array of strings");
+          for (auto& v : values) {
+            if (!v.is_string())
+              throw InputError(f, line_no, "header." + name, "want an array of strings");
+            t.headers.emplace_back(name, v.get<std::string>());
+          }
+        }
+      } else if (key == "method" || key == "url" || key == "body" || key == "header") {
+        throw InputError(f, line_no, key, "wrong type");
+      } else {
+        throw InputError(f, line_no, key, "unknown key (want method, url, header, body)");
+      }
+    }
+    if (t.method.empty()) throw InputError(f, line_no, "method", "required method is missing");
+    if (t.url.empty()) throw InputError(f, line_no, "url", "required url is missing");
+    if (!is_method(t.method)) throw InputError(f, line_no, "method", "bad method \"" + t.method + "\"");
+    if (!parse_url(t.url)) throw InputError(f, line_no, "url", "bad URL \"" + t.url + "\"");
+    out.push_back(std::move(t));
+  }
+  if (out.empty()) throw InputError(f, 0, "", "no targets to attack");
+  return out;
+}
+
+}  // namespace
+
+std::vector<Target> parse_targets(std::string_view text, std::string_view file,
+                                  TargetsFormat format) {
+  if (format == TargetsFormat::kJson) return parse_json(text, file);
+  return HttpParser(text, file).parse();
+}
+
+std::vector<Target> load_targets(const std::string& path, TargetsFormat format) {
+  std::string text;
+  if (path == "-" || path == "stdin" || path.empty()) {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    return parse_targets(ss.str(), "stdin", format);
+  }
+  if (!read_file(path, text)) throw InputError(path, 0, "", "cannot read targets file");
+  return parse_targets(text, path, format);
+}
+
+TargetsFormat parse_targets_format(std::string_view text) {
+  if (text == "http") return TargetsFormat::kHttp;
+  if (text == "json") return TargetsFormat::kJson;
+  throw InputError("", 0, "-format", "unknown targets format \"" + std::string(text) +
+                                         "\" (want http or json)");
+}
+
+void rebase_targets(std::vector<Target>& targets, std::string_view origin) {
+  auto base = parse_url(origin);
+  if (!base || (base->scheme != "http" && base->scheme != "https"))
+    throw InputError("", 0, "origin", "\"" + std::string(origin) + "\" is not an http(s) URL");
+  std::string prefix = base->scheme + "://" + base->authority();
+  for (Target& t : targets) {
+    auto u = parse_url(t.url);
+    if (u) t.url = prefix + u->target;
+  }
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+bool base64_decode(std::string_view text, std::string& out) {
+  std::string clean;
+  for (char c : text)
+    if (c != '\n' && c != '\r' && c != ' ') clean.push_back(c);
+  if (clean.size() % 4 != 0) return false;
+  out.assign(3 * clean.size() / 4, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(clean.data()),
+                                static_cast<int>(clean.size()));
+  if (n < 0) return false;
+  size_t pad = 0;
+  if (!clean.empty() && clean.back() == '=') ++pad;
+  if (clean.size() > 1 && clean[clean.size() - 2] == '=') ++pad;
+  out.resize(static_cast<size_t>(n) - pad);
+  return true;
+}
+
+}  // namespace loadgate

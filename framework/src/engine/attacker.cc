@@ -1,0 +1,405 @@
+// attacker.cc: pacing, worker slots, pending hits and the end of an attack.
+//
+// Thread t of T owns hits t, t + T, t + 2T, ... (open model) so no hit number is shared and
+// every thread computes exact due times from the one Pacer. A due hit takes a free slot, or a
+// new slot while under the per-thread cap, or waits in a fixed ring (it will be late, and
+// the lateness is measured), or - ring full - is recorded as dropped.
+#include "engine/attacker.h"
+
+#include <algorithm>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <cmath>
+#include <thread>
+#include <vector>
+
+#include "engine/collector.h"
+#include "engine/progress.h"
+#include "loadgate/error.h"
+#include "loadgate/interner.h"
+
+namespace loadgate::engine {
+
+Result make_result(const Hit& hit, int64_t sent_steady, int64_t end_steady, Kind kind) {
+  Result r;
+  r.scheduled_ns = hit.scheduled_ns;
+  r.send_delay_ns = std::max<int64_t>(0, sent_steady - hit.scheduled_steady);
+  r.latency_ns = std::max<int64_t>(r.send_delay_ns, end_steady - hit.scheduled_steady);
+  r.kind = kind;
+  return r;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Clock::time_point at(int64_t steady_ns) { return Clock::time_point(Nanos(steady_ns)); }
+
+// Fixed-capacity FIFO of hits waiting for a slot.
+class HitRing {
+ public:
+  explicit HitRing(size_t capacity) : items_(capacity) {}
+  bool empty() const { return size_ == 0; }
+  bool full() const { return size_ == items_.size(); }
+  void push(const Hit& h) {
+    items_[(head_ + size_) % items_.size()] = h;
+    ++size_;
+  }
+  Hit pop() {
+    Hit h = items_[head_];
+    head_ = (head_ + 1) % items_.size();
+    --size_;
+    return h;
+  }
+
+ private:
+  std::vector<Hit> items_;
+  size_t head_ = 0, size_ = 0;
+};
+
+// What every worker reads and nobody writes after start.
+struct Plan {
+  const AttackOptions* opts;
+  Driver* driver;
+  int threads;
+  int64_t start_steady;
+  int64_t start_unix;
+  Collector* collector;
+};
+
+int share(int total, int threads, int index) {
+  return total / threads + (index < total % threads ? 1 : 0);
+}
+
+class Worker final : public SlotOwner {
+ public:
+  Worker(const Plan& plan, int index)
+      : plan_(plan), o_(*plan.opts), index_(index), timer_(io_), deadline_(io_), tick_(io_),
+        pending_(o_.rate.unlimited() ? 1 : kPendingCapacity) {
+    const int t = plan.threads;
+    max_slots_ = o_.rate.unlimited() ? share(o_.workers, t, index)
+                                     : share(std::max(o_.max_workers, o_.workers), t, index);
+    max_slots_ = std::max(1, max_slots_);
+    const auto threads = static_cast<uint64_t>(t), i = static_cast<uint64_t>(index);
+    quota_ = o_.max_requests / threads + (i < o_.max_requests % threads ? 1 : 0);
+    if (o_.sink) batch_.reserve(Collector::kBatch);
+  }
+
+  void run() {
+    timer_.expires_at(at(plan_.start_steady));
+    timer_.async_wait([this](const asio::error_code&) { begin(); });
+    io_.run();
+    flush_batch();
+    slots_.clear();
+    finished.store(true);
+  }
+
+  // Thread-safe: ends the attack early (interrupt).
+  void request_stop() {
+    asio::post(io_, [this] { stop(true); });
+  }
+
+  Metrics& metrics() { return metrics_; }
+
+  std::atomic<uint64_t> completed{0};
+  std::atomic<uint64_t> failed{0};
+  std::atomic<int64_t> p99{0};
+  std::atomic<bool> finished{false};
+
+ private:
+  bool closed_model() const { return o_.rate.unlimited(); }
+  int64_t now() const { return steady_now_ns(); }
+
+  void begin() {
+    if (o_.progress) publish();
+    if (closed_model()) {
+      // N workers back to back; the clock, not a pacer, ends the schedule.
+      if (o_.max_requests && quota_ == 0) stop(false);
+      for (int i = 0; i < max_slots_ && !schedule_over_; ++i) {
+        slots_.push_back(plan_.driver->make_slot(io_, *this));
+        if (!try_start_closed(*slots_.back())) idle_.push_back(slots_.back().get());
+      }
+      if (o_.duration.count() > 0 && !schedule_over_) {
+        timer_.expires_at(at(plan_.start_steady + o_.duration.count()));
+        timer_.async_wait([this](const asio::error_code& ec) {
+          if (!ec) stop(false);
+        });
+      }
+    } else {
+      const int initial = std::min(max_slots_, std::max(1, share(o_.workers, plan_.threads, index_)));
+      for (int i = 0; i < initial; ++i) add_slot();
+      next_seq_ = static_cast<uint64_t>(index_);
+      schedule_next();
+    }
+    maybe_finish();
+  }
+
+  Slot* add_slot() {
+    slots_.push_back(plan_.driver->make_slot(io_, *this));
+    idle_.push_back(slots_.back().get());
+    return slots_.back().get();
+  }
+
+  Hit hit_for(uint64_t seq, int64_t due_steady) const {
+    Hit h;
+    h.seq = seq;
+    h.scheduled_steady = due_steady;
+    h.scheduled_ns = plan_.start_unix + (due_steady - plan_.start_steady);
+    h.target = static_cast<uint32_t>(seq % plan_.driver->target_count());
+    return h;
+  }
+
+  // ---- open model ----
+
+  // Computes the next due time; ends the schedule when the pacer or the bounds say so.
+  void schedule_next() {
+    if (schedule_over_) return;
+    const uint64_t seq = next_seq_;
+    std::optional<Nanos> due = o_.rate.pacer->due(seq);
+    if (!due || (o_.duration.count() > 0 && *due >= o_.duration) ||
+        (o_.max_requests && seq >= o_.max_requests)) {
+      stop(false);
+      return;
+    }
+    next_due_ = plan_.start_steady + due->count();
+    timer_.expires_at(at(next_due_));
+    timer_.async_wait([this](const asio::error_code& ec) {
+      if (!ec) on_due();
+    });
+  }
+
+  void on_due() {
+    const int64_t t = now();
+    // Send everything already due (catch up after a stall), then wait for the next.
+    while (!schedule_over_ && next_due_ <= t) {
+      dispatch(hit_for(next_seq_, next_due_));
+      next_seq_ += static_cast<uint64_t>(plan_.threads);
+      std::optional<Nanos> due = o_.rate.pacer->due(next_seq_);
+      if (!due || (o_.duration.count() > 0 && *due >= o_.duration) ||
+          (o_.max_requests && next_seq_ >= o_.max_requests)) {
+        stop(false);
+        return;
+      }
+      next_due_ = plan_.start_steady + due->count();
+    }
+    if (schedule_over_) return;
+    timer_.expires_at(at(next_due_));
+    timer_.async_wait([this](const asio::error_code& ec) {
+      if (!ec) on_due();
+    });
+  }
+
+  void dispatch(const Hit& h) {
+    ++issued_;
+    if (!idle_.empty()) {
+      Slot* s = idle_.back();
+      idle_.pop_back();
+      s->start(h);
+    } else if (static_cast<int>(slots_.size()) < max_slots_) {
+      add_slot();
+      idle_.pop_back();
+      slots_.back()->start(h);
+    } else if (!pending_.full()) {
+      pending_.push(h);
+    } else {
+      record_dropped(h);
+    }
+  }
+
+  // ---- closed model ----
+
+  // Starts the next back-to-back hit on `s`; false (and the schedule ends) when the count or
+  // the clock is used up.
+  bool try_start_closed(Slot& s) {
+    if (schedule_over_) return false;
+    const int64_t t = now();
+    if ((quota_ && issued_ >= quota_) ||
+        (o_.duration.count() > 0 && t >= plan_.start_steady + o_.duration.count())) {
+      stop(false);
+      return false;
+    }
+    const uint64_t seq = issued_ * static_cast<uint64_t>(plan_.threads) + static_cast<uint64_t>(index_);
+    ++issued_;
+    s.start(hit_for(seq, std::max(t, plan_.start_steady)));
+    return true;
+  }
+
+  // ---- completions ----
+
+  void done(Slot& s, const Result& r) override {
+    record(r);
+    if (!pending_.empty()) {
+      s.start(pending_.pop());
+      return;
+    }
+    if (closed_model() && try_start_closed(s)) return;
+    idle_.push_back(&s);
+    maybe_finish();
+  }
+
+  void record(const Result& r) {
+    metrics_.add(r);
+    completed.store(completed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (!r.ok()) failed.store(failed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (o_.sink) {
+      batch_.push_back(r);
+      if (batch_.size() >= Collector::kBatch) batch_ = plan_.collector->hand_over(std::move(batch_));
+    }
+  }
+
+  void record_dropped(const Hit& h) {
+    Result r;
+    r.scheduled_ns = h.scheduled_ns;
+    r.kind = plan_.driver->kind();
+    r.target = plan_.driver->target_label(h.target);
+    r.error_kind = ErrorKind::kDropped;
+    static const uint32_t kText = intern("dropped: no free worker before the attack ended");
+    r.error = kText;
+    record(r);
+  }
+
+  void flush_batch() {
+    if (o_.sink && !batch_.empty()) batch_ = plan_.collector->hand_over(std::move(batch_));
+  }
+
+  // ---- the end ----
+
+  // Ends the schedule. On interrupt, waiting hits are dropped at once and in-flight ones get
+  // interrupt_grace; at a normal end, waiting hits still go out, all within the timeout.
+  void stop(bool interrupt) {
+    if (interrupt) interrupted_ = true;
+    if (schedule_over_ && !interrupt) return;
+    schedule_over_ = true;
+    timer_.cancel();
+    if (interrupt) drop_pending();
+    Nanos grace = interrupt ? o_.interrupt_grace : o_.timeout;
+    if (grace.count() > 0 && !deadline_armed_) {
+      deadline_armed_ = true;
+      deadline_.expires_after(grace);
+      deadline_.async_wait([this](const asio::error_code& ec) {
+        if (ec) return;
+        drop_pending();
+        for (auto& s : slots_)
+          if (std::find(idle_.begin(), idle_.end(), s.get()) == idle_.end()) s->cancel();
+      });
+    }
+    maybe_finish();
+  }
+
+  void drop_pending() {
+    while (!pending_.empty()) record_dropped(pending_.pop());
+  }
+
+  void maybe_finish() {
+    if (!schedule_over_ || !pending_.empty() || idle_.size() != slots_.size()) return;
+    deadline_.cancel();
+    tick_.cancel();
+    timer_.cancel();
+    io_.stop();
+  }
+
+  // Publishes p99 so far once a second for the progress line.
+  void publish() {
+    if (const Group* g = metrics_.group(metrics_.primary()))
+      p99.store(g->total.latency.percentile(99), std::memory_order_relaxed);
+    tick_.expires_after(std::chrono::seconds(1));
+    tick_.async_wait([this](const asio::error_code& ec) {
+      if (!ec) publish();
+    });
+  }
+
+  const Plan& plan_;
+  const AttackOptions& o_;
+  const int index_;
+  asio::io_context io_{1};
+  asio::steady_timer timer_;     // next due hit (open) or end of duration (closed)
+  asio::steady_timer deadline_;  // end of the drain/grace period
+  asio::steady_timer tick_;      // progress publication
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<Slot*> idle_;
+  HitRing pending_;
+  Metrics metrics_;
+  std::vector<Result> batch_;
+  int max_slots_ = 1;
+  uint64_t quota_ = 0;
+  uint64_t issued_ = 0;
+  uint64_t next_seq_ = 0;
+  int64_t next_due_ = 0;
+  bool schedule_over_ = false;
+  bool interrupted_ = false;
+  bool deadline_armed_ = false;
+};
+
+}  // namespace
+
+Run run_attack(Driver& driver, const AttackOptions& o) {
+  validate(o);
+  const int threads = o.threads > 0 ? o.threads
+                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::unique_ptr<Collector> collector;
+  if (o.sink) collector = std::make_unique<Collector>(o.sink);
+
+  Run run;
+  run.info.name = o.name;
+  run.info.protocol = driver.protocol();
+  run.info.rate = o.rate.unlimited() ? "0" : o.rate.pacer->describe();
+  run.info.duration_ns = o.duration.count();
+
+  // Start a few ms ahead so that every thread is up before the first hit is due.
+  const int64_t lead = 5'000'000;
+  Plan plan{&o, &driver, threads, steady_now_ns() + lead, unix_now_ns() + lead, collector.get()};
+  run.info.started_ns = plan.start_unix;
+
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(plan, i));
+  std::vector<std::thread> pool;
+  for (auto& w : workers) pool.emplace_back([&w] { w->run(); });
+
+  Progress progress(o.progress, o.duration);
+  bool stop_sent = false;
+  while (true) {
+    const bool all_done = std::all_of(workers.begin(), workers.end(),
+                                      [](auto& w) { return w->finished.load(); });
+    if (all_done) break;
+    if (!stop_sent && o.stop && o.stop->load()) {
+      stop_sent = true;
+      run.interrupted = true;
+      for (auto& w : workers) w->request_stop();
+    }
+    if (o.progress) {
+      uint64_t n = 0, bad = 0;
+      int64_t p99 = 0;
+      for (auto& w : workers) {
+        n += w->completed.load(std::memory_order_relaxed);
+        bad += w->failed.load(std::memory_order_relaxed);
+        p99 = std::max(p99, w->p99.load(std::memory_order_relaxed));
+      }
+      progress.update(Nanos(steady_now_ns() - plan.start_steady), n, bad, p99);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (auto& t : pool) t.join();
+  progress.finish();
+  for (auto& w : workers) run.metrics.merge(w->metrics());
+  if (collector) collector->close();
+  run.elapsed = Nanos(steady_now_ns() - plan.start_steady);
+  return run;
+}
+
+}  // namespace loadgate::engine
+
+namespace loadgate {
+
+void validate(const AttackOptions& o, bool require_bound) {
+  if (o.duration.count() < 0) throw InputError("", 0, "-duration", "must not be negative");
+  if (o.timeout.count() < 0) throw InputError("", 0, "-timeout", "must not be negative");
+  if (o.workers < 0) throw InputError("", 0, "-workers", "must not be negative");
+  if (o.max_workers < 0) throw InputError("", 0, "-max-workers", "must not be negative");
+  if (o.threads < 0) throw InputError("", 0, "-cpus", "must not be negative");
+  if (o.rate.unlimited() && o.workers <= 0)
+    throw InputError("", 0, "-rate", "-rate=0 (closed model) requires -workers or -max-workers > 0");
+  if (require_bound && o.duration.count() == 0 && o.max_requests == 0)
+    throw InputError("", 0, "-duration", "an attack needs -duration or a request count");
+}
+
+}  // namespace loadgate

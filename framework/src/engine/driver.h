@@ -1,0 +1,65 @@
+// driver.h (internal): the contract between the attacker and a protocol driver.
+//
+// The attacker owns threads, pacing and bookkeeping; a Driver makes Slots, each able to carry
+// one request at a time (an HTTP/1.1 connection, one gRPC call). A Slot reports the end of
+// every request it was given with SlotOwner::done(), exactly once, on its io_context's thread,
+// as the last thing it does (the owner may start the next hit from inside done()).
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "loadgate/result.h"
+
+namespace loadgate::engine {
+
+/// Hit is one scheduled request.
+struct Hit {
+  uint64_t seq = 0;              ///< global hit number (0-based)
+  int64_t scheduled_ns = 0;      ///< Unix ns at which it is due
+  int64_t scheduled_steady = 0;  ///< the same instant on the steady clock (ns)
+  uint32_t target = 0;           ///< index into the driver's targets
+};
+
+class Slot;
+
+/// SlotOwner receives finished requests.
+class SlotOwner {
+ public:
+  virtual ~SlotOwner() = default;
+  /// Called once per started hit with its result; `slot` is free again when this is called.
+  virtual void done(Slot& slot, const Result& result) = 0;
+};
+
+/// Slot carries one request at a time.
+class Slot {
+ public:
+  virtual ~Slot() = default;
+  /// Starts `hit`. Must not block. Precondition: the slot is free.
+  virtual void start(const Hit& hit) = 0;
+  /// Abandons the request in flight, if any; done() follows with ErrorKind::kCancelled.
+  virtual void cancel() = 0;
+};
+
+/// Driver makes slots for one protocol. make_slot() is called on the thread that runs `io`.
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  /// Creates a slot bound to `io` that reports to `owner`.
+  virtual std::unique_ptr<Slot> make_slot(asio::io_context& io, SlotOwner& owner) = 0;
+  /// Number of targets hits are spread over (round-robin by hit number).
+  virtual uint32_t target_count() const = 0;
+  /// Interned label of target `index` (Result::target).
+  virtual uint32_t target_label(uint32_t index) const = 0;
+  /// Kind of the results this driver produces.
+  virtual Kind kind() const = 0;
+  /// "http", "grpc", ...
+  virtual std::string protocol() const = 0;
+};
+
+/// Builds the Result skeleton for `hit` given the send and completion instants (steady ns).
+Result make_result(const Hit& hit, int64_t sent_steady, int64_t end_steady, Kind kind);
+
+}  // namespace loadgate::engine

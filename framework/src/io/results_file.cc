@@ -1,0 +1,440 @@
+// results_file.cc: binary frames, Vegeta JSON and CSV results, and the auto-detecting reader.
+#include "loadgate/results_file.h"
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "loadgate/duration.h"
+#include "loadgate/error.h"
+#include "loadgate/interner.h"
+#include "loadgate/targets.h"
+
+namespace loadgate {
+namespace {
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "binary results are little-endian");
+
+constexpr char kSignature[8] = {'L', 'O', 'A', 'D', 'G', 'A', 'T', 'E'};
+constexpr uint8_t kFrameHeader = 1, kFrameString = 2, kFrameResult = 3, kFrameSample = 4;
+constexpr uint32_t kMaxFrame = 16u << 20;
+
+struct FrameHead {
+  uint8_t type;
+  uint8_t pad[3];
+  uint32_t length;
+};
+static_assert(sizeof(FrameHead) == 8);
+
+// Splits a target label "METHOD URL" back into its parts.
+void split_label(const std::string& label, std::string& method, std::string& url) {
+  const auto sp = label.find(' ');
+  if (sp == std::string::npos) {
+    url = label;
+    return;
+  }
+  method = label.substr(0, sp);
+  url = label.substr(sp + 1);
+}
+
+// CSV field quoting per RFC 4180.
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::vector<std::string> csv_split(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else if (c != '\r') {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---- AttackInfo -----------------------------------------------------------------------------
+
+std::string AttackInfo::to_json() const {
+  nlohmann::json j = {{"name", name},
+                      {"protocol", protocol},
+                      {"rate", rate},
+                      {"started", format_rfc3339(started_ns)},
+                      {"started_ns", started_ns},
+                      {"duration_ns", duration_ns}};
+  return j.dump();
+}
+
+bool AttackInfo::from_json(const std::string& text, AttackInfo& out) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  out.name = j.value("name", "");
+  out.protocol = j.value("protocol", "");
+  out.rate = j.value("rate", "");
+  out.started_ns = j.value("started_ns", int64_t{0});
+  out.duration_ns = j.value("duration_ns", int64_t{0});
+  return true;
+}
+
+Encoding parse_encoding(const std::string& name) {
+  if (name == "gob" || name == "binary" || name == "bin") return Encoding::kBinary;
+  if (name == "json") return Encoding::kJson;
+  if (name == "csv") return Encoding::kCsv;
+  throw InputError("", 0, "-to", "unknown encoding \"" + name + "\" (want binary, json or csv)");
+}
+
+// ---- text encodings -------------------------------------------------------------------------
+
+std::string encode_json(const Result& r, const std::string& attack, uint64_t seq) {
+  std::string method, url;
+  split_label(interned(r.target), method, url);
+  nlohmann::ordered_json j;
+  j["attack"] = attack;
+  j["seq"] = seq;
+  j["code"] = r.status;
+  j["timestamp"] = format_rfc3339(r.sent_ns());
+  j["latency"] = r.uncorrected_ns();
+  j["bytes_out"] = r.bytes_out;
+  j["bytes_in"] = r.bytes_in;
+  j["error"] = interned(r.error);
+  j["body"] = "";
+  j["method"] = method;
+  j["url"] = url;
+  j["headers"] = nlohmann::ordered_json::object();
+  // loadgate's own keys: enough to rebuild the record exactly.
+  j["send_delay"] = r.send_delay_ns;
+  j["first"] = r.first_ns;
+  j["messages"] = r.messages;
+  j["kind"] = std::string(kind_name(r.kind));
+  j["error_kind"] = std::string(error_kind_name(r.error_kind));
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq) {
+  std::string method, url;
+  split_label(interned(r.target), method, url);
+  std::string out;
+  out += std::to_string(r.sent_ns()) + ",";
+  out += std::to_string(r.status) + ",";
+  out += std::to_string(r.uncorrected_ns()) + ",";
+  out += std::to_string(r.bytes_out) + ",";
+  out += std::to_string(r.bytes_in) + ",";
+  out += csv_field(interned(r.error)) + ",";
+  out += ",";  // body (not kept)
+  out += csv_field(attack) + ",";
+  out += std::to_string(seq) + ",";
+  out += csv_field(method) + ",";
+  out += csv_field(url) + ",";
+  out += ",";  // headers (not kept)
+  out += std::to_string(r.send_delay_ns) + ",";
+  out += std::string(kind_name(r.kind)) + ",";
+  out += std::to_string(r.first_ns) + ",";
+  out += std::to_string(r.messages) + ",";
+  out += std::string(error_kind_name(r.error_kind));
+  return out;
+}
+
+// ---- ResultWriter ---------------------------------------------------------------------------
+
+ResultWriter::ResultWriter(std::FILE* out, Encoding encoding) : out_(out), encoding_(encoding) {
+  if (encoding_ == Encoding::kBinary && std::fwrite(kSignature, 1, 8, out_) != 8) failed_ = true;
+}
+
+void ResultWriter::frame(uint8_t type, const std::string& payload) {
+  if (encoding_ != Encoding::kBinary) return;
+  FrameHead h{type, {0, 0, 0}, static_cast<uint32_t>(payload.size())};
+  if (std::fwrite(&h, sizeof h, 1, out_) != 1) failed_ = true;
+  if (!payload.empty() && std::fwrite(payload.data(), 1, payload.size(), out_) != payload.size())
+    failed_ = true;
+}
+
+void ResultWriter::header(const AttackInfo& info) {
+  attack_ = info.name;
+  frame(kFrameHeader, info.to_json());
+}
+
+void ResultWriter::define(uint32_t id) {
+  if (id == 0 || !defined_.insert(id).second) return;
+  const std::string& text = interned(id);
+  std::string payload(4 + text.size(), '\0');
+  std::memcpy(payload.data(), &id, 4);
+  std::memcpy(payload.data() + 4, text.data(), text.size());
+  frame(kFrameString, payload);
+}
+
+void ResultWriter::write(const Result* results, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    const Result& r = results[i];
+    if (encoding_ == Encoding::kBinary) {
+      define(r.target);
+      define(r.error);
+      FrameHead h{kFrameResult, {0, 0, 0}, sizeof(Result)};
+      if (std::fwrite(&h, sizeof h, 1, out_) != 1 || std::fwrite(&r, sizeof r, 1, out_) != 1)
+        failed_ = true;
+    } else {
+      line_ = encoding_ == Encoding::kJson ? encode_json(r, attack_, seq_) : encode_csv(r, attack_, seq_);
+      ++seq_;
+      line_ += '\n';
+      if (std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) failed_ = true;
+    }
+  }
+}
+
+bool ResultWriter::flush() {
+  if (std::fflush(out_) != 0) failed_ = true;
+  return !failed_;
+}
+
+// ---- ResultReader ---------------------------------------------------------------------------
+
+ResultReader::ResultReader(std::FILE* in, std::string name) : in_(in), name_(std::move(name)) {}
+
+bool ResultReader::read_exact(void* dst, size_t n, size_t& got) {
+  got = std::fread(dst, 1, n, in_);
+  return got == n;
+}
+
+bool ResultReader::next(Result& r) {
+  if (!error_.empty()) return false;
+  if (!started_) {
+    started_ = true;
+    const int c = std::fgetc(in_);
+    if (c == EOF) return false;
+    std::ungetc(c, in_);
+    if (c == 'L') {
+      encoding_ = Encoding::kBinary;
+    } else if (c == '{') {
+      encoding_ = Encoding::kJson;
+    } else if ((c >= '0' && c <= '9') || c == '-') {
+      encoding_ = Encoding::kCsv;
+    } else {
+      error_ = name_ + ": not a results stream (want loadgate binary, JSON or CSV results)";
+      return false;
+    }
+  }
+  const bool ok = encoding_ == Encoding::kBinary ? next_binary(r) : next_text(r);
+  if (ok) ++count_;
+  return ok;
+}
+
+bool ResultReader::next_binary(Result& r) {
+  while (true) {
+    const int c = std::fgetc(in_);
+    if (c == EOF) return false;
+    if (c == 'L') {  // a (new) stream signature
+      char sig[7];
+      size_t got;
+      if (!read_exact(sig, 7, got) || std::memcmp(sig, kSignature + 1, 7) != 0) {
+        if (got < 7 && std::feof(in_)) {
+          warning_ = name_ + ": truncated signature; kept " + std::to_string(count_) + " results";
+          return false;
+        }
+        error_ = name_ + ": corrupt stream after result " + std::to_string(count_);
+        return false;
+      }
+      ids_.clear();
+      continue;
+    }
+    FrameHead h;
+    h.type = static_cast<uint8_t>(c);
+    size_t got;
+    if (!read_exact(reinterpret_cast<char*>(&h) + 1, sizeof h - 1, got)) {
+      warning_ = name_ + ": truncated after " + std::to_string(count_) +
+                 " results (a partial frame header was ignored)";
+      return false;
+    }
+    if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameSample ||
+        (h.type == kFrameResult && h.length != sizeof(Result))) {
+      error_ = name_ + ": corrupt frame (type " + std::to_string(h.type) + ", length " +
+               std::to_string(h.length) + ") after result " + std::to_string(count_);
+      return false;
+    }
+    if (h.type == kFrameResult) {
+      if (!read_exact(&r, sizeof r, got)) {
+        warning_ = name_ + ": truncated after " + std::to_string(count_) + " results (" +
+                   std::to_string(got) + " bytes of a partial record ignored)";
+        return false;
+      }
+      auto map = [&](uint32_t& id) {
+        if (id == 0) return;
+        id = id < ids_.size() && ids_[id] ? ids_[id] : intern("(undefined string " + std::to_string(id) + ")");
+      };
+      map(r.target);
+      map(r.error);
+      return true;
+    }
+    buf_.resize(h.length);
+    if (!read_exact(buf_.data(), h.length, got)) {
+      warning_ = name_ + ": truncated after " + std::to_string(count_) + " results";
+      return false;
+    }
+    if (h.type == kFrameString && h.length >= 4) {
+      uint32_t id;
+      std::memcpy(&id, buf_.data(), 4);
+      if (id < (1u << 24)) {
+        if (ids_.size() <= id) ids_.resize(id + 1, 0);
+        ids_[id] = intern(std::string_view(buf_).substr(4));
+      }
+    } else if (h.type == kFrameHeader) {
+      AttackInfo info;
+      if (on_header && AttackInfo::from_json(buf_, info)) on_header(info);
+    } else if (h.type == kFrameSample) {
+      if (on_sample) on_sample(buf_);
+    }
+  }
+}
+
+namespace {
+
+Kind kind_from(const std::string& s) {
+  for (int k = 0; k < kKindCount; ++k)
+    if (kind_name(static_cast<Kind>(k)) == s) return static_cast<Kind>(k);
+  return Kind::kHttp;
+}
+
+ErrorKind error_kind_from(const std::string& s, bool has_error) {
+  for (int k = 0; k < kErrorKindCount; ++k)
+    if (error_kind_name(static_cast<ErrorKind>(k)) == s) return static_cast<ErrorKind>(k);
+  return has_error ? ErrorKind::kOther : ErrorKind::kNone;
+}
+
+}  // namespace
+
+bool ResultReader::next_text(Result& r) {
+  char chunk[4096];
+  while (true) {
+    buf_.clear();
+    bool any = false;
+    while (std::fgets(chunk, sizeof chunk, in_)) {
+      any = true;
+      buf_ += chunk;
+      if (!buf_.empty() && buf_.back() == '\n') break;
+    }
+    if (!any) return false;
+    ++line_;
+    while (!buf_.empty() && (buf_.back() == '\n' || buf_.back() == '\r')) buf_.pop_back();
+    if (buf_.empty()) continue;
+    const std::string where = name_ + ":" + std::to_string(line_);
+    r = Result{};
+    std::string method, url, error, kind = "http", ekind;
+    int64_t timestamp = 0;
+    if (encoding_ == Encoding::kJson) {
+      auto j = nlohmann::json::parse(buf_, nullptr, false);
+      if (j.is_discarded() || !j.is_object()) {
+        if (std::feof(in_)) {
+          warning_ = where + ": truncated last line ignored; kept " + std::to_string(count_) + " results";
+          return false;
+        }
+        error_ = where + ": not a JSON result object";
+        return false;
+      }
+      try {
+        auto ts = parse_rfc3339(j.value("timestamp", ""));
+        if (!ts) {
+          error_ = where + ": timestamp: not an RFC 3339 time";
+          return false;
+        }
+        timestamp = *ts;
+        r.status = j.value("code", uint16_t{0});
+        r.latency_ns = j.value("latency", int64_t{0});
+        r.bytes_out = j.value("bytes_out", uint64_t{0});
+        r.bytes_in = j.value("bytes_in", uint64_t{0});
+        error = j.value("error", "");
+        method = j.value("method", "");
+        url = j.value("url", "");
+        r.send_delay_ns = j.value("send_delay", int64_t{0});
+        r.first_ns = j.value("first", int64_t{0});
+        r.messages = j.value("messages", uint32_t{0});
+        kind = j.value("kind", "http");
+        ekind = j.value("error_kind", "");
+      } catch (const nlohmann::json::exception& e) {
+        error_ = where + ": wrong type of a field (" + e.what() + ")";
+        return false;
+      }
+    } else {
+      auto f = csv_split(buf_);
+      if (f.size() != 12 && f.size() != 17) {
+        if (std::feof(in_)) {
+          warning_ = where + ": truncated last line ignored; kept " + std::to_string(count_) + " results";
+          return false;
+        }
+        error_ = where + ": want 12 or 17 CSV columns, got " + std::to_string(f.size());
+        return false;
+      }
+      try {
+        timestamp = std::stoll(f[0]);
+        r.status = static_cast<uint16_t>(std::stoul(f[1]));
+        r.latency_ns = std::stoll(f[2]);
+        r.bytes_out = std::stoull(f[3]);
+        r.bytes_in = std::stoull(f[4]);
+        error = f[5];
+        method = f[9];
+        url = f[10];
+        if (f.size() == 17) {
+          r.send_delay_ns = std::stoll(f[12]);
+          kind = f[13];
+          r.first_ns = std::stoll(f[14]);
+          r.messages = static_cast<uint32_t>(std::stoul(f[15]));
+          ekind = f[16];
+        }
+      } catch (const std::exception&) {
+        error_ = where + ": a numeric column is not a number";
+        return false;
+      }
+    }
+    // Vegeta's latency is from the actual send; ours adds the send delay back.
+    r.scheduled_ns = timestamp - r.send_delay_ns;
+    r.latency_ns += r.send_delay_ns;
+    r.kind = kind_from(kind);
+    r.error = intern(error);
+    r.error_kind = error_kind_from(ekind, !error.empty());
+    if (r.error_kind == ErrorKind::kOther && r.status != 0 && (r.status < 200 || r.status >= 400))
+      r.error_kind = ErrorKind::kStatus;
+    r.target = intern(method.empty() ? url : method + " " + url);
+    return true;
+  }
+}
+
+std::string read_results(const std::vector<std::string>& paths,
+                         const std::function<void(const Result&)>& fn,
+                         const std::function<void(const std::string&)>& on_sample,
+                         const std::function<void(const AttackInfo&)>& on_header) {
+  std::vector<std::string> inputs = paths.empty() ? std::vector<std::string>{"-"} : paths;
+  for (const std::string& path : inputs) {
+    const bool is_stdin = path == "-" || path == "stdin";
+    std::FILE* f = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
+    if (!f) return path + ": cannot open results file";
+    ResultReader reader(f, is_stdin ? "stdin" : path);
+    reader.on_sample = on_sample;
+    reader.on_header = on_header;
+    Result r;
+    while (reader.next(r)) fn(r);
+    if (!is_stdin) std::fclose(f);
+    if (!reader.warning().empty()) std::fprintf(stderr, "loadgate: warning: %s\n", reader.warning().c_str());
+    if (!reader.error().empty()) return reader.error();
+  }
+  return "";
+}
+
+}  // namespace loadgate

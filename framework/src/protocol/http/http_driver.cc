@@ -1,0 +1,603 @@
+// http_driver.cc: HTTP/1.1 slots over Asio (plain or TLS), responses parsed by http-parser.
+//
+// A slot carries one request at a time and keeps one keep-alive connection per origin. The
+// request bytes of every target are built once, before the attack; the hot path only writes
+// them, reads into a fixed buffer and feeds http-parser, which counts the body without
+// keeping it. A request that finds its reused connection closed by the server before any
+// response byte is retried once on a new connection, as Go's client does for idempotent reuse.
+#include <http_parser.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <array>
+#include <asio/connect.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+#include <cstring>
+#include <fstream>
+#include <optional>
+
+#include "engine/attacker.h"
+#include "loadgate/error.h"
+#include "loadgate/http.h"
+#include "loadgate/interner.h"
+#include "loadgate/url.h"
+
+namespace loadgate {
+namespace {
+
+using asio::ip::tcp;
+using engine::Hit;
+
+constexpr char kUserAgent[] = "loadgate/0.1";
+constexpr size_t kReadBuffer = 16 * 1024;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Where requests go: an origin resolved once.
+struct Origin {
+  Url url;
+  std::vector<tcp::endpoint> endpoints;
+  std::string resolve_error;  // non-empty: every request to it fails with this
+};
+
+// One target, ready to write.
+struct Prepared {
+  uint32_t origin = 0;
+  std::string bytes;       // the whole request
+  uint64_t body_size = 0;
+  uint32_t label = 0;      // interned "METHOD URL"
+  bool head = false;
+  std::string method;      // for redirects
+  std::string body;        // for 307/308 redirects
+  std::vector<Header> headers;
+  Url url;
+};
+
+std::string build_request(const std::string& method, const Url& url, const std::vector<Header>& headers,
+                          const std::string& body, bool keepalive) {
+  std::string out = method + " " + url.target + " HTTP/1.1\r\n";
+  bool host = false, agent = false, length = false;
+  for (auto& [k, v] : headers) {
+    host |= iequals(k, "Host");
+    agent |= iequals(k, "User-Agent");
+    length |= iequals(k, "Content-Length");
+  }
+  if (!host) out += "Host: " + url.authority() + "\r\n";
+  if (!agent) out += std::string("User-Agent: ") + kUserAgent + "\r\n";
+  for (auto& [k, v] : headers) out += k + ": " + v + "\r\n";
+  const bool wants_length = !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
+  if (wants_length && !length) out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!keepalive) out += "Connection: close\r\n";
+  out += "\r\n";
+  out += body;
+  return out;
+}
+
+Origin resolve_origin(const Url& url) {
+  Origin o;
+  o.url = url;
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  asio::error_code ec;
+  auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
+  if (ec) {
+    o.resolve_error = "lookup " + url.host + ": " + ec.message();
+    return o;
+  }
+  for (auto& r : results) o.endpoints.push_back(r.endpoint());
+  // Prefer IPv4 loopback first: "localhost" often lists ::1 first and servers bind 127.0.0.1.
+  std::stable_partition(o.endpoints.begin(), o.endpoints.end(),
+                        [](const tcp::endpoint& e) { return e.address().is_v4(); });
+  return o;
+}
+
+// Interns "<code> <reason>" once per status code per thread.
+uint32_t status_error(int code, std::string_view reason) {
+  thread_local std::array<uint32_t, 600> cache{};
+  if (code >= 0 && code < 600 && cache[static_cast<size_t>(code)]) return cache[static_cast<size_t>(code)];
+  const uint32_t id = intern(std::to_string(code) + " " + std::string(reason));
+  if (code >= 0 && code < 600) cache[static_cast<size_t>(code)] = id;
+  return id;
+}
+
+// A connection: plain TCP or TLS over TCP.
+class Conn {
+ public:
+  Conn(asio::io_context& io, asio::ssl::context* tls, const Origin& origin)
+      : io_(io), tls_ctx_(tls), origin_(&origin) {
+    reset();
+  }
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : *sock_; }
+  const Origin& origin() const { return *origin_; }
+  bool open = false;       // connected (and handshaken)
+  uint64_t served = 0;     // requests completed on this connection
+
+  // Replaces the socket with a fresh, unconnected one.
+  void reset() {
+    open = false;
+    served = 0;
+    if (tls_ctx_ && origin_->url.tls()) {
+      tls_ = std::make_unique<asio::ssl::stream<tcp::socket>>(io_, *tls_ctx_);
+      sock_.reset();
+    } else {
+      sock_ = std::make_unique<tcp::socket>(io_);
+      tls_.reset();
+    }
+  }
+  void close() {
+    asio::error_code ignored;
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);
+    open = false;
+  }
+  bool tls() const { return tls_ != nullptr; }
+  asio::ssl::stream<tcp::socket>& tls_stream() { return *tls_; }
+
+  template <class Handler>
+  void write(const asio::const_buffer& b, Handler&& h) {
+    if (tls_) asio::async_write(*tls_, b, std::forward<Handler>(h));
+    else asio::async_write(*sock_, b, std::forward<Handler>(h));
+  }
+  template <class Handler>
+  void read_some(const asio::mutable_buffer& b, Handler&& h) {
+    if (tls_) tls_->async_read_some(b, std::forward<Handler>(h));
+    else sock_->async_read_some(b, std::forward<Handler>(h));
+  }
+
+ private:
+  asio::io_context& io_;
+  asio::ssl::context* tls_ctx_;
+  const Origin* origin_;
+  std::unique_ptr<tcp::socket> sock_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> tls_;
+};
+
+class HttpDriver;
+
+class HttpSlot final : public engine::Slot {
+ public:
+  HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver);
+  void start(const Hit& hit) override;
+  void cancel() override;
+
+ private:
+  static int on_status(http_parser* p, const char* at, size_t n);
+  static int on_header_field(http_parser* p, const char* at, size_t n);
+  static int on_header_value(http_parser* p, const char* at, size_t n);
+  static int on_headers_complete(http_parser* p);
+  static int on_body(http_parser* p, const char* at, size_t n);
+  static int on_message_complete(http_parser* p);
+  static const http_parser_settings kSettings;
+
+  Conn& conn_for(size_t origin);
+  void send(size_t origin, const std::string* bytes);
+  void connect();
+  void handshake();
+  void write();
+  void read();
+  void on_read(const asio::error_code& ec, size_t n);
+  void on_response();
+  bool follow_redirect();
+  bool retry();
+  void fail(ErrorKind kind, const std::string& text);
+  void finish(ErrorKind kind, uint32_t error);
+  bool aborted(const asio::error_code& ec);
+
+  asio::io_context& io_;
+  engine::SlotOwner& owner_;
+  HttpDriver& d_;
+  asio::steady_timer timer_;
+  std::vector<std::unique_ptr<Conn>> conns_;  // by origin index
+  std::vector<std::unique_ptr<Origin>> extra_origins_;  // redirect targets not in the file
+  Conn* conn_ = nullptr;
+  const std::string* bytes_ = nullptr;
+  std::string redirect_bytes_;
+  std::array<char, kReadBuffer> buf_{};
+  http_parser parser_{};
+  std::string reason_;
+  std::string field_;
+  std::string location_;
+  bool in_location_ = false;
+  bool last_was_value_ = false;
+
+  Hit hit_{};
+  uint64_t gen_ = 0;
+  bool busy_ = false;
+  bool timed_out_ = false;
+  bool cancelled_ = false;
+  bool retried_ = false;
+  bool head_ = false;
+  bool complete_ = false;
+  int redirects_left_ = 0;
+  int64_t sent_ = 0;
+  int64_t first_ = 0;
+  uint64_t bytes_in_ = 0;
+  uint64_t response_bytes_ = 0;
+};
+
+class HttpDriver final : public engine::Driver {
+ public:
+  HttpDriver(const std::vector<Target>& targets, const HttpOptions& o, const AttackOptions& load)
+      : o_(o), load_(load), tls_(asio::ssl::context::tls_client) {
+    setup_tls();
+    for (const Target& t : targets) {
+      auto url = parse_url(t.url);
+      if (!url || (url->scheme != "http" && url->scheme != "https"))
+        throw InputError("", 0, "url", "bad URL \"" + t.url + "\"");
+      Prepared p;
+      p.origin = static_cast<uint32_t>(origin_index(*url));
+      p.method = t.method;
+      p.url = *url;
+      p.headers = o.headers;
+      p.headers.insert(p.headers.end(), t.headers.begin(), t.headers.end());
+      p.body = t.body.empty() ? o.body : t.body;
+      p.body_size = p.body.size();
+      p.head = t.method == "HEAD";
+      p.label = intern(t.label());
+      p.bytes = build_request(p.method, p.url, p.headers, p.body, o.keepalive);
+      prepared_.push_back(std::move(p));
+    }
+  }
+
+  std::unique_ptr<engine::Slot> make_slot(asio::io_context& io, engine::SlotOwner& owner) override {
+    return std::make_unique<HttpSlot>(io, owner, *this);
+  }
+  uint32_t target_count() const override { return static_cast<uint32_t>(prepared_.size()); }
+  uint32_t target_label(uint32_t i) const override { return prepared_[i].label; }
+  Kind kind() const override { return Kind::kHttp; }
+  std::string protocol() const override { return "http"; }
+
+  const HttpOptions& opts() const { return o_; }
+  const AttackOptions& load() const { return load_; }
+  const Prepared& prepared(uint32_t i) const { return prepared_[i]; }
+  const std::vector<std::unique_ptr<Origin>>& origins() const { return origins_; }
+  asio::ssl::context* tls() { return &tls_; }
+
+ private:
+  size_t origin_index(const Url& url) {
+    const std::string key = url.origin();
+    for (size_t i = 0; i < origins_.size(); ++i)
+      if (origins_[i]->url.origin() == key) return i;
+    origins_.push_back(std::make_unique<Origin>(resolve_origin(url)));
+    return origins_.size() - 1;
+  }
+
+  void setup_tls() {
+    if (o_.insecure) {
+      tls_.set_verify_mode(asio::ssl::verify_none);
+    } else {
+      tls_.set_verify_mode(asio::ssl::verify_peer);
+      if (o_.root_certs.empty()) tls_.set_default_verify_paths();
+      for (const std::string& f : o_.root_certs) {
+        asio::error_code ec;
+        tls_.load_verify_file(f, ec);
+        if (ec) throw InputError(f, 0, "-root-certs", "cannot load CA certificates: " + ec.message());
+      }
+    }
+    if (!o_.cert.empty()) {
+      asio::error_code ec;
+      tls_.use_certificate_chain_file(o_.cert, ec);
+      if (ec) throw InputError(o_.cert, 0, "-cert", "cannot load certificate: " + ec.message());
+      tls_.use_private_key_file(o_.key.empty() ? o_.cert : o_.key, asio::ssl::context::pem, ec);
+      if (ec) throw InputError(o_.key, 0, "-key", "cannot load private key: " + ec.message());
+    }
+  }
+
+  HttpOptions o_;
+  const AttackOptions& load_;
+  asio::ssl::context tls_;
+  std::vector<std::unique_ptr<Origin>> origins_;
+  std::vector<Prepared> prepared_;
+};
+
+const http_parser_settings HttpSlot::kSettings = [] {
+  http_parser_settings s;
+  http_parser_settings_init(&s);
+  s.on_status = &HttpSlot::on_status;
+  s.on_header_field = &HttpSlot::on_header_field;
+  s.on_header_value = &HttpSlot::on_header_value;
+  s.on_headers_complete = &HttpSlot::on_headers_complete;
+  s.on_body = &HttpSlot::on_body;
+  s.on_message_complete = &HttpSlot::on_message_complete;
+  return s;
+}();
+
+HttpSlot::HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver)
+    : io_(io), owner_(owner), d_(driver), timer_(io) {
+  reason_.reserve(64);
+  field_.reserve(64);
+  location_.reserve(256);
+}
+
+Conn& HttpSlot::conn_for(size_t origin) {
+  if (conns_.size() <= origin) conns_.resize(origin + 1);
+  if (!conns_[origin]) {
+    const size_t known = d_.origins().size();
+    const Origin& o = origin < known ? *d_.origins()[origin] : *extra_origins_[origin - known];
+    conns_[origin] = std::make_unique<Conn>(io_, d_.tls(), o);
+  }
+  return *conns_[origin];
+}
+
+void HttpSlot::start(const Hit& hit) {
+  hit_ = hit;
+  ++gen_;
+  busy_ = true;
+  timed_out_ = cancelled_ = retried_ = complete_ = false;
+  sent_ = steady_now_ns();
+  first_ = 0;
+  bytes_in_ = 0;
+  const Prepared& p = d_.prepared(hit.target);
+  head_ = p.head;
+  redirects_left_ = d_.opts().redirects;
+  if (d_.load().timeout.count() > 0) {
+    timer_.expires_at(std::chrono::steady_clock::time_point(Nanos(sent_ + d_.load().timeout.count())));
+    timer_.async_wait([this, gen = gen_](const asio::error_code& ec) {
+      if (ec || gen != gen_ || !busy_) return;
+      timed_out_ = true;
+      if (conn_) conn_->close();
+    });
+  }
+  send(p.origin, &p.bytes);
+}
+
+void HttpSlot::cancel() {
+  if (!busy_) return;
+  cancelled_ = true;
+  if (conn_) conn_->close();
+}
+
+bool HttpSlot::aborted(const asio::error_code& ec) {
+  if (timed_out_) {
+    fail(ErrorKind::kTimeout, "timeout: no response within " + format_duration(d_.load().timeout));
+    return true;
+  }
+  if (cancelled_) {
+    fail(ErrorKind::kCancelled, "cancelled: the attack was interrupted");
+    return true;
+  }
+  (void)ec;
+  return false;
+}
+
+void HttpSlot::send(size_t origin, const std::string* bytes) {
+  conn_ = &conn_for(origin);
+  bytes_ = bytes;
+  response_bytes_ = 0;
+  if (!conn_->origin().resolve_error.empty()) {
+    fail(ErrorKind::kConnect, conn_->origin().resolve_error);
+    return;
+  }
+  if (conn_->open) write();
+  else connect();
+}
+
+void HttpSlot::connect() {
+  conn_->reset();
+  asio::async_connect(conn_->socket(), conn_->origin().endpoints,
+                      [this](const asio::error_code& ec, const tcp::endpoint&) {
+                        if (aborted(ec)) return;
+                        if (ec) {
+                          fail(ErrorKind::kConnect, "connect " + conn_->origin().url.host + ":" +
+                                                        std::to_string(conn_->origin().url.port) +
+                                                        ": " + ec.message());
+                          return;
+                        }
+                        asio::error_code ignored;
+                        conn_->socket().set_option(tcp::no_delay(true), ignored);
+                        if (conn_->tls()) handshake();
+                        else {
+                          conn_->open = true;
+                          write();
+                        }
+                      });
+}
+
+void HttpSlot::handshake() {
+  auto& s = conn_->tls_stream();
+  const std::string& host = conn_->origin().url.host;
+  SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
+  if (!d_.opts().insecure) SSL_set1_host(s.native_handle(), host.c_str());
+  s.async_handshake(asio::ssl::stream_base::client, [this](const asio::error_code& ec) {
+    if (aborted(ec)) return;
+    if (ec) {
+      fail(ErrorKind::kTls, "tls handshake with " + conn_->origin().url.host + ": " + ec.message());
+      return;
+    }
+    conn_->open = true;
+    write();
+  });
+}
+
+void HttpSlot::write() {
+  http_parser_init(&parser_, HTTP_RESPONSE);
+  parser_.data = this;
+  reason_.clear();
+  field_.clear();
+  location_.clear();
+  in_location_ = last_was_value_ = false;
+  complete_ = false;
+  conn_->write(asio::buffer(*bytes_), [this](const asio::error_code& ec, size_t) {
+    if (aborted(ec)) return;
+    if (ec) {
+      if (!retry()) fail(ErrorKind::kIo, "write: " + ec.message());
+      return;
+    }
+    read();
+  });
+}
+
+void HttpSlot::read() {
+  conn_->read_some(asio::buffer(buf_), [this](const asio::error_code& ec, size_t n) { on_read(ec, n); });
+}
+
+void HttpSlot::on_read(const asio::error_code& ec, size_t n) {
+  if (aborted(ec)) return;
+  if (n > 0 && first_ == 0) first_ = steady_now_ns() - sent_;
+  response_bytes_ += n;
+  if (n > 0) {
+    const size_t used = http_parser_execute(&parser_, &kSettings, buf_.data(), n);
+    if (complete_) {
+      on_response();
+      return;
+    }
+    if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || used != n) {
+      conn_->close();
+      fail(ErrorKind::kProtocol, std::string("bad response: ") +
+                                     http_errno_description(HTTP_PARSER_ERRNO(&parser_)));
+      return;
+    }
+  }
+  if (ec) {
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+      http_parser_execute(&parser_, &kSettings, nullptr, 0);  // EOF ends a close-delimited body
+      if (complete_) {
+        conn_->open = false;
+        on_response();
+        return;
+      }
+    }
+    conn_->close();
+    if (!retry())
+      fail(ErrorKind::kIo, response_bytes_ == 0 ? "read: connection closed before any response (" + ec.message() + ")"
+                                                : "read: unexpected end of response (" + ec.message() + ")");
+    return;
+  }
+  read();
+}
+
+// Retries once on a new connection when a reused one was closed before any response byte.
+bool HttpSlot::retry() {
+  if (retried_ || conn_->served == 0 || response_bytes_ > 0) return false;
+  retried_ = true;
+  conn_->close();
+  connect();
+  return true;
+}
+
+void HttpSlot::on_response() {
+  ++conn_->served;
+  if (!http_should_keep_alive(&parser_) || !d_.opts().keepalive) conn_->close();
+  const int code = parser_.status_code;
+  if (code >= 300 && code < 400 && code != 304 && d_.opts().redirects >= 0 && !location_.empty()) {
+    if (redirects_left_ == 0) {
+      finish(ErrorKind::kProtocol, intern("stopped after " + std::to_string(d_.opts().redirects) + " redirects"));
+      return;
+    }
+    if (follow_redirect()) return;
+  }
+  const bool failed_status = code < 200 || code >= 400;
+  finish(failed_status ? ErrorKind::kStatus : ErrorKind::kNone,
+         failed_status ? status_error(code, reason_) : 0);
+}
+
+bool HttpSlot::follow_redirect() {
+  const Prepared& p = d_.prepared(hit_.target);
+  const Url& base = conn_->origin().url;
+  Url here = base;
+  here.target = p.url.target;
+  auto next = resolve_url(here, location_);
+  if (!next || (next->scheme != "http" && next->scheme != "https")) return false;
+  --redirects_left_;
+  const int code = parser_.status_code;
+  const bool keep_method = code == 307 || code == 308;
+  const std::string method = keep_method ? p.method : (p.method == "HEAD" ? "HEAD" : "GET");
+  std::vector<Header> headers;
+  for (auto& h : p.headers)
+    if (!iequals(h.first, "Host") && !iequals(h.first, "Content-Length") &&
+        (keep_method || !iequals(h.first, "Content-Type")))
+      headers.push_back(h);
+  redirect_bytes_ = build_request(method, *next, headers, keep_method ? p.body : "", d_.opts().keepalive);
+  head_ = method == "HEAD";
+  size_t index = d_.origins().size() + extra_origins_.size();
+  for (size_t i = 0; i < d_.origins().size(); ++i)
+    if (d_.origins()[i]->url.origin() == next->origin()) index = i;
+  for (size_t i = 0; i < extra_origins_.size(); ++i)
+    if (extra_origins_[i]->url.origin() == next->origin()) index = d_.origins().size() + i;
+  if (index == d_.origins().size() + extra_origins_.size())
+    extra_origins_.push_back(std::make_unique<Origin>(resolve_origin(*next)));
+  retried_ = false;
+  send(index, &redirect_bytes_);
+  return true;
+}
+
+void HttpSlot::fail(ErrorKind kind, const std::string& text) { finish(kind, intern(text)); }
+
+void HttpSlot::finish(ErrorKind kind, uint32_t error) {
+  const int64_t end = steady_now_ns();
+  busy_ = false;
+  timer_.cancel();
+  if (kind != ErrorKind::kNone && kind != ErrorKind::kStatus && conn_) conn_->close();
+  Result r = engine::make_result(hit_, sent_, end, Kind::kHttp);
+  r.first_ns = first_;
+  r.bytes_in = bytes_in_;
+  r.bytes_out = d_.prepared(hit_.target).body_size;
+  r.target = d_.prepared(hit_.target).label;
+  r.status = kind == ErrorKind::kNone || kind == ErrorKind::kStatus ? static_cast<uint16_t>(parser_.status_code) : 0;
+  r.error_kind = kind;
+  r.error = error;
+  owner_.done(*this, r);
+}
+
+int HttpSlot::on_status(http_parser* p, const char* at, size_t n) {
+  static_cast<HttpSlot*>(p->data)->reason_.append(at, n);
+  return 0;
+}
+
+int HttpSlot::on_header_field(http_parser* p, const char* at, size_t n) {
+  auto* s = static_cast<HttpSlot*>(p->data);
+  if (s->last_was_value_) {
+    s->field_.clear();
+    s->last_was_value_ = false;
+  }
+  s->field_.append(at, n);
+  return 0;
+}
+
+int HttpSlot::on_header_value(http_parser* p, const char* at, size_t n) {
+  auto* s = static_cast<HttpSlot*>(p->data);
+  if (!s->last_was_value_) {
+    s->in_location_ = iequals(s->field_, "Location");
+    s->last_was_value_ = true;
+  }
+  if (s->in_location_) s->location_.append(at, n);
+  return 0;
+}
+
+int HttpSlot::on_headers_complete(http_parser* p) {
+  return static_cast<HttpSlot*>(p->data)->head_ ? 1 : 0;  // 1: no body follows (HEAD)
+}
+
+int HttpSlot::on_body(http_parser* p, const char*, size_t n) {
+  auto* s = static_cast<HttpSlot*>(p->data);
+  const int64_t max = s->d_.opts().max_body;
+  s->bytes_in_ = max < 0 ? s->bytes_in_ + n : std::min<uint64_t>(static_cast<uint64_t>(max), s->bytes_in_ + n);
+  return 0;
+}
+
+int HttpSlot::on_message_complete(http_parser* p) {
+  auto* s = static_cast<HttpSlot*>(p->data);
+  s->complete_ = true;
+  http_parser_pause(p, 1);  // stop here: bytes after the response are not ours
+  return 0;
+}
+
+}  // namespace
+
+Run attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& load) {
+  if (targets.empty()) throw InputError("", 0, "targets", "no targets to attack");
+  if (http.redirects < -1) throw InputError("", 0, "-redirects", "must be -1 or more");
+  HttpDriver driver(targets, http, load);
+  return engine::run_attack(driver, load);
+}
+
+}  // namespace loadgate

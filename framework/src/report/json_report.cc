@@ -1,0 +1,76 @@
+// json_report.cc: Vegeta's JSON report schema, plus loadgate's extra keys.
+#include <nlohmann/json.hpp>
+
+#include "loadgate/report.h"
+
+namespace loadgate {
+namespace {
+
+using ordered = nlohmann::ordered_json;
+
+ordered latencies_json(const Latencies& l) {
+  ordered j;
+  j["total"] = l.total;
+  j["mean"] = l.mean;
+  j["50th"] = l.p50;
+  j["90th"] = l.p90;
+  j["95th"] = l.p95;
+  j["99th"] = l.p99;
+  j["max"] = l.max;
+  j["min"] = l.min;
+  j["99.9th"] = l.p999;
+  return j;
+}
+
+ordered summary_object(const Summary& s) {
+  ordered j;
+  j["latencies"] = latencies_json(s.latency);
+  j["bytes_in"] = {{"total", s.bytes_in}, {"mean", s.bytes_in_mean}};
+  j["bytes_out"] = {{"total", s.bytes_out}, {"mean", s.bytes_out_mean}};
+  j["earliest"] = format_rfc3339(s.earliest_ns);
+  j["latest"] = format_rfc3339(s.latest_ns);
+  j["end"] = format_rfc3339(s.end_ns);
+  j["duration"] = s.duration.count();
+  j["wait"] = s.wait.count();
+  j["requests"] = s.requests;
+  j["rate"] = s.rate;
+  j["throughput"] = s.throughput;
+  j["success"] = s.success_ratio;
+  ordered codes = ordered::object();
+  for (auto& [code, n] : s.status_codes) codes[code] = n;
+  j["status_codes"] = codes;
+  j["errors"] = s.errors;
+  // loadgate's keys.
+  j["uncorrected"] = latencies_json(s.uncorrected);
+  j["send_delay"] = latencies_json(s.send_delay);
+  if (s.first.max > 0) j["first"] = latencies_json(s.first);
+  j["late"] = s.late;
+  j["dropped"] = s.dropped;
+  j["messages"] = s.messages;
+  ordered counts = ordered::object();
+  for (size_t i = 0; i < s.errors.size(); ++i) counts[s.errors[i]] = s.error_counts[i];
+  j["error_counts"] = counts;
+  return j;
+}
+
+}  // namespace
+
+std::string summary_json(const Summary& s) {
+  return summary_object(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void write_json_report(std::ostream& out, const Metrics& m) {
+  const Kind primary = m.primary();
+  const Group* g = m.group(primary);
+  ordered j = summary_object(g ? summarize(g->total, primary) : Summary{});
+  j["kind"] = std::string(kind_name(primary));
+  ordered kinds = ordered::object();
+  for (int k = 0; k < kKindCount; ++k) {
+    const Kind kind = static_cast<Kind>(k);
+    if (kind != primary && m.group(kind)) kinds[std::string(kind_name(kind))] = summary_object(summarize(m.group(kind)->total, kind));
+  }
+  if (!kinds.empty()) j["kinds"] = kinds;
+  out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+}  // namespace loadgate

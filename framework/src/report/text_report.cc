@@ -1,0 +1,77 @@
+// text_report.cc: Vegeta's text report layout, plus loadgate's extra lines.
+#include <cstdio>
+
+#include "loadgate/report.h"
+#include "report/tabwriter.h"
+
+namespace loadgate {
+namespace {
+
+std::string fmt(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+std::string dur(int64_t ns) { return format_duration(round_for_report(Nanos(ns))); }
+
+std::string latency_row(const Latencies& l) {
+  return dur(l.min) + ", " + dur(l.mean) + ", " + dur(l.p50) + ", " + dur(l.p90) + ", " + dur(l.p95) +
+         ", " + dur(l.p99) + ", " + dur(l.max);
+}
+
+void write_summary(std::ostream& out, const Summary& s, Kind kind) {
+  report::Tabwriter tw;
+  tw.row({"Requests", "[total, rate, throughput]",
+          std::to_string(s.requests) + ", " + fmt("%.2f", s.rate) + ", " + fmt("%.2f", s.throughput)});
+  tw.row({"Duration", "[total, attack, wait]",
+          dur((s.duration + s.wait).count()) + ", " + dur(s.duration.count()) + ", " + dur(s.wait.count())});
+  tw.row({"Latencies", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.latency)});
+  tw.row({"Uncorrected", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.uncorrected)});
+  tw.row({"Tail", "[99.9, 99.9 uncorrected]", dur(s.latency.p999) + ", " + dur(s.uncorrected.p999)});
+  tw.row({"Late", "[late, dropped, max send delay]",
+          std::to_string(s.late) + ", " + std::to_string(s.dropped) + ", " + dur(s.send_delay.max)});
+  if (s.first.max > 0)
+    tw.row({"First byte", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.first)});
+  if (kind == Kind::kGrpcStream || s.messages > 0)
+    tw.row({"Messages", "[total, mean per call]",
+            std::to_string(s.messages) + ", " +
+                fmt("%.2f", s.requests ? static_cast<double>(s.messages) / static_cast<double>(s.requests) : 0)});
+  tw.row({"Bytes In", "[total, mean]", std::to_string(s.bytes_in) + ", " + fmt("%.2f", s.bytes_in_mean)});
+  tw.row({"Bytes Out", "[total, mean]", std::to_string(s.bytes_out) + ", " + fmt("%.2f", s.bytes_out_mean)});
+  tw.row({"Success", "[ratio]", fmt("%.2f%%", s.success_ratio * 100)});
+  std::string codes;
+  for (auto& [code, n] : s.status_codes) codes += code + ":" + std::to_string(n) + "  ";
+  tw.row({"Status Codes", "[code:count]", codes});
+  tw.flush(out);
+  out << "Error Set:\n";
+  for (size_t i = 0; i < s.errors.size(); ++i) out << s.errors[i] << "\n";
+}
+
+}  // namespace
+
+Nanos round_for_report(Nanos d) {
+  static constexpr int64_t kUnits[] = {3'600'000'000'000, 60'000'000'000, 1'000'000'000, 1'000'000, 1'000, 1};
+  const int64_t v = d.count();
+  for (size_t i = 0; i + 1 < std::size(kUnits); ++i) {
+    if (v >= kUnits[i]) {
+      const int64_t unit = kUnits[i + 1];
+      return Nanos((v + unit / 2) / unit * unit);
+    }
+  }
+  return d;
+}
+
+void write_text_report(std::ostream& out, const Metrics& m) {
+  const Kind primary = m.primary();
+  const Group* g = m.group(primary);
+  write_summary(out, g ? summarize(g->total, primary) : Summary{}, primary);
+  for (int k = 0; k < kKindCount; ++k) {
+    const Kind kind = static_cast<Kind>(k);
+    if (kind == primary || !m.group(kind)) continue;
+    out << "\n[" << kind_name(kind) << "]\n";
+    write_summary(out, summarize(m.group(kind)->total, kind), kind);
+  }
+}
+
+}  // namespace loadgate

@@ -1,0 +1,96 @@
+// cmd_report.cc: `loadgate report` and `loadgate encode`.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "commands.h"
+#include "loadgate/error.h"
+#include "loadgate/report.h"
+#include "loadgate/results_file.h"
+#include "signals.h"
+
+namespace loadgate::cli {
+namespace {
+
+// Writes one report of `type` for `m` (and `hist` for hist types).
+void write_report(std::ostream& out, const std::string& type, const Metrics& m, const HistBuckets* hist) {
+  if (type == "text") write_text_report(out, m);
+  else if (type == "json") write_json_report(out, m);
+  else if (type == "hdrplot") write_hdrplot_report(out, m);
+  else if (hist) hist->write(out);
+  out.flush();
+}
+
+}  // namespace
+
+int report(const ReportFlags& f) {
+  std::optional<HistBuckets> hist;
+  Nanos every{0};
+  try {
+    if (f.type.rfind("hist", 0) == 0) hist.emplace(f.type);
+    else if (f.type != "text" && f.type != "json" && f.type != "hdrplot")
+      throw InputError("", 0, "-type", "unknown report type \"" + f.type + "\" (want text, json, hist[...], hdrplot)");
+    auto e = parse_duration(f.every);
+    if (!e || e->count() < 0) throw InputError("", 0, "-every", "\"" + f.every + "\" is not a duration");
+    every = *e;
+    if (!f.by.empty() && f.by != "target")
+      throw InputError("", 0, "-by", "unknown breakdown \"" + f.by + "\" (want target)");
+  } catch (const InputError& e) {
+    return fail("report", e.what(), kBadInput);
+  }
+  std::ofstream file;
+  if (f.output != "stdout" && f.output != "-") {
+    file.open(f.output);
+    if (!file) return fail("report", f.output + ": cannot open output file", kFailure);
+  }
+  std::ostream& out = file.is_open() ? file : std::cout;
+
+  // Keep reading through the first Ctrl-C: the attacker upstream flushes and closes the pipe.
+  install_stop_signals();
+  Metrics m;
+  int64_t last = steady_now_ns();
+  const std::string err = read_results(f.inputs, [&](const Result& r) {
+    m.add(r);
+    if (hist) hist->add(r);
+    if (every.count() > 0 && steady_now_ns() - last >= every.count()) {
+      write_report(out, f.type, m, hist ? &*hist : nullptr);
+      last = steady_now_ns();
+    }
+  });
+  if (!err.empty()) {
+    // Report what was read before the bad record: measured results are never lost.
+    if (m.count() > 0) write_report(out, f.type, m, hist ? &*hist : nullptr);
+    return fail("report", err, kBadInput);
+  }
+  write_report(out, f.type, m, hist ? &*hist : nullptr);
+  return kOk;
+}
+
+int encode(const EncodeFlags& f) {
+  Encoding to;
+  try {
+    to = parse_encoding(f.to);
+  } catch (const InputError& e) {
+    return fail("encode", e.what(), kBadInput);
+  }
+  std::FILE* out = stdout;
+  if (f.output != "stdout" && f.output != "-") {
+    out = std::fopen(f.output.c_str(), "wb");
+    if (!out) return fail("encode", f.output + ": cannot open output file", kFailure);
+  }
+  install_stop_signals();
+  ResultWriter writer(out, to);
+  const std::string err = read_results(
+      f.inputs, [&](const Result& r) { writer.write(&r, 1); },
+      [&](const std::string& sample) { writer.frame(4, sample); },
+      [&](const AttackInfo& info) { writer.header(info); });
+  const bool ok = writer.flush();
+  if (out != stdout) std::fclose(out);
+  if (!err.empty()) return fail("encode", err, kBadInput);
+  if (!ok) return fail("encode", "writing failed (closed pipe or full disk)", kFailure);
+  return kOk;
+}
+
+}  // namespace loadgate::cli

@@ -1,0 +1,103 @@
+// main.cc: `loadgate` command line. Accepts Go-style flags (-rate=50, -duration 30s) as Vegeta
+// does, by rewriting single-dash long flags to CLI11's double-dash form before parsing.
+#include <CLI/CLI.hpp>
+#include <cstring>
+#include <iostream>
+
+#include "commands.h"
+
+namespace {
+
+using loadgate::cli::Exit;
+
+// "-rate=50" -> "--rate=50"; leaves "-1", "--x", "-" and values alone.
+std::vector<std::string> go_style(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    const bool single_dash_long = a.size() > 2 && a[0] == '-' && a[1] != '-' &&
+                                  !(a[1] >= '0' && a[1] <= '9') && a[1] != '.';
+    out.push_back(single_dash_long ? "-" + a : a);
+  }
+  std::reverse(out.begin(), out.end());  // CLI11 parses a reversed vector
+  return out;
+}
+
+void attack_command(CLI::App& app, loadgate::cli::AttackFlags& f) {
+  auto* c = app.add_subcommand("attack", "Attack HTTP targets and write results (binary) to stdout");
+  c->add_option("--name", f.name, "Attack name");
+  c->add_option("--targets", f.targets, "Targets file (default stdin)");
+  c->add_option("--format", f.format, "Targets format: http or json");
+  c->add_option("--rate", f.rate, "Requests per time unit: 50/1s, 10..500@60s, 50,100@30s, sine:100:50:60s; 0 = as fast as possible (closed model)");
+  c->add_option("--duration", f.duration, "Duration of the attack (0 = forever)");
+  c->add_option("--step", f.step, "Step length for -rate=A,B,C");
+  c->add_option("--timeout", f.timeout, "Requests timeout");
+  c->add_option("--workers", f.workers, "Initial number of workers (connections); concurrency with -rate=0");
+  c->add_option("--max-workers", f.max_workers, "Maximum number of workers (connections)");
+  c->add_option("--connections", f.connections, "Maximum number of open connections");
+  c->add_option("--requests", f.requests, "Stop after this many requests (0 = no limit)");
+  c->add_option("--cpus", f.cpus, "Number of attacker threads (default: all CPUs)");
+  c->add_flag("--keepalive,!--no-keepalive", f.keepalive, "Use persistent connections");
+  c->add_flag("--http2", f.http2, "Accepted for Vegeta compatibility; loadgate speaks HTTP/1.1");
+  c->add_flag("--insecure", f.insecure, "Ignore invalid server TLS certificates");
+  c->add_option("--root-certs", f.root_certs, "TLS root certificate files (comma separated)")->delimiter(',');
+  c->add_option("--cert", f.cert, "TLS client PEM certificate file");
+  c->add_option("--key", f.key, "TLS client PEM private key file");
+  c->add_option("--redirects", f.redirects, "Number of redirects to follow; -1 = do not follow");
+  c->add_option("--max-body", f.max_body, "Maximum number of bytes to capture from response bodies; -1 = no limit");
+  c->add_option("--header", f.headers, "Request header (repeatable)")->expected(1);
+  c->add_option("--body", f.body, "Requests body file");
+  c->add_option("--output", f.output, "Output file");
+  c->add_flag("--progress", f.progress, "Print progress to stderr even when it is not a terminal");
+  c->add_flag("--quiet", f.quiet, "No progress line");
+}
+
+void report_command(CLI::App& app, loadgate::cli::ReportFlags& f) {
+  auto* c = app.add_subcommand("report", "Report on results files (default stdin)");
+  c->add_option("--type", f.type, "Report type: text, json, hist[buckets], hdrplot");
+  c->add_option("--every", f.every, "Report interval while reading");
+  c->add_option("--output", f.output, "Output file");
+  c->add_option("--by", f.by, "Break down by: target");
+  c->add_option("inputs", f.inputs, "Results files");
+}
+
+void encode_command(CLI::App& app, loadgate::cli::EncodeFlags& f) {
+  auto* c = app.add_subcommand("encode", "Transcode results between binary, json and csv");
+  c->add_option("--to", f.to, "Output encoding: json, csv, binary");
+  c->add_option("--output", f.output, "Output file");
+  c->add_option("inputs", f.inputs, "Results files");
+}
+
+void serve_command(CLI::App& app, loadgate::cli::ServeFlags& f) {
+  auto* c = app.add_subcommand("serve", "Run an embedded reference service until interrupted");
+  c->add_option("service", f.service, "api")->required();
+  c->add_option("--addr", f.addr, "Address to listen on (host:port; port 0 = any)");
+  c->add_option("--threads", f.threads, "Server threads");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"loadgate: load tests that gate CI (HTTP, gRPC, WebSocket)", "loadgate"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "loadgate 0.1.0");
+  loadgate::cli::AttackFlags attack;
+  loadgate::cli::ReportFlags report;
+  loadgate::cli::EncodeFlags encode;
+  loadgate::cli::ServeFlags serve;
+  attack_command(app, attack);
+  report_command(app, report);
+  encode_command(app, encode);
+  serve_command(app, serve);
+  try {
+    app.parse(go_style(argc, argv));
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : Exit::kBadInput;
+  }
+  if (app.got_subcommand("attack")) return loadgate::cli::attack(attack);
+  if (app.got_subcommand("report")) return loadgate::cli::report(report);
+  if (app.got_subcommand("encode")) return loadgate::cli::encode(encode);
+  if (app.got_subcommand("serve")) return loadgate::cli::serve(serve);
+  return Exit::kBadInput;
+}

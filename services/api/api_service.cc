@@ -1,0 +1,195 @@
+// api_service.cc: the embedded API's handlers.
+#include "loadgate/services/api_service.h"
+
+#include <httplib.h>
+#include <openssl/sha.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <thread>
+
+namespace loadgate::services {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+int query_int(const httplib::Request& req, const char* name, int fallback, int lo, int hi) {
+  if (!req.has_param(name)) return fallback;
+  try {
+    return std::clamp(std::stoi(req.get_param_value(name)), lo, hi);
+  } catch (const std::exception&) {
+    return fallback;
+  }
+}
+
+void reply(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+json item(int id) {
+  return {{"id", id}, {"name", "item-" + std::to_string(id)}, {"price", 1.5 * id}, {"in_stock", id % 3 != 0}};
+}
+
+// Counting semaphore (C++17 has none).
+class Slots {
+ public:
+  explicit Slots(int n) : free_(n) {}
+  void acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return free_ > 0; });
+    --free_;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mu_);
+      ++free_;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int free_;
+};
+
+}  // namespace
+
+struct ApiService::Impl {
+  ApiOptions o;
+  httplib::Server server;
+  std::thread thread;
+  int port = 0;
+  Clock::time_point started = Clock::now();
+  std::atomic<int64_t> stall_until_ns{0};  // every request waits until this steady time
+  std::atomic<int> stall_calls{0};
+  std::atomic<bool> stalled_once{false};
+  Slots limited{4};
+  std::atomic<int> next_id{1000};
+
+  explicit Impl(ApiOptions opts) : o(std::move(opts)), limited(o.limited_concurrency) {}
+
+  void wait_out_stall() {
+    const int64_t until = stall_until_ns.load();
+    const int64_t now = Clock::now().time_since_epoch().count();
+    if (until > now) std::this_thread::sleep_for(std::chrono::nanoseconds(until - now));
+  }
+
+  void routes() {
+    server.set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
+      wait_out_stall();
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      reply(res, 200, {{"status", "ok"}});
+    });
+    server.Get("/api/items", [](const httplib::Request&, httplib::Response& res) {
+      json list = json::array();
+      for (int i = 1; i <= 20; ++i) list.push_back(item(i));
+      reply(res, 200, {{"items", list}, {"count", 20}});
+    });
+    server.Get(R"(/api/items/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
+      const long id = std::strtol(req.matches[1].str().c_str(), nullptr, 10);
+      if (id < 1 || id > 20) return reply(res, 404, {{"error", "item not found"}});
+      reply(res, 200, item(static_cast<int>(id)));
+    });
+    server.Post("/api/items", [this](const httplib::Request& req, httplib::Response& res) {
+      json body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object()) return reply(res, 400, {{"error", "body is not a JSON object"}});
+      if (!body.contains("name") || !body["name"].is_string() || body["name"].get<std::string>().empty())
+        return reply(res, 400, {{"error", "name: required non-empty string"}});
+      if (!body.contains("price") || !body["price"].is_number() || body["price"].get<double>() < 0)
+        return reply(res, 400, {{"error", "price: required number >= 0"}});
+      body["id"] = next_id++;
+      reply(res, 201, body);
+    });
+    server.Get("/api/compute", [](const httplib::Request& req, httplib::Response& res) {
+      const int n = query_int(req, "n", 1000, 1, 1'000'000);
+      unsigned char digest[SHA256_DIGEST_LENGTH] = {0};
+      for (int i = 0; i < n; ++i) SHA256(digest, sizeof digest, digest);
+      char hex[17];
+      for (int i = 0; i < 8; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+      reply(res, 200, {{"rounds", n}, {"digest", hex}});
+    });
+    server.Get("/api/delay", [](const httplib::Request& req, httplib::Response& res) {
+      const int ms = query_int(req, "ms", 100, 0, 60000);
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      reply(res, 200, {{"delayed_ms", ms}});
+    });
+    server.Get("/api/stall", [this](const httplib::Request& req, httplib::Response& res) {
+      const int ms = query_int(req, "ms", 1000, 0, 60000);
+      const int after = query_int(req, "after", 1, 1, 1'000'000'000);
+      if (++stall_calls == after && !stalled_once.exchange(true)) {
+        const auto until = Clock::now() + std::chrono::milliseconds(ms);
+        stall_until_ns.store(until.time_since_epoch().count());
+        wait_out_stall();
+      }
+      reply(res, 200, {{"stalled", stalled_once.load()}});
+    });
+    server.Get("/api/limited", [this](const httplib::Request& req, httplib::Response& res) {
+      const int ms = query_int(req, "ms", 10, 0, 60000);
+      limited.acquire();
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      limited.release();
+      reply(res, 200, {{"service_ms", ms}});
+    });
+    server.Get("/api/degrade", [this](const httplib::Request& req, httplib::Response& res) {
+      const int ms = query_int(req, "ms", 200, 0, 60000);
+      const bool late = Clock::now() - started >= o.degrade_after;
+      std::this_thread::sleep_for(std::chrono::milliseconds(late ? ms : 1));
+      reply(res, 200, {{"degraded", late}});
+    });
+    server.Get(R"(/api/status/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
+      const int code = std::clamp(std::atoi(req.matches[1].str().c_str()), 100, 599);
+      reply(res, code, {{"status", code}});
+    });
+    server.Get("/api/redirect", [](const httplib::Request&, httplib::Response& res) {
+      res.set_redirect("/health");
+    });
+  }
+};
+
+ApiService::ApiService(ApiOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+ApiService::~ApiService() { stop(); }
+
+int ApiService::start() {
+  Impl& s = *impl_;
+  s.routes();
+  const int threads = s.o.threads;
+  s.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  s.server.set_tcp_nodelay(true);
+  s.server.set_keep_alive_max_count(1'000'000);
+  s.server.set_keep_alive_timeout(30);
+  s.server.set_read_timeout(30, 0);
+  s.started = Clock::now();
+  if (s.o.port == 0) {
+    s.port = s.server.bind_to_any_port(s.o.host.c_str());
+  } else {
+    s.port = s.server.bind_to_port(s.o.host.c_str(), s.o.port) ? s.o.port : -1;
+  }
+  if (s.port <= 0)
+    throw std::runtime_error("api service: cannot bind " + s.o.host + ":" + std::to_string(s.o.port));
+  s.thread = std::thread([&s] { s.server.listen_after_bind(); });
+  while (!s.server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return s.port;
+}
+
+void ApiService::stop() {
+  if (!impl_ || !impl_->thread.joinable()) return;
+  impl_->server.stop();
+  impl_->thread.join();
+}
+
+std::string ApiService::url() const {
+  return "http://" + impl_->o.host + ":" + std::to_string(impl_->port);
+}
+
+int ApiService::port() const { return impl_->port; }
+
+}  // namespace loadgate::services
