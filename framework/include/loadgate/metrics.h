@@ -161,6 +161,9 @@ class Metrics {
   void add(const Result& r);
   /// Adds everything of `other`.
   void merge(const Metrics& other);
+  /// Allocates the group of `kind` and the per-target stats of `targets` (interned labels)
+  /// up front, so that the first results of an attack do not pay for it.
+  void prepare(Kind kind, const std::vector<uint32_t>& targets);
   /// Group of `kind`, or null when no result of that kind was added.
   const Group* group(Kind kind) const { return groups_[static_cast<size_t>(kind)].get(); }
   /// The kind reports lead with: the first present of http, grpc, grpc-stream, ws-message,

@@ -228,6 +228,13 @@ void Metrics::add(const Result& r) {
   it->second->add(r);
 }
 
+void Metrics::prepare(Kind kind, const std::vector<uint32_t>& targets) {
+  auto& g = groups_[static_cast<size_t>(kind) % kKindCount];
+  if (!g) g = std::make_unique<Group>();
+  for (uint32_t id : targets)
+    if (g->targets.size() < kMaxTargets && !g->targets.count(id)) g->targets.emplace(id, std::make_unique<Stats>());
+}
+
 void Metrics::merge(const Metrics& other) {
   count_ += other.count_;
   for (size_t k = 0; k < groups_.size(); ++k) {

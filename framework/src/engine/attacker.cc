@@ -86,6 +86,10 @@ class Worker final : public SlotOwner {
   }
 
   void run() {
+    std::vector<uint32_t> labels;
+    for (uint32_t i = 0; i < plan_.driver->target_count() && i < Metrics::kMaxTargets; ++i)
+      labels.push_back(plan_.driver->target_label(i));
+    metrics_.prepare(plan_.driver->kind(), labels);
     timer_.expires_at(at(plan_.start_steady));
     timer_.async_wait([this](const asio::error_code&) { begin(); });
     io_.run();
@@ -112,6 +116,7 @@ class Worker final : public SlotOwner {
 
   void begin() {
     if (o_.progress) publish();
+
     if (closed_model()) {
       // N workers back to back; the clock, not a pacer, ends the schedule.
       if (o_.max_requests && quota_ == 0) stop(false);

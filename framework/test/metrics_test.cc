@@ -1,0 +1,114 @@
+// metrics_test.cc: streaming aggregation, time windows, constant memory.
+#include "loadgate/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include "loadgate/interner.h"
+#include "test_results.h"
+
+namespace loadgate {
+namespace {
+
+TEST(Metrics, DroppedHitsCountAsFailuresButNotLatencies) {
+  Metrics m;
+  Result ok;
+  ok.scheduled_ns = 1'000'000'000;
+  ok.latency_ns = 2'000'000;
+  ok.status = 200;
+  Result dropped;
+  dropped.scheduled_ns = 1'010'000'000;
+  dropped.error_kind = ErrorKind::kDropped;
+  m.add(ok);
+  m.add(dropped);
+  const Summary s = m.summarize();
+  EXPECT_EQ(s.requests, 2u);
+  EXPECT_EQ(s.success, 1u);
+  EXPECT_EQ(s.dropped, 1u);
+  EXPECT_EQ(s.latency.max, 2'000'000);
+  EXPECT_EQ(s.latency.min, 2'000'000);
+}
+
+TEST(Metrics, PerTargetBreakdown) {
+  Metrics m;
+  for (const Result& r : testing::synthetic_results(300)) m.add(r);
+  const Group* g = m.group(Kind::kHttp);
+  ASSERT_NE(g, nullptr);
+  ASSERT_EQ(g->targets.size(), 3u);
+  uint64_t total = 0;
+  for (auto& [id, stats] : g->targets) total += stats->requests;
+  EXPECT_EQ(total, 300u);
+  EXPECT_EQ(g->targets.at(intern("GET http://127.0.0.1:8000/health"))->requests, 100u);
+}
+
+TEST(Metrics, KindsAreKeptApart) {
+  Metrics m;
+  Result msg;
+  msg.kind = Kind::kWsMessage;
+  msg.status = kWsOk;
+  msg.latency_ns = 1000;
+  Result hs;
+  hs.kind = Kind::kWsHandshake;
+  hs.status = 101;
+  hs.latency_ns = 5'000'000;
+  m.add(msg);
+  m.add(hs);
+  EXPECT_EQ(m.primary(), Kind::kWsMessage);
+  EXPECT_EQ(m.summarize().latency.max, 1000);
+  EXPECT_EQ(m.group(Kind::kWsHandshake)->total.latency.max(), 5'000'000);
+}
+
+TEST(Series, WindowsFollowSendTime) {
+  Series s;
+  Result r;
+  r.status = 200;
+  for (int i = 0; i < 30; ++i) {
+    r.scheduled_ns = 10'000'000'000 + int64_t{i} * 100'000'000;  // 10 per second for 3 s
+    r.latency_ns = (i < 10 ? 1 : 5) * 1'000'000;
+    s.add(r);
+  }
+  ASSERT_EQ(s.windows().size(), 3u);
+  EXPECT_EQ(s.windows()[0].requests, 10u);
+  EXPECT_EQ(s.windows()[0].start_ns, 10'000'000'000);
+  EXPECT_LT(s.windows()[0].latency.percentile(99), 1'100'000);
+  EXPECT_GT(s.windows()[2].latency.percentile(99), 4'900'000);
+  auto coarse = s.rebucket(std::chrono::seconds(2));
+  ASSERT_EQ(coarse.size(), 2u);
+  EXPECT_EQ(coarse[0].requests, 20u);
+}
+
+TEST(Series, LongRunsStayBoundedByWideningWindows) {
+  // Two hours of one result per second: windows merge instead of growing.
+  Series s;
+  Result r;
+  r.status = 200;
+  r.latency_ns = 1'000'000;
+  for (int i = 0; i < 7200; ++i) {
+    r.scheduled_ns = int64_t{i} * 1'000'000'000;
+    s.add(r);
+  }
+  EXPECT_LE(s.windows().size(), Series::kMaxWindows);
+  EXPECT_EQ(s.width(), std::chrono::seconds(16));
+  uint64_t total = 0;
+  for (auto& w : s.windows()) total += w.requests;
+  EXPECT_EQ(total, 7200u);
+}
+
+TEST(Series, MergeAcrossWidths) {
+  Series narrow, wide;
+  Result r;
+  r.status = 200;
+  for (int i = 0; i < 2000; ++i) {
+    r.scheduled_ns = int64_t{i} * 1'000'000'000;
+    wide.add(r);
+  }
+  r.scheduled_ns = 5'000'000'000;
+  narrow.add(r);
+  narrow.merge(wide);
+  EXPECT_EQ(narrow.width(), wide.width());
+  uint64_t total = 0;
+  for (auto& w : narrow.windows()) total += w.requests;
+  EXPECT_EQ(total, 2001u);
+}
+
+}  // namespace
+}  // namespace loadgate

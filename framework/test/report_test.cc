@@ -1,0 +1,82 @@
+// report_test.cc: golden files for every report type, and figures against hand computation.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "golden.h"
+#include "loadgate/error.h"
+#include "loadgate/report.h"
+#include "test_results.h"
+
+namespace loadgate {
+namespace {
+
+Metrics synthetic_metrics() {
+  Metrics m;
+  for (const Result& r : testing::synthetic_results(1000)) m.add(r);
+  return m;
+}
+
+TEST(Report, TextGolden) {
+  std::ostringstream out;
+  write_text_report(out, synthetic_metrics());
+  testing::expect_golden("report.txt", out.str());
+}
+
+TEST(Report, JsonGolden) {
+  std::ostringstream out;
+  write_json_report(out, synthetic_metrics());
+  testing::expect_golden("report.json", out.str());
+}
+
+TEST(Report, HistGolden) {
+  HistBuckets h("hist[0,1ms,2ms,3ms,4ms]");
+  for (const Result& r : testing::synthetic_results(1000)) h.add(r);
+  std::ostringstream out;
+  h.write(out);
+  testing::expect_golden("hist.txt", out.str());
+}
+
+TEST(Report, HdrplotGolden) {
+  std::ostringstream out;
+  write_hdrplot_report(out, synthetic_metrics());
+  testing::expect_golden("hdrplot.txt", out.str());
+}
+
+TEST(Report, FiguresFollowVegetaDefinitions) {
+  const Summary s = synthetic_metrics().summarize();
+  // 1000 hits 10 ms apart. i % 10 == 9 fails (100 hits); of those, i % 50 == 49 (20 hits)
+  // fail to connect (status 0) and the other 80 get a 500.
+  EXPECT_EQ(s.requests, 1000u);
+  EXPECT_EQ(s.success, 900u);
+  EXPECT_DOUBLE_EQ(s.success_ratio, 0.9);
+  EXPECT_NEAR(s.rate, 1000 / 9.99, 0.2);
+  EXPECT_DOUBLE_EQ(s.throughput, 900.0 / static_cast<double>((s.duration + s.wait).count()) * 1e9);
+  EXPECT_EQ(s.late, 11u);  // i % 97 == 0 for i < 1000, sent 2 ms late
+  EXPECT_EQ(s.status_codes.at("200"), 900u);
+  EXPECT_EQ(s.status_codes.at("500"), 80u);
+  EXPECT_EQ(s.status_codes.at("0"), 20u);
+  ASSERT_EQ(s.errors.size(), 2u);
+  EXPECT_EQ(s.errors[0], "500 Internal Server Error");
+}
+
+TEST(Report, BadHistSpecNamesTheProblem) {
+  EXPECT_THROW(HistBuckets("hist[0,abc]"), InputError);
+  EXPECT_THROW(HistBuckets("hist[5ms,1ms]"), InputError);
+  EXPECT_THROW(HistBuckets("hist"), InputError);
+  try {
+    HistBuckets("hist[0,abc]");
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "-type: bad buckets: hist[0,abc] (\"abc\" is not a duration)");
+  }
+}
+
+TEST(Report, RoundingMatchesVegeta) {
+  EXPECT_EQ(round_for_report(Nanos(1'257'449)), Nanos(1'257'000));
+  EXPECT_EQ(round_for_report(Nanos(375'411'600)), Nanos(375'412'000));
+  EXPECT_EQ(round_for_report(Nanos(59'951'234'567)), Nanos(59'951'000'000));
+  EXPECT_EQ(round_for_report(Nanos(999)), Nanos(999));
+}
+
+}  // namespace
+}  // namespace loadgate

@@ -1,0 +1,162 @@
+// results_file_test.cc: binary/JSON/CSV round trips, truncation, concatenation, merging.
+#include "loadgate/results_file.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "loadgate/interner.h"
+#include "loadgate/metrics.h"
+#include "loadgate/report.h"
+#include "test_results.h"
+
+namespace loadgate {
+namespace {
+
+std::string temp_path(const std::string& name) { return ::testing::TempDir() + "/lg_" + name; }
+
+void write_file(const std::string& path, const std::vector<Result>& rs, Encoding e) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  ResultWriter w(f, e);
+  AttackInfo info;
+  info.name = "t";
+  w.header(info);
+  w.write(rs.data(), rs.size());
+  ASSERT_TRUE(w.flush());
+  std::fclose(f);
+}
+
+std::vector<Result> read_file(const std::string& path, std::string* warning = nullptr) {
+  std::vector<Result> out;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  EXPECT_NE(f, nullptr);
+  ResultReader r(f, path);
+  Result x;
+  while (r.next(x)) out.push_back(x);
+  EXPECT_EQ(r.error(), "");
+  if (warning) *warning = r.warning();
+  std::fclose(f);
+  return out;
+}
+
+void expect_same(const Result& a, const Result& b) {
+  EXPECT_EQ(a.scheduled_ns, b.scheduled_ns);
+  EXPECT_EQ(a.send_delay_ns, b.send_delay_ns);
+  EXPECT_EQ(a.latency_ns, b.latency_ns);
+  EXPECT_EQ(a.first_ns, b.first_ns);
+  EXPECT_EQ(a.bytes_in, b.bytes_in);
+  EXPECT_EQ(a.bytes_out, b.bytes_out);
+  EXPECT_EQ(interned(a.target), interned(b.target));
+  EXPECT_EQ(interned(a.error), interned(b.error));
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.kind, b.kind);
+  EXPECT_EQ(a.error_kind, b.error_kind);
+}
+
+class RoundTrip : public ::testing::TestWithParam<Encoding> {};
+
+TEST_P(RoundTrip, EveryFieldSurvives) {
+  auto rs = testing::synthetic_results(200);
+  const std::string path = temp_path("roundtrip");
+  write_file(path, rs, GetParam());
+  auto back = read_file(path);
+  ASSERT_EQ(back.size(), rs.size());
+  for (size_t i = 0; i < rs.size(); ++i) expect_same(rs[i], back[i]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Encodings, RoundTrip,
+                         ::testing::Values(Encoding::kBinary, Encoding::kJson, Encoding::kCsv));
+
+TEST(ResultsFile, BinaryRecordIs72BytesWithItsFrame) {
+  auto rs = testing::synthetic_results(1);
+  rs[0].error = 0;
+  rs[0].error_kind = ErrorKind::kNone;
+  const std::string path = temp_path("size");
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ResultWriter w(f, Encoding::kBinary);
+  w.write(rs.data(), 1);
+  w.write(rs.data(), 1);
+  w.flush();
+  const long size = std::ftell(f);
+  std::fclose(f);
+  // signature 8 + target string frame (8 + 4 + 32) + 2 results * (8 + 64)
+  EXPECT_EQ(size, 8 + 8 + 4 + 32 + 2 * 72);
+}
+
+TEST(ResultsFile, TruncatedFileKeepsWholeRecordsAndWarns) {
+  auto rs = testing::synthetic_results(100);
+  const std::string path = temp_path("trunc");
+  write_file(path, rs, Encoding::kBinary);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  std::fclose(f);
+  ASSERT_EQ(truncate(path.c_str(), size - 30), 0);  // cut into the last record
+  std::string warning;
+  auto back = read_file(path, &warning);
+  EXPECT_EQ(back.size(), 99u);
+  EXPECT_NE(warning.find("truncated after 99 results"), std::string::npos) << warning;
+  EXPECT_NE(warning.find(path), std::string::npos) << warning;
+}
+
+TEST(ResultsFile, ConcatenatedStreamsReadAsOne) {
+  auto a = testing::synthetic_results(50);
+  auto b = testing::synthetic_results(70, 1'800'000'000'000'000'000);
+  write_file(temp_path("a"), a, Encoding::kBinary);
+  write_file(temp_path("b"), b, Encoding::kBinary);
+  const std::string cat = "cat " + temp_path("a") + " " + temp_path("b") + " > " + temp_path("ab");
+  ASSERT_EQ(std::system(cat.c_str()), 0);
+  auto back = read_file(temp_path("ab"));
+  ASSERT_EQ(back.size(), 120u);
+  expect_same(back[50], b[0]);
+}
+
+TEST(ResultsFile, GarbageIsAnErrorNamingTheFile) {
+  const std::string path = temp_path("garbage");
+  { std::FILE* f = std::fopen(path.c_str(), "wb"); std::fputs("hello\n", f); std::fclose(f); }
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  ResultReader r(f, path);
+  Result x;
+  EXPECT_FALSE(r.next(x));
+  EXPECT_EQ(r.error(), path + ": not a results stream (want loadgate binary, JSON or CSV results)");
+  std::fclose(f);
+}
+
+TEST(ResultsFile, VegetaJsonResultIsRead) {
+  // A line as Vegeta's encoder writes it: latency from the actual send, no loadgate keys.
+  const std::string path = temp_path("vegeta.json");
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    std::fputs("{\"attack\":\"\",\"seq\":0,\"code\":503,\"timestamp\":\"2020-05-01T10:00:00.5+02:00\","
+               "\"latency\":1500000,\"bytes_out\":0,\"bytes_in\":12,\"error\":\"503 Service Unavailable\","
+               "\"body\":\"\",\"method\":\"GET\",\"url\":\"http://h/x\",\"headers\":null}\n", f);
+    std::fclose(f);
+  }
+  auto back = read_file(path);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].scheduled_ns, 1588320000500000000);  // 08:00:00.5 UTC
+  EXPECT_EQ(back[0].latency_ns, 1'500'000);
+  EXPECT_EQ(back[0].status, 503);
+  EXPECT_EQ(back[0].error_kind, ErrorKind::kStatus);
+  EXPECT_FALSE(back[0].ok());
+  EXPECT_EQ(interned(back[0].target), "GET http://h/x");
+}
+
+TEST(ResultsFile, MergingTwoFilesEqualsOneRun) {
+  auto all = testing::synthetic_results(1000);
+  std::vector<Result> first(all.begin(), all.begin() + 400), second(all.begin() + 400, all.end());
+  write_file(temp_path("m1"), first, Encoding::kBinary);
+  write_file(temp_path("m2"), second, Encoding::kBinary);
+  Metrics merged, whole;
+  ASSERT_EQ(read_results({temp_path("m2"), temp_path("m1")}, [&](const Result& r) { merged.add(r); }), "");
+  for (auto& r : all) whole.add(r);
+  std::ostringstream a, b;
+  write_json_report(a, merged);
+  write_json_report(b, whole);
+  EXPECT_EQ(a.str(), b.str());
+}
+
+}  // namespace
+}  // namespace loadgate

@@ -1,0 +1,144 @@
+// targets_test.cc: Vegeta's http and json targets formats, good and bad.
+#include "loadgate/targets.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "loadgate/error.h"
+
+namespace loadgate {
+namespace {
+
+TEST(Targets, HttpFormatWithHeadersCommentsAndBlankLines) {
+  const char* text =
+      "# the API\n"
+      "\n"
+      "GET http://127.0.0.1:8000/health\n"
+      "X-Account-ID: 8675309\n"
+      "Accept: application/json\n"
+      "\n"
+      "\n"
+      "DELETE http://127.0.0.1:8000/api/items/1\n"
+      "# a comment inside a target\n"
+      "Authorization: Bearer x:y\n"
+      "HEAD http://[::1]:9000/ping\n";
+  auto t = parse_targets(text, "t.txt");
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0].method, "GET");
+  EXPECT_EQ(t[0].url, "http://127.0.0.1:8000/health");
+  ASSERT_EQ(t[0].headers.size(), 2u);
+  EXPECT_EQ(t[0].headers[0], (Header{"X-Account-ID", "8675309"}));
+  EXPECT_EQ(t[1].headers[0], (Header{"Authorization", "Bearer x:y"}));  // split on the first ':'
+  EXPECT_EQ(t[2].method, "HEAD");  // a request line ends the previous target without a blank
+  EXPECT_EQ(t[2].label(), "HEAD http://[::1]:9000/ping");
+}
+
+TEST(Targets, BodyFileRelativeToWorkingDirectoryOrTargetsFile) {
+  const std::string dir = ::testing::TempDir();
+  { std::ofstream(dir + "/lg_body.json") << "{\"name\":\"x\"}"; }
+  auto t = parse_targets("POST http://h/items\nContent-Type: application/json\n@lg_body.json\n",
+                         dir + "/targets.txt");
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].body, "{\"name\":\"x\"}");
+  EXPECT_EQ(t[0].headers.size(), 1u);
+}
+
+struct BadTarget {
+  const char* text;
+  const char* error;  // exact what()
+};
+
+class TargetsBad : public ::testing::TestWithParam<BadTarget> {};
+
+TEST_P(TargetsBad, ErrorNamesFileLineAndField) {
+  try {
+    parse_targets(GetParam().text, "targets/api.txt");
+    FAIL() << "accepted: " << GetParam().text;
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), GetParam().error);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, TargetsBad,
+    ::testing::Values(
+        BadTarget{"", "targets/api.txt: no targets to attack"},
+        BadTarget{"# only a comment\n\n", "targets/api.txt: no targets to attack"},
+        BadTarget{"GET\n", "targets/api.txt:1: target: bad target \"GET\" (want METHOD URL)"},
+        BadTarget{"get http://h/\n", "targets/api.txt:1: method: bad method \"get\" (want upper-case, e.g. GET)"},
+        BadTarget{"GET /relative\n",
+                  "targets/api.txt:1: url: bad URL \"/relative\" (want an absolute http:// or https:// URL)"},
+        BadTarget{"GET ftp://h/x\n",
+                  "targets/api.txt:1: url: bad URL \"ftp://h/x\" (want an absolute http:// or https:// URL)"},
+        BadTarget{"GET http://h:99999/\n",
+                  "targets/api.txt:1: url: bad URL \"http://h:99999/\" (want an absolute http:// or https:// URL)"},
+        BadTarget{"\nGET http://h/\nNoColonHere\n",
+                  "targets/api.txt:3: header: bad header \"NoColonHere\" (want Name: value)"},
+        BadTarget{"GET http://h/\nX-Empty:\n", "targets/api.txt:2: header: bad header \"X-Empty:\" (want Name: value)"},
+        BadTarget{"GET http://h/\n: value\n", "targets/api.txt:2: header: bad header \": value\" (want Name: value)"},
+        BadTarget{"POST http://h/\n@\n", "targets/api.txt:2: body: empty body file name after '@'"},
+        BadTarget{"POST http://h/\n@/nonexistent/body.json\n",
+                  "targets/api.txt:2: body: cannot read body file \"/nonexistent/body.json\""},
+        BadTarget{"GET http://h/ok\n\nGET http://h/ok\nbad header\n",
+                  "targets/api.txt:4: header: bad header \"bad header\" (want Name: value)"}));
+
+TEST(Targets, JsonFormat) {
+  const char* text =
+      "{\"method\":\"POST\",\"url\":\"http://h/items\",\"body\":\"eyJhIjoxfQ==\","
+      "\"header\":{\"Content-Type\":[\"application/json\"],\"X-Multi\":[\"a\",\"b\"]}}\n"
+      "\n"
+      "{\"method\":\"GET\",\"url\":\"https://h:8443/x?y=1\"}\n";
+  auto t = parse_targets(text, "t.json", TargetsFormat::kJson);
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].body, "{\"a\":1}");
+  ASSERT_EQ(t[0].headers.size(), 3u);
+  EXPECT_EQ(t[0].headers[2], (Header{"X-Multi", "b"}));
+  EXPECT_EQ(t[1].url, "https://h:8443/x?y=1");
+}
+
+class TargetsBadJson : public ::testing::TestWithParam<BadTarget> {};
+
+TEST_P(TargetsBadJson, ErrorNamesFileLineAndField) {
+  try {
+    parse_targets(GetParam().text, "t.json", TargetsFormat::kJson);
+    FAIL() << "accepted: " << GetParam().text;
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), GetParam().error);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, TargetsBadJson,
+    ::testing::Values(
+        BadTarget{"{\"url\":\"http://h/\"}\n", "t.json:1: method: required method is missing"},
+        BadTarget{"{\"method\":\"GET\"}\n", "t.json:1: url: required url is missing"},
+        BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\"}\nnot json\n", "t.json:2: target: not a JSON object"},
+        BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\",\"body\":\"***\"}\n", "t.json:1: body: not valid base64"},
+        BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\",\"header\":{\"A\":\"x\"}}\n",
+                  "t.json:1: header.A: want an array of strings"},
+        BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\",\"timeout\":3}\n",
+                  "t.json:1: timeout: unknown key (want method, url, header, body)"},
+        BadTarget{"{\"method\":7,\"url\":\"http://h/\"}\n", "t.json:1: method: wrong type"},
+        BadTarget{"{\"method\":\"GET\",\"url\":\"nope\"}\n", "t.json:1: url: bad URL \"nope\""}));
+
+TEST(Targets, RebaseKeepsPathsAndQueries) {
+  std::vector<Target> t = {{"GET", "http://localhost:8000/api/items?x=1", {}, ""},
+                           {"POST", "http://localhost:8000/", {}, "b"}};
+  rebase_targets(t, "http://127.0.0.1:39211");
+  EXPECT_EQ(t[0].url, "http://127.0.0.1:39211/api/items?x=1");
+  EXPECT_EQ(t[1].url, "http://127.0.0.1:39211/");
+  EXPECT_THROW(rebase_targets(t, "not a url"), InputError);
+}
+
+TEST(Targets, Base64RoundTrip) {
+  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    std::string back;
+    ASSERT_TRUE(base64_decode(base64_encode(s), back));
+    EXPECT_EQ(back, s);
+  }
+}
+
+}  // namespace
+}  // namespace loadgate

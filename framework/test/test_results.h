@@ -1,0 +1,44 @@
+// test_results.h: deterministic synthetic results for codec and report tests.
+#pragma once
+
+#include <vector>
+
+#include "loadgate/interner.h"
+#include "loadgate/result.h"
+
+namespace loadgate::testing {
+
+/// `n` results of a 100 req/s attack starting at `start_ns` over three targets: every 10th is
+/// a 500, every 50th a connection error, latencies 1..~5 ms, a few sent 2 ms late.
+inline std::vector<Result> synthetic_results(int n, int64_t start_ns = 1'700'000'000'000'000'000) {
+  const uint32_t targets[] = {intern("GET http://127.0.0.1:8000/health"),
+                              intern("GET http://127.0.0.1:8000/api/items"),
+                              intern("POST http://127.0.0.1:8000/api/items")};
+  std::vector<Result> out;
+  for (int i = 0; i < n; ++i) {
+    Result r;
+    r.scheduled_ns = start_ns + int64_t{i} * 10'000'000;
+    r.send_delay_ns = i % 97 == 0 ? 2'000'000 : 50'000 + i % 7 * 1000;
+    r.latency_ns = r.send_delay_ns + 1'000'000 + (i * 7919 % 4000) * 1000;
+    r.first_ns = 900'000;
+    r.target = targets[i % 3];
+    r.bytes_in = 100 + static_cast<uint64_t>(i % 3) * 50;
+    r.bytes_out = i % 3 == 2 ? 30 : 0;
+    r.status = 200;
+    if (i % 10 == 9) {
+      r.status = 500;
+      r.error_kind = ErrorKind::kStatus;
+      r.error = intern("500 Internal Server Error");
+    }
+    if (i % 50 == 49) {
+      r.status = 0;
+      r.error_kind = ErrorKind::kConnect;
+      r.error = intern("connect 127.0.0.1:8000: Connection refused");
+      r.bytes_in = 0;
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace loadgate::testing
