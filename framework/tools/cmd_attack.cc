@@ -125,7 +125,7 @@ int attack(const AttackFlags& f) {
   if (!f.quiet && (f.progress || isatty(STDERR_FILENO))) load.progress = stderr;
 
   try {
-    Run run = attack_http(targets, http, load);
+    AttackRun run = attack_http(targets, http, load);
     if (run.interrupted)
       std::fprintf(stderr, "loadgate attack: interrupted; %llu results written\n",
                    static_cast<unsigned long long>(run.metrics.count()));

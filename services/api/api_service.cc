@@ -148,6 +148,17 @@ struct ApiService::Impl {
       const int code = std::clamp(std::atoi(req.matches[1].str().c_str()), 100, 599);
       reply(res, code, {{"status", code}});
     });
+    server.Get("/api/chunked", [](const httplib::Request& req, httplib::Response& res) {
+      const int chunks = query_int(req, "chunks", 4, 1, 10000);
+      res.set_chunked_content_provider("text/plain", [chunks](size_t offset, httplib::DataSink& sink) {
+        if (offset >= static_cast<size_t>(chunks) * 10) {
+          sink.done();
+          return true;
+        }
+        sink.write("0123456789", 10);
+        return true;
+      });
+    });
     server.Get("/api/redirect", [](const httplib::Request&, httplib::Response& res) {
       res.set_redirect("/health");
     });

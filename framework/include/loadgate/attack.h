@@ -7,7 +7,7 @@
 //   loadgate::AttackOptions o;
 //   o.rate = std::get<loadgate::RateSpec>(loadgate::parse_rate("100/1s"));
 //   o.duration = std::chrono::seconds(10);
-//   loadgate::Run run = loadgate::attack_http(targets, {}, o);
+//   loadgate::AttackRun run = loadgate::attack_http(targets, {}, o);
 //   run.metrics.summarize().latency.p99;   // ns
 #pragma once
 
@@ -54,8 +54,8 @@ struct AttackOptions {
   const std::atomic<bool>* stop = nullptr;  ///< optional: set to end the attack early
 };
 
-/// Run is what an attack produced.
-struct Run {
+/// AttackRun is what an attack produced (named so as not to clash with testing::Test::Run).
+struct AttackRun {
   AttackInfo info;              ///< name, protocol, rate, start
   Metrics metrics;              ///< every result, aggregated
   bool interrupted = false;     ///< ended early by AttackOptions::stop

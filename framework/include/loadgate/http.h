@@ -2,7 +2,7 @@
 //
 //   auto targets = loadgate::load_targets("targets/api.txt");
 //   loadgate::AttackOptions load;  load.rate = ...;  load.duration = 30s;
-//   loadgate::Run run = loadgate::attack_http(targets, {}, load);
+//   loadgate::AttackRun run = loadgate::attack_http(targets, {}, load);
 #pragma once
 
 #include <cstdint>
@@ -30,7 +30,7 @@ struct HttpOptions {
 /// Runs an HTTP attack over `targets` (round-robin) and returns its measurements.
 /// Throws InputError for invalid options or unreadable certificate files. Connection and
 /// protocol failures are results (status 0 and an error), never exceptions.
-Run attack_http(const std::vector<Target>& targets, const HttpOptions& http,
+AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& http,
                 const AttackOptions& load);
 
 }  // namespace loadgate

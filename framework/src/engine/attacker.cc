@@ -337,14 +337,14 @@ class Worker final : public SlotOwner {
 
 }  // namespace
 
-Run run_attack(Driver& driver, const AttackOptions& o) {
+AttackRun run_attack(Driver& driver, const AttackOptions& o) {
   validate(o);
   const int threads = o.threads > 0 ? o.threads
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::unique_ptr<Collector> collector;
   if (o.sink) collector = std::make_unique<Collector>(o.sink);
 
-  Run run;
+  AttackRun run;
   run.info.name = o.name;
   run.info.protocol = driver.protocol();
   run.info.rate = o.rate.unlimited() ? "0" : o.rate.pacer->describe();

@@ -593,7 +593,7 @@ int HttpSlot::on_message_complete(http_parser* p) {
 
 }  // namespace
 
-Run attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& load) {
+AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& load) {
   if (targets.empty()) throw InputError("", 0, "targets", "no targets to attack");
   if (http.redirects < -1) throw InputError("", 0, "-redirects", "must be -1 or more");
   HttpDriver driver(targets, http, load);

@@ -13,6 +13,7 @@
 //                                (default 10): a known capacity of concurrency * 1000 / M req/s
 //   GET  /api/degrade?ms=M       answers in 1 ms until `degrade_after` of uptime, then in M ms
 //   GET  /api/status/{code}      answers with that status code
+//   GET  /api/chunked?chunks=N   N chunks of 10 bytes, chunked transfer encoding
 //   GET  /api/redirect           302 to /health
 #pragma once
 

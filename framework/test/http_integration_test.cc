@@ -1,0 +1,241 @@
+// http_integration_test.cc: the HTTP driver and attacker against the embedded API on loopback.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include <asio/ip/tcp.hpp>
+#include <fstream>
+
+#include "loadgate/http.h"
+#include "loadgate/interner.h"
+#include "loadgate/results_file.h"
+#include "loadgate/services/api_service.h"
+#include "subprocess.h"
+
+namespace loadgate {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class Http : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    api_ = new services::ApiService(services::ApiOptions{"127.0.0.1", 0});
+    api_->start();
+  }
+  static void TearDownTestSuite() {
+    delete api_;
+    api_ = nullptr;
+  }
+  static std::vector<Target> target(const std::string& path, const std::string& method = "GET",
+                                    const std::string& body = "") {
+    Target t{method, api_->url() + path, {}, body};
+    if (!body.empty()) t.headers.emplace_back("Content-Type", "application/json");
+    return {t};
+  }
+  static AttackOptions rate(double per_second, Nanos duration) {
+    AttackOptions o;
+    o.rate.pacer = constant_pacer(per_second);
+    o.duration = duration;
+    return o;
+  }
+  static services::ApiService* api_;
+};
+services::ApiService* Http::api_ = nullptr;
+
+TEST_F(Http, ConstantRateIsHeldWithinOnePercent) {
+  AttackRun run = attack_http(target("/health"), {}, rate(200, seconds(3)));
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 600u);  // hits due in [0, 3 s) at 200/s
+  EXPECT_EQ(s.success, 600u);
+  // Sends span 599 intervals of 5 ms: rate = 600 / 2.995 s.
+  EXPECT_NEAR(s.rate, 600 / 2.995, 200 * 0.01);
+  EXPECT_NEAR(static_cast<double>(s.duration.count()), 2.995e9, 2.995e9 * 0.01);
+  EXPECT_EQ(s.dropped, 0u);
+  EXPECT_EQ(s.status_codes.at("200"), 600u);
+}
+
+TEST_F(Http, StalledServerShowsInCorrectedP99Only) {
+  // One connection, 100 req/s; the 50th request freezes the whole service for 1 s. Requests
+  // due during the freeze queue behind it: measured from their schedule they waited up to 1 s
+  // (corrected); measured from the moment they were finally sent, they did not (uncorrected).
+  AttackOptions o = rate(100, seconds(4));
+  o.workers = 1;
+  o.max_workers = 1;
+  AttackRun run = attack_http(target("/api/stall?ms=1000&after=50"), {}, o);
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 400u);
+  EXPECT_EQ(s.success, 400u);
+  EXPECT_GT(s.latency.p99, 900'000'000) << "corrected p99 must show the 1 s stall";
+  EXPECT_GT(s.latency.p90, 400'000'000) << "~100 requests waited on the stall";
+  EXPECT_LT(s.uncorrected.p99, 50'000'000) << "uncorrected p99 hides it (coordinated omission)";
+  EXPECT_GT(s.uncorrected.max, 900'000'000) << "only the stalled request itself saw it";
+  EXPECT_GE(s.late, 90u);
+}
+
+TEST_F(Http, ConnectionRefusedIsCountedNotFatal) {
+  // A port that was free a moment ago: nothing listens there.
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+  const int port = a.local_endpoint().port();
+  a.close();
+  std::vector<Target> t = {{"GET", "http://127.0.0.1:" + std::to_string(port) + "/", {}, ""}};
+  AttackRun run = attack_http(t, {}, rate(50, seconds(1)));
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 50u);
+  EXPECT_EQ(s.success, 0u);
+  EXPECT_EQ(s.status_codes.at("0"), 50u);
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_EQ(s.errors[0], "connect 127.0.0.1:" + std::to_string(port) + ": Connection refused");
+}
+
+TEST_F(Http, TimeoutIsCountedWithItsDuration) {
+  AttackOptions o = rate(10, seconds(1));
+  o.timeout = milliseconds(200);
+  AttackRun run = attack_http(target("/api/delay?ms=2000"), {}, o);
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 10u);
+  EXPECT_EQ(s.success, 0u);
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_EQ(s.errors[0], "timeout: no response within 200ms");
+  EXPECT_GE(s.uncorrected.min, 200'000'000);
+  EXPECT_LT(s.uncorrected.max, 400'000'000);
+  EXPECT_EQ(run.metrics.group(Kind::kHttp)->total.error_kinds[static_cast<size_t>(ErrorKind::kTimeout)], 10u);
+}
+
+struct StatusRow {
+  const char* path;
+  int redirects;
+  const char* status;  // expected status label
+  bool ok;
+  const char* error;   // expected error text ("" = none)
+};
+
+class HttpStatus : public Http, public ::testing::WithParamInterface<StatusRow> {};
+
+TEST_P(HttpStatus, StatusAndRedirectRules) {
+  const StatusRow& row = GetParam();
+  HttpOptions h;
+  h.redirects = row.redirects;
+  AttackRun run = attack_http(target(row.path), h, rate(20, milliseconds(250)));
+  const Summary s = run.metrics.summarize();
+  ASSERT_EQ(s.requests, 5u);
+  EXPECT_EQ(s.status_codes.begin()->first, row.status);
+  EXPECT_EQ(s.success, row.ok ? 5u : 0u);
+  if (*row.error) {
+    ASSERT_EQ(s.errors.size(), 1u);
+    EXPECT_EQ(s.errors[0], row.error);
+  } else {
+    EXPECT_TRUE(s.errors.empty());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, HttpStatus,
+    ::testing::Values(StatusRow{"/health", 10, "200", true, ""},
+                      StatusRow{"/api/items/99", 10, "404", false, "404 Not Found"},
+                      StatusRow{"/api/status/503", 10, "503", false, "503 Service Unavailable"},
+                      StatusRow{"/api/status/399", 10, "399", true, ""},   // 200..399 is success
+                      StatusRow{"/api/redirect", 10, "200", true, ""},     // followed to /health
+                      StatusRow{"/api/redirect", -1, "302", true, ""},     // not followed: 3xx is the result
+                      StatusRow{"/api/redirect", 0, "0", false, "stopped after 0 redirects"}));
+
+TEST_F(Http, PostBodiesAreSentAndCounted) {
+  const std::string good = R"({"name":"widget","price":9.5})";
+  AttackRun ok = attack_http(target("/api/items", "POST", good), {}, rate(20, milliseconds(500)));
+  EXPECT_EQ(ok.metrics.summarize().status_codes.at("201"), 10u);
+  EXPECT_EQ(ok.metrics.summarize().bytes_out, 10 * good.size());
+  AttackRun bad = attack_http(target("/api/items", "POST", R"({"price":-1})"), {}, rate(20, milliseconds(500)));
+  EXPECT_EQ(bad.metrics.summarize().status_codes.at("400"), 10u);
+}
+
+TEST_F(Http, ChunkedAndContentLengthBodiesAreCounted) {
+  AttackRun run = attack_http(target("/api/chunked?chunks=50"), {}, rate(20, milliseconds(250)));
+  EXPECT_EQ(run.metrics.summarize().bytes_in, 5u * 500);
+  HttpOptions capped;
+  capped.max_body = 100;
+  AttackRun small = attack_http(target("/api/chunked?chunks=50"), capped, rate(20, milliseconds(250)));
+  EXPECT_EQ(small.metrics.summarize().bytes_in, 5u * 100);
+  EXPECT_EQ(small.metrics.summarize().success, 5u);
+}
+
+TEST_F(Http, HeadRequestsExpectNoBody) {
+  AttackRun run = attack_http(target("/health", "HEAD"), {}, rate(20, milliseconds(250)));
+  EXPECT_EQ(run.metrics.summarize().success, 5u);
+  EXPECT_EQ(run.metrics.summarize().bytes_in, 0u);
+}
+
+TEST_F(Http, ClosedModelSendsExactlyTheRequestedCount) {
+  AttackOptions o;  // rate unlimited
+  o.workers = 4;
+  o.max_requests = 200;
+  o.threads = 2;
+  AttackRun run = attack_http(target("/health"), {}, o);
+  EXPECT_EQ(run.metrics.summarize().requests, 200u);
+  EXPECT_EQ(run.metrics.summarize().success, 200u);
+  EXPECT_EQ(run.metrics.summarize().late, 0u);  // closed model: no schedule to be late for
+}
+
+TEST_F(Http, ResultsReachTheSinkOnce) {
+  AttackOptions o = rate(100, seconds(1));
+  std::atomic<uint64_t> seen{0};
+  o.sink = [&](const Result*, size_t n) { seen += n; };
+  AttackRun run = attack_http(target("/health"), {}, o);
+  EXPECT_EQ(seen.load(), run.metrics.count());
+  EXPECT_EQ(seen.load(), 100u);
+}
+
+TEST_F(Http, StopFlagEndsTheAttackEarly) {
+  AttackOptions o = rate(100, seconds(30));
+  std::atomic<bool> stop{false};
+  o.stop = &stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(500));
+    stop = true;
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  AttackRun run = attack_http(target("/health"), {}, o);
+  stopper.join();
+  EXPECT_TRUE(run.interrupted);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, seconds(3));
+  EXPECT_NEAR(static_cast<double>(run.metrics.summarize().requests), 50, 10);
+}
+
+TEST_F(Http, SigintMidAttackStillGivesAReport) {
+  const std::string out = ::testing::TempDir() + "/lg_sigint.bin";
+  const std::string targets = ::testing::TempDir() + "/lg_sigint_targets.txt";
+  std::ofstream(targets) << "GET " << api_->url() << "/health\n";
+  testing::Subprocess attack({LOADGATE_BIN, "attack", "-targets=" + targets, "-rate=100", "-duration=30s",
+                              "-output=" + out}, "/dev/null");
+  ASSERT_GT(attack.pid(), 0);
+  std::this_thread::sleep_for(milliseconds(1500));
+  attack.signal(SIGINT);
+  EXPECT_EQ(attack.wait(seconds(5)), 0) << "attack must exit cleanly after SIGINT";
+  std::FILE* f = std::fopen(out.c_str(), "rb");
+  ASSERT_NE(f, nullptr);
+  ResultReader reader(f, out);
+  Result r;
+  uint64_t n = 0;
+  while (reader.next(r)) n += r.ok() ? 1 : 0;
+  std::fclose(f);
+  EXPECT_EQ(reader.warning(), "");
+  EXPECT_EQ(reader.error(), "");
+  EXPECT_GT(n, 100u);
+  EXPECT_LT(n, 200u);
+}
+
+TEST_F(Http, BadTargetsFileExitsWithCodeTwoAndNamesTheLine) {
+  const std::string targets = ::testing::TempDir() + "/lg_bad_targets.txt";
+  const std::string err = ::testing::TempDir() + "/lg_bad_targets.err";
+  std::ofstream(targets) << "GET " << api_->url() << "/health\nbroken header\n";
+  testing::Subprocess attack({LOADGATE_BIN, "attack", "-targets=" + targets, "-rate=10", "-duration=1s"},
+                             "/dev/null", err);
+  EXPECT_EQ(attack.wait(seconds(5)), 2);
+  std::ifstream in(err);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "loadgate attack: " + targets + ":2: header: bad header \"broken header\" (want Name: value)");
+}
+
+}  // namespace
+}  // namespace loadgate
