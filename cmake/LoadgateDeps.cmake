@@ -8,6 +8,7 @@ find_package(ZLIB REQUIRED)
 find_package(nlohmann_json 3.10 CONFIG REQUIRED)
 find_package(fmt CONFIG REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
+find_package(GTest CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 
 # Standalone Asio: headers only, no CMake config.

@@ -1,0 +1,107 @@
+// baseline.h: scenarios and their thresholds, from JSON files in baselines/.
+//
+// One file per service, one entry per scenario (see baselines/baseline.schema.json):
+//   {"service": "api", "targets": "targets/api.txt",
+//    "scenarios": {"heavy": {"tier": "heavy",
+//                            "load": {"rate": "100/1s", "duration": "60s"},
+//                            "thresholds": {"p99": "500ms", "success": 0.99}}}}
+// Durations carry their unit ("500ms"); ratios are 0..1; throughputs are per second.
+// Loading validates everything and throws InputError naming the file and the key path.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loadgate/duration.h"
+
+namespace loadgate {
+
+/// Tiers a scenario may belong to (CTest labels).
+inline const std::vector<std::string> kTiers = {"light", "medium", "heavy", "stress", "soak", "breakpoint"};
+
+/// Load is how hard and how long a scenario pushes.
+struct Load {
+  std::string rate = "50/1s";     ///< -rate spec; "0" = closed model
+  Nanos duration = std::chrono::seconds(30);
+  int workers = 10;               ///< initial workers / closed-model concurrency
+  int max_workers = 0;            ///< cap on workers; 0 = default
+  uint64_t requests = 0;          ///< hit count bound; 0 = none
+  Nanos timeout = std::chrono::seconds(30);
+  std::string step;               ///< step length for "a,b,c" rates ("" = split the duration)
+  // Protocol-specific (gRPC, WebSocket); 0 / "" = driver default.
+  std::string call;               ///< gRPC method "pkg.Service/Method"
+  std::string data;               ///< gRPC request JSON
+  int connections = 0;            ///< gRPC channels / WebSocket connections
+  double connect_rate = 0;        ///< WebSocket connections opened per second
+  double rate_per_conn = 0;       ///< WebSocket messages per second per connection
+  int message_size = 0;           ///< WebSocket message size in bytes
+};
+
+/// Thresholds a run must meet. Unset fields are not checked. Latency limits are exclusive
+/// (p99 < limit); success, throughput and rate are inclusive minimums.
+struct Thresholds {
+  std::optional<Nanos> p50, p90, p95, p99, p999, max, mean;
+  std::optional<double> success;     ///< minimum success ratio (0..1)
+  std::optional<double> throughput;  ///< minimum successful requests per second
+  std::optional<double> rate;        ///< minimum achieved request rate (per second)
+  std::optional<uint64_t> errors;    ///< maximum failed results
+  std::optional<double> late;        ///< maximum ratio of requests sent late (0..1)
+  bool uncorrected = false;          ///< gate on latency from the actual send instead
+  std::string kind;                  ///< result kind to gate ("" = the run's primary kind)
+  std::optional<Nanos> window;       ///< also check latency/success in every window this wide
+  std::optional<Nanos> first;        ///< time to first byte/message below (streams)
+};
+
+/// Reference holds the figures of the last accepted run, for regression checks.
+struct Reference {
+  std::string recorded_at;                ///< RFC 3339 time of the recording
+  std::map<std::string, double> figures;  ///< "p99" -> ns, "throughput" -> per s, "success" -> ratio
+};
+
+/// Scenario is one entry of a baseline file.
+struct Scenario {
+  std::string file;          ///< baseline file it came from
+  std::string service;       ///< the file's service ("api")
+  std::string name;          ///< scenario name in the file ("heavy")
+  std::string tier;          ///< one of kTiers
+  std::string description;
+  std::string targets;       ///< targets file (scenario's, else the file's); may be empty
+  Load load;
+  Thresholds thresholds;
+  std::optional<Reference> reference;
+  std::map<std::string, double> tolerance;  ///< figure -> allowed relative regression (0.2 = 20 %)
+  /// "service.name", e.g. "api.heavy".
+  std::string key() const { return service + "." + name; }
+  /// Key path of a field in its file, e.g. "scenarios.heavy.thresholds.p99".
+  std::string path(const std::string& field) const { return "scenarios." + name + "." + field; }
+};
+
+/// BaselineFile is a parsed baseline file.
+struct BaselineFile {
+  std::string path;
+  std::string service;
+  std::string description;
+  std::map<std::string, Scenario> scenarios;
+  /// Finds "heavy" or "api.heavy". Throws InputError (naming the file and the known
+  /// scenarios) when absent.
+  const Scenario& find(const std::string& name) const;
+};
+
+/// Reads and validates a baseline file. Throws InputError naming the file and key path on an
+/// unknown key, a wrong type, a bad duration, a negative rate, a ratio outside 0..1, a bad tier.
+BaselineFile load_baseline(const std::string& path);
+/// Validates JSON text as a baseline file; `path` names it in errors.
+BaselineFile parse_baseline(const std::string& text, const std::string& path);
+
+/// Loads the scenario behind "service.name" from `dir`/service.json (dir defaults to
+/// $LOADGATE_BASELINES_DIR, else "baselines"). Files are cached per process.
+const Scenario& find_scenario(const std::string& key, const std::string& dir = "");
+
+/// Records `figures` as the reference of `scenario` in its file, keeping every other byte of
+/// meaning (thresholds are never touched). Throws InputError if the file cannot be rewritten.
+void record_reference(const std::string& path, const std::string& scenario,
+                      const std::map<std::string, double>& figures);
+
+}  // namespace loadgate

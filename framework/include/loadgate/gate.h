@@ -1,0 +1,77 @@
+// gate.h: the verdict of a run against thresholds: a pure function, shared by the gtest
+// macros and `loadgate check`, so that the two never disagree.
+//
+//   loadgate::Verdict v = loadgate::evaluate(run.metrics, loadgate::find_scenario("api.heavy"));
+//   if (!v.pass()) std::cerr << v.table();
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "loadgate/baseline.h"
+#include "loadgate/metrics.h"
+
+namespace loadgate {
+
+/// Check is one line of a verdict: a measured figure against a limit.
+struct Check {
+  /// How measured compares to limit for the check to pass.
+  enum class Op { kBelow, kAtLeast, kAtMost };
+  /// Unit of measured and limit.
+  enum class Unit { kNanos, kRatio, kPerSecond, kCount };
+  std::string name;     ///< "p99", "success", "p99 regression", "p99 in window 30s..1m0s"
+  double measured = 0;
+  double limit = 0;
+  Op op = Op::kBelow;
+  Unit unit = Unit::kNanos;
+  bool pass = false;
+  std::string source;   ///< where the limit came from, e.g. "baselines/api.json: scenarios.heavy.thresholds.p99"
+  /// "612.4ms", "99.50%", "95.2/s", "3".
+  std::string measured_text() const;
+  /// "< 500ms", ">= 99.00%", "<= 3".
+  std::string limit_text() const;
+  /// "FAIL p99  measured 612.4ms  limit < 500ms  (source)".
+  std::string line() const;
+};
+
+/// Verdict is every check of a run and one line of context.
+struct Verdict {
+  std::vector<Check> checks;
+  std::string context;  ///< requests, rate, success, p50/p99, top error
+  bool pass() const;
+  size_t failures() const;
+  /// One aligned line per check, then the context line.
+  std::string table() const;
+};
+
+/// Checks that hold for every gated run: something was measured, and the service answered at
+/// least once. Without them an unreachable service would pass every latency threshold.
+void check_measured(const Metrics& m, Kind kind, Verdict& v);
+
+/// Evaluates `t` against the results of kind `t.kind` (default: the primary kind). `source`
+/// prefixes each check's source ("baselines/api.json: scenarios.heavy.thresholds").
+Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& source = "");
+
+/// Evaluates a scenario: its thresholds, the regression checks of its reference and
+/// tolerance, and check_measured().
+Verdict evaluate(const Metrics& m, const Scenario& s);
+
+/// Figure `name` of a summary: p50 p90 p95 p99 p99.9 max mean (ns), success (ratio),
+/// throughput and rate (per second), errors (count). NaN for an unknown name.
+double figure(const Summary& s, const std::string& name);
+
+/// The figures recorded as a reference: p50, p90, p95, p99, p99.9, max, success, throughput.
+std::map<std::string, double> reference_figures(const Summary& s);
+
+/// "6000 requests at 99.98/s, success 100.00%, p50 1.2ms, p99 4.5ms, late 0, top error: none".
+std::string context_line(const Summary& s);
+
+/// Appends one JSON line describing this run and its verdict to `path` (a history that runs
+/// can be compared with: `loadgate compare`). Throws InputError if it cannot be written.
+void append_history(const std::string& path, const std::string& scenario, const Summary& s, const Verdict& v);
+
+/// Kind named `name` ("http", "grpc", "ws-message", ...); the primary kind of `m` when empty.
+/// Throws InputError for an unknown name.
+Kind kind_for(const Metrics& m, const std::string& name);
+
+}  // namespace loadgate

@@ -1,0 +1,55 @@
+// scenario.h: run a baseline scenario the way a perf test does, gtest-free.
+//
+//   auto run = loadgate::attack(loadgate::targets_file("targets/api.txt"),
+//                               loadgate::scenario("api.heavy"));
+//
+// attack() takes the load from the scenario (durations scaled by LOADGATE_DURATION_SCALE),
+// sends it to the service's URL (LOADGATE_<SERVICE>_URL, else the embedded service of that
+// name, started on loopback), then writes reports/<key>.{json,txt} with the verdict, appends
+// to $LOADGATE_HISTORY when set, and re-records the scenario's reference when
+// LOADGATE_RECORD_BASELINES=1.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loadgate/attack.h"
+#include "loadgate/baseline.h"
+#include "loadgate/gate.h"
+#include "loadgate/targets.h"
+
+namespace loadgate {
+
+/// The scenario "service.name" from the baselines directory (see find_scenario()).
+const Scenario& scenario(const std::string& key);
+
+/// Targets from a file, in Vegeta's http format (or json for *.json files).
+std::vector<Target> targets_file(const std::string& path);
+
+/// LOADGATE_DURATION_SCALE (default 1): every scenario duration is multiplied by it, with a
+/// floor of one second. Throws InputError when it is not a positive number.
+double duration_scale();
+
+/// The load of `s` as AttackOptions, durations scaled.
+AttackOptions attack_options(const Scenario& s);
+
+/// URL of `service`: $LOADGATE_<SERVICE>_URL when set; else, for an embedded service
+/// (api, kernel, ai, websocket), the URL of an instance started once per process on loopback
+/// and stopped by PID at exit; else nullopt. Throws std::runtime_error if the embedded service
+/// cannot start.
+std::optional<std::string> service_url(const std::string& service);
+
+/// Runs `s` over `targets` (HTTP), rebased onto service_url(s.service) when there is one, and
+/// writes its reports. Throws InputError on bad input (never for a failing service).
+AttackRun attack(std::vector<Target> targets, const Scenario& s);
+
+/// Where reports go: $LOADGATE_REPORTS_DIR, else "reports".
+std::string reports_dir();
+
+/// Writes reports/<key>.json and reports/<key>.txt for a run and its verdict; returns the
+/// path of the JSON report. Also appends to $LOADGATE_HISTORY and records the reference when
+/// LOADGATE_RECORD_BASELINES=1.
+std::string write_scenario_reports(const AttackRun& run, const Scenario& s);
+
+}  // namespace loadgate

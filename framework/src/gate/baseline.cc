@@ -1,0 +1,267 @@
+// baseline.cc: strict parsing of baseline files, and recording references.
+#include "loadgate/baseline.h"
+
+#include <algorithm>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "loadgate/error.h"
+#include "loadgate/pacer.h"
+
+namespace loadgate {
+namespace {
+
+using nlohmann::json;
+
+// Walks one JSON file, remembering its name for errors.
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const std::string& path, const std::string& message) const {
+    throw InputError(file_, 0, path, message);
+  }
+
+  void only(const json& j, const std::string& path, std::initializer_list<const char*> keys) const {
+    if (!j.is_object()) fail(path, "want an object");
+    for (auto& [k, v] : j.items())
+      if (std::find_if(keys.begin(), keys.end(), [&](const char* a) { return k == a; }) == keys.end()) {
+        std::string known;
+        for (const char* a : keys) known += (known.empty() ? "" : ", ") + std::string(a);
+        fail(join(path, k), "unknown key (known: " + known + ")");
+      }
+  }
+
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  std::string str(const json& j, const std::string& path) const {
+    if (!j.is_string()) fail(path, "want a string");
+    return j.get<std::string>();
+  }
+  Nanos duration(const json& j, const std::string& path, bool positive = true) const {
+    if (!j.is_string()) fail(path, "want a duration string with its unit, e.g. \"500ms\"");
+    auto d = parse_duration(j.get<std::string>());
+    if (!d) fail(path, "\"" + j.get<std::string>() + "\" is not a duration (want e.g. 500ms, 30s, 2m)");
+    if (d->count() < 0 || (positive && d->count() == 0)) fail(path, "must be positive");
+    return *d;
+  }
+  double number(const json& j, const std::string& path) const {
+    if (!j.is_number()) fail(path, "want a number");
+    const double v = j.get<double>();
+    if (v < 0) fail(path, "must not be negative");
+    return v;
+  }
+  double ratio(const json& j, const std::string& path) const {
+    const double v = number(j, path);
+    if (v > 1) fail(path, "is a ratio: want 0..1 (e.g. 0.99 for 99 %)");
+    return v;
+  }
+  int integer(const json& j, const std::string& path) const {
+    if (!j.is_number_integer()) fail(path, "want an integer");
+    const auto v = j.get<int64_t>();
+    if (v < 0) fail(path, "must not be negative");
+    if (v > 100'000'000) fail(path, "is too large");
+    return static_cast<int>(v);
+  }
+
+  Load load(const json& j, const std::string& path) const {
+    only(j, path, {"rate", "duration", "workers", "max_workers", "requests", "timeout", "step", "call",
+                   "data", "connections", "connect_rate", "rate_per_conn", "message_size"});
+    Load l;
+    if (j.contains("rate")) {
+      if (j["rate"].is_number()) {
+        if (j["rate"].get<double>() < 0) fail(join(path, "rate"), "must not be negative");
+        l.rate = j["rate"].dump();
+      } else {
+        l.rate = str(j["rate"], join(path, "rate"));
+      }
+    }
+    if (j.contains("duration")) l.duration = duration(j["duration"], join(path, "duration"), false);
+    if (j.contains("workers")) l.workers = integer(j["workers"], join(path, "workers"));
+    if (j.contains("max_workers")) l.max_workers = integer(j["max_workers"], join(path, "max_workers"));
+    if (j.contains("requests")) l.requests = static_cast<uint64_t>(integer(j["requests"], join(path, "requests")));
+    if (j.contains("timeout")) l.timeout = duration(j["timeout"], join(path, "timeout"));
+    if (j.contains("step")) l.step = format_duration(duration(j["step"], join(path, "step")));
+    if (j.contains("call")) l.call = str(j["call"], join(path, "call"));
+    if (j.contains("data")) l.data = j["data"].is_string() ? j["data"].get<std::string>() : j["data"].dump();
+    if (j.contains("connections")) l.connections = integer(j["connections"], join(path, "connections"));
+    if (j.contains("connect_rate")) l.connect_rate = number(j["connect_rate"], join(path, "connect_rate"));
+    if (j.contains("rate_per_conn")) l.rate_per_conn = number(j["rate_per_conn"], join(path, "rate_per_conn"));
+    if (j.contains("message_size")) l.message_size = integer(j["message_size"], join(path, "message_size"));
+    // The rate must parse as a pacer.
+    auto step = l.step.empty() ? Nanos{0} : *parse_duration(l.step);
+    auto parsed = parse_rate(l.rate, l.duration, step);
+    if (auto* err = std::get_if<std::string>(&parsed)) fail(join(path, "rate"), *err);
+    if (std::get<RateSpec>(parsed).unlimited() && l.workers == 0 && l.connections == 0)
+      fail(join(path, "rate"), "rate 0 (closed model) needs workers > 0");
+    if (l.duration.count() == 0 && l.requests == 0)
+      fail(join(path, "duration"), "a scenario needs a duration or a request count");
+    return l;
+  }
+
+  Thresholds thresholds(const json& j, const std::string& path) const {
+    only(j, path, {"p50", "p90", "p95", "p99", "p99.9", "max", "mean", "success", "throughput", "rate",
+                   "errors", "late", "uncorrected", "kind", "window", "first"});
+    Thresholds t;
+    auto lat = [&](const char* key, std::optional<Nanos>& out) {
+      if (j.contains(key)) out = duration(j[key], join(path, key));
+    };
+    lat("p50", t.p50);
+    lat("p90", t.p90);
+    lat("p95", t.p95);
+    lat("p99", t.p99);
+    lat("p99.9", t.p999);
+    lat("max", t.max);
+    lat("mean", t.mean);
+    lat("window", t.window);
+    lat("first", t.first);
+    if (j.contains("success")) t.success = ratio(j["success"], join(path, "success"));
+    if (j.contains("late")) t.late = ratio(j["late"], join(path, "late"));
+    if (j.contains("throughput")) t.throughput = number(j["throughput"], join(path, "throughput"));
+    if (j.contains("rate")) t.rate = number(j["rate"], join(path, "rate"));
+    if (j.contains("errors")) t.errors = static_cast<uint64_t>(integer(j["errors"], join(path, "errors")));
+    if (j.contains("uncorrected")) {
+      if (!j["uncorrected"].is_boolean()) fail(join(path, "uncorrected"), "want true or false");
+      t.uncorrected = j["uncorrected"].get<bool>();
+    }
+    if (j.contains("kind")) t.kind = str(j["kind"], join(path, "kind"));
+    return t;
+  }
+
+  Scenario scenario(const json& j, const std::string& name, const BaselineFile& file, const std::string& targets) const {
+    const std::string path = "scenarios." + name;
+    only(j, path, {"tier", "description", "targets", "load", "thresholds", "reference", "tolerance"});
+    Scenario s;
+    s.file = file.path;
+    s.service = file.service;
+    s.name = name;
+    s.targets = targets;
+    if (!j.contains("tier")) fail(join(path, "tier"), "missing (want one of light, medium, heavy, stress, soak, breakpoint)");
+    s.tier = str(j["tier"], join(path, "tier"));
+    if (std::find(kTiers.begin(), kTiers.end(), s.tier) == kTiers.end())
+      fail(join(path, "tier"), "\"" + s.tier + "\" is not a tier (want light, medium, heavy, stress, soak, breakpoint)");
+    if (j.contains("description")) s.description = str(j["description"], join(path, "description"));
+    if (j.contains("targets")) s.targets = str(j["targets"], join(path, "targets"));
+    if (!j.contains("load")) fail(join(path, "load"), "missing");
+    s.load = load(j["load"], join(path, "load"));
+    if (!j.contains("thresholds")) fail(join(path, "thresholds"), "missing");
+    s.thresholds = thresholds(j["thresholds"], join(path, "thresholds"));
+    if (j.contains("reference")) {
+      const json& r = j["reference"];
+      const std::string rpath = join(path, "reference");
+      if (!r.is_object()) fail(rpath, "want an object");
+      Reference ref;
+      for (auto& [k, v] : r.items()) {
+        if (k == "recorded_at") ref.recorded_at = str(v, join(rpath, k));
+        else if (v.is_string()) ref.figures[k] = static_cast<double>(duration(v, join(rpath, k), false).count());
+        else ref.figures[k] = number(v, join(rpath, k));
+      }
+      s.reference = ref;
+    }
+    if (j.contains("tolerance")) {
+      const std::string tpath = join(path, "tolerance");
+      if (!j["tolerance"].is_object()) fail(tpath, "want an object of figure: ratio");
+      for (auto& [k, v] : j["tolerance"].items()) s.tolerance[k] = number(v, join(tpath, k));
+      if (!s.reference) fail(tpath, "a tolerance needs a reference (record one with `loadgate baseline record`)");
+      for (auto& [k, v] : s.tolerance)
+        if (!s.reference->figures.count(k)) fail(join(tpath, k), "the reference has no figure \"" + k + "\"");
+    }
+    return s;
+  }
+
+ private:
+  std::string file_;
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "", "cannot read baseline file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+const Scenario& BaselineFile::find(const std::string& name) const {
+  std::string n = name;
+  if (n.rfind(service + ".", 0) == 0) n = n.substr(service.size() + 1);
+  auto it = scenarios.find(n);
+  if (it == scenarios.end()) {
+    std::string known;
+    for (auto& [k, v] : scenarios) known += (known.empty() ? "" : ", ") + k;
+    throw InputError(path, 0, "scenarios." + n, "no such scenario (known: " + known + ")");
+  }
+  return it->second;
+}
+
+BaselineFile parse_baseline(const std::string& text, const std::string& path) {
+  Reader r(path);
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    // Find the line of the syntax error for the message.
+    try {
+      (void)json::parse(text);
+    } catch (const json::parse_error& e) {
+      const size_t upto = std::min<size_t>(e.byte, text.size());
+      const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n');
+      throw InputError(path, static_cast<int>(line), "", "not valid JSON");
+    }
+  }
+  r.only(j, "", {"$schema", "service", "description", "targets", "scenarios"});
+  BaselineFile f;
+  f.path = path;
+  if (!j.contains("service")) r.fail("service", "missing");
+  f.service = r.str(j["service"], "service");
+  if (j.contains("description")) f.description = r.str(j["description"], "description");
+  const std::string targets = j.contains("targets") ? r.str(j["targets"], "targets") : "";
+  if (!j.contains("scenarios") || !j["scenarios"].is_object() || j["scenarios"].empty())
+    r.fail("scenarios", "want an object with at least one scenario");
+  for (auto& [name, s] : j["scenarios"].items()) f.scenarios[name] = r.scenario(s, name, f, targets);
+  return f;
+}
+
+BaselineFile load_baseline(const std::string& path) { return parse_baseline(read_text(path), path); }
+
+const Scenario& find_scenario(const std::string& key, const std::string& dir) {
+  static std::mutex mu;
+  static std::map<std::string, BaselineFile> cache;
+  const auto dot = key.find('.');
+  if (dot == std::string::npos || dot == 0)
+    throw InputError("", 0, "scenario", "\"" + key + "\": want service.scenario, e.g. api.heavy");
+  std::string base = dir;
+  if (base.empty()) {
+    const char* env = std::getenv("LOADGATE_BASELINES_DIR");
+    base = env && *env ? env : "baselines";
+  }
+  const std::string path = base + "/" + key.substr(0, dot) + ".json";
+  std::lock_guard lock(mu);
+  auto it = cache.find(path);
+  if (it == cache.end()) it = cache.emplace(path, load_baseline(path)).first;
+  return it->second.find(key.substr(dot + 1));
+}
+
+void record_reference(const std::string& path, const std::string& scenario,
+                      const std::map<std::string, double>& figures) {
+  const std::string text = read_text(path);
+  BaselineFile checked = parse_baseline(text, path);  // validate before touching it
+  const Scenario& s = checked.find(scenario);
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
+  nlohmann::ordered_json ref = nlohmann::ordered_json::object();
+  ref["recorded_at"] = format_rfc3339(unix_now_ns());
+  for (auto& [k, v] : figures) {
+    const bool latency = k == "max" || k == "mean" || k == "first" || (k.size() > 1 && k[0] == 'p' && k[1] >= '0' && k[1] <= '9');
+    if (latency) ref[k] = format_duration(Nanos(static_cast<int64_t>(v)));
+    else ref[k] = v;
+  }
+  j["scenarios"][s.name]["reference"] = ref;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw InputError(path, 0, "", "cannot write baseline file");
+  out << j.dump(2) << "\n";
+}
+
+}  // namespace loadgate
