@@ -66,7 +66,17 @@ struct ServeFlags {
   int threads = 0;           // 0 = service default
 };
 
+/// Flags of `loadgate check` and `loadgate baseline record`.
+struct CheckFlags {
+  std::string baselines;     // baseline file
+  std::string scenario;      // "heavy" or "api.heavy"
+  std::string history;       // optional JSON-lines history file to append to
+  std::vector<std::string> inputs;
+};
+
 int attack(const AttackFlags& f);
+int check(const CheckFlags& f);
+int record(const CheckFlags& f);
 int report(const ReportFlags& f);
 int encode(const EncodeFlags& f);
 int serve(const ServeFlags& f);

@@ -75,6 +75,23 @@ void serve_command(CLI::App& app, loadgate::cli::ServeFlags& f) {
   c->add_option("--threads", f.threads, "Server threads");
 }
 
+void check_command(CLI::App& app, loadgate::cli::CheckFlags& f) {
+  auto* c = app.add_subcommand("check", "Gate results against a baseline scenario; exit 3 on a breach");
+  c->add_option("--baselines", f.baselines, "Baseline file, e.g. baselines/api.json")->required();
+  c->add_option("--scenario", f.scenario, "Scenario, e.g. api.heavy")->required();
+  c->add_option("--history", f.history, "Append this run's figures and verdict to a JSON-lines file");
+  c->add_option("inputs", f.inputs, "Results files (default stdin)");
+}
+
+void baseline_command(CLI::App& app, loadgate::cli::CheckFlags& f) {
+  auto* c = app.add_subcommand("baseline", "Manage baseline files");
+  auto* r = c->add_subcommand("record", "Record results as the scenario's reference (thresholds unchanged)");
+  c->require_subcommand(1);
+  r->add_option("--baselines", f.baselines, "Baseline file")->required();
+  r->add_option("--scenario", f.scenario, "Scenario, e.g. api.heavy")->required();
+  r->add_option("inputs", f.inputs, "Results files (default stdin)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -89,6 +106,9 @@ int main(int argc, char** argv) {
   report_command(app, report);
   encode_command(app, encode);
   serve_command(app, serve);
+  loadgate::cli::CheckFlags check, record;
+  check_command(app, check);
+  baseline_command(app, record);
   try {
     app.parse(go_style(argc, argv));
   } catch (const CLI::ParseError& e) {
@@ -99,5 +119,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("report")) return loadgate::cli::report(report);
   if (app.got_subcommand("encode")) return loadgate::cli::encode(encode);
   if (app.got_subcommand("serve")) return loadgate::cli::serve(serve);
+  if (app.got_subcommand("check")) return loadgate::cli::check(check);
+  if (app.got_subcommand("baseline")) return loadgate::cli::record(record);
   return Exit::kBadInput;
 }

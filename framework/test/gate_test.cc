@@ -1,0 +1,105 @@
+// gate_test.cc: the verdict table: checks, sources, windows, regression and no-data rules.
+#include "loadgate/gate.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_results.h"
+
+namespace loadgate {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+Metrics synthetic(int n = 1000) {
+  Metrics m;
+  for (const Result& r : testing::synthetic_results(n)) m.add(r);
+  return m;
+}
+
+TEST(Gate, VerdictTableOneLinePerCheck) {
+  Thresholds t;
+  t.p99 = milliseconds(2);
+  t.success = 0.85;
+  const Verdict v = evaluate(synthetic(), t, "b.json: scenarios.x.thresholds");
+  EXPECT_FALSE(v.pass());
+  EXPECT_EQ(v.failures(), 1u);
+  EXPECT_EQ(v.table(),
+            "FAIL  p99        measured 5.01ms  limit < 2.00ms   (b.json: scenarios.x.thresholds.p99)\n"
+            "ok    success    measured 90.00%  limit >= 85.00%  (b.json: scenarios.x.thresholds.success)\n"
+            "ok    requests   measured 1000    limit >= 1       (measured something)\n"
+            "ok    successes  measured 900     limit >= 1       (the service answered)\n"
+            "context: 1000 requests at 100.12/s, success 90.00%, p50 3.12ms, p99 5.01ms, late 11, "
+            "top error: 500 Internal Server Error (x80)\n");
+}
+
+struct Row {
+  const char* what;
+  Thresholds t;
+  bool pass;
+};
+
+Thresholds with(void (*set)(Thresholds&)) {
+  Thresholds t;
+  set(t);
+  return t;
+}
+
+class GateRows : public ::testing::TestWithParam<Row> {};
+
+TEST_P(GateRows, PassOrFail) {
+  EXPECT_EQ(evaluate(synthetic(), GetParam().t).pass(), GetParam().pass) << GetParam().what;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, GateRows,
+    ::testing::Values(
+        Row{"p50 below", with([](Thresholds& t) { t.p50 = milliseconds(4); }), true},
+        Row{"p50 exactly at the limit fails (strict)", with([](Thresholds& t) { t.p50 = Nanos(3'117'055); }), false},
+        Row{"p99 uncorrected is lower", with([](Thresholds& t) { t.p99 = Nanos(5'000'000); t.uncorrected = true; }), true},
+        Row{"p99 corrected is not", with([](Thresholds& t) { t.p99 = Nanos(5'000'000); }), false},
+        Row{"mean", with([](Thresholds& t) { t.mean = milliseconds(3); }), false},
+        Row{"success at the limit passes (inclusive)", with([](Thresholds& t) { t.success = 0.9; }), true},
+        Row{"throughput", with([](Thresholds& t) { t.throughput = 100; }), false},
+        Row{"rate", with([](Thresholds& t) { t.rate = 100; }), true},
+        Row{"errors at most", with([](Thresholds& t) { t.errors = 100; }), true},
+        Row{"errors over", with([](Thresholds& t) { t.errors = 99; }), false},
+        Row{"late ratio", with([](Thresholds& t) { t.late = 0.01; }), false},
+        Row{"unknown kind has no data", with([](Thresholds& t) { t.kind = "grpc"; }), false}));
+
+TEST(Gate, WindowsCatchALateCollapse) {
+  // 60 s at 10 req/s: 1 ms for 56 s, then 800 ms. The whole-run p90 looks fine; the per-window
+  // check fails and names the window that broke.
+  Metrics m;
+  Result r;
+  r.status = 200;
+  for (int i = 0; i < 600; ++i) {
+    r.scheduled_ns = 1'000'000'000'000 + int64_t{i} * 100'000'000;
+    r.latency_ns = i < 560 ? 1'000'000 : 800'000'000;
+    m.add(r);
+  }
+  Thresholds whole;
+  whole.p90 = milliseconds(500);
+  EXPECT_TRUE(evaluate(m, whole).pass()) << "93 % of the run is fast";
+  Thresholds windowed = whole;
+  windowed.window = seconds(10);
+  const Verdict v = evaluate(m, windowed);
+  EXPECT_FALSE(v.pass());
+  ASSERT_GE(v.checks.size(), 2u);
+  EXPECT_EQ(v.checks[1].name, "p90 in window 50s..1m0s");
+  EXPECT_FALSE(v.checks[1].pass);
+}
+
+TEST(Gate, ReferenceFiguresAndContext) {
+  const Summary s = synthetic().summarize();
+  auto f = reference_figures(s);
+  EXPECT_EQ(f.size(), 8u);
+  EXPECT_DOUBLE_EQ(f.at("success"), 0.9);
+  EXPECT_DOUBLE_EQ(f.at("p99"), static_cast<double>(s.latency.p99));
+  EXPECT_TRUE(std::isnan(figure(s, "p42")));
+}
+
+}  // namespace
+}  // namespace loadgate
