@@ -31,6 +31,9 @@ inline constexpr int kDefaultWorkers = 10;
 /// Default cap on concurrent workers/connections in the open model: past it, hits queue
 /// (and count as late) instead of opening ever more connections.
 inline constexpr int kDefaultMaxWorkers = 1024;
+/// Connections that may be opening at once per thread. A hit that finds no free worker while
+/// this many connect waits (and is late) instead of opening yet another: no connection storm.
+inline constexpr int kMaxConnecting = 16;
 /// Hits that may wait for a free worker per thread before further ones are dropped.
 inline constexpr size_t kPendingCapacity = 1 << 16;
 

@@ -90,6 +90,11 @@ class Worker final : public SlotOwner {
     for (uint32_t i = 0; i < plan_.driver->target_count() && i < Metrics::kMaxTargets; ++i)
       labels.push_back(plan_.driver->target_label(i));
     metrics_.prepare(plan_.driver->kind(), labels);
+    // Open the initial connections while the start time approaches.
+    if (!closed_model()) {
+      const int initial = std::min(max_slots_, std::max(1, share(o_.workers, plan_.threads, index_)));
+      for (int i = 0; i < initial; ++i) add_slot()->warm();
+    }
     timer_.expires_at(at(plan_.start_steady));
     timer_.async_wait([this](const asio::error_code&) { begin(); });
     io_.run();
@@ -131,8 +136,6 @@ class Worker final : public SlotOwner {
         });
       }
     } else {
-      const int initial = std::min(max_slots_, std::max(1, share(o_.workers, plan_.threads, index_)));
-      for (int i = 0; i < initial; ++i) add_slot();
       next_seq_ = static_cast<uint64_t>(index_);
       schedule_next();
     }
@@ -200,7 +203,7 @@ class Worker final : public SlotOwner {
       Slot* s = idle_.back();
       idle_.pop_back();
       s->start(h);
-    } else if (static_cast<int>(slots_.size()) < max_slots_) {
+    } else if (static_cast<int>(slots_.size()) < max_slots_ && connecting_ < kMaxConnecting) {
       add_slot();
       idle_.pop_back();
       slots_.back()->start(h);
@@ -240,6 +243,17 @@ class Worker final : public SlotOwner {
     if (closed_model() && try_start_closed(s)) return;
     idle_.push_back(&s);
     maybe_finish();
+  }
+
+  void connecting(int delta) override {
+    connecting_ += delta;
+    // A connection finished opening: waiting hits may now open another one.
+    while (delta < 0 && !pending_.empty() && idle_.empty() && connecting_ < kMaxConnecting &&
+           static_cast<int>(slots_.size()) < max_slots_ && !closed_model()) {
+      add_slot();
+      idle_.pop_back();
+      slots_.back()->start(pending_.pop());
+    }
   }
 
   void record(const Result& r) {
@@ -326,6 +340,7 @@ class Worker final : public SlotOwner {
   Metrics metrics_;
   std::vector<Result> batch_;
   int max_slots_ = 1;
+  int connecting_ = 0;  // connections being opened by this thread's slots
   uint64_t quota_ = 0;
   uint64_t issued_ = 0;
   uint64_t next_seq_ = 0;
@@ -350,8 +365,9 @@ AttackRun run_attack(Driver& driver, const AttackOptions& o) {
   run.info.rate = o.rate.unlimited() ? "0" : o.rate.pacer->describe();
   run.info.duration_ns = o.duration.count();
 
-  // Start a few ms ahead so that every thread is up before the first hit is due.
-  const int64_t lead = 5'000'000;
+  // Start ahead so that every thread is up, and its first connections open, before the first
+  // hit is due.
+  const int64_t lead = 20'000'000;
   Plan plan{&o, &driver, threads, steady_now_ns() + lead, unix_now_ns() + lead, collector.get()};
   run.info.started_ns = plan.start_unix;
 

@@ -31,6 +31,9 @@ class SlotOwner {
   virtual ~SlotOwner() = default;
   /// Called once per started hit with its result; `slot` is free again when this is called.
   virtual void done(Slot& slot, const Result& result) = 0;
+  /// A slot began (+1) or finished (-1) opening a connection. The owner bounds how many
+  /// connections open at once, so that falling behind never becomes a connection storm.
+  virtual void connecting(int delta) = 0;
 };
 
 /// Slot carries one request at a time.
@@ -41,6 +44,9 @@ class Slot {
   virtual void start(const Hit& hit) = 0;
   /// Abandons the request in flight, if any; done() follows with ErrorKind::kCancelled.
   virtual void cancel() = 0;
+  /// Opens a connection ahead of the first hit (before the attack starts); a hit started
+  /// meanwhile waits for it. Default: nothing.
+  virtual void warm() {}
 };
 
 /// Driver makes slots for one protocol. make_slot() is called on the thread that runs `io`.

@@ -168,6 +168,7 @@ class HttpSlot final : public engine::Slot {
   HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver);
   void start(const Hit& hit) override;
   void cancel() override;
+  void warm() override;
 
  private:
   static int on_status(http_parser* p, const char* at, size_t n);
@@ -182,6 +183,7 @@ class HttpSlot final : public engine::Slot {
   void send(size_t origin, const std::string* bytes);
   void connect();
   void handshake();
+  void connected(const asio::error_code& ec, ErrorKind kind, const std::string& what);
   void write();
   void read();
   void on_read(const asio::error_code& ec, size_t n);
@@ -211,7 +213,9 @@ class HttpSlot final : public engine::Slot {
 
   Hit hit_{};
   uint64_t gen_ = 0;
+  size_t origin_ = 0;          // origin of the request in flight
   bool busy_ = false;
+  bool connecting_ = false;    // a connect (or TLS handshake) is under way
   bool timed_out_ = false;
   bool cancelled_ = false;
   bool retried_ = false;
@@ -347,7 +351,20 @@ void HttpSlot::start(const Hit& hit) {
       if (conn_) conn_->close();
     });
   }
+  if (connecting_) {  // a warm-up connect is under way: connected() sends this hit
+    origin_ = p.origin;
+    bytes_ = &p.bytes;
+    return;
+  }
   send(p.origin, &p.bytes);
+}
+
+void HttpSlot::warm() {
+  if (busy_ || connecting_ || d_.target_count() == 0) return;
+  origin_ = d_.prepared(0).origin;
+  conn_ = &conn_for(origin_);
+  if (conn_->open || !conn_->origin().resolve_error.empty()) return;
+  connect();
 }
 
 void HttpSlot::cancel() {
@@ -370,6 +387,7 @@ bool HttpSlot::aborted(const asio::error_code& ec) {
 }
 
 void HttpSlot::send(size_t origin, const std::string* bytes) {
+  origin_ = origin;
   conn_ = &conn_for(origin);
   bytes_ = bytes;
   response_bytes_ = 0;
@@ -383,22 +401,20 @@ void HttpSlot::send(size_t origin, const std::string* bytes) {
 
 void HttpSlot::connect() {
   conn_->reset();
+  connecting_ = true;
+  owner_.connecting(+1);
   asio::async_connect(conn_->socket(), conn_->origin().endpoints,
                       [this](const asio::error_code& ec, const tcp::endpoint&) {
-                        if (aborted(ec)) return;
                         if (ec) {
-                          fail(ErrorKind::kConnect, "connect " + conn_->origin().url.host + ":" +
-                                                        std::to_string(conn_->origin().url.port) +
-                                                        ": " + ec.message());
+                          connected(ec, ErrorKind::kConnect,
+                                    "connect " + conn_->origin().url.host + ":" +
+                                        std::to_string(conn_->origin().url.port) + ": " + ec.message());
                           return;
                         }
                         asio::error_code ignored;
                         conn_->socket().set_option(tcp::no_delay(true), ignored);
                         if (conn_->tls()) handshake();
-                        else {
-                          conn_->open = true;
-                          write();
-                        }
+                        else connected(ec, ErrorKind::kNone, "");
                       });
 }
 
@@ -408,14 +424,23 @@ void HttpSlot::handshake() {
   SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
   if (!d_.opts().insecure) SSL_set1_host(s.native_handle(), host.c_str());
   s.async_handshake(asio::ssl::stream_base::client, [this](const asio::error_code& ec) {
-    if (aborted(ec)) return;
-    if (ec) {
-      fail(ErrorKind::kTls, "tls handshake with " + conn_->origin().url.host + ": " + ec.message());
-      return;
-    }
-    conn_->open = true;
-    write();
+    connected(ec, ErrorKind::kTls, ec ? "tls handshake with " + conn_->origin().url.host + ": " + ec.message() : "");
   });
+}
+
+// The end of connect(): a hit in flight (if any) goes on; a warm-up just leaves it open.
+void HttpSlot::connected(const asio::error_code& ec, ErrorKind kind, const std::string& what) {
+  connecting_ = false;
+  if (ec) conn_->close();
+  else conn_->open = true;
+  owner_.connecting(-1);
+  if (!busy_) return;
+  if (aborted(ec)) return;
+  if (ec) {
+    fail(kind, what);
+    return;
+  }
+  send(origin_, bytes_);
 }
 
 void HttpSlot::write() {
