@@ -126,9 +126,12 @@ int attack(const AttackFlags& f) {
 
   try {
     AttackRun run = attack_http(targets, http, load);
-    if (run.interrupted)
-      std::fprintf(stderr, "loadgate attack: interrupted; %llu results written\n",
-                   static_cast<unsigned long long>(run.metrics.count()));
+    const Summary s = run.metrics.summarize();
+    if (run.interrupted || load.progress)
+      std::fprintf(stderr, "loadgate attack: %s%llu results in %s, %.2f req/s, %llu workers, %llu late, %llu dropped\n",
+                   run.interrupted ? "interrupted; " : "", static_cast<unsigned long long>(run.metrics.count()),
+                   format_duration_short(run.elapsed).c_str(), s.rate, static_cast<unsigned long long>(run.workers),
+                   static_cast<unsigned long long>(s.late), static_cast<unsigned long long>(s.dropped));
   } catch (const InputError& e) {
     return fail("attack", e.what(), kBadInput);
   }

@@ -62,6 +62,7 @@ struct AttackRun {
   AttackInfo info;              ///< name, protocol, rate, start
   Metrics metrics;              ///< every result, aggregated
   bool interrupted = false;     ///< ended early by AttackOptions::stop
+  uint64_t workers = 0;         ///< workers (connections, call slots) opened, all threads
   Nanos elapsed{0};             ///< wall time from start to the last result
 };
 

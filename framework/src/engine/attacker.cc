@@ -99,6 +99,7 @@ class Worker final : public SlotOwner {
     timer_.async_wait([this](const asio::error_code&) { begin(); });
     io_.run();
     flush_batch();
+    slots_opened = slots_.size();
     slots_.clear();
     finished.store(true);
   }
@@ -114,6 +115,7 @@ class Worker final : public SlotOwner {
   std::atomic<uint64_t> failed{0};
   std::atomic<int64_t> p99{0};
   std::atomic<bool> finished{false};
+  size_t slots_opened = 0;  // read after the thread ends
 
  private:
   bool closed_model() const { return o_.rate.unlimited(); }
@@ -330,7 +332,9 @@ class Worker final : public SlotOwner {
   const Plan& plan_;
   const AttackOptions& o_;
   const int index_;
-  asio::io_context io_{1};
+  // One thread runs all I/O of this context, so the reactor needs no per-socket locks; the
+  // scheduler keeps its lock for request_stop() posted from the main thread.
+  asio::io_context io_{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::steady_timer timer_;     // next due hit (open) or end of duration (closed)
   asio::steady_timer deadline_;  // end of the drain/grace period
   asio::steady_timer tick_;      // progress publication
@@ -401,7 +405,10 @@ AttackRun run_attack(Driver& driver, const AttackOptions& o) {
   }
   for (auto& t : pool) t.join();
   progress.finish();
-  for (auto& w : workers) run.metrics.merge(w->metrics());
+  for (auto& w : workers) {
+    run.metrics.merge(w->metrics());
+    run.workers += w->slots_opened;
+  }
   if (collector) collector->close();
   run.elapsed = Nanos(steady_now_ns() - plan.start_steady);
   return run;

@@ -175,7 +175,7 @@ void ResultWriter::header(const AttackInfo& info) {
 }
 
 void ResultWriter::define(uint32_t id) {
-  if (id == 0 || !defined_.insert(id).second) return;
+  if (!defined_.insert(id).second || id == 0) return;
   const std::string& text = interned(id);
   std::string payload(4 + text.size(), '\0');
   std::memcpy(payload.data(), &id, 4);
@@ -184,21 +184,27 @@ void ResultWriter::define(uint32_t id) {
 }
 
 void ResultWriter::write(const Result* results, size_t count) {
+  line_.clear();
   for (size_t i = 0; i < count; ++i) {
     const Result& r = results[i];
     if (encoding_ == Encoding::kBinary) {
-      define(r.target);
-      define(r.error);
-      FrameHead h{kFrameResult, {0, 0, 0}, sizeof(Result)};
-      if (std::fwrite(&h, sizeof h, 1, out_) != 1 || std::fwrite(&r, sizeof r, 1, out_) != 1)
-        failed_ = true;
+      if (!defined_.count(r.target) || !defined_.count(r.error)) {
+        // A new string: write what is buffered first, so that definitions precede use.
+        if (!line_.empty() && std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) failed_ = true;
+        line_.clear();
+        define(r.target);
+        define(r.error);
+      }
+      const FrameHead h{kFrameResult, {0, 0, 0}, sizeof(Result)};
+      line_.append(reinterpret_cast<const char*>(&h), sizeof h);
+      line_.append(reinterpret_cast<const char*>(&r), sizeof r);
     } else {
-      line_ = encoding_ == Encoding::kJson ? encode_json(r, attack_, seq_) : encode_csv(r, attack_, seq_);
-      ++seq_;
+      line_ += encoding_ == Encoding::kJson ? encode_json(r, attack_, seq_) : encode_csv(r, attack_, seq_);
       line_ += '\n';
-      if (std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) failed_ = true;
+      ++seq_;
     }
   }
+  if (!line_.empty() && std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) failed_ = true;
 }
 
 bool ResultWriter::flush() {

@@ -191,6 +191,7 @@ class HttpSlot final : public engine::Slot {
   bool follow_redirect();
   bool retry();
   void fail(ErrorKind kind, const std::string& text);
+  void arm_timer(int64_t at);
   void finish(ErrorKind kind, uint32_t error);
   bool aborted(const asio::error_code& ec);
 
@@ -212,7 +213,8 @@ class HttpSlot final : public engine::Slot {
   bool last_was_value_ = false;
 
   Hit hit_{};
-  uint64_t gen_ = 0;
+  int64_t deadline_ = 0;       // steady ns by which the request in flight must complete
+  bool timer_armed_ = false;
   size_t origin_ = 0;          // origin of the request in flight
   bool busy_ = false;
   bool connecting_ = false;    // a connect (or TLS handshake) is under way
@@ -334,7 +336,6 @@ Conn& HttpSlot::conn_for(size_t origin) {
 
 void HttpSlot::start(const Hit& hit) {
   hit_ = hit;
-  ++gen_;
   busy_ = true;
   timed_out_ = cancelled_ = retried_ = complete_ = false;
   sent_ = steady_now_ns();
@@ -344,12 +345,8 @@ void HttpSlot::start(const Hit& hit) {
   head_ = p.head;
   redirects_left_ = d_.opts().redirects;
   if (d_.load().timeout.count() > 0) {
-    timer_.expires_at(std::chrono::steady_clock::time_point(Nanos(sent_ + d_.load().timeout.count())));
-    timer_.async_wait([this, gen = gen_](const asio::error_code& ec) {
-      if (ec || gen != gen_ || !busy_) return;
-      timed_out_ = true;
-      if (conn_) conn_->close();
-    });
+    deadline_ = sent_ + d_.load().timeout.count();
+    if (!timer_armed_) arm_timer(deadline_);
   }
   if (connecting_) {  // a warm-up connect is under way: connected() sends this hit
     origin_ = p.origin;
@@ -365,6 +362,24 @@ void HttpSlot::warm() {
   conn_ = &conn_for(origin_);
   if (conn_->open || !conn_->origin().resolve_error.empty()) return;
   connect();
+}
+
+// The timeout timer is armed lazily and never cancelled: when it fires it compares the clock
+// with the deadline of the request in flight, if any, and re-arms. A request therefore costs no
+// timer operation unless it actually runs out of time.
+void HttpSlot::arm_timer(int64_t at) {
+  timer_armed_ = true;
+  timer_.expires_at(std::chrono::steady_clock::time_point(Nanos(at)));
+  timer_.async_wait([this](const asio::error_code& ec) {
+    timer_armed_ = false;
+    if (ec || !busy_) return;
+    if (steady_now_ns() < deadline_) {
+      arm_timer(deadline_);
+      return;
+    }
+    timed_out_ = true;
+    if (conn_) conn_->close();
+  });
 }
 
 void HttpSlot::cancel() {
@@ -560,7 +575,6 @@ void HttpSlot::fail(ErrorKind kind, const std::string& text) { finish(kind, inte
 void HttpSlot::finish(ErrorKind kind, uint32_t error) {
   const int64_t end = steady_now_ns();
   busy_ = false;
-  timer_.cancel();
   if (kind != ErrorKind::kNone && kind != ErrorKind::kStatus && conn_) conn_->close();
   Result r = engine::make_result(hit_, sent_, end, Kind::kHttp);
   r.first_ns = first_;
