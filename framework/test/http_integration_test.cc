@@ -224,6 +224,54 @@ TEST_F(Http, SigintMidAttackStillGivesAReport) {
   EXPECT_LT(n, 200u);
 }
 
+// HTTPS against a TLS instance of the API with a self-signed certificate for 127.0.0.1.
+class Https : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = ::testing::TempDir() + "/lg_tls";
+    const std::string cmd = "mkdir -p " + dir_ + " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                            "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir_ + "/key.pem -out " + dir_ +
+                            "/cert.pem 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    services::ApiOptions o{"127.0.0.1", 0};
+    o.cert_file = dir_ + "/cert.pem";
+    o.key_file = dir_ + "/key.pem";
+    api_ = new services::ApiService(o);
+    api_->start();
+  }
+  static void TearDownTestSuite() { delete api_; }
+  static AttackRun run(const HttpOptions& h) {
+    AttackOptions o;
+    o.rate.pacer = constant_pacer(20);
+    o.duration = std::chrono::milliseconds(250);
+    return attack_http({{"GET", api_->url() + "/health", {}, ""}}, h, o);
+  }
+  static std::string dir_;
+  static services::ApiService* api_;
+};
+std::string Https::dir_;
+services::ApiService* Https::api_ = nullptr;
+
+TEST_F(Https, UntrustedCertificateIsATlsError) {
+  const Summary s = run({}).metrics.summarize();
+  EXPECT_EQ(s.requests, 5u);
+  EXPECT_EQ(s.success, 0u);
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_EQ(s.errors[0].rfind("tls handshake with 127.0.0.1: certificate verify failed", 0), 0u) << s.errors[0];
+}
+
+TEST_F(Https, InsecureSkipsVerification) {
+  HttpOptions h;
+  h.insecure = true;
+  EXPECT_EQ(run(h).metrics.summarize().success, 5u);
+}
+
+TEST_F(Https, RootCertsTrustTheServer) {
+  HttpOptions h;
+  h.root_certs = {dir_ + "/cert.pem"};
+  EXPECT_EQ(run(h).metrics.summarize().success, 5u);
+}
+
 TEST_F(Http, BadTargetsFileExitsWithCodeTwoAndNamesTheLine) {
   const std::string targets = ::testing::TempDir() + "/lg_bad_targets.txt";
   const std::string err = ::testing::TempDir() + "/lg_bad_targets.err";

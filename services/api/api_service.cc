@@ -62,7 +62,8 @@ class Slots {
 
 struct ApiService::Impl {
   ApiOptions o;
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> owned;  // plain, or TLS when a certificate is given
+  httplib::Server& server;
   std::thread thread;
   int port = 0;
   Clock::time_point started = Clock::now();
@@ -72,7 +73,12 @@ struct ApiService::Impl {
   Slots limited{4};
   std::atomic<int> next_id{1000};
 
-  explicit Impl(ApiOptions opts) : o(std::move(opts)), limited(o.limited_concurrency) {}
+  explicit Impl(ApiOptions opts)
+      : o(std::move(opts)),
+        owned(o.cert_file.empty() ? std::make_unique<httplib::Server>()
+                                  : std::make_unique<httplib::SSLServer>(o.cert_file.c_str(), o.key_file.c_str())),
+        server(*owned),
+        limited(o.limited_concurrency) {}
 
   void wait_out_stall() {
     const int64_t until = stall_until_ns.load();
@@ -179,6 +185,7 @@ int ApiService::start() {
   s.server.set_keep_alive_timeout(30);
   s.server.set_read_timeout(30, 0);
   s.started = Clock::now();
+  if (!s.server.is_valid()) throw std::runtime_error("api service: cannot load TLS certificate " + s.o.cert_file);
   if (s.o.port == 0) {
     s.port = s.server.bind_to_any_port(s.o.host.c_str());
   } else {
@@ -198,7 +205,7 @@ void ApiService::stop() {
 }
 
 std::string ApiService::url() const {
-  return "http://" + impl_->o.host + ":" + std::to_string(impl_->port);
+  return (impl_->o.cert_file.empty() ? "http://" : "https://") + impl_->o.host + ":" + std::to_string(impl_->port);
 }
 
 int ApiService::port() const { return impl_->port; }

@@ -30,6 +30,8 @@ struct ApiOptions {
   int threads = 64;                ///< worker threads (requests served concurrently)
   int limited_concurrency = 4;     ///< /api/limited slots
   std::chrono::milliseconds degrade_after{10000};  ///< /api/degrade turns slow after this uptime
+  std::string cert_file;           ///< PEM certificate: serve HTTPS instead of HTTP
+  std::string key_file;            ///< PEM private key of cert_file
 };
 
 /// ApiService runs the API on its own threads until stop() or destruction.
