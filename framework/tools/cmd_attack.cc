@@ -120,7 +120,10 @@ int attack(const AttackFlags& f) {
   info.started_ns = unix_now_ns();
   info.duration_ns = load.duration.count();
   writer.header(info);
-  load.sink = [&writer](const Result* r, size_t n) { writer.write(r, n); };
+  load.sink = [&writer](const Result* r, size_t n) {
+    writer.write(r, n);
+    writer.flush();  // a reader at the other end of a pipe sees results as they happen
+  };
   load.stop = &install_stop_signals();
   if (!f.quiet && (f.progress || isatty(STDERR_FILENO))) load.progress = stderr;
 

@@ -122,7 +122,7 @@ class Worker final : public SlotOwner {
   int64_t now() const { return steady_now_ns(); }
 
   void begin() {
-    if (o_.progress) publish();
+    if (o_.progress || o_.sink) tick();
 
     if (closed_model()) {
       // N workers back to back; the clock, not a pacer, ends the schedule.
@@ -319,13 +319,16 @@ class Worker final : public SlotOwner {
     io_.stop();
   }
 
-  // Publishes p99 so far once a second for the progress line.
-  void publish() {
-    if (const Group* g = metrics_.group(metrics_.primary()))
-      p99.store(g->total.latency.percentile(99), std::memory_order_relaxed);
-    tick_.expires_after(std::chrono::seconds(1));
+  // Every 250 ms: hands a partial batch to the sink (so that `attack | report -every=1s` sees
+  // results while they happen), and publishes p99 so far for the progress line.
+  void tick() {
+    flush_batch();
+    if (o_.progress)
+      if (const Group* g = metrics_.group(metrics_.primary()))
+        p99.store(g->total.latency.percentile(99), std::memory_order_relaxed);
+    tick_.expires_after(std::chrono::milliseconds(250));
     tick_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) publish();
+      if (!ec) tick();
     });
   }
 
@@ -337,7 +340,7 @@ class Worker final : public SlotOwner {
   asio::io_context io_{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::steady_timer timer_;     // next due hit (open) or end of duration (closed)
   asio::steady_timer deadline_;  // end of the drain/grace period
-  asio::steady_timer tick_;      // progress publication
+  asio::steady_timer tick_;      // periodic batch flush and progress publication
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<Slot*> idle_;
   HitRing pending_;
