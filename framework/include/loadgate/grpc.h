@@ -1,0 +1,69 @@
+// grpc.h: gRPC load: any unary or server-streaming method, described by a .proto read at run
+// time (or one of the embedded services' methods), sent with gRPC's generic stub.
+// No gRPC header is included here; see grpc_typed.h for generated stubs.
+//
+//   loadgate::GrpcOptions g;
+//   g.addr = "127.0.0.1:50051";
+//   g.call = "loadgate.kernel.Kernel/Execute";
+//   g.data = {R"({"op":"sum","args":[1,2,3]})"};
+//   loadgate::AttackOptions load;  load.workers = 10;  load.max_requests = 1000;   // closed model
+//   loadgate::AttackRun run = loadgate::attack_grpc(g, load);
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "loadgate/attack.h"
+#include "loadgate/targets.h"
+
+namespace loadgate {
+
+/// Default method when none is given: the embedded kernel service's Execute.
+inline constexpr const char* kDefaultGrpcCall = "loadgate.kernel.Kernel/Execute";
+
+/// GrpcOptions say what to call and how to connect (ghz's flags of the same meaning).
+struct GrpcOptions {
+  std::string addr = "127.0.0.1:50051";   ///< host:port
+  std::string proto;                      ///< .proto file; empty = the embedded services' protos
+  std::vector<std::string> import_paths;  ///< extra directories for imports (the proto's own and
+                                          ///< /usr/include are always searched)
+  std::string call = kDefaultGrpcCall;    ///< "package.Service/Method" (or "package.Service.Method")
+  std::vector<std::string> data;          ///< request messages as JSON, cycled through per call;
+                                          ///< empty = one default message ("{}")
+  std::vector<Header> metadata;           ///< sent with every call
+  int connections = 1;                    ///< channels (TCP connections); calls spread over them
+  bool tls = false;                       ///< TLS instead of plaintext
+  std::string cacert;                     ///< PEM roots (implies tls)
+  std::string cert, key;                  ///< client certificate and key (mutual TLS)
+  bool skip_verify = false;               ///< TLS without verifying the server (implies tls)
+  std::string authority;                  ///< :authority / TLS server name override
+};
+
+/// Resolved facts about a call, for messages and tests.
+struct GrpcCallInfo {
+  std::string path;               ///< "/package.Service/Method"
+  bool server_streaming = false;
+  std::string input_type;         ///< full name of the request message
+  std::string output_type;
+  size_t requests = 0;            ///< data variants
+};
+
+/// Loads the proto, finds the method and converts every data message, without connecting.
+/// Throws InputError: a .proto that does not parse (file:line:column), an unknown service or
+/// method, a client-streaming method, JSON that does not fit the message (naming the variant).
+GrpcCallInfo describe_grpc_call(const GrpcOptions& g);
+
+/// Reads -data: a JSON object, or "@file" whose lines (JSON objects) are cycled through.
+/// Throws InputError naming the file when it cannot be read.
+std::vector<std::string> load_grpc_data(const std::string& flag);
+
+/// Parses -metadata: a JSON object {"key":"value"} or "key:value". Throws InputError.
+std::vector<Header> parse_grpc_metadata(const std::string& flag);
+
+/// Runs a gRPC attack (open model with a rate, closed model with workers) and returns its
+/// measurements. Results have Kind kGrpcUnary or kGrpcStream and the gRPC code as status.
+/// Throws InputError for a call that cannot be made (see describe_grpc_call); an unreachable
+/// or failing server yields counted failures (UNAVAILABLE, DEADLINE_EXCEEDED, ...), not errors.
+AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& load);
+
+}  // namespace loadgate

@@ -1,0 +1,213 @@
+// grpc_services.cc: kernel and AI services on gRPC's callback API. Latency is simulated with
+// grpc::Alarm, so a slow call holds no thread.
+#include <grpcpp/alarm.h>
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+
+#include "ai.grpc.pb.h"
+#include "kernel.grpc.pb.h"
+#include "loadgate/services/grpc_services.h"
+
+namespace loadgate::services {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class KernelImpl final : public kernel::Kernel::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const kernel::StatusRequest*,
+                                   kernel::StatusReply* reply) override {
+    reply->set_state("ok");
+    reply->set_uptime_ms(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count());
+    reply->set_calls(++calls_);
+    auto* r = ctx->DefaultReactor();
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
+
+  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* ctx, const kernel::ExecuteRequest* req,
+                                    kernel::ExecuteReply* reply) override {
+    ++calls_;
+    auto* r = ctx->DefaultReactor();
+    const int rounds = req->rounds() <= 0 ? 1 : req->rounds();
+    if (rounds > 10000) {
+      r->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "rounds: want 1..10000"));
+      return r;
+    }
+    const std::string& op = req->op().empty() ? std::string("sum") : req->op();
+    int64_t result = op == "product" ? 1 : 0;
+    for (int i = 0; i < rounds; ++i) {
+      for (int64_t a : req->args()) {
+        if (op == "sum") result += a;
+        else if (op == "product") result *= a;
+        else if (op == "hash") result = (result ^ a) * 1099511628211LL;
+        else {
+          r->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "op: want sum, product or hash"));
+          return r;
+        }
+      }
+    }
+    reply->set_result(result);
+    reply->set_rounds(rounds);
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
+
+ private:
+  Clock::time_point started_ = Clock::now();
+  std::atomic<int64_t> calls_{0};
+};
+
+// Seeded log-normal delays, shared by the AI handlers.
+class Latency {
+ public:
+  explicit Latency(const GrpcServiceOptions& o) : o_(o), rng_(o.seed) {}
+  std::chrono::milliseconds sample(std::chrono::milliseconds median) {
+    std::lock_guard lock(mu_);
+    const double v = static_cast<double>(median.count()) * std::exp(o_.sigma * normal_(rng_));
+    return std::chrono::milliseconds(static_cast<int64_t>(std::min(v, static_cast<double>(o_.max_latency.count()))));
+  }
+
+ private:
+  const GrpcServiceOptions& o_;
+  std::mutex mu_;
+  std::mt19937_64 rng_;
+  std::normal_distribution<double> normal_{0.0, 1.0};
+};
+
+std::string word(int i) {
+  static const char* kWords[] = {"load", "gate", "tests", "latency", "under", "pressure", "tail", "budget"};
+  return kWords[i % 8];
+}
+
+// Generate: finishes when its alarm fires.
+class GenerateReactor final : public grpc::ServerUnaryReactor {
+ public:
+  GenerateReactor(std::chrono::milliseconds delay, int tokens, ai::GenerateReply* reply) : reply_(reply) {
+    std::string text;
+    for (int i = 0; i < tokens; ++i) text += (i ? " " : "") + word(i);
+    reply_->set_text(text);
+    reply_->set_tokens(tokens);
+    alarm_.Set(Clock::now() + delay, [this](bool ok) { Finish(ok ? grpc::Status::OK : grpc::Status::CANCELLED); });
+  }
+  void OnDone() override { delete this; }
+  void OnCancel() override { alarm_.Cancel(); }
+
+ private:
+  ai::GenerateReply* reply_;
+  grpc::Alarm alarm_;
+};
+
+// GenerateStream: a first-token delay, then one token per 1/token_rate.
+class StreamReactor final : public grpc::ServerWriteReactor<ai::Token> {
+ public:
+  StreamReactor(grpc::CallbackServerContext* ctx, std::chrono::milliseconds first, std::chrono::microseconds gap,
+                int tokens, bool reset)
+      : ctx_(ctx), gap_(gap), tokens_(tokens), reset_at_(reset ? tokens / 2 : -1) {
+    wait(first);
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status::CANCELLED);
+    wait(gap_);
+  }
+  void OnCancel() override { alarm_.Cancel(); }
+  void OnDone() override { delete this; }
+
+ private:
+  void wait(std::chrono::microseconds d) {
+    alarm_.Set(Clock::now() + d, [this](bool ok) {
+      if (!ok) return Finish(grpc::Status::CANCELLED);
+      next();
+    });
+  }
+  void next() {
+    if (sent_ == reset_at_) {
+      ctx_->TryCancel();  // RST_STREAM: the client sees the stream torn down mid-way
+      return;
+    }
+    if (sent_ == tokens_) return Finish(grpc::Status::OK);
+    token_.set_text(word(sent_));
+    token_.set_index(sent_);
+    ++sent_;
+    StartWrite(&token_);
+  }
+  grpc::CallbackServerContext* ctx_;
+  std::chrono::microseconds gap_;
+  int tokens_;
+  int reset_at_;
+  int sent_ = 0;
+  ai::Token token_;
+  grpc::Alarm alarm_;
+};
+
+class AiImpl final : public ai::Ai::CallbackService {
+ public:
+  explicit AiImpl(const GrpcServiceOptions& o) : o_(o), latency_(o) {}
+
+  grpc::ServerUnaryReactor* Generate(grpc::CallbackServerContext*, const ai::GenerateRequest* req,
+                                     ai::GenerateReply* reply) override {
+    return new GenerateReactor(latency_.sample(o_.median_latency), tokens(*req), reply);
+  }
+
+  grpc::ServerWriteReactor<ai::Token>* GenerateStream(grpc::CallbackServerContext* ctx,
+                                                       const ai::GenerateRequest* req) override {
+    const bool reset = o_.reset_every > 0 && ++streams_ % o_.reset_every == 0;
+    const auto gap = std::chrono::microseconds(static_cast<int64_t>(1e6 / std::max(0.001, o_.token_rate)));
+    return new StreamReactor(ctx, latency_.sample(o_.first_token), gap, tokens(*req), reset);
+  }
+
+ private:
+  static int tokens(const ai::GenerateRequest& req) {
+    return req.max_tokens() <= 0 ? 20 : std::min(req.max_tokens(), 1000);
+  }
+  const GrpcServiceOptions& o_;
+  Latency latency_;
+  std::atomic<int64_t> streams_{0};
+};
+
+}  // namespace
+
+struct GrpcService::Impl {
+  Kind kind;
+  GrpcServiceOptions o;
+  std::unique_ptr<grpc::Service> service;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+};
+
+GrpcService::GrpcService(Kind kind, GrpcServiceOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->kind = kind;
+  impl_->o = std::move(options);
+}
+
+GrpcService::~GrpcService() { stop(); }
+
+int GrpcService::start() {
+  Impl& s = *impl_;
+  if (s.kind == Kind::kKernel) s.service = std::make_unique<KernelImpl>();
+  else s.service = std::make_unique<AiImpl>(s.o);
+  grpc::ServerBuilder b;
+  b.AddListeningPort(s.o.host + ":" + std::to_string(s.o.port), grpc::InsecureServerCredentials(), &s.port);
+  b.RegisterService(s.service.get());
+  b.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 10000);
+  if (s.o.threads > 0) b.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, s.o.threads);
+  s.server = b.BuildAndStart();
+  if (!s.server || s.port == 0)
+    throw std::runtime_error("grpc service: cannot bind " + s.o.host + ":" + std::to_string(s.o.port));
+  return s.port;
+}
+
+void GrpcService::stop() {
+  if (!impl_ || !impl_->server) return;
+  impl_->server->Shutdown(std::chrono::system_clock::now());  // cancel in-flight calls now
+  impl_->server->Wait();
+  impl_->server.reset();
+}
+
+std::string GrpcService::addr() const { return impl_->o.host + ":" + std::to_string(impl_->port); }
+
+}  // namespace loadgate::services
