@@ -10,6 +10,8 @@ find_package(fmt CONFIG REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(GTest CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)   # "Could NOT find c-ares" on Debian 12 is harmless
 
 # Standalone Asio: headers only, no CMake config.
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)

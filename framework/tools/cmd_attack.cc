@@ -1,6 +1,4 @@
 // cmd_attack.cc: `loadgate attack`, Vegeta's attack over the HTTP driver.
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -8,17 +6,11 @@
 #include "commands.h"
 #include "loadgate/error.h"
 #include "loadgate/http.h"
-#include "signals.h"
+#include "flags.h"
+#include "run_attack.h"
 
 namespace loadgate::cli {
 namespace {
-
-Nanos duration_flag(const std::string& name, const std::string& text) {
-  auto d = parse_duration(text);
-  if (!d || d->count() < 0)
-    throw InputError("", 0, "-" + name, "\"" + text + "\" is not a duration (want e.g. 30s, 1m, 500ms)");
-  return *d;
-}
 
 // Vegeta's -max-body: bytes, or a size like "10 MB" / "512KB"; -1 = no limit.
 int64_t size_flag(const std::string& text) {
@@ -54,11 +46,6 @@ Header header_flag(const std::string& text) {
 
 }  // namespace
 
-int fail(const std::string& command, const std::string& message, int code) {
-  std::fprintf(stderr, "loadgate %s: %s\n", command.c_str(), message.c_str());
-  return code;
-}
-
 int attack(const AttackFlags& f) {
   AttackOptions load;
   HttpOptions http;
@@ -67,9 +54,7 @@ int attack(const AttackFlags& f) {
     load.name = f.name;
     load.duration = duration_flag("duration", f.duration);
     load.timeout = duration_flag("timeout", f.timeout);
-    auto rate = parse_rate(f.rate, load.duration, duration_flag("step", f.step));
-    if (auto* err = std::get_if<std::string>(&rate)) throw InputError("", 0, "", *err);
-    load.rate = std::get<RateSpec>(rate);
+    load.rate = rate_flag(f.rate, load.duration, duration_flag("step", f.step));
     load.workers = f.workers;
     load.max_requests = f.requests;
     load.threads = f.cpus;
@@ -107,41 +92,13 @@ int attack(const AttackFlags& f) {
   }
   if (f.http2) std::fprintf(stderr, "loadgate attack: -http2 ignored: loadgate speaks HTTP/1.1\n");
 
-  std::FILE* out = stdout;
-  if (f.output != "stdout" && f.output != "-") {
-    out = std::fopen(f.output.c_str(), "wb");
-    if (!out) return fail("attack", f.output + ": cannot open output file", kFailure);
-  }
-  ResultWriter writer(out, Encoding::kBinary);
   AttackInfo info;
   info.name = f.name;
   info.protocol = "http";
   info.rate = load.rate.unlimited() ? "0" : load.rate.pacer->describe();
-  info.started_ns = unix_now_ns();
-  info.duration_ns = load.duration.count();
-  writer.header(info);
-  load.sink = [&writer](const Result* r, size_t n) {
-    writer.write(r, n);
-    writer.flush();  // a reader at the other end of a pipe sees results as they happen
-  };
-  load.stop = &install_stop_signals();
-  if (!f.quiet && (f.progress || isatty(STDERR_FILENO))) load.progress = stderr;
-
-  try {
-    AttackRun run = attack_http(targets, http, load);
-    const Summary s = run.metrics.summarize();
-    if (run.interrupted || load.progress)
-      std::fprintf(stderr, "loadgate attack: %s%llu results in %s, %.2f req/s, %llu workers, %llu late, %llu dropped\n",
-                   run.interrupted ? "interrupted; " : "", static_cast<unsigned long long>(run.metrics.count()),
-                   format_duration_short(run.elapsed).c_str(), s.rate, static_cast<unsigned long long>(run.workers),
-                   static_cast<unsigned long long>(s.late), static_cast<unsigned long long>(s.dropped));
-  } catch (const InputError& e) {
-    return fail("attack", e.what(), kBadInput);
-  }
-  const bool ok = writer.flush();
-  if (out != stdout) std::fclose(out);
-  if (!ok) return fail("attack", "writing results failed (closed pipe or full disk)", kFailure);
-  return kOk;
+  AttackRun run;
+  return run_attack("attack", Output{f.output, f.quiet, f.progress}, info, load,
+                    [&](const AttackOptions& o) { return attack_http(targets, http, o); }, run);
 }
 
 }  // namespace loadgate::cli

@@ -1,34 +1,24 @@
-// cmd_serve.cc: `loadgate serve <service>`: run an embedded reference service.
+// cmd_serve.cc: `loadgate serve <service>`: run an embedded reference service until SIGINT/SIGTERM.
+// The first line on stdout names the address: "loadgate: <service> service listening on <url>".
 #include <cstdio>
 #include <stdexcept>
 
 #include "commands.h"
+#include "flags.h"
+#include "loadgate/error.h"
 #include "loadgate/services/api_service.h"
+#include "loadgate/services/grpc_services.h"
 #include "signals.h"
 
 namespace loadgate::cli {
 namespace {
 
-// Splits "host:port" ("[::1]:80", ":8000" = 127.0.0.1). Returns false on a bad port.
-bool split_addr(const std::string& addr, std::string& host, int& port) {
-  const auto colon = addr.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = addr.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  if (host.empty()) host = "127.0.0.1";
-  try {
-    size_t used = 0;
-    port = std::stoi(addr.substr(colon + 1), &used);
-    return used == addr.size() - colon - 1 && port >= 0 && port <= 65535;
-  } catch (const std::exception&) {
-    return false;
-  }
+void announce(const std::string& service, const std::string& url) {
+  std::printf("loadgate: %s service listening on %s\n", service.c_str(), url.c_str());
+  std::fflush(stdout);
 }
 
-}  // namespace
-
-int serve(const ServeFlags& f) {
-  if (f.service != "api") return fail("serve", "unknown service \"" + f.service + "\" (want api)", kBadInput);
+int serve_api(const ServeFlags& f) {
   services::ApiOptions o;
   if (!f.addr.empty() && !split_addr(f.addr, o.host, o.port))
     return fail("serve", "-addr \"" + f.addr + "\": want host:port", kBadInput);
@@ -39,11 +29,48 @@ int serve(const ServeFlags& f) {
   } catch (const std::exception& e) {
     return fail("serve", e.what(), kFailure);
   }
-  std::printf("loadgate: api service listening on %s\n", api.url().c_str());
-  std::fflush(stdout);
+  announce("api", api.url());
   wait_for_stop_signal();
   api.stop();
   return kOk;
+}
+
+int serve_grpc(const ServeFlags& f, services::GrpcService::Kind kind) {
+  services::GrpcServiceOptions o;
+  o.port = kind == services::GrpcService::Kind::kKernel ? 50051 : 50052;
+  if (!f.addr.empty() && !split_addr(f.addr, o.host, o.port))
+    return fail("serve", "-addr \"" + f.addr + "\": want host:port", kBadInput);
+  if (f.threads > 0) o.threads = f.threads;
+  try {
+    if (!f.median.empty()) o.median_latency = std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("median", f.median));
+    if (!f.first_token.empty())
+      o.first_token = std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("first-token", f.first_token));
+  } catch (const InputError& e) {
+    return fail("serve", e.what(), kBadInput);
+  }
+  if (f.sigma >= 0) o.sigma = f.sigma;
+  if (f.token_rate > 0) o.token_rate = f.token_rate;
+  o.seed = f.seed;
+  o.reset_every = f.reset_every;
+  services::GrpcService svc(kind, o);
+  try {
+    svc.start();
+  } catch (const std::exception& e) {
+    return fail("serve", e.what(), kFailure);
+  }
+  announce(f.service, svc.addr());
+  wait_for_stop_signal();
+  svc.stop();
+  return kOk;
+}
+
+}  // namespace
+
+int serve(const ServeFlags& f) {
+  if (f.service == "api") return serve_api(f);
+  if (f.service == "kernel") return serve_grpc(f, services::GrpcService::Kind::kKernel);
+  if (f.service == "ai") return serve_grpc(f, services::GrpcService::Kind::kAi);
+  return fail("serve", "unknown service \"" + f.service + "\" (want api, kernel or ai)", kBadInput);
 }
 
 }  // namespace loadgate::cli

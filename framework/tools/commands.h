@@ -64,6 +64,39 @@ struct ServeFlags {
   std::string service = "api";
   std::string addr;          // default depends on the service
   int threads = 0;           // 0 = service default
+  // AI service latency model.
+  std::string median;        // median of Generate's latency ("300ms")
+  std::string first_token;   // median delay before the first streamed token
+  double sigma = -1;         // log-normal shape; < 0 = default
+  double token_rate = 0;     // tokens per second; 0 = default
+  uint64_t seed = 42;
+  int reset_every = 0;       // cancel every Nth stream halfway
+};
+
+/// Flags of `loadgate grpc` (ghz's meaning, Vegeta's spelling).
+struct GrpcFlags {
+  std::string addr = "127.0.0.1:50051";
+  std::string proto;
+  std::vector<std::string> import_paths;
+  std::string call;
+  std::string data;          // JSON, or @file of JSON lines
+  std::vector<std::string> metadata;
+  uint64_t requests = 0;     // 0 with no -duration = 200 (ghz's default)
+  int workers = 50;          // concurrency (closed model), initial workers (open model)
+  int max_workers = 0;
+  std::string rate = "0";    // 0 = closed model
+  std::string duration = "0";
+  std::string timeout = "20s";
+  int connections = 1;
+  int cpus = 0;
+  bool tls = false;
+  std::string cacert, cert, key, authority;
+  bool skip_verify = false;
+  std::string name;
+  std::string output;        // results file; "" = stdout when it is not a terminal
+  std::string format;        // "summary" or "results"; "" = summary on a terminal, else results
+  bool quiet = false;
+  bool progress = false;
 };
 
 /// Flags of `loadgate check` and `loadgate baseline record`.
@@ -75,6 +108,7 @@ struct CheckFlags {
 };
 
 int attack(const AttackFlags& f);
+int grpc(const GrpcFlags& f);
 int check(const CheckFlags& f);
 int record(const CheckFlags& f);
 int report(const ReportFlags& f);

@@ -68,11 +68,46 @@ void encode_command(CLI::App& app, loadgate::cli::EncodeFlags& f) {
   c->add_option("inputs", f.inputs, "Results files");
 }
 
+void grpc_command(CLI::App& app, loadgate::cli::GrpcFlags& f) {
+  auto* c = app.add_subcommand("grpc", "Load a gRPC service: unary or server-streaming calls from a .proto");
+  c->add_option("--addr", f.addr, "Server address host:port");
+  c->add_option("--proto", f.proto, "The .proto file (default: the embedded services' protos)");
+  c->add_option("--import-path", f.import_paths, "Import path for the .proto (repeatable)")->expected(1);
+  c->add_option("--call", f.call, "Method: package.Service/Method (default loadgate.kernel.Kernel/Execute)");
+  c->add_option("--data", f.data, "Request as JSON, or @file with one JSON request per line (cycled)");
+  c->add_option("--metadata", f.metadata, "Metadata: {\"key\":\"value\"} or key:value (repeatable)")->expected(1);
+  c->add_option("--requests,-n", f.requests, "Number of calls (default 200 without -duration)");
+  c->add_option("--workers,-c", f.workers, "Concurrent workers (closed model) or initial workers (with -rate)");
+  c->add_option("--max-workers", f.max_workers, "Maximum workers with -rate");
+  c->add_option("--rate", f.rate, "Calls per time unit (open model), as attack's -rate; 0 = closed model");
+  c->add_option("--duration,-z", f.duration, "Duration (0 = until -requests)");
+  c->add_option("--timeout,-t", f.timeout, "Deadline of each call");
+  c->add_option("--connections", f.connections, "Number of connections (channels)");
+  c->add_option("--cpus", f.cpus, "Attacker threads");
+  c->add_flag("--tls", f.tls, "Use TLS (system roots)");
+  c->add_option("--cacert", f.cacert, "TLS roots (PEM); implies -tls");
+  c->add_option("--cert", f.cert, "Client certificate (PEM)");
+  c->add_option("--key", f.key, "Client key (PEM)");
+  c->add_flag("--skip-verify", f.skip_verify, "TLS without verifying the server certificate");
+  c->add_option("--authority", f.authority, ":authority and TLS server name override");
+  c->add_option("--name", f.name, "Attack name");
+  c->add_option("--output,-o", f.output, "Results file");
+  c->add_option("--format", f.format, "stdout: summary (ghz) or results (binary); default: summary on a terminal");
+  c->add_flag("--quiet", f.quiet, "No progress line");
+  c->add_flag("--progress", f.progress, "Progress even when stderr is not a terminal");
+}
+
 void serve_command(CLI::App& app, loadgate::cli::ServeFlags& f) {
   auto* c = app.add_subcommand("serve", "Run an embedded reference service until interrupted");
-  c->add_option("service", f.service, "api")->required();
+  c->add_option("service", f.service, "api, kernel or ai")->required();
   c->add_option("--addr", f.addr, "Address to listen on (host:port; port 0 = any)");
   c->add_option("--threads", f.threads, "Server threads");
+  c->add_option("--median", f.median, "ai: median latency of Generate (default 300ms)");
+  c->add_option("--first-token", f.first_token, "ai: median delay before the first streamed token (default 150ms)");
+  c->add_option("--sigma", f.sigma, "ai: log-normal shape of the latency (default 0.6)");
+  c->add_option("--token-rate", f.token_rate, "ai: streamed tokens per second (default 50)");
+  c->add_option("--seed", f.seed, "ai: seed of the latency distribution");
+  c->add_option("--reset-every", f.reset_every, "ai: cancel every Nth stream halfway (fault injection)");
 }
 
 void check_command(CLI::App& app, loadgate::cli::CheckFlags& f) {
@@ -106,6 +141,8 @@ int main(int argc, char** argv) {
   report_command(app, report);
   encode_command(app, encode);
   serve_command(app, serve);
+  loadgate::cli::GrpcFlags grpc;
+  grpc_command(app, grpc);
   loadgate::cli::CheckFlags check, record;
   check_command(app, check);
   baseline_command(app, record);
@@ -119,6 +156,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("report")) return loadgate::cli::report(report);
   if (app.got_subcommand("encode")) return loadgate::cli::encode(encode);
   if (app.got_subcommand("serve")) return loadgate::cli::serve(serve);
+  if (app.got_subcommand("grpc")) return loadgate::cli::grpc(grpc);
   if (app.got_subcommand("check")) return loadgate::cli::check(check);
   if (app.got_subcommand("baseline")) return loadgate::cli::record(record);
   return Exit::kBadInput;

@@ -16,6 +16,7 @@ namespace loadgate::services {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using Wall = std::chrono::system_clock;  // grpc::Alarm takes system_clock deadlines
 
 class KernelImpl final : public kernel::Kernel::CallbackService {
  public:
@@ -24,6 +25,8 @@ class KernelImpl final : public kernel::Kernel::CallbackService {
     reply->set_state("ok");
     reply->set_uptime_ms(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count());
     reply->set_calls(++calls_);
+    auto echo = ctx->client_metadata().find("x-echo");
+    if (echo != ctx->client_metadata().end()) reply->set_echo(std::string(echo->second.data(), echo->second.size()));
     auto* r = ctx->DefaultReactor();
     r->Finish(grpc::Status::OK);
     return r;
@@ -39,16 +42,16 @@ class KernelImpl final : public kernel::Kernel::CallbackService {
       return r;
     }
     const std::string& op = req->op().empty() ? std::string("sum") : req->op();
+    if (op != "sum" && op != "product" && op != "hash") {
+      r->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "op: want sum, product or hash"));
+      return r;
+    }
     int64_t result = op == "product" ? 1 : 0;
     for (int i = 0; i < rounds; ++i) {
       for (int64_t a : req->args()) {
         if (op == "sum") result += a;
         else if (op == "product") result *= a;
-        else if (op == "hash") result = (result ^ a) * 1099511628211LL;
-        else {
-          r->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "op: want sum, product or hash"));
-          return r;
-        }
+        else result = (result ^ a) * 1099511628211LL;
       }
     }
     reply->set_result(result);
@@ -92,7 +95,7 @@ class GenerateReactor final : public grpc::ServerUnaryReactor {
     for (int i = 0; i < tokens; ++i) text += (i ? " " : "") + word(i);
     reply_->set_text(text);
     reply_->set_tokens(tokens);
-    alarm_.Set(Clock::now() + delay, [this](bool ok) { Finish(ok ? grpc::Status::OK : grpc::Status::CANCELLED); });
+    alarm_.Set(Wall::now() + delay, [this](bool ok) { Finish(ok ? grpc::Status::OK : grpc::Status::CANCELLED); });
   }
   void OnDone() override { delete this; }
   void OnCancel() override { alarm_.Cancel(); }
@@ -119,7 +122,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<ai::Token> {
 
  private:
   void wait(std::chrono::microseconds d) {
-    alarm_.Set(Clock::now() + d, [this](bool ok) {
+    alarm_.Set(Wall::now() + d, [this](bool ok) {
       if (!ok) return Finish(grpc::Status::CANCELLED);
       next();
     });
@@ -127,7 +130,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<ai::Token> {
   void next() {
     if (sent_ == reset_at_) {
       ctx_->TryCancel();  // RST_STREAM: the client sees the stream torn down mid-way
-      return;
+      return Finish(grpc::Status::CANCELLED);
     }
     if (sent_ == tokens_) return Finish(grpc::Status::OK);
     token_.set_text(word(sent_));

@@ -21,6 +21,10 @@ void write_json_report(std::ostream& out, const Metrics& m);
 /// Writes the JSON object of one Summary in Vegeta's schema (no trailing newline).
 std::string summary_json(const Summary& s);
 
+/// Writes a summary in ghz's layout (count, total, slowest, fastest, average, requests/sec,
+/// response time histogram, latency distribution, status codes and errors by name).
+void write_ghz_summary(std::ostream& out, const Metrics& m);
+
 /// Writes Vegeta's "Value(ms) Percentile TotalCount 1/(1-Percentile)" table.
 void write_hdrplot_report(std::ostream& out, const Metrics& m);
 

@@ -17,6 +17,7 @@
 #include "loadgate/attack.h"
 #include "loadgate/baseline.h"
 #include "loadgate/gate.h"
+#include "loadgate/grpc.h"
 #include "loadgate/targets.h"
 
 namespace loadgate {
@@ -43,6 +44,10 @@ std::optional<std::string> service_url(const std::string& service);
 /// Runs `s` over `targets` (HTTP), rebased onto service_url(s.service) when there is one, and
 /// writes its reports. Throws InputError on bad input (never for a failing service).
 AttackRun attack(std::vector<Target> targets, const Scenario& s);
+
+/// Runs `s` as a gRPC load: the scenario's load.call, load.data and load.connections override
+/// `g`'s when set, and g.addr becomes service_url(s.service) when there is one. Writes reports.
+AttackRun attack(GrpcOptions g, const Scenario& s);
 
 /// Where reports go: $LOADGATE_REPORTS_DIR, else "reports".
 std::string reports_dir();

@@ -7,6 +7,7 @@
 #include "engine/attacker.h"
 
 #include <algorithm>
+#include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <cmath>
@@ -97,6 +98,9 @@ class Worker final : public SlotOwner {
     }
     timer_.expires_at(at(plan_.start_steady));
     timer_.async_wait([this](const asio::error_code&) { begin(); });
+    // Drivers whose completions are posted from other threads (gRPC) leave the context without
+    // pending work between calls: only maybe_finish() ends run().
+    auto guard = asio::make_work_guard(io_);
     io_.run();
     flush_batch();
     slots_opened = slots_.size();

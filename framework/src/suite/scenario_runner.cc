@@ -85,6 +85,17 @@ AttackRun attack(std::vector<Target> targets, const Scenario& s) {
   return run;
 }
 
+AttackRun attack(GrpcOptions g, const Scenario& s) {
+  AttackOptions o = attack_options(s);
+  if (auto url = service_url(s.service)) g.addr = *url;
+  if (!s.load.call.empty()) g.call = s.load.call;
+  if (!s.load.data.empty()) g.data = {s.load.data};
+  if (s.load.connections > 0) g.connections = s.load.connections;
+  AttackRun run = attack_grpc(g, o);
+  write_scenario_reports(run, s);
+  return run;
+}
+
 std::string write_scenario_reports(const AttackRun& run, const Scenario& s) {
   const Verdict v = evaluate(run.metrics, s);
   const std::string dir = reports_dir();

@@ -1,0 +1,221 @@
+// grpc_driver.cc: slots that carry one gRPC call each, over the generic callback API.
+//
+// gRPC completes calls on its own threads; a slot measures the end there and posts the result
+// into its worker's io_context, so the attacker sees every completion on its own thread as with
+// HTTP. Channels are separate TCP connections (a local subchannel pool each); slots are spread
+// over them round-robin.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/tls_credentials_options.h>
+
+#include <asio/post.hpp>
+#include <atomic>
+#include <fstream>
+#include <sstream>
+
+#include "engine/attacker.h"
+#include "loadgate/error.h"
+#include "loadgate/grpc.h"
+#include "loadgate/interner.h"
+#include "protocol/grpc/grpc_call.h"
+
+namespace loadgate {
+namespace {
+
+using engine::Hit;
+
+std::string read_pem(const std::string& path, const char* flag) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, 0, flag, "cannot read PEM file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::shared_ptr<grpc::ChannelCredentials> credentials(const GrpcOptions& g) {
+  if (!g.tls && g.cacert.empty() && !g.skip_verify && g.cert.empty()) return grpc::InsecureChannelCredentials();
+  if (g.skip_verify) {
+    grpc::experimental::TlsChannelCredentialsOptions o;
+    o.set_verify_server_certs(false);
+    o.set_check_call_host(false);
+    o.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+    return grpc::experimental::TlsCredentials(o);
+  }
+  grpc::SslCredentialsOptions o;
+  if (!g.cacert.empty()) o.pem_root_certs = read_pem(g.cacert, "-cacert");
+  if (!g.cert.empty()) {
+    o.pem_cert_chain = read_pem(g.cert, "-cert");
+    o.pem_private_key = read_pem(g.key.empty() ? g.cert : g.key, "-key");
+  }
+  return grpc::SslCredentials(o);
+}
+
+// Interns "CODE: message" once per distinct text.
+uint32_t status_error(const grpc::Status& s) {
+  std::string text(grpc_code_name(static_cast<uint16_t>(s.error_code())));
+  if (!s.error_message().empty()) text += ": " + s.error_message();
+  return intern(text);
+}
+
+ErrorKind kind_of(const grpc::Status& s) {
+  switch (s.error_code()) {
+    case grpc::StatusCode::OK: return ErrorKind::kNone;
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return ErrorKind::kTimeout;
+    case grpc::StatusCode::UNAVAILABLE: return ErrorKind::kConnect;
+    case grpc::StatusCode::CANCELLED: return ErrorKind::kIo;
+    default: return ErrorKind::kStatus;
+  }
+}
+
+class GrpcDriver;
+
+// One call at a time; the stream reactor doubles as the per-call state of streaming calls.
+class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  GrpcSlot(asio::io_context& io, engine::SlotOwner& owner, GrpcDriver& d, size_t channel)
+      : io_(io), owner_(owner), d_(d), channel_(channel) {}
+  void start(const Hit& hit) override;
+  void cancel() override {
+    std::lock_guard lock(mu_);
+    if (ctx_) ctx_->TryCancel();
+  }
+  // Streaming callbacks (gRPC threads).
+  void OnReadDone(bool ok) override;
+  void OnDone(const grpc::Status& s) override { complete(s); }
+
+ private:
+  void complete(const grpc::Status& s);
+  asio::io_context& io_;
+  engine::SlotOwner& owner_;
+  GrpcDriver& d_;
+  size_t channel_;
+  std::mutex mu_;  // guards ctx_ against cancel() from the io thread
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  Hit hit_{};
+  int64_t sent_ = 0;
+  int64_t first_ = 0;
+  uint64_t bytes_in_ = 0;
+  uint32_t messages_ = 0;
+};
+
+class GrpcDriver final : public engine::Driver {
+ public:
+  GrpcDriver(const GrpcOptions& g, const AttackOptions& load) : g_(g), load_(load), call_(grpcx::resolve_call(g)) {
+    label_ = intern("grpc " + call_.info.path);
+    for (const std::string& r : call_.requests) {
+      grpc::Slice slice(r.data(), r.size());
+      requests_.emplace_back(&slice, 1);
+    }
+    auto creds = credentials(g);
+    const int n = std::max(1, g.connections);
+    for (int i = 0; i < n; ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one TCP connection per channel
+      args.SetInt("loadgate.channel", i);
+      if (!g.authority.empty()) args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, g.authority);
+      if (!g.authority.empty() && (g.tls || !g.cacert.empty())) args.SetSslTargetNameOverride(g.authority);
+      channels_.push_back(grpc::CreateCustomChannel(g.addr, creds, args));
+      stubs_.push_back(std::make_unique<grpc::GenericStub>(channels_.back()));
+    }
+    // Connect before the clock starts; an unreachable server is measured, not fatal.
+    const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(2);
+    for (auto& c : channels_) c->WaitForConnected(deadline);
+  }
+
+  std::unique_ptr<engine::Slot> make_slot(asio::io_context& io, engine::SlotOwner& owner) override {
+    return std::make_unique<GrpcSlot>(io, owner, *this, next_channel_++ % stubs_.size());
+  }
+  uint32_t target_count() const override { return static_cast<uint32_t>(requests_.size()); }
+  uint32_t target_label(uint32_t) const override { return label_; }
+  Kind kind() const override { return call_.info.server_streaming ? Kind::kGrpcStream : Kind::kGrpcUnary; }
+  std::string protocol() const override { return "grpc"; }
+
+  const grpcx::Call& call() const { return call_; }
+  const GrpcOptions& options() const { return g_; }
+  const AttackOptions& load() const { return load_; }
+  grpc::GenericStub& stub(size_t i) { return *stubs_[i]; }
+  const grpc::ByteBuffer& request(uint32_t i) const { return requests_[i]; }
+  uint32_t label() const { return label_; }
+
+ private:
+  GrpcOptions g_;
+  const AttackOptions& load_;
+  grpcx::Call call_;
+  uint32_t label_ = 0;
+  std::vector<grpc::ByteBuffer> requests_;
+  std::vector<std::shared_ptr<grpc::Channel>> channels_;
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+  std::atomic<size_t> next_channel_{0};
+};
+
+void GrpcSlot::start(const Hit& hit) {
+  hit_ = hit;
+  first_ = 0;
+  bytes_in_ = 0;
+  messages_ = 0;
+  request_ = d_.request(hit.target);  // shares the slices, no copy
+  response_.Clear();
+  auto ctx = std::make_unique<grpc::ClientContext>();  // gRPC wants a fresh context per call
+  if (d_.load().timeout.count() > 0)
+    ctx->set_deadline(std::chrono::system_clock::now() + d_.load().timeout);
+  for (const auto& [k, v] : d_.options().metadata) ctx->AddMetadata(k, v);
+  {
+    std::lock_guard lock(mu_);
+    ctx_ = std::move(ctx);
+  }
+  sent_ = steady_now_ns();
+  const std::string& path = d_.call().info.path;
+  if (!d_.call().info.server_streaming) {
+    d_.stub(channel_).UnaryCall(ctx_.get(), path, grpc::StubOptions(), &request_, &response_,
+                                [this](grpc::Status s) {
+                                  bytes_in_ = s.ok() && response_.Valid() ? response_.Length() : 0;
+                                  complete(s);
+                                });
+    return;
+  }
+  d_.stub(channel_).PrepareBidiStreamingCall(ctx_.get(), path, grpc::StubOptions(), this);
+  StartWrite(&request_);
+  StartWritesDone();
+  StartRead(&response_);
+  StartCall();
+}
+
+void GrpcSlot::OnReadDone(bool ok) {
+  if (!ok) return;  // end of stream; OnDone follows
+  if (messages_++ == 0) first_ = steady_now_ns() - sent_;
+  if (response_.Valid()) bytes_in_ += response_.Length();
+  response_.Clear();
+  StartRead(&response_);
+}
+
+// On a gRPC thread: measure now, hand the result to the worker's thread.
+void GrpcSlot::complete(const grpc::Status& s) {
+  Result r = engine::make_result(hit_, sent_, steady_now_ns(), d_.kind());
+  r.status = static_cast<uint16_t>(s.error_code());
+  r.error_kind = kind_of(s);
+  r.error = s.ok() ? 0 : status_error(s);
+  r.bytes_out = d_.call().requests[hit_.target].size();  // request_ may be consumed by the call
+  r.bytes_in = bytes_in_;
+  r.messages = messages_;
+  r.first_ns = first_;
+  r.target = d_.label();
+  asio::post(io_, [this, r] {
+    {
+      std::lock_guard lock(mu_);
+      ctx_.reset();
+    }
+    owner_.done(*this, r);
+  });
+}
+
+}  // namespace
+
+AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& load) {
+  if (g.addr.empty()) throw InputError("", 0, "-addr", "want host:port");
+  GrpcDriver driver(g, load);
+  return engine::run_attack(driver, load);
+}
+
+}  // namespace loadgate

@@ -1,0 +1,59 @@
+// run_attack.cc: results output, signals and progress around any attack.
+#include "run_attack.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "commands.h"
+#include "loadgate/error.h"
+#include "signals.h"
+
+namespace loadgate::cli {
+
+int fail(const std::string& command, const std::string& message, int code) {
+  std::fprintf(stderr, "loadgate %s: %s\n", command.c_str(), message.c_str());
+  return code;
+}
+
+int run_attack(const std::string& command, const Output& out, AttackInfo info, AttackOptions& load,
+               const std::function<AttackRun(const AttackOptions&)>& attack, AttackRun& run) {
+  std::FILE* file = nullptr;
+  if (out.path == "stdout" || out.path == "-") {
+    file = stdout;
+  } else if (!out.path.empty()) {
+    file = std::fopen(out.path.c_str(), "wb");
+    if (!file) return fail(command, out.path + ": cannot open output file", kFailure);
+  }
+  std::unique_ptr<ResultWriter> writer;
+  if (file) {
+    writer = std::make_unique<ResultWriter>(file, Encoding::kBinary);
+    info.started_ns = unix_now_ns();
+    info.duration_ns = load.duration.count();
+    writer->header(info);
+    load.sink = [&writer](const Result* r, size_t n) {
+      writer->write(r, n);
+      writer->flush();  // a reader at the other end of a pipe sees results as they happen
+    };
+  }
+  load.stop = &install_stop_signals();
+  if (!out.quiet && (out.progress || isatty(STDERR_FILENO))) load.progress = stderr;
+  try {
+    run = attack(load);
+  } catch (const InputError& e) {
+    return fail(command, e.what(), kBadInput);
+  }
+  const Summary s = run.metrics.summarize();
+  if (run.interrupted || load.progress)
+    std::fprintf(stderr, "loadgate %s: %s%llu results in %s, %.2f req/s, %llu workers, %llu late, %llu dropped\n",
+                 command.c_str(), run.interrupted ? "interrupted; " : "",
+                 static_cast<unsigned long long>(run.metrics.count()), format_duration_short(run.elapsed).c_str(),
+                 s.rate, static_cast<unsigned long long>(run.workers), static_cast<unsigned long long>(s.late),
+                 static_cast<unsigned long long>(s.dropped));
+  const bool ok = !writer || writer->flush();
+  if (file && file != stdout) std::fclose(file);
+  if (!ok) return fail(command, "writing results failed (closed pipe or full disk)", kFailure);
+  return kOk;
+}
+
+}  // namespace loadgate::cli
