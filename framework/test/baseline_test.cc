@@ -43,7 +43,7 @@ TEST(Baseline, ValidFileLoadsWithUnits) {
 }
 
 TEST(Baseline, ShippedBaselinesAreValid) {
-  for (const char* name : {"api.json"}) {
+  for (const char* name : {"api.json", "kernel.json", "ai.json"}) {
     const BaselineFile f = load_baseline(std::string(LOADGATE_SOURCE_DIR) + "/baselines/" + name);
     EXPECT_FALSE(f.scenarios.empty()) << name;
   }

@@ -1,0 +1,28 @@
+// ai_suite.cc: the seed's AI-service scenarios against the embedded AI service (or
+// $LOADGATE_AI_URL / $LOADGATE_GRPC_ADDR). Load and thresholds: baselines/ai.json.
+#include <loadgate/gtest.h>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+loadgate::AttackRun run(const std::string& key) { return loadgate::attack(loadgate::GrpcOptions{}, loadgate::scenario(key)); }
+
+TEST(Ai, Light) {
+  auto r = run("ai.light");
+  PERF_EXPECT_BASELINE(r, "ai.light");
+}
+
+TEST(Ai, Heavy) {
+  auto r = run("ai.heavy");
+  PERF_EXPECT_BASELINE(r, "ai.heavy");
+  PERF_EXPECT_P99_LT(r, 2s);  // the seed's line: LLM latency
+}
+
+TEST(Ai, Stream) {
+  auto r = run("ai.stream");
+  PERF_EXPECT_BASELINE(r, "ai.stream");  // time to first token and whole answer
+  EXPECT_EQ(r.metrics.primary(), loadgate::Kind::kGrpcStream);
+}
+
+}  // namespace
