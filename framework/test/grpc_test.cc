@@ -96,6 +96,8 @@ TEST(Grpc, ServerStreamingMeasuresFirstMessageAndCount) {
   EXPECT_GE(s.first.p50, 50'000'000);
   EXPECT_LT(s.first.p50, 80'000'000);
   // 50 ms to the first token, then 9 more 10 ms apart.
+  EXPECT_GE(s.gap.p50, 9'000'000);
+  EXPECT_LT(s.gap.p50, 20'000'000);
   EXPECT_GE(s.uncorrected.p50, 140'000'000);
   EXPECT_LT(s.uncorrected.p50, 250'000'000);
 }
@@ -205,6 +207,29 @@ TEST(Grpc, TypedApiWithGeneratedStubs) {
   const Summary s = run.metrics.summarize();
   EXPECT_EQ(s.requests, 200u);
   EXPECT_EQ(s.success, 200u);
+}
+
+TEST(Grpc, TlsWithRootsOrSkipVerify) {
+  const std::string dir = ::testing::TempDir() + "/lg_grpc_tls";
+  const std::string cmd = "mkdir -p " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                          "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir + "/key.pem -out " + dir +
+                          "/cert.pem 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  services::GrpcServiceOptions o;
+  o.cert_file = dir + "/cert.pem";
+  o.key_file = dir + "/key.pem";
+  auto kernel = start(GrpcService::Kind::kKernel, o);
+  GrpcOptions g;
+  g.addr = kernel->addr();
+  EXPECT_EQ(attack_grpc(g, closed(1, 5)).metrics.summarize().status_codes.count("UNAVAILABLE"), 1u)
+      << "plaintext against TLS fails";
+  g.tls = true;
+  EXPECT_EQ(attack_grpc(g, closed(1, 5)).metrics.summarize().success, 0u) << "untrusted certificate";
+  g.cacert = dir + "/cert.pem";
+  EXPECT_EQ(attack_grpc(g, closed(1, 5)).metrics.summarize().success, 5u);
+  g.cacert.clear();
+  g.skip_verify = true;
+  EXPECT_EQ(attack_grpc(g, closed(1, 5)).metrics.summarize().success, 5u);
 }
 
 struct BadCall {

@@ -20,7 +20,9 @@ using std::chrono::seconds;
 class Http : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    api_ = new services::ApiService(services::ApiOptions{"127.0.0.1", 0});
+    services::ApiOptions o;
+    o.port = 0;
+    api_ = new services::ApiService(o);
     api_->start();
   }
   static void TearDownTestSuite() {
@@ -233,7 +235,8 @@ class Https : public ::testing::Test {
                             "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir_ + "/key.pem -out " + dir_ +
                             "/cert.pem 2>/dev/null";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    services::ApiOptions o{"127.0.0.1", 0};
+    services::ApiOptions o;
+    o.port = 0;
     o.cert_file = dir_ + "/cert.pem";
     o.key_file = dir_ + "/key.pem";
     api_ = new services::ApiService(o);

@@ -130,6 +130,8 @@ void baseline_command(CLI::App& app, loadgate::cli::CheckFlags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Failed calls are results, not log lines: keep gRPC's own logging quiet unless asked for.
+  setenv("GRPC_VERBOSITY", "NONE", 0);
   CLI::App app{"loadgate: load tests that gate CI (HTTP, gRPC, WebSocket)", "loadgate"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "loadgate 0.1.0");

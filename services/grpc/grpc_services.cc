@@ -4,6 +4,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -194,7 +196,20 @@ int GrpcService::start() {
   if (s.kind == Kind::kKernel) s.service = std::make_unique<KernelImpl>();
   else s.service = std::make_unique<AiImpl>(s.o);
   grpc::ServerBuilder b;
-  b.AddListeningPort(s.o.host + ":" + std::to_string(s.o.port), grpc::InsecureServerCredentials(), &s.port);
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (!s.o.cert_file.empty()) {
+    auto read = [](const std::string& path) {
+      std::ifstream in(path);
+      if (!in) throw std::runtime_error("grpc service: cannot read " + path);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      return ss.str();
+    };
+    grpc::SslServerCredentialsOptions tls;
+    tls.pem_key_cert_pairs.push_back({read(s.o.key_file), read(s.o.cert_file)});
+    creds = grpc::SslServerCredentials(tls);
+  }
+  b.AddListeningPort(s.o.host + ":" + std::to_string(s.o.port), creds, &s.port);
   b.RegisterService(s.service.get());
   b.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 10000);
   if (s.o.threads > 0) b.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, s.o.threads);

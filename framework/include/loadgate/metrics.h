@@ -66,6 +66,7 @@ class Stats {
   Histogram uncorrected;     ///< from actual send to completion
   Histogram send_delay;      ///< actual send minus scheduled time (2 significant digits)
   Histogram first;           ///< send to first byte/message, when measured (2 digits)
+  Histogram gap;             ///< streams: mean time between messages of each call (2 digits)
   std::map<uint16_t, uint64_t> status;             ///< status code -> count (by Kind's meaning)
   std::vector<std::pair<uint32_t, uint64_t>> errors;  ///< interned error id -> count, first-seen order
   std::array<uint64_t, kErrorKindCount> error_kinds{};  ///< count per ErrorKind
@@ -128,6 +129,7 @@ struct Summary {
   Latencies uncorrected;      ///< from actual send
   Latencies send_delay;       ///< how late requests left the generator
   Latencies first;            ///< time to first byte/message (streams)
+  Latencies gap;              ///< streams: per-call mean time between messages
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
   double bytes_in_mean = 0;

@@ -34,7 +34,8 @@ Latencies latencies_of(const Histogram& h) {
 // ---- Stats ----------------------------------------------------------------------------------
 
 Stats::Stats()
-    : send_delay(Histogram::kDefaultHighest, 2), first(Histogram::kDefaultHighest, 2) {}
+    : send_delay(Histogram::kDefaultHighest, 2), first(Histogram::kDefaultHighest, 2),
+      gap(Histogram::kDefaultHighest, 2) {}
 
 void Stats::add(const Result& r) {
   ++requests;
@@ -62,6 +63,9 @@ void Stats::add(const Result& r) {
   uncorrected.record(r.uncorrected_ns());
   send_delay.record(r.send_delay_ns);
   if (r.first_ns > 0) first.record(r.first_ns);
+  // Messages 2..n of a stream arrive over (end - first message): their mean spacing.
+  if (r.messages > 1 && r.first_ns > 0)
+    gap.record((r.uncorrected_ns() - r.first_ns) / static_cast<int64_t>(r.messages - 1));
 }
 
 void Stats::merge(const Stats& o) {
@@ -79,6 +83,7 @@ void Stats::merge(const Stats& o) {
   uncorrected.merge(o.uncorrected);
   send_delay.merge(o.send_delay);
   first.merge(o.first);
+  gap.merge(o.gap);
   for (auto& [code, n] : o.status) status[code] += n;
   for (auto& [id, n] : o.errors) {
     auto [it, fresh] = error_index_.try_emplace(id, errors.size());
@@ -195,6 +200,7 @@ Summary summarize(const Stats& s, Kind kind) {
   m.uncorrected = latencies_of(s.uncorrected);
   m.send_delay = latencies_of(s.send_delay);
   m.first = latencies_of(s.first);
+  m.gap = latencies_of(s.gap);
   m.bytes_in = s.bytes_in;
   m.bytes_out = s.bytes_out;
   m.messages = s.messages;

@@ -44,6 +44,7 @@ ordered summary_object(const Summary& s) {
   j["uncorrected"] = latencies_json(s.uncorrected);
   j["send_delay"] = latencies_json(s.send_delay);
   if (s.first.max > 0) j["first"] = latencies_json(s.first);
+  if (s.gap.max > 0) j["message_gap"] = latencies_json(s.gap);
   j["late"] = s.late;
   j["dropped"] = s.dropped;
   j["messages"] = s.messages;

@@ -33,10 +33,15 @@ void write_summary(std::ostream& out, const Summary& s, Kind kind) {
           std::to_string(s.late) + ", " + std::to_string(s.dropped) + ", " + dur(s.send_delay.max)});
   if (s.first.max > 0)
     tw.row({"First byte", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.first)});
-  if (kind == Kind::kGrpcStream || s.messages > 0)
-    tw.row({"Messages", "[total, mean per call]",
+  if (kind == Kind::kGrpcStream || s.messages > 0) {
+    const double secs = static_cast<double>((s.duration + s.wait).count()) / 1e9;
+    tw.row({"Messages", "[total, per call, per second]",
             std::to_string(s.messages) + ", " +
-                fmt("%.2f", s.requests ? static_cast<double>(s.messages) / static_cast<double>(s.requests) : 0)});
+                fmt("%.2f", s.requests ? static_cast<double>(s.messages) / static_cast<double>(s.requests) : 0) + ", " +
+                fmt("%.2f", secs > 0 ? static_cast<double>(s.messages) / secs : 0)});
+    if (s.gap.max > 0)
+      tw.row({"Message gap", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.gap)});
+  }
   tw.row({"Bytes In", "[total, mean]", std::to_string(s.bytes_in) + ", " + fmt("%.2f", s.bytes_in_mean)});
   tw.row({"Bytes Out", "[total, mean]", std::to_string(s.bytes_out) + ", " + fmt("%.2f", s.bytes_out_mean)});
   tw.row({"Success", "[ratio]", fmt("%.2f%%", s.success_ratio * 100)});

@@ -27,6 +27,8 @@ struct GrpcServiceOptions {
   double token_rate = 50;                           ///< tokens per second after the first
   uint64_t seed = 42;                               ///< seed of the latency distribution
   int reset_every = 0;   ///< GenerateStream: cancel every Nth stream halfway (0 = never)
+  std::string cert_file; ///< PEM certificate: serve TLS instead of plaintext
+  std::string key_file;  ///< PEM private key of cert_file
 };
 
 /// GrpcService runs the kernel or the AI service until stop() or destruction.
