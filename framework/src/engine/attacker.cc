@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "engine/collector.h"
-#include "engine/progress.h"
+#include "engine/worker_pool.h"
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
 
@@ -72,10 +72,10 @@ int share(int total, int threads, int index) {
   return total / threads + (index < total % threads ? 1 : 0);
 }
 
-class Worker final : public SlotOwner {
+class Worker final : public WorkerBase, public SlotOwner {
  public:
   Worker(const Plan& plan, int index)
-      : plan_(plan), o_(*plan.opts), index_(index), timer_(io_), deadline_(io_), tick_(io_),
+      : WorkerBase(*plan.opts, plan.collector), plan_(plan), index_(index), timer_(io_), deadline_(io_), tick_(io_),
         pending_(o_.rate.unlimited() ? 1 : kPendingCapacity) {
     const int t = plan.threads;
     max_slots_ = o_.rate.unlimited() ? share(o_.workers, t, index)
@@ -83,14 +83,13 @@ class Worker final : public SlotOwner {
     max_slots_ = std::max(1, max_slots_);
     const auto threads = static_cast<uint64_t>(t), i = static_cast<uint64_t>(index);
     quota_ = o_.max_requests / threads + (i < o_.max_requests % threads ? 1 : 0);
-    if (o_.sink) batch_.reserve(Collector::kBatch);
   }
 
-  void run() {
+  void run() override {
     std::vector<uint32_t> labels;
     for (uint32_t i = 0; i < plan_.driver->target_count() && i < Metrics::kMaxTargets; ++i)
       labels.push_back(plan_.driver->target_label(i));
-    metrics_.prepare(plan_.driver->kind(), labels);
+    metrics().prepare(plan_.driver->kind(), labels);
     // Open the initial connections while the start time approaches.
     if (!closed_model()) {
       const int initial = std::min(max_slots_, std::max(1, share(o_.workers, plan_.threads, index_)));
@@ -102,24 +101,15 @@ class Worker final : public SlotOwner {
     // pending work between calls: only maybe_finish() ends run().
     auto guard = asio::make_work_guard(io_);
     io_.run();
-    flush_batch();
-    slots_opened = slots_.size();
+    opened = slots_.size();
     slots_.clear();
-    finished.store(true);
+    finish();
   }
 
   // Thread-safe: ends the attack early (interrupt).
-  void request_stop() {
+  void request_stop() override {
     asio::post(io_, [this] { stop(true); });
   }
-
-  Metrics& metrics() { return metrics_; }
-
-  std::atomic<uint64_t> completed{0};
-  std::atomic<uint64_t> failed{0};
-  std::atomic<int64_t> p99{0};
-  std::atomic<bool> finished{false};
-  size_t slots_opened = 0;  // read after the thread ends
 
  private:
   bool closed_model() const { return o_.rate.unlimited(); }
@@ -262,16 +252,6 @@ class Worker final : public SlotOwner {
     }
   }
 
-  void record(const Result& r) {
-    metrics_.add(r);
-    completed.store(completed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    if (!r.ok()) failed.store(failed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    if (o_.sink) {
-      batch_.push_back(r);
-      if (batch_.size() >= Collector::kBatch) batch_ = plan_.collector->hand_over(std::move(batch_));
-    }
-  }
-
   void record_dropped(const Hit& h) {
     Result r;
     r.scheduled_ns = h.scheduled_ns;
@@ -281,10 +261,6 @@ class Worker final : public SlotOwner {
     static const uint32_t kText = intern("dropped: no free worker before the attack ended");
     r.error = kText;
     record(r);
-  }
-
-  void flush_batch() {
-    if (o_.sink && !batch_.empty()) batch_ = plan_.collector->hand_over(std::move(batch_));
   }
 
   // ---- the end ----
@@ -327,9 +303,7 @@ class Worker final : public SlotOwner {
   // results while they happen), and publishes p99 so far for the progress line.
   void tick() {
     flush_batch();
-    if (o_.progress)
-      if (const Group* g = metrics_.group(metrics_.primary()))
-        p99.store(g->total.latency.percentile(99), std::memory_order_relaxed);
+    if (o_.progress) publish();
     tick_.expires_after(std::chrono::milliseconds(250));
     tick_.async_wait([this](const asio::error_code& ec) {
       if (!ec) tick();
@@ -337,7 +311,6 @@ class Worker final : public SlotOwner {
   }
 
   const Plan& plan_;
-  const AttackOptions& o_;
   const int index_;
   // One thread runs all I/O of this context, so the reactor needs no per-socket locks; the
   // scheduler keeps its lock for request_stop() posted from the main thread.
@@ -348,8 +321,6 @@ class Worker final : public SlotOwner {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<Slot*> idle_;
   HitRing pending_;
-  Metrics metrics_;
-  std::vector<Result> batch_;
   int max_slots_ = 1;
   int connecting_ = 0;  // connections being opened by this thread's slots
   uint64_t quota_ = 0;
@@ -382,42 +353,10 @@ AttackRun run_attack(Driver& driver, const AttackOptions& o) {
   Plan plan{&o, &driver, threads, steady_now_ns() + lead, unix_now_ns() + lead, collector.get()};
   run.info.started_ns = plan.start_unix;
 
-  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<WorkerBase>> workers;
   for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(plan, i));
-  std::vector<std::thread> pool;
-  for (auto& w : workers) pool.emplace_back([&w] { w->run(); });
-
-  Progress progress(o.progress, o.duration);
-  bool stop_sent = false;
-  while (true) {
-    const bool all_done = std::all_of(workers.begin(), workers.end(),
-                                      [](auto& w) { return w->finished.load(); });
-    if (all_done) break;
-    if (!stop_sent && o.stop && o.stop->load()) {
-      stop_sent = true;
-      run.interrupted = true;
-      for (auto& w : workers) w->request_stop();
-    }
-    if (o.progress) {
-      uint64_t n = 0, bad = 0;
-      int64_t p99 = 0;
-      for (auto& w : workers) {
-        n += w->completed.load(std::memory_order_relaxed);
-        bad += w->failed.load(std::memory_order_relaxed);
-        p99 = std::max(p99, w->p99.load(std::memory_order_relaxed));
-      }
-      progress.update(Nanos(steady_now_ns() - plan.start_steady), n, bad, p99);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  for (auto& t : pool) t.join();
-  progress.finish();
-  for (auto& w : workers) {
-    run.metrics.merge(w->metrics());
-    run.workers += w->slots_opened;
-  }
+  run_workers(workers, o, plan.start_steady, run);
   if (collector) collector->close();
-  run.elapsed = Nanos(steady_now_ns() - plan.start_steady);
   return run;
 }
 
