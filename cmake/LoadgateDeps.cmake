@@ -35,3 +35,12 @@ endif()
 # cpp-httplib: Debian ships it compiled; its pkg-config target carries the defines the .so
 # was built with (without them, including httplib.h crashes at run time).
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+
+# websocketpp 0.8.2: header-only, on standalone Asio. A second find in one directory is an error.
+if(NOT TARGET websocketpp::websocketpp)
+  find_package(websocketpp CONFIG REQUIRED)
+endif()
+if(NOT TARGET loadgate_websocketpp)
+  add_library(loadgate_websocketpp INTERFACE)
+  target_link_libraries(loadgate_websocketpp INTERFACE websocketpp::websocketpp loadgate_asio)
+endif()

@@ -8,6 +8,7 @@
 #include "loadgate/error.h"
 #include "loadgate/services/api_service.h"
 #include "loadgate/services/grpc_services.h"
+#include "loadgate/services/ws_service.h"
 #include "signals.h"
 
 namespace loadgate::cli {
@@ -64,13 +65,31 @@ int serve_grpc(const ServeFlags& f, services::GrpcService::Kind kind) {
   return kOk;
 }
 
+int serve_ws(const ServeFlags& f) {
+  services::WsServiceOptions o;
+  if (!f.addr.empty() && !split_addr(f.addr, o.host, o.port))
+    return fail("serve", "-addr \"" + f.addr + "\": want host:port", kBadInput);
+  if (f.threads > 0) o.threads = f.threads;
+  services::WsService svc(o);
+  try {
+    svc.start();
+  } catch (const std::exception& e) {
+    return fail("serve", e.what(), kFailure);
+  }
+  announce("ws", svc.url());
+  wait_for_stop_signal();
+  svc.stop();
+  return kOk;
+}
+
 }  // namespace
 
 int serve(const ServeFlags& f) {
+  if (f.service == "ws" || f.service == "websocket") return serve_ws(f);
   if (f.service == "api") return serve_api(f);
   if (f.service == "kernel") return serve_grpc(f, services::GrpcService::Kind::kKernel);
   if (f.service == "ai") return serve_grpc(f, services::GrpcService::Kind::kAi);
-  return fail("serve", "unknown service \"" + f.service + "\" (want api, kernel or ai)", kBadInput);
+  return fail("serve", "unknown service \"" + f.service + "\" (want api, kernel, ai or ws)", kBadInput);
 }
 
 }  // namespace loadgate::cli

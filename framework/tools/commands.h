@@ -107,7 +107,33 @@ struct CheckFlags {
   std::vector<std::string> inputs;
 };
 
+/// Flags of `loadgate ws`.
+struct WsFlags {
+  std::string addr = "127.0.0.1:8000";  // host:port or a ws:// / wss:// URL
+  std::string path = "/echo";           // when -addr has no path
+  int connections = 100;
+  double connect_rate = 1000;
+  double rate_per_conn = 10;
+  int message_size = 64;
+  std::string payload;                  // @file
+  bool binary = false;
+  bool push = false;
+  std::string subprotocol;
+  std::vector<std::string> headers;
+  std::vector<std::string> sources;
+  bool insecure = false;
+  std::string duration = "10s";
+  std::string timeout = "5s";
+  int cpus = 0;
+  std::string name;
+  std::string output;
+  std::string format;                   // summary | results
+  bool quiet = false;
+  bool progress = false;
+};
+
 int attack(const AttackFlags& f);
+int ws(const WsFlags& f);
 int grpc(const GrpcFlags& f);
 int check(const CheckFlags& f);
 int record(const CheckFlags& f);

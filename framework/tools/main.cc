@@ -97,9 +97,34 @@ void grpc_command(CLI::App& app, loadgate::cli::GrpcFlags& f) {
   c->add_flag("--progress", f.progress, "Progress even when stderr is not a terminal");
 }
 
+void ws_command(CLI::App& app, loadgate::cli::WsFlags& f) {
+  auto* c = app.add_subcommand("ws", "Load a WebSocket server: connections on a ramp, paced messages, round trips");
+  c->add_option("--addr", f.addr, "host:port, or a ws:// or wss:// URL");
+  c->add_option("--path", f.path, "Path when -addr has none (default /echo)");
+  c->add_option("--connections", f.connections, "Concurrent connections");
+  c->add_option("--connect-rate", f.connect_rate, "Connections opened per second (ramp)");
+  c->add_option("--rate-per-conn", f.rate_per_conn, "Messages per second per connection (0 = idle)");
+  c->add_option("--message-size", f.message_size, "Bytes per message (at least 36)");
+  c->add_option("--payload", f.payload, "Message template: @file");
+  c->add_flag("--binary", f.binary, "Binary frames (default text)");
+  c->add_flag("--push", f.push, "Count and time what the server pushes instead of matching echoes");
+  c->add_option("--subprotocol", f.subprotocol, "Sec-WebSocket-Protocol");
+  c->add_option("--header", f.headers, "Handshake header (repeatable)")->expected(1);
+  c->add_option("--source", f.sources, "Local source address (repeatable; default: 127.0.0.x past 16,000 loopback connections)")->expected(1);
+  c->add_flag("--insecure", f.insecure, "wss: skip certificate verification");
+  c->add_option("--duration", f.duration, "Duration, ramp included");
+  c->add_option("--timeout", f.timeout, "Wait for echoes at the end (at most 2s)");
+  c->add_option("--cpus", f.cpus, "Client threads");
+  c->add_option("--name", f.name, "Attack name");
+  c->add_option("--output,-o", f.output, "Results file");
+  c->add_option("--format", f.format, "stdout: summary or results; default: summary on a terminal");
+  c->add_flag("--quiet", f.quiet, "No progress line");
+  c->add_flag("--progress", f.progress, "Progress even when stderr is not a terminal");
+}
+
 void serve_command(CLI::App& app, loadgate::cli::ServeFlags& f) {
   auto* c = app.add_subcommand("serve", "Run an embedded reference service until interrupted");
-  c->add_option("service", f.service, "api, kernel or ai")->required();
+  c->add_option("service", f.service, "api, kernel, ai or ws")->required();
   c->add_option("--addr", f.addr, "Address to listen on (host:port; port 0 = any)");
   c->add_option("--threads", f.threads, "Server threads");
   c->add_option("--median", f.median, "ai: median latency of Generate (default 300ms)");
@@ -145,6 +170,8 @@ int main(int argc, char** argv) {
   serve_command(app, serve);
   loadgate::cli::GrpcFlags grpc;
   grpc_command(app, grpc);
+  loadgate::cli::WsFlags ws;
+  ws_command(app, ws);
   loadgate::cli::CheckFlags check, record;
   check_command(app, check);
   baseline_command(app, record);
@@ -159,6 +186,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("encode")) return loadgate::cli::encode(encode);
   if (app.got_subcommand("serve")) return loadgate::cli::serve(serve);
   if (app.got_subcommand("grpc")) return loadgate::cli::grpc(grpc);
+  if (app.got_subcommand("ws")) return loadgate::cli::ws(ws);
   if (app.got_subcommand("check")) return loadgate::cli::check(check);
   if (app.got_subcommand("baseline")) return loadgate::cli::record(record);
   return Exit::kBadInput;

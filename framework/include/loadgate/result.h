@@ -14,9 +14,10 @@ enum class Kind : uint8_t {
   kWsMessage = 3,     ///< one WebSocket message round trip; status is a WsOutcome
   kWsHandshake = 4,   ///< one WebSocket opening handshake; status is the HTTP code (101 = ok)
   kWsPush = 5,        ///< one message pushed by the server (push mode); status is a WsOutcome
+  kWsClose = 6,       ///< the end of one WebSocket connection; status is the close code
 };
 /// Number of Kind values.
-inline constexpr int kKindCount = 6;
+inline constexpr int kKindCount = 7;
 
 /// ErrorKind classifies failures without allocating. The human-readable detail, when there is
 /// one, is interned separately (Result::error).

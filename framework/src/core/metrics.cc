@@ -264,7 +264,7 @@ void Metrics::merge(const Metrics& other) {
 
 Kind Metrics::primary() const {
   for (Kind k : {Kind::kHttp, Kind::kGrpcUnary, Kind::kGrpcStream, Kind::kWsMessage,
-                 Kind::kWsPush, Kind::kWsHandshake})
+                 Kind::kWsPush, Kind::kWsHandshake, Kind::kWsClose})
     if (group(k)) return k;
   return Kind::kHttp;
 }

@@ -19,6 +19,8 @@ bool Result::ok() const {
       return status == kWsOk;
     case Kind::kWsHandshake:
       return status == 101;
+    case Kind::kWsClose:
+      return true;  // a close is a failure only when it carries an error (dropped mid-run)
   }
   return false;
 }
@@ -39,6 +41,7 @@ std::string_view kind_name(Kind kind) {
     case Kind::kWsMessage: return "ws-message";
     case Kind::kWsHandshake: return "ws-handshake";
     case Kind::kWsPush: return "ws-push";
+    case Kind::kWsClose: return "ws-close";
   }
   return "unknown";
 }

@@ -141,7 +141,7 @@ Kind kind_for(const Metrics& m, const std::string& name) {
   if (name.empty()) return m.primary();
   for (int k = 0; k < kKindCount; ++k)
     if (kind_name(static_cast<Kind>(k)) == name) return static_cast<Kind>(k);
-  throw InputError("", 0, "kind", "unknown result kind \"" + name + "\" (want http, grpc, grpc-stream, ws-message, ws-push, ws-handshake)");
+  throw InputError("", 0, "kind", "unknown result kind \"" + name + "\" (want http, grpc, grpc-stream, ws-message, ws-push, ws-handshake, ws-close)");
 }
 
 void check_measured(const Metrics& m, Kind kind, Verdict& v) {

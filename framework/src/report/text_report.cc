@@ -20,7 +20,24 @@ std::string latency_row(const Latencies& l) {
          ", " + dur(l.p99) + ", " + dur(l.max);
 }
 
+// Connection ends: how many, how they closed, how long they lived.
+void write_closes(std::ostream& out, const Summary& s) {
+  report::Tabwriter tw;
+  tw.row({"Closes", "[total, normal, dropped]", std::to_string(s.requests) + ", " + std::to_string(s.success) +
+                                                    ", " + std::to_string(s.requests - s.success)});
+  tw.row({"Lifetime", "[min, mean, 50, 90, 99, max]",
+          dur(s.latency.min) + ", " + dur(s.latency.mean) + ", " + dur(s.latency.p50) + ", " + dur(s.latency.p90) +
+              ", " + dur(s.latency.p99) + ", " + dur(s.latency.max)});
+  std::string codes;
+  for (auto& [code, n] : s.status_codes) codes += code + ":" + std::to_string(n) + "  ";
+  tw.row({"Close Codes", "[code:count]", codes});
+  tw.flush(out);
+  out << "Error Set:\n";
+  for (const std::string& e : s.errors) out << e << "\n";
+}
+
 void write_summary(std::ostream& out, const Summary& s, Kind kind) {
+  if (kind == Kind::kWsClose) return write_closes(out, s);
   report::Tabwriter tw;
   tw.row({"Requests", "[total, rate, throughput]",
           std::to_string(s.requests) + ", " + fmt("%.2f", s.rate) + ", " + fmt("%.2f", s.throughput)});

@@ -1,0 +1,54 @@
+// ws.h: WebSocket load: many connections opened on a ramp, each sending paced messages whose
+// echoes are matched for round-trip latency (or counting what the server pushes).
+//
+//   loadgate::WsOptions w;
+//   w.url = "ws://127.0.0.1:8000/echo";
+//   w.connections = 1000;  w.connect_rate = 500;  w.rate_per_conn = 100;
+//   loadgate::AttackOptions load;  load.duration = std::chrono::seconds(60);
+//   loadgate::AttackRun run = loadgate::attack_ws(w, load);
+//
+// Results: one per handshake (Kind kWsHandshake, status 101 when it opened), one per message
+// (kWsMessage: round trip from the scheduled send; kWsPush: a message the server pushed,
+// latency from its sender's scheduled time), one per connection end (kWsClose, status = the
+// close code; an error when the connection dropped before the attack ended).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "loadgate/attack.h"
+#include "loadgate/targets.h"
+
+namespace loadgate {
+
+/// Bytes at the start of every message: a marker, the sequence number and the scheduled send
+/// time (20 bytes in binary frames, 36 ASCII characters in text frames).
+inline constexpr int kWsHeaderBytes = 36;
+
+/// WsOptions describe the connections and their messages.
+struct WsOptions {
+  std::string url = "ws://127.0.0.1:8000/echo";  ///< ws:// or wss://
+  int connections = 100;         ///< concurrent connections to open and hold
+  double connect_rate = 1000;    ///< connections opened per second (a ramp, not a burst)
+  double rate_per_conn = 1;      ///< messages per second per connection (0 = idle connections)
+  int message_size = 64;         ///< bytes per message (at least kWsHeaderBytes)
+  std::string payload;           ///< message template (its first bytes carry the header); "" = filler
+  bool binary = false;           ///< binary frames instead of text
+  bool push = false;             ///< count what the server sends rather than match echoes
+  std::string subprotocol;       ///< Sec-WebSocket-Protocol to request
+  std::vector<Header> headers;   ///< extra handshake headers
+  bool insecure = false;         ///< wss: skip certificate verification
+  std::vector<std::string> sources;  ///< local source addresses (loopback targets only); empty = automatic
+};
+
+/// Opens connections per `w` and sends messages for `load.duration` (counted from the start of
+/// the ramp); the open model per connection keeps every message's scheduled time. At the end,
+/// echoes still missing after min(load.timeout, 2 s) are counted as lost, connections are
+/// closed with 1000, and the run is returned. Raises the open-files limit as far as allowed.
+/// Throws InputError for a bad URL or options; failures of the server are results.
+AttackRun attack_ws(const WsOptions& w, const AttackOptions& load);
+
+/// Raises RLIMIT_NOFILE's soft limit to its hard limit; returns the resulting soft limit.
+uint64_t raise_fd_limit();
+
+}  // namespace loadgate
