@@ -43,7 +43,7 @@ TEST(Baseline, ValidFileLoadsWithUnits) {
 }
 
 TEST(Baseline, ShippedBaselinesAreValid) {
-  for (const char* name : {"api.json", "kernel.json", "ai.json"}) {
+  for (const char* name : {"api.json", "kernel.json", "ai.json", "websocket.json"}) {
     const BaselineFile f = load_baseline(std::string(LOADGATE_SOURCE_DIR) + "/baselines/" + name);
     EXPECT_FALSE(f.scenarios.empty()) << name;
   }
@@ -118,7 +118,7 @@ INSTANTIATE_TEST_SUITE_P(
                "baselines/api.json: scenarios.s.thresholds.throughput: must not be negative"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p98\": \"1s\"}}"),
                "baselines/api.json: scenarios.s.thresholds.p98: unknown key (known: p50, p90, p95, p99, p99.9, max, mean, "
-               "success, throughput, rate, errors, late, uncorrected, kind, window, first)"},
+               "success, throughput, rate, errors, late, uncorrected, kind, window, first, kinds)"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", " + kThresholds + ", \"tolerance\": {\"p99\": 0.2}}"),
                "baselines/api.json: scenarios.s.tolerance: a tolerance needs a reference (record one with `loadgate baseline record`)"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", " + kThresholds +

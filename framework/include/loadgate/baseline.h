@@ -52,6 +52,9 @@ struct Thresholds {
   std::string kind;                  ///< result kind to gate ("" = the run's primary kind)
   std::optional<Nanos> window;       ///< also check latency/success in every window this wide
   std::optional<Nanos> first;        ///< time to first byte/message below (streams)
+  /// Thresholds for other kinds of results of the same run, by kind name, e.g.
+  /// {"ws-handshake": {"success": 0.99}, "ws-close": {"success": 0.99}}.
+  std::map<std::string, Thresholds> kinds;
 };
 
 /// Reference holds the figures of the last accepted run, for regression checks.

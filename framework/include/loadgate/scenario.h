@@ -19,6 +19,7 @@
 #include "loadgate/gate.h"
 #include "loadgate/grpc.h"
 #include "loadgate/targets.h"
+#include "loadgate/ws.h"
 
 namespace loadgate {
 
@@ -48,6 +49,11 @@ AttackRun attack(std::vector<Target> targets, const Scenario& s);
 /// Runs `s` as a gRPC load: the scenario's load.call, load.data and load.connections override
 /// `g`'s when set, and g.addr becomes service_url(s.service) when there is one. Writes reports.
 AttackRun attack(GrpcOptions g, const Scenario& s);
+
+/// Runs `s` as a WebSocket load: load.connections, connect_rate, rate_per_conn and
+/// message_size override `w`'s when set; the URL's scheme, host and port become
+/// service_url(s.service)'s when there is one (the path stays). Writes reports.
+AttackRun attack(WsOptions w, const Scenario& s);
 
 /// Where reports go: $LOADGATE_REPORTS_DIR, else "reports".
 std::string reports_dir();

@@ -103,10 +103,23 @@ class Reader {
     return l;
   }
 
-  Thresholds thresholds(const json& j, const std::string& path) const {
+  Thresholds thresholds(const json& j, const std::string& path, bool nested = false) const {
     only(j, path, {"p50", "p90", "p95", "p99", "p99.9", "max", "mean", "success", "throughput", "rate",
-                   "errors", "late", "uncorrected", "kind", "window", "first"});
+                   "errors", "late", "uncorrected", "kind", "window", "first", "kinds"});
     Thresholds t;
+    if (j.contains("kinds")) {
+      const std::string kpath = join(path, "kinds");
+      if (nested) fail(kpath, "kinds do not nest");
+      if (!j["kinds"].is_object()) fail(kpath, "want an object of kind: thresholds");
+      for (auto& [kind, sub] : j["kinds"].items()) {
+        if (kind != "http" && kind != "grpc" && kind != "grpc-stream" && kind != "ws-message" && kind != "ws-push" &&
+            kind != "ws-handshake" && kind != "ws-close")
+          fail(join(kpath, kind), "unknown result kind (want http, grpc, grpc-stream, ws-message, ws-push, ws-handshake, ws-close)");
+        Thresholds k = thresholds(sub, join(kpath, kind), true);
+        k.kind = kind;
+        t.kinds[kind] = k;
+      }
+    }
     auto lat = [&](const char* key, std::optional<Nanos>& out) {
       if (j.contains(key)) out = duration(j[key], join(path, key));
     };

@@ -187,6 +187,14 @@ Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& sourc
                             *t.late, Check::Op::kAtMost, Check::Unit::kRatio, at(source, "late")));
   if (t.window) evaluate_windows(*g, t, source, v);
   check_measured(m, kind, v);
+  for (const auto& [name, sub] : t.kinds) {
+    Verdict k = evaluate(m, sub, source.empty() ? "" : source + ".kinds." + name);
+    for (Check& c : k.checks) {
+      if (c.source == "the service answered") continue;  // the primary kind's check says it
+      c.name = name + " " + c.name;
+      v.checks.push_back(std::move(c));
+    }
+  }
   return v;
 }
 

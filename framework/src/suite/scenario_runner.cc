@@ -11,6 +11,7 @@
 #include "loadgate/http.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
+#include "loadgate/url.h"
 
 namespace loadgate {
 namespace {
@@ -92,6 +93,21 @@ AttackRun attack(GrpcOptions g, const Scenario& s) {
   if (!s.load.data.empty()) g.data = {s.load.data};
   if (s.load.connections > 0) g.connections = s.load.connections;
   AttackRun run = attack_grpc(g, o);
+  write_scenario_reports(run, s);
+  return run;
+}
+
+AttackRun attack(WsOptions w, const Scenario& s) {
+  AttackOptions o = attack_options(s);
+  if (auto base = service_url(s.service)) {
+    auto u = parse_url(w.url);
+    w.url = *base + (u ? u->target : std::string("/echo"));
+  }
+  if (s.load.connections > 0) w.connections = s.load.connections;
+  if (s.load.connect_rate > 0) w.connect_rate = s.load.connect_rate;
+  if (s.load.rate_per_conn > 0) w.rate_per_conn = s.load.rate_per_conn;
+  if (s.load.message_size > 0) w.message_size = s.load.message_size;
+  AttackRun run = attack_ws(w, o);
   write_scenario_reports(run, s);
   return run;
 }

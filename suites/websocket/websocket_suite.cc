@@ -1,0 +1,33 @@
+// websocket_suite.cc: the seed's WebSocket scenarios against the embedded echo server (or
+// $LOADGATE_WEBSOCKET_URL / $LOADGATE_WS_URL). Load and thresholds: baselines/websocket.json.
+#include <loadgate/gtest.h>
+
+namespace {
+
+loadgate::AttackRun run(const std::string& key) {
+  loadgate::WsOptions w;
+  w.url = "ws://127.0.0.1:8000/echo";  // host and port replaced by the service's URL
+  return loadgate::attack(w, loadgate::scenario(key));
+}
+
+TEST(Websocket, Light) {
+  auto r = run("websocket.light");
+  PERF_EXPECT_BASELINE(r, "websocket.light");
+}
+
+TEST(Websocket, Medium) {
+  auto r = run("websocket.medium");
+  PERF_EXPECT_BASELINE(r, "websocket.medium");
+}
+
+TEST(Websocket, Heavy) {
+  auto r = run("websocket.heavy");  // 1000 connections x 100 msg/s
+  PERF_EXPECT_BASELINE(r, "websocket.heavy");
+}
+
+TEST(Websocket, Soak) {
+  auto r = run("websocket.soak");
+  PERF_EXPECT_BASELINE(r, "websocket.soak");
+}
+
+}  // namespace
