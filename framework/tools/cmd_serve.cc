@@ -9,6 +9,7 @@
 #include "loadgate/services/api_service.h"
 #include "loadgate/services/grpc_services.h"
 #include "loadgate/services/ws_service.h"
+#include "loadgate/ws.h"
 #include "signals.h"
 
 namespace loadgate::cli {
@@ -85,6 +86,7 @@ int serve_ws(const ServeFlags& f) {
 }  // namespace
 
 int serve(const ServeFlags& f) {
+  raise_fd_limit();  // thousands of connections
   if (f.service == "ws" || f.service == "websocket") return serve_ws(f);
   if (f.service == "api") return serve_api(f);
   if (f.service == "kernel") return serve_grpc(f, services::GrpcService::Kind::kKernel);
