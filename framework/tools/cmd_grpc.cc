@@ -43,6 +43,7 @@ int grpc(const GrpcFlags& f) {
     if (f.format != "" && f.format != "summary" && f.format != "results")
       throw InputError("", 0, "-format", "\"" + f.format + "\": want summary or results");
     validate(load);
+    load.monitor = monitor_flags(f.monitor_pids);
     const GrpcCallInfo info = describe_grpc_call(g);  // bad proto, method or data: exit 2 now
     if (isatty(STDERR_FILENO) && !f.quiet)
       std::fprintf(stderr, "loadgate grpc: %s %s (%s -> %s) at %s\n", info.server_streaming ? "streaming" : "unary",

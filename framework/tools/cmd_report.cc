@@ -15,9 +15,11 @@ namespace loadgate::cli {
 namespace {
 
 // Writes one report of `type` for `m` (and `hist` for hist types).
-void write_report(std::ostream& out, const std::string& type, const Metrics& m, const HistBuckets* hist) {
-  if (type == "text") write_text_report(out, m);
-  else if (type == "json") write_json_report(out, m);
+void write_report(std::ostream& out, const std::string& type, const Metrics& m, const HistBuckets* hist,
+                  const ReportOptions& o) {
+  if (type == "text") write_text_report(out, m, o);
+  else if (type == "json") write_json_report(out, m, o);
+  else if (type == "html") write_html_report(out, m, HtmlOptions{"loadgate report", nullptr});
   else if (type == "hdrplot") write_hdrplot_report(out, m);
   else if (hist) hist->write(out);
   out.flush();
@@ -30,8 +32,8 @@ int report(const ReportFlags& f) {
   Nanos every{0};
   try {
     if (f.type.rfind("hist", 0) == 0) hist.emplace(f.type);
-    else if (f.type != "text" && f.type != "json" && f.type != "hdrplot")
-      throw InputError("", 0, "-type", "unknown report type \"" + f.type + "\" (want text, json, hist[...], hdrplot)");
+    else if (f.type != "text" && f.type != "json" && f.type != "hdrplot" && f.type != "html")
+      throw InputError("", 0, "-type", "unknown report type \"" + f.type + "\" (want text, json, html, hist[...], hdrplot)");
     auto e = parse_duration(f.every);
     if (!e || e->count() < 0) throw InputError("", 0, "-every", "\"" + f.every + "\" is not a duration");
     every = *e;
@@ -47,24 +49,59 @@ int report(const ReportFlags& f) {
   }
   std::ostream& out = file.is_open() ? file : std::cout;
 
+  ReportOptions o;
+  o.by_target = f.by == "target";
   // Keep reading through the first Ctrl-C: the attacker upstream flushes and closes the pipe.
   install_stop_signals();
   Metrics m;
   int64_t last = steady_now_ns();
-  const std::string err = read_results(f.inputs, [&](const Result& r) {
-    m.add(r);
-    if (hist) hist->add(r);
-    if (every.count() > 0 && steady_now_ns() - last >= every.count()) {
-      write_report(out, f.type, m, hist ? &*hist : nullptr);
-      last = steady_now_ns();
-    }
-  });
+  const std::string err = read_results(
+      f.inputs,
+      [&](const Result& r) {
+        m.add(r);
+        if (hist) hist->add(r);
+        if (every.count() > 0 && steady_now_ns() - last >= every.count()) {
+          write_report(out, f.type, m, hist ? &*hist : nullptr, o);
+          last = steady_now_ns();
+        }
+      },
+      [&](const std::string& sample) {
+        if (auto s = Sample::from_json(sample)) m.add_sample(*s);
+      });
   if (!err.empty()) {
     // Report what was read before the bad record: measured results are never lost.
-    if (m.count() > 0) write_report(out, f.type, m, hist ? &*hist : nullptr);
+    if (m.count() > 0) write_report(out, f.type, m, hist ? &*hist : nullptr, o);
     return fail("report", err, kBadInput);
   }
-  write_report(out, f.type, m, hist ? &*hist : nullptr);
+  write_report(out, f.type, m, hist ? &*hist : nullptr, o);
+  return kOk;
+}
+
+int plot(const PlotFlags& f) {
+  const std::vector<std::string> inputs = f.inputs.empty() ? std::vector<std::string>{"-"} : f.inputs;
+  install_stop_signals();
+  std::vector<Metrics> runs(inputs.size());
+  std::vector<std::string> names(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    names[i] = inputs[i] == "-" ? "stdin" : inputs[i];
+    const std::string err = read_results(
+        {inputs[i]}, [&](const Result& r) { runs[i].add(r); },
+        [&](const std::string& sample) {
+          if (auto s = Sample::from_json(sample)) runs[i].add_sample(*s);
+        },
+        [&](const AttackInfo& info) {
+          if (!info.name.empty()) names[i] = info.name;
+        });
+    if (!err.empty()) return fail("plot", err, kBadInput);
+  }
+  std::vector<std::pair<std::string, const Metrics*>> series;
+  for (size_t i = 0; i < runs.size(); ++i) series.emplace_back(names[i], &runs[i]);
+  std::ofstream file;
+  if (f.output != "stdout" && f.output != "-") {
+    file.open(f.output);
+    if (!file) return fail("plot", f.output + ": cannot open output file", kFailure);
+  }
+  write_html_plot(file.is_open() ? file : std::cout, series, f.title);
   return kOk;
 }
 

@@ -48,6 +48,7 @@ int ws(const WsFlags& f) {
     load.duration = duration_flag("duration", f.duration);
     load.timeout = duration_flag("timeout", f.timeout);
     load.threads = f.cpus;
+    load.monitor = monitor_flags(f.monitor_pids);
     if (f.format != "" && f.format != "summary" && f.format != "results")
       throw InputError("", 0, "-format", "\"" + f.format + "\": want summary or results");
   } catch (const InputError& e) {

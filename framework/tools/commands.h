@@ -41,6 +41,7 @@ struct AttackFlags {
   std::string output = "stdout";
   bool progress = false;
   bool quiet = false;
+  std::vector<std::string> monitor_pids;
 };
 
 /// Flags of `loadgate report`.
@@ -49,6 +50,13 @@ struct ReportFlags {
   std::string every = "0";
   std::string output = "stdout";
   std::string by;            // "", "target"
+  std::vector<std::string> inputs;
+};
+
+/// Flags of `loadgate plot`.
+struct PlotFlags {
+  std::string title = "loadgate plot";
+  std::string output = "stdout";
   std::vector<std::string> inputs;
 };
 
@@ -97,6 +105,7 @@ struct GrpcFlags {
   std::string format;        // "summary" or "results"; "" = summary on a terminal, else results
   bool quiet = false;
   bool progress = false;
+  std::vector<std::string> monitor_pids;
 };
 
 /// Flags of `loadgate check` and `loadgate baseline record`.
@@ -130,6 +139,7 @@ struct WsFlags {
   std::string format;                   // summary | results
   bool quiet = false;
   bool progress = false;
+  std::vector<std::string> monitor_pids;
 };
 
 int attack(const AttackFlags& f);
@@ -138,6 +148,7 @@ int grpc(const GrpcFlags& f);
 int check(const CheckFlags& f);
 int record(const CheckFlags& f);
 int report(const ReportFlags& f);
+int plot(const PlotFlags& f);
 int encode(const EncodeFlags& f);
 int serve(const ServeFlags& f);
 

@@ -50,15 +50,23 @@ void attack_command(CLI::App& app, loadgate::cli::AttackFlags& f) {
   c->add_option("--output", f.output, "Output file");
   c->add_flag("--progress", f.progress, "Print progress to stderr even when it is not a terminal");
   c->add_flag("--quiet", f.quiet, "No progress line");
+  c->add_option("--monitor-pid", f.monitor_pids, "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)")->expected(1);
 }
 
 void report_command(CLI::App& app, loadgate::cli::ReportFlags& f) {
   auto* c = app.add_subcommand("report", "Report on results files (default stdin)");
-  c->add_option("--type", f.type, "Report type: text, json, hist[buckets], hdrplot");
+  c->add_option("--type", f.type, "Report type: text, json, html, hist[buckets], hdrplot");
   c->add_option("--every", f.every, "Report interval while reading");
   c->add_option("--output", f.output, "Output file");
   c->add_option("--by", f.by, "Break down by: target");
   c->add_option("inputs", f.inputs, "Results files");
+}
+
+void plot_command(CLI::App& app, loadgate::cli::PlotFlags& f) {
+  auto* c = app.add_subcommand("plot", "Plot results files (one series each) as a self-contained HTML page");
+  c->add_option("--title", f.title, "Title of the page");
+  c->add_option("--output", f.output, "Output file");
+  c->add_option("inputs", f.inputs, "Results files (default stdin)");
 }
 
 void encode_command(CLI::App& app, loadgate::cli::EncodeFlags& f) {
@@ -95,6 +103,7 @@ void grpc_command(CLI::App& app, loadgate::cli::GrpcFlags& f) {
   c->add_option("--format", f.format, "stdout: summary (ghz) or results (binary); default: summary on a terminal");
   c->add_flag("--quiet", f.quiet, "No progress line");
   c->add_flag("--progress", f.progress, "Progress even when stderr is not a terminal");
+  c->add_option("--monitor-pid", f.monitor_pids, "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)")->expected(1);
 }
 
 void ws_command(CLI::App& app, loadgate::cli::WsFlags& f) {
@@ -120,6 +129,7 @@ void ws_command(CLI::App& app, loadgate::cli::WsFlags& f) {
   c->add_option("--format", f.format, "stdout: summary or results; default: summary on a terminal");
   c->add_flag("--quiet", f.quiet, "No progress line");
   c->add_flag("--progress", f.progress, "Progress even when stderr is not a terminal");
+  c->add_option("--monitor-pid", f.monitor_pids, "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)")->expected(1);
 }
 
 void serve_command(CLI::App& app, loadgate::cli::ServeFlags& f) {
@@ -163,6 +173,8 @@ int main(int argc, char** argv) {
   loadgate::cli::AttackFlags attack;
   loadgate::cli::ReportFlags report;
   loadgate::cli::EncodeFlags encode;
+  loadgate::cli::PlotFlags plot;
+  plot_command(app, plot);
   loadgate::cli::ServeFlags serve;
   attack_command(app, attack);
   report_command(app, report);
@@ -184,6 +196,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("attack")) return loadgate::cli::attack(attack);
   if (app.got_subcommand("report")) return loadgate::cli::report(report);
   if (app.got_subcommand("encode")) return loadgate::cli::encode(encode);
+  if (app.got_subcommand("plot")) return loadgate::cli::plot(plot);
   if (app.got_subcommand("serve")) return loadgate::cli::serve(serve);
   if (app.got_subcommand("grpc")) return loadgate::cli::grpc(grpc);
   if (app.got_subcommand("ws")) return loadgate::cli::ws(ws);

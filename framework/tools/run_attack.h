@@ -9,6 +9,9 @@
 
 namespace loadgate::cli {
 
+/// Parses -monitor-pid values: "PID" (role "sut", "sut2", ...) or "ROLE=PID". Throws InputError.
+std::vector<Monitor::Target> monitor_flags(const std::vector<std::string>& values);
+
 /// Where results and the human summary go.
 struct Output {
   std::string path = "stdout";  ///< binary results: "stdout", "-", a file, or "" for none

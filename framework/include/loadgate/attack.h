@@ -19,6 +19,7 @@
 
 #include "loadgate/duration.h"
 #include "loadgate/metrics.h"
+#include "loadgate/monitor.h"
 #include "loadgate/pacer.h"
 #include "loadgate/results_file.h"
 
@@ -55,6 +56,12 @@ struct AttackOptions {
   ResultsSink sink;                 ///< optional: receives every result (e.g. a results file)
   std::FILE* progress = nullptr;    ///< optional: a progress line each second goes here
   const std::atomic<bool>* stop = nullptr;  ///< optional: set to end the attack early
+  /// Processes to sample once a second besides the generator itself (e.g. {sut_pid, "sut"}).
+  std::vector<Monitor::Target> monitor;
+  /// Optional: receives every resource sample as it is taken (from the monitor's thread).
+  std::function<void(const Sample&)> sample_sink;
+  /// Sample the generator's own resource usage (default on).
+  bool monitor_self = true;
 };
 
 /// AttackRun is what an attack produced (named so as not to clash with testing::Test::Run).

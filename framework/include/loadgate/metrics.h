@@ -21,6 +21,7 @@
 
 #include "loadgate/duration.h"
 #include "loadgate/histogram.h"
+#include "loadgate/monitor.h"
 #include "loadgate/result.h"
 
 namespace loadgate {
@@ -161,6 +162,10 @@ class Metrics {
 
   /// Adds one result. O(1) (a map lookup for its target).
   void add(const Result& r);
+  /// Adds one resource-usage sample (see monitor.h).
+  void add_sample(const Sample& s) { resources_.add(s); }
+  /// Resource usage of the generator and of monitored processes.
+  const Resources& resources() const { return resources_; }
   /// Adds everything of `other`.
   void merge(const Metrics& other);
   /// Allocates the group of `kind` and the per-target stats of `targets` (interned labels)
@@ -178,6 +183,7 @@ class Metrics {
 
  private:
   std::array<std::unique_ptr<Group>, kKindCount> groups_;
+  Resources resources_;
   uint64_t count_ = 0;
 };
 

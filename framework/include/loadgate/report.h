@@ -10,13 +10,45 @@
 
 namespace loadgate {
 
+struct Verdict;  // gate.h
+
+/// ReportOptions select optional sections.
+struct ReportOptions {
+  bool by_target = false;  ///< a section per target (report -by=target)
+};
+
 /// Writes Vegeta's text report of the primary kind, plus loadgate's extra lines
-/// (uncorrected latencies, p99.9, late and dropped hits), and a section per other kind.
-void write_text_report(std::ostream& out, const Metrics& m);
+/// (uncorrected latencies, p99.9, late and dropped hits), a section per other kind, per target
+/// when asked, and resource usage when sampled.
+void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions& o = {});
 
 /// Writes Vegeta's JSON report (same keys, latencies in ns) plus loadgate's extra keys:
-/// latencies."99.9th", "uncorrected", "send_delay", "first", "late", "dropped", "kinds".
-void write_json_report(std::ostream& out, const Metrics& m);
+/// latencies."99.9th", "uncorrected", "send_delay", "first", "late", "dropped", "kinds",
+/// "targets" (when asked), "resources" (when sampled).
+void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions& o = {});
+
+/// HtmlOptions for the HTML report.
+struct HtmlOptions {
+  std::string title = "loadgate report";
+  const Verdict* verdict = nullptr;  ///< gate verdict to show, when one was checked
+};
+
+/// Writes one self-contained HTML page (inline SVG charts and a small script; no network):
+/// summary, latency percentile curve, latency and throughput over time, status codes, errors,
+/// other kinds, per-target table, resource usage, and the gate verdict when given.
+void write_html_report(std::ostream& out, const Metrics& m, const HtmlOptions& o = {});
+
+/// Writes a self-contained HTML plot of several runs as several series (loadgate plot):
+/// latency over time, latency percentile curves, throughput over time.
+void write_html_plot(std::ostream& out, const std::vector<std::pair<std::string, const Metrics*>>& runs,
+                     const std::string& title = "loadgate plot");
+
+/// Largest-Triangle-Three-Buckets downsampling of (x, y) points to at most `threshold` points,
+/// keeping the first and last (as Vegeta's plot does).
+std::vector<std::pair<double, double>> lttb(const std::vector<std::pair<double, double>>& points, size_t threshold);
+
+/// Target labels of the primary kind with their stats, most requests first.
+std::vector<std::pair<std::string, const Stats*>> targets_of(const Metrics& m);
 
 /// Writes the JSON object of one Summary in Vegeta's schema (no trailing newline).
 std::string summary_json(const Summary& s);

@@ -1,6 +1,8 @@
 // worker_pool.cc: per-thread bookkeeping and the thread loop.
 #include "engine/worker_pool.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -39,6 +41,10 @@ void WorkerBase::finish() {
 
 void run_workers(std::vector<std::unique_ptr<WorkerBase>>& workers, const AttackOptions& o, int64_t start_steady,
                  AttackRun& run) {
+  std::vector<Monitor::Target> watched = o.monitor;
+  if (o.monitor_self) watched.insert(watched.begin(), Monitor::Target{static_cast<int>(getpid()), "generator"});
+  Monitor monitor(watched);
+  monitor.start(std::chrono::seconds(1), o.sample_sink);
   std::vector<std::thread> pool;
   for (auto& w : workers) pool.emplace_back([&w] { w->run(); });
   Progress progress(o.progress, o.duration);
@@ -62,11 +68,13 @@ void run_workers(std::vector<std::unique_ptr<WorkerBase>>& workers, const Attack
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   for (auto& t : pool) t.join();
+  monitor.stop();
   progress.finish();
   for (auto& w : workers) {
     run.metrics.merge(w->metrics());
     run.workers += w->opened;
   }
+  for (const Sample& s : monitor.samples()) run.metrics.add_sample(s);
   run.elapsed = Nanos(steady_now_ns() - start_steady);
 }
 

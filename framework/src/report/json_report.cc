@@ -60,7 +60,28 @@ std::string summary_json(const Summary& s) {
   return summary_object(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void write_json_report(std::ostream& out, const Metrics& m) {
+namespace {
+
+ordered resources_json(const Resources& r) {
+  ordered j = ordered::object();
+  for (const std::string& role : r.roles()) {
+    ordered samples = ordered::array();
+    for (const Sample& s : r.series(role))
+      samples.push_back({{"time", format_rfc3339(s.time_ns)}, {"cpu", s.cpu_percent}, {"rss", s.rss_bytes},
+                         {"threads", s.threads}, {"fds", s.fds}, {"net_rx", s.net_rx_bytes}, {"net_tx", s.net_tx_bytes}});
+    j[role] = {{"pid", r.series(role).empty() ? 0 : r.series(role).back().pid},
+               {"cpu_mean", r.mean_cpu(role)},
+               {"cpu_peak", r.peak_cpu(role)},
+               {"rss_peak", r.peak_rss(role)},
+               {"fds_peak", r.peak_fds(role)},
+               {"samples", samples}};
+  }
+  return j;
+}
+
+}  // namespace
+
+void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions& o) {
   const Kind primary = m.primary();
   const Group* g = m.group(primary);
   ordered j = summary_object(g ? summarize(g->total, primary) : Summary{});
@@ -71,6 +92,12 @@ void write_json_report(std::ostream& out, const Metrics& m) {
     if (kind != primary && m.group(kind)) kinds[std::string(kind_name(kind))] = summary_object(summarize(m.group(kind)->total, kind));
   }
   if (!kinds.empty()) j["kinds"] = kinds;
+  if (o.by_target) {
+    ordered targets = ordered::object();
+    for (auto& [label, stats] : targets_of(m)) targets[label] = summary_object(summarize(*stats, primary));
+    j["targets"] = targets;
+  }
+  if (!m.resources().empty()) j["resources"] = resources_json(m.resources());
   out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 

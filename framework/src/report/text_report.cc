@@ -1,6 +1,8 @@
 // text_report.cc: Vegeta's text report layout, plus loadgate's extra lines.
+#include <algorithm>
 #include <cstdio>
 
+#include "loadgate/interner.h"
 #include "loadgate/report.h"
 #include "report/tabwriter.h"
 
@@ -84,7 +86,50 @@ Nanos round_for_report(Nanos d) {
   return d;
 }
 
-void write_text_report(std::ostream& out, const Metrics& m) {
+namespace {
+
+std::string bytes_text(double b) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) b /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.1f%s", b, units[u]);
+  return buf;
+}
+
+void write_resources(std::ostream& out, const Resources& r) {
+  report::Tabwriter tw;
+  tw.row({"Resources", "[cpu mean, cpu peak, rss peak, threads, fds peak, net in/out per s]"});
+  for (const std::string& role : r.roles()) {
+    const auto& series = r.series(role);
+    int threads = 0;
+    double rx = 0, tx = 0;
+    for (const Sample& s : series) {
+      threads = std::max(threads, s.threads);
+      rx += static_cast<double>(s.net_rx_bytes);
+      tx += static_cast<double>(s.net_tx_bytes);
+    }
+    const double secs = series.size() > 1 ? static_cast<double>(series.back().time_ns - series.front().time_ns) / 1e9 : 1.0;
+    tw.row({"  " + role + " (pid " + std::to_string(series.empty() ? 0 : series.back().pid) + ")",
+            fmt("%.1f%%", r.mean_cpu(role)) + ", " + fmt("%.1f%%", r.peak_cpu(role)) + ", " +
+                bytes_text(static_cast<double>(r.peak_rss(role))) + ", " + std::to_string(threads) + ", " +
+                std::to_string(r.peak_fds(role)) + ", " + bytes_text(rx / std::max(1.0, secs)) + "/" +
+                bytes_text(tx / std::max(1.0, secs))});
+  }
+  tw.flush(out);
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, const Stats*>> targets_of(const Metrics& m) {
+  std::vector<std::pair<std::string, const Stats*>> out;
+  if (const Group* g = m.group(m.primary()))
+    for (auto& [id, stats] : g->targets) out.emplace_back(interned(id), stats.get());
+  std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second->requests > b.second->requests; });
+  return out;
+}
+
+void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions& o) {
   const Kind primary = m.primary();
   const Group* g = m.group(primary);
   write_summary(out, g ? summarize(g->total, primary) : Summary{}, primary);
@@ -93,6 +138,15 @@ void write_text_report(std::ostream& out, const Metrics& m) {
     if (kind == primary || !m.group(kind)) continue;
     out << "\n[" << kind_name(kind) << "]\n";
     write_summary(out, summarize(m.group(kind)->total, kind), kind);
+  }
+  if (o.by_target)
+    for (auto& [label, stats] : targets_of(m)) {
+      out << "\n[target " << label << "]\n";
+      write_summary(out, summarize(*stats, primary), primary);
+    }
+  if (!m.resources().empty()) {
+    out << "\n";
+    write_resources(out, m.resources());
   }
 }
 

@@ -119,7 +119,7 @@ std::string write_scenario_reports(const AttackRun& run, const Scenario& s) {
   const std::string base = dir + "/" + s.key();
 
   std::ostringstream json_text;
-  write_json_report(json_text, run.metrics);
+  write_json_report(json_text, run.metrics, ReportOptions{true});
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(json_text.str());
   j["scenario"] = s.key();
   j["tier"] = s.tier;
@@ -131,10 +131,13 @@ std::string write_scenario_reports(const AttackRun& run, const Scenario& s) {
   j["verdict"] = {{"pass", v.pass()}, {"failures", v.failures()}, {"checks", checks}};
   std::ofstream(base + ".json") << j.dump(2) << "\n";
 
+  std::ofstream html(base + ".html");
+  write_html_report(html, run.metrics, HtmlOptions{"loadgate: " + s.key() + " (" + s.tier + ")", &v});
+
   std::ofstream text(base + ".txt");
   text << "Scenario " << s.key() << " (" << s.tier << ", rate " << run.info.rate << ", duration "
        << format_duration(Nanos(run.info.duration_ns)) << ")\n\n";
-  write_text_report(text, run.metrics);
+  write_text_report(text, run.metrics, ReportOptions{true});
   text << "\nVerdict: " << (v.pass() ? "PASS" : "FAIL") << "\n" << v.table();
 
   const Summary summary = run.metrics.group(kind_for(run.metrics, s.thresholds.kind))

@@ -1,0 +1,315 @@
+// html_report.cc: the self-contained HTML report and plot: tables, inline SVG charts, and a
+// small script that reads values under the cursor and checks that every chart was drawn.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "loadgate/gate.h"
+#include "loadgate/interner.h"
+#include "loadgate/report.h"
+#include "report/svg_chart.h"
+
+namespace loadgate {
+namespace {
+
+using report::ChartOptions;
+using report::ChartSeries;
+using report::escape_html;
+
+constexpr const char* kStyle = R"(<style>
+body{font:14px/1.4 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1000px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+table{border-collapse:collapse;margin:6px 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}
+th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}.muted{color:#777}
+.pass{background:#2ca02c;color:#fff;padding:2px 8px;border-radius:4px}.fail{background:#d62728;color:#fff;padding:2px 8px;border-radius:4px}
+tr.fail td{color:#d62728}svg.chart{display:block;margin:10px 0;background:#fff}
+svg .grid{stroke:#eee}svg .frame{fill:none;stroke:#bbb}svg .tick{font-size:11px;fill:#555}
+svg .label{font-size:12px;fill:#333}svg .title{font-size:13px;font-weight:600}svg .legend{font-size:12px}
+svg .readout{font-size:11px;fill:#000}svg .empty{font-size:14px;fill:#999}
+</style>)";
+
+// Reads the value under the cursor from each chart's data attributes, and marks the page with
+// the number of charts drawn (a test opens the page in headless Chromium and checks it).
+constexpr const char* kScript = R"(<script>
+window.onerror = function (msg) { document.body.setAttribute('data-js-error', String(msg)); };
+(function () {
+  var charts = document.querySelectorAll('svg.chart'), drawn = 0;
+  charts.forEach(function (svg) {
+    var ok = false;
+    svg.querySelectorAll('polyline.series').forEach(function (l) { if (l.points.numberOfItems >= 2) ok = true; });
+    if (ok) drawn++; else svg.setAttribute('data-empty', '1');
+    var tip = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+    tip.setAttribute('class', 'readout'); tip.setAttribute('x', svg.dataset.left); tip.setAttribute('y', 26);
+    svg.appendChild(tip);
+    function value(f, lo, hi, log) {
+      return log ? Math.pow(10, Math.log10(lo) + f * (Math.log10(hi) - Math.log10(lo))) : lo + f * (hi - lo);
+    }
+    svg.addEventListener('mousemove', function (e) {
+      var r = svg.getBoundingClientRect(), d = svg.dataset;
+      var fx = (e.clientX - r.left - d.left) / d.pw, fy = 1 - (e.clientY - r.top - d.top) / d.ph;
+      if (fx < 0 || fx > 1 || fy < 0 || fy > 1) { tip.textContent = ''; return; }
+      var x = value(fx, +d.xMin, +d.xMax, d.xLog === '1'), y = value(fy, +d.yMin, +d.yMax, d.yLog === '1');
+      tip.textContent = 'x ' + x.toPrecision(4) + '   y ' + y.toPrecision(4);
+    });
+  });
+  document.body.setAttribute('data-charts', String(charts.length));
+  document.body.setAttribute('data-charts-drawn', String(drawn));
+})();
+</script>)";
+
+std::string ms(int64_t ns) { return format_duration_short(Nanos(ns)); }
+
+std::string fixed(double v, const char* f = "%.2f") {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string row(const std::vector<std::string>& cells, const char* tag = "td", const std::string& cls = "") {
+  std::string out = cls.empty() ? "<tr>" : "<tr class=\"" + cls + "\">";
+  for (const std::string& c : cells) out += std::string("<") + tag + ">" + c + "</" + tag + ">";
+  return out + "</tr>\n";
+}
+
+std::string latency_row(const std::string& name, const Latencies& l) {
+  return row({name, ms(l.min), ms(l.mean), ms(l.p50), ms(l.p90), ms(l.p95), ms(l.p99), ms(l.p999), ms(l.max)});
+}
+
+// The percentiles of an HDR plot, on its 1/(1-p) axis.
+std::vector<std::pair<double, double>> percentile_curve(const Histogram& h) {
+  std::vector<std::pair<double, double>> out;
+  if (h.count() == 0) return out;
+  for (double p = 0; p < 99.9999; p = p < 90 ? p + 5 : 100 - (100 - p) * 0.7) {
+    out.emplace_back(1 / (1 - p / 100), static_cast<double>(h.percentile(p)) / 1e6);
+    if (static_cast<double>(h.count()) * (1 - p / 100) < 1) break;  // past the last value
+  }
+  return out;
+}
+
+std::vector<report::Tick> percentile_ticks() {
+  return {{1, "0%"}, {2, "50%"}, {10, "90%"}, {100, "99%"}, {1000, "99.9%"}, {10000, "99.99%"}, {100000, "99.999%"}};
+}
+
+ChartOptions percentile_chart(const std::string& title) {
+  ChartOptions o;
+  o.title = title;
+  o.x_label = "percentile";
+  o.y_label = "latency (ms)";
+  o.log_x = true;
+  o.x_ticks = percentile_ticks();
+  return o;
+}
+
+// Points (seconds since `origin`, value) of every non-empty window.
+template <class Fn>
+std::vector<std::pair<double, double>> over_time(const Series& s, int64_t origin, Fn value) {
+  std::vector<std::pair<double, double>> out;
+  for (const Window& w : s.windows())
+    if (w.requests > 0) out.emplace_back(static_cast<double>(w.start_ns - origin) / 1e9, value(w));
+  return lttb(out, 1000);
+}
+
+std::string summary_table(const Summary& s, Kind kind) {
+  std::string out = "<table>\n";
+  out += row({"requests", std::to_string(s.requests)});
+  out += row({"rate", fixed(s.rate) + "/s"});
+  out += row({"throughput", fixed(s.throughput) + "/s"});
+  out += row({"duration", format_duration(round_for_report(s.duration)) + " (+" + format_duration(round_for_report(s.wait)) + " wait)"});
+  out += row({"success", fixed(s.success_ratio * 100) + "%"});
+  out += row({"late / dropped", std::to_string(s.late) + " / " + std::to_string(s.dropped)});
+  out += row({"bytes in / out", std::to_string(s.bytes_in) + " / " + std::to_string(s.bytes_out)});
+  if (s.messages) out += row({"messages", std::to_string(s.messages)});
+  out += "</table>\n<table>\n" + row({"latency", "min", "mean", "50", "90", "95", "99", "99.9", "max"}, "th");
+  out += latency_row(kind == Kind::kWsClose ? "lifetime" : "corrected (from schedule)", s.latency);
+  out += latency_row("uncorrected (from send)", s.uncorrected);
+  if (s.first.max > 0) out += latency_row("first byte / message", s.first);
+  if (s.gap.max > 0) out += latency_row("message gap", s.gap);
+  return out + "</table>\n";
+}
+
+std::string codes_and_errors(const Summary& s) {
+  std::string out = "<table>\n" + row({"status", "count", "share"}, "th");
+  for (auto& [code, n] : s.status_codes)
+    out += row({escape_html(code), std::to_string(n),
+                fixed(s.requests ? 100.0 * static_cast<double>(n) / static_cast<double>(s.requests) : 0) + "%"});
+  out += "</table>\n";
+  if (!s.errors.empty()) {
+    out += "<table>\n" + row({"error", "count"}, "th");
+    for (size_t i = 0; i < s.errors.size(); ++i) out += row({escape_html(s.errors[i]), std::to_string(s.error_counts[i])});
+    out += "</table>\n";
+  }
+  return out;
+}
+
+std::string verdict_section(const Verdict& v) {
+  std::string out = "<h2>Gate verdict <span class=\"" + std::string(v.pass() ? "pass\">PASS" : "fail\">FAIL") +
+                    "</span></h2>\n<table>\n" + row({"check", "measured", "limit", "source"}, "th");
+  for (const Check& c : v.checks)
+    out += row({escape_html(c.name), escape_html(c.measured_text()), escape_html(c.limit_text()), escape_html(c.source)}, "td",
+               c.pass ? "" : "fail");
+  return out + "</table>\n";
+}
+
+std::string resources_section(const Resources& r) {
+  if (r.empty()) return "";
+  std::string out = "<h2>Resource usage</h2>\n<table>\n" + row({"process", "pid", "cpu mean", "cpu peak", "rss peak", "fds peak"}, "th");
+  std::vector<ChartSeries> cpu, rss;
+  int64_t origin = INT64_MAX;
+  for (const std::string& role : r.roles())
+    if (!r.series(role).empty()) origin = std::min(origin, r.series(role).front().time_ns);
+  for (const std::string& role : r.roles()) {
+    const auto& pts = r.series(role);
+    out += row({escape_html(role), std::to_string(pts.empty() ? 0 : pts.back().pid), fixed(r.mean_cpu(role), "%.1f%%"),
+                fixed(r.peak_cpu(role), "%.1f%%"), fixed(static_cast<double>(r.peak_rss(role)) / 1048576.0, "%.1f MB"),
+                std::to_string(r.peak_fds(role))});
+    ChartSeries c{role, {}, "", false}, m{role, {}, "", false};
+    for (const Sample& s : pts) {
+      const double t = static_cast<double>(s.time_ns - origin) / 1e9;
+      c.points.emplace_back(t, s.cpu_percent);
+      m.points.emplace_back(t, static_cast<double>(s.rss_bytes) / 1048576.0);
+    }
+    cpu.push_back(c);
+    rss.push_back(m);
+  }
+  out += "</table>\n";
+  ChartOptions o;
+  o.x_label = "seconds";
+  o.title = "CPU (% of one core)";
+  o.y_label = "%";
+  out += report::svg_line_chart(cpu, o);
+  o.title = "Resident memory";
+  o.y_label = "MB";
+  out += report::svg_line_chart(rss, o);
+  return out;
+}
+
+std::string page_start(const std::string& title) {
+  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + escape_html(title) + "</title>\n" +
+         kStyle + "</head>\n<body>\n<h1>" + escape_html(title) + "</h1>\n";
+}
+
+std::string page_end() { return std::string(kScript) + "\n</body></html>\n"; }
+
+}  // namespace
+
+std::vector<std::pair<double, double>> lttb(const std::vector<std::pair<double, double>>& data, size_t threshold) {
+  if (threshold < 3 || data.size() <= threshold) return data;
+  std::vector<std::pair<double, double>> out;
+  out.reserve(threshold);
+  out.push_back(data.front());
+  const double every = static_cast<double>(data.size() - 2) / static_cast<double>(threshold - 2);
+  size_t a = 0;
+  for (size_t i = 0; i < threshold - 2; ++i) {
+    // Average of the next bucket: the third point of the triangle.
+    size_t avg_start = static_cast<size_t>(std::floor(static_cast<double>(i + 1) * every)) + 1;
+    size_t avg_end = std::min(static_cast<size_t>(std::floor(static_cast<double>(i + 2) * every)) + 1, data.size());
+    double ax = 0, ay = 0;
+    for (size_t j = avg_start; j < avg_end; ++j) ax += data[j].first, ay += data[j].second;
+    const double n = static_cast<double>(std::max<size_t>(1, avg_end - avg_start));
+    ax /= n, ay /= n;
+    // The point of this bucket that makes the largest triangle with the last kept point.
+    const size_t start = static_cast<size_t>(std::floor(static_cast<double>(i) * every)) + 1;
+    const size_t end = static_cast<size_t>(std::floor(static_cast<double>(i + 1) * every)) + 1;
+    double best = -1;
+    size_t pick = start;
+    for (size_t j = start; j < end && j < data.size(); ++j) {
+      const double area = std::fabs((data[a].first - ax) * (data[j].second - data[a].second) -
+                                    (data[a].first - data[j].first) * (ay - data[a].second));
+      if (area > best) best = area, pick = j;
+    }
+    out.push_back(data[pick]);
+    a = pick;
+  }
+  out.push_back(data.back());
+  return out;
+}
+
+void write_html_report(std::ostream& out, const Metrics& m, const HtmlOptions& o) {
+  const Kind primary = m.primary();
+  const Group* g = m.group(primary);
+  const Summary s = g ? summarize(g->total, primary) : Summary{};
+  std::string html = page_start(o.title);
+  html += "<p class=\"muted\">" + std::string(kind_name(primary)) + " results from " + format_rfc3339(s.earliest_ns) +
+          " to " + format_rfc3339(s.end_ns) + "</p>\n";
+  if (o.verdict) html += verdict_section(*o.verdict);
+  html += "<h2>Summary</h2>\n" + summary_table(s, primary);
+  if (g) {
+    html += report::svg_line_chart({{"corrected", percentile_curve(g->total.latency), "", false},
+                                    {"uncorrected", percentile_curve(g->total.uncorrected), "", true}},
+                                   percentile_chart("Latency by percentile"));
+    const int64_t origin = g->series.windows().empty() ? 0 : g->series.windows().front().start_ns;
+    ChartOptions t;
+    t.x_label = "seconds";
+    t.title = "Latency over time (per " + format_duration(g->series.width()) + ")";
+    t.y_label = "latency (ms)";
+    html += report::svg_line_chart(
+        {{"p50", over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.percentile(50)) / 1e6; }), "", false},
+         {"p99", over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.percentile(99)) / 1e6; }), "", false},
+         {"max", over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.max()) / 1e6; }), "", true}},
+        t);
+    const double width_s = static_cast<double>(g->series.width().count()) / 1e9;
+    t.title = "Throughput and errors over time";
+    t.y_label = "per second";
+    html += report::svg_line_chart(
+        {{"successes/s", over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.success) / width_s; }), "#2ca02c", false},
+         {"errors/s", over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.requests - w.success) / width_s; }), "#d62728", false}},
+        t);
+    html += "<h2>Status codes and errors</h2>\n" + codes_and_errors(s);
+  }
+  for (int k = 0; k < kKindCount; ++k) {
+    const Kind kind = static_cast<Kind>(k);
+    if (kind == primary || !m.group(kind)) continue;
+    const Summary ks = summarize(m.group(kind)->total, kind);
+    html += "<h2>" + std::string(kind_name(kind)) + "</h2>\n" + summary_table(ks, kind) + codes_and_errors(ks);
+  }
+  const auto targets = targets_of(m);
+  if (!targets.empty()) {
+    html += "<h2>By target</h2>\n<table>\n" + row({"target", "requests", "success", "p50", "p90", "p99", "max"}, "th");
+    for (auto& [label, stats] : targets) {
+      const Summary ts = summarize(*stats, primary);
+      html += row({escape_html(label), std::to_string(ts.requests), fixed(ts.success_ratio * 100) + "%", ms(ts.latency.p50),
+                   ms(ts.latency.p90), ms(ts.latency.p99), ms(ts.latency.max)});
+    }
+    html += "</table>\n";
+  }
+  html += resources_section(m.resources());
+  out << html << page_end();
+}
+
+void write_html_plot(std::ostream& out, const std::vector<std::pair<std::string, const Metrics*>>& runs,
+                     const std::string& title) {
+  std::vector<ChartSeries> p99_time, p50_time, curves, rate;
+  std::string table = "<table>\n" + row({"run", "requests", "rate", "success", "p50", "p99", "max"}, "th");
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const auto& [name, m] = runs[i];
+    const Group* g = m->group(m->primary());
+    if (!g) continue;
+    const Summary s = summarize(g->total, m->primary());
+    table += row({escape_html(name), std::to_string(s.requests), fixed(s.rate) + "/s", fixed(s.success_ratio * 100) + "%",
+                  ms(s.latency.p50), ms(s.latency.p99), ms(s.latency.max)});
+    const int64_t origin = g->series.windows().empty() ? 0 : g->series.windows().front().start_ns;
+    const std::string color = report::palette(i);
+    p99_time.push_back({name + " p99", over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.percentile(99)) / 1e6; }), color, false});
+    p99_time.push_back({name + " p50", over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.percentile(50)) / 1e6; }), color, true});
+    curves.push_back({name, percentile_curve(g->total.latency), color, false});
+    const double width_s = static_cast<double>(g->series.width().count()) / 1e9;
+    rate.push_back({name, over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.requests) / width_s; }), color, false});
+  }
+  std::string html = page_start(title);
+  html += table + "</table>\n";
+  ChartOptions t;
+  t.x_label = "seconds since each run's start";
+  t.title = "Latency over time (p99 solid, p50 dashed)";
+  t.y_label = "latency (ms)";
+  t.height = 360;
+  html += report::svg_line_chart(p99_time, t);
+  html += report::svg_line_chart(curves, percentile_chart("Latency by percentile"));
+  t.title = "Requests per second";
+  t.y_label = "per second";
+  t.height = 280;
+  html += report::svg_line_chart(rate, t);
+  out << html << page_end();
+}
+
+}  // namespace loadgate

@@ -1,0 +1,213 @@
+// html_report_test.cc: the HTML report and plot in a real browser (headless Chromium), their
+// size for an hour of results, and the monitor against processes of known usage.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "loadgate/gate.h"
+#include "loadgate/monitor.h"
+#include "loadgate/report.h"
+#include "test_results.h"
+
+namespace loadgate {
+namespace {
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+// Opens `path` in headless Chromium and returns the <body ...> tag after the page's script ran.
+std::string rendered_body(const std::string& path, const std::string& screenshot = "") {
+  const std::string flags = "--headless --no-sandbox --disable-gpu --disable-background-networking "
+                            "--disable-component-update --disable-sync --no-first-run --user-data-dir=" +
+                            ::testing::TempDir() + "/lg_chromium";
+  if (!screenshot.empty())
+    run("chromium " + flags + " --window-size=1100,2600 --screenshot=" + screenshot + " file://" + path + " 2>/dev/null");
+  const std::string dom = run("chromium " + flags + " --dump-dom file://" + path + " 2>/dev/null");
+  std::smatch m;
+  std::regex body("<body[^>]*>");
+  return std::regex_search(dom, m, body) ? m.str() : "";
+}
+
+std::string attr(const std::string& tag, const std::string& name) {
+  std::smatch m;
+  std::regex re(name + "=\"([^\"]*)\"");
+  return std::regex_search(tag, m, re) ? m[1].str() : "";
+}
+
+Metrics synthetic_with_samples() {
+  Metrics m;
+  for (const Result& r : testing::synthetic_results(3000)) m.add(r);
+  for (int i = 0; i < 30; ++i) {
+    Sample s;
+    s.time_ns = 1'700'000'000'000'000'000 + int64_t{i} * 1'000'000'000;
+    s.role = i % 2 ? "sut" : "generator";
+    s.pid = i % 2 ? 200 : 100;
+    s.cpu_percent = 10 + i;
+    s.rss_bytes = (20 + static_cast<uint64_t>(i)) << 20;
+    s.threads = 4;
+    s.fds = 12;
+    m.add_sample(s);
+  }
+  return m;
+}
+
+TEST(HtmlReport, RendersEveryChartInChromiumWithoutScriptErrors) {
+  const Metrics m = synthetic_with_samples();
+  Thresholds t;
+  t.p99 = std::chrono::milliseconds(4);
+  const Verdict v = evaluate(m, t, "b.json: scenarios.x.thresholds");
+  const std::string path = ::testing::TempDir() + "/lg_report.html";
+  {
+    std::ofstream out(path);
+    write_html_report(out, m, HtmlOptions{"synthetic", &v});
+  }
+  const std::string body = rendered_body(path, ::testing::TempDir() + "/lg_report.png");
+  ASSERT_FALSE(body.empty()) << "chromium did not render " << path;
+  EXPECT_EQ(attr(body, "data-js-error"), "");
+  EXPECT_EQ(attr(body, "data-charts"), "5");  // percentiles, latency, throughput, CPU, memory
+  EXPECT_EQ(attr(body, "data-charts-drawn"), "5");
+  std::stringstream html;
+  html << std::ifstream(path).rdbuf();
+  EXPECT_NE(html.str().find("<span class=\"fail\">FAIL</span>"), std::string::npos);
+  EXPECT_NE(html.str().find("GET http://127.0.0.1:8000/health"), std::string::npos) << "per-target table";
+  EXPECT_EQ(html.str().find("http://cdn"), std::string::npos);
+  EXPECT_EQ(html.str().find("<script src"), std::string::npos) << "self-contained";
+}
+
+TEST(HtmlReport, PlotOfSeveralRunsRendersEverySeries) {
+  Metrics a, b;
+  for (const Result& r : testing::synthetic_results(2000)) a.add(r);
+  for (const Result& r : testing::synthetic_results(1000, 1'700'000'100'000'000'000)) b.add(r);
+  const std::string path = ::testing::TempDir() + "/lg_plot.html";
+  {
+    std::ofstream out(path);
+    write_html_plot(out, {{"before", &a}, {"after", &b}}, "two runs");
+  }
+  const std::string body = rendered_body(path, ::testing::TempDir() + "/lg_plot.png");
+  EXPECT_EQ(attr(body, "data-js-error"), "");
+  EXPECT_EQ(attr(body, "data-charts"), "3");
+  EXPECT_EQ(attr(body, "data-charts-drawn"), "3");
+  std::stringstream html;
+  html << std::ifstream(path).rdbuf();
+  EXPECT_NE(html.str().find("data-name=\"after p99\""), std::string::npos);
+}
+
+TEST(HtmlReport, AnEmptyChartIsCaught) {
+  // The browser check must be able to fail: a run without results draws no line.
+  Metrics empty;
+  const std::string path = ::testing::TempDir() + "/lg_empty.html";
+  {
+    std::ofstream out(path);
+    write_html_plot(out, {{"nothing", &empty}}, "empty");
+  }
+  const std::string body = rendered_body(path);
+  EXPECT_EQ(attr(body, "data-charts"), "3");
+  EXPECT_EQ(attr(body, "data-charts-drawn"), "0");
+}
+
+TEST(HtmlReport, AnHourOfResultsMakesASmallPlot) {
+  // One hour at 200 req/s (720,000 results): windows widen instead of growing the page.
+  Metrics m;
+  Result r;
+  r.status = 200;
+  r.target = intern("GET http://h/x");
+  for (int64_t i = 0; i < 720'000; ++i) {
+    r.scheduled_ns = 1'700'000'000'000'000'000 + i * 5'000'000;
+    r.latency_ns = 1'000'000 + (i * 7919 % 5000) * 1000;
+    m.add(r);
+  }
+  std::ostringstream plot, report;
+  write_html_plot(plot, {{"hour", &m}}, "an hour");
+  write_html_report(report, m);
+  EXPECT_LT(plot.str().size(), 150'000u) << "plot of an hour";
+  EXPECT_LT(report.str().size(), 150'000u) << "report of an hour";
+  // No polyline carries more than the window cap of points.
+  std::regex points("points=\"([^\"]*)\"");
+  for (auto it = std::sregex_iterator(plot.str().begin(), plot.str().end(), points); it != std::sregex_iterator(); ++it) {
+    const std::string p = (*it)[1].str();
+    EXPECT_LE(std::count(p.begin(), p.end(), ' '), static_cast<long>(Series::kMaxWindows));
+  }
+}
+
+TEST(Lttb, KeepsEndsAndShapeWithinTheThreshold) {
+  std::vector<std::pair<double, double>> pts;
+  for (int i = 0; i < 10'000; ++i) pts.emplace_back(i, i == 5000 ? 1000.0 : std::sin(i / 100.0));
+  const auto out = lttb(pts, 500);
+  ASSERT_EQ(out.size(), 500u);
+  EXPECT_EQ(out.front(), pts.front());
+  EXPECT_EQ(out.back(), pts.back());
+  EXPECT_TRUE(std::any_of(out.begin(), out.end(), [](auto& p) { return p.second == 1000.0; })) << "the spike survives";
+  EXPECT_EQ(lttb(pts, 20'000).size(), pts.size());
+}
+
+// A child that burns one core and holds `mb` MB and `files` open files until killed.
+pid_t busy_child(int mb, int files, bool spin) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char> memory(static_cast<size_t>(mb) << 20, 1);
+    for (size_t i = 0; i < memory.size(); i += 4096) memory[i] = static_cast<char>(i);
+    for (int i = 0; i < files; ++i) open("/dev/null", O_RDONLY);
+    volatile uint64_t x = 0;
+    while (true) {
+      if (spin) x = x + 1;
+      else pause();
+    }
+  }
+  return pid;
+}
+
+TEST(Monitor, MeasuresAProcessOfKnownUsage) {
+  const pid_t busy = busy_child(64, 40, true);
+  const pid_t idle = busy_child(8, 0, false);
+  usleep(300'000);
+  Monitor m({{busy, "busy"}, {idle, "idle"}});
+  m.start(std::chrono::milliseconds(500));
+  usleep(1'600'000);
+  m.stop();
+  kill(busy, SIGKILL);
+  kill(idle, SIGKILL);
+  waitpid(busy, nullptr, 0);
+  waitpid(idle, nullptr, 0);
+  Resources r;
+  for (const Sample& s : m.samples()) r.add(s);
+  ASSERT_GE(r.series("busy").size(), 2u);
+  EXPECT_GT(r.mean_cpu("busy"), 60.0) << "a spinning process uses about one core";
+  EXPECT_LT(r.peak_cpu("idle"), 5.0);
+  EXPECT_GE(r.peak_rss("busy"), 64u << 20);
+  EXPECT_LT(r.peak_rss("idle"), 40u << 20);
+  EXPECT_GE(r.peak_fds("busy"), 40 + 3);
+  EXPECT_EQ(r.series("busy").back().pid, busy);
+}
+
+TEST(Monitor, SamplesSurviveTheResultsFile) {
+  Sample s;
+  s.time_ns = 123;
+  s.role = "sut";
+  s.pid = 42;
+  s.cpu_percent = 55.5;
+  s.rss_bytes = 1 << 20;
+  auto back = Sample::from_json(s.to_json());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->role, "sut");
+  EXPECT_EQ(back->rss_bytes, 1u << 20);
+  EXPECT_DOUBLE_EQ(back->cpu_percent, 55.5);
+  EXPECT_FALSE(Sample::from_json("not json"));
+}
+
+}  // namespace
+}  // namespace loadgate
