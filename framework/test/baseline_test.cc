@@ -118,7 +118,7 @@ INSTANTIATE_TEST_SUITE_P(
                "baselines/api.json: scenarios.s.thresholds.throughput: must not be negative"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p98\": \"1s\"}}"),
                "baselines/api.json: scenarios.s.thresholds.p98: unknown key (known: p50, p90, p95, p99, p99.9, max, mean, "
-               "success, throughput, rate, errors, late, uncorrected, kind, window, first, kinds)"},
+               "success, throughput, rate, errors, late, uncorrected, kind, window, first, kinds, targets, resources)"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", " + kThresholds + ", \"tolerance\": {\"p99\": 0.2}}"),
                "baselines/api.json: scenarios.s.tolerance: a tolerance needs a reference (record one with `loadgate baseline record`)"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", " + kThresholds +

@@ -92,6 +92,46 @@ TEST(Gate, WindowsCatchALateCollapse) {
   EXPECT_FALSE(v.checks[1].pass);
 }
 
+TEST(Gate, TargetsAreGatedOneByOne) {
+  Thresholds t;
+  Thresholds health;
+  health.p99 = std::chrono::milliseconds(6);
+  health.success = 0.99;
+  t.targets["/health"] = health;              // the end of the label
+  t.targets["GET http://nowhere/x"] = health;  // no such target
+  const Verdict v = evaluate(synthetic(), t, "b.json: scenarios.x.thresholds");
+  ASSERT_EQ(v.checks.size(), 5u);
+  EXPECT_EQ(v.checks[0].name, "/health p99");
+  EXPECT_TRUE(v.checks[0].pass);
+  EXPECT_EQ(v.checks[1].name, "/health success");
+  EXPECT_FALSE(v.checks[1].pass);  // i % 10 == 9 fails; 1/3 of those hit /health
+  EXPECT_EQ(v.checks[1].source, "b.json: scenarios.x.thresholds.targets./health.success");
+  EXPECT_EQ(v.checks[2].name, "GET http://nowhere/x requests");
+  EXPECT_FALSE(v.checks[2].pass);
+}
+
+TEST(Gate, ResourcePeaksOfMonitoredProcesses) {
+  Metrics m = synthetic();
+  Sample s;
+  s.role = "sut";
+  s.rss_bytes = 300u << 20;
+  s.cpu_percent = 80;
+  s.fds = 100;
+  m.add_sample(s);
+  Thresholds t;
+  t.resources["sut"].rss_bytes = 256u << 20;
+  t.resources["sut"].cpu_percent = 90;
+  t.resources["generator"].fds = 10;
+  const Verdict v = evaluate(m, t);
+  ASSERT_EQ(v.checks.size(), 5u);
+  EXPECT_EQ(v.checks[0].line(), "FAIL generator samples  measured 0  limit >= 1  (resources.generator (was it monitored?))");
+  EXPECT_FALSE(v.checks[0].pass);
+  EXPECT_EQ(v.checks[1].name, "sut peak rss MB");
+  EXPECT_FALSE(v.checks[1].pass);
+  EXPECT_DOUBLE_EQ(v.checks[1].measured, 300);
+  EXPECT_TRUE(v.checks[2].pass);
+}
+
 TEST(Gate, ReferenceFiguresAndContext) {
   const Summary s = synthetic().summarize();
   auto f = reference_figures(s);

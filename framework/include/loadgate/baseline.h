@@ -39,6 +39,13 @@ struct Load {
   int message_size = 0;           ///< WebSocket message size in bytes
 };
 
+/// ResourceLimits bound the peaks of one monitored process ("sut", "generator").
+struct ResourceLimits {
+  std::optional<uint64_t> rss_bytes;   ///< peak resident memory at most
+  std::optional<double> cpu_percent;   ///< peak CPU at most (100 = one core)
+  std::optional<double> fds;           ///< peak open files at most
+};
+
 /// Thresholds a run must meet. Unset fields are not checked. Latency limits are exclusive
 /// (p99 < limit); success, throughput and rate are inclusive minimums.
 struct Thresholds {
@@ -55,6 +62,10 @@ struct Thresholds {
   /// Thresholds for other kinds of results of the same run, by kind name, e.g.
   /// {"ws-handshake": {"success": 0.99}, "ws-close": {"success": 0.99}}.
   std::map<std::string, Thresholds> kinds;
+  /// Thresholds for one target of the run: its label, or the end of it ("/api/items").
+  std::map<std::string, Thresholds> targets;
+  /// Limits on monitored processes' peaks, by role.
+  std::map<std::string, ResourceLimits> resources;
 };
 
 /// Reference holds the figures of the last accepted run, for regression checks.

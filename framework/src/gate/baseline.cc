@@ -60,6 +60,23 @@ class Reader {
     if (v > 1) fail(path, "is a ratio: want 0..1 (e.g. 0.99 for 99 %)");
     return v;
   }
+  // "512MB", "2GB", "64KB", or a number of bytes.
+  uint64_t size(const json& j, const std::string& path) const {
+    if (j.is_number_unsigned()) return j.get<uint64_t>();
+    if (!j.is_string()) fail(path, "want a size such as \"512MB\"");
+    const std::string text = j.get<std::string>();
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    std::string unit(end);
+    double mul = 0;
+    if (unit == "B" || unit.empty()) mul = 1;
+    else if (unit == "KB") mul = 1024;
+    else if (unit == "MB") mul = 1024.0 * 1024;
+    else if (unit == "GB") mul = 1024.0 * 1024 * 1024;
+    if (end == text.c_str() || mul == 0 || v < 0) fail(path, "\"" + text + "\" is not a size (want e.g. 512MB, 2GB)");
+    return static_cast<uint64_t>(v * mul);
+  }
+
   int integer(const json& j, const std::string& path) const {
     if (!j.is_number_integer()) fail(path, "want an integer");
     const auto v = j.get<int64_t>();
@@ -105,8 +122,27 @@ class Reader {
 
   Thresholds thresholds(const json& j, const std::string& path, bool nested = false) const {
     only(j, path, {"p50", "p90", "p95", "p99", "p99.9", "max", "mean", "success", "throughput", "rate",
-                   "errors", "late", "uncorrected", "kind", "window", "first", "kinds"});
+                   "errors", "late", "uncorrected", "kind", "window", "first", "kinds", "targets", "resources"});
     Thresholds t;
+    if (j.contains("targets")) {
+      const std::string tpath = join(path, "targets");
+      if (nested) fail(tpath, "targets do not nest");
+      if (!j["targets"].is_object()) fail(tpath, "want an object of target: thresholds");
+      for (auto& [key, sub] : j["targets"].items()) t.targets[key] = thresholds(sub, join(tpath, key), true);
+    }
+    if (j.contains("resources")) {
+      const std::string rpath = join(path, "resources");
+      if (!j["resources"].is_object()) fail(rpath, "want an object of role: limits");
+      for (auto& [role, lim] : j["resources"].items()) {
+        const std::string lpath = join(rpath, role);
+        only(lim, lpath, {"rss", "cpu", "fds"});
+        ResourceLimits r;
+        if (lim.contains("rss")) r.rss_bytes = size(lim["rss"], join(lpath, "rss"));
+        if (lim.contains("cpu")) r.cpu_percent = number(lim["cpu"], join(lpath, "cpu"));
+        if (lim.contains("fds")) r.fds = number(lim["fds"], join(lpath, "fds"));
+        t.resources[role] = r;
+      }
+    }
     if (j.contains("kinds")) {
       const std::string kpath = join(path, "kinds");
       if (nested) fail(kpath, "kinds do not nest");

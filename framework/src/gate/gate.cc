@@ -1,12 +1,14 @@
 // gate.cc: evaluate thresholds, references and windows into a Verdict.
 #include "loadgate/gate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "loadgate/error.h"
+#include "loadgate/interner.h"
 #include "report/tabwriter.h"
 
 namespace loadgate {
@@ -152,40 +154,89 @@ void check_measured(const Metrics& m, Kind kind, Verdict& v) {
   v.checks.push_back(make("successes", success, 1, Check::Op::kAtLeast, Check::Unit::kCount, "the service answered"));
 }
 
+namespace {
+
+// The checks of `t` on one set of stats (a kind's total or one target's), names prefixed.
+void evaluate_stats(const Stats& st, Kind kind, const Thresholds& t, const std::string& source,
+                    const std::string& prefix, Verdict& v) {
+  const Summary s = summarize(st, kind);
+  const Histogram& h = t.uncorrected ? st.uncorrected : st.latency;
+  const std::string suffix = t.uncorrected ? " (uncorrected)" : "";
+  for (const LatencyLimit& l : kLatencyLimits) {
+    if (!(t.*l.field)) continue;
+    v.checks.push_back(make(prefix + l.name + suffix, latency_of(h, l.percentile), static_cast<double>((t.*l.field)->count()),
+                            Check::Op::kBelow, Check::Unit::kNanos, at(source, l.name)));
+  }
+  if (t.first)
+    v.checks.push_back(make(prefix + "first p99", static_cast<double>(st.first.percentile(99)),
+                            static_cast<double>(t.first->count()), Check::Op::kBelow, Check::Unit::kNanos, at(source, "first")));
+  if (t.success)
+    v.checks.push_back(make(prefix + "success", s.success_ratio, *t.success, Check::Op::kAtLeast, Check::Unit::kRatio, at(source, "success")));
+  if (t.throughput)
+    v.checks.push_back(make(prefix + "throughput", s.throughput, *t.throughput, Check::Op::kAtLeast, Check::Unit::kPerSecond,
+                            at(source, "throughput")));
+  if (t.rate)
+    v.checks.push_back(make(prefix + "rate", s.rate, *t.rate, Check::Op::kAtLeast, Check::Unit::kPerSecond, at(source, "rate")));
+  if (t.errors)
+    v.checks.push_back(make(prefix + "errors", static_cast<double>(s.requests - s.success), static_cast<double>(*t.errors),
+                            Check::Op::kAtMost, Check::Unit::kCount, at(source, "errors")));
+  if (t.late)
+    v.checks.push_back(make(prefix + "late", s.requests ? static_cast<double>(s.late) / static_cast<double>(s.requests) : 0,
+                            *t.late, Check::Op::kAtMost, Check::Unit::kRatio, at(source, "late")));
+}
+
+// Stats of the target `key`: its exact label, or the one label ending with it ("/health").
+const Stats* find_target(const Group& g, const std::string& key) {
+  const Stats* found = nullptr;
+  for (auto& [id, stats] : g.targets) {
+    const std::string& label = interned(id);
+    if (label == key) return stats.get();
+    if (label.size() > key.size() && label.compare(label.size() - key.size(), key.size(), key) == 0) found = stats.get();
+  }
+  return found;
+}
+
+void evaluate_resources(const Metrics& m, const Thresholds& t, const std::string& source, Verdict& v) {
+  for (const auto& [role, limits] : t.resources) {
+    const std::string src = (source.empty() ? "" : source + ".") + "resources." + role;
+    const bool seen = !m.resources().series(role).empty();
+    if (!seen) {
+      v.checks.push_back(make(role + " samples", 0, 1, Check::Op::kAtLeast, Check::Unit::kCount, src + " (was it monitored?)"));
+      continue;
+    }
+    if (limits.rss_bytes)
+      v.checks.push_back(make(role + " peak rss MB", static_cast<double>(m.resources().peak_rss(role)) / 1048576.0,
+                              static_cast<double>(*limits.rss_bytes) / 1048576.0, Check::Op::kAtMost, Check::Unit::kCount, src + ".rss"));
+    if (limits.cpu_percent)
+      v.checks.push_back(make(role + " peak cpu %", m.resources().peak_cpu(role), *limits.cpu_percent, Check::Op::kAtMost,
+                              Check::Unit::kCount, src + ".cpu"));
+    if (limits.fds)
+      v.checks.push_back(make(role + " peak fds", m.resources().peak_fds(role), *limits.fds, Check::Op::kAtMost,
+                              Check::Unit::kCount, src + ".fds"));
+  }
+}
+
+}  // namespace
+
 Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& source) {
   Verdict v;
   const Kind kind = kind_for(m, t.kind);
   const Group* g = m.group(kind);
-  const Summary s = g ? summarize(g->total, kind) : Summary{};
-  v.context = context_line(s);
-  if (!g) {
-    check_measured(m, kind, v);
-    return v;
+  v.context = context_line(g ? summarize(g->total, kind) : Summary{});
+  if (g) {
+    evaluate_stats(g->total, kind, t, source, "", v);
+    if (t.window) evaluate_windows(*g, t, source, v);
+    for (const auto& [key, sub] : t.targets) {
+      const Stats* st = find_target(*g, key);
+      const std::string src = (source.empty() ? "" : source + ".") + "targets." + key;
+      if (!st) {
+        v.checks.push_back(make(key + " requests", 0, 1, Check::Op::kAtLeast, Check::Unit::kCount, src + " (no such target)"));
+        continue;
+      }
+      evaluate_stats(*st, kind, sub, src, key + " ", v);
+    }
   }
-  const Histogram& h = t.uncorrected ? g->total.uncorrected : g->total.latency;
-  const std::string suffix = t.uncorrected ? " (uncorrected)" : "";
-  for (const LatencyLimit& l : kLatencyLimits) {
-    if (!(t.*l.field)) continue;
-    v.checks.push_back(make(l.name + suffix, latency_of(h, l.percentile), static_cast<double>((t.*l.field)->count()),
-                            Check::Op::kBelow, Check::Unit::kNanos, at(source, l.name)));
-  }
-  if (t.first)
-    v.checks.push_back(make("first p99", static_cast<double>(g->total.first.percentile(99)),
-                            static_cast<double>(t.first->count()), Check::Op::kBelow, Check::Unit::kNanos, at(source, "first")));
-  if (t.success)
-    v.checks.push_back(make("success", s.success_ratio, *t.success, Check::Op::kAtLeast, Check::Unit::kRatio, at(source, "success")));
-  if (t.throughput)
-    v.checks.push_back(make("throughput", s.throughput, *t.throughput, Check::Op::kAtLeast, Check::Unit::kPerSecond,
-                            at(source, "throughput")));
-  if (t.rate)
-    v.checks.push_back(make("rate", s.rate, *t.rate, Check::Op::kAtLeast, Check::Unit::kPerSecond, at(source, "rate")));
-  if (t.errors)
-    v.checks.push_back(make("errors", static_cast<double>(s.requests - s.success), static_cast<double>(*t.errors),
-                            Check::Op::kAtMost, Check::Unit::kCount, at(source, "errors")));
-  if (t.late)
-    v.checks.push_back(make("late", s.requests ? static_cast<double>(s.late) / static_cast<double>(s.requests) : 0,
-                            *t.late, Check::Op::kAtMost, Check::Unit::kRatio, at(source, "late")));
-  if (t.window) evaluate_windows(*g, t, source, v);
+  evaluate_resources(m, t, source, v);
   check_measured(m, kind, v);
   for (const auto& [name, sub] : t.kinds) {
     Verdict k = evaluate(m, sub, source.empty() ? "" : source + ".kinds." + name);
@@ -215,9 +266,10 @@ Verdict evaluate(const Metrics& m, const Scenario& sc) {
     const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + value_text(ref, unit) +
                                " " + (higher_is_better ? "-" : "+") + number_text(tolerance * 100, "%.0f%%") +
                                (sc.reference->recorded_at.empty() ? "" : ", recorded " + sc.reference->recorded_at);
-    v.checks.insert(v.checks.end() - 2,
-                    make(name + " regression", figure(s, name), limit,
-                         higher_is_better ? Check::Op::kAtLeast : Check::Op::kAtMost, unit, source));
+    // Before the "measured something" checks, after the thresholds.
+    auto pos = std::find_if(v.checks.begin(), v.checks.end(), [](const Check& c) { return c.source == "measured something"; });
+    v.checks.insert(pos, make(name + " regression", figure(s, name), limit,
+                              higher_is_better ? Check::Op::kAtLeast : Check::Op::kAtMost, unit, source));
   }
   return v;
 }

@@ -8,7 +8,7 @@
 namespace loadgate::report {
 namespace {
 
-constexpr int kLeft = 70, kRight = 20, kTop = 30, kBottom = 45;
+constexpr int kLeft = 70, kRight = 20, kTop = 44, kBottom = 45;
 
 std::string num(double v) {
   char buf[32];
@@ -81,6 +81,7 @@ std::string svg_line_chart(const std::vector<ChartSeries>& series, const ChartOp
   if (empty) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   if (!o.log_y) y0 = std::min(0.0, y0);
   if (y1 <= y0) y1 = y0 + (o.log_y ? y0 * 9 + 1 : 1);
+  if (!o.log_y) y1 += (y1 - y0) * 0.08;  // headroom: a line at the maximum stays visible
   if (x1 <= x0) x1 = x0 + 1;
   if (o.log_y) y0 = std::pow(10, std::floor(std::log10(y0))), y1 = std::pow(10, std::ceil(std::log10(y1)));
   const double pw = o.width - kLeft - kRight, ph = o.height - kTop - kBottom;
@@ -101,7 +102,7 @@ std::string svg_line_chart(const std::vector<ChartSeries>& series, const ChartOp
                     std::to_string(y0) + "\" data-y-max=\"" + std::to_string(y1) + "\" data-left=\"" +
                     std::to_string(kLeft) + "\" data-top=\"" + std::to_string(kTop) + "\" data-pw=\"" + num(pw) +
                     "\" data-ph=\"" + num(ph) + "\">\n";
-  svg += "<text class=\"title\" x=\"" + std::to_string(kLeft) + "\" y=\"18\">" + escape_html(o.title) + "</text>\n";
+  svg += "<text class=\"title\" x=\"" + std::to_string(kLeft) + "\" y=\"16\">" + escape_html(o.title) + "</text>\n";
   // Grid and ticks.
   std::vector<Tick> xt = o.x_ticks;
   if (xt.empty())
@@ -136,8 +137,10 @@ std::string svg_line_chart(const std::vector<ChartSeries>& series, const ChartOp
     }
     svg += "<polyline class=\"series\" data-name=\"" + escape_html(s.name) + "\" fill=\"none\" stroke=\"" + color +
            "\" stroke-width=\"1.6\"" + (s.dashed ? " stroke-dasharray=\"5,3\"" : "") + " points=\"" + pts + "\"/>\n";
-    svg += "<text class=\"legend\" x=\"" + num(kLeft + 10 + 150 * static_cast<double>(i % 5)) + "\" y=\"" +
-           num(kTop + 14 + 14 * static_cast<double>(i / 5)) + "\" fill=\"" + color + "\">" + escape_html(s.name) + "</text>\n";
+    // Legend in the top margin, six to a row (further rows run into the plot's top).
+    svg += "<text class=\"legend\" x=\"" + num(kLeft + pw / 6 * static_cast<double>(i % 6)) + "\" y=\"" +
+           num(34 + 14 * static_cast<double>(i / 6)) + "\" fill=\"" + color + "\">" +
+           (s.dashed ? "- - " : "\u2014 ") + escape_html(s.name) + "</text>\n";
   }
   if (empty) svg += "<text class=\"empty\" x=\"" + num(kLeft + pw / 2) + "\" y=\"" + num(kTop + ph / 2) + "\" text-anchor=\"middle\">no data</text>\n";
   svg += "</svg>\n";
