@@ -80,3 +80,18 @@ TEST(Report, RoundingMatchesVegeta) {
 
 }  // namespace
 }  // namespace loadgate
+
+namespace loadgate {
+namespace {
+
+TEST(Report, ByTargetGolden) {
+  std::ostringstream text, json;
+  const Metrics m = synthetic_metrics();
+  write_text_report(text, m, ReportOptions{true});
+  testing::expect_golden("report_by_target.txt", text.str());
+  write_json_report(json, m, ReportOptions{true});
+  testing::expect_golden("report_by_target.json", json.str());
+}
+
+}  // namespace
+}  // namespace loadgate

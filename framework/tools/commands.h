@@ -142,7 +142,16 @@ struct WsFlags {
   std::vector<std::string> monitor_pids;
 };
 
+/// Flags of `loadgate compare`.
+struct CompareFlags {
+  double tolerance = 0.1;    // relative change allowed before a figure regresses
+  std::string history;       // compare the last two runs of a history file
+  std::string scenario;      // ... of this scenario
+  std::vector<std::string> inputs;
+};
+
 int attack(const AttackFlags& f);
+int compare(const CompareFlags& f);
 int ws(const WsFlags& f);
 int grpc(const GrpcFlags& f);
 int check(const CheckFlags& f);

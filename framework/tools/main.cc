@@ -69,6 +69,14 @@ void plot_command(CLI::App& app, loadgate::cli::PlotFlags& f) {
   c->add_option("inputs", f.inputs, "Results files (default stdin)");
 }
 
+void compare_command(CLI::App& app, loadgate::cli::CompareFlags& f) {
+  auto* c = app.add_subcommand("compare", "Compare two runs (results files, JSON reports or a history); exit 3 on a regression");
+  c->add_option("--tolerance", f.tolerance, "Relative change allowed (0.1 = 10 %)");
+  c->add_option("--history", f.history, "History file (JSON lines from LOADGATE_HISTORY or check -history): its last two runs");
+  c->add_option("--scenario", f.scenario, "With -history: only this scenario's runs");
+  c->add_option("inputs", f.inputs, "OLD NEW: results files or JSON reports");
+}
+
 void encode_command(CLI::App& app, loadgate::cli::EncodeFlags& f) {
   auto* c = app.add_subcommand("encode", "Transcode results between binary, json and csv");
   c->add_option("--to", f.to, "Output encoding: json, csv, binary");
@@ -175,6 +183,8 @@ int main(int argc, char** argv) {
   loadgate::cli::EncodeFlags encode;
   loadgate::cli::PlotFlags plot;
   plot_command(app, plot);
+  loadgate::cli::CompareFlags compare;
+  compare_command(app, compare);
   loadgate::cli::ServeFlags serve;
   attack_command(app, attack);
   report_command(app, report);
@@ -197,6 +207,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("report")) return loadgate::cli::report(report);
   if (app.got_subcommand("encode")) return loadgate::cli::encode(encode);
   if (app.got_subcommand("plot")) return loadgate::cli::plot(plot);
+  if (app.got_subcommand("compare")) return loadgate::cli::compare(compare);
   if (app.got_subcommand("serve")) return loadgate::cli::serve(serve);
   if (app.got_subcommand("grpc")) return loadgate::cli::grpc(grpc);
   if (app.got_subcommand("ws")) return loadgate::cli::ws(ws);

@@ -1,7 +1,11 @@
 // api_service.cc: the embedded API's handlers.
 #include "loadgate/services/api_service.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <openssl/sha.h>
 
 #include <atomic>
@@ -57,6 +61,29 @@ class Slots {
   std::condition_variable cv_;
   int free_;
 };
+
+// cpp-httplib listens with a backlog of 5, compiled into Debian's library. When more clients
+// connect at once (a load tester's warm-up), the kernel drops the final ACK of the others and
+// retransmits its SYN-ACK only after a second: their first requests stall for ~1 s. Listening
+// again on the same socket raises the backlog; httplib does not expose the socket, so find it.
+void raise_backlog(int port) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return;
+  while (dirent* e = readdir(dir)) {
+    const int fd = std::atoi(e->d_name);
+    if (fd <= 2) continue;
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    const int bound = addr.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                                                : ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    if (bound == port) ::listen(fd, SOMAXCONN);
+  }
+  closedir(dir);
+}
 
 }  // namespace
 
@@ -193,6 +220,7 @@ int ApiService::start() {
   }
   if (s.port <= 0)
     throw std::runtime_error("api service: cannot bind " + s.o.host + ":" + std::to_string(s.o.port));
+  raise_backlog(s.port);
   s.thread = std::thread([&s] { s.server.listen_after_bind(); });
   while (!s.server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return s.port;

@@ -42,6 +42,14 @@ AttackOptions attack_options(const Scenario& s);
 /// cannot start.
 std::optional<std::string> service_url(const std::string& service);
 
+/// PID of the embedded service started for `service` by service_url(), or 0.
+int embedded_pid(const std::string& service);
+
+/// The processes a scenario run samples besides itself: the embedded service of `service`
+/// (role "sut") and $LOADGATE_MONITOR_PID when set (role "sut", or "monitored" beside an
+/// embedded one).
+std::vector<Monitor::Target> monitored(const std::string& service);
+
 /// Runs `s` over `targets` (HTTP), rebased onto service_url(s.service) when there is one, and
 /// writes its reports. Throws InputError on bad input (never for a failing service).
 AttackRun attack(std::vector<Target> targets, const Scenario& s);

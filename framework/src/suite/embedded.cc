@@ -120,6 +120,22 @@ std::string env_name(const std::string& service) {
 
 }  // namespace
 
+int embedded_pid(const std::string& service) {
+  std::lock_guard lock(g_mu);
+  auto it = children().find(service);
+  return it == children().end() ? 0 : it->second.pid;
+}
+
+std::vector<Monitor::Target> monitored(const std::string& service) {
+  std::vector<Monitor::Target> out;
+  if (const int pid = embedded_pid(service)) out.push_back({pid, "sut"});
+  if (const char* v = std::getenv("LOADGATE_MONITOR_PID"); v && *v) {
+    const int pid = std::atoi(v);
+    if (pid > 0 && read_process(pid)) out.push_back({pid, out.empty() ? "sut" : "monitored"});
+  }
+  return out;
+}
+
 std::optional<std::string> service_url(const std::string& service) {
   for (const std::string& name : {env_name(service), std::string(service == "kernel" || service == "ai" ? "LOADGATE_GRPC_ADDR" : ""),
                                   std::string(service == "websocket" ? "LOADGATE_WS_URL" : "")}) {

@@ -81,6 +81,7 @@ std::string reports_dir() {
 AttackRun attack(std::vector<Target> targets, const Scenario& s) {
   AttackOptions o = attack_options(s);
   if (auto url = service_url(s.service)) rebase_targets(targets, *url);
+  o.monitor = monitored(s.service);
   AttackRun run = attack_http(targets, HttpOptions{}, o);
   write_scenario_reports(run, s);
   return run;
@@ -92,6 +93,7 @@ AttackRun attack(GrpcOptions g, const Scenario& s) {
   if (!s.load.call.empty()) g.call = s.load.call;
   if (!s.load.data.empty()) g.data = {s.load.data};
   if (s.load.connections > 0) g.connections = s.load.connections;
+  o.monitor = monitored(s.service);
   AttackRun run = attack_grpc(g, o);
   write_scenario_reports(run, s);
   return run;
@@ -107,6 +109,7 @@ AttackRun attack(WsOptions w, const Scenario& s) {
   if (s.load.connect_rate > 0) w.connect_rate = s.load.connect_rate;
   if (s.load.rate_per_conn > 0) w.rate_per_conn = s.load.rate_per_conn;
   if (s.load.message_size > 0) w.message_size = s.load.message_size;
+  o.monitor = monitored(s.service);
   AttackRun run = attack_ws(w, o);
   write_scenario_reports(run, s);
   return run;

@@ -1,0 +1,50 @@
+// compare.h: figures of two runs side by side, relative change and regressions, in the spirit
+// of Google Benchmark's compare.py. Runs come from results files, JSON reports, or a history
+// file written by the gates (LOADGATE_HISTORY, `loadgate check -history`).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "loadgate/metrics.h"
+
+namespace loadgate {
+
+/// Figures of one run: p50 p90 p95 p99 p99.9 max (ns), success (ratio), throughput (per s).
+struct Figures {
+  std::string name;                      ///< where they came from
+  std::map<std::string, double> values;
+};
+
+/// The figures of a summary.
+Figures figures_of(const Summary& s, const std::string& name);
+
+/// Reads a run: a results file (any encoding) or a JSON report (loadgate's or Vegeta's).
+/// Throws InputError naming the file when it is neither.
+Figures load_figures(const std::string& path);
+
+/// The runs of `scenario` (all when empty) in a history file, oldest first. Throws InputError
+/// naming the file and line of a malformed entry.
+std::vector<Figures> history_figures(const std::string& path, const std::string& scenario);
+
+/// One figure compared.
+struct Delta {
+  std::string figure;
+  double old_value = 0;
+  double new_value = 0;
+  double change = 0;        ///< (new - old) / old; 0 when old is 0
+  double tolerance = 0;
+  bool regression = false;  ///< worse by more than the tolerance
+};
+
+/// Compares every figure present in both: latencies regress when they grow by more than the
+/// tolerance, success and throughput when they shrink by more. `tolerance` applies to figures
+/// without an entry in `per_figure`.
+std::vector<Delta> compare(const Figures& old_run, const Figures& new_run, double tolerance,
+                           const std::map<std::string, double>& per_figure = {});
+
+/// The comparison as an aligned table, one line per figure.
+std::string compare_table(const std::vector<Delta>& deltas);
+
+}  // namespace loadgate

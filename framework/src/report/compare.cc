@@ -1,0 +1,131 @@
+// compare.cc: load runs' figures and compare them.
+#include "loadgate/compare.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "loadgate/error.h"
+#include "loadgate/gate.h"
+#include "loadgate/results_file.h"
+#include "report/tabwriter.h"
+
+namespace loadgate {
+namespace {
+
+const char* kOrder[] = {"p50", "p90", "p95", "p99", "p99.9", "max", "success", "throughput"};
+
+bool higher_is_better(const std::string& f) { return f == "success" || f == "throughput" || f == "rate"; }
+
+std::string value_text(const std::string& figure, double v) {
+  char buf[64];
+  if (figure == "success") std::snprintf(buf, sizeof buf, "%.2f%%", v * 100);
+  else if (higher_is_better(figure)) std::snprintf(buf, sizeof buf, "%.2f/s", v);
+  else return format_duration_short(Nanos(static_cast<int64_t>(v)));
+  return buf;
+}
+
+// Figures from a JSON report: Vegeta's keys ("latencies"."99th" in ns, "success", "throughput").
+Figures from_report(const nlohmann::json& j, const std::string& name) {
+  Figures f;
+  f.name = name;
+  const auto& l = j.at("latencies");
+  const std::pair<const char*, const char*> keys[] = {{"p50", "50th"}, {"p90", "90th"}, {"p95", "95th"},
+                                                      {"p99", "99th"}, {"p99.9", "99.9th"}, {"max", "max"}};
+  for (auto [ours, theirs] : keys)
+    if (l.contains(theirs)) f.values[ours] = l.at(theirs).get<double>();
+  if (j.contains("success")) f.values["success"] = j.at("success").get<double>();
+  if (j.contains("throughput")) f.values["throughput"] = j.at("throughput").get<double>();
+  return f;
+}
+
+}  // namespace
+
+Figures figures_of(const Summary& s, const std::string& name) {
+  Figures f;
+  f.name = name;
+  f.values = reference_figures(s);
+  return f;
+}
+
+Figures load_figures(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "", "cannot read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  // A JSON report is one object with "latencies"; results files are records.
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_discarded() && j.is_object() && j.contains("latencies")) {
+    try {
+      return from_report(j, path);
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(path, 0, "latencies", std::string("not a report: ") + e.what());
+    }
+  }
+  Metrics m;
+  const std::string err = read_results({path}, [&](const Result& r) { m.add(r); });
+  if (!err.empty()) throw InputError(path, 0, "", "neither a JSON report nor a results file (" + err + ")");
+  if (m.count() == 0) throw InputError(path, 0, "", "no results in it");
+  return figures_of(m.summarize(), path);
+}
+
+std::vector<Figures> history_figures(const std::string& path, const std::string& scenario) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, 0, "", "cannot read history file");
+  std::vector<Figures> out;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("figures"))
+      throw InputError(path, n, "figures", "not a history entry");
+    const std::string s = j.value("scenario", "");
+    if (!scenario.empty() && s != scenario) continue;
+    Figures f;
+    f.name = s + " @ " + j.value("time", "?");
+    for (auto& [k, v] : j["figures"].items())
+      if (v.is_number()) f.values[k] = v.get<double>();
+    out.push_back(f);
+  }
+  return out;
+}
+
+std::vector<Delta> compare(const Figures& a, const Figures& b, double tolerance, const std::map<std::string, double>& per) {
+  std::vector<Delta> out;
+  for (const char* name : kOrder) {
+    auto x = a.values.find(name), y = b.values.find(name);
+    if (x == a.values.end() || y == b.values.end()) continue;
+    Delta d;
+    d.figure = name;
+    d.old_value = x->second;
+    d.new_value = y->second;
+    d.change = d.old_value != 0 ? (d.new_value - d.old_value) / std::fabs(d.old_value) : 0;
+    auto t = per.find(name);
+    d.tolerance = t == per.end() ? tolerance : t->second;
+    d.regression = higher_is_better(name) ? d.change < -d.tolerance : d.change > d.tolerance;
+    out.push_back(d);
+  }
+  return out;
+}
+
+std::string compare_table(const std::vector<Delta>& deltas) {
+  report::Tabwriter tw;
+  tw.row({"figure", "old", "new", "change", "verdict"});
+  for (const Delta& d : deltas) {
+    char change[32], tol[32];
+    std::snprintf(change, sizeof change, "%+.1f%%", d.change * 100);
+    std::snprintf(tol, sizeof tol, "%s%.0f%%", higher_is_better(d.figure) ? "< -" : "> +", d.tolerance * 100);
+    tw.row({d.figure, value_text(d.figure, d.old_value), value_text(d.figure, d.new_value), change,
+            d.regression ? std::string("REGRESSION (") + tol + ")" : "ok"});
+  }
+  std::ostringstream out;
+  tw.flush(out);
+  return out.str();
+}
+
+}  // namespace loadgate
