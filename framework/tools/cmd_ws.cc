@@ -21,8 +21,21 @@ int ws(const WsFlags& f) {
     w.url = f.addr.find("://") != std::string::npos ? f.addr : "ws://" + f.addr;
     if (w.url.find('/', w.url.find("://") + 3) == std::string::npos) w.url += f.path;
     w.connections = f.connections;
-    w.connect_rate = f.connect_rate;
-    w.rate_per_conn = f.rate_per_conn;
+    // Plain numbers are rates per second; anything else is a schedule, as -rate.
+    auto number = [](const std::string& t, double& out) {
+      char* end = nullptr;
+      out = std::strtod(t.c_str(), &end);
+      return !t.empty() && *end == '\0';
+    };
+    if (!number(f.connect_rate, w.connect_rate)) {
+      RateSpec r = rate_flag(f.connect_rate, duration_flag("duration", f.duration));
+      if (r.unlimited()) throw InputError("", 0, "-connect-rate", "must be positive");
+      w.connect_pacer = r.pacer;
+    }
+    if (!number(f.rate_per_conn, w.rate_per_conn)) {
+      RateSpec r = rate_flag(f.rate_per_conn, duration_flag("duration", f.duration));
+      if (!r.unlimited()) w.message_pacer = r.pacer;
+    }
     w.message_size = f.message_size;
     if (!f.payload.empty()) {
       const std::string path = f.payload[0] == '@' ? f.payload.substr(1) : f.payload;

@@ -121,8 +121,8 @@ struct WsFlags {
   std::string addr = "127.0.0.1:8000";  // host:port or a ws:// / wss:// URL
   std::string path = "/echo";           // when -addr has no path
   int connections = 100;
-  double connect_rate = 1000;
-  double rate_per_conn = 10;
+  std::string connect_rate = "1000";    // per second, or a schedule (10..500@30s)
+  std::string rate_per_conn = "10";     // per second per connection, or a schedule
   int message_size = 64;
   std::string payload;                  // @file
   bool binary = false;

@@ -119,8 +119,8 @@ void ws_command(CLI::App& app, loadgate::cli::WsFlags& f) {
   c->add_option("--addr", f.addr, "host:port, or a ws:// or wss:// URL");
   c->add_option("--path", f.path, "Path when -addr has none (default /echo)");
   c->add_option("--connections", f.connections, "Concurrent connections");
-  c->add_option("--connect-rate", f.connect_rate, "Connections opened per second (ramp)");
-  c->add_option("--rate-per-conn", f.rate_per_conn, "Messages per second per connection (0 = idle)");
+  c->add_option("--connect-rate", f.connect_rate, "Connections opened per second, or a schedule: 10..500@30s");
+  c->add_option("--rate-per-conn", f.rate_per_conn, "Messages per second per connection (0 = idle), or a schedule: 10,50,100@20s");
   c->add_option("--message-size", f.message_size, "Bytes per message (at least 36)");
   c->add_option("--payload", f.payload, "Message template: @file");
   c->add_flag("--binary", f.binary, "Binary frames (default text)");

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "loadgate/attack.h"
+#include "loadgate/pacer.h"
 #include "loadgate/targets.h"
 
 namespace loadgate {
@@ -31,6 +32,12 @@ struct WsOptions {
   int connections = 100;         ///< concurrent connections to open and hold
   double connect_rate = 1000;    ///< connections opened per second (a ramp, not a burst)
   double rate_per_conn = 1;      ///< messages per second per connection (0 = idle connections)
+  /// Optional schedule of connection openings (overrides connect_rate), e.g. a ramp
+  /// "10..200@30s": connection n opens when the pacer's hit n is due.
+  std::shared_ptr<const Pacer> connect_pacer;
+  /// Optional schedule of each connection's messages, from its open (overrides rate_per_conn),
+  /// e.g. steps "10,50,100@20s".
+  std::shared_ptr<const Pacer> message_pacer;
   int message_size = 64;         ///< bytes per message (at least kWsHeaderBytes)
   std::string payload;           ///< message template (its first bytes carry the header); "" = filler
   bool binary = false;           ///< binary frames instead of text

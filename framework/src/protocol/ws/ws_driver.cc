@@ -145,6 +145,8 @@ struct WsPlan {
   uint32_t label;              // interned URL
   std::vector<asio::ip::address> sources;
   int per_source;              // connections per source address
+  std::shared_ptr<const Pacer> connect;   // when connection n opens
+  std::shared_ptr<const Pacer> messages;  // each connection's messages from its base; null = idle
 };
 
 // A FIFO of messages awaiting their echo, sized on demand (empty for idle connections).
@@ -168,6 +170,7 @@ class WsWorker final : public engine::WorkerBase {
     int64_t connect_started = 0;
     int64_t last_message = 0;         // steady ns of the last pushed message (push mode gaps)
     int64_t opened_at = 0;            // steady ns of the open
+    int64_t base = 0;                 // steady ns its message schedule counts from
     uint64_t seq = 0;
     State state = kWaiting;
     bool closing = false;             // we asked for the close
@@ -223,7 +226,7 @@ class WsWorker final : public engine::WorkerBase {
 
   // Scheduled connect time of global connection g: the ramp.
   int64_t connect_due(int g) const {
-    return p_.start_steady + static_cast<int64_t>(static_cast<double>(g) / w_.connect_rate * 1e9);
+    return p_.start_steady + p_.connect->due(static_cast<uint64_t>(g)).value_or(Nanos(INT64_MAX / 4)).count();
   }
 
   // ---- connecting ----
@@ -292,11 +295,12 @@ class WsWorker final : public engine::WorkerBase {
       close(i);
       return;
     }
-    if (w_.rate_per_conn > 0) {
-      // Spread the connections' phases over one interval so that they do not send in step.
-      const double interval = 1e9 / w_.rate_per_conn;
+    if (p_.messages) {
+      // Spread the connections' phases over their first interval so that they do not send in step.
+      const int64_t interval = p_.messages->due(1).value_or(Nanos(0)).count();
       const double phase = std::fmod(static_cast<double>(global_[i]) * 0.6180339887, 1.0);
-      schedule(i, c.last_message + static_cast<int64_t>(phase * interval));
+      c.base = c.opened_at + static_cast<int64_t>(phase * static_cast<double>(interval));
+      if (auto due = next_due(i)) schedule(i, *due);
     }
   }
 
@@ -364,15 +368,21 @@ class WsWorker final : public engine::WorkerBase {
     });
   }
 
+  // When connection i's next message (number c.seq) is due: its base plus the pacer's offset.
+  std::optional<int64_t> next_due(size_t i) const {
+    auto d = p_.messages->due(conns_[i].seq);
+    if (!d) return std::nullopt;
+    return conns_[i].base + d->count();
+  }
+
   void send_due() {
     const int64_t now = steady_now_ns();
-    const int64_t interval = static_cast<int64_t>(1e9 / w_.rate_per_conn);
     while (!heap_.empty() && heap_.top().first <= now && !ending_) {
       auto [due, i] = heap_.top();
       heap_.pop();
       if (conns_[i].state != kOpen) continue;
       send(i, due);
-      if (due + interval < end_steady_) heap_.emplace(due + interval, i);
+      if (auto next = next_due(i); next && *next < end_steady_) heap_.emplace(*next, i);
     }
     if (!heap_.empty() && !ending_) arm_send(heap_.top().first);
   }
@@ -595,7 +605,7 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   if (!url || (url->scheme != "ws" && url->scheme != "wss"))
     throw InputError("", 0, "-addr", "\"" + w.url + "\" is not a ws:// or wss:// URL");
   if (w.connections <= 0) throw InputError("", 0, "-connections", "must be at least 1");
-  if (w.connect_rate <= 0) throw InputError("", 0, "-connect-rate", "must be positive");
+  if (w.connect_rate <= 0 && !w.connect_pacer) throw InputError("", 0, "-connect-rate", "must be positive");
   if (w.rate_per_conn < 0) throw InputError("", 0, "-rate-per-conn", "must not be negative");
   if (w.message_size < kWsHeaderBytes && w.payload.empty())
     throw InputError("", 0, "-message-size", "must be at least " + std::to_string(kWsHeaderBytes) + " bytes (the header)");
@@ -634,7 +644,11 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   run.info.name = load.name;
   run.info.protocol = "ws";
   char rate[64];
-  std::snprintf(rate, sizeof rate, "%d conns @%g/s, %g msg/s each", w.connections, w.connect_rate, w.rate_per_conn);
+  plan.connect = w.connect_pacer ? w.connect_pacer : std::shared_ptr<const Pacer>(constant_pacer(w.connect_rate));
+  if (w.message_pacer) plan.messages = w.message_pacer;
+  else if (w.rate_per_conn > 0) plan.messages = constant_pacer(w.rate_per_conn);
+  std::snprintf(rate, sizeof rate, "%d conns @%s, %s each", w.connections, plan.connect->describe().c_str(),
+                plan.messages ? plan.messages->describe().c_str() : "idle");
   run.info.rate = rate;
   run.info.duration_ns = load.duration.count();
   const int64_t lead = 20'000'000;
