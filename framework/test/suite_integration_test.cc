@@ -63,6 +63,46 @@ TEST(Suite, DurationScaleShortensScenarios) {
 }  // namespace
 }  // namespace loadgate
 
+
+namespace loadgate {
+namespace {
+
+TEST(Soak, FailsOnTheWindowWhereTheServiceDegrades) {
+  const AttackRun& run = run_of("api.window");
+  const Verdict v = evaluate(run.metrics, scenario("api.window"));
+  ASSERT_GE(v.checks.size(), 2u);
+  EXPECT_EQ(v.checks[0].name, "p95");
+  EXPECT_TRUE(v.checks[0].pass) << "the whole run's p95 looks fine: " << v.table();
+  EXPECT_EQ(v.checks[1].name.rfind("p95 in window 9s..10s", 0), 0u) << v.table();
+  EXPECT_FALSE(v.checks[1].pass);
+  EXPECT_FALSE(v.pass());
+}
+
+TEST(Soak, SustainedBreachAbortsTheRun) {
+  const AttackRun& run = run_of("api.collapse");
+  EXPECT_TRUE(run.interrupted);
+  EXPECT_LT(run.elapsed, std::chrono::seconds(10)) << "20 s planned, stopped after the collapse";
+  EXPECT_EQ(run.abort_reason.rfind("aborted after 2 consecutive breached windows of 1s (last: p99 ", 0), 0u)
+      << run.abort_reason;
+  EXPECT_NE(slurp(reports_dir() + "/api.collapse.txt").find("aborted after 2 consecutive"), std::string::npos);
+}
+
+TEST(Breakpoint, FindsAKnownCapacityWithinTenPercent) {
+  const Scenario& s = scenario("api.limited");
+  const Breakpoint b = breakpoint(targets_file(s.targets), s);
+  EXPECT_GE(b.capacity, 360) << breakpoint_text(b);
+  EXPECT_LE(b.capacity, 440) << breakpoint_text(b);
+  EXPECT_GT(b.broke_at, b.capacity);
+  EXPECT_LE(b.broke_at, 1.1 * 400) << breakpoint_text(b);
+  EXPECT_FALSE(b.why.empty());
+  PERF_EXPECT_CAPACITY_AT_LEAST(b, 360.0);
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_CAPACITY_AT_LEAST(b, 1000.0), "PERF_CAPACITY_AT_LEAST(b, 1000.0) failed: capacity");
+  EXPECT_NE(slurp(reports_dir() + "/api.limited.html").find("p99 by rate"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace loadgate
+
 int main(int argc, char** argv) {
   setenv("LOADGATE_BASELINES_DIR", LOADGATE_TEST_DIR "/data/baselines", 1);
   setenv("LOADGATE_REPORTS_DIR", LOADGATE_BINARY_DIR "/reports-test", 1);

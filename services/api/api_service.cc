@@ -9,6 +9,7 @@
 #include <openssl/sha.h>
 
 #include <atomic>
+#include <map>
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -99,6 +100,8 @@ struct ApiService::Impl {
   std::atomic<bool> stalled_once{false};
   Slots limited{4};
   std::atomic<int> next_id{1000};
+  std::mutex degrade_mu;
+  std::map<std::string, Clock::time_point> degrade_first;  // /api/degrade keys
 
   explicit Impl(ApiOptions opts)
       : o(std::move(opts)),
@@ -173,7 +176,20 @@ struct ApiService::Impl {
     });
     server.Get("/api/degrade", [this](const httplib::Request& req, httplib::Response& res) {
       const int ms = query_int(req, "ms", 200, 0, 60000);
-      const bool late = Clock::now() - started >= o.degrade_after;
+      // Degraded once `after` ms have passed since the first call with this `key` (default: since
+      // the service started, after degrade_after).
+      bool late;
+      if (req.has_param("key")) {
+        const auto after = std::chrono::milliseconds(query_int(req, "after", 10000, 0, 86'400'000));
+        Clock::time_point first;
+        {
+          std::lock_guard lock(degrade_mu);
+          first = degrade_first.try_emplace(req.get_param_value("key"), Clock::now()).first->second;
+        }
+        late = Clock::now() - first >= after;
+      } else {
+        late = Clock::now() - started >= o.degrade_after;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(late ? ms : 1));
       reply(res, 200, {{"degraded", late}});
     });

@@ -70,6 +70,7 @@ struct AttackRun {
   Metrics metrics;              ///< every result, aggregated
   bool interrupted = false;     ///< ended early by AttackOptions::stop
   uint64_t workers = 0;         ///< workers (connections, call slots) opened, all threads
+  std::string abort_reason;     ///< why the run was stopped early by a check, if it was
   Nanos elapsed{0};             ///< wall time from start to the last result
 };
 

@@ -68,6 +68,20 @@ struct Thresholds {
   std::map<std::string, ResourceLimits> resources;
 };
 
+/// Search is a scenario's capacity search (tier "breakpoint"): rates from `start` up, by
+/// `growth`, each held for `step`; the scenario's thresholds p99 and success are the objective.
+struct Search {
+  double start = 10;
+  double max_rate = 10000;
+  double growth = 2;
+  Nanos step = std::chrono::seconds(5);
+  Nanos max_time = std::chrono::minutes(5);
+  double precision = 0.05;
+  double rate_tolerance = 0.05;   ///< throughput at least rate x (1 - this)
+  double min_capacity = 0;        ///< the capacity a test expects at least (0 = none)
+  Nanos cooldown{0};              ///< pause after a broken step; 0 = twice the step
+};
+
 /// Reference holds the figures of the last accepted run, for regression checks.
 struct Reference {
   std::string recorded_at;                ///< RFC 3339 time of the recording
@@ -85,6 +99,9 @@ struct Scenario {
   Load load;
   Thresholds thresholds;
   std::optional<Reference> reference;
+  std::optional<Search> search;   ///< capacity search, for tier "breakpoint"
+  /// Windowed soak checks: stop the run after this many consecutive breached windows (0 = never).
+  int abort_after = 0;
   std::map<std::string, double> tolerance;  ///< figure -> allowed relative regression (0.2 = 20 %)
   /// "service.name", e.g. "api.heavy".
   std::string key() const { return service + "." + name; }

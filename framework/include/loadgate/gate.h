@@ -56,6 +56,10 @@ Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& sourc
 /// tolerance, and check_measured().
 Verdict evaluate(const Metrics& m, const Scenario& s);
 
+/// Why window `w` breaches the latency percentiles and success ratio of `t`, or "" when it
+/// does not (the per-window checks of soak tests).
+std::string window_breach(const Window& w, const Thresholds& t);
+
 /// Figure `name` of a summary: p50 p90 p95 p99 p99.9 max mean (ns), success (ratio),
 /// throughput and rate (per second), errors (count). NaN for an unknown name.
 double figure(const Summary& s, const std::string& name);

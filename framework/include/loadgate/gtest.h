@@ -41,6 +41,7 @@ namespace loadgate::gtest {
 ::testing::AssertionResult ThroughputAtLeast(const char*, const char*, const AttackRun&, double per_second);
 ::testing::AssertionResult ErrorsAtMost(const char*, const char*, const AttackRun&, uint64_t count);
 ::testing::AssertionResult MeetsBaseline(const char*, const char*, const AttackRun&, const std::string& key);
+::testing::AssertionResult CapacityAtLeast(const char*, const char*, const Breakpoint&, double per_second);
 
 /// Records the run's figures as test properties (perf.requests, perf.p99_ms, ...).
 void record_figures(const AttackRun& run);
@@ -68,6 +69,11 @@ void record_figures(const AttackRun& run);
 #define PERF_ASSERT_THROUGHPUT_AT_LEAST(run, rps) ASSERT_PRED_FORMAT2(::loadgate::gtest::ThroughputAtLeast, run, rps)
 #define PERF_EXPECT_ERRORS_AT_MOST(run, count) EXPECT_PRED_FORMAT2(::loadgate::gtest::ErrorsAtMost, run, count)
 #define PERF_ASSERT_ERRORS_AT_MOST(run, count) ASSERT_PRED_FORMAT2(::loadgate::gtest::ErrorsAtMost, run, count)
+// The capacity a breakpoint search found (requests per second) at least.
+#define PERF_EXPECT_CAPACITY_AT_LEAST(breakpoint, rate) \
+  EXPECT_PRED_FORMAT2(::loadgate::gtest::CapacityAtLeast, breakpoint, rate)
+#define PERF_ASSERT_CAPACITY_AT_LEAST(breakpoint, rate) \
+  ASSERT_PRED_FORMAT2(::loadgate::gtest::CapacityAtLeast, breakpoint, rate)
 // Every threshold (and reference regression) declared by a baseline scenario, "service.name".
 #define PERF_EXPECT_BASELINE(run, key) EXPECT_PRED_FORMAT2(::loadgate::gtest::MeetsBaseline, run, key)
 #define PERF_ASSERT_BASELINE(run, key) ASSERT_PRED_FORMAT2(::loadgate::gtest::MeetsBaseline, run, key)

@@ -16,6 +16,7 @@
 
 #include "loadgate/attack.h"
 #include "loadgate/baseline.h"
+#include "loadgate/breakpoint.h"
 #include "loadgate/gate.h"
 #include "loadgate/grpc.h"
 #include "loadgate/targets.h"
@@ -62,6 +63,14 @@ AttackRun attack(GrpcOptions g, const Scenario& s);
 /// message_size override `w`'s when set; the URL's scheme, host and port become
 /// service_url(s.service)'s when there is one (the path stays). Writes reports.
 AttackRun attack(WsOptions w, const Scenario& s);
+
+/// Runs the capacity search of breakpoint scenario `s` (its "search" block; its thresholds p99
+/// and success are the objective) against HTTP targets, gRPC calls or WebSocket messages (the
+/// rate is then messages per second over all connections). Writes reports/<key>.{txt,html}.
+/// Throws InputError when `s` has no search block.
+Breakpoint breakpoint(std::vector<Target> targets, const Scenario& s);
+Breakpoint breakpoint(GrpcOptions g, const Scenario& s);
+Breakpoint breakpoint(WsOptions w, const Scenario& s);
 
 /// Where reports go: $LOADGATE_REPORTS_DIR, else "reports".
 std::string reports_dir();

@@ -183,7 +183,7 @@ class Reader {
 
   Scenario scenario(const json& j, const std::string& name, const BaselineFile& file, const std::string& targets) const {
     const std::string path = "scenarios." + name;
-    only(j, path, {"tier", "description", "targets", "load", "thresholds", "reference", "tolerance"});
+    only(j, path, {"tier", "description", "targets", "load", "thresholds", "reference", "tolerance", "search", "abort_after"});
     Scenario s;
     s.file = file.path;
     s.service = file.service;
@@ -199,6 +199,31 @@ class Reader {
     s.load = load(j["load"], join(path, "load"));
     if (!j.contains("thresholds")) fail(join(path, "thresholds"), "missing");
     s.thresholds = thresholds(j["thresholds"], join(path, "thresholds"));
+    if (j.contains("search")) {
+      const json& q = j["search"];
+      const std::string qpath = join(path, "search");
+      only(q, qpath, {"start", "max_rate", "growth", "step", "max_time", "precision", "rate_tolerance", "min_capacity", "cooldown"});
+      Search se;
+      if (q.contains("start")) se.start = number(q["start"], join(qpath, "start"));
+      if (q.contains("max_rate")) se.max_rate = number(q["max_rate"], join(qpath, "max_rate"));
+      if (q.contains("growth")) se.growth = number(q["growth"], join(qpath, "growth"));
+      if (q.contains("step")) se.step = duration(q["step"], join(qpath, "step"));
+      if (q.contains("max_time")) se.max_time = duration(q["max_time"], join(qpath, "max_time"));
+      if (q.contains("precision")) se.precision = ratio(q["precision"], join(qpath, "precision"));
+      if (q.contains("rate_tolerance")) se.rate_tolerance = ratio(q["rate_tolerance"], join(qpath, "rate_tolerance"));
+      if (q.contains("min_capacity")) se.min_capacity = number(q["min_capacity"], join(qpath, "min_capacity"));
+      if (q.contains("cooldown")) se.cooldown = duration(q["cooldown"], join(qpath, "cooldown"));
+      if (se.start <= 0) fail(join(qpath, "start"), "must be positive");
+      if (se.max_rate < se.start) fail(join(qpath, "max_rate"), "must be at least start");
+      if (se.growth <= 1) fail(join(qpath, "growth"), "must be greater than 1");
+      s.search = se;
+    } else if (s.tier == "breakpoint") {
+      fail(join(path, "search"), "missing: a breakpoint scenario needs a search block");
+    }
+    if (j.contains("abort_after")) {
+      s.abort_after = integer(j["abort_after"], join(path, "abort_after"));
+      if (s.abort_after > 0 && !s.thresholds.window) fail(join(path, "abort_after"), "needs thresholds.window");
+    }
     if (j.contains("reference")) {
       const json& r = j["reference"];
       const std::string rpath = join(path, "reference");

@@ -218,6 +218,23 @@ void evaluate_resources(const Metrics& m, const Thresholds& t, const std::string
 
 }  // namespace
 
+std::string window_breach(const Window& w, const Thresholds& t) {
+  if (w.requests == 0) return "";
+  for (const LatencyLimit& l : kLatencyLimits) {
+    if (!(t.*l.field) || l.percentile < 0) continue;
+    const double v = latency_of(w.latency, l.percentile);
+    if (v >= static_cast<double>((t.*l.field)->count()))
+      return std::string(l.name) + " " + value_text(v, Check::Unit::kNanos) + " >= " +
+             value_text(static_cast<double>((t.*l.field)->count()), Check::Unit::kNanos);
+  }
+  if (t.success) {
+    const double ratio = static_cast<double>(w.success) / static_cast<double>(w.requests);
+    if (ratio < *t.success)
+      return "success " + value_text(ratio, Check::Unit::kRatio) + " < " + value_text(*t.success, Check::Unit::kRatio);
+  }
+  return "";
+}
+
 Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& source) {
   Verdict v;
   const Kind kind = kind_for(m, t.kind);

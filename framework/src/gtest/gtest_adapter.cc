@@ -90,6 +90,17 @@ void record_figures(const AttackRun& run) {
   return with("PERF_ERRORS_AT_MOST", r, l, run, t);
 }
 
+::testing::AssertionResult CapacityAtLeast(const char* b_text, const char* r_text, const Breakpoint& b, double rate) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f", b.capacity);
+  ::testing::Test::RecordProperty("perf.capacity", buf);
+  if (b.capacity >= rate) return ::testing::AssertionSuccess();
+  std::snprintf(buf, sizeof buf, "%.1f", rate);
+  return ::testing::AssertionFailure() << "PERF_CAPACITY_AT_LEAST(" << b_text << ", " << r_text << ") failed: capacity "
+                                       << b.capacity << "/s < " << buf << "/s\n"
+                                       << breakpoint_text(b);
+}
+
 ::testing::AssertionResult MeetsBaseline(const char* r, const char* l, const AttackRun& run, const std::string& key) {
   record_figures(run);
   try {

@@ -78,29 +78,21 @@ std::string reports_dir() {
   return v && *v ? v : "reports";
 }
 
-AttackRun attack(std::vector<Target> targets, const Scenario& s) {
-  AttackOptions o = attack_options(s);
+namespace {
+
+// Each protocol's target, adjusted to the scenario and pointed at its service.
+void prepare(std::vector<Target>& targets, const Scenario& s) {
   if (auto url = service_url(s.service)) rebase_targets(targets, *url);
-  o.monitor = monitored(s.service);
-  AttackRun run = attack_http(targets, HttpOptions{}, o);
-  write_scenario_reports(run, s);
-  return run;
 }
 
-AttackRun attack(GrpcOptions g, const Scenario& s) {
-  AttackOptions o = attack_options(s);
+void prepare(GrpcOptions& g, const Scenario& s) {
   if (auto url = service_url(s.service)) g.addr = *url;
   if (!s.load.call.empty()) g.call = s.load.call;
   if (!s.load.data.empty()) g.data = {s.load.data};
   if (s.load.connections > 0) g.connections = s.load.connections;
-  o.monitor = monitored(s.service);
-  AttackRun run = attack_grpc(g, o);
-  write_scenario_reports(run, s);
-  return run;
 }
 
-AttackRun attack(WsOptions w, const Scenario& s) {
-  AttackOptions o = attack_options(s);
+void prepare(WsOptions& w, const Scenario& s) {
   if (auto base = service_url(s.service)) {
     auto u = parse_url(w.url);
     w.url = *base + (u ? u->target : std::string("/echo"));
@@ -109,11 +101,141 @@ AttackRun attack(WsOptions w, const Scenario& s) {
   if (s.load.connect_rate > 0) w.connect_rate = s.load.connect_rate;
   if (s.load.rate_per_conn > 0) w.rate_per_conn = s.load.rate_per_conn;
   if (s.load.message_size > 0) w.message_size = s.load.message_size;
+}
+
+AttackRun run_one(const std::vector<Target>& t, const AttackOptions& o) { return attack_http(t, HttpOptions{}, o); }
+AttackRun run_one(const GrpcOptions& g, const AttackOptions& o) { return attack_grpc(g, o); }
+AttackRun run_one(const WsOptions& w, const AttackOptions& o) { return attack_ws(w, o); }
+
+// One breakpoint step at `rate` per second: for WebSocket, messages over all connections.
+AttackRun run_at(const std::vector<Target>& t, AttackOptions o, double rate) {
+  o.rate.pacer = constant_pacer(rate);
+  return run_one(t, o);
+}
+AttackRun run_at(const GrpcOptions& g, AttackOptions o, double rate) {
+  o.rate.pacer = constant_pacer(rate);
+  return run_one(g, o);
+}
+AttackRun run_at(WsOptions w, const AttackOptions& o, double rate) {
+  w.rate_per_conn = rate / std::max(1, w.connections);
+  w.message_pacer.reset();
+  return run_one(w, o);
+}
+
+// Watches windows as results arrive and stops the run after `abort_after` consecutive breached
+// windows: a soak test that collapses stops there, instead of running on for an hour.
+class WindowWatch {
+ public:
+  explicit WindowWatch(const Scenario& s) : s_(s), live_(s.thresholds.window.value_or(Nanos(1))) {}
+
+  void attach(AttackOptions& o) {
+    if (s_.abort_after <= 0 || !s_.thresholds.window) return;
+    o.stop = &stop_;
+    o.sink = [this](const Result* r, size_t n) { add(r, n); };
+  }
+  std::string reason() const { return reason_; }
+
+ private:
+  void add(const Result* r, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      live_.add(r[i]);
+      latest_ = std::max(latest_, r[i].sent_ns());
+    }
+    // A window is judged once results sent two windows later arrive.
+    const int64_t width = live_.width().count();
+    for (const Window& w : live_.windows()) {
+      if (w.start_ns <= judged_ || w.start_ns + 2 * width > latest_) continue;
+      judged_ = w.start_ns;
+      const std::string why = window_breach(w, s_.thresholds);
+      consecutive_ = why.empty() ? 0 : consecutive_ + 1;
+      if (consecutive_ >= s_.abort_after && !stop_.load()) {
+        reason_ = "aborted after " + std::to_string(consecutive_) + " consecutive breached windows of " +
+                  format_duration(Nanos(width)) + " (last: " + why + ")";
+        stop_.store(true);
+      }
+    }
+  }
+
+  const Scenario& s_;
+  Series live_;
+  std::atomic<bool> stop_{false};
+  int64_t latest_ = 0;
+  int64_t judged_ = INT64_MIN;
+  int consecutive_ = 0;
+  std::string reason_;
+};
+
+template <class T>
+AttackRun run_scenario(T target, const Scenario& s) {
+  prepare(target, s);
+  AttackOptions o = attack_options(s);
   o.monitor = monitored(s.service);
-  AttackRun run = attack_ws(w, o);
+  WindowWatch watch(s);
+  watch.attach(o);
+  AttackRun run = run_one(target, o);
+  run.abort_reason = watch.reason();
   write_scenario_reports(run, s);
   return run;
 }
+
+Nanos scaled(Nanos d) {
+  const double scale = duration_scale();
+  return std::max(Nanos(static_cast<int64_t>(static_cast<double>(d.count()) * scale)), std::min(d, Nanos(std::chrono::seconds(1))));
+}
+
+template <class T>
+Breakpoint run_breakpoint(T target, const Scenario& s) {
+  if (!s.search) throw InputError(s.file, 0, s.path("search"), "missing: not a breakpoint scenario");
+  prepare(target, s);
+  Objective obj;
+  obj.p99 = s.thresholds.p99;
+  obj.success = s.thresholds.success;
+  obj.rate_tolerance = s.search->rate_tolerance;
+  SearchOptions search;
+  search.start = s.search->start;
+  search.max_rate = s.search->max_rate;
+  search.growth = s.search->growth;
+  search.step = scaled(s.search->step);
+  search.max_time = scaled(s.search->max_time);
+  search.precision = s.search->precision;
+  search.cooldown = s.search->cooldown.count() > 0 ? scaled(s.search->cooldown) : Nanos(0);
+  AttackOptions base = attack_options(s);
+  base.monitor = monitored(s.service);
+  base.max_requests = 0;
+  const Breakpoint b = find_breakpoint(
+      [&](double rate, Nanos d) {
+        AttackOptions o = base;
+        o.duration = d;
+        return run_at(target, o, rate).metrics;
+      },
+      obj, search);
+  const std::string dir = reports_dir();
+  make_dirs(dir);
+  std::ofstream(dir + "/" + s.key() + ".txt") << "Breakpoint " << s.key() << "\n\n" << breakpoint_text(b);
+  std::ofstream html(dir + "/" + s.key() + ".html");
+  write_breakpoint_html(html, b, "loadgate: " + s.key() + " (breakpoint)");
+  nlohmann::ordered_json j;
+  j["scenario"] = s.key();
+  j["capacity"] = b.capacity;
+  j["broke_at"] = b.broke_at;
+  j["why"] = b.why;
+  j["reached_max"] = b.reached_max;
+  j["timed_out"] = b.timed_out;
+  for (const BreakpointStep& st : b.steps)
+    j["steps"].push_back({{"rate", st.rate}, {"throughput", st.throughput}, {"p99", st.p99_ns}, {"success", st.success},
+                          {"held", st.held}, {"why", st.why}});
+  std::ofstream(dir + "/" + s.key() + ".json") << j.dump(2) << "\n";
+  return b;
+}
+
+}  // namespace
+
+AttackRun attack(std::vector<Target> targets, const Scenario& s) { return run_scenario(std::move(targets), s); }
+AttackRun attack(GrpcOptions g, const Scenario& s) { return run_scenario(std::move(g), s); }
+AttackRun attack(WsOptions w, const Scenario& s) { return run_scenario(std::move(w), s); }
+Breakpoint breakpoint(std::vector<Target> targets, const Scenario& s) { return run_breakpoint(std::move(targets), s); }
+Breakpoint breakpoint(GrpcOptions g, const Scenario& s) { return run_breakpoint(std::move(g), s); }
+Breakpoint breakpoint(WsOptions w, const Scenario& s) { return run_breakpoint(std::move(w), s); }
 
 std::string write_scenario_reports(const AttackRun& run, const Scenario& s) {
   const Verdict v = evaluate(run.metrics, s);
@@ -132,6 +254,7 @@ std::string write_scenario_reports(const AttackRun& run, const Scenario& s) {
     checks.push_back({{"name", c.name}, {"pass", c.pass}, {"measured", c.measured_text()},
                       {"limit", c.limit_text()}, {"source", c.source}});
   j["verdict"] = {{"pass", v.pass()}, {"failures", v.failures()}, {"checks", checks}};
+  if (!run.abort_reason.empty()) j["aborted"] = run.abort_reason;
   std::ofstream(base + ".json") << j.dump(2) << "\n";
 
   std::ofstream html(base + ".html");
@@ -141,6 +264,7 @@ std::string write_scenario_reports(const AttackRun& run, const Scenario& s) {
   text << "Scenario " << s.key() << " (" << s.tier << ", rate " << run.info.rate << ", duration "
        << format_duration(Nanos(run.info.duration_ns)) << ")\n\n";
   write_text_report(text, run.metrics, ReportOptions{true});
+  if (!run.abort_reason.empty()) text << "\n" << run.abort_reason << "\n";
   text << "\nVerdict: " << (v.pass() ? "PASS" : "FAIL") << "\n" << v.table();
 
   const Summary summary = run.metrics.group(kind_for(run.metrics, s.thresholds.kind))

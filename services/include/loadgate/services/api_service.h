@@ -11,7 +11,8 @@
 //                                once, like a GC pause: every request in flight waits
 //   GET  /api/limited?ms=M       at most `limited_concurrency` served at once, each taking M ms
 //                                (default 10): a known capacity of concurrency * 1000 / M req/s
-//   GET  /api/degrade?ms=M       answers in 1 ms until `degrade_after` of uptime, then in M ms
+//   GET  /api/degrade?ms=M       answers in 1 ms until `degrade_after` of uptime, then in M ms;
+//        &after=A&key=K          with a key: degraded A ms after the first call with that key
 //   GET  /api/status/{code}      answers with that status code
 //   GET  /api/chunked?chunks=N   N chunks of 10 bytes, chunked transfer encoding
 //   GET  /api/redirect           302 to /health

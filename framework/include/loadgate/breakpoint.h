@@ -1,0 +1,78 @@
+// breakpoint.h: capacity search. Raise a constant rate step by step (times `growth`) until an
+// objective breaks, then bisect between the last rate that held and the first that broke; the
+// capacity is the highest rate that met the objective. Always bounded by a maximum rate and a
+// maximum time.
+//
+//   loadgate::Objective obj;  obj.p99 = 500ms;  obj.success = 0.99;
+//   loadgate::SearchOptions search;  search.start = 50;  search.max_rate = 5000;
+//   auto b = loadgate::find_breakpoint([&](double rate, Nanos d) { ...attack at rate for d... }, obj, search);
+//   b.capacity;   // req/s
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "loadgate/duration.h"
+#include "loadgate/metrics.h"
+
+namespace loadgate {
+
+/// Objective is what a rate must meet to count as held.
+struct Objective {
+  std::optional<Nanos> p99;     ///< corrected p99 strictly below
+  std::optional<double> success;  ///< success ratio at least (0..1)
+  double rate_tolerance = 0.05;   ///< throughput at least rate x (1 - tolerance): keeping up
+};
+
+/// SearchOptions bound and shape the search.
+struct SearchOptions {
+  double start = 10;                                ///< first rate (per second), > 0
+  double max_rate = 10000;                          ///< never attack faster
+  double growth = 2;                                ///< factor between rising steps, > 1
+  Nanos step = std::chrono::seconds(5);             ///< duration of each step
+  Nanos max_time = std::chrono::minutes(5);         ///< no step starts after this much time
+  double precision = 0.05;                          ///< stop bisecting when broken / held < 1 + this
+  /// Pause after a step that broke, so that the service drains its backlog before the next
+  /// step (otherwise a good rate is measured on a still-overloaded service). 0 = twice `step`.
+  Nanos cooldown{0};
+};
+
+/// One step of the search.
+struct BreakpointStep {
+  double rate = 0;        ///< requested, per second
+  double throughput = 0;  ///< successful results per second
+  int64_t p99_ns = 0;
+  double success = 0;
+  bool held = false;
+  std::string why;        ///< why it broke ("" when held)
+};
+
+/// Breakpoint is the outcome of a search.
+struct Breakpoint {
+  double capacity = 0;       ///< highest rate that held (0 if none did)
+  double broke_at = 0;       ///< lowest rate that broke (0 if none did)
+  std::string why;           ///< why broke_at broke
+  bool reached_max = false;  ///< max_rate held: the capacity is at least max_rate
+  bool timed_out = false;    ///< max_time ended the search
+  std::vector<BreakpointStep> steps;  ///< in the order they ran
+};
+
+/// Runs one step: attack at `rate` per second for `duration` and return what was measured.
+using StepRunner = std::function<Metrics(double rate, Nanos duration)>;
+
+/// Evaluates one step's metrics against the objective.
+BreakpointStep judge_step(double rate, const Metrics& m, const Objective& o);
+
+/// Searches for the capacity. Throws InputError for inconsistent options.
+Breakpoint find_breakpoint(const StepRunner& run, const Objective& o, const SearchOptions& s);
+
+/// The search as text: one line per step, then the verdict.
+std::string breakpoint_text(const Breakpoint& b);
+
+/// The search as a self-contained HTML page: rate against p99, success and throughput.
+void write_breakpoint_html(std::ostream& out, const Breakpoint& b, const std::string& title);
+
+}  // namespace loadgate
