@@ -46,11 +46,9 @@ Header header_flag(const std::string& text) {
 
 }  // namespace
 
-int attack(const AttackFlags& f) {
-  AttackOptions load;
-  HttpOptions http;
-  std::vector<Target> targets;
-  try {
+// Reads the HTTP flags into the load, the driver's options and the targets. Throws InputError.
+void http_setup(const AttackFlags& f, AttackOptions& load, HttpOptions& http, std::vector<Target>& targets) {
+  {
     load.name = f.name;
     load.duration = duration_flag("duration", f.duration);
     load.timeout = duration_flag("timeout", f.timeout);
@@ -88,6 +86,15 @@ int attack(const AttackFlags& f) {
       http.body = ss.str();
     }
     targets = load_targets(f.targets, parse_targets_format(f.format));
+  }
+}
+
+int attack(const AttackFlags& f) {
+  AttackOptions load;
+  HttpOptions http;
+  std::vector<Target> targets;
+  try {
+    http_setup(f, load, http, targets);
   } catch (const InputError& e) {
     return fail("attack", e.what(), kBadInput);
   }

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "loadgate/attack.h"
+#include "loadgate/http.h"
+
 namespace loadgate::cli {
 
 /// Exit codes shared by every command.
@@ -42,6 +45,23 @@ struct AttackFlags {
   bool progress = false;
   bool quiet = false;
   std::vector<std::string> monitor_pids;
+};
+
+/// Flags of `loadgate breakpoint`: the HTTP flags of attack, the search and the objective.
+struct BreakpointFlags {
+  AttackFlags http;
+  double start = 50;
+  double max_rate = 10000;
+  double growth = 2;
+  std::string step = "5s";
+  std::string max_time = "5m";
+  double precision = 0.05;
+  std::string cooldown = "0";
+  std::string p99 = "500ms";
+  double success = 0.99;
+  double rate_tolerance = 0.05;
+  double min_capacity = 0;
+  std::string output;
 };
 
 /// Flags of `loadgate report`.
@@ -150,7 +170,11 @@ struct CompareFlags {
   std::vector<std::string> inputs;
 };
 
+/// Reads attack's HTTP flags into the load, the driver's options and the targets. Throws InputError.
+void http_setup(const AttackFlags& f, AttackOptions& load, HttpOptions& http, std::vector<Target>& targets);
+
 int attack(const AttackFlags& f);
+int breakpoint(const BreakpointFlags& f);
 int compare(const CompareFlags& f);
 int ws(const WsFlags& f);
 int grpc(const GrpcFlags& f);

@@ -23,19 +23,15 @@ std::vector<std::string> go_style(int argc, char** argv) {
   return out;
 }
 
-void attack_command(CLI::App& app, loadgate::cli::AttackFlags& f) {
-  auto* c = app.add_subcommand("attack", "Attack HTTP targets and write results (binary) to stdout");
+// The HTTP flags shared by attack and breakpoint.
+void http_flags(CLI::App* c, loadgate::cli::AttackFlags& f) {
   c->add_option("--name", f.name, "Attack name");
   c->add_option("--targets", f.targets, "Targets file (default stdin)");
   c->add_option("--format", f.format, "Targets format: http or json");
-  c->add_option("--rate", f.rate, "Requests per time unit: 50/1s, 10..500@60s, 50,100@30s, sine:100:50:60s; 0 = as fast as possible (closed model)");
-  c->add_option("--duration", f.duration, "Duration of the attack (0 = forever)");
-  c->add_option("--step", f.step, "Step length for -rate=A,B,C");
   c->add_option("--timeout", f.timeout, "Requests timeout");
   c->add_option("--workers", f.workers, "Initial number of workers (connections); concurrency with -rate=0");
   c->add_option("--max-workers", f.max_workers, "Maximum number of workers (connections)");
   c->add_option("--connections", f.connections, "Maximum number of open connections");
-  c->add_option("--requests", f.requests, "Stop after this many requests (0 = no limit)");
   c->add_option("--cpus", f.cpus, "Number of attacker threads (default: all CPUs)");
   c->add_flag("--keepalive,!--no-keepalive", f.keepalive, "Use persistent connections");
   c->add_flag("--http2", f.http2, "Accepted for Vegeta compatibility; loadgate speaks HTTP/1.1");
@@ -47,10 +43,36 @@ void attack_command(CLI::App& app, loadgate::cli::AttackFlags& f) {
   c->add_option("--max-body", f.max_body, "Maximum number of bytes to capture from response bodies; -1 = no limit");
   c->add_option("--header", f.headers, "Request header (repeatable)")->expected(1);
   c->add_option("--body", f.body, "Requests body file");
-  c->add_option("--output", f.output, "Output file");
   c->add_flag("--progress", f.progress, "Print progress to stderr even when it is not a terminal");
   c->add_flag("--quiet", f.quiet, "No progress line");
   c->add_option("--monitor-pid", f.monitor_pids, "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)")->expected(1);
+}
+
+void attack_command(CLI::App& app, loadgate::cli::AttackFlags& f) {
+  auto* c = app.add_subcommand("attack", "Attack HTTP targets and write results (binary) to stdout");
+  http_flags(c, f);
+  c->add_option("--rate", f.rate, "Requests per time unit: 50/1s, 10..500@60s, 50,100@30s, sine:100:50:60s; 0 = as fast as possible (closed model)");
+  c->add_option("--duration", f.duration, "Duration of the attack (0 = forever)");
+  c->add_option("--step", f.step, "Step length for -rate=A,B,C");
+  c->add_option("--requests", f.requests, "Stop after this many requests (0 = no limit)");
+  c->add_option("--output", f.output, "Output file");
+}
+
+void breakpoint_command(CLI::App& app, loadgate::cli::BreakpointFlags& f) {
+  auto* c = app.add_subcommand("breakpoint", "Find the highest rate at which HTTP targets meet an objective");
+  http_flags(c, f.http);
+  c->add_option("--start", f.start, "First rate (per second)");
+  c->add_option("--max-rate", f.max_rate, "Highest rate ever tried");
+  c->add_option("--growth", f.growth, "Factor between rising steps");
+  c->add_option("--step", f.step, "Duration of each step");
+  c->add_option("--max-time", f.max_time, "No step starts after this");
+  c->add_option("--precision", f.precision, "Stop refining when broken/held < 1 + this");
+  c->add_option("--cooldown", f.cooldown, "Pause after a broken step (default: twice -step)");
+  c->add_option("--p99", f.p99, "Objective: p99 below this");
+  c->add_option("--success", f.success, "Objective: success ratio at least this (0..1)");
+  c->add_option("--rate-tolerance", f.rate_tolerance, "Objective: throughput at least rate x (1 - this)");
+  c->add_option("--min-capacity", f.min_capacity, "Exit 3 when the capacity found is lower");
+  c->add_option("--output", f.output, "HTML page of the search (rate against p99, success, throughput)");
 }
 
 void report_command(CLI::App& app, loadgate::cli::ReportFlags& f) {
@@ -194,6 +216,9 @@ int main(int argc, char** argv) {
   grpc_command(app, grpc);
   loadgate::cli::WsFlags ws;
   ws_command(app, ws);
+  loadgate::cli::BreakpointFlags bp;
+  bp.http.timeout = "5s";  // a step must not wait 30 s for an overloaded service
+  breakpoint_command(app, bp);
   loadgate::cli::CheckFlags check, record;
   check_command(app, check);
   baseline_command(app, record);
@@ -211,6 +236,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("serve")) return loadgate::cli::serve(serve);
   if (app.got_subcommand("grpc")) return loadgate::cli::grpc(grpc);
   if (app.got_subcommand("ws")) return loadgate::cli::ws(ws);
+  if (app.got_subcommand("breakpoint")) return loadgate::cli::breakpoint(bp);
   if (app.got_subcommand("check")) return loadgate::cli::check(check);
   if (app.got_subcommand("baseline")) return loadgate::cli::record(record);
   return Exit::kBadInput;

@@ -39,3 +39,13 @@ TEST(Api, Soak) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Api, Breakpoint) {
+  const loadgate::Scenario& s = loadgate::scenario("api.breakpoint");
+  const loadgate::Breakpoint b = loadgate::breakpoint(loadgate::targets_file("targets/api.txt"), s);
+  PERF_EXPECT_CAPACITY_AT_LEAST(b, s.search->min_capacity);
+}
+
+}  // namespace

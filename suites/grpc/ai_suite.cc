@@ -26,3 +26,13 @@ TEST(Ai, Stream) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Ai, Breakpoint) {
+  const loadgate::Scenario& s = loadgate::scenario("ai.breakpoint");
+  const loadgate::Breakpoint b = loadgate::breakpoint(loadgate::GrpcOptions{}, s);
+  PERF_EXPECT_CAPACITY_AT_LEAST(b, s.search->min_capacity);
+}
+
+}  // namespace

@@ -31,3 +31,13 @@ TEST(Kernel, Stress) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Kernel, Breakpoint) {
+  const loadgate::Scenario& s = loadgate::scenario("kernel.breakpoint");
+  const loadgate::Breakpoint b = loadgate::breakpoint(loadgate::GrpcOptions{}, s);
+  PERF_EXPECT_CAPACITY_AT_LEAST(b, s.search->min_capacity);
+}
+
+}  // namespace

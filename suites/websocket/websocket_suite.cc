@@ -31,3 +31,15 @@ TEST(Websocket, Soak) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Websocket, Breakpoint) {
+  const loadgate::Scenario& s = loadgate::scenario("websocket.breakpoint");
+  loadgate::WsOptions w;
+  w.url = "ws://127.0.0.1:8000/echo";
+  const loadgate::Breakpoint b = loadgate::breakpoint(w, s);  // messages per second, all connections
+  PERF_EXPECT_CAPACITY_AT_LEAST(b, s.search->min_capacity);
+}
+
+}  // namespace

@@ -9,6 +9,7 @@
 //   b.capacity;   // req/s
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <ostream>
@@ -24,8 +25,11 @@ namespace loadgate {
 struct Objective {
   std::optional<Nanos> p99;     ///< corrected p99 strictly below
   std::optional<double> success;  ///< success ratio at least (0..1)
-  double rate_tolerance = 0.05;   ///< throughput at least rate x (1 - tolerance): keeping up
+  double rate_tolerance = 0.05;   ///< requests sent at least rate x (1 - tolerance), none dropped:
+                                  ///< the generator kept up (a slow service shows in p99 and success)
 };
+
+struct BreakpointStep;
 
 /// SearchOptions bound and shape the search.
 struct SearchOptions {
@@ -38,6 +42,10 @@ struct SearchOptions {
   /// Pause after a step that broke, so that the service drains its backlog before the next
   /// step (otherwise a good rate is measured on a still-overloaded service). 0 = twice `step`.
   Nanos cooldown{0};
+  /// Optional: set to end the search before its next step (Ctrl-C).
+  const std::atomic<bool>* stop = nullptr;
+  /// Optional: told about each step as soon as it is judged (progress).
+  std::function<void(const BreakpointStep&)> on_step;
 };
 
 /// One step of the search.

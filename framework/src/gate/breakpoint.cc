@@ -36,8 +36,8 @@ BreakpointStep judge_step(double rate, const Metrics& m, const Objective& o) {
     why = "success " + fixed(s.success_ratio * 100, "%.2f%%") + " < " + fixed(*o.success * 100, "%.2f%%");
   else if (o.p99 && s.latency.p99 >= o.p99->count())
     why = "p99 " + format_duration_short(Nanos(s.latency.p99)) + " >= " + format_duration_short(*o.p99);
-  else if (s.throughput < rate * (1 - o.rate_tolerance))
-    why = "throughput " + fixed(s.throughput) + "/s fell behind " + fixed(rate) + "/s";
+  else if (s.dropped > 0 || s.rate < rate * (1 - o.rate_tolerance))
+    why = "sent " + fixed(s.rate) + "/s of " + fixed(rate) + "/s (" + std::to_string(s.dropped) + " dropped)";
   st.held = why.empty();
   st.why = why;
   return st;
@@ -57,10 +57,12 @@ Breakpoint find_breakpoint(const StepRunner& run, const Objective& o, const Sear
     if (cool) std::this_thread::sleep_for(cooldown);
     BreakpointStep st = judge_step(rate, run(rate, s.step), o);
     b.steps.push_back(st);
+    if (s.on_step) s.on_step(st);
     cool = !st.held;
     return st;
   };
   auto time_left = [&] {
+    if (s.stop && s.stop->load()) return false;
     if (steady_now_ns() + s.step.count() + (cool ? cooldown.count() : 0) <= deadline) return true;
     b.timed_out = true;
     return false;

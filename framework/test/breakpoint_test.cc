@@ -1,0 +1,115 @@
+// breakpoint_test.cc: the capacity search against a model service of known capacity.
+#include "loadgate/breakpoint.h"
+
+#include <gtest/gtest.h>
+
+#include "loadgate/error.h"
+
+namespace loadgate {
+namespace {
+
+// A service that answers in 2 ms up to `capacity` per second and queues beyond: latency grows
+// with the excess over the step (the queue's length divided by the capacity).
+StepRunner model(double capacity, std::vector<double>* asked = nullptr) {
+  return [capacity, asked](double rate, Nanos d) {
+    if (asked) asked->push_back(rate);
+    Metrics m;
+    const double secs = static_cast<double>(d.count()) / 1e9;
+    const auto n = static_cast<int64_t>(rate * secs);
+    for (int64_t i = 0; i < n; ++i) {
+      Result r;
+      r.status = 200;
+      r.scheduled_ns = 1'000'000'000'000 + static_cast<int64_t>(static_cast<double>(i) / rate * 1e9);
+      const double t = static_cast<double>(i) / rate;  // seconds into the step
+      const double queue = std::max(0.0, (rate - capacity) * t);
+      r.latency_ns = 2'000'000 + static_cast<int64_t>(queue / capacity * 1e9);
+      m.add(r);
+    }
+    return m;
+  };
+}
+
+Objective p99_below(Nanos limit) {
+  Objective o;
+  o.p99 = limit;
+  return o;
+}
+
+SearchOptions quick(double start, double max_rate) {
+  SearchOptions s;
+  s.start = start;
+  s.max_rate = max_rate;
+  s.step = std::chrono::seconds(2);
+  s.cooldown = std::chrono::nanoseconds(1);
+  return s;
+}
+
+TEST(Breakpoint, RisesThenBisectsToTheCapacity) {
+  std::vector<double> asked;
+  const Breakpoint b = find_breakpoint(model(1000, &asked), p99_below(std::chrono::milliseconds(50)), quick(100, 100000));
+  // 100, 200, 400, 800 hold; 1600 breaks; bisection narrows to within 5 %.
+  ASSERT_GE(asked.size(), 6u);
+  EXPECT_EQ((std::vector<double>(asked.begin(), asked.begin() + 5)), (std::vector<double>{100, 200, 400, 800, 1600}));
+  EXPECT_GE(b.capacity, 950);
+  EXPECT_LE(b.capacity, 1050);
+  EXPECT_LE(b.broke_at, b.capacity * 1.05 + 1e-9);
+  EXPECT_EQ(b.why.rfind("p99 ", 0), 0u) << b.why;
+  EXPECT_FALSE(b.reached_max);
+  EXPECT_EQ(b.steps.size(), asked.size());
+}
+
+TEST(Breakpoint, BoundedByTheMaximumRate) {
+  std::vector<double> asked;
+  const Breakpoint b = find_breakpoint(model(1e9, &asked), p99_below(std::chrono::milliseconds(50)), quick(100, 1000));
+  EXPECT_TRUE(b.reached_max);
+  EXPECT_DOUBLE_EQ(b.capacity, 1000);
+  EXPECT_DOUBLE_EQ(asked.back(), 1000) << "the last rising step is the maximum itself";
+  for (double r : asked) EXPECT_LE(r, 1000);
+}
+
+TEST(Breakpoint, BoundedByTheMaximumTime) {
+  SearchOptions s = quick(100, 1e9);
+  s.max_time = std::chrono::nanoseconds(1);  // no step fits
+  const Breakpoint b = find_breakpoint(model(1000), p99_below(std::chrono::milliseconds(50)), s);
+  EXPECT_TRUE(b.timed_out);
+  EXPECT_TRUE(b.steps.empty());
+  EXPECT_EQ(b.capacity, 0);
+}
+
+TEST(Breakpoint, NothingHolds) {
+  const Breakpoint b = find_breakpoint(model(1), p99_below(std::chrono::milliseconds(50)), quick(100, 1000));
+  EXPECT_EQ(b.capacity, 0);
+  EXPECT_GT(b.broke_at, 0);
+}
+
+TEST(Breakpoint, StepsAreJudgedOnSuccessLatencyAndKeepingUp) {
+  Metrics m;
+  Result r;
+  r.scheduled_ns = 1'000'000'000;
+  r.latency_ns = 1'000'000;
+  r.status = 200;
+  for (int i = 0; i < 90; ++i, r.scheduled_ns += 10'000'000) m.add(r);
+  r.status = 500;
+  r.error_kind = ErrorKind::kStatus;
+  for (int i = 0; i < 10; ++i, r.scheduled_ns += 10'000'000) m.add(r);
+  Objective o;
+  o.success = 0.95;
+  EXPECT_EQ(judge_step(100, m, o).why, "success 90.00% < 95.00%");
+  o.success = 0.9;
+  EXPECT_TRUE(judge_step(100, m, o).held);
+  // 100 requests sent over 0.99 s (first to last send): 101/s, half of what was asked.
+  EXPECT_EQ(judge_step(200, m, o).why, "sent 101.0/s of 200.0/s (0 dropped)");
+}
+
+TEST(Breakpoint, BadOptionsAreErrors) {
+  SearchOptions s = quick(0, 10);
+  EXPECT_THROW(find_breakpoint(model(10), {}, s), InputError);
+  s = quick(10, 5);
+  EXPECT_THROW(find_breakpoint(model(10), {}, s), InputError);
+  s = quick(10, 100);
+  s.growth = 1;
+  EXPECT_THROW(find_breakpoint(model(10), {}, s), InputError);
+}
+
+}  // namespace
+}  // namespace loadgate
