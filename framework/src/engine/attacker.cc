@@ -75,7 +75,10 @@ int share(int total, int threads, int index) {
 class Worker final : public WorkerBase, public SlotOwner {
  public:
   Worker(const Plan& plan, int index)
-      : WorkerBase(*plan.opts, plan.collector), plan_(plan), index_(index), timer_(io_), deadline_(io_), tick_(io_),
+      // One thread runs all I/O of this context, so the reactor needs no per-socket locks; the
+      // scheduler keeps its lock for request_stop() posted from the main thread.
+      : WorkerBase(*plan.opts, plan.collector, ASIO_CONCURRENCY_HINT_UNSAFE_IO), plan_(plan), index_(index),
+        timer_(io_), deadline_(io_),
         pending_(o_.rate.unlimited() ? 1 : kPendingCapacity) {
     const int t = plan.threads;
     max_slots_ = o_.rate.unlimited() ? share(o_.workers, t, index)
@@ -294,30 +297,15 @@ class Worker final : public WorkerBase, public SlotOwner {
   void maybe_finish() {
     if (!schedule_over_ || !pending_.empty() || idle_.size() != slots_.size()) return;
     deadline_.cancel();
-    tick_.cancel();
+    stop_ticking();
     timer_.cancel();
     io_.stop();
   }
 
-  // Every 250 ms: hands a partial batch to the sink (so that `attack | report -every=1s` sees
-  // results while they happen), and publishes p99 so far for the progress line.
-  void tick() {
-    flush_batch();
-    if (o_.progress) publish();
-    tick_.expires_after(std::chrono::milliseconds(250));
-    tick_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) tick();
-    });
-  }
-
   const Plan& plan_;
   const int index_;
-  // One thread runs all I/O of this context, so the reactor needs no per-socket locks; the
-  // scheduler keeps its lock for request_stop() posted from the main thread.
-  asio::io_context io_{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::steady_timer timer_;     // next due hit (open) or end of duration (closed)
   asio::steady_timer deadline_;  // end of the drain/grace period
-  asio::steady_timer tick_;      // periodic batch flush and progress publication
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<Slot*> idle_;
   HitRing pending_;

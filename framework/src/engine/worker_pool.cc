@@ -10,8 +10,18 @@
 
 namespace loadgate::engine {
 
-WorkerBase::WorkerBase(const AttackOptions& o, Collector* collector) : o_(o), collector_(collector) {
+WorkerBase::WorkerBase(const AttackOptions& o, Collector* collector, int concurrency_hint)
+    : o_(o), io_(concurrency_hint), tick_(io_), collector_(collector) {
   if (collector_) batch_.reserve(Collector::kBatch);
+}
+
+void WorkerBase::tick() {
+  flush_batch();
+  if (o_.progress) publish();
+  tick_.expires_after(std::chrono::milliseconds(250));
+  tick_.async_wait([this](const asio::error_code& ec) {
+    if (!ec) tick();
+  });
 }
 
 void WorkerBase::record(const Result& r) {

@@ -3,6 +3,8 @@
 // loop that runs the threads, forwards a stop, prints progress and merges once at the end.
 #pragma once
 
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <atomic>
 #include <memory>
 #include <vector>
@@ -16,8 +18,8 @@ namespace loadgate::engine {
 /// record() for every result, on their own thread.
 class WorkerBase {
  public:
-  /// `collector` may be null (no sink).
-  WorkerBase(const AttackOptions& o, Collector* collector);
+  /// `collector` may be null (no sink); `concurrency_hint` is passed to the io_context.
+  WorkerBase(const AttackOptions& o, Collector* collector, int concurrency_hint = 1);
   virtual ~WorkerBase() = default;
   /// The thread body. Must end with finish().
   virtual void run() = 0;
@@ -46,10 +48,17 @@ class WorkerBase {
   void publish();
   /// Flushes and marks the thread finished.
   void finish();
+  /// Every 250 ms until stop_ticking(): hands a partial batch to the sink (so that
+  /// `attack | report -every=1s` sees results while they happen) and publishes p99 so far.
+  void tick();
+  /// Cancels the tick.
+  void stop_ticking() { tick_.cancel(); }
 
   const AttackOptions& o_;
+  asio::io_context io_;  ///< this thread's event loop
 
  private:
+  asio::steady_timer tick_;
   Collector* collector_;
   Metrics metrics_;
   std::vector<Result> batch_;

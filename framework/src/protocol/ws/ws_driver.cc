@@ -179,7 +179,7 @@ class WsWorker final : public engine::WorkerBase {
  public:
   WsWorker(const WsPlan& plan, int index, engine::Collector* collector)
       : WorkerBase(*plan.load, collector), p_(plan), w_(*plan.w), index_(index), connect_timer_(io_),
-        send_timer_(io_), end_timer_(io_), tick_(io_) {
+        send_timer_(io_), end_timer_(io_) {
     for (int g = index; g < w_.connections; g += plan.threads) global_.push_back(g);
     conns_.resize(global_.size());
   }
@@ -545,29 +545,19 @@ class WsWorker final : public engine::WorkerBase {
     connect_timer_.cancel();
     send_timer_.cancel();
     end_timer_.cancel();
-    tick_.cancel();
+    stop_ticking();
     io_.stop();
-  }
-
-  void tick() {
-    flush_batch();
-    if (o_.progress) publish();
-    tick_.expires_after(std::chrono::milliseconds(250));
-    tick_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) tick();
-    });
   }
 
   const WsPlan& p_;
   const WsOptions& w_;
   const int index_;
-  asio::io_context io_{1};
   Client client_;
   std::vector<int> global_;            // global index of each local connection
   std::vector<Conn> conns_;
   size_t next_connect_ = 0;
   std::priority_queue<std::pair<int64_t, size_t>, std::vector<std::pair<int64_t, size_t>>, std::greater<>> heap_;
-  asio::steady_timer connect_timer_, send_timer_, end_timer_, tick_;
+  asio::steady_timer connect_timer_, send_timer_, end_timer_;
   std::string payload_;
   int64_t end_steady_ = INT64_MAX;
   uint64_t in_flight_ = 0;
