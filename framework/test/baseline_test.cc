@@ -85,24 +85,35 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{"{\"service\": \"api\", \"owner\": \"me\", \"scenarios\": {}}",
                "baselines/api.json: owner: unknown key (known: $schema, service, description, targets, scenarios)"},
         BadRow{file_with("{\"load\": {}, " + kThresholds + "}"),
-               "baselines/api.json: scenarios.s.tier: missing (want one of light, medium, heavy, stress, soak, breakpoint)"},
+               "baselines/api.json: scenarios.s.tier: missing (want one of light, medium, heavy, stress, soak, "
+               "breakpoint)"},
         BadRow{file_with("{\"tier\": \"extreme\", " + kLoad + ", " + kThresholds + "}"),
-               "baselines/api.json: scenarios.s.tier: \"extreme\" is not a tier (want light, medium, heavy, stress, soak, breakpoint)"},
-        BadRow{file_with("{\"tier\": \"light\", " + kThresholds + "}"), "baselines/api.json: scenarios.s.load: missing"},
-        BadRow{file_with("{\"tier\": \"light\", " + kLoad + "}"), "baselines/api.json: scenarios.s.thresholds: missing"},
+               "baselines/api.json: scenarios.s.tier: \"extreme\" is not a tier (want light, medium, heavy, stress, "
+               "soak, breakpoint)"},
+        BadRow{file_with("{\"tier\": \"light\", " + kThresholds + "}"),
+               "baselines/api.json: scenarios.s.load: missing"},
+        BadRow{file_with("{\"tier\": \"light\", " + kLoad + "}"),
+               "baselines/api.json: scenarios.s.thresholds: missing"},
         BadRow{file_with("{\"tier\": \"light\", \"lod\": {}, " + kLoad + ", " + kThresholds + "}"),
-               "baselines/api.json: scenarios.s.lod: unknown key (known: tier, description, targets, load, thresholds, reference, tolerance, search, abort_after)"},
+               "baselines/api.json: scenarios.s.lod: unknown key (known: tier, description, targets, load, thresholds, "
+               "reference, tolerance, search, abort_after)"},
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": -5}, " + kThresholds + "}"),
                "baselines/api.json: scenarios.s.load.rate: must not be negative"},
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"-5/1s\"}, " + kThresholds + "}"),
-               "baselines/api.json: scenarios.s.load.rate: -rate \"-5/1s\": doesn't match the \"freq/duration\" format (i.e. 50/1s)"},
-        BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"10/1s\", \"duration\": 30}, " + kThresholds + "}"),
-               "baselines/api.json: scenarios.s.load.duration: want a duration string with its unit, e.g. \"500ms\""},
-        BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"10/1s\", \"duration\": \"30 seconds\"}, " + kThresholds + "}"),
-               "baselines/api.json: scenarios.s.load.duration: \"30 seconds\" is not a duration (want e.g. 500ms, 30s, 2m)"},
-        BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"10/1s\", \"duration\": \"0s\"}, " + kThresholds + "}"),
+               "baselines/api.json: scenarios.s.load.rate: -rate \"-5/1s\": doesn't match the \"freq/duration\" format "
+               "(i.e. 50/1s)"},
+        BadRow{
+            file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"10/1s\", \"duration\": 30}, " + kThresholds + "}"),
+            "baselines/api.json: scenarios.s.load.duration: want a duration string with its unit, e.g. \"500ms\""},
+        BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"10/1s\", \"duration\": \"30 seconds\"}, " +
+                         kThresholds + "}"),
+               "baselines/api.json: scenarios.s.load.duration: \"30 seconds\" is not a duration (want e.g. 500ms, 30s, "
+               "2m)"},
+        BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"10/1s\", \"duration\": \"0s\"}, " + kThresholds +
+                         "}"),
                "baselines/api.json: scenarios.s.load.duration: a scenario needs a duration or a request count"},
-        BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"10/1s\", \"workers\": \"ten\"}, " + kThresholds + "}"),
+        BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"10/1s\", \"workers\": \"ten\"}, " + kThresholds +
+                         "}"),
                "baselines/api.json: scenarios.s.load.workers: want an integer"},
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"0\", \"workers\": 0}, " + kThresholds + "}"),
                "baselines/api.json: scenarios.s.load.rate: rate 0 (closed model) needs workers > 0"},
@@ -116,11 +127,13 @@ INSTANTIATE_TEST_SUITE_P(
                "baselines/api.json: scenarios.s.thresholds.success: want a number"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"throughput\": -1}}"),
                "baselines/api.json: scenarios.s.thresholds.throughput: must not be negative"},
-        BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p98\": \"1s\"}}"),
-               "baselines/api.json: scenarios.s.thresholds.p98: unknown key (known: p50, p90, p95, p99, p99.9, max, mean, "
-               "success, throughput, rate, errors, late, uncorrected, kind, window, first, kinds, targets, resources)"},
+        BadRow{
+            file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p98\": \"1s\"}}"),
+            "baselines/api.json: scenarios.s.thresholds.p98: unknown key (known: p50, p90, p95, p99, p99.9, max, mean, "
+            "success, throughput, rate, errors, late, uncorrected, kind, window, first, kinds, targets, resources)"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", " + kThresholds + ", \"tolerance\": {\"p99\": 0.2}}"),
-               "baselines/api.json: scenarios.s.tolerance: a tolerance needs a reference (record one with `loadgate baseline record`)"},
+               "baselines/api.json: scenarios.s.tolerance: a tolerance needs a reference (record one with `loadgate "
+               "baseline record`)"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", " + kThresholds +
                          ", \"reference\": {\"p99\": \"4ms\"}, \"tolerance\": {\"p50\": 0.2}}"),
                "baselines/api.json: scenarios.s.tolerance.p50: the reference has no figure \"p50\""}));

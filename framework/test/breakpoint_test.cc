@@ -46,7 +46,8 @@ SearchOptions quick(double start, double max_rate) {
 
 TEST(Breakpoint, RisesThenBisectsToTheCapacity) {
   std::vector<double> asked;
-  const Breakpoint b = find_breakpoint(model(1000, &asked), p99_below(std::chrono::milliseconds(50)), quick(100, 100000));
+  const Breakpoint b =
+      find_breakpoint(model(1000, &asked), p99_below(std::chrono::milliseconds(50)), quick(100, 100000));
   // 100, 200, 400, 800 hold; 1600 breaks; bisection narrows to within 5 %.
   ASSERT_GE(asked.size(), 6u);
   EXPECT_EQ((std::vector<double>(asked.begin(), asked.begin() + 5)), (std::vector<double>{100, 200, 400, 800, 1600}));

@@ -46,9 +46,12 @@ TEST(Compare, HistoryFileLastTwoRunsOfAScenario) {
   const std::string path = ::testing::TempDir() + "/lg_history.jsonl";
   {
     std::ofstream out(path);
-    out << R"({"time":"t1","scenario":"api.heavy","figures":{"p99":1000000,"success":1}})" << "\n";
-    out << R"({"time":"t2","scenario":"api.light","figures":{"p99":5000000,"success":1}})" << "\n";
-    out << R"({"time":"t3","scenario":"api.heavy","figures":{"p99":2000000,"success":1}})" << "\n";
+    out << R"({"time":"t1","scenario":"api.heavy","figures":{"p99":1000000,"success":1}})"
+        << "\n";
+    out << R"({"time":"t2","scenario":"api.light","figures":{"p99":5000000,"success":1}})"
+        << "\n";
+    out << R"({"time":"t3","scenario":"api.heavy","figures":{"p99":2000000,"success":1}})"
+        << "\n";
   }
   const auto runs = history_figures(path, "api.heavy");
   ASSERT_EQ(runs.size(), 2u);

@@ -58,7 +58,11 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Row{"p50 below", with([](Thresholds& t) { t.p50 = milliseconds(4); }), true},
         Row{"p50 exactly at the limit fails (strict)", with([](Thresholds& t) { t.p50 = Nanos(3'117'055); }), false},
-        Row{"p99 uncorrected is lower", with([](Thresholds& t) { t.p99 = Nanos(5'000'000); t.uncorrected = true; }), true},
+        Row{"p99 uncorrected is lower", with([](Thresholds& t) {
+              t.p99 = Nanos(5'000'000);
+              t.uncorrected = true;
+            }),
+            true},
         Row{"p99 corrected is not", with([](Thresholds& t) { t.p99 = Nanos(5'000'000); }), false},
         Row{"mean", with([](Thresholds& t) { t.mean = milliseconds(3); }), false},
         Row{"success at the limit passes (inclusive)", with([](Thresholds& t) { t.success = 0.9; }), true},
@@ -97,7 +101,7 @@ TEST(Gate, TargetsAreGatedOneByOne) {
   Thresholds health;
   health.p99 = std::chrono::milliseconds(6);
   health.success = 0.99;
-  t.targets["/health"] = health;              // the end of the label
+  t.targets["/health"] = health;               // the end of the label
   t.targets["GET http://nowhere/x"] = health;  // no such target
   const Verdict v = evaluate(synthetic(), t, "b.json: scenarios.x.thresholds");
   ASSERT_EQ(v.checks.size(), 5u);
@@ -124,7 +128,8 @@ TEST(Gate, ResourcePeaksOfMonitoredProcesses) {
   t.resources["generator"].fds = 10;
   const Verdict v = evaluate(m, t);
   ASSERT_EQ(v.checks.size(), 5u);
-  EXPECT_EQ(v.checks[0].line(), "FAIL generator samples  measured 0  limit >= 1  (resources.generator (was it monitored?))");
+  EXPECT_EQ(v.checks[0].line(),
+            "FAIL generator samples  measured 0  limit >= 1  (resources.generator (was it monitored?))");
   EXPECT_FALSE(v.checks[0].pass);
   EXPECT_EQ(v.checks[1].name, "sut peak rss MB");
   EXPECT_FALSE(v.checks[1].pass);

@@ -1,4 +1,6 @@
 // grpc_test.cc: the gRPC driver against the embedded kernel and AI services, in process.
+#include "loadgate/grpc.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -6,16 +8,15 @@
 
 #include "kernel.grpc.pb.h"
 #include "loadgate/error.h"
-#include "loadgate/grpc.h"
 #include "loadgate/grpc_typed.h"
 #include "loadgate/services/grpc_services.h"
 
 namespace loadgate {
 namespace {
 
+using services::GrpcService;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using services::GrpcService;
 
 std::unique_ptr<GrpcService> start(GrpcService::Kind kind, services::GrpcServiceOptions o = {}) {
   o.port = 0;
@@ -211,9 +212,10 @@ TEST(Grpc, TypedApiWithGeneratedStubs) {
 
 TEST(Grpc, TlsWithRootsOrSkipVerify) {
   const std::string dir = ::testing::TempDir() + "/lg_grpc_tls";
-  const std::string cmd = "mkdir -p " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                          "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir + "/key.pem -out " + dir +
-                          "/cert.pem 2>/dev/null";
+  const std::string cmd = "mkdir -p " + dir +
+                          " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                          "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+                          dir + "/key.pem -out " + dir + "/cert.pem 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   services::GrpcServiceOptions o;
   o.cert_file = dir + "/cert.pem";
@@ -233,10 +235,10 @@ TEST(Grpc, TlsWithRootsOrSkipVerify) {
 }
 
 struct BadCall {
-  const char* proto;   // relative to the test data dir, "" = built-in
+  const char* proto;  // relative to the test data dir, "" = built-in
   const char* call;
   const char* data;
-  const char* error;   // exact what()
+  const char* error;  // exact what()
 };
 
 class GrpcBadCall : public ::testing::TestWithParam<BadCall> {};
@@ -265,8 +267,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "-call: unknown method \"Nope\" of loadgate.kernel.Kernel (known: Status, Execute)"},
         BadCall{"", "no.Such/Method", "", "-call: unknown service \"no.Such\" in the embedded services' protos"},
         BadCall{"", "Execute", "", "-call: \"Execute\": want package.Service/Method"},
-        BadCall{"", "loadgate.kernel.Kernel/Execute", R"({"op": 5})",
-                "-data: message does not fit loadgate.kernel.ExecuteRequest: (op): invalid value 5 for type TYPE_STRING"},
+        BadCall{
+            "", "loadgate.kernel.Kernel/Execute", R"({"op": 5})",
+            "-data: message does not fit loadgate.kernel.ExecuteRequest: (op): invalid value 5 for type TYPE_STRING"},
         BadCall{"", "loadgate.kernel.Kernel/Execute", R"({"colour":"red"})",
                 "-data: message does not fit loadgate.kernel.ExecuteRequest: colour: Cannot find field."},
         BadCall{"broken.proto", "broken.S/M", "", "-proto: @DIR@/broken.proto:5:1: Expected \";\"."},

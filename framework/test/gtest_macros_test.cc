@@ -67,7 +67,8 @@ TEST(PerfMacros, LatencyFailureNamesMeasuredLimitAndContext) {
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P50_LT(synthetic_run(), 3ms), "FAIL  p50        measured 3.12ms  limit < 3.00ms");
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P90_LT(synthetic_run(), 4ms), "FAIL  p90        measured 4.67ms  limit < 4.00ms");
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P95_LT(synthetic_run(), 4ms), "FAIL  p95        measured 4.86ms  limit < 4.00ms");
-  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P999_LT(synthetic_run(), 5ms), "FAIL  p99.9      measured 5.05ms  limit < 5.00ms");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P999_LT(synthetic_run(), 5ms),
+                          "FAIL  p99.9      measured 5.05ms  limit < 5.00ms");
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_MAX_LT(synthetic_run(), 5ms), "FAIL  max        measured 5.05ms  limit < 5.00ms");
 }
 
@@ -77,7 +78,8 @@ TEST(PerfMacros, AssertFormsAreFatal) {
   EXPECT_FATAL_FAILURE(PERF_ASSERT_SUCCESS_AT_LEAST(synthetic_run(), 0.95), "FAIL  success");
   EXPECT_FATAL_FAILURE(PERF_ASSERT_THROUGHPUT_AT_LEAST(synthetic_run(), 95.0), "FAIL  throughput");
   EXPECT_FATAL_FAILURE(PERF_ASSERT_ERRORS_AT_MOST(synthetic_run(), 5u), "FAIL  errors");
-  EXPECT_FATAL_FAILURE(PERF_ASSERT_BASELINE(synthetic_run(), "demo.strict"), "PERF_BASELINE(synthetic_run(), \"demo.strict\") failed");
+  EXPECT_FATAL_FAILURE(PERF_ASSERT_BASELINE(synthetic_run(), "demo.strict"),
+                       "PERF_BASELINE(synthetic_run(), \"demo.strict\") failed");
 }
 
 TEST(PerfMacros, RatioAndCountFailures) {
@@ -125,9 +127,10 @@ TEST(PerfMacros, BaselineRegressionAgainstReference) {
 }
 
 TEST(PerfMacros, BadBaselineKeyFailsWithTheFile) {
-  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(synthetic_run(), "demo.absent"),
-                          "bad baseline: " LOADGATE_TEST_DIR
-                          "/data/baselines/demo.json: scenarios.absent: no such scenario (known: loose, regressed, strict)");
+  EXPECT_NONFATAL_FAILURE(
+      PERF_EXPECT_BASELINE(synthetic_run(), "demo.absent"),
+      "bad baseline: " LOADGATE_TEST_DIR
+      "/data/baselines/demo.json: scenarios.absent: no such scenario (known: loose, regressed, strict)");
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(synthetic_run(), "nofile.x"), "nofile.json: cannot read baseline file");
 }
 

@@ -74,7 +74,7 @@ TEST(Histogram, BimodalTailMatches) {
   expect_percentiles_match(v);
   Histogram h;
   for (auto x : v) h.record(x);
-  EXPECT_LT(h.percentile(99), 300'000);        // rank 9900 is the last fast value
+  EXPECT_LT(h.percentile(99), 300'000);  // rank 9900 is the last fast value
   EXPECT_GE(h.percentile(99.01), 1'000'000'000);
 }
 
@@ -143,7 +143,7 @@ TEST(Histogram, MemoryIsFixed) {
   EXPECT_EQ(buckets_before, 0);
   int buckets_after = 0;
   h.for_each([&](const Histogram::Bucket&) { ++buckets_after; });
-  EXPECT_EQ(buckets_after, 42);  // 2^0 .. 2^41, one bucket each
+  EXPECT_EQ(buckets_after, 42);                                // 2^0 .. 2^41, one bucket each
   EXPECT_LT(h.index_of(Histogram::kDefaultHighest), 40'000u);  // ~270 KB of counters
 }
 

@@ -32,11 +32,13 @@ std::string run(const std::string& cmd) {
 
 // Opens `path` in headless Chromium and returns the <body ...> tag after the page's script ran.
 std::string rendered_body(const std::string& path, const std::string& screenshot = "") {
-  const std::string flags = "--headless --no-sandbox --disable-gpu --disable-background-networking "
-                            "--disable-component-update --disable-sync --no-first-run --user-data-dir=" +
-                            ::testing::TempDir() + "/lg_chromium";
+  const std::string flags =
+      "--headless --no-sandbox --disable-gpu --disable-background-networking "
+      "--disable-component-update --disable-sync --no-first-run --user-data-dir=" +
+      ::testing::TempDir() + "/lg_chromium";
   if (!screenshot.empty())
-    run("chromium " + flags + " --window-size=1100,2600 --screenshot=" + screenshot + " file://" + path + " 2>/dev/null");
+    run("chromium " + flags + " --window-size=1100,2600 --screenshot=" + screenshot + " file://" + path +
+        " 2>/dev/null");
   const std::string dom = run("chromium " + flags + " --dump-dom file://" + path + " 2>/dev/null");
   std::smatch m;
   std::regex body("<body[^>]*>");
@@ -138,7 +140,8 @@ TEST(HtmlReport, AnHourOfResultsMakesASmallPlot) {
   EXPECT_LT(report.str().size(), 150'000u) << "report of an hour";
   // No polyline carries more than the window cap of points.
   std::regex points("points=\"([^\"]*)\"");
-  for (auto it = std::sregex_iterator(plot.str().begin(), plot.str().end(), points); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(plot.str().begin(), plot.str().end(), points); it != std::sregex_iterator();
+       ++it) {
     const std::string p = (*it)[1].str();
     EXPECT_LE(std::count(p.begin(), p.end(), ' '), static_cast<long>(Series::kMaxWindows));
   }
@@ -164,8 +167,10 @@ pid_t busy_child(int mb, int files, bool spin) {
     for (int i = 0; i < files; ++i) open("/dev/null", O_RDONLY);
     volatile uint64_t x = 0;
     while (true) {
-      if (spin) x = x + 1;
-      else pause();
+      if (spin)
+        x = x + 1;
+      else
+        pause();
     }
   }
   return pid;

@@ -110,7 +110,7 @@ struct StatusRow {
   int redirects;
   const char* status;  // expected status label
   bool ok;
-  const char* error;   // expected error text ("" = none)
+  const char* error;  // expected error text ("" = none)
 };
 
 class HttpStatus : public Http, public ::testing::WithParamInterface<StatusRow> {};
@@ -132,15 +132,15 @@ TEST_P(HttpStatus, StatusAndRedirectRules) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Table, HttpStatus,
-    ::testing::Values(StatusRow{"/health", 10, "200", true, ""},
-                      StatusRow{"/api/items/99", 10, "404", false, "404 Not Found"},
-                      StatusRow{"/api/status/503", 10, "503", false, "503 Service Unavailable"},
-                      StatusRow{"/api/status/399", 10, "399", true, ""},   // 200..399 is success
-                      StatusRow{"/api/redirect", 10, "200", true, ""},     // followed to /health
-                      StatusRow{"/api/redirect", -1, "302", true, ""},     // not followed: 3xx is the result
-                      StatusRow{"/api/redirect", 0, "0", false, "stopped after 0 redirects"}));
+INSTANTIATE_TEST_SUITE_P(Table, HttpStatus,
+                         ::testing::Values(StatusRow{"/health", 10, "200", true, ""},
+                                           StatusRow{"/api/items/99", 10, "404", false, "404 Not Found"},
+                                           StatusRow{"/api/status/503", 10, "503", false, "503 Service Unavailable"},
+                                           StatusRow{"/api/status/399", 10, "399", true, ""},  // 200..399 is success
+                                           StatusRow{"/api/redirect", 10, "200", true, ""},    // followed to /health
+                                           StatusRow{"/api/redirect", -1, "302", true,
+                                                     ""},  // not followed: 3xx is the result
+                                           StatusRow{"/api/redirect", 0, "0", false, "stopped after 0 redirects"}));
 
 TEST_F(Http, PostBodiesAreSentAndCounted) {
   const std::string good = R"({"name":"widget","price":9.5})";
@@ -207,8 +207,8 @@ TEST_F(Http, SigintMidAttackStillGivesAReport) {
   const std::string out = ::testing::TempDir() + "/lg_sigint.bin";
   const std::string targets = ::testing::TempDir() + "/lg_sigint_targets.txt";
   std::ofstream(targets) << "GET " << api_->url() << "/health\n";
-  testing::Subprocess attack({LOADGATE_BIN, "attack", "-targets=" + targets, "-rate=100", "-duration=30s",
-                              "-output=" + out}, "/dev/null");
+  testing::Subprocess attack(
+      {LOADGATE_BIN, "attack", "-targets=" + targets, "-rate=100", "-duration=30s", "-output=" + out}, "/dev/null");
   ASSERT_GT(attack.pid(), 0);
   std::this_thread::sleep_for(milliseconds(1500));
   attack.signal(SIGINT);
@@ -231,9 +231,10 @@ class Https : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = ::testing::TempDir() + "/lg_tls";
-    const std::string cmd = "mkdir -p " + dir_ + " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                            "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir_ + "/key.pem -out " + dir_ +
-                            "/cert.pem 2>/dev/null";
+    const std::string cmd = "mkdir -p " + dir_ +
+                            " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                            "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+                            dir_ + "/key.pem -out " + dir_ + "/cert.pem 2>/dev/null";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     services::ApiOptions o;
     o.port = 0;
@@ -279,8 +280,8 @@ TEST_F(Http, BadTargetsFileExitsWithCodeTwoAndNamesTheLine) {
   const std::string targets = ::testing::TempDir() + "/lg_bad_targets.txt";
   const std::string err = ::testing::TempDir() + "/lg_bad_targets.err";
   std::ofstream(targets) << "GET " << api_->url() << "/health\nbroken header\n";
-  testing::Subprocess attack({LOADGATE_BIN, "attack", "-targets=" + targets, "-rate=10", "-duration=1s"},
-                             "/dev/null", err);
+  testing::Subprocess attack({LOADGATE_BIN, "attack", "-targets=" + targets, "-rate=10", "-duration=1s"}, "/dev/null",
+                             err);
   EXPECT_EQ(attack.wait(seconds(5)), 2);
   std::ifstream in(err);
   std::string line;

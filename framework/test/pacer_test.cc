@@ -18,8 +18,10 @@ uint64_t hits_before(const Pacer& p, Nanos t) {
   while (lo < hi) {  // first hit due at or after t
     const uint64_t mid = (lo + hi) / 2;
     auto d = p.due(mid);
-    if (d && *d < t) lo = mid + 1;
-    else hi = mid;
+    if (d && *d < t)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo;
 }
@@ -54,10 +56,10 @@ TEST(Pacer, VegetaPaceWaitsForTheNextHit) {
 }
 
 struct CountRow {
-  const char* spec;     // -rate value
-  int64_t duration_s;   // attack duration for defaults
-  int64_t at_s;         // count hits before this time
-  double expected;      // hits (exact maths)
+  const char* spec;    // -rate value
+  int64_t duration_s;  // attack duration for defaults
+  int64_t at_s;        // count hits before this time
+  double expected;     // hits (exact maths)
 };
 
 class PacerCounts : public ::testing::TestWithParam<CountRow> {};
@@ -72,26 +74,21 @@ TEST_P(PacerCounts, HitsOverTimeFollowTheIntegralOfTheRate) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, PacerCounts,
-    ::testing::Values(
-        CountRow{"50", 0, 10, 500},                  // plain number is per second
-        CountRow{"50/1s", 0, 10, 500},
-        CountRow{"50/s", 0, 10, 500},
-        CountRow{"120/1m", 0, 30, 60},
-        CountRow{"10..500@60s", 0, 60, (10 + 500) / 2.0 * 60},  // area under the ramp
-        CountRow{"10..500@60s", 0, 30, 10 * 30 + 490.0 / 60 * 30 * 30 / 2},
-        CountRow{"10..500@60s", 0, 90, 15300 + 500 * 30},       // held at 500 after the ramp
-        CountRow{"10..500", 60, 60, 15300},                     // ramp over -duration
-        CountRow{"500..10@10s", 0, 10, 2550},                   // ramping down
-        CountRow{"50,100,200@30s", 0, 30, 1500},
-        CountRow{"50,100,200@30s", 0, 60, 4500},
-        CountRow{"50,100,200@30s", 0, 90, 10500},
-        CountRow{"50,100,200@30s", 0, 120, 16500},              // last step held
-        CountRow{"50,0,100@10s", 0, 20, 500},                   // a zero step sends nothing
-        CountRow{"50,0,100@10s", 0, 30, 1500},
-        CountRow{"50,100", 20, 20, 1500},                       // steps split -duration
-        CountRow{"sine:100:50:60s", 0, 60, 6000},               // a whole period averages out
-        CountRow{"sine:100:50:60s", 0, 15, 1500 + 50 * 60 / (2 * M_PI)},
-        CountRow{"sine:100:50:60s", 0, 30, 3000 + 2 * 50 * 60 / (2 * M_PI)}));
+    ::testing::Values(CountRow{"50", 0, 10, 500},  // plain number is per second
+                      CountRow{"50/1s", 0, 10, 500}, CountRow{"50/s", 0, 10, 500}, CountRow{"120/1m", 0, 30, 60},
+                      CountRow{"10..500@60s", 0, 60, (10 + 500) / 2.0 * 60},  // area under the ramp
+                      CountRow{"10..500@60s", 0, 30, 10 * 30 + 490.0 / 60 * 30 * 30 / 2},
+                      CountRow{"10..500@60s", 0, 90, 15300 + 500 * 30},  // held at 500 after the ramp
+                      CountRow{"10..500", 60, 60, 15300},                // ramp over -duration
+                      CountRow{"500..10@10s", 0, 10, 2550},              // ramping down
+                      CountRow{"50,100,200@30s", 0, 30, 1500}, CountRow{"50,100,200@30s", 0, 60, 4500},
+                      CountRow{"50,100,200@30s", 0, 90, 10500},
+                      CountRow{"50,100,200@30s", 0, 120, 16500},  // last step held
+                      CountRow{"50,0,100@10s", 0, 20, 500},       // a zero step sends nothing
+                      CountRow{"50,0,100@10s", 0, 30, 1500}, CountRow{"50,100", 20, 20, 1500},  // steps split -duration
+                      CountRow{"sine:100:50:60s", 0, 60, 6000},  // a whole period averages out
+                      CountRow{"sine:100:50:60s", 0, 15, 1500 + 50 * 60 / (2 * M_PI)},
+                      CountRow{"sine:100:50:60s", 0, 30, 3000 + 2 * 50 * 60 / (2 * M_PI)}));
 
 TEST(Pacer, DueTimesNeverDecrease) {
   for (const char* spec : {"10..500@60s", "500..10@10s", "50,0,100@10s", "sine:100:100:7s"}) {
@@ -125,26 +122,19 @@ class PacerBad : public ::testing::TestWithParam<BadRow> {};
 TEST_P(PacerBad, RejectedWithAUsefulMessage) {
   auto parsed = parse_rate(GetParam().spec);
   ASSERT_TRUE(std::holds_alternative<std::string>(parsed)) << GetParam().spec;
-  EXPECT_NE(std::get<std::string>(parsed).find(GetParam().error), std::string::npos)
-      << std::get<std::string>(parsed);
+  EXPECT_NE(std::get<std::string>(parsed).find(GetParam().error), std::string::npos) << std::get<std::string>(parsed);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Table, PacerBad,
-    ::testing::Values(BadRow{"fast", "freq/duration"},
-                      BadRow{"-5", "freq/duration"},
-                      BadRow{"50/xs", "freq/duration"},
-                      BadRow{"50/0s", "freq/duration"},
-                      BadRow{"10..", "FROM..TO"},
-                      BadRow{"0..0@10s", "FROM..TO"},
-                      BadRow{"10..50", "needs @DURATION"},   // no ramp and no -duration
-                      BadRow{"10..50@abc", "bad duration after '@'"},
-                      BadRow{"50,x", "comma-separated"},
-                      BadRow{"0,0@1s", "every step has rate 0"},
-                      BadRow{"50,100", "need @STEP"},
-                      BadRow{"sine:1:2", "sine:MEAN:AMP:PERIOD"},
-                      BadRow{"sine:10:20:1s", "AMP <= MEAN"},
-                      BadRow{"50@10s", "ramps and steps only"}));
+INSTANTIATE_TEST_SUITE_P(Table, PacerBad,
+                         ::testing::Values(BadRow{"fast", "freq/duration"}, BadRow{"-5", "freq/duration"},
+                                           BadRow{"50/xs", "freq/duration"}, BadRow{"50/0s", "freq/duration"},
+                                           BadRow{"10..", "FROM..TO"}, BadRow{"0..0@10s", "FROM..TO"},
+                                           BadRow{"10..50", "needs @DURATION"},  // no ramp and no -duration
+                                           BadRow{"10..50@abc", "bad duration after '@'"},
+                                           BadRow{"50,x", "comma-separated"}, BadRow{"0,0@1s", "every step has rate 0"},
+                                           BadRow{"50,100", "need @STEP"}, BadRow{"sine:1:2", "sine:MEAN:AMP:PERIOD"},
+                                           BadRow{"sine:10:20:1s", "AMP <= MEAN"},
+                                           BadRow{"50@10s", "ramps and steps only"}));
 
 TEST(Pacer, DescribeRoundTrips) {
   for (const char* spec : {"50/1s", "10..500@1m0s", "50,100@30s", "sine:100:50:1m0s"}) {

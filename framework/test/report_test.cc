@@ -1,11 +1,12 @@
 // report_test.cc: golden files for every report type, and figures against hand computation.
+#include "loadgate/report.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "golden.h"
 #include "loadgate/error.h"
-#include "loadgate/report.h"
 #include "test_results.h"
 
 namespace loadgate {

@@ -66,8 +66,7 @@ TEST_P(RoundTrip, EveryFieldSurvives) {
   for (size_t i = 0; i < rs.size(); ++i) expect_same(rs[i], back[i]);
 }
 
-INSTANTIATE_TEST_SUITE_P(Encodings, RoundTrip,
-                         ::testing::Values(Encoding::kBinary, Encoding::kJson, Encoding::kCsv));
+INSTANTIATE_TEST_SUITE_P(Encodings, RoundTrip, ::testing::Values(Encoding::kBinary, Encoding::kJson, Encoding::kCsv));
 
 TEST(ResultsFile, BinaryRecordIs72BytesWithItsFrame) {
   auto rs = testing::synthetic_results(1);
@@ -115,7 +114,11 @@ TEST(ResultsFile, ConcatenatedStreamsReadAsOne) {
 
 TEST(ResultsFile, GarbageIsAnErrorNamingTheFile) {
   const std::string path = temp_path("garbage");
-  { std::FILE* f = std::fopen(path.c_str(), "wb"); std::fputs("hello\n", f); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    std::fputs("hello\n", f);
+    std::fclose(f);
+  }
   std::FILE* f = std::fopen(path.c_str(), "rb");
   ResultReader r(f, path);
   Result x;
@@ -129,9 +132,11 @@ TEST(ResultsFile, VegetaJsonResultIsRead) {
   const std::string path = temp_path("vegeta.json");
   {
     std::FILE* f = std::fopen(path.c_str(), "wb");
-    std::fputs("{\"attack\":\"\",\"seq\":0,\"code\":503,\"timestamp\":\"2020-05-01T10:00:00.5+02:00\","
-               "\"latency\":1500000,\"bytes_out\":0,\"bytes_in\":12,\"error\":\"503 Service Unavailable\","
-               "\"body\":\"\",\"method\":\"GET\",\"url\":\"http://h/x\",\"headers\":null}\n", f);
+    std::fputs(
+        "{\"attack\":\"\",\"seq\":0,\"code\":503,\"timestamp\":\"2020-05-01T10:00:00.5+02:00\","
+        "\"latency\":1500000,\"bytes_out\":0,\"bytes_in\":12,\"error\":\"503 Service Unavailable\","
+        "\"body\":\"\",\"method\":\"GET\",\"url\":\"http://h/x\",\"headers\":null}\n",
+        f);
     std::fclose(f);
   }
   auto back = read_file(path);

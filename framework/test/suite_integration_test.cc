@@ -42,7 +42,8 @@ TEST(Suite, FailsAsItShouldAgainstASlowEndpoint) {
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(run_of("api.slow"), "api.slow"),
                           "PERF_BASELINE(run_of(\"api.slow\"), \"api.slow\") failed: 1 of 4 checks\n");
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(run_of("api.slow"), "api.slow"),
-                          "limit < 500.00ms  (" LOADGATE_TEST_DIR "/data/baselines/api.json: scenarios.slow.thresholds.p99)");
+                          "limit < 500.00ms  (" LOADGATE_TEST_DIR
+                          "/data/baselines/api.json: scenarios.slow.thresholds.p99)");
   const Summary s = run_of("api.slow").metrics.summarize();
   EXPECT_GE(s.latency.p99, 600'000'000);
   EXPECT_NE(slurp(reports_dir() + "/api.slow.txt").find("Verdict: FAIL"), std::string::npos);
@@ -62,7 +63,6 @@ TEST(Suite, DurationScaleShortensScenarios) {
 
 }  // namespace
 }  // namespace loadgate
-
 
 namespace loadgate {
 namespace {
@@ -98,7 +98,8 @@ TEST(Breakpoint, FindsAKnownCapacityWithinTenPercent) {
   EXPECT_LE(b.broke_at, 1.1 * 400) << breakpoint_text(b);
   EXPECT_FALSE(b.why.empty());
   PERF_EXPECT_CAPACITY_AT_LEAST(b, 360.0);
-  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_CAPACITY_AT_LEAST(b, 1000.0), "PERF_CAPACITY_AT_LEAST(b, 1000.0) failed: capacity");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_CAPACITY_AT_LEAST(b, 1000.0),
+                          "PERF_CAPACITY_AT_LEAST(b, 1000.0) failed: capacity");
   EXPECT_NE(slurp(reports_dir() + "/api.limited.html").find("p99 by rate"), std::string::npos);
 }
 

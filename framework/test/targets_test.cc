@@ -38,8 +38,7 @@ TEST(Targets, HttpFormatWithHeadersCommentsAndBlankLines) {
 TEST(Targets, BodyFileRelativeToWorkingDirectoryOrTargetsFile) {
   const std::string dir = ::testing::TempDir();
   { std::ofstream(dir + "/lg_body.json") << "{\"name\":\"x\"}"; }
-  auto t = parse_targets("POST http://h/items\nContent-Type: application/json\n@lg_body.json\n",
-                         dir + "/targets.txt");
+  auto t = parse_targets("POST http://h/items\nContent-Type: application/json\n@lg_body.json\n", dir + "/targets.txt");
   ASSERT_EQ(t.size(), 1u);
   EXPECT_EQ(t[0].body, "{\"name\":\"x\"}");
   EXPECT_EQ(t[0].headers.size(), 1u);

@@ -11,8 +11,7 @@ namespace loadgate::testing {
 /// `n` results of a 100 req/s attack starting at `start_ns` over three targets: every 10th is
 /// a 500, every 50th a connection error, latencies 1..~5 ms, a few sent 2 ms late.
 inline std::vector<Result> synthetic_results(int n, int64_t start_ns = 1'700'000'000'000'000'000) {
-  const uint32_t targets[] = {intern("GET http://127.0.0.1:8000/health"),
-                              intern("GET http://127.0.0.1:8000/api/items"),
+  const uint32_t targets[] = {intern("GET http://127.0.0.1:8000/health"), intern("GET http://127.0.0.1:8000/api/items"),
                               intern("POST http://127.0.0.1:8000/api/items")};
   std::vector<Result> out;
   for (int i = 0; i < n; ++i) {

@@ -1,9 +1,10 @@
 // ws_test.cc: the WebSocket driver against the embedded server, in process.
+#include "loadgate/ws.h"
+
 #include <gtest/gtest.h>
 
 #include "loadgate/error.h"
 #include "loadgate/services/ws_service.h"
-#include "loadgate/ws.h"
 
 namespace loadgate {
 namespace {
@@ -89,8 +90,9 @@ TEST_F(Ws, DropsAreCountedWhenTheServerClosesHalf) {
 }
 
 TEST_F(Ws, RefusedHandshakesAreCountedWithTheirStatus) {
-  for (const auto& [path, code, text] : {std::tuple<std::string, std::string, std::string>{"/forbidden", "403", "handshake: 403 Forbidden"},
-                                         {"/nope", "404", "handshake: 404 Not Found"}}) {
+  for (const auto& [path, code, text] :
+       {std::tuple<std::string, std::string, std::string>{"/forbidden", "403", "handshake: 403 Forbidden"},
+        {"/nope", "404", "handshake: 404 Not Found"}}) {
     AttackRun run = attack_ws(at(path, 5, 1), lasting(milliseconds(500)));
     const Summary h = summarize(group(run, Kind::kWsHandshake).total, Kind::kWsHandshake);
     EXPECT_EQ(h.requests, 5u) << path;

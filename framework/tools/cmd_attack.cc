@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "commands.h"
+#include "flags.h"
 #include "loadgate/error.h"
 #include "loadgate/http.h"
-#include "flags.h"
 #include "run_attack.h"
 
 namespace loadgate::cli {
@@ -26,11 +26,16 @@ int64_t size_flag(const std::string& text) {
   unit.erase(std::remove(unit.begin(), unit.end(), ' '), unit.end());
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   double mul = 1;
-  if (unit == "" || unit == "B") mul = 1;
-  else if (unit == "KB" || unit == "K") mul = 1024;
-  else if (unit == "MB" || unit == "M") mul = 1024.0 * 1024;
-  else if (unit == "GB" || unit == "G") mul = 1024.0 * 1024 * 1024;
-  else throw InputError("", 0, "-max-body", "unknown size unit \"" + unit + "\"");
+  if (unit == "" || unit == "B")
+    mul = 1;
+  else if (unit == "KB" || unit == "K")
+    mul = 1024;
+  else if (unit == "MB" || unit == "M")
+    mul = 1024.0 * 1024;
+  else if (unit == "GB" || unit == "G")
+    mul = 1024.0 * 1024 * 1024;
+  else
+    throw InputError("", 0, "-max-body", "unknown size unit \"" + unit + "\"");
   if (v < 0) throw InputError("", 0, "-max-body", "must be -1 or a size >= 0");
   return static_cast<int64_t>(v * mul);
 }
@@ -105,8 +110,9 @@ int attack(const AttackFlags& f) {
   info.protocol = "http";
   info.rate = load.rate.unlimited() ? "0" : load.rate.pacer->describe();
   AttackRun run;
-  return run_attack("attack", Output{f.output, f.quiet, f.progress}, info, load,
-                    [&](const AttackOptions& o) { return attack_http(targets, http, o); }, run);
+  return run_attack(
+      "attack", Output{f.output, f.quiet, f.progress}, info, load,
+      [&](const AttackOptions& o) { return attack_http(targets, http, o); }, run);
 }
 
 }  // namespace loadgate::cli

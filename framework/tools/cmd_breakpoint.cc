@@ -41,7 +41,8 @@ int breakpoint(const BreakpointFlags& f) {
   search.stop = &stop;
   if (!f.http.quiet)
     search.on_step = [](const BreakpointStep& st) {
-      std::fprintf(stderr, "loadgate breakpoint: %.1f/s: %s\n", st.rate, st.held ? "held" : ("broke: " + st.why).c_str());
+      std::fprintf(stderr, "loadgate breakpoint: %.1f/s: %s\n", st.rate,
+                   st.held ? "held" : ("broke: " + st.why).c_str());
     };
   Breakpoint b;
   try {
@@ -65,7 +66,8 @@ int breakpoint(const BreakpointFlags& f) {
     write_breakpoint_html(html, b, "loadgate breakpoint: " + f.http.targets);
   }
   if (f.min_capacity > 0 && b.capacity < f.min_capacity) {
-    std::fprintf(stderr, "loadgate breakpoint: capacity %.1f/s is below -min-capacity %.1f/s\n", b.capacity, f.min_capacity);
+    std::fprintf(stderr, "loadgate breakpoint: capacity %.1f/s is below -min-capacity %.1f/s\n", b.capacity,
+                 f.min_capacity);
     return kBreach;
   }
   return kOk;

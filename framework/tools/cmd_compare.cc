@@ -14,8 +14,9 @@ int compare(const CompareFlags& f) {
       if (!f.inputs.empty()) throw InputError("", 0, "-history", "give either -history or two runs, not both");
       auto runs = history_figures(f.history, f.scenario);
       if (runs.size() < 2)
-        throw InputError(f.history, 0, "", "needs two runs" + (f.scenario.empty() ? std::string() : " of " + f.scenario) +
-                                               ", found " + std::to_string(runs.size()));
+        throw InputError(f.history, 0, "",
+                         "needs two runs" + (f.scenario.empty() ? std::string() : " of " + f.scenario) + ", found " +
+                             std::to_string(runs.size()));
       old_run = runs[runs.size() - 2];
       new_run = runs.back();
     } else {
@@ -31,7 +32,9 @@ int compare(const CompareFlags& f) {
   size_t regressions = 0;
   for (const Delta& d : deltas) regressions += d.regression ? 1 : 0;
   std::cout << "old: " << old_run.name << "\nnew: " << new_run.name << "\n\n" << compare_table(deltas);
-  std::cout << "\n" << (regressions ? std::to_string(regressions) + " regression(s) beyond tolerance" : "no regression") << "\n";
+  std::cout << "\n"
+            << (regressions ? std::to_string(regressions) + " regression(s) beyond tolerance" : "no regression")
+            << "\n";
   return regressions ? kBreach : kOk;
 }
 

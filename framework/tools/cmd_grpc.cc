@@ -59,7 +59,8 @@ int grpc(const GrpcFlags& f) {
   info.protocol = "grpc";
   info.rate = load.rate.unlimited() ? "0" : load.rate.pacer->describe();
   AttackRun run;
-  const int code = run_attack("grpc", out, info, load, [&](const AttackOptions& o) { return attack_grpc(g, o); }, run);
+  const int code = run_attack(
+      "grpc", out, info, load, [&](const AttackOptions& o) { return attack_grpc(g, o); }, run);
   if (code == kOk && summary) write_ghz_summary(std::cout, run.metrics);
   return code;
 }

@@ -17,11 +17,16 @@ namespace {
 // Writes one report of `type` for `m` (and `hist` for hist types).
 void write_report(std::ostream& out, const std::string& type, const Metrics& m, const HistBuckets* hist,
                   const ReportOptions& o) {
-  if (type == "text") write_text_report(out, m, o);
-  else if (type == "json") write_json_report(out, m, o);
-  else if (type == "html") write_html_report(out, m, HtmlOptions{"loadgate report", nullptr});
-  else if (type == "hdrplot") write_hdrplot_report(out, m);
-  else if (hist) hist->write(out);
+  if (type == "text")
+    write_text_report(out, m, o);
+  else if (type == "json")
+    write_json_report(out, m, o);
+  else if (type == "html")
+    write_html_report(out, m, HtmlOptions{"loadgate report", nullptr});
+  else if (type == "hdrplot")
+    write_hdrplot_report(out, m);
+  else if (hist)
+    hist->write(out);
   out.flush();
 }
 
@@ -31,9 +36,11 @@ int report(const ReportFlags& f) {
   std::optional<HistBuckets> hist;
   Nanos every{0};
   try {
-    if (f.type.rfind("hist", 0) == 0) hist.emplace(f.type);
+    if (f.type.rfind("hist", 0) == 0)
+      hist.emplace(f.type);
     else if (f.type != "text" && f.type != "json" && f.type != "hdrplot" && f.type != "html")
-      throw InputError("", 0, "-type", "unknown report type \"" + f.type + "\" (want text, json, html, hist[...], hdrplot)");
+      throw InputError("", 0, "-type",
+                       "unknown report type \"" + f.type + "\" (want text, json, html, hist[...], hdrplot)");
     auto e = parse_duration(f.every);
     if (!e || e->count() < 0) throw InputError("", 0, "-every", "\"" + f.every + "\" is not a duration");
     every = *e;

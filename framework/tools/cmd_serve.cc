@@ -44,9 +44,11 @@ int serve_grpc(const ServeFlags& f, services::GrpcService::Kind kind) {
     return fail("serve", "-addr \"" + f.addr + "\": want host:port", kBadInput);
   if (f.threads > 0) o.threads = f.threads;
   try {
-    if (!f.median.empty()) o.median_latency = std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("median", f.median));
+    if (!f.median.empty())
+      o.median_latency = std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("median", f.median));
     if (!f.first_token.empty())
-      o.first_token = std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("first-token", f.first_token));
+      o.first_token =
+          std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("first-token", f.first_token));
   } catch (const InputError& e) {
     return fail("serve", e.what(), kBadInput);
   }

@@ -50,7 +50,8 @@ int ws(const WsFlags& f) {
     w.subprotocol = f.subprotocol;
     for (const std::string& h : f.headers) {
       const auto colon = h.find(':');
-      if (colon == std::string::npos || colon == 0) throw InputError("", 0, "-header", "\"" + h + "\": want Name: value");
+      if (colon == std::string::npos || colon == 0)
+        throw InputError("", 0, "-header", "\"" + h + "\": want Name: value");
       std::string v = h.substr(colon + 1);
       while (!v.empty() && v.front() == ' ') v.erase(v.begin());
       w.headers.emplace_back(h.substr(0, colon), v);
@@ -73,7 +74,8 @@ int ws(const WsFlags& f) {
   info.name = f.name;
   info.protocol = "ws";
   AttackRun run;
-  const int code = run_attack("ws", out, info, load, [&](const AttackOptions& o) { return attack_ws(w, o); }, run);
+  const int code = run_attack(
+      "ws", out, info, load, [&](const AttackOptions& o) { return attack_ws(w, o); }, run);
   if (code == kOk && summary) write_text_report(std::cout, run.metrics);
   return code;
 }

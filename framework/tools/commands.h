@@ -13,9 +13,9 @@ namespace loadgate::cli {
 /// Exit codes shared by every command.
 enum Exit : int {
   kOk = 0,
-  kFailure = 1,    ///< runtime failure (I/O, server could not start)
-  kBadInput = 2,   ///< bad flags, targets, results or baseline files
-  kBreach = 3,     ///< a gate found a threshold breached (check, compare)
+  kFailure = 1,   ///< runtime failure (I/O, server could not start)
+  kBadInput = 2,  ///< bad flags, targets, results or baseline files
+  kBreach = 3,    ///< a gate found a threshold breached (check, compare)
 };
 
 /// Flags of `loadgate attack` (Vegeta's names).
@@ -28,8 +28,8 @@ struct AttackFlags {
   std::string step = "0";
   std::string timeout = "30s";
   int workers = 10;
-  int max_workers = 0;       // 0 = default cap
-  int connections = 0;       // 0 = default cap
+  int max_workers = 0;  // 0 = default cap
+  int connections = 0;  // 0 = default cap
   uint64_t requests = 0;
   int cpus = 0;
   bool keepalive = true;
@@ -40,7 +40,7 @@ struct AttackFlags {
   int redirects = 10;
   std::string max_body = "-1";
   std::vector<std::string> headers;
-  std::string body;          // file path (Vegeta's -body)
+  std::string body;  // file path (Vegeta's -body)
   std::string output = "stdout";
   bool progress = false;
   bool quiet = false;
@@ -69,7 +69,7 @@ struct ReportFlags {
   std::string type = "text";
   std::string every = "0";
   std::string output = "stdout";
-  std::string by;            // "", "target"
+  std::string by;  // "", "target"
   std::vector<std::string> inputs;
 };
 
@@ -90,15 +90,15 @@ struct EncodeFlags {
 /// Flags of `loadgate serve`.
 struct ServeFlags {
   std::string service = "api";
-  std::string addr;          // default depends on the service
-  int threads = 0;           // 0 = service default
+  std::string addr;  // default depends on the service
+  int threads = 0;   // 0 = service default
   // AI service latency model.
-  std::string median;        // median of Generate's latency ("300ms")
-  std::string first_token;   // median delay before the first streamed token
-  double sigma = -1;         // log-normal shape; < 0 = default
-  double token_rate = 0;     // tokens per second; 0 = default
+  std::string median;       // median of Generate's latency ("300ms")
+  std::string first_token;  // median delay before the first streamed token
+  double sigma = -1;        // log-normal shape; < 0 = default
+  double token_rate = 0;    // tokens per second; 0 = default
   uint64_t seed = 42;
-  int reset_every = 0;       // cancel every Nth stream halfway
+  int reset_every = 0;  // cancel every Nth stream halfway
 };
 
 /// Flags of `loadgate grpc` (ghz's meaning, Vegeta's spelling).
@@ -107,12 +107,12 @@ struct GrpcFlags {
   std::string proto;
   std::vector<std::string> import_paths;
   std::string call;
-  std::string data;          // JSON, or @file of JSON lines
+  std::string data;  // JSON, or @file of JSON lines
   std::vector<std::string> metadata;
-  uint64_t requests = 0;     // 0 with no -duration = 200 (ghz's default)
-  int workers = 50;          // concurrency (closed model), initial workers (open model)
+  uint64_t requests = 0;  // 0 with no -duration = 200 (ghz's default)
+  int workers = 50;       // concurrency (closed model), initial workers (open model)
   int max_workers = 0;
-  std::string rate = "0";    // 0 = closed model
+  std::string rate = "0";  // 0 = closed model
   std::string duration = "0";
   std::string timeout = "20s";
   int connections = 1;
@@ -121,8 +121,8 @@ struct GrpcFlags {
   std::string cacert, cert, key, authority;
   bool skip_verify = false;
   std::string name;
-  std::string output;        // results file; "" = stdout when it is not a terminal
-  std::string format;        // "summary" or "results"; "" = summary on a terminal, else results
+  std::string output;  // results file; "" = stdout when it is not a terminal
+  std::string format;  // "summary" or "results"; "" = summary on a terminal, else results
   bool quiet = false;
   bool progress = false;
   std::vector<std::string> monitor_pids;
@@ -130,9 +130,9 @@ struct GrpcFlags {
 
 /// Flags of `loadgate check` and `loadgate baseline record`.
 struct CheckFlags {
-  std::string baselines;     // baseline file
-  std::string scenario;      // "heavy" or "api.heavy"
-  std::string history;       // optional JSON-lines history file to append to
+  std::string baselines;  // baseline file
+  std::string scenario;   // "heavy" or "api.heavy"
+  std::string history;    // optional JSON-lines history file to append to
   std::vector<std::string> inputs;
 };
 
@@ -141,10 +141,10 @@ struct WsFlags {
   std::string addr = "127.0.0.1:8000";  // host:port or a ws:// / wss:// URL
   std::string path = "/echo";           // when -addr has no path
   int connections = 100;
-  std::string connect_rate = "1000";    // per second, or a schedule (10..500@30s)
-  std::string rate_per_conn = "10";     // per second per connection, or a schedule
+  std::string connect_rate = "1000";  // per second, or a schedule (10..500@30s)
+  std::string rate_per_conn = "10";   // per second per connection, or a schedule
   int message_size = 64;
-  std::string payload;                  // @file
+  std::string payload;  // @file
   bool binary = false;
   bool push = false;
   std::string subprotocol;
@@ -156,7 +156,7 @@ struct WsFlags {
   int cpus = 0;
   std::string name;
   std::string output;
-  std::string format;                   // summary | results
+  std::string format;  // summary | results
   bool quiet = false;
   bool progress = false;
   std::vector<std::string> monitor_pids;
@@ -164,9 +164,9 @@ struct WsFlags {
 
 /// Flags of `loadgate compare`.
 struct CompareFlags {
-  double tolerance = 0.1;    // relative change allowed before a figure regresses
-  std::string history;       // compare the last two runs of a history file
-  std::string scenario;      // ... of this scenario
+  double tolerance = 0.1;  // relative change allowed before a figure regresses
+  std::string history;     // compare the last two runs of a history file
+  std::string scenario;    // ... of this scenario
   std::vector<std::string> inputs;
 };
 

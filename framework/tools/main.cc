@@ -15,8 +15,8 @@ std::vector<std::string> go_style(int argc, char** argv) {
   std::vector<std::string> out;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    const bool single_dash_long = a.size() > 2 && a[0] == '-' && a[1] != '-' &&
-                                  !(a[1] >= '0' && a[1] <= '9') && a[1] != '.';
+    const bool single_dash_long =
+        a.size() > 2 && a[0] == '-' && a[1] != '-' && !(a[1] >= '0' && a[1] <= '9') && a[1] != '.';
     out.push_back(single_dash_long ? "-" + a : a);
   }
   std::reverse(out.begin(), out.end());  // CLI11 parses a reversed vector
@@ -45,13 +45,17 @@ void http_flags(CLI::App* c, loadgate::cli::AttackFlags& f) {
   c->add_option("--body", f.body, "Requests body file");
   c->add_flag("--progress", f.progress, "Print progress to stderr even when it is not a terminal");
   c->add_flag("--quiet", f.quiet, "No progress line");
-  c->add_option("--monitor-pid", f.monitor_pids, "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)")->expected(1);
+  c->add_option("--monitor-pid", f.monitor_pids,
+                "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)")
+      ->expected(1);
 }
 
 void attack_command(CLI::App& app, loadgate::cli::AttackFlags& f) {
   auto* c = app.add_subcommand("attack", "Attack HTTP targets and write results (binary) to stdout");
   http_flags(c, f);
-  c->add_option("--rate", f.rate, "Requests per time unit: 50/1s, 10..500@60s, 50,100@30s, sine:100:50:60s; 0 = as fast as possible (closed model)");
+  c->add_option("--rate", f.rate,
+                "Requests per time unit: 50/1s, 10..500@60s, 50,100@30s, sine:100:50:60s; 0 = as fast as possible "
+                "(closed model)");
   c->add_option("--duration", f.duration, "Duration of the attack (0 = forever)");
   c->add_option("--step", f.step, "Step length for -rate=A,B,C");
   c->add_option("--requests", f.requests, "Stop after this many requests (0 = no limit)");
@@ -92,9 +96,11 @@ void plot_command(CLI::App& app, loadgate::cli::PlotFlags& f) {
 }
 
 void compare_command(CLI::App& app, loadgate::cli::CompareFlags& f) {
-  auto* c = app.add_subcommand("compare", "Compare two runs (results files, JSON reports or a history); exit 3 on a regression");
+  auto* c = app.add_subcommand("compare",
+                               "Compare two runs (results files, JSON reports or a history); exit 3 on a regression");
   c->add_option("--tolerance", f.tolerance, "Relative change allowed (0.1 = 10 %)");
-  c->add_option("--history", f.history, "History file (JSON lines from LOADGATE_HISTORY or check -history): its last two runs");
+  c->add_option("--history", f.history,
+                "History file (JSON lines from LOADGATE_HISTORY or check -history): its last two runs");
   c->add_option("--scenario", f.scenario, "With -history: only this scenario's runs");
   c->add_option("inputs", f.inputs, "OLD NEW: results files or JSON reports");
 }
@@ -133,7 +139,9 @@ void grpc_command(CLI::App& app, loadgate::cli::GrpcFlags& f) {
   c->add_option("--format", f.format, "stdout: summary (ghz) or results (binary); default: summary on a terminal");
   c->add_flag("--quiet", f.quiet, "No progress line");
   c->add_flag("--progress", f.progress, "Progress even when stderr is not a terminal");
-  c->add_option("--monitor-pid", f.monitor_pids, "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)")->expected(1);
+  c->add_option("--monitor-pid", f.monitor_pids,
+                "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)")
+      ->expected(1);
 }
 
 void ws_command(CLI::App& app, loadgate::cli::WsFlags& f) {
@@ -142,14 +150,17 @@ void ws_command(CLI::App& app, loadgate::cli::WsFlags& f) {
   c->add_option("--path", f.path, "Path when -addr has none (default /echo)");
   c->add_option("--connections", f.connections, "Concurrent connections");
   c->add_option("--connect-rate", f.connect_rate, "Connections opened per second, or a schedule: 10..500@30s");
-  c->add_option("--rate-per-conn", f.rate_per_conn, "Messages per second per connection (0 = idle), or a schedule: 10,50,100@20s");
+  c->add_option("--rate-per-conn", f.rate_per_conn,
+                "Messages per second per connection (0 = idle), or a schedule: 10,50,100@20s");
   c->add_option("--message-size", f.message_size, "Bytes per message (at least 36)");
   c->add_option("--payload", f.payload, "Message template: @file");
   c->add_flag("--binary", f.binary, "Binary frames (default text)");
   c->add_flag("--push", f.push, "Count and time what the server pushes instead of matching echoes");
   c->add_option("--subprotocol", f.subprotocol, "Sec-WebSocket-Protocol");
   c->add_option("--header", f.headers, "Handshake header (repeatable)")->expected(1);
-  c->add_option("--source", f.sources, "Local source address (repeatable; default: 127.0.0.x past 16,000 loopback connections)")->expected(1);
+  c->add_option("--source", f.sources,
+                "Local source address (repeatable; default: 127.0.0.x past 16,000 loopback connections)")
+      ->expected(1);
   c->add_flag("--insecure", f.insecure, "wss: skip certificate verification");
   c->add_option("--duration", f.duration, "Duration, ramp included");
   c->add_option("--timeout", f.timeout, "Wait for echoes at the end (at most 2s)");
@@ -159,7 +170,9 @@ void ws_command(CLI::App& app, loadgate::cli::WsFlags& f) {
   c->add_option("--format", f.format, "stdout: summary or results; default: summary on a terminal");
   c->add_flag("--quiet", f.quiet, "No progress line");
   c->add_flag("--progress", f.progress, "Progress even when stderr is not a terminal");
-  c->add_option("--monitor-pid", f.monitor_pids, "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)")->expected(1);
+  c->add_option("--monitor-pid", f.monitor_pids,
+                "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)")
+      ->expected(1);
 }
 
 void serve_command(CLI::App& app, loadgate::cli::ServeFlags& f) {

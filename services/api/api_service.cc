@@ -5,12 +5,12 @@
 #include <dirent.h>
 #include <httplib.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <openssl/sha.h>
+#include <sys/socket.h>
 
 #include <atomic>
-#include <map>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -121,9 +121,7 @@ struct ApiService::Impl {
       wait_out_stall();
       return httplib::Server::HandlerResponse::Unhandled;
     });
-    server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
-      reply(res, 200, {{"status", "ok"}});
-    });
+    server.Get("/health", [](const httplib::Request&, httplib::Response& res) { reply(res, 200, {{"status", "ok"}}); });
     server.Get("/api/items", [](const httplib::Request&, httplib::Response& res) {
       json list = json::array();
       for (int i = 1; i <= 20; ++i) list.push_back(item(i));
@@ -208,9 +206,7 @@ struct ApiService::Impl {
         return true;
       });
     });
-    server.Get("/api/redirect", [](const httplib::Request&, httplib::Response& res) {
-      res.set_redirect("/health");
-    });
+    server.Get("/api/redirect", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/health"); });
   }
 };
 
@@ -234,8 +230,7 @@ int ApiService::start() {
   } else {
     s.port = s.server.bind_to_port(s.o.host.c_str(), s.o.port) ? s.o.port : -1;
   }
-  if (s.port <= 0)
-    throw std::runtime_error("api service: cannot bind " + s.o.host + ":" + std::to_string(s.o.port));
+  if (s.port <= 0) throw std::runtime_error("api service: cannot bind " + s.o.host + ":" + std::to_string(s.o.port));
   raise_backlog(s.port);
   s.thread = std::thread([&s] { s.server.listen_after_bind(); });
   while (!s.server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -1,18 +1,19 @@
 // grpc_services.cc: kernel and AI services on gRPC's callback API. Latency is simulated with
 // grpc::Alarm, so a slow call holds no thread.
+#include "loadgate/services/grpc_services.h"
+
 #include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
 #include <fstream>
-#include <sstream>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include "ai.grpc.pb.h"
 #include "kernel.grpc.pb.h"
-#include "loadgate/services/grpc_services.h"
 
 namespace loadgate::services {
 namespace {
@@ -51,9 +52,12 @@ class KernelImpl final : public kernel::Kernel::CallbackService {
     int64_t result = op == "product" ? 1 : 0;
     for (int i = 0; i < rounds; ++i) {
       for (int64_t a : req->args()) {
-        if (op == "sum") result += a;
-        else if (op == "product") result *= a;
-        else result = (result ^ a) * 1099511628211LL;
+        if (op == "sum")
+          result += a;
+        else if (op == "product")
+          result *= a;
+        else
+          result = (result ^ a) * 1099511628211LL;
       }
     }
     reply->set_result(result);
@@ -159,7 +163,7 @@ class AiImpl final : public ai::Ai::CallbackService {
   }
 
   grpc::ServerWriteReactor<ai::Token>* GenerateStream(grpc::CallbackServerContext* ctx,
-                                                       const ai::GenerateRequest* req) override {
+                                                      const ai::GenerateRequest* req) override {
     const bool reset = o_.reset_every > 0 && ++streams_ % o_.reset_every == 0;
     const auto gap = std::chrono::microseconds(static_cast<int64_t>(1e6 / std::max(0.001, o_.token_rate)));
     return new StreamReactor(ctx, latency_.sample(o_.first_token), gap, tokens(*req), reset);
@@ -193,8 +197,10 @@ GrpcService::~GrpcService() { stop(); }
 
 int GrpcService::start() {
   Impl& s = *impl_;
-  if (s.kind == Kind::kKernel) s.service = std::make_unique<KernelImpl>();
-  else s.service = std::make_unique<AiImpl>(s.o);
+  if (s.kind == Kind::kKernel)
+    s.service = std::make_unique<KernelImpl>();
+  else
+    s.service = std::make_unique<AiImpl>(s.o);
   grpc::ServerBuilder b;
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
   if (!s.o.cert_file.empty()) {

@@ -51,7 +51,7 @@ struct WsService::Impl {
   Server server;
   std::vector<std::thread> threads;
   int port = 0;
-  std::mutex mu;                                              // rooms and counters
+  std::mutex mu;  // rooms and counters
   std::map<std::string, std::set<Hdl, std::owner_less<Hdl>>> rooms;
   std::set<Hdl, std::owner_less<Hdl>> open;
   std::atomic<uint64_t> drop_counter{0};
@@ -138,7 +138,9 @@ int WsService::start() {
   s.setup();
   websocketpp::lib::error_code ec;
   s.server.listen(asio::ip::tcp::endpoint(asio::ip::make_address(s.o.host), static_cast<uint16_t>(s.o.port)), ec);
-  if (ec) throw std::runtime_error("ws service: cannot bind " + s.o.host + ":" + std::to_string(s.o.port) + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("ws service: cannot bind " + s.o.host + ":" + std::to_string(s.o.port) + ": " +
+                             ec.message());
   s.server.start_accept(ec);
   if (ec) throw std::runtime_error("ws service: cannot accept: " + ec.message());
   asio::error_code aec;

@@ -6,7 +6,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-loadgate::AttackRun run(const std::string& key) { return loadgate::attack(loadgate::GrpcOptions{}, loadgate::scenario(key)); }
+loadgate::AttackRun run(const std::string& key) {
+  return loadgate::attack(loadgate::GrpcOptions{}, loadgate::scenario(key));
+}
 
 TEST(Ai, Light) {
   auto r = run("ai.light");

@@ -44,18 +44,18 @@ using ResultsSink = std::function<void(const Result* results, size_t count)>;
 
 /// AttackOptions is the load: how much, how long, how concurrent.
 struct AttackOptions {
-  std::string name;                 ///< attack name (Vegeta's -name), kept in results headers
-  RateSpec rate;                    ///< pacer (open model); unlimited = closed model
-  Nanos duration{0};                ///< stop scheduling after this; 0 = no time bound
-  uint64_t max_requests = 0;        ///< stop after this many hits; 0 = no count bound
-  int workers = kDefaultWorkers;    ///< initial workers (open) or concurrency (closed model)
-  int max_workers = kDefaultMaxWorkers;  ///< cap on concurrent workers (open model)
-  int threads = 0;                  ///< io threads (-cpus); 0 = hardware concurrency
-  Nanos timeout = kDefaultTimeout;  ///< per request; 0 = none
+  std::string name;                                 ///< attack name (Vegeta's -name), kept in results headers
+  RateSpec rate;                                    ///< pacer (open model); unlimited = closed model
+  Nanos duration{0};                                ///< stop scheduling after this; 0 = no time bound
+  uint64_t max_requests = 0;                        ///< stop after this many hits; 0 = no count bound
+  int workers = kDefaultWorkers;                    ///< initial workers (open) or concurrency (closed model)
+  int max_workers = kDefaultMaxWorkers;             ///< cap on concurrent workers (open model)
+  int threads = 0;                                  ///< io threads (-cpus); 0 = hardware concurrency
+  Nanos timeout = kDefaultTimeout;                  ///< per request; 0 = none
   Nanos interrupt_grace = std::chrono::seconds(1);  ///< in-flight time allowed after a stop
-  ResultsSink sink;                 ///< optional: receives every result (e.g. a results file)
-  std::FILE* progress = nullptr;    ///< optional: a progress line each second goes here
-  const std::atomic<bool>* stop = nullptr;  ///< optional: set to end the attack early
+  ResultsSink sink;                                 ///< optional: receives every result (e.g. a results file)
+  std::FILE* progress = nullptr;                    ///< optional: a progress line each second goes here
+  const std::atomic<bool>* stop = nullptr;          ///< optional: set to end the attack early
   /// Processes to sample once a second besides the generator itself (e.g. {sut_pid, "sut"}).
   std::vector<Monitor::Target> monitor;
   /// Optional: receives every resource sample as it is taken (from the monitor's thread).
@@ -66,12 +66,12 @@ struct AttackOptions {
 
 /// AttackRun is what an attack produced (named so as not to clash with testing::Test::Run).
 struct AttackRun {
-  AttackInfo info;              ///< name, protocol, rate, start
-  Metrics metrics;              ///< every result, aggregated
-  bool interrupted = false;     ///< ended early by AttackOptions::stop
-  uint64_t workers = 0;         ///< workers (connections, call slots) opened, all threads
-  std::string abort_reason;     ///< why the run was stopped early by a check, if it was
-  Nanos elapsed{0};             ///< wall time from start to the last result
+  AttackInfo info;           ///< name, protocol, rate, start
+  Metrics metrics;           ///< every result, aggregated
+  bool interrupted = false;  ///< ended early by AttackOptions::stop
+  uint64_t workers = 0;      ///< workers (connections, call slots) opened, all threads
+  std::string abort_reason;  ///< why the run was stopped early by a check, if it was
+  Nanos elapsed{0};          ///< wall time from start to the last result
 };
 
 /// Throws InputError when `o` is inconsistent (negative values, closed model without

@@ -23,27 +23,27 @@ inline const std::vector<std::string> kTiers = {"light", "medium", "heavy", "str
 
 /// Load is how hard and how long a scenario pushes.
 struct Load {
-  std::string rate = "50/1s";     ///< -rate spec; "0" = closed model
+  std::string rate = "50/1s";  ///< -rate spec; "0" = closed model
   Nanos duration = std::chrono::seconds(30);
-  int workers = 10;               ///< initial workers / closed-model concurrency
-  int max_workers = 0;            ///< cap on workers; 0 = default
-  uint64_t requests = 0;          ///< hit count bound; 0 = none
+  int workers = 10;       ///< initial workers / closed-model concurrency
+  int max_workers = 0;    ///< cap on workers; 0 = default
+  uint64_t requests = 0;  ///< hit count bound; 0 = none
   Nanos timeout = std::chrono::seconds(30);
-  std::string step;               ///< step length for "a,b,c" rates ("" = split the duration)
+  std::string step;  ///< step length for "a,b,c" rates ("" = split the duration)
   // Protocol-specific (gRPC, WebSocket); 0 / "" = driver default.
-  std::string call;               ///< gRPC method "pkg.Service/Method"
-  std::string data;               ///< gRPC request JSON
-  int connections = 0;            ///< gRPC channels / WebSocket connections
-  double connect_rate = 0;        ///< WebSocket connections opened per second
-  double rate_per_conn = 0;       ///< WebSocket messages per second per connection
-  int message_size = 0;           ///< WebSocket message size in bytes
+  std::string call;          ///< gRPC method "pkg.Service/Method"
+  std::string data;          ///< gRPC request JSON
+  int connections = 0;       ///< gRPC channels / WebSocket connections
+  double connect_rate = 0;   ///< WebSocket connections opened per second
+  double rate_per_conn = 0;  ///< WebSocket messages per second per connection
+  int message_size = 0;      ///< WebSocket message size in bytes
 };
 
 /// ResourceLimits bound the peaks of one monitored process ("sut", "generator").
 struct ResourceLimits {
-  std::optional<uint64_t> rss_bytes;   ///< peak resident memory at most
-  std::optional<double> cpu_percent;   ///< peak CPU at most (100 = one core)
-  std::optional<double> fds;           ///< peak open files at most
+  std::optional<uint64_t> rss_bytes;  ///< peak resident memory at most
+  std::optional<double> cpu_percent;  ///< peak CPU at most (100 = one core)
+  std::optional<double> fds;          ///< peak open files at most
 };
 
 /// Thresholds a run must meet. Unset fields are not checked. Latency limits are exclusive
@@ -77,9 +77,9 @@ struct Search {
   Nanos step = std::chrono::seconds(5);
   Nanos max_time = std::chrono::minutes(5);
   double precision = 0.05;
-  double rate_tolerance = 0.05;   ///< throughput at least rate x (1 - this)
-  double min_capacity = 0;        ///< the capacity a test expects at least (0 = none)
-  Nanos cooldown{0};              ///< pause after a broken step; 0 = twice the step
+  double rate_tolerance = 0.05;  ///< throughput at least rate x (1 - this)
+  double min_capacity = 0;       ///< the capacity a test expects at least (0 = none)
+  Nanos cooldown{0};             ///< pause after a broken step; 0 = twice the step
 };
 
 /// Reference holds the figures of the last accepted run, for regression checks.
@@ -90,16 +90,16 @@ struct Reference {
 
 /// Scenario is one entry of a baseline file.
 struct Scenario {
-  std::string file;          ///< baseline file it came from
-  std::string service;       ///< the file's service ("api")
-  std::string name;          ///< scenario name in the file ("heavy")
-  std::string tier;          ///< one of kTiers
+  std::string file;     ///< baseline file it came from
+  std::string service;  ///< the file's service ("api")
+  std::string name;     ///< scenario name in the file ("heavy")
+  std::string tier;     ///< one of kTiers
   std::string description;
-  std::string targets;       ///< targets file (scenario's, else the file's); may be empty
+  std::string targets;  ///< targets file (scenario's, else the file's); may be empty
   Load load;
   Thresholds thresholds;
   std::optional<Reference> reference;
-  std::optional<Search> search;   ///< capacity search, for tier "breakpoint"
+  std::optional<Search> search;  ///< capacity search, for tier "breakpoint"
   /// Windowed soak checks: stop the run after this many consecutive breached windows (0 = never).
   int abort_after = 0;
   std::map<std::string, double> tolerance;  ///< figure -> allowed relative regression (0.2 = 20 %)

@@ -23,7 +23,7 @@ namespace loadgate {
 
 /// Objective is what a rate must meet to count as held.
 struct Objective {
-  std::optional<Nanos> p99;     ///< corrected p99 strictly below
+  std::optional<Nanos> p99;       ///< corrected p99 strictly below
   std::optional<double> success;  ///< success ratio at least (0..1)
   double rate_tolerance = 0.05;   ///< requests sent at least rate x (1 - tolerance), none dropped:
                                   ///< the generator kept up (a slow service shows in p99 and success)
@@ -33,12 +33,12 @@ struct BreakpointStep;
 
 /// SearchOptions bound and shape the search.
 struct SearchOptions {
-  double start = 10;                                ///< first rate (per second), > 0
-  double max_rate = 10000;                          ///< never attack faster
-  double growth = 2;                                ///< factor between rising steps, > 1
-  Nanos step = std::chrono::seconds(5);             ///< duration of each step
-  Nanos max_time = std::chrono::minutes(5);         ///< no step starts after this much time
-  double precision = 0.05;                          ///< stop bisecting when broken / held < 1 + this
+  double start = 10;                         ///< first rate (per second), > 0
+  double max_rate = 10000;                   ///< never attack faster
+  double growth = 2;                         ///< factor between rising steps, > 1
+  Nanos step = std::chrono::seconds(5);      ///< duration of each step
+  Nanos max_time = std::chrono::minutes(5);  ///< no step starts after this much time
+  double precision = 0.05;                   ///< stop bisecting when broken / held < 1 + this
   /// Pause after a step that broke, so that the service drains its backlog before the next
   /// step (otherwise a good rate is measured on a still-overloaded service). 0 = twice `step`.
   Nanos cooldown{0};
@@ -55,16 +55,16 @@ struct BreakpointStep {
   int64_t p99_ns = 0;
   double success = 0;
   bool held = false;
-  std::string why;        ///< why it broke ("" when held)
+  std::string why;  ///< why it broke ("" when held)
 };
 
 /// Breakpoint is the outcome of a search.
 struct Breakpoint {
-  double capacity = 0;       ///< highest rate that held (0 if none did)
-  double broke_at = 0;       ///< lowest rate that broke (0 if none did)
-  std::string why;           ///< why broke_at broke
-  bool reached_max = false;  ///< max_rate held: the capacity is at least max_rate
-  bool timed_out = false;    ///< max_time ended the search
+  double capacity = 0;                ///< highest rate that held (0 if none did)
+  double broke_at = 0;                ///< lowest rate that broke (0 if none did)
+  std::string why;                    ///< why broke_at broke
+  bool reached_max = false;           ///< max_rate held: the capacity is at least max_rate
+  bool timed_out = false;             ///< max_time ended the search
   std::vector<BreakpointStep> steps;  ///< in the order they ran
 };
 

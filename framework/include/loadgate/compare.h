@@ -13,7 +13,7 @@ namespace loadgate {
 
 /// Figures of one run: p50 p90 p95 p99 p99.9 max (ns), success (ratio), throughput (per s).
 struct Figures {
-  std::string name;                      ///< where they came from
+  std::string name;  ///< where they came from
   std::map<std::string, double> values;
 };
 
@@ -33,7 +33,7 @@ struct Delta {
   std::string figure;
   double old_value = 0;
   double new_value = 0;
-  double change = 0;        ///< (new - old) / old; 0 when old is 0
+  double change = 0;  ///< (new - old) / old; 0 when old is 0
   double tolerance = 0;
   bool regression = false;  ///< worse by more than the tolerance
 };

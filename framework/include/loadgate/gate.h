@@ -19,13 +19,13 @@ struct Check {
   enum class Op { kBelow, kAtLeast, kAtMost };
   /// Unit of measured and limit.
   enum class Unit { kNanos, kRatio, kPerSecond, kCount };
-  std::string name;     ///< "p99", "success", "p99 regression", "p99 in window 30s..1m0s"
+  std::string name;  ///< "p99", "success", "p99 regression", "p99 in window 30s..1m0s"
   double measured = 0;
   double limit = 0;
   Op op = Op::kBelow;
   Unit unit = Unit::kNanos;
   bool pass = false;
-  std::string source;   ///< where the limit came from, e.g. "baselines/api.json: scenarios.heavy.thresholds.p99"
+  std::string source;  ///< where the limit came from, e.g. "baselines/api.json: scenarios.heavy.thresholds.p99"
   /// "612.4ms", "99.50%", "95.2/s", "3".
   std::string measured_text() const;
   /// "< 500ms", ">= 99.00%", "<= 3".

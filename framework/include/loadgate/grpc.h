@@ -41,11 +41,11 @@ struct GrpcOptions {
 
 /// Resolved facts about a call, for messages and tests.
 struct GrpcCallInfo {
-  std::string path;               ///< "/package.Service/Method"
+  std::string path;  ///< "/package.Service/Method"
   bool server_streaming = false;
-  std::string input_type;         ///< full name of the request message
+  std::string input_type;  ///< full name of the request message
   std::string output_type;
-  size_t requests = 0;            ///< data variants
+  size_t requests = 0;  ///< data variants
 };
 
 /// Loads the proto, finds the method and converts every data message, without connecting.

@@ -32,7 +32,6 @@ using GrpcCallStarter = std::function<void(grpc::ClientContext* context, GrpcDon
 /// scheduled time to `done`. Results have Kind kGrpcUnary, the gRPC code as status and `label`
 /// as target. `metadata` is added to every call.
 AttackRun attack_grpc_typed(const GrpcCallStarter& start, const AttackOptions& load,
-                            const std::string& label = "grpc typed call",
-                            const std::vector<Header>& metadata = {});
+                            const std::string& label = "grpc typed call", const std::vector<Header>& metadata = {});
 
 }  // namespace loadgate

@@ -87,8 +87,8 @@ class Histogram {
  private:
   int64_t highest_;
   int digits_;
-  int sub_bucket_magnitude_;   // log2(sub_bucket_count)
-  int64_t sub_bucket_half_;    // sub_bucket_count / 2
+  int sub_bucket_magnitude_;  // log2(sub_bucket_count)
+  int64_t sub_bucket_half_;   // sub_bucket_count / 2
   std::vector<uint64_t> counts_;
   uint64_t total_ = 0;
   uint64_t clamped_ = 0;

@@ -31,14 +31,14 @@ inline constexpr Nanos kLateThreshold = std::chrono::milliseconds(1);
 
 /// Latencies are the figures of one latency histogram (ns).
 struct Latencies {
-  int64_t total = 0;   ///< sum of all latencies (ns; saturates at INT64_MAX)
+  int64_t total = 0;  ///< sum of all latencies (ns; saturates at INT64_MAX)
   int64_t mean = 0;
   int64_t min = 0;
   int64_t p50 = 0;
   int64_t p90 = 0;
   int64_t p95 = 0;
   int64_t p99 = 0;
-  int64_t p999 = 0;    ///< 99.9th percentile
+  int64_t p999 = 0;  ///< 99.9th percentile
   int64_t max = 0;
 };
 /// Figures of `h` (percentiles by nearest rank, see Histogram::percentile).
@@ -53,23 +53,23 @@ class Stats {
   /// Adds every count of `other`.
   void merge(const Stats& other);
 
-  uint64_t requests = 0;     ///< results added (including dropped hits)
-  uint64_t success = 0;      ///< results with ok()
-  uint64_t dropped = 0;      ///< hits never sent (ErrorKind::kDropped)
-  uint64_t late = 0;         ///< sent more than kLateThreshold after their scheduled time
-  uint64_t bytes_in = 0;     ///< sum of bytes_in
-  uint64_t bytes_out = 0;    ///< sum of bytes_out
-  uint64_t messages = 0;     ///< sum of stream messages received
-  int64_t earliest_ns = 0;   ///< earliest actual send (Unix ns); 0 when none was sent
-  int64_t latest_ns = 0;     ///< latest actual send (Unix ns)
-  int64_t end_ns = 0;        ///< latest completion (Unix ns)
-  Histogram latency;         ///< from scheduled time to completion (corrected)
-  Histogram uncorrected;     ///< from actual send to completion
-  Histogram send_delay;      ///< actual send minus scheduled time (2 significant digits)
-  Histogram first;           ///< send to first byte/message, when measured (2 digits)
-  Histogram gap;             ///< streams: mean time between messages of each call (2 digits)
-  std::map<uint16_t, uint64_t> status;             ///< status code -> count (by Kind's meaning)
-  std::vector<std::pair<uint32_t, uint64_t>> errors;  ///< interned error id -> count, first-seen order
+  uint64_t requests = 0;                                ///< results added (including dropped hits)
+  uint64_t success = 0;                                 ///< results with ok()
+  uint64_t dropped = 0;                                 ///< hits never sent (ErrorKind::kDropped)
+  uint64_t late = 0;                                    ///< sent more than kLateThreshold after their scheduled time
+  uint64_t bytes_in = 0;                                ///< sum of bytes_in
+  uint64_t bytes_out = 0;                               ///< sum of bytes_out
+  uint64_t messages = 0;                                ///< sum of stream messages received
+  int64_t earliest_ns = 0;                              ///< earliest actual send (Unix ns); 0 when none was sent
+  int64_t latest_ns = 0;                                ///< latest actual send (Unix ns)
+  int64_t end_ns = 0;                                   ///< latest completion (Unix ns)
+  Histogram latency;                                    ///< from scheduled time to completion (corrected)
+  Histogram uncorrected;                                ///< from actual send to completion
+  Histogram send_delay;                                 ///< actual send minus scheduled time (2 significant digits)
+  Histogram first;                                      ///< send to first byte/message, when measured (2 digits)
+  Histogram gap;                                        ///< streams: mean time between messages of each call (2 digits)
+  std::map<uint16_t, uint64_t> status;                  ///< status code -> count (by Kind's meaning)
+  std::vector<std::pair<uint32_t, uint64_t>> errors;    ///< interned error id -> count, first-seen order
   std::array<uint64_t, kErrorKindCount> error_kinds{};  ///< count per ErrorKind
 
  private:
@@ -78,7 +78,7 @@ class Stats {
 
 /// Window is one time slice of a run: what completed in it, keyed by actual send time.
 struct Window {
-  int64_t start_ns = 0;      ///< Unix ns of the window's start
+  int64_t start_ns = 0;  ///< Unix ns of the window's start
   uint64_t requests = 0;
   uint64_t success = 0;
   uint64_t bytes_in = 0;
@@ -118,19 +118,19 @@ struct Summary {
   uint64_t success = 0;
   uint64_t dropped = 0;
   uint64_t late = 0;
-  double success_ratio = 0;   ///< success / requests (0..1)
-  double rate = 0;            ///< requests / duration (per second)
-  double throughput = 0;      ///< success / (duration + wait) (per second)
+  double success_ratio = 0;  ///< success / requests (0..1)
+  double rate = 0;           ///< requests / duration (per second)
+  double throughput = 0;     ///< success / (duration + wait) (per second)
   int64_t earliest_ns = 0;
   int64_t latest_ns = 0;
   int64_t end_ns = 0;
-  Nanos duration{0};          ///< latest - earliest send
-  Nanos wait{0};              ///< end - latest send
-  Latencies latency;          ///< corrected (from scheduled time)
-  Latencies uncorrected;      ///< from actual send
-  Latencies send_delay;       ///< how late requests left the generator
-  Latencies first;            ///< time to first byte/message (streams)
-  Latencies gap;              ///< streams: per-call mean time between messages
+  Nanos duration{0};      ///< latest - earliest send
+  Nanos wait{0};          ///< end - latest send
+  Latencies latency;      ///< corrected (from scheduled time)
+  Latencies uncorrected;  ///< from actual send
+  Latencies send_delay;   ///< how late requests left the generator
+  Latencies first;        ///< time to first byte/message (streams)
+  Latencies gap;          ///< streams: per-call mean time between messages
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
   double bytes_in_mean = 0;
@@ -145,9 +145,9 @@ Summary summarize(const Stats& s, Kind kind);
 
 /// Group holds everything measured for one Kind of result.
 struct Group {
-  Stats total;                                        ///< all results of this kind
-  Series series;                                      ///< per-window figures
-  std::map<uint32_t, std::unique_ptr<Stats>> targets; ///< per target label id
+  Stats total;                                         ///< all results of this kind
+  Series series;                                       ///< per-window figures
+  std::map<uint32_t, std::unique_ptr<Stats>> targets;  ///< per target label id
 };
 
 /// Metrics aggregates Results of any kinds, per kind, per target and per time window.

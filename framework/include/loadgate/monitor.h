@@ -25,11 +25,11 @@ namespace loadgate {
 
 /// Sample is the resource usage of one process at one moment.
 struct Sample {
-  int64_t time_ns = 0;        ///< Unix ns
-  std::string role;           ///< "generator", "sut", or a name given with -monitor-pid
+  int64_t time_ns = 0;  ///< Unix ns
+  std::string role;     ///< "generator", "sut", or a name given with -monitor-pid
   int pid = 0;
-  double cpu_percent = 0;     ///< CPU time over the last interval / wall time (100 = one core)
-  uint64_t rss_bytes = 0;     ///< resident set size
+  double cpu_percent = 0;  ///< CPU time over the last interval / wall time (100 = one core)
+  uint64_t rss_bytes = 0;  ///< resident set size
   int threads = 0;
   int fds = 0;                ///< open file descriptors
   uint64_t net_rx_bytes = 0;  ///< bytes received over the last interval, all interfaces of the
@@ -42,7 +42,7 @@ struct Sample {
 
 /// Process counters read at one instant (cumulative), to compute a Sample between two reads.
 struct ProcessCounters {
-  uint64_t cpu_ticks = 0;     ///< utime + stime, in clock ticks
+  uint64_t cpu_ticks = 0;  ///< utime + stime, in clock ticks
   uint64_t rss_bytes = 0;
   int threads = 0;
   int fds = 0;

@@ -64,7 +64,6 @@ struct RateSpec {
 ///   "sine:100:50:60s"                   sine, mean 100, amplitude 50, period 60 s
 /// `duration` is the attack's duration (0 = unbounded) used for the defaults above.
 /// On failure returns the error text (which names the flag and the accepted format).
-std::variant<RateSpec, std::string> parse_rate(std::string_view spec, Nanos duration = Nanos{0},
-                                               Nanos step = Nanos{0});
+std::variant<RateSpec, std::string> parse_rate(std::string_view spec, Nanos duration = Nanos{0}, Nanos step = Nanos{0});
 
 }  // namespace loadgate

@@ -8,13 +8,13 @@ namespace loadgate {
 
 /// Kind says what a Result measured; it selects how `status` is read.
 enum class Kind : uint8_t {
-  kHttp = 0,          ///< one HTTP request; status is the HTTP code (0 = no response)
-  kGrpcUnary = 1,     ///< one unary gRPC call; status is the gRPC code
-  kGrpcStream = 2,    ///< one server-streaming gRPC call; status is the gRPC code
-  kWsMessage = 3,     ///< one WebSocket message round trip; status is a WsOutcome
-  kWsHandshake = 4,   ///< one WebSocket opening handshake; status is the HTTP code (101 = ok)
-  kWsPush = 5,        ///< one message pushed by the server (push mode); status is a WsOutcome
-  kWsClose = 6,       ///< the end of one WebSocket connection; status is the close code
+  kHttp = 0,         ///< one HTTP request; status is the HTTP code (0 = no response)
+  kGrpcUnary = 1,    ///< one unary gRPC call; status is the gRPC code
+  kGrpcStream = 2,   ///< one server-streaming gRPC call; status is the gRPC code
+  kWsMessage = 3,    ///< one WebSocket message round trip; status is a WsOutcome
+  kWsHandshake = 4,  ///< one WebSocket opening handshake; status is the HTTP code (101 = ok)
+  kWsPush = 5,       ///< one message pushed by the server (push mode); status is a WsOutcome
+  kWsClose = 6,      ///< the end of one WebSocket connection; status is the close code
 };
 /// Number of Kind values.
 inline constexpr int kKindCount = 7;
@@ -23,16 +23,16 @@ inline constexpr int kKindCount = 7;
 /// one, is interned separately (Result::error).
 enum class ErrorKind : uint8_t {
   kNone = 0,
-  kConnect,      ///< could not open a connection (refused, unreachable, DNS)
-  kTimeout,      ///< no complete response within the timeout
-  kIo,           ///< the connection failed or closed mid-request
-  kProtocol,     ///< the peer spoke the protocol wrongly (unparsable response, bad frame)
-  kStatus,       ///< a response arrived with a status that counts as failure
-  kTls,          ///< TLS handshake or certificate failure
-  kDropped,      ///< never sent: the generator could not send it before the attack ended
-  kCancelled,    ///< sent, then abandoned when the attack was interrupted
-  kBodyTooLarge, ///< response body exceeded -max-body (counted, not a failure by itself)
-  kClosed,       ///< the peer closed the connection (WebSocket drop)
+  kConnect,       ///< could not open a connection (refused, unreachable, DNS)
+  kTimeout,       ///< no complete response within the timeout
+  kIo,            ///< the connection failed or closed mid-request
+  kProtocol,      ///< the peer spoke the protocol wrongly (unparsable response, bad frame)
+  kStatus,        ///< a response arrived with a status that counts as failure
+  kTls,           ///< TLS handshake or certificate failure
+  kDropped,       ///< never sent: the generator could not send it before the attack ended
+  kCancelled,     ///< sent, then abandoned when the attack was interrupted
+  kBodyTooLarge,  ///< response body exceeded -max-body (counted, not a failure by itself)
+  kClosed,        ///< the peer closed the connection (WebSocket drop)
   kOther,
 };
 /// Number of ErrorKind values.

@@ -61,8 +61,8 @@ class ResultWriter {
   Encoding encoding_;
   std::unordered_set<uint32_t> defined_;
   std::string line_;
-  std::string attack_;   // attack name for JSON and CSV rows
-  uint64_t seq_ = 0;     // sequence number for JSON and CSV rows
+  std::string attack_;  // attack name for JSON and CSV rows
+  uint64_t seq_ = 0;    // sequence number for JSON and CSV rows
   bool failed_ = false;
 };
 
@@ -108,8 +108,7 @@ class ResultReader {
 
 /// Reads every result of `paths` ("-" = stdin) in order, calling fn for each. Warnings go to
 /// stderr. Returns the first fatal error text, or "" on success.
-std::string read_results(const std::vector<std::string>& paths,
-                         const std::function<void(const Result&)>& fn,
+std::string read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
                          const std::function<void(const std::string&)>& on_sample = nullptr,
                          const std::function<void(const AttackInfo&)>& on_header = nullptr);
 

@@ -23,10 +23,10 @@ using Header = std::pair<std::string, std::string>;
 
 /// Target is one request to send: method, absolute URL, headers and body.
 struct Target {
-  std::string method;            ///< upper-case HTTP method
-  std::string url;               ///< absolute http(s) URL
-  std::vector<Header> headers;   ///< in file order, names as written
-  std::string body;              ///< raw bytes
+  std::string method;           ///< upper-case HTTP method
+  std::string url;              ///< absolute http(s) URL
+  std::vector<Header> headers;  ///< in file order, names as written
+  std::string body;             ///< raw bytes
   /// Label used in reports and breakdowns: "METHOD URL".
   std::string label() const { return method + " " + url; }
 };
@@ -42,8 +42,7 @@ std::vector<Target> parse_targets(std::string_view text, std::string_view file,
                                   TargetsFormat format = TargetsFormat::kHttp);
 
 /// Reads and parses a targets file ("-" or "stdin" = standard input). Throws InputError.
-std::vector<Target> load_targets(const std::string& path,
-                                 TargetsFormat format = TargetsFormat::kHttp);
+std::vector<Target> load_targets(const std::string& path, TargetsFormat format = TargetsFormat::kHttp);
 
 /// Parses a -format flag value ("http", "json"). Throws InputError on anything else.
 TargetsFormat parse_targets_format(std::string_view text);

@@ -29,22 +29,22 @@ inline constexpr int kWsHeaderBytes = 36;
 /// WsOptions describe the connections and their messages.
 struct WsOptions {
   std::string url = "ws://127.0.0.1:8000/echo";  ///< ws:// or wss://
-  int connections = 100;         ///< concurrent connections to open and hold
-  double connect_rate = 1000;    ///< connections opened per second (a ramp, not a burst)
-  double rate_per_conn = 1;      ///< messages per second per connection (0 = idle connections)
+  int connections = 100;                         ///< concurrent connections to open and hold
+  double connect_rate = 1000;                    ///< connections opened per second (a ramp, not a burst)
+  double rate_per_conn = 1;                      ///< messages per second per connection (0 = idle connections)
   /// Optional schedule of connection openings (overrides connect_rate), e.g. a ramp
   /// "10..200@30s": connection n opens when the pacer's hit n is due.
   std::shared_ptr<const Pacer> connect_pacer;
   /// Optional schedule of each connection's messages, from its open (overrides rate_per_conn),
   /// e.g. steps "10,50,100@20s".
   std::shared_ptr<const Pacer> message_pacer;
-  int message_size = 64;         ///< bytes per message (at least kWsHeaderBytes)
-  std::string payload;           ///< message template (its first bytes carry the header); "" = filler
-  bool binary = false;           ///< binary frames instead of text
-  bool push = false;             ///< count what the server sends rather than match echoes
-  std::string subprotocol;       ///< Sec-WebSocket-Protocol to request
-  std::vector<Header> headers;   ///< extra handshake headers
-  bool insecure = false;         ///< wss: skip certificate verification
+  int message_size = 64;             ///< bytes per message (at least kWsHeaderBytes)
+  std::string payload;               ///< message template (its first bytes carry the header); "" = filler
+  bool binary = false;               ///< binary frames instead of text
+  bool push = false;                 ///< count what the server sends rather than match echoes
+  std::string subprotocol;           ///< Sec-WebSocket-Protocol to request
+  std::vector<Header> headers;       ///< extra handshake headers
+  bool insecure = false;             ///< wss: skip certificate verification
   std::vector<std::string> sources;  ///< local source addresses (loopback targets only); empty = automatic
 };
 

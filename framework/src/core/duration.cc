@@ -13,9 +13,8 @@ struct Unit {
   std::string_view name;
   int64_t ns;
 };
-constexpr Unit kUnits[] = {{"ns", 1},          {"us", 1000},          {"\xC2\xB5s", 1000},
-                           {"\xCE\xBCs", 1000}, {"ms", 1'000'000},     {"s", 1'000'000'000},
-                           {"m", 60'000'000'000}, {"h", 3'600'000'000'000}};
+constexpr Unit kUnits[] = {{"ns", 1},         {"us", 1000},         {"\xC2\xB5s", 1000},   {"\xCE\xBCs", 1000},
+                           {"ms", 1'000'000}, {"s", 1'000'000'000}, {"m", 60'000'000'000}, {"h", 3'600'000'000'000}};
 
 // Prints v / 10^decimals with trailing zeros (and a bare point) trimmed.
 std::string fixed_trimmed(int64_t v, int decimals) {
@@ -64,8 +63,7 @@ std::optional<Nanos> parse_duration(std::string_view s) {
     s.remove_prefix(i);
     const Unit* unit = nullptr;
     for (const Unit& u : kUnits) {
-      if (s.substr(0, u.name.size()) == u.name &&
-          !(u.name == "m" && s.size() > 1 && s[1] == 's')) {
+      if (s.substr(0, u.name.size()) == u.name && !(u.name == "m" && s.size() > 1 && s[1] == 's')) {
         if (!unit || u.name.size() > unit->name.size()) unit = &u;
       }
     }
@@ -102,10 +100,14 @@ std::string format_duration_short(Nanos d, int decimals) {
   const double v = static_cast<double>(d.count());
   const double a = std::fabs(v);
   char buf[64];
-  if (a < 1e3) std::snprintf(buf, sizeof buf, "%.0fns", v);
-  else if (a < 1e6) std::snprintf(buf, sizeof buf, "%.*f\xC2\xB5s", decimals, v / 1e3);
-  else if (a < 1e9) std::snprintf(buf, sizeof buf, "%.*fms", decimals, v / 1e6);
-  else std::snprintf(buf, sizeof buf, "%.*fs", decimals, v / 1e9);
+  if (a < 1e3)
+    std::snprintf(buf, sizeof buf, "%.0fns", v);
+  else if (a < 1e6)
+    std::snprintf(buf, sizeof buf, "%.*f\xC2\xB5s", decimals, v / 1e3);
+  else if (a < 1e9)
+    std::snprintf(buf, sizeof buf, "%.*fms", decimals, v / 1e6);
+  else
+    std::snprintf(buf, sizeof buf, "%.*fs", decimals, v / 1e9);
   return buf;
 }
 
@@ -135,8 +137,8 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
   std::tm tm{};
   int consumed = 0;
   std::string str(s);
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6)
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &consumed) != 6)
     return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
@@ -163,13 +165,11 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
 }
 
 int64_t unix_now_ns() {
-  return std::chrono::duration_cast<Nanos>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<Nanos>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 int64_t steady_now_ns() {
-  return std::chrono::duration_cast<Nanos>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<Nanos>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace loadgate

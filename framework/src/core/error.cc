@@ -4,8 +4,7 @@
 namespace loadgate {
 namespace {
 
-std::string compose(const std::string& file, int line, const std::string& field,
-                    const std::string& message) {
+std::string compose(const std::string& file, int line, const std::string& field, const std::string& message) {
   std::string out = file;
   if (line > 0) out += ":" + std::to_string(line);
   if (!out.empty()) out += ": ";
@@ -17,6 +16,9 @@ std::string compose(const std::string& file, int line, const std::string& field,
 
 InputError::InputError(std::string file, int line, std::string field, std::string message)
     : std::runtime_error(compose(file, line, field, message)),
-      file_(std::move(file)), line_(line), field_(std::move(field)), message_(std::move(message)) {}
+      file_(std::move(file)),
+      line_(line),
+      field_(std::move(field)),
+      message_(std::move(message)) {}
 
 }  // namespace loadgate

@@ -34,7 +34,8 @@ Latencies latencies_of(const Histogram& h) {
 // ---- Stats ----------------------------------------------------------------------------------
 
 Stats::Stats()
-    : send_delay(Histogram::kDefaultHighest, 2), first(Histogram::kDefaultHighest, 2),
+    : send_delay(Histogram::kDefaultHighest, 2),
+      first(Histogram::kDefaultHighest, 2),
       gap(Histogram::kDefaultHighest, 2) {}
 
 void Stats::add(const Result& r) {
@@ -264,8 +265,8 @@ void Metrics::merge(const Metrics& other) {
 }
 
 Kind Metrics::primary() const {
-  for (Kind k : {Kind::kHttp, Kind::kGrpcUnary, Kind::kGrpcStream, Kind::kWsMessage,
-                 Kind::kWsPush, Kind::kWsHandshake, Kind::kWsClose})
+  for (Kind k : {Kind::kHttp, Kind::kGrpcUnary, Kind::kGrpcStream, Kind::kWsMessage, Kind::kWsPush, Kind::kWsHandshake,
+                 Kind::kWsClose})
     if (group(k)) return k;
   return Kind::kHttp;
 }

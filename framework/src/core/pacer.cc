@@ -44,7 +44,10 @@ class ConstantPacer final : public Pacer {
 class LinearPacer final : public Pacer {
  public:
   LinearPacer(double from, double to, Nanos ramp)
-      : from_(from), to_(to), ramp_s_(seconds(ramp)), slope_((to - from) / seconds(ramp)),
+      : from_(from),
+        to_(to),
+        ramp_s_(seconds(ramp)),
+        slope_((to - from) / seconds(ramp)),
         ramp_hits_(from * ramp_s_ + slope_ * ramp_s_ * ramp_s_ / 2) {}
   std::optional<Nanos> due(uint64_t hit) const override {
     const double n = static_cast<double>(hit);
@@ -83,8 +86,7 @@ class StepsPacer final : public Pacer {
   std::optional<Nanos> due(uint64_t hit) const override {
     const double n = static_cast<double>(hit);
     // Last step whose start count is <= n and that has a positive rate (or the last step).
-    size_t k = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), n) -
-                                   starts_.begin()) - 1;
+    size_t k = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), n) - starts_.begin()) - 1;
     while (k + 1 < rates_.size() && rates_[k] <= 0) ++k;  // zero-rate steps hold no hits
     if (k + 1 == rates_.size() && rates_[k] <= 0) return std::nullopt;
     return from_seconds(static_cast<double>(k) * seconds(step_) + (n - starts_[k]) / rates_[k]);
@@ -120,7 +122,10 @@ class SinePacer final : public Pacer {
     for (int i = 0; i < 60; ++i) {
       const double f = hits(t) - n;
       if (std::fabs(f) < 1e-7) break;
-      if (f > 0) hi = t; else lo = t;
+      if (f > 0)
+        hi = t;
+      else
+        lo = t;
       const double r = mean_ + amp_ * std::sin(w_ * t);
       double next = r > 1e-9 ? t - f / r : (lo + hi) / 2;
       if (next <= lo || next >= hi) next = (lo + hi) / 2;
@@ -128,9 +133,7 @@ class SinePacer final : public Pacer {
     }
     return from_seconds(t);
   }
-  double rate(Nanos elapsed) const override {
-    return mean_ + amp_ * std::sin(w_ * seconds(elapsed));
-  }
+  double rate(Nanos elapsed) const override { return mean_ + amp_ * std::sin(w_ * seconds(elapsed)); }
   std::string describe() const override {
     return "sine:" + rate_text(mean_) + ":" + rate_text(amp_) + ":" + format_duration(period_);
   }
@@ -164,13 +167,11 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 }
 
 // Splits "X@DUR" into X and the parsed duration (nullopt when there is no '@').
-std::variant<std::pair<std::string_view, std::optional<Nanos>>, std::string> split_at(
-    std::string_view spec) {
+std::variant<std::pair<std::string_view, std::optional<Nanos>>, std::string> split_at(std::string_view spec) {
   const auto at = spec.find('@');
   if (at == std::string_view::npos) return std::pair{spec, std::optional<Nanos>{}};
   auto d = parse_duration(spec.substr(at + 1));
-  if (!d || d->count() <= 0)
-    return "-rate " + std::string(spec) + ": bad duration after '@' (want e.g. @30s)";
+  if (!d || d->count() <= 0) return "-rate " + std::string(spec) + ": bad duration after '@' (want e.g. @30s)";
   return std::pair{spec.substr(0, at), d};
 }
 
@@ -182,9 +183,7 @@ Pace pace(const Pacer& pacer, Nanos elapsed, uint64_t hits) {
   return Pace{std::max(Nanos{0}, *due - elapsed), false};
 }
 
-std::unique_ptr<Pacer> constant_pacer(double freq, Nanos per) {
-  return std::make_unique<ConstantPacer>(freq, per);
-}
+std::unique_ptr<Pacer> constant_pacer(double freq, Nanos per) { return std::make_unique<ConstantPacer>(freq, per); }
 std::unique_ptr<Pacer> linear_pacer(double from, double to, Nanos ramp) {
   return std::make_unique<LinearPacer>(from, to, ramp);
 }
@@ -232,8 +231,7 @@ std::variant<RateSpec, std::string> parse_rate(std::string_view spec, Nanos dura
     if (std::all_of(rates.begin(), rates.end(), [](double r) { return r <= 0; }))
       return quoted + ": every step has rate 0";
     Nanos s = at_duration.value_or(step);
-    if (s.count() <= 0 && duration.count() > 0)
-      s = Nanos{duration.count() / static_cast<int64_t>(rates.size())};
+    if (s.count() <= 0 && duration.count() > 0) s = Nanos{duration.count() / static_cast<int64_t>(rates.size())};
     if (s.count() <= 0) return quoted + ": steps need @STEP, -step or -duration";
     return RateSpec{steps_pacer(std::move(rates), s)};
   }

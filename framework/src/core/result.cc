@@ -27,32 +27,38 @@ bool Result::ok() const {
 
 std::string_view error_kind_name(ErrorKind kind) {
   static constexpr std::array<std::string_view, kErrorKindCount> kNames = {
-      "none",    "connect", "timeout", "io",        "protocol", "status",
-      "tls",     "dropped", "cancelled", "body-too-large", "closed", "other"};
+      "none",    "connect",   "timeout",        "io",     "protocol", "status", "tls",
+      "dropped", "cancelled", "body-too-large", "closed", "other"};
   const auto i = static_cast<size_t>(kind);
   return i < kNames.size() ? kNames[i] : "other";
 }
 
 std::string_view kind_name(Kind kind) {
   switch (kind) {
-    case Kind::kHttp: return "http";
-    case Kind::kGrpcUnary: return "grpc";
-    case Kind::kGrpcStream: return "grpc-stream";
-    case Kind::kWsMessage: return "ws-message";
-    case Kind::kWsHandshake: return "ws-handshake";
-    case Kind::kWsPush: return "ws-push";
-    case Kind::kWsClose: return "ws-close";
+    case Kind::kHttp:
+      return "http";
+    case Kind::kGrpcUnary:
+      return "grpc";
+    case Kind::kGrpcStream:
+      return "grpc-stream";
+    case Kind::kWsMessage:
+      return "ws-message";
+    case Kind::kWsHandshake:
+      return "ws-handshake";
+    case Kind::kWsPush:
+      return "ws-push";
+    case Kind::kWsClose:
+      return "ws-close";
   }
   return "unknown";
 }
 
 std::string_view grpc_code_name(uint16_t code) {
   static constexpr std::array<std::string_view, 17> kNames = {
-      "OK",           "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS", "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",    "DATA_LOSS",
-      "UNAUTHENTICATED"};
+      "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+      "DATA_LOSS", "UNAUTHENTICATED"};
   return code < kNames.size() ? kNames[code] : std::string_view{};
 }
 
@@ -66,10 +72,14 @@ std::string status_label(Kind kind, uint16_t status) {
     case Kind::kWsMessage:
     case Kind::kWsPush:
       switch (status) {
-        case kWsOk: return "ok";
-        case kWsLost: return "lost";
-        case kWsFailed: return "failed";
-        default: return std::to_string(status);
+        case kWsOk:
+          return "ok";
+        case kWsLost:
+          return "lost";
+        case kWsFailed:
+          return "failed";
+        default:
+          return std::to_string(status);
       }
     default:
       return std::to_string(status);

@@ -89,8 +89,7 @@ class HttpParser {
       fail(line_no_, "target", "bad target \"" + std::string(line) + "\" (want METHOD URL)");
     t.method = std::string(line.substr(0, sp));
     t.url = std::string(trim(line.substr(sp + 1)));
-    if (!is_method(t.method))
-      fail(line_no_, "method", "bad method \"" + t.method + "\" (want upper-case, e.g. GET)");
+    if (!is_method(t.method)) fail(line_no_, "method", "bad method \"" + t.method + "\" (want upper-case, e.g. GET)");
     if (t.url.find_first_of(" \t") != std::string::npos || !parse_url(t.url))
       fail(line_no_, "url", "bad URL \"" + t.url + "\" (want an absolute http:// or https:// URL)");
     while (true) {
@@ -106,8 +105,7 @@ class HttpParser {
       }
       const auto colon = l.find(':');
       const std::string_view name = colon == std::string_view::npos ? l : trim(l.substr(0, colon));
-      const std::string_view value =
-          colon == std::string_view::npos ? std::string_view{} : trim(l.substr(colon + 1));
+      const std::string_view value = colon == std::string_view::npos ? std::string_view{} : trim(l.substr(colon + 1));
       if (colon == std::string_view::npos || name.empty() || value.empty())
         fail(line_no_, "header", "bad header \"" + std::string(l) + "\" (want Name: value)");
       t.headers.emplace_back(std::string(name), std::string(value));
@@ -142,8 +140,7 @@ std::vector<Target> parse_json(std::string_view text, std::string_view file) {
     ++line_no;
     if (line.empty()) continue;
     nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-      throw InputError(f, line_no, "target", "not a JSON object");
+    if (j.is_discarded() || !j.is_object()) throw InputError(f, line_no, "target", "not a JSON object");
     Target t;
     for (auto& [key, value] : j.items()) {
       if (key == "method" && value.is_string()) {
@@ -151,15 +148,12 @@ std::vector<Target> parse_json(std::string_view text, std::string_view file) {
       } else if (key == "url" && value.is_string()) {
         t.url = value.get<std::string>();
       } else if (key == "body" && value.is_string()) {
-        if (!base64_decode(value.get<std::string>(), t.body))
-          throw InputError(f, line_no, "body", "not valid base64");
+        if (!base64_decode(value.get<std::string>(), t.body)) throw InputError(f, line_no, "body", "not valid base64");
       } else if (key == "header" && value.is_object()) {
         for (auto& [name, values] : value.items()) {
-          if (!values.is_array())
-            throw InputError(f, line_no, "header." + name, "want an array of strings");
+          if (!values.is_array()) throw InputError(f, line_no, "header." + name, "want an array of strings");
           for (auto& v : values) {
-            if (!v.is_string())
-              throw InputError(f, line_no, "header." + name, "want an array of strings");
+            if (!v.is_string()) throw InputError(f, line_no, "header." + name, "want an array of strings");
             t.headers.emplace_back(name, v.get<std::string>());
           }
         }
@@ -181,8 +175,7 @@ std::vector<Target> parse_json(std::string_view text, std::string_view file) {
 
 }  // namespace
 
-std::vector<Target> parse_targets(std::string_view text, std::string_view file,
-                                  TargetsFormat format) {
+std::vector<Target> parse_targets(std::string_view text, std::string_view file, TargetsFormat format) {
   if (format == TargetsFormat::kJson) return parse_json(text, file);
   return HttpParser(text, file).parse();
 }
@@ -201,8 +194,7 @@ std::vector<Target> load_targets(const std::string& path, TargetsFormat format) 
 TargetsFormat parse_targets_format(std::string_view text) {
   if (text == "http") return TargetsFormat::kHttp;
   if (text == "json") return TargetsFormat::kJson;
-  throw InputError("", 0, "-format", "unknown targets format \"" + std::string(text) +
-                                         "\" (want http or json)");
+  throw InputError("", 0, "-format", "unknown targets format \"" + std::string(text) + "\" (want http or json)");
 }
 
 void rebase_targets(std::vector<Target>& targets, std::string_view origin) {
@@ -219,8 +211,7 @@ void rebase_targets(std::vector<Target>& targets, std::string_view origin) {
 std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<size_t>(n));
   return out;
 }
@@ -232,8 +223,7 @@ bool base64_decode(std::string_view text, std::string& out) {
   if (clean.size() % 4 != 0) return false;
   out.assign(3 * clean.size() / 4, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(clean.data()),
-                                static_cast<int>(clean.size()));
+                                reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
   if (n < 0) return false;
   size_t pad = 0;
   if (!clean.empty() && clean.back() == '=') ++pad;

@@ -7,9 +7,7 @@
 namespace loadgate {
 namespace {
 
-uint16_t default_port(const std::string& scheme) {
-  return (scheme == "https" || scheme == "wss") ? 443 : 80;
-}
+uint16_t default_port(const std::string& scheme) { return (scheme == "https" || scheme == "wss") ? 443 : 80; }
 
 }  // namespace
 
@@ -30,8 +28,7 @@ std::optional<Url> parse_url(std::string_view text) {
   u.scheme = std::string(text.substr(0, sep));
   std::transform(u.scheme.begin(), u.scheme.end(), u.scheme.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (u.scheme != "http" && u.scheme != "https" && u.scheme != "ws" && u.scheme != "wss")
-    return std::nullopt;
+  if (u.scheme != "http" && u.scheme != "https" && u.scheme != "ws" && u.scheme != "wss") return std::nullopt;
   std::string_view rest = text.substr(sep + 3);
   const auto slash = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, slash);

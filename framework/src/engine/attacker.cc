@@ -68,21 +68,22 @@ struct Plan {
   Collector* collector;
 };
 
-int share(int total, int threads, int index) {
-  return total / threads + (index < total % threads ? 1 : 0);
-}
+int share(int total, int threads, int index) { return total / threads + (index < total % threads ? 1 : 0); }
 
 class Worker final : public WorkerBase, public SlotOwner {
  public:
   Worker(const Plan& plan, int index)
       // One thread runs all I/O of this context, so the reactor needs no per-socket locks; the
       // scheduler keeps its lock for request_stop() posted from the main thread.
-      : WorkerBase(*plan.opts, plan.collector, ASIO_CONCURRENCY_HINT_UNSAFE_IO), plan_(plan), index_(index),
-        timer_(io_), deadline_(io_),
+      : WorkerBase(*plan.opts, plan.collector, ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+        plan_(plan),
+        index_(index),
+        timer_(io_),
+        deadline_(io_),
         pending_(o_.rate.unlimited() ? 1 : kPendingCapacity) {
     const int t = plan.threads;
-    max_slots_ = o_.rate.unlimited() ? share(o_.workers, t, index)
-                                     : share(std::max(o_.max_workers, o_.workers), t, index);
+    max_slots_ =
+        o_.rate.unlimited() ? share(o_.workers, t, index) : share(std::max(o_.max_workers, o_.workers), t, index);
     max_slots_ = std::max(1, max_slots_);
     const auto threads = static_cast<uint64_t>(t), i = static_cast<uint64_t>(index);
     quota_ = o_.max_requests / threads + (i < o_.max_requests % threads ? 1 : 0);
@@ -163,8 +164,7 @@ class Worker final : public WorkerBase, public SlotOwner {
     if (schedule_over_) return;
     const uint64_t seq = next_seq_;
     std::optional<Nanos> due = o_.rate.pacer->due(seq);
-    if (!due || (o_.duration.count() > 0 && *due >= o_.duration) ||
-        (o_.max_requests && seq >= o_.max_requests)) {
+    if (!due || (o_.duration.count() > 0 && *due >= o_.duration) || (o_.max_requests && seq >= o_.max_requests)) {
       stop(false);
       return;
     }
@@ -220,8 +220,7 @@ class Worker final : public WorkerBase, public SlotOwner {
   bool try_start_closed(Slot& s) {
     if (schedule_over_) return false;
     const int64_t t = now();
-    if ((quota_ && issued_ >= quota_) ||
-        (o_.duration.count() > 0 && t >= plan_.start_steady + o_.duration.count())) {
+    if ((quota_ && issued_ >= quota_) || (o_.duration.count() > 0 && t >= plan_.start_steady + o_.duration.count())) {
       stop(false);
       return false;
     }
@@ -324,8 +323,7 @@ class Worker final : public WorkerBase, public SlotOwner {
 
 AttackRun run_attack(Driver& driver, const AttackOptions& o) {
   validate(o);
-  const int threads = o.threads > 0 ? o.threads
-                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::unique_ptr<Collector> collector;
   if (o.sink) collector = std::make_unique<Collector>(o.sink);
 

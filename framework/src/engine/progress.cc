@@ -7,8 +7,7 @@
 
 namespace loadgate::engine {
 
-Progress::Progress(std::FILE* out, Nanos total)
-    : out_(out), total_(total), tty_(out && isatty(fileno(out))) {}
+Progress::Progress(std::FILE* out, Nanos total) : out_(out), total_(total), tty_(out && isatty(fileno(out))) {}
 
 void Progress::update(Nanos elapsed, uint64_t results, uint64_t failures, int64_t p99_ns) {
   if (!out_) return;
@@ -20,9 +19,9 @@ void Progress::update(Nanos elapsed, uint64_t results, uint64_t failures, int64_
   const double ok = results ? 100.0 * static_cast<double>(results - failures) / static_cast<double>(results) : 100.0;
   std::string when = format_duration_short(Nanos(e / 100'000'000 * 100'000'000), 1);
   if (total_.count() > 0) when += "/" + format_duration_short(total_, 1);
-  std::fprintf(out_, "%s%-14s %9.1f req/s  %6.2f%% ok  p99 %-10s %llu errors%s", tty_ ? "\r" : "",
-               when.c_str(), rate, ok, format_duration_short(Nanos(p99_ns)).c_str(),
-               static_cast<unsigned long long>(failures), tty_ ? "  " : "\n");
+  std::fprintf(out_, "%s%-14s %9.1f req/s  %6.2f%% ok  p99 %-10s %llu errors%s", tty_ ? "\r" : "", when.c_str(), rate,
+               ok, format_duration_short(Nanos(p99_ns)).c_str(), static_cast<unsigned long long>(failures),
+               tty_ ? "  " : "\n");
   std::fflush(out_);
   printed_ = true;
   last_print_ns_ = e;

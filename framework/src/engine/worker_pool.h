@@ -66,7 +66,7 @@ class WorkerBase {
 
 /// Runs `workers` on one thread each until all finish, forwarding AttackOptions::stop,
 /// printing progress from `start_steady`, then merges their metrics into `run`.
-void run_workers(std::vector<std::unique_ptr<WorkerBase>>& workers, const AttackOptions& o,
-                 int64_t start_steady, AttackRun& run);
+void run_workers(std::vector<std::unique_ptr<WorkerBase>>& workers, const AttackOptions& o, int64_t start_steady,
+                 AttackRun& run);
 
 }  // namespace loadgate::engine

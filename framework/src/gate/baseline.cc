@@ -69,10 +69,14 @@ class Reader {
     const double v = std::strtod(text.c_str(), &end);
     std::string unit(end);
     double mul = 0;
-    if (unit == "B" || unit.empty()) mul = 1;
-    else if (unit == "KB") mul = 1024;
-    else if (unit == "MB") mul = 1024.0 * 1024;
-    else if (unit == "GB") mul = 1024.0 * 1024 * 1024;
+    if (unit == "B" || unit.empty())
+      mul = 1;
+    else if (unit == "KB")
+      mul = 1024;
+    else if (unit == "MB")
+      mul = 1024.0 * 1024;
+    else if (unit == "GB")
+      mul = 1024.0 * 1024 * 1024;
     if (end == text.c_str() || mul == 0 || v < 0) fail(path, "\"" + text + "\" is not a size (want e.g. 512MB, 2GB)");
     return static_cast<uint64_t>(v * mul);
   }
@@ -86,8 +90,9 @@ class Reader {
   }
 
   Load load(const json& j, const std::string& path) const {
-    only(j, path, {"rate", "duration", "workers", "max_workers", "requests", "timeout", "step", "call",
-                   "data", "connections", "connect_rate", "rate_per_conn", "message_size"});
+    only(j, path,
+         {"rate", "duration", "workers", "max_workers", "requests", "timeout", "step", "call", "data", "connections",
+          "connect_rate", "rate_per_conn", "message_size"});
     Load l;
     if (j.contains("rate")) {
       if (j["rate"].is_number()) {
@@ -121,8 +126,9 @@ class Reader {
   }
 
   Thresholds thresholds(const json& j, const std::string& path, bool nested = false) const {
-    only(j, path, {"p50", "p90", "p95", "p99", "p99.9", "max", "mean", "success", "throughput", "rate",
-                   "errors", "late", "uncorrected", "kind", "window", "first", "kinds", "targets", "resources"});
+    only(j, path,
+         {"p50", "p90", "p95", "p99", "p99.9", "max", "mean", "success", "throughput", "rate", "errors", "late",
+          "uncorrected", "kind", "window", "first", "kinds", "targets", "resources"});
     Thresholds t;
     if (j.contains("targets")) {
       const std::string tpath = join(path, "targets");
@@ -150,7 +156,8 @@ class Reader {
       for (auto& [kind, sub] : j["kinds"].items()) {
         if (kind != "http" && kind != "grpc" && kind != "grpc-stream" && kind != "ws-message" && kind != "ws-push" &&
             kind != "ws-handshake" && kind != "ws-close")
-          fail(join(kpath, kind), "unknown result kind (want http, grpc, grpc-stream, ws-message, ws-push, ws-handshake, ws-close)");
+          fail(join(kpath, kind),
+               "unknown result kind (want http, grpc, grpc-stream, ws-message, ws-push, ws-handshake, ws-close)");
         Thresholds k = thresholds(sub, join(kpath, kind), true);
         k.kind = kind;
         t.kinds[kind] = k;
@@ -181,18 +188,22 @@ class Reader {
     return t;
   }
 
-  Scenario scenario(const json& j, const std::string& name, const BaselineFile& file, const std::string& targets) const {
+  Scenario scenario(const json& j, const std::string& name, const BaselineFile& file,
+                    const std::string& targets) const {
     const std::string path = "scenarios." + name;
-    only(j, path, {"tier", "description", "targets", "load", "thresholds", "reference", "tolerance", "search", "abort_after"});
+    only(j, path,
+         {"tier", "description", "targets", "load", "thresholds", "reference", "tolerance", "search", "abort_after"});
     Scenario s;
     s.file = file.path;
     s.service = file.service;
     s.name = name;
     s.targets = targets;
-    if (!j.contains("tier")) fail(join(path, "tier"), "missing (want one of light, medium, heavy, stress, soak, breakpoint)");
+    if (!j.contains("tier"))
+      fail(join(path, "tier"), "missing (want one of light, medium, heavy, stress, soak, breakpoint)");
     s.tier = str(j["tier"], join(path, "tier"));
     if (std::find(kTiers.begin(), kTiers.end(), s.tier) == kTiers.end())
-      fail(join(path, "tier"), "\"" + s.tier + "\" is not a tier (want light, medium, heavy, stress, soak, breakpoint)");
+      fail(join(path, "tier"),
+           "\"" + s.tier + "\" is not a tier (want light, medium, heavy, stress, soak, breakpoint)");
     if (j.contains("description")) s.description = str(j["description"], join(path, "description"));
     if (j.contains("targets")) s.targets = str(j["targets"], join(path, "targets"));
     if (!j.contains("load")) fail(join(path, "load"), "missing");
@@ -202,7 +213,9 @@ class Reader {
     if (j.contains("search")) {
       const json& q = j["search"];
       const std::string qpath = join(path, "search");
-      only(q, qpath, {"start", "max_rate", "growth", "step", "max_time", "precision", "rate_tolerance", "min_capacity", "cooldown"});
+      only(q, qpath,
+           {"start", "max_rate", "growth", "step", "max_time", "precision", "rate_tolerance", "min_capacity",
+            "cooldown"});
       Search se;
       if (q.contains("start")) se.start = number(q["start"], join(qpath, "start"));
       if (q.contains("max_rate")) se.max_rate = number(q["max_rate"], join(qpath, "max_rate"));
@@ -230,9 +243,12 @@ class Reader {
       if (!r.is_object()) fail(rpath, "want an object");
       Reference ref;
       for (auto& [k, v] : r.items()) {
-        if (k == "recorded_at") ref.recorded_at = str(v, join(rpath, k));
-        else if (v.is_string()) ref.figures[k] = static_cast<double>(duration(v, join(rpath, k), false).count());
-        else ref.figures[k] = number(v, join(rpath, k));
+        if (k == "recorded_at")
+          ref.recorded_at = str(v, join(rpath, k));
+        else if (v.is_string())
+          ref.figures[k] = static_cast<double>(duration(v, join(rpath, k), false).count());
+        else
+          ref.figures[k] = number(v, join(rpath, k));
       }
       s.reference = ref;
     }
@@ -328,9 +344,12 @@ void record_reference(const std::string& path, const std::string& scenario,
   nlohmann::ordered_json ref = nlohmann::ordered_json::object();
   ref["recorded_at"] = format_rfc3339(unix_now_ns());
   for (auto& [k, v] : figures) {
-    const bool latency = k == "max" || k == "mean" || k == "first" || (k.size() > 1 && k[0] == 'p' && k[1] >= '0' && k[1] <= '9');
-    if (latency) ref[k] = format_duration(Nanos(static_cast<int64_t>(v)));
-    else ref[k] = v;
+    const bool latency =
+        k == "max" || k == "mean" || k == "first" || (k.size() > 1 && k[0] == 'p' && k[1] >= '0' && k[1] <= '9');
+    if (latency)
+      ref[k] = format_duration(Nanos(static_cast<int64_t>(v)));
+    else
+      ref[k] = v;
   }
   j["scenarios"][s.name]["reference"] = ref;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -31,7 +31,8 @@ BreakpointStep judge_step(double rate, const Metrics& m, const Objective& o) {
   st.p99_ns = s.latency.p99;
   st.success = s.success_ratio;
   std::string why;
-  if (s.requests == 0) why = "nothing was measured";
+  if (s.requests == 0)
+    why = "nothing was measured";
   else if (o.success && s.success_ratio < *o.success)
     why = "success " + fixed(s.success_ratio * 100, "%.2f%%") + " < " + fixed(*o.success * 100, "%.2f%%");
   else if (o.p99 && s.latency.p99 >= o.p99->count())
@@ -88,8 +89,10 @@ Breakpoint find_breakpoint(const StepRunner& run, const Objective& o, const Sear
   while (broke > 0 && broke > held * (1 + s.precision) && time_left()) {
     const double mid = held > 0 ? (held + broke) / 2 : broke / s.growth;
     const BreakpointStep st = step(mid);
-    if (st.held) held = mid;
-    else broke = mid, why = st.why;
+    if (st.held)
+      held = mid;
+    else
+      broke = mid, why = st.why;
     if (held == 0 && broke < s.start * s.precision) break;  // nothing holds, not even a trickle
   }
   b.capacity = held;
@@ -103,14 +106,17 @@ std::string breakpoint_text(const Breakpoint& b) {
   tw.row({"step", "rate", "throughput", "p99", "success", "verdict"});
   for (size_t i = 0; i < b.steps.size(); ++i) {
     const BreakpointStep& st = b.steps[i];
-    tw.row({std::to_string(i + 1), fixed(st.rate) + "/s", fixed(st.throughput) + "/s", format_duration_short(Nanos(st.p99_ns)),
-            fixed(st.success * 100, "%.2f%%"), st.held ? "held" : "broke: " + st.why});
+    tw.row({std::to_string(i + 1), fixed(st.rate) + "/s", fixed(st.throughput) + "/s",
+            format_duration_short(Nanos(st.p99_ns)), fixed(st.success * 100, "%.2f%%"),
+            st.held ? "held" : "broke: " + st.why});
   }
   std::ostringstream out;
   tw.flush(out);
   out << "\ncapacity: " << fixed(b.capacity) << "/s";
-  if (b.reached_max) out << " (the maximum rate held: the capacity is at least this)";
-  else if (b.broke_at > 0) out << "; broke at " << fixed(b.broke_at) << "/s: " << b.why;
+  if (b.reached_max)
+    out << " (the maximum rate held: the capacity is at least this)";
+  else if (b.broke_at > 0)
+    out << "; broke at " << fixed(b.broke_at) << "/s: " << b.why;
   if (b.timed_out) out << " (search stopped by -max-time)";
   out << "\n";
   return out.str();
@@ -132,11 +138,12 @@ void write_breakpoint_html(std::ostream& out, const Breakpoint& b, const std::st
   o.title = "p99 by rate";
   o.y_label = "p99 (ms)";
   o.log_y = true;
-  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + report::escape_html(title) +
-                     "</title><style>body{font:14px sans-serif;margin:24px;max-width:1000px}pre{background:#f6f6f6;padding:8px}"
-                     "svg .grid{stroke:#eee}svg .frame{fill:none;stroke:#bbb}svg .tick{font-size:11px}svg .legend{font-size:12px}"
-                     "svg .title{font-size:13px;font-weight:600}</style></head>\n<body>\n<h1>" +
-                     report::escape_html(title) + "</h1>\n<pre>" + report::escape_html(breakpoint_text(b)) + "</pre>\n";
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + report::escape_html(title) +
+      "</title><style>body{font:14px sans-serif;margin:24px;max-width:1000px}pre{background:#f6f6f6;padding:8px}"
+      "svg .grid{stroke:#eee}svg .frame{fill:none;stroke:#bbb}svg .tick{font-size:11px}svg .legend{font-size:12px}"
+      "svg .title{font-size:13px;font-weight:600}</style></head>\n<body>\n<h1>" +
+      report::escape_html(title) + "</h1>\n<pre>" + report::escape_html(breakpoint_text(b)) + "</pre>\n";
   html += report::svg_line_chart({p99}, o);
   o.title = "Throughput by rate";
   o.y_label = "per second";

@@ -22,10 +22,14 @@ std::string number_text(double v, const char* format) {
 
 std::string value_text(double v, Check::Unit unit) {
   switch (unit) {
-    case Check::Unit::kNanos: return format_duration_short(Nanos(static_cast<int64_t>(v)), 2);
-    case Check::Unit::kRatio: return number_text(v * 100, "%.2f%%");
-    case Check::Unit::kPerSecond: return number_text(v, "%.2f/s");
-    case Check::Unit::kCount: return number_text(v, "%.0f");
+    case Check::Unit::kNanos:
+      return format_duration_short(Nanos(static_cast<int64_t>(v)), 2);
+    case Check::Unit::kRatio:
+      return number_text(v * 100, "%.2f%%");
+    case Check::Unit::kPerSecond:
+      return number_text(v, "%.2f/s");
+    case Check::Unit::kCount:
+      return number_text(v, "%.0f");
   }
   return "";
 }
@@ -40,17 +44,21 @@ Check make(const std::string& name, double measured, double limit, Check::Op op,
   c.unit = unit;
   c.source = source;
   switch (op) {
-    case Check::Op::kBelow: c.pass = measured < limit; break;
-    case Check::Op::kAtLeast: c.pass = measured >= limit; break;
-    case Check::Op::kAtMost: c.pass = measured <= limit; break;
+    case Check::Op::kBelow:
+      c.pass = measured < limit;
+      break;
+    case Check::Op::kAtLeast:
+      c.pass = measured >= limit;
+      break;
+    case Check::Op::kAtMost:
+      c.pass = measured <= limit;
+      break;
   }
   if (std::isnan(measured)) c.pass = false;
   return c;
 }
 
-std::string at(const std::string& source, const std::string& key) {
-  return source.empty() ? "" : source + "." + key;
-}
+std::string at(const std::string& source, const std::string& key) { return source.empty() ? "" : source + "." + key; }
 
 struct LatencyLimit {
   const char* name;
@@ -58,10 +66,10 @@ struct LatencyLimit {
   double percentile;  // <0: mean
 };
 
-constexpr LatencyLimit kLatencyLimits[] = {
-    {"p50", &Thresholds::p50, 50},   {"p90", &Thresholds::p90, 90},     {"p95", &Thresholds::p95, 95},
-    {"p99", &Thresholds::p99, 99},   {"p99.9", &Thresholds::p999, 99.9}, {"max", &Thresholds::max, 100},
-    {"mean", &Thresholds::mean, -1}};
+constexpr LatencyLimit kLatencyLimits[] = {{"p50", &Thresholds::p50, 50},      {"p90", &Thresholds::p90, 90},
+                                           {"p95", &Thresholds::p95, 95},      {"p99", &Thresholds::p99, 99},
+                                           {"p99.9", &Thresholds::p999, 99.9}, {"max", &Thresholds::max, 100},
+                                           {"mean", &Thresholds::mean, -1}};
 
 double latency_of(const Histogram& h, double percentile) {
   return percentile < 0 ? h.mean() : static_cast<double>(h.percentile(percentile));
@@ -114,8 +122,8 @@ std::string Check::limit_text() const {
 }
 
 std::string Check::line() const {
-  std::string out = std::string(pass ? "ok   " : "FAIL ") + name + "  measured " + measured_text() +
-                    "  limit " + limit_text();
+  std::string out =
+      std::string(pass ? "ok   " : "FAIL ") + name + "  measured " + measured_text() + "  limit " + limit_text();
   if (!source.empty()) out += "  (" + source + ")";
   return out;
 }
@@ -143,7 +151,9 @@ Kind kind_for(const Metrics& m, const std::string& name) {
   if (name.empty()) return m.primary();
   for (int k = 0; k < kKindCount; ++k)
     if (kind_name(static_cast<Kind>(k)) == name) return static_cast<Kind>(k);
-  throw InputError("", 0, "kind", "unknown result kind \"" + name + "\" (want http, grpc, grpc-stream, ws-message, ws-push, ws-handshake, ws-close)");
+  throw InputError("", 0, "kind",
+                   "unknown result kind \"" + name +
+                       "\" (want http, grpc, grpc-stream, ws-message, ws-push, ws-handshake, ws-close)");
 }
 
 void check_measured(const Metrics& m, Kind kind, Verdict& v) {
@@ -164,25 +174,31 @@ void evaluate_stats(const Stats& st, Kind kind, const Thresholds& t, const std::
   const std::string suffix = t.uncorrected ? " (uncorrected)" : "";
   for (const LatencyLimit& l : kLatencyLimits) {
     if (!(t.*l.field)) continue;
-    v.checks.push_back(make(prefix + l.name + suffix, latency_of(h, l.percentile), static_cast<double>((t.*l.field)->count()),
-                            Check::Op::kBelow, Check::Unit::kNanos, at(source, l.name)));
+    v.checks.push_back(make(prefix + l.name + suffix, latency_of(h, l.percentile),
+                            static_cast<double>((t.*l.field)->count()), Check::Op::kBelow, Check::Unit::kNanos,
+                            at(source, l.name)));
   }
   if (t.first)
     v.checks.push_back(make(prefix + "first p99", static_cast<double>(st.first.percentile(99)),
-                            static_cast<double>(t.first->count()), Check::Op::kBelow, Check::Unit::kNanos, at(source, "first")));
+                            static_cast<double>(t.first->count()), Check::Op::kBelow, Check::Unit::kNanos,
+                            at(source, "first")));
   if (t.success)
-    v.checks.push_back(make(prefix + "success", s.success_ratio, *t.success, Check::Op::kAtLeast, Check::Unit::kRatio, at(source, "success")));
+    v.checks.push_back(make(prefix + "success", s.success_ratio, *t.success, Check::Op::kAtLeast, Check::Unit::kRatio,
+                            at(source, "success")));
   if (t.throughput)
-    v.checks.push_back(make(prefix + "throughput", s.throughput, *t.throughput, Check::Op::kAtLeast, Check::Unit::kPerSecond,
-                            at(source, "throughput")));
+    v.checks.push_back(make(prefix + "throughput", s.throughput, *t.throughput, Check::Op::kAtLeast,
+                            Check::Unit::kPerSecond, at(source, "throughput")));
   if (t.rate)
-    v.checks.push_back(make(prefix + "rate", s.rate, *t.rate, Check::Op::kAtLeast, Check::Unit::kPerSecond, at(source, "rate")));
+    v.checks.push_back(
+        make(prefix + "rate", s.rate, *t.rate, Check::Op::kAtLeast, Check::Unit::kPerSecond, at(source, "rate")));
   if (t.errors)
-    v.checks.push_back(make(prefix + "errors", static_cast<double>(s.requests - s.success), static_cast<double>(*t.errors),
-                            Check::Op::kAtMost, Check::Unit::kCount, at(source, "errors")));
+    v.checks.push_back(make(prefix + "errors", static_cast<double>(s.requests - s.success),
+                            static_cast<double>(*t.errors), Check::Op::kAtMost, Check::Unit::kCount,
+                            at(source, "errors")));
   if (t.late)
-    v.checks.push_back(make(prefix + "late", s.requests ? static_cast<double>(s.late) / static_cast<double>(s.requests) : 0,
-                            *t.late, Check::Op::kAtMost, Check::Unit::kRatio, at(source, "late")));
+    v.checks.push_back(make(prefix + "late",
+                            s.requests ? static_cast<double>(s.late) / static_cast<double>(s.requests) : 0, *t.late,
+                            Check::Op::kAtMost, Check::Unit::kRatio, at(source, "late")));
 }
 
 // Stats of the target `key`: its exact label, or the one label ending with it ("/health").
@@ -191,7 +207,8 @@ const Stats* find_target(const Group& g, const std::string& key) {
   for (auto& [id, stats] : g.targets) {
     const std::string& label = interned(id);
     if (label == key) return stats.get();
-    if (label.size() > key.size() && label.compare(label.size() - key.size(), key.size(), key) == 0) found = stats.get();
+    if (label.size() > key.size() && label.compare(label.size() - key.size(), key.size(), key) == 0)
+      found = stats.get();
   }
   return found;
 }
@@ -201,15 +218,17 @@ void evaluate_resources(const Metrics& m, const Thresholds& t, const std::string
     const std::string src = (source.empty() ? "" : source + ".") + "resources." + role;
     const bool seen = !m.resources().series(role).empty();
     if (!seen) {
-      v.checks.push_back(make(role + " samples", 0, 1, Check::Op::kAtLeast, Check::Unit::kCount, src + " (was it monitored?)"));
+      v.checks.push_back(
+          make(role + " samples", 0, 1, Check::Op::kAtLeast, Check::Unit::kCount, src + " (was it monitored?)"));
       continue;
     }
     if (limits.rss_bytes)
       v.checks.push_back(make(role + " peak rss MB", static_cast<double>(m.resources().peak_rss(role)) / 1048576.0,
-                              static_cast<double>(*limits.rss_bytes) / 1048576.0, Check::Op::kAtMost, Check::Unit::kCount, src + ".rss"));
+                              static_cast<double>(*limits.rss_bytes) / 1048576.0, Check::Op::kAtMost,
+                              Check::Unit::kCount, src + ".rss"));
     if (limits.cpu_percent)
-      v.checks.push_back(make(role + " peak cpu %", m.resources().peak_cpu(role), *limits.cpu_percent, Check::Op::kAtMost,
-                              Check::Unit::kCount, src + ".cpu"));
+      v.checks.push_back(make(role + " peak cpu %", m.resources().peak_cpu(role), *limits.cpu_percent,
+                              Check::Op::kAtMost, Check::Unit::kCount, src + ".cpu"));
     if (limits.fds)
       v.checks.push_back(make(role + " peak fds", m.resources().peak_fds(role), *limits.fds, Check::Op::kAtMost,
                               Check::Unit::kCount, src + ".fds"));
@@ -224,8 +243,8 @@ std::string window_breach(const Window& w, const Thresholds& t) {
     if (!(t.*l.field) || l.percentile < 0) continue;
     const double v = latency_of(w.latency, l.percentile);
     if (v >= static_cast<double>((t.*l.field)->count()))
-      return std::string(l.name) + " " + value_text(v, Check::Unit::kNanos) + " >= " +
-             value_text(static_cast<double>((t.*l.field)->count()), Check::Unit::kNanos);
+      return std::string(l.name) + " " + value_text(v, Check::Unit::kNanos) +
+             " >= " + value_text(static_cast<double>((t.*l.field)->count()), Check::Unit::kNanos);
   }
   if (t.success) {
     const double ratio = static_cast<double>(w.success) / static_cast<double>(w.requests);
@@ -247,7 +266,8 @@ Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& sourc
       const Stats* st = find_target(*g, key);
       const std::string src = (source.empty() ? "" : source + ".") + "targets." + key;
       if (!st) {
-        v.checks.push_back(make(key + " requests", 0, 1, Check::Op::kAtLeast, Check::Unit::kCount, src + " (no such target)"));
+        v.checks.push_back(
+            make(key + " requests", 0, 1, Check::Op::kAtLeast, Check::Unit::kCount, src + " (no such target)"));
         continue;
       }
       evaluate_stats(*st, kind, sub, src, key + " ", v);
@@ -275,16 +295,17 @@ Verdict evaluate(const Metrics& m, const Scenario& sc) {
   for (auto& [name, tolerance] : sc.tolerance) {
     const double ref = sc.reference->figures.at(name);
     const bool higher_is_better = name == "success" || name == "throughput" || name == "rate";
-    const Check::Unit unit = name == "success" ? Check::Unit::kRatio
+    const Check::Unit unit = name == "success"  ? Check::Unit::kRatio
                              : higher_is_better ? Check::Unit::kPerSecond
                              : name == "errors" ? Check::Unit::kCount
                                                 : Check::Unit::kNanos;
     const double limit = higher_is_better ? ref * (1 - tolerance) : ref * (1 + tolerance);
-    const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + value_text(ref, unit) +
-                               " " + (higher_is_better ? "-" : "+") + number_text(tolerance * 100, "%.0f%%") +
+    const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + value_text(ref, unit) + " " +
+                               (higher_is_better ? "-" : "+") + number_text(tolerance * 100, "%.0f%%") +
                                (sc.reference->recorded_at.empty() ? "" : ", recorded " + sc.reference->recorded_at);
     // Before the "measured something" checks, after the thresholds.
-    auto pos = std::find_if(v.checks.begin(), v.checks.end(), [](const Check& c) { return c.source == "measured something"; });
+    auto pos =
+        std::find_if(v.checks.begin(), v.checks.end(), [](const Check& c) { return c.source == "measured something"; });
     v.checks.insert(pos, make(name + " regression", figure(s, name), limit,
                               higher_is_better ? Check::Op::kAtLeast : Check::Op::kAtMost, unit, source));
   }
@@ -333,7 +354,8 @@ void append_history(const std::string& path, const std::string& scenario, const 
   for (auto& [k, x] : reference_figures(s)) j["figures"][k] = x;
   j["figures"]["requests"] = s.requests;
   j["figures"]["late"] = s.late;
-  for (const Check& c : v.checks) j["checks"].push_back({{"name", c.name}, {"measured", c.measured}, {"limit", c.limit}, {"pass", c.pass}});
+  for (const Check& c : v.checks)
+    j["checks"].push_back({{"name", c.name}, {"measured", c.measured}, {"limit", c.limit}, {"pass", c.pass}});
   std::ofstream out(path, std::ios::app);
   if (!out) throw InputError(path, 0, "", "cannot append to history file");
   out << j.dump() << "\n";

@@ -11,8 +11,8 @@ namespace {
 ::testing::AssertionResult result(const char* macro, const char* run_text, const char* limit_text, const Verdict& v) {
   for (const Check& c : v.checks) ::testing::Test::RecordProperty("perf." + c.name, c.measured_text());
   if (v.pass()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << macro << "(" << run_text << ", " << limit_text << ") failed: "
-                                       << v.failures() << " of " << v.checks.size() << " checks\n"
+  return ::testing::AssertionFailure() << macro << "(" << run_text << ", " << limit_text << ") failed: " << v.failures()
+                                       << " of " << v.checks.size() << " checks\n"
                                        << v.table();
 }
 
@@ -43,12 +43,12 @@ void record_figures(const AttackRun& run) {
 ::testing::AssertionResult LatencyBelow(const char* r, const char* l, const char* macro, const AttackRun& run,
                                         Nanos limit, double percentile) {
   Thresholds t;
-  std::optional<Nanos>* field = percentile >= 100 ? &t.max
+  std::optional<Nanos>* field = percentile >= 100    ? &t.max
                                 : percentile >= 99.9 ? &t.p999
-                                : percentile >= 99 ? &t.p99
-                                : percentile >= 95 ? &t.p95
-                                : percentile >= 90 ? &t.p90
-                                                   : &t.p50;
+                                : percentile >= 99   ? &t.p99
+                                : percentile >= 95   ? &t.p95
+                                : percentile >= 90   ? &t.p90
+                                                     : &t.p50;
   *field = limit;
   return with(macro, r, l, run, t);
 }

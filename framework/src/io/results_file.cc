@@ -165,8 +165,7 @@ void ResultWriter::frame(uint8_t type, const std::string& payload) {
   if (encoding_ != Encoding::kBinary) return;
   FrameHead h{type, {0, 0, 0}, static_cast<uint32_t>(payload.size())};
   if (std::fwrite(&h, sizeof h, 1, out_) != 1) failed_ = true;
-  if (!payload.empty() && std::fwrite(payload.data(), 1, payload.size(), out_) != payload.size())
-    failed_ = true;
+  if (!payload.empty() && std::fwrite(payload.data(), 1, payload.size(), out_) != payload.size()) failed_ = true;
 }
 
 void ResultWriter::header(const AttackInfo& info) {
@@ -266,20 +265,20 @@ bool ResultReader::next_binary(Result& r) {
     h.type = static_cast<uint8_t>(c);
     size_t got;
     if (!read_exact(reinterpret_cast<char*>(&h) + 1, sizeof h - 1, got)) {
-      warning_ = name_ + ": truncated after " + std::to_string(count_) +
-                 " results (a partial frame header was ignored)";
+      warning_ =
+          name_ + ": truncated after " + std::to_string(count_) + " results (a partial frame header was ignored)";
       return false;
     }
     if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameSample ||
         (h.type == kFrameResult && h.length != sizeof(Result))) {
-      error_ = name_ + ": corrupt frame (type " + std::to_string(h.type) + ", length " +
-               std::to_string(h.length) + ") after result " + std::to_string(count_);
+      error_ = name_ + ": corrupt frame (type " + std::to_string(h.type) + ", length " + std::to_string(h.length) +
+               ") after result " + std::to_string(count_);
       return false;
     }
     if (h.type == kFrameResult) {
       if (!read_exact(&r, sizeof r, got)) {
-        warning_ = name_ + ": truncated after " + std::to_string(count_) + " results (" +
-                   std::to_string(got) + " bytes of a partial record ignored)";
+        warning_ = name_ + ": truncated after " + std::to_string(count_) + " results (" + std::to_string(got) +
+                   " bytes of a partial record ignored)";
         return false;
       }
       auto map = [&](uint32_t& id) {
@@ -422,8 +421,7 @@ bool ResultReader::next_text(Result& r) {
   }
 }
 
-std::string read_results(const std::vector<std::string>& paths,
-                         const std::function<void(const Result&)>& fn,
+std::string read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
                          const std::function<void(const std::string&)>& on_sample,
                          const std::function<void(const AttackInfo&)>& on_header) {
   std::vector<std::string> inputs = paths.empty() ? std::vector<std::string>{"-"} : paths;

@@ -70,7 +70,8 @@ Sample sample_between(const ProcessCounters& before, const ProcessCounters& afte
   s.role = role;
   s.pid = pid;
   const double wall = static_cast<double>(after.steady_ns - before.steady_ns) / 1e9;
-  const double cpu = static_cast<double>(after.cpu_ticks - before.cpu_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  const double cpu =
+      static_cast<double>(after.cpu_ticks - before.cpu_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
   s.cpu_percent = wall > 0 ? 100.0 * cpu / wall : 0;
   s.rss_bytes = after.rss_bytes;
   s.threads = after.threads;
@@ -81,8 +82,8 @@ Sample sample_between(const ProcessCounters& before, const ProcessCounters& afte
 }
 
 std::string Sample::to_json() const {
-  nlohmann::ordered_json j = {{"time_ns", time_ns}, {"role", role},       {"pid", pid},
-                              {"cpu", cpu_percent}, {"rss", rss_bytes},   {"threads", threads},
+  nlohmann::ordered_json j = {{"time_ns", time_ns}, {"role", role},           {"pid", pid},
+                              {"cpu", cpu_percent}, {"rss", rss_bytes},       {"threads", threads},
                               {"fds", fds},         {"net_rx", net_rx_bytes}, {"net_tx", net_tx_bytes}};
   return j.dump();
 }

@@ -21,9 +21,12 @@ bool higher_is_better(const std::string& f) { return f == "success" || f == "thr
 
 std::string value_text(const std::string& figure, double v) {
   char buf[64];
-  if (figure == "success") std::snprintf(buf, sizeof buf, "%.2f%%", v * 100);
-  else if (higher_is_better(figure)) std::snprintf(buf, sizeof buf, "%.2f/s", v);
-  else return format_duration_short(Nanos(static_cast<int64_t>(v)));
+  if (figure == "success")
+    std::snprintf(buf, sizeof buf, "%.2f%%", v * 100);
+  else if (higher_is_better(figure))
+    std::snprintf(buf, sizeof buf, "%.2f/s", v);
+  else
+    return format_duration_short(Nanos(static_cast<int64_t>(v)));
   return buf;
 }
 
@@ -32,7 +35,7 @@ Figures from_report(const nlohmann::json& j, const std::string& name) {
   Figures f;
   f.name = name;
   const auto& l = j.at("latencies");
-  const std::pair<const char*, const char*> keys[] = {{"p50", "50th"}, {"p90", "90th"}, {"p95", "95th"},
+  const std::pair<const char*, const char*> keys[] = {{"p50", "50th"}, {"p90", "90th"},     {"p95", "95th"},
                                                       {"p99", "99th"}, {"p99.9", "99.9th"}, {"max", "max"}};
   for (auto [ours, theirs] : keys)
     if (l.contains(theirs)) f.values[ours] = l.at(theirs).get<double>();
@@ -95,7 +98,8 @@ std::vector<Figures> history_figures(const std::string& path, const std::string&
   return out;
 }
 
-std::vector<Delta> compare(const Figures& a, const Figures& b, double tolerance, const std::map<std::string, double>& per) {
+std::vector<Delta> compare(const Figures& a, const Figures& b, double tolerance,
+                           const std::map<std::string, double>& per) {
   std::vector<Delta> out;
   for (const char* name : kOrder) {
     auto x = a.values.find(name), y = b.values.find(name);

@@ -11,9 +11,12 @@ namespace {
 // ghz's formatNanoUnit: "%d ns" under 10 µs, then "%4.2f ms", then "%4.2f s".
 std::string nano_unit(int64_t ns) {
   char buf[64];
-  if (ns < 10'000) std::snprintf(buf, sizeof buf, "%lld ns", static_cast<long long>(ns));
-  else if (ns < 1'000'000'000) std::snprintf(buf, sizeof buf, "%4.2f ms", static_cast<double>(ns) / 1e6);
-  else std::snprintf(buf, sizeof buf, "%4.2f s", static_cast<double>(ns) / 1e9);
+  if (ns < 10'000)
+    std::snprintf(buf, sizeof buf, "%lld ns", static_cast<long long>(ns));
+  else if (ns < 1'000'000'000)
+    std::snprintf(buf, sizeof buf, "%4.2f ms", static_cast<double>(ns) / 1e6);
+  else
+    std::snprintf(buf, sizeof buf, "%4.2f s", static_cast<double>(ns) / 1e9);
   return buf;
 }
 
@@ -30,7 +33,8 @@ void write_ghz_summary(std::ostream& out, const Metrics& m) {
   const Histogram& h = g->total.latency;
   const int64_t total_ns = (s.duration + s.wait).count();
   char rps[32];
-  std::snprintf(rps, sizeof rps, "%4.2f", total_ns > 0 ? static_cast<double>(s.requests) / (static_cast<double>(total_ns) / 1e9) : 0.0);
+  std::snprintf(rps, sizeof rps, "%4.2f",
+                total_ns > 0 ? static_cast<double>(s.requests) / (static_cast<double>(total_ns) / 1e9) : 0.0);
   out << "\nSummary:\n";
   out << "  Count:\t" << s.requests << "\n";
   out << "  Total:\t" << nano_unit(total_ns) << "\n";
@@ -88,7 +92,8 @@ void write_ghz_summary(std::ostream& out, const Metrics& m) {
   tw.flush(out);
   if (!s.errors.empty()) {
     out << "\nError distribution:\n";
-    for (size_t i = 0; i < s.errors.size(); ++i) tw.row({"  [" + std::to_string(s.error_counts[i]) + "]", s.errors[i], ""});
+    for (size_t i = 0; i < s.errors.size(); ++i)
+      tw.row({"  [" + std::to_string(s.error_counts[i]) + "]", s.errors[i], ""});
     tw.flush(out);
   }
   out << "\n";

@@ -115,7 +115,8 @@ std::string summary_table(const Summary& s, Kind kind) {
   out += row({"requests", std::to_string(s.requests)});
   out += row({"rate", fixed(s.rate) + "/s"});
   out += row({"throughput", fixed(s.throughput) + "/s"});
-  out += row({"duration", format_duration(round_for_report(s.duration)) + " (+" + format_duration(round_for_report(s.wait)) + " wait)"});
+  out += row({"duration", format_duration(round_for_report(s.duration)) + " (+" +
+                              format_duration(round_for_report(s.wait)) + " wait)"});
   out += row({"success", fixed(s.success_ratio * 100) + "%"});
   out += row({"late / dropped", std::to_string(s.late) + " / " + std::to_string(s.dropped)});
   out += row({"bytes in / out", std::to_string(s.bytes_in) + " / " + std::to_string(s.bytes_out)});
@@ -136,7 +137,8 @@ std::string codes_and_errors(const Summary& s) {
   out += "</table>\n";
   if (!s.errors.empty()) {
     out += "<table>\n" + row({"error", "count"}, "th");
-    for (size_t i = 0; i < s.errors.size(); ++i) out += row({escape_html(s.errors[i]), std::to_string(s.error_counts[i])});
+    for (size_t i = 0; i < s.errors.size(); ++i)
+      out += row({escape_html(s.errors[i]), std::to_string(s.error_counts[i])});
     out += "</table>\n";
   }
   return out;
@@ -146,14 +148,16 @@ std::string verdict_section(const Verdict& v) {
   std::string out = "<h2>Gate verdict <span class=\"" + std::string(v.pass() ? "pass\">PASS" : "fail\">FAIL") +
                     "</span></h2>\n<table>\n" + row({"check", "measured", "limit", "source"}, "th");
   for (const Check& c : v.checks)
-    out += row({escape_html(c.name), escape_html(c.measured_text()), escape_html(c.limit_text()), escape_html(c.source)}, "td",
-               c.pass ? "" : "fail");
+    out +=
+        row({escape_html(c.name), escape_html(c.measured_text()), escape_html(c.limit_text()), escape_html(c.source)},
+            "td", c.pass ? "" : "fail");
   return out + "</table>\n";
 }
 
 std::string resources_section(const Resources& r) {
   if (r.empty()) return "";
-  std::string out = "<h2>Resource usage</h2>\n<table>\n" + row({"process", "pid", "cpu mean", "cpu peak", "rss peak", "fds peak"}, "th");
+  std::string out = "<h2>Resource usage</h2>\n<table>\n" +
+                    row({"process", "pid", "cpu mean", "cpu peak", "rss peak", "fds peak"}, "th");
   std::vector<ChartSeries> cpu, rss;
   int64_t origin = INT64_MAX;
   for (const std::string& role : r.roles())
@@ -185,8 +189,8 @@ std::string resources_section(const Resources& r) {
 }
 
 std::string page_start(const std::string& title) {
-  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + escape_html(title) + "</title>\n" +
-         kStyle + "</head>\n<body>\n<h1>" + escape_html(title) + "</h1>\n";
+  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + escape_html(title) +
+         "</title>\n" + kStyle + "</head>\n<body>\n<h1>" + escape_html(title) + "</h1>\n";
 }
 
 std::string page_end() { return std::string(kScript) + "\n</body></html>\n"; }
@@ -244,16 +248,29 @@ void write_html_report(std::ostream& out, const Metrics& m, const HtmlOptions& o
     t.title = "Latency over time (per " + format_duration(g->series.width()) + ")";
     t.y_label = "latency (ms)";
     html += report::svg_line_chart(
-        {{"p50", over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.percentile(50)) / 1e6; }), "", false},
-         {"p99", over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.percentile(99)) / 1e6; }), "", false},
-         {"max", over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.max()) / 1e6; }), "", true}},
+        {{"p50",
+          over_time(g->series, origin,
+                    [](const Window& w) { return static_cast<double>(w.latency.percentile(50)) / 1e6; }),
+          "", false},
+         {"p99",
+          over_time(g->series, origin,
+                    [](const Window& w) { return static_cast<double>(w.latency.percentile(99)) / 1e6; }),
+          "", false},
+         {"max",
+          over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.max()) / 1e6; }), "",
+          true}},
         t);
     const double width_s = static_cast<double>(g->series.width().count()) / 1e9;
     t.title = "Throughput and errors over time";
     t.y_label = "per second";
     html += report::svg_line_chart(
-        {{"successes/s", over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.success) / width_s; }), "#2ca02c", false},
-         {"errors/s", over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.requests - w.success) / width_s; }), "#d62728", false}},
+        {{"successes/s",
+          over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.success) / width_s; }),
+          "#2ca02c", false},
+         {"errors/s",
+          over_time(g->series, origin,
+                    [&](const Window& w) { return static_cast<double>(w.requests - w.success) / width_s; }),
+          "#d62728", false}},
         t);
     html += "<h2>Status codes and errors</h2>\n" + codes_and_errors(s);
   }
@@ -268,8 +285,8 @@ void write_html_report(std::ostream& out, const Metrics& m, const HtmlOptions& o
     html += "<h2>By target</h2>\n<table>\n" + row({"target", "requests", "success", "p50", "p90", "p99", "max"}, "th");
     for (auto& [label, stats] : targets) {
       const Summary ts = summarize(*stats, primary);
-      html += row({escape_html(label), std::to_string(ts.requests), fixed(ts.success_ratio * 100) + "%", ms(ts.latency.p50),
-                   ms(ts.latency.p90), ms(ts.latency.p99), ms(ts.latency.max)});
+      html += row({escape_html(label), std::to_string(ts.requests), fixed(ts.success_ratio * 100) + "%",
+                   ms(ts.latency.p50), ms(ts.latency.p90), ms(ts.latency.p99), ms(ts.latency.max)});
     }
     html += "</table>\n";
   }
@@ -286,15 +303,23 @@ void write_html_plot(std::ostream& out, const std::vector<std::pair<std::string,
     const Group* g = m->group(m->primary());
     if (!g) continue;
     const Summary s = summarize(g->total, m->primary());
-    table += row({escape_html(name), std::to_string(s.requests), fixed(s.rate) + "/s", fixed(s.success_ratio * 100) + "%",
-                  ms(s.latency.p50), ms(s.latency.p99), ms(s.latency.max)});
+    table += row({escape_html(name), std::to_string(s.requests), fixed(s.rate) + "/s",
+                  fixed(s.success_ratio * 100) + "%", ms(s.latency.p50), ms(s.latency.p99), ms(s.latency.max)});
     const int64_t origin = g->series.windows().empty() ? 0 : g->series.windows().front().start_ns;
     const std::string color = report::palette(i);
-    p99_time.push_back({name + " p99", over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.percentile(99)) / 1e6; }), color, false});
-    p99_time.push_back({name + " p50", over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.percentile(50)) / 1e6; }), color, true});
+    p99_time.push_back({name + " p99",
+                        over_time(g->series, origin,
+                                  [](const Window& w) { return static_cast<double>(w.latency.percentile(99)) / 1e6; }),
+                        color, false});
+    p99_time.push_back({name + " p50",
+                        over_time(g->series, origin,
+                                  [](const Window& w) { return static_cast<double>(w.latency.percentile(50)) / 1e6; }),
+                        color, true});
     curves.push_back({name, percentile_curve(g->total.latency), color, false});
     const double width_s = static_cast<double>(g->series.width().count()) / 1e9;
-    rate.push_back({name, over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.requests) / width_s; }), color, false});
+    rate.push_back(
+        {name, over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.requests) / width_s; }),
+         color, false});
   }
   std::string html = page_start(title);
   html += table + "</table>\n";

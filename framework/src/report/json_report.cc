@@ -67,8 +67,13 @@ ordered resources_json(const Resources& r) {
   for (const std::string& role : r.roles()) {
     ordered samples = ordered::array();
     for (const Sample& s : r.series(role))
-      samples.push_back({{"time", format_rfc3339(s.time_ns)}, {"cpu", s.cpu_percent}, {"rss", s.rss_bytes},
-                         {"threads", s.threads}, {"fds", s.fds}, {"net_rx", s.net_rx_bytes}, {"net_tx", s.net_tx_bytes}});
+      samples.push_back({{"time", format_rfc3339(s.time_ns)},
+                         {"cpu", s.cpu_percent},
+                         {"rss", s.rss_bytes},
+                         {"threads", s.threads},
+                         {"fds", s.fds},
+                         {"net_rx", s.net_rx_bytes},
+                         {"net_tx", s.net_tx_bytes}});
     j[role] = {{"pid", r.series(role).empty() ? 0 : r.series(role).back().pid},
                {"cpu_mean", r.mean_cpu(role)},
                {"cpu_peak", r.peak_cpu(role)},
@@ -89,7 +94,8 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
   ordered kinds = ordered::object();
   for (int k = 0; k < kKindCount; ++k) {
     const Kind kind = static_cast<Kind>(k);
-    if (kind != primary && m.group(kind)) kinds[std::string(kind_name(kind))] = summary_object(summarize(m.group(kind)->total, kind));
+    if (kind != primary && m.group(kind))
+      kinds[std::string(kind_name(kind))] = summary_object(summarize(m.group(kind)->total, kind));
   }
   if (!kinds.empty()) j["kinds"] = kinds;
   if (o.by_target) {

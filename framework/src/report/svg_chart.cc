@@ -18,9 +18,12 @@ std::string num(double v) {
 
 std::string default_format(double v) {
   char buf[32];
-  if (std::fabs(v) >= 1000 || v == std::floor(v)) std::snprintf(buf, sizeof buf, "%.0f", v);
-  else if (std::fabs(v) >= 1) std::snprintf(buf, sizeof buf, "%.1f", v);
-  else std::snprintf(buf, sizeof buf, "%.3g", v);
+  if (std::fabs(v) >= 1000 || v == std::floor(v))
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else if (std::fabs(v) >= 1)
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.3g", v);
   return buf;
 }
 
@@ -43,7 +46,8 @@ std::vector<double> ticks(double lo, double hi, bool log) {
       step = m * mag;
       break;
     }
-  for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push_back(std::fabs(t) < step * 1e-9 ? 0 : t);
+  for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
+    out.push_back(std::fabs(t) < step * 1e-9 ? 0 : t);
   return out;
 }
 
@@ -53,11 +57,20 @@ std::string escape_html(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -86,22 +99,24 @@ std::string svg_line_chart(const std::vector<ChartSeries>& series, const ChartOp
   if (o.log_y) y0 = std::pow(10, std::floor(std::log10(y0))), y1 = std::pow(10, std::ceil(std::log10(y1)));
   const double pw = o.width - kLeft - kRight, ph = o.height - kTop - kBottom;
   auto sx = [&](double x) {
-    return kLeft + pw * (o.log_x ? (std::log10(x) - std::log10(x0)) / (std::log10(x1) - std::log10(x0)) : (x - x0) / (x1 - x0));
+    return kLeft +
+           pw * (o.log_x ? (std::log10(x) - std::log10(x0)) / (std::log10(x1) - std::log10(x0)) : (x - x0) / (x1 - x0));
   };
   auto sy = [&](double y) {
-    return kTop + ph * (1 - (o.log_y ? (std::log10(y) - std::log10(y0)) / (std::log10(y1) - std::log10(y0)) : (y - y0) / (y1 - y0)));
+    return kTop + ph * (1 - (o.log_y ? (std::log10(y) - std::log10(y0)) / (std::log10(y1) - std::log10(y0))
+                                     : (y - y0) / (y1 - y0)));
   };
   auto xf = o.x_format ? o.x_format : default_format;
   auto yf = o.y_format ? o.y_format : default_format;
 
   std::string svg = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(o.width) +
                     "\" height=\"" + std::to_string(o.height) + "\" viewBox=\"0 0 " + std::to_string(o.width) + " " +
-                    std::to_string(o.height) + "\" data-series=\"" + std::to_string(series.size()) + "\" data-x-log=\"" +
-                    (o.log_x ? "1" : "0") + "\" data-y-log=\"" + (o.log_y ? "1" : "0") + "\" data-x-min=\"" +
-                    std::to_string(x0) + "\" data-x-max=\"" + std::to_string(x1) + "\" data-y-min=\"" +
-                    std::to_string(y0) + "\" data-y-max=\"" + std::to_string(y1) + "\" data-left=\"" +
-                    std::to_string(kLeft) + "\" data-top=\"" + std::to_string(kTop) + "\" data-pw=\"" + num(pw) +
-                    "\" data-ph=\"" + num(ph) + "\">\n";
+                    std::to_string(o.height) + "\" data-series=\"" + std::to_string(series.size()) +
+                    "\" data-x-log=\"" + (o.log_x ? "1" : "0") + "\" data-y-log=\"" + (o.log_y ? "1" : "0") +
+                    "\" data-x-min=\"" + std::to_string(x0) + "\" data-x-max=\"" + std::to_string(x1) +
+                    "\" data-y-min=\"" + std::to_string(y0) + "\" data-y-max=\"" + std::to_string(y1) +
+                    "\" data-left=\"" + std::to_string(kLeft) + "\" data-top=\"" + std::to_string(kTop) +
+                    "\" data-pw=\"" + num(pw) + "\" data-ph=\"" + num(ph) + "\">\n";
   svg += "<text class=\"title\" x=\"" + std::to_string(kLeft) + "\" y=\"16\">" + escape_html(o.title) + "</text>\n";
   // Grid and ticks.
   std::vector<Tick> xt = o.x_ticks;
@@ -124,8 +139,8 @@ std::string svg_line_chart(const std::vector<ChartSeries>& series, const ChartOp
          num(pw) + "\" height=\"" + num(ph) + "\"/>\n";
   svg += "<text class=\"label\" x=\"" + num(kLeft + pw / 2) + "\" y=\"" + std::to_string(o.height - 6) +
          "\" text-anchor=\"middle\">" + escape_html(o.x_label) + "</text>\n";
-  svg += "<text class=\"label\" transform=\"rotate(-90)\" x=\"" + num(-(kTop + ph / 2)) + "\" y=\"14\" text-anchor=\"middle\">" +
-         escape_html(o.y_label) + "</text>\n";
+  svg += "<text class=\"label\" transform=\"rotate(-90)\" x=\"" + num(-(kTop + ph / 2)) +
+         "\" y=\"14\" text-anchor=\"middle\">" + escape_html(o.y_label) + "</text>\n";
   // Lines.
   for (size_t i = 0; i < series.size(); ++i) {
     const ChartSeries& s = series[i];
@@ -139,10 +154,12 @@ std::string svg_line_chart(const std::vector<ChartSeries>& series, const ChartOp
            "\" stroke-width=\"1.6\"" + (s.dashed ? " stroke-dasharray=\"5,3\"" : "") + " points=\"" + pts + "\"/>\n";
     // Legend in the top margin, six to a row (further rows run into the plot's top).
     svg += "<text class=\"legend\" x=\"" + num(kLeft + pw / 6 * static_cast<double>(i % 6)) + "\" y=\"" +
-           num(34 + 14 * static_cast<double>(i / 6)) + "\" fill=\"" + color + "\">" +
-           (s.dashed ? "- - " : "\u2014 ") + escape_html(s.name) + "</text>\n";
+           num(34 + 14 * static_cast<double>(i / 6)) + "\" fill=\"" + color + "\">" + (s.dashed ? "- - " : "\u2014 ") +
+           escape_html(s.name) + "</text>\n";
   }
-  if (empty) svg += "<text class=\"empty\" x=\"" + num(kLeft + pw / 2) + "\" y=\"" + num(kTop + ph / 2) + "\" text-anchor=\"middle\">no data</text>\n";
+  if (empty)
+    svg += "<text class=\"empty\" x=\"" + num(kLeft + pw / 2) + "\" y=\"" + num(kTop + ph / 2) +
+           "\" text-anchor=\"middle\">no data</text>\n";
   svg += "</svg>\n";
   return svg;
 }

@@ -32,9 +32,9 @@ struct ChartOptions {
   bool log_y = false;
   int width = 920;
   int height = 280;
-  std::vector<Tick> x_ticks;                       ///< empty = computed
-  std::function<std::string(double)> x_format;     ///< label of computed x ticks
-  std::function<std::string(double)> y_format;     ///< label of computed y ticks
+  std::vector<Tick> x_ticks;                    ///< empty = computed
+  std::function<std::string(double)> x_format;  ///< label of computed x ticks
+  std::function<std::string(double)> y_format;  ///< label of computed y ticks
 };
 
 /// An <svg class="chart"> element with axes, grid, one polyline per series and a legend.

@@ -18,15 +18,16 @@ std::string fmt(const char* format, double v) {
 std::string dur(int64_t ns) { return format_duration(round_for_report(Nanos(ns))); }
 
 std::string latency_row(const Latencies& l) {
-  return dur(l.min) + ", " + dur(l.mean) + ", " + dur(l.p50) + ", " + dur(l.p90) + ", " + dur(l.p95) +
-         ", " + dur(l.p99) + ", " + dur(l.max);
+  return dur(l.min) + ", " + dur(l.mean) + ", " + dur(l.p50) + ", " + dur(l.p90) + ", " + dur(l.p95) + ", " +
+         dur(l.p99) + ", " + dur(l.max);
 }
 
 // Connection ends: how many, how they closed, how long they lived.
 void write_closes(std::ostream& out, const Summary& s) {
   report::Tabwriter tw;
-  tw.row({"Closes", "[total, normal, dropped]", std::to_string(s.requests) + ", " + std::to_string(s.success) +
-                                                    ", " + std::to_string(s.requests - s.success)});
+  tw.row(
+      {"Closes", "[total, normal, dropped]",
+       std::to_string(s.requests) + ", " + std::to_string(s.success) + ", " + std::to_string(s.requests - s.success)});
   tw.row({"Lifetime", "[min, mean, 50, 90, 99, max]",
           dur(s.latency.min) + ", " + dur(s.latency.mean) + ", " + dur(s.latency.p50) + ", " + dur(s.latency.p90) +
               ", " + dur(s.latency.p99) + ", " + dur(s.latency.max)});
@@ -50,16 +51,14 @@ void write_summary(std::ostream& out, const Summary& s, Kind kind) {
   tw.row({"Tail", "[99.9, 99.9 uncorrected]", dur(s.latency.p999) + ", " + dur(s.uncorrected.p999)});
   tw.row({"Late", "[late, dropped, max send delay]",
           std::to_string(s.late) + ", " + std::to_string(s.dropped) + ", " + dur(s.send_delay.max)});
-  if (s.first.max > 0)
-    tw.row({"First byte", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.first)});
+  if (s.first.max > 0) tw.row({"First byte", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.first)});
   if (kind == Kind::kGrpcStream || s.messages > 0) {
     const double secs = static_cast<double>((s.duration + s.wait).count()) / 1e9;
     tw.row({"Messages", "[total, per call, per second]",
             std::to_string(s.messages) + ", " +
                 fmt("%.2f", s.requests ? static_cast<double>(s.messages) / static_cast<double>(s.requests) : 0) + ", " +
                 fmt("%.2f", secs > 0 ? static_cast<double>(s.messages) / secs : 0)});
-    if (s.gap.max > 0)
-      tw.row({"Message gap", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.gap)});
+    if (s.gap.max > 0) tw.row({"Message gap", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.gap)});
   }
   tw.row({"Bytes In", "[total, mean]", std::to_string(s.bytes_in) + ", " + fmt("%.2f", s.bytes_in_mean)});
   tw.row({"Bytes Out", "[total, mean]", std::to_string(s.bytes_out) + ", " + fmt("%.2f", s.bytes_out_mean)});
@@ -109,7 +108,8 @@ void write_resources(std::ostream& out, const Resources& r) {
       rx += static_cast<double>(s.net_rx_bytes);
       tx += static_cast<double>(s.net_tx_bytes);
     }
-    const double secs = series.size() > 1 ? static_cast<double>(series.back().time_ns - series.front().time_ns) / 1e9 : 1.0;
+    const double secs =
+        series.size() > 1 ? static_cast<double>(series.back().time_ns - series.front().time_ns) / 1e9 : 1.0;
     tw.row({"  " + role + " (pid " + std::to_string(series.empty() ? 0 : series.back().pid) + ")",
             fmt("%.1f%%", r.mean_cpu(role)) + ", " + fmt("%.1f%%", r.peak_cpu(role)) + ", " +
                 bytes_text(static_cast<double>(r.peak_rss(role))) + ", " + std::to_string(threads) + ", " +

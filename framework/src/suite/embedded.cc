@@ -114,7 +114,8 @@ Child spawn(const std::string& service) {
 
 std::string env_name(const std::string& service) {
   std::string out = "LOADGATE_";
-  for (char c : service) out += static_cast<char>(c == '-' || c == '.' ? '_' : std::toupper(static_cast<unsigned char>(c)));
+  for (char c : service)
+    out += static_cast<char>(c == '-' || c == '.' ? '_' : std::toupper(static_cast<unsigned char>(c)));
   return out + "_URL";
 }
 
@@ -137,8 +138,9 @@ std::vector<Monitor::Target> monitored(const std::string& service) {
 }
 
 std::optional<std::string> service_url(const std::string& service) {
-  for (const std::string& name : {env_name(service), std::string(service == "kernel" || service == "ai" ? "LOADGATE_GRPC_ADDR" : ""),
-                                  std::string(service == "websocket" ? "LOADGATE_WS_URL" : "")}) {
+  for (const std::string& name :
+       {env_name(service), std::string(service == "kernel" || service == "ai" ? "LOADGATE_GRPC_ADDR" : ""),
+        std::string(service == "websocket" ? "LOADGATE_WS_URL" : "")}) {
     if (name.empty()) continue;
     if (const char* v = std::getenv(name.c_str()); v && *v) return std::string(v);
   }

@@ -61,7 +61,8 @@ AttackOptions attack_options(const Scenario& s) {
   const Nanos scaled(static_cast<int64_t>(static_cast<double>(d.count()) * scale));
   o.duration = std::max(scaled, std::min(d, Nanos(std::chrono::seconds(1))));
   Nanos step{0};
-  if (!s.load.step.empty()) step = Nanos(static_cast<int64_t>(static_cast<double>(parse_duration(s.load.step)->count()) * scale));
+  if (!s.load.step.empty())
+    step = Nanos(static_cast<int64_t>(static_cast<double>(parse_duration(s.load.step)->count()) * scale));
   auto rate = parse_rate(s.load.rate, o.duration, step);
   if (auto* err = std::get_if<std::string>(&rate)) throw InputError(s.file, 0, s.path("load.rate"), *err);
   o.rate = std::get<RateSpec>(rate);
@@ -184,7 +185,8 @@ AttackRun run_scenario(T target, const Scenario& s) {
 
 Nanos scaled(Nanos d) {
   const double scale = duration_scale();
-  return std::max(Nanos(static_cast<int64_t>(static_cast<double>(d.count()) * scale)), std::min(d, Nanos(std::chrono::seconds(1))));
+  return std::max(Nanos(static_cast<int64_t>(static_cast<double>(d.count()) * scale)),
+                  std::min(d, Nanos(std::chrono::seconds(1))));
 }
 
 template <class T>
@@ -226,8 +228,12 @@ Breakpoint run_breakpoint(T target, const Scenario& s) {
   j["reached_max"] = b.reached_max;
   j["timed_out"] = b.timed_out;
   for (const BreakpointStep& st : b.steps)
-    j["steps"].push_back({{"rate", st.rate}, {"throughput", st.throughput}, {"p99", st.p99_ns}, {"success", st.success},
-                          {"held", st.held}, {"why", st.why}});
+    j["steps"].push_back({{"rate", st.rate},
+                          {"throughput", st.throughput},
+                          {"p99", st.p99_ns},
+                          {"success", st.success},
+                          {"held", st.held},
+                          {"why", st.why}});
   std::ofstream(dir + "/" + s.key() + ".json") << j.dump(2) << "\n";
   return b;
 }
@@ -255,8 +261,11 @@ std::string write_scenario_reports(const AttackRun& run, const Scenario& s) {
   j["load"] = {{"rate", run.info.rate}, {"duration", format_duration(Nanos(run.info.duration_ns))}};
   nlohmann::ordered_json checks = nlohmann::ordered_json::array();
   for (const Check& c : v.checks)
-    checks.push_back({{"name", c.name}, {"pass", c.pass}, {"measured", c.measured_text()},
-                      {"limit", c.limit_text()}, {"source", c.source}});
+    checks.push_back({{"name", c.name},
+                      {"pass", c.pass},
+                      {"measured", c.measured_text()},
+                      {"limit", c.limit_text()},
+                      {"source", c.source}});
   j["verdict"] = {{"pass", v.pass()}, {"failures", v.failures()}, {"checks", checks}};
   if (!run.abort_reason.empty()) j["aborted"] = run.abort_reason;
   std::ofstream(base + ".json") << j.dump(2) << "\n";

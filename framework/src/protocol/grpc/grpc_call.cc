@@ -114,7 +114,8 @@ Call resolve_call(const GrpcOptions& g) {
     const auto status = pb::util::JsonStringToMessage(data[i], msg.get());
     if (!status.ok()) {
       const std::string which = data.size() > 1 ? "message " + std::to_string(i + 1) : "message";
-      throw InputError("", 0, "-data", which + " does not fit " + c.info.input_type + ": " + std::string(status.message()));
+      throw InputError("", 0, "-data",
+                       which + " does not fit " + c.info.input_type + ": " + std::string(status.message()));
     }
     c.requests.push_back(msg->SerializeAsString());
   }

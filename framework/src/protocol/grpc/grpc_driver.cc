@@ -59,11 +59,16 @@ uint32_t status_error(const grpc::Status& s) {
 
 ErrorKind kind_of(const grpc::Status& s) {
   switch (s.error_code()) {
-    case grpc::StatusCode::OK: return ErrorKind::kNone;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return ErrorKind::kTimeout;
-    case grpc::StatusCode::UNAVAILABLE: return ErrorKind::kConnect;
-    case grpc::StatusCode::CANCELLED: return ErrorKind::kIo;
-    default: return ErrorKind::kStatus;
+    case grpc::StatusCode::OK:
+      return ErrorKind::kNone;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return ErrorKind::kTimeout;
+    case grpc::StatusCode::UNAVAILABLE:
+      return ErrorKind::kConnect;
+    case grpc::StatusCode::CANCELLED:
+      return ErrorKind::kIo;
+    default:
+      return ErrorKind::kStatus;
   }
 }
 
@@ -158,8 +163,7 @@ void GrpcSlot::start(const Hit& hit) {
   request_ = d_.request(hit.target);  // shares the slices, no copy
   response_.Clear();
   auto ctx = std::make_unique<grpc::ClientContext>();  // gRPC wants a fresh context per call
-  if (d_.load().timeout.count() > 0)
-    ctx->set_deadline(std::chrono::system_clock::now() + d_.load().timeout);
+  if (d_.load().timeout.count() > 0) ctx->set_deadline(std::chrono::system_clock::now() + d_.load().timeout);
   for (const auto& [k, v] : d_.options().metadata) ctx->AddMetadata(k, v);
   {
     std::lock_guard lock(mu_);
@@ -168,11 +172,10 @@ void GrpcSlot::start(const Hit& hit) {
   sent_ = steady_now_ns();
   const std::string& path = d_.call().info.path;
   if (!d_.call().info.server_streaming) {
-    d_.stub(channel_).UnaryCall(ctx_.get(), path, grpc::StubOptions(), &request_, &response_,
-                                [this](grpc::Status s) {
-                                  bytes_in_ = s.ok() && response_.Valid() ? response_.Length() : 0;
-                                  complete(s);
-                                });
+    d_.stub(channel_).UnaryCall(ctx_.get(), path, grpc::StubOptions(), &request_, &response_, [this](grpc::Status s) {
+      bytes_in_ = s.ok() && response_.Valid() ? response_.Length() : 0;
+      complete(s);
+    });
     return;
   }
   d_.stub(channel_).PrepareBidiStreamingCall(ctx_.get(), path, grpc::StubOptions(), this);

@@ -36,8 +36,7 @@ constexpr char kUserAgent[] = "loadgate/0.1";
 constexpr size_t kReadBuffer = 16 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
@@ -52,12 +51,12 @@ struct Origin {
 // One target, ready to write.
 struct Prepared {
   uint32_t origin = 0;
-  std::string bytes;       // the whole request
+  std::string bytes;  // the whole request
   uint64_t body_size = 0;
-  uint32_t label = 0;      // interned "METHOD URL"
+  uint32_t label = 0;  // interned "METHOD URL"
   bool head = false;
-  std::string method;      // for redirects
-  std::string body;        // for 307/308 redirects
+  std::string method;  // for redirects
+  std::string body;    // for 307/308 redirects
   std::vector<Header> headers;
   Url url;
 };
@@ -112,14 +111,13 @@ uint32_t status_error(int code, std::string_view reason) {
 // A connection: plain TCP or TLS over TCP.
 class Conn {
  public:
-  Conn(asio::io_context& io, asio::ssl::context* tls, const Origin& origin)
-      : io_(io), tls_ctx_(tls), origin_(&origin) {
+  Conn(asio::io_context& io, asio::ssl::context* tls, const Origin& origin) : io_(io), tls_ctx_(tls), origin_(&origin) {
     reset();
   }
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : *sock_; }
   const Origin& origin() const { return *origin_; }
-  bool open = false;       // connected (and handshaken)
-  uint64_t served = 0;     // requests completed on this connection
+  bool open = false;    // connected (and handshaken)
+  uint64_t served = 0;  // requests completed on this connection
 
   // Replaces the socket with a fresh, unconnected one.
   void reset() {
@@ -144,13 +142,17 @@ class Conn {
 
   template <class Handler>
   void write(const asio::const_buffer& b, Handler&& h) {
-    if (tls_) asio::async_write(*tls_, b, std::forward<Handler>(h));
-    else asio::async_write(*sock_, b, std::forward<Handler>(h));
+    if (tls_)
+      asio::async_write(*tls_, b, std::forward<Handler>(h));
+    else
+      asio::async_write(*sock_, b, std::forward<Handler>(h));
   }
   template <class Handler>
   void read_some(const asio::mutable_buffer& b, Handler&& h) {
-    if (tls_) tls_->async_read_some(b, std::forward<Handler>(h));
-    else sock_->async_read_some(b, std::forward<Handler>(h));
+    if (tls_)
+      tls_->async_read_some(b, std::forward<Handler>(h));
+    else
+      sock_->async_read_some(b, std::forward<Handler>(h));
   }
 
  private:
@@ -199,7 +201,7 @@ class HttpSlot final : public engine::Slot {
   engine::SlotOwner& owner_;
   HttpDriver& d_;
   asio::steady_timer timer_;
-  std::vector<std::unique_ptr<Conn>> conns_;  // by origin index
+  std::vector<std::unique_ptr<Conn>> conns_;            // by origin index
   std::vector<std::unique_ptr<Origin>> extra_origins_;  // redirect targets not in the file
   Conn* conn_ = nullptr;
   const std::string* bytes_ = nullptr;
@@ -213,11 +215,11 @@ class HttpSlot final : public engine::Slot {
   bool last_was_value_ = false;
 
   Hit hit_{};
-  int64_t deadline_ = 0;       // steady ns by which the request in flight must complete
+  int64_t deadline_ = 0;  // steady ns by which the request in flight must complete
   bool timer_armed_ = false;
-  size_t origin_ = 0;          // origin of the request in flight
+  size_t origin_ = 0;  // origin of the request in flight
   bool busy_ = false;
-  bool connecting_ = false;    // a connect (or TLS handshake) is under way
+  bool connecting_ = false;  // a connect (or TLS handshake) is under way
   bool timed_out_ = false;
   bool cancelled_ = false;
   bool retried_ = false;
@@ -410,8 +412,10 @@ void HttpSlot::send(size_t origin, const std::string* bytes) {
     fail(ErrorKind::kConnect, conn_->origin().resolve_error);
     return;
   }
-  if (conn_->open) write();
-  else connect();
+  if (conn_->open)
+    write();
+  else
+    connect();
 }
 
 void HttpSlot::connect() {
@@ -428,8 +432,10 @@ void HttpSlot::connect() {
                         }
                         asio::error_code ignored;
                         conn_->socket().set_option(tcp::no_delay(true), ignored);
-                        if (conn_->tls()) handshake();
-                        else connected(ec, ErrorKind::kNone, "");
+                        if (conn_->tls())
+                          handshake();
+                        else
+                          connected(ec, ErrorKind::kNone, "");
                       });
 }
 
@@ -446,8 +452,10 @@ void HttpSlot::handshake() {
 // The end of connect(): a hit in flight (if any) goes on; a warm-up just leaves it open.
 void HttpSlot::connected(const asio::error_code& ec, ErrorKind kind, const std::string& what) {
   connecting_ = false;
-  if (ec) conn_->close();
-  else conn_->open = true;
+  if (ec)
+    conn_->close();
+  else
+    conn_->open = true;
   owner_.connecting(-1);
   if (!busy_) return;
   if (aborted(ec)) return;
@@ -492,8 +500,7 @@ void HttpSlot::on_read(const asio::error_code& ec, size_t n) {
     }
     if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || used != n) {
       conn_->close();
-      fail(ErrorKind::kProtocol, std::string("bad response: ") +
-                                     http_errno_description(HTTP_PARSER_ERRNO(&parser_)));
+      fail(ErrorKind::kProtocol, std::string("bad response: ") + http_errno_description(HTTP_PARSER_ERRNO(&parser_)));
       return;
     }
   }
@@ -536,8 +543,7 @@ void HttpSlot::on_response() {
     if (follow_redirect()) return;
   }
   const bool failed_status = code < 200 || code >= 400;
-  finish(failed_status ? ErrorKind::kStatus : ErrorKind::kNone,
-         failed_status ? status_error(code, reason_) : 0);
+  finish(failed_status ? ErrorKind::kStatus : ErrorKind::kNone, failed_status ? status_error(code, reason_) : 0);
 }
 
 bool HttpSlot::follow_redirect() {

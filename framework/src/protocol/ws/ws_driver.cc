@@ -49,11 +49,12 @@ class BoundTransport : public websocketpp::transport::asio::endpoint<Cfg> {
     auto& sock = tcon->get_raw_socket();
     sock.open(dst.is_v4() ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), ec);
     if (!ec) sock.bind(asio::ip::tcp::endpoint(*source, 0), ec);
-    if (ec) return cb(websocketpp::transport::asio::socket::make_error_code(
-                          websocketpp::transport::asio::socket::error::invalid_state));
+    if (ec)
+      return cb(websocketpp::transport::asio::socket::make_error_code(
+          websocketpp::transport::asio::socket::error::invalid_state));
     timer_ptr timer;
-    timer = tcon->set_timer(Cfg::timeout_connect, std::bind(&BoundTransport::handle_connect_timeout, this, tcon,
-                                                            timer, cb, std::placeholders::_1));
+    timer = tcon->set_timer(Cfg::timeout_connect, std::bind(&BoundTransport::handle_connect_timeout, this, tcon, timer,
+                                                            cb, std::placeholders::_1));
     sock.async_connect(asio::ip::tcp::endpoint(dst, u->get_port()),
                        std::bind(&BoundTransport::handle_connect, this, tcon, timer, cb, std::placeholders::_1));
   }
@@ -141,10 +142,10 @@ struct WsPlan {
   int threads;
   int64_t start_steady;
   int64_t start_unix;
-  std::string payload;         // template, message_size bytes
-  uint32_t label;              // interned URL
+  std::string payload;  // template, message_size bytes
+  uint32_t label;       // interned URL
   std::vector<asio::ip::address> sources;
-  int per_source;              // connections per source address
+  int per_source;                         // connections per source address
   std::shared_ptr<const Pacer> connect;   // when connection n opens
   std::shared_ptr<const Pacer> messages;  // each connection's messages from its base; null = idle
 };
@@ -165,21 +166,26 @@ class WsWorker final : public engine::WorkerBase {
   enum State : uint8_t { kWaiting, kConnecting, kOpen, kClosed };
   struct Conn {
     websocketpp::connection_hdl hdl;
-    std::deque<Sent> sent;            // awaiting echo
-    int64_t connect_scheduled = 0;    // steady ns
+    std::deque<Sent> sent;          // awaiting echo
+    int64_t connect_scheduled = 0;  // steady ns
     int64_t connect_started = 0;
-    int64_t last_message = 0;         // steady ns of the last pushed message (push mode gaps)
-    int64_t opened_at = 0;            // steady ns of the open
-    int64_t base = 0;                 // steady ns its message schedule counts from
+    int64_t last_message = 0;  // steady ns of the last pushed message (push mode gaps)
+    int64_t opened_at = 0;     // steady ns of the open
+    int64_t base = 0;          // steady ns its message schedule counts from
     uint64_t seq = 0;
     State state = kWaiting;
-    bool closing = false;             // we asked for the close
+    bool closing = false;  // we asked for the close
   };
 
  public:
   WsWorker(const WsPlan& plan, int index, engine::Collector* collector)
-      : WorkerBase(*plan.load, collector), p_(plan), w_(*plan.w), index_(index), connect_timer_(io_),
-        send_timer_(io_), end_timer_(io_) {
+      : WorkerBase(*plan.load, collector),
+        p_(plan),
+        w_(*plan.w),
+        index_(index),
+        connect_timer_(io_),
+        send_timer_(io_),
+        end_timer_(io_) {
     for (int g = index; g < w_.connections; g += plan.threads) global_.push_back(g);
     conns_.resize(global_.size());
   }
@@ -310,8 +316,10 @@ class WsWorker final : public engine::WorkerBase {
     auto con = client_.get_con_from_hdl(h);
     const int code = con->get_response_code();
     std::string why;
-    if (code != 0) why = "handshake: " + std::to_string(code) + " " + con->get_response_msg();
-    else why = "connect: " + con->get_ec().message();
+    if (code != 0)
+      why = "handshake: " + std::to_string(code) + " " + con->get_response_msg();
+    else
+      why = "connect: " + con->get_ec().message();
     record_handshake(i, static_cast<uint16_t>(code), why);
     maybe_done();
   }
@@ -394,7 +402,8 @@ class WsWorker final : public engine::WorkerBase {
     put_header(payload_, h, w_.binary);
     websocketpp::lib::error_code ec;
     const int64_t sent = steady_now_ns();
-    client_.send(c.hdl, payload_, w_.binary ? websocketpp::frame::opcode::binary : websocketpp::frame::opcode::text, ec);
+    client_.send(c.hdl, payload_, w_.binary ? websocketpp::frame::opcode::binary : websocketpp::frame::opcode::text,
+                 ec);
     if (ec) {
       Result r = message_result(i, Sent{h.seq, due, h.scheduled_unix, sent}, sent);
       r.status = kWsFailed;
@@ -553,7 +562,7 @@ class WsWorker final : public engine::WorkerBase {
   const WsOptions& w_;
   const int index_;
   Client client_;
-  std::vector<int> global_;            // global index of each local connection
+  std::vector<int> global_;  // global index of each local connection
   std::vector<Conn> conns_;
   size_t next_connect_ = 0;
   std::priority_queue<std::pair<int64_t, size_t>, std::vector<std::pair<int64_t, size_t>>, std::greater<>> heap_;
@@ -598,13 +607,15 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   if (w.connect_rate <= 0 && !w.connect_pacer) throw InputError("", 0, "-connect-rate", "must be positive");
   if (w.rate_per_conn < 0) throw InputError("", 0, "-rate-per-conn", "must not be negative");
   if (w.message_size < kWsHeaderBytes && w.payload.empty())
-    throw InputError("", 0, "-message-size", "must be at least " + std::to_string(kWsHeaderBytes) + " bytes (the header)");
+    throw InputError("", 0, "-message-size",
+                     "must be at least " + std::to_string(kWsHeaderBytes) + " bytes (the header)");
   if (load.duration.count() <= 0 && !load.stop)
     throw InputError("", 0, "-duration", "a WebSocket attack needs a duration");
   const uint64_t fds = raise_fd_limit();
   if (fds < static_cast<uint64_t>(w.connections) + 64)
-    throw InputError("", 0, "-connections", std::to_string(w.connections) + " connections need more open files than the limit (" +
-                                                std::to_string(fds) + "); raise `ulimit -n`");
+    throw InputError("", 0, "-connections",
+                     std::to_string(w.connections) + " connections need more open files than the limit (" +
+                         std::to_string(fds) + "); raise `ulimit -n`");
 
   WsPlan plan;
   plan.w = &w;
@@ -628,15 +639,19 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   if (plan.sources.empty() && !ec && dst.is_loopback() && dst.is_v4() && w.connections > plan.per_source)
     for (int k = 0; k * plan.per_source < w.connections; ++k)
       plan.sources.push_back(asio::ip::make_address_v4(0x7F000002u + static_cast<uint32_t>(k)));
-  if (!plan.sources.empty() && w.sources.size() > 0) plan.per_source = (w.connections + static_cast<int>(plan.sources.size()) - 1) / static_cast<int>(plan.sources.size());
+  if (!plan.sources.empty() && w.sources.size() > 0)
+    plan.per_source =
+        (w.connections + static_cast<int>(plan.sources.size()) - 1) / static_cast<int>(plan.sources.size());
 
   AttackRun run;
   run.info.name = load.name;
   run.info.protocol = "ws";
   char rate[64];
   plan.connect = w.connect_pacer ? w.connect_pacer : std::shared_ptr<const Pacer>(constant_pacer(w.connect_rate));
-  if (w.message_pacer) plan.messages = w.message_pacer;
-  else if (w.rate_per_conn > 0) plan.messages = constant_pacer(w.rate_per_conn);
+  if (w.message_pacer)
+    plan.messages = w.message_pacer;
+  else if (w.rate_per_conn > 0)
+    plan.messages = constant_pacer(w.rate_per_conn);
   std::snprintf(rate, sizeof rate, "%d conns @%s, %s each", w.connections, plan.connect->describe().c_str(),
                 plan.messages ? plan.messages->describe().c_str() : "idle");
   run.info.rate = rate;

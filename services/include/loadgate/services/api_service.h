@@ -26,13 +26,13 @@ namespace loadgate::services {
 
 /// ApiOptions configure the API service.
 struct ApiOptions {
-  std::string host = "127.0.0.1";  ///< address to bind (loopback by default)
-  int port = 8000;                 ///< 0 = any free port
-  int threads = 64;                ///< worker threads (requests served concurrently)
-  int limited_concurrency = 4;     ///< /api/limited slots
+  std::string host = "127.0.0.1";                  ///< address to bind (loopback by default)
+  int port = 8000;                                 ///< 0 = any free port
+  int threads = 64;                                ///< worker threads (requests served concurrently)
+  int limited_concurrency = 4;                     ///< /api/limited slots
   std::chrono::milliseconds degrade_after{10000};  ///< /api/degrade turns slow after this uptime
-  std::string cert_file;           ///< PEM certificate: serve HTTPS instead of HTTP
-  std::string key_file;            ///< PEM private key of cert_file
+  std::string cert_file;                           ///< PEM certificate: serve HTTPS instead of HTTP
+  std::string key_file;                            ///< PEM private key of cert_file
 };
 
 /// ApiService runs the API on its own threads until stop() or destruction.

@@ -20,15 +20,15 @@ struct GrpcServiceOptions {
   int port = 50051;                ///< 0 = any free port
   int threads = 0;                 ///< completion threads; 0 = gRPC's default
   // AI service: generation time ~ median * exp(sigma * N(0,1)), capped at max_latency.
-  std::chrono::milliseconds median_latency{300};   ///< median of Generate's latency
-  double sigma = 0.6;                               ///< log-normal shape (tail length)
-  std::chrono::milliseconds max_latency{10000};    ///< cap of the distribution
-  std::chrono::milliseconds first_token{150};      ///< median delay before the first token
-  double token_rate = 50;                           ///< tokens per second after the first
-  uint64_t seed = 42;                               ///< seed of the latency distribution
-  int reset_every = 0;   ///< GenerateStream: cancel every Nth stream halfway (0 = never)
-  std::string cert_file; ///< PEM certificate: serve TLS instead of plaintext
-  std::string key_file;  ///< PEM private key of cert_file
+  std::chrono::milliseconds median_latency{300};  ///< median of Generate's latency
+  double sigma = 0.6;                             ///< log-normal shape (tail length)
+  std::chrono::milliseconds max_latency{10000};   ///< cap of the distribution
+  std::chrono::milliseconds first_token{150};     ///< median delay before the first token
+  double token_rate = 50;                         ///< tokens per second after the first
+  uint64_t seed = 42;                             ///< seed of the latency distribution
+  int reset_every = 0;                            ///< GenerateStream: cancel every Nth stream halfway (0 = never)
+  std::string cert_file;                          ///< PEM certificate: serve TLS instead of plaintext
+  std::string key_file;                           ///< PEM private key of cert_file
 };
 
 /// GrpcService runs the kernel or the AI service until stop() or destruction.
