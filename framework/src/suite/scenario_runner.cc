@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -217,11 +218,20 @@ Breakpoint run_breakpoint(T target, const Scenario& s) {
       obj, search);
   const std::string dir = reports_dir();
   make_dirs(dir);
-  std::ofstream(dir + "/" + s.key() + ".txt") << "Breakpoint " << s.key() << "\n\n" << breakpoint_text(b);
+  const bool pass = b.capacity >= s.search->min_capacity && b.capacity > 0;
+  char verdict[160];
+  std::snprintf(verdict, sizeof verdict, "Verdict: %s (capacity %.1f/s; at least %.1f/s expected)\n", pass ? "PASS" : "FAIL",
+                b.capacity, s.search->min_capacity);
+  std::ofstream(dir + "/" + s.key() + ".txt") << "Scenario " << s.key() << " (breakpoint search, " << s.search->start << ".."
+                                              << s.search->max_rate << "/s)\n\n"
+                                              << breakpoint_text(b) << "\n"
+                                              << verdict;
   std::ofstream html(dir + "/" + s.key() + ".html");
   write_breakpoint_html(html, b, "loadgate: " + s.key() + " (breakpoint)");
   nlohmann::ordered_json j;
   j["scenario"] = s.key();
+  j["pass"] = pass;
+  j["min_capacity"] = s.search->min_capacity;
   j["capacity"] = b.capacity;
   j["broke_at"] = b.broke_at;
   j["why"] = b.why;
