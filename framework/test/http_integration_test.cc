@@ -91,6 +91,20 @@ TEST_F(Http, ConnectionRefusedIsCountedNotFatal) {
   EXPECT_EQ(s.errors[0], "connect 127.0.0.1:" + std::to_string(port) + ": Connection refused");
 }
 
+TEST_F(Http, UnresolvableHostInTheClosedModelIsCountedNotARecursion) {
+  // Every request fails at once; a worker starting the next from the failure must not recurse.
+  std::vector<Target> t = {{"GET", "http://loadgate-no-such-host.invalid/", {}, ""}};
+  AttackOptions o;
+  o.workers = 2;
+  o.max_requests = 200'000;
+  o.duration = milliseconds(500);
+  const Summary s = attack_http(t, {}, o).metrics.summarize();
+  EXPECT_GT(s.requests, 1000u);
+  EXPECT_EQ(s.success, 0u);
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_EQ(s.errors[0].rfind("lookup loadgate-no-such-host.invalid: ", 0), 0u) << s.errors[0];
+}
+
 TEST_F(Http, TimeoutIsCountedWithItsDuration) {
   AttackOptions o = rate(10, seconds(1));
   o.timeout = milliseconds(200);

@@ -112,3 +112,68 @@ TEST(Series, MergeAcrossWidths) {
 
 }  // namespace
 }  // namespace loadgate
+
+namespace loadgate {
+namespace {
+
+TEST(Series, ResultsADayApartStayBounded) {
+  Series s;
+  Result r;
+  r.status = 200;
+  r.scheduled_ns = 1'000'000'000'000;
+  s.add(r);
+  r.scheduled_ns += int64_t{86'400} * 1'000'000'000;  // a day later: not 86,400 windows
+  s.add(r);
+  EXPECT_LE(s.windows().size(), Series::kMaxWindows);
+  uint64_t total = 0;
+  for (auto& w : s.windows()) total += w.requests;
+  EXPECT_EQ(total, 2u);
+}
+
+TEST(Series, RebucketUsesWholeWindows) {
+  Series s(std::chrono::seconds(16));  // as after widening on a long run
+  Result r;
+  r.status = 200;
+  for (int i = 0; i < 200; ++i) {
+    r.scheduled_ns = int64_t{i} * 1'000'000'000;
+    s.add(r);
+  }
+  const auto w = s.rebucket(std::chrono::seconds(30));  // nearest whole multiple: 32 s
+  ASSERT_GE(w.size(), 2u);
+  EXPECT_EQ(w[1].start_ns - w[0].start_ns, 32'000'000'000);
+}
+
+TEST(Metrics, RateCountsOnlySentHitsAndLostEchoesHaveNoLatency) {
+  Metrics m;
+  Result r;
+  r.status = 200;
+  for (int i = 0; i < 10; ++i) {
+    r.scheduled_ns = 1'000'000'000 + int64_t{i} * 100'000'000;
+    r.latency_ns = 5'000'000;
+    m.add(r);
+  }
+  Result dropped;
+  dropped.scheduled_ns = 1'950'000'000;
+  dropped.error_kind = ErrorKind::kDropped;
+  for (int i = 0; i < 10; ++i) m.add(dropped);
+  const Summary s = m.summarize();
+  EXPECT_EQ(s.requests, 20u);
+  EXPECT_NEAR(s.rate, 10 / 0.9, 1e-9) << "10 sent over 0.9 s; the 10 dropped were never sent";
+
+  Metrics ws;
+  Result ok;
+  ok.kind = Kind::kWsMessage;
+  ok.status = kWsOk;
+  ok.latency_ns = 50'000'000;
+  ws.add(ok);
+  Result lost = ok;
+  lost.status = kWsLost;
+  lost.error_kind = ErrorKind::kLost;
+  lost.latency_ns = 0;
+  ws.add(lost);
+  EXPECT_EQ(ws.summarize().latency.min, 50'000'000) << "a lost echo is not a fast one";
+  EXPECT_EQ(ws.summarize().success, 1u);
+}
+
+}  // namespace
+}  // namespace loadgate

@@ -165,3 +165,23 @@ TEST(ResultsFile, MergingTwoFilesEqualsOneRun) {
 
 }  // namespace
 }  // namespace loadgate
+
+namespace loadgate {
+namespace {
+
+TEST(ResultsFile, UnknownKindIsCorruption) {
+  auto rs = testing::synthetic_results(3);
+  reinterpret_cast<uint8_t&>(rs[1].kind) = 99;
+  const std::string path = temp_path("badkind");
+  write_file(path, rs, Encoding::kBinary);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  ResultReader reader(f, path);
+  Result r;
+  EXPECT_TRUE(reader.next(r));
+  EXPECT_FALSE(reader.next(r));
+  EXPECT_EQ(reader.error(), path + ": corrupt record 2 (kind 99)");
+  std::fclose(f);
+}
+
+}  // namespace
+}  // namespace loadgate

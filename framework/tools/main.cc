@@ -163,7 +163,7 @@ void ws_command(CLI::App& app, loadgate::cli::WsFlags& f) {
       ->expected(1);
   c->add_flag("--insecure", f.insecure, "wss: skip certificate verification");
   c->add_option("--duration", f.duration, "Duration, ramp included");
-  c->add_option("--timeout", f.timeout, "Wait for echoes at the end (at most 2s)");
+  c->add_option("--timeout", f.timeout, "How long to wait for missing echoes at the end");
   c->add_option("--cpus", f.cpus, "Client threads");
   c->add_option("--name", f.name, "Attack name");
   c->add_option("--output,-o", f.output, "Results file");

@@ -101,7 +101,8 @@ class Series {
   Nanos width() const { return Nanos{width_ns_}; }
   /// Windows in time order, gaps included as empty windows.
   const std::deque<Window>& windows() const { return windows_; }
-  /// Re-buckets into windows `width` wide (a multiple of width()), e.g. 30 s soak checks.
+  /// Re-buckets into windows of the multiple of width() nearest to `width` (at least one
+  /// window), e.g. 30 s soak checks.
   std::vector<Window> rebucket(Nanos width) const;
 
  private:
@@ -119,7 +120,7 @@ struct Summary {
   uint64_t dropped = 0;
   uint64_t late = 0;
   double success_ratio = 0;  ///< success / requests (0..1)
-  double rate = 0;           ///< requests / duration (per second)
+  double rate = 0;           ///< hits sent (requests - dropped) / duration (per second)
   double throughput = 0;     ///< success / (duration + wait) (per second)
   int64_t earliest_ns = 0;
   int64_t latest_ns = 0;

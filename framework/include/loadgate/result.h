@@ -34,9 +34,10 @@ enum class ErrorKind : uint8_t {
   kBodyTooLarge,  ///< response body exceeded -max-body (counted, not a failure by itself)
   kClosed,        ///< the peer closed the connection (WebSocket drop)
   kOther,
+  kLost,  ///< sent, and no answer ever came (WebSocket echo): its latency is unknown
 };
 /// Number of ErrorKind values.
-inline constexpr int kErrorKindCount = 12;
+inline constexpr int kErrorKindCount = 13;
 
 /// Result is the fixed-size (64 bytes) record of one request, call, message or handshake.
 /// Times are nanoseconds. Latency is measured from the *scheduled* time (coordinated-omission

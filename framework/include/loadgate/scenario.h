@@ -77,7 +77,7 @@ std::string reports_dir();
 
 /// Writes reports/<key>.json and reports/<key>.txt for a run and its verdict; returns the
 /// path of the JSON report. Also appends to $LOADGATE_HISTORY and records the reference when
-/// LOADGATE_RECORD_BASELINES=1.
+/// LOADGATE_RECORD_BASELINES=1 and the run passed.
 std::string write_scenario_reports(const AttackRun& run, const Scenario& s);
 
 }  // namespace loadgate

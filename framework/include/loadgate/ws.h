@@ -50,7 +50,7 @@ struct WsOptions {
 
 /// Opens connections per `w` and sends messages for `load.duration` (counted from the start of
 /// the ramp); the open model per connection keeps every message's scheduled time. At the end,
-/// echoes still missing after min(load.timeout, 2 s) are counted as lost, connections are
+/// echoes still missing after load.timeout are counted as lost (without a latency), connections are
 /// closed with 1000, and the run is returned. Raises the open-files limit as far as allowed.
 /// Throws InputError for a bad URL or options; failures of the server are results.
 AttackRun attack_ws(const WsOptions& w, const AttackOptions& load);

@@ -13,6 +13,10 @@ constexpr int64_t kNs = 1'000'000'000;
 
 bool was_sent(const Result& r) { return r.error_kind != ErrorKind::kDropped; }
 
+// Whether the result has a latency to record: not for hits never sent, nor for answers that
+// never came (a lost echo's latency is unknown, and recording its send delay would bias low).
+bool timed(const Result& r) { return was_sent(r) && r.error_kind != ErrorKind::kLost; }
+
 }  // namespace
 
 Latencies latencies_of(const Histogram& h) {
@@ -60,9 +64,10 @@ void Stats::add(const Result& r) {
   bytes_in += r.bytes_in;
   bytes_out += r.bytes_out;
   messages += r.messages;
+  send_delay.record(r.send_delay_ns);
+  if (!timed(r)) return;
   latency.record(r.latency_ns);
   uncorrected.record(r.uncorrected_ns());
-  send_delay.record(r.send_delay_ns);
   if (r.first_ns > 0) first.record(r.first_ns);
   // Messages 2..n of a stream arrive over (end - first message): their mean spacing.
   if (r.messages > 1 && r.first_ns > 0)
@@ -99,7 +104,17 @@ void Stats::merge(const Stats& o) {
 Series::Series(Nanos width) : width_ns_(std::max<int64_t>(1, width.count())) {}
 
 Window& Series::slot(int64_t t_ns) {
-  int64_t index = t_ns / width_ns_;
+  // Widen first, so that the span from the first window to `t` fits: a result far from the
+  // others (files recorded a day apart) must not allocate every window in between.
+  if (!windows_.empty()) {
+    auto span = [&] {
+      const int64_t index = t_ns / width_ns_;
+      const int64_t last = first_index_ + static_cast<int64_t>(windows_.size()) - 1;
+      return std::max(last, index) - std::min(first_index_, index) + 1;
+    };
+    while (span() > static_cast<int64_t>(kMaxWindows)) coarsen();
+  }
+  const int64_t index = t_ns / width_ns_;
   if (windows_.empty()) {
     first_index_ = index;
     windows_.emplace_back().start_ns = index * width_ns_;
@@ -111,10 +126,6 @@ Window& Series::slot(int64_t t_ns) {
   while (index >= first_index_ + static_cast<int64_t>(windows_.size())) {
     const int64_t next = first_index_ + static_cast<int64_t>(windows_.size());
     windows_.emplace_back().start_ns = next * width_ns_;
-  }
-  if (windows_.size() > kMaxWindows) {
-    while (windows_.size() > kMaxWindows) coarsen();
-    index = t_ns / width_ns_;
   }
   return windows_[static_cast<size_t>(index - first_index_)];
 }
@@ -140,7 +151,7 @@ void Series::add(const Result& r) {
   Window& w = slot(was_sent(r) ? r.sent_ns() : r.scheduled_ns);
   ++w.requests;
   if (r.ok()) ++w.success;
-  if (!was_sent(r)) return;
+  if (!timed(r)) return;
   w.bytes_in += r.bytes_in;
   w.latency.record(r.latency_ns);
 }
@@ -158,7 +169,8 @@ void Series::merge(const Series& other) {
 
 std::vector<Window> Series::rebucket(Nanos width) const {
   std::vector<Window> out;
-  const int64_t w = std::max(width_ns_, width.count());
+  // A whole number of this series' windows, so that none straddles two buckets.
+  const int64_t w = width_ns_ * std::max<int64_t>(1, (width.count() + width_ns_ / 2) / width_ns_);
   for (const Window& src : windows_) {
     const int64_t start = src.start_ns / w * w;
     if (out.empty() || out.back().start_ns != start) out.emplace_back().start_ns = start;
@@ -184,7 +196,7 @@ Summary summarize(const Stats& s, Kind kind) {
   m.end_ns = s.end_ns;
   m.duration = Nanos{s.latest_ns - s.earliest_ns};
   m.wait = Nanos{std::max<int64_t>(0, s.end_ns - s.latest_ns)};
-  m.rate = static_cast<double>(s.requests);
+  m.rate = static_cast<double>(s.requests - s.dropped);  // hits actually sent
   m.throughput = static_cast<double>(s.success);
   if (m.duration.count() > 0) {
     m.rate /= static_cast<double>(m.duration.count()) / kNs;

@@ -28,7 +28,7 @@ bool Result::ok() const {
 std::string_view error_kind_name(ErrorKind kind) {
   static constexpr std::array<std::string_view, kErrorKindCount> kNames = {
       "none",    "connect",   "timeout",        "io",     "protocol", "status", "tls",
-      "dropped", "cancelled", "body-too-large", "closed", "other"};
+      "dropped", "cancelled", "body-too-large", "closed", "other", "lost"};
   const auto i = static_cast<size_t>(kind);
   return i < kNames.size() ? kNames[i] : "other";
 }

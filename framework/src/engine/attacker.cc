@@ -275,10 +275,13 @@ class Worker final : public WorkerBase, public SlotOwner {
     schedule_over_ = true;
     timer_.cancel();
     if (interrupt) drop_pending();
-    Nanos grace = interrupt ? o_.interrupt_grace : o_.timeout;
-    if (grace.count() > 0 && !deadline_armed_) {
+    const Nanos grace = interrupt ? o_.interrupt_grace : o_.timeout;
+    // Arm the deadline, or bring it closer (Ctrl-C during the drain of a normal end).
+    const int64_t until = steady_now_ns() + grace.count();
+    if (grace.count() > 0 && (!deadline_armed_ || until < deadline_at_)) {
       deadline_armed_ = true;
-      deadline_.expires_after(grace);
+      deadline_at_ = until;
+      deadline_.expires_at(at(until));
       deadline_.async_wait([this](const asio::error_code& ec) {
         if (ec) return;
         drop_pending();
@@ -317,6 +320,7 @@ class Worker final : public WorkerBase, public SlotOwner {
   bool schedule_over_ = false;
   bool interrupted_ = false;
   bool deadline_armed_ = false;
+  int64_t deadline_at_ = 0;  // steady ns of the armed deadline
 };
 
 }  // namespace

@@ -255,7 +255,12 @@ class Reader {
     if (j.contains("tolerance")) {
       const std::string tpath = join(path, "tolerance");
       if (!j["tolerance"].is_object()) fail(tpath, "want an object of figure: ratio");
-      for (auto& [k, v] : j["tolerance"].items()) s.tolerance[k] = number(v, join(tpath, k));
+      for (auto& [k, v] : j["tolerance"].items()) {
+        s.tolerance[k] = number(v, join(tpath, k));
+        // A drop of 100 % or more cannot be checked: the limit would be zero or below.
+        if ((k == "success" || k == "throughput" || k == "rate") && s.tolerance[k] >= 1)
+          fail(join(tpath, k), "a tolerance on a figure that must not drop is below 1 (0.1 = 10 %)");
+      }
       if (!s.reference) fail(tpath, "a tolerance needs a reference (record one with `loadgate baseline record`)");
       for (auto& [k, v] : s.tolerance)
         if (!s.reference->figures.count(k)) fail(join(tpath, k), "the reference has no figure \"" + k + "\"");

@@ -77,8 +77,11 @@ double latency_of(const Histogram& h, double percentile) {
 
 // The worst window for each latency/success threshold, as one check each.
 void evaluate_windows(const Group& g, const Thresholds& t, const std::string& source, Verdict& v) {
-  const Nanos width = *t.window;
-  const auto windows = g.series.rebucket(width);
+  const auto windows = g.series.rebucket(*t.window);
+  if (windows.size() < 1) return;
+  // The width actually used: a whole number of the series' windows (which widen on long runs).
+  const int64_t unit = g.series.width().count();
+  const Nanos width(unit * std::max<int64_t>(1, (t.window->count() + unit / 2) / unit));
   if (windows.empty()) return;
   const int64_t origin = windows.front().start_ns;
   auto span = [&](const Window& w) {
@@ -195,9 +198,10 @@ void evaluate_stats(const Stats& st, Kind kind, const Thresholds& t, const std::
     v.checks.push_back(make(prefix + "errors", static_cast<double>(s.requests - s.success),
                             static_cast<double>(*t.errors), Check::Op::kAtMost, Check::Unit::kCount,
                             at(source, "errors")));
-  if (t.late)
+  if (t.late)  // dropped hits were never sent: later than late
     v.checks.push_back(make(prefix + "late",
-                            s.requests ? static_cast<double>(s.late) / static_cast<double>(s.requests) : 0, *t.late,
+                            s.requests ? static_cast<double>(s.late + s.dropped) / static_cast<double>(s.requests) : 0,
+                            *t.late,
                             Check::Op::kAtMost, Check::Unit::kRatio, at(source, "late")));
 }
 

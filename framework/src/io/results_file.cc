@@ -36,13 +36,13 @@ void split_label(const std::string& label, std::string& method, std::string& url
   url = label.substr(sp + 1);
 }
 
-// CSV field quoting per RFC 4180.
+// CSV field quoting per RFC 4180; line breaks become spaces so that a row stays one line.
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {
     if (c == '"') out += '"';
-    out += c;
+    out += c == '\n' || c == '\r' ? ' ' : c;
   }
   return out + "\"";
 }
@@ -287,6 +287,13 @@ bool ResultReader::next_binary(Result& r) {
       };
       map(r.target);
       map(r.error);
+      // Bytes from a file: an unknown kind is corruption; an unknown error kind (a newer
+      // writer) reads as "other".
+      if (static_cast<int>(r.kind) >= kKindCount) {
+        error_ = name_ + ": corrupt record " + std::to_string(count_ + 1) + " (kind " + std::to_string(static_cast<int>(r.kind)) + ")";
+        return false;
+      }
+      if (static_cast<int>(r.error_kind) >= kErrorKindCount) r.error_kind = ErrorKind::kOther;
       return true;
     }
     buf_.resize(h.length);

@@ -295,7 +295,8 @@ std::string write_scenario_reports(const AttackRun& run, const Scenario& s) {
                                           kind_for(run.metrics, s.thresholds.kind))
                               : Summary{};
   if (const char* h = std::getenv("LOADGATE_HISTORY"); h && *h) append_history(h, s.key(), summary, v);
-  if (env_true("LOADGATE_RECORD_BASELINES") && summary.requests > 0)
+  // A reference is the last *accepted* run: a failing run is not recorded.
+  if (env_true("LOADGATE_RECORD_BASELINES") && summary.requests > 0 && v.pass())
     record_reference(s.file, s.name, reference_figures(summary));
   return base + ".json";
 }

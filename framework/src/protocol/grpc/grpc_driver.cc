@@ -82,7 +82,10 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
   void start(const Hit& hit) override;
   void cancel() override {
     std::lock_guard lock(mu_);
-    if (ctx_) ctx_->TryCancel();
+    if (ctx_) {
+      cancelled_ = true;
+      ctx_->TryCancel();
+    }
   }
   // Streaming callbacks (gRPC threads).
   void OnReadDone(bool ok) override;
@@ -99,6 +102,7 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
   Hit hit_{};
+  std::atomic<bool> cancelled_{false};  // cancel() was called for the call in flight
   int64_t sent_ = 0;
   int64_t first_ = 0;
   uint64_t bytes_in_ = 0;
@@ -157,6 +161,7 @@ class GrpcDriver final : public engine::Driver {
 
 void GrpcSlot::start(const Hit& hit) {
   hit_ = hit;
+  cancelled_ = false;
   first_ = 0;
   bytes_in_ = 0;
   messages_ = 0;
@@ -197,7 +202,7 @@ void GrpcSlot::OnReadDone(bool ok) {
 void GrpcSlot::complete(const grpc::Status& s) {
   Result r = engine::make_result(hit_, sent_, steady_now_ns(), d_.kind());
   r.status = static_cast<uint16_t>(s.error_code());
-  r.error_kind = kind_of(s);
+  r.error_kind = s.error_code() == grpc::StatusCode::CANCELLED && cancelled_.load() ? ErrorKind::kCancelled : kind_of(s);
   r.error = s.ok() ? 0 : status_error(s);
   r.bytes_out = d_.call().requests[hit_.target].size();  // request_ may be consumed by the call
   r.bytes_in = bytes_in_;

@@ -13,6 +13,7 @@
 #include <asio/connect.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/ssl.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
@@ -206,6 +207,7 @@ class HttpSlot final : public engine::Slot {
   Conn* conn_ = nullptr;
   const std::string* bytes_ = nullptr;
   std::string redirect_bytes_;
+  Url current_;                // URL of the request in flight (redirects resolve against it)
   std::array<char, kReadBuffer> buf_{};
   http_parser parser_{};
   std::string reason_;
@@ -223,6 +225,7 @@ class HttpSlot final : public engine::Slot {
   bool timed_out_ = false;
   bool cancelled_ = false;
   bool retried_ = false;
+  bool opened_here_ = false;   // the connection in use was opened for the request in flight
   bool head_ = false;
   bool complete_ = false;
   int redirects_left_ = 0;
@@ -339,12 +342,13 @@ Conn& HttpSlot::conn_for(size_t origin) {
 void HttpSlot::start(const Hit& hit) {
   hit_ = hit;
   busy_ = true;
-  timed_out_ = cancelled_ = retried_ = complete_ = false;
+  timed_out_ = cancelled_ = retried_ = complete_ = opened_here_ = false;
   sent_ = steady_now_ns();
   first_ = 0;
   bytes_in_ = 0;
   const Prepared& p = d_.prepared(hit.target);
   head_ = p.head;
+  current_ = p.url;
   redirects_left_ = d_.opts().redirects;
   if (d_.load().timeout.count() > 0) {
     deadline_ = sent_ + d_.load().timeout.count();
@@ -409,7 +413,9 @@ void HttpSlot::send(size_t origin, const std::string* bytes) {
   bytes_ = bytes;
   response_bytes_ = 0;
   if (!conn_->origin().resolve_error.empty()) {
-    fail(ErrorKind::kConnect, conn_->origin().resolve_error);
+    // Never complete inside start(): the owner may start the next hit from done(), and a
+    // synchronous failure would recurse until the stack ends.
+    asio::post(io_, [this] { fail(ErrorKind::kConnect, conn_->origin().resolve_error); });
     return;
   }
   if (conn_->open)
@@ -420,6 +426,7 @@ void HttpSlot::send(size_t origin, const std::string* bytes) {
 
 void HttpSlot::connect() {
   conn_->reset();
+  opened_here_ = busy_;
   connecting_ = true;
   owner_.connecting(+1);
   asio::async_connect(conn_->socket(), conn_->origin().endpoints,
@@ -522,9 +529,10 @@ void HttpSlot::on_read(const asio::error_code& ec, size_t n) {
   read();
 }
 
-// Retries once on a new connection when a reused one was closed before any response byte.
+// Retries once on a new connection when one that was already open (reused, or opened ahead by
+// warm()) turns out closed by the server before any response byte.
 bool HttpSlot::retry() {
-  if (retried_ || conn_->served == 0 || response_bytes_ > 0) return false;
+  if (retried_ || opened_here_ || response_bytes_ > 0) return false;
   retried_ = true;
   conn_->close();
   connect();
@@ -548,10 +556,7 @@ void HttpSlot::on_response() {
 
 bool HttpSlot::follow_redirect() {
   const Prepared& p = d_.prepared(hit_.target);
-  const Url& base = conn_->origin().url;
-  Url here = base;
-  here.target = p.url.target;
-  auto next = resolve_url(here, location_);
+  auto next = resolve_url(current_, location_);
   if (!next || (next->scheme != "http" && next->scheme != "https")) return false;
   --redirects_left_;
   const int code = parser_.status_code;
@@ -563,6 +568,7 @@ bool HttpSlot::follow_redirect() {
         (keep_method || !iequals(h.first, "Content-Type")))
       headers.push_back(h);
   redirect_bytes_ = build_request(method, *next, headers, keep_method ? p.body : "", d_.opts().keepalive);
+  current_ = *next;
   head_ = method == "HEAD";
   size_t index = d_.origins().size() + extra_origins_.size();
   for (size_t i = 0; i < d_.origins().size(); ++i)

@@ -42,9 +42,19 @@ class BoundTransport : public websocketpp::transport::asio::endpoint<Cfg> {
   void async_connect(transport_con_ptr tcon, websocketpp::uri_ptr u, websocketpp::transport::connect_handler cb) {
     std::optional<asio::ip::address> source;
     source.swap(bind_next);
+    if (!source) return base::async_connect(tcon, u, cb);
     asio::error_code ec;
-    const auto dst = asio::ip::make_address(u->get_host(), ec);
-    if (!source || ec) return base::async_connect(tcon, u, cb);
+    auto dst = asio::ip::make_address(u->get_host(), ec);
+    if (ec) {  // a name ("localhost"): resolve it here, where the source address is chosen
+      asio::ip::tcp::resolver resolver(tcon->get_raw_socket().get_executor());
+      auto found = resolver.resolve(u->get_host(), u->get_port_str(), ec);
+      for (const auto& e : found)
+        if (!ec && e.endpoint().address().is_v4() == source->is_v4()) {
+          dst = e.endpoint().address();
+          break;
+        }
+      if (ec) return base::async_connect(tcon, u, cb);
+    }
     tcon->set_uri(u);
     auto& sock = tcon->get_raw_socket();
     sock.open(dst.is_v4() ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), ec);
@@ -459,7 +469,7 @@ class WsWorker final : public engine::WorkerBase {
     while (!c.sent.empty() && c.sent.front().seq < h.seq) {
       Result r = message_result(i, c.sent.front(), now);
       r.status = kWsLost;
-      r.error_kind = ErrorKind::kOther;
+      r.error_kind = ErrorKind::kLost;
       r.error = intern("lost: a later message came back first");
       record(r);
       c.sent.pop_front();
@@ -483,9 +493,8 @@ class WsWorker final : public engine::WorkerBase {
     for (const Sent& s : c.sent) {
       Result r = message_result(i, s, now);
       r.status = kWsLost;
-      r.error_kind = ErrorKind::kOther;
+      r.error_kind = ErrorKind::kLost;  // no latency: the echo never came
       r.error = error;
-      r.latency_ns = r.send_delay_ns;  // unknown: the echo never came
       record(r);
       --in_flight_;
     }
@@ -505,7 +514,7 @@ class WsWorker final : public engine::WorkerBase {
       close_all();
       return;
     }
-    end_timer_.expires_after(std::min<Nanos>(grace, std::chrono::seconds(2)));
+    end_timer_.expires_after(grace);
     end_timer_.async_wait([this](const asio::error_code& ec) {
       if (!ec) close_all();
     });
