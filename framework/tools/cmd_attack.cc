@@ -53,45 +53,43 @@ Header header_flag(const std::string& text) {
 
 // Reads the HTTP flags into the load, the driver's options and the targets. Throws InputError.
 void http_setup(const AttackFlags& f, AttackOptions& load, HttpOptions& http, std::vector<Target>& targets) {
-  {
-    load.name = f.name;
-    load.duration = duration_flag("duration", f.duration);
-    load.timeout = duration_flag("timeout", f.timeout);
-    load.rate = rate_flag(f.rate, load.duration, duration_flag("step", f.step));
-    load.workers = f.workers;
-    load.max_requests = f.requests;
-    load.threads = f.cpus;
-    int cap = kDefaultMaxWorkers;
-    if (f.max_workers > 0) cap = f.max_workers;
-    if (f.connections > 0) cap = f.max_workers > 0 ? std::min(cap, f.connections) : f.connections;
-    load.max_workers = cap;
-    if (load.rate.unlimited()) {
-      // Vegeta: -rate=0 needs -max-workers; the workers then run back to back.
-      if (f.max_workers <= 0 && f.connections <= 0)
-        throw InputError("", 0, "-rate", "-rate=0 requires setting -max-workers");
-      load.workers = cap;
-    } else {
-      load.workers = std::min(f.workers, cap);
-    }
-    validate(load);
-    load.monitor = monitor_flags(f.monitor_pids);
-    http.keepalive = f.keepalive;
-    http.insecure = f.insecure;
-    http.root_certs = f.root_certs;
-    http.cert = f.cert;
-    http.key = f.key;
-    http.redirects = f.redirects;
-    http.max_body = size_flag(f.max_body);
-    for (auto& h : f.headers) http.headers.push_back(header_flag(h));
-    if (!f.body.empty()) {
-      std::ifstream in(f.body, std::ios::binary);
-      if (!in) throw InputError(f.body, 0, "-body", "cannot read body file");
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      http.body = ss.str();
-    }
-    targets = load_targets(f.targets, parse_targets_format(f.format));
+  load.name = f.name;
+  load.duration = duration_flag("duration", f.duration);
+  load.timeout = duration_flag("timeout", f.timeout);
+  load.rate = rate_flag(f.rate, load.duration, duration_flag("step", f.step));
+  load.workers = f.workers;
+  load.max_requests = f.requests;
+  load.threads = f.cpus;
+  int cap = kDefaultMaxWorkers;
+  if (f.max_workers > 0) cap = f.max_workers;
+  if (f.connections > 0) cap = f.max_workers > 0 ? std::min(cap, f.connections) : f.connections;
+  load.max_workers = cap;
+  if (load.rate.unlimited()) {
+    // Vegeta: -rate=0 needs -max-workers; the workers then run back to back.
+    if (f.max_workers <= 0 && f.connections <= 0)
+      throw InputError("", 0, "-rate", "-rate=0 requires setting -max-workers");
+    load.workers = cap;
+  } else {
+    load.workers = std::min(f.workers, cap);
   }
+  validate(load);
+  load.monitor = monitor_flags(f.monitor_pids);
+  http.keepalive = f.keepalive;
+  http.insecure = f.insecure;
+  http.root_certs = f.root_certs;
+  http.cert = f.cert;
+  http.key = f.key;
+  http.redirects = f.redirects;
+  http.max_body = size_flag(f.max_body);
+  for (auto& h : f.headers) http.headers.push_back(header_flag(h));
+  if (!f.body.empty()) {
+    std::ifstream in(f.body, std::ios::binary);
+    if (!in) throw InputError(f.body, 0, "-body", "cannot read body file");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    http.body = ss.str();
+  }
+  targets = load_targets(f.targets, parse_targets_format(f.format));
 }
 
 int attack(const AttackFlags& f) {
