@@ -156,6 +156,15 @@ INSTANTIATE_TEST_SUITE_P(Table, HttpStatus,
                                                      ""},  // not followed: 3xx is the result
                                            StatusRow{"/api/redirect", 0, "0", false, "stopped after 0 redirects"}));
 
+TEST_F(Http, RedirectToAnotherOriginIsFollowed) {
+  // 127.0.0.1 and localhost are different origins: the redirect opens a connection of its own.
+  const std::string to = "http://localhost:" + std::to_string(api_->port()) + "/api/items/3";
+  const Summary s = attack_http(target("/api/redirect?to=" + to), {}, rate(20, milliseconds(500))).metrics.summarize();
+  EXPECT_EQ(s.requests, 10u);
+  EXPECT_EQ(s.status_codes.at("200"), 10u);
+  EXPECT_EQ(s.bytes_in_mean, 53) << "the body of /api/items/3, not of the redirect";
+}
+
 TEST_F(Http, PostBodiesAreSentAndCounted) {
   const std::string good = R"({"name":"widget","price":9.5})";
   AttackRun ok = attack_http(target("/api/items", "POST", good), {}, rate(20, milliseconds(500)));

@@ -206,7 +206,10 @@ struct ApiService::Impl {
         return true;
       });
     });
-    server.Get("/api/redirect", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/health"); });
+    server.Get("/api/redirect", [](const httplib::Request& req, httplib::Response& res) {
+      // ?to=URL sends elsewhere (another origin, for redirect tests); default /health.
+      res.set_redirect(req.has_param("to") ? req.get_param_value("to") : "/health");
+    });
   }
 };
 

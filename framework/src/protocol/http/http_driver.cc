@@ -18,7 +18,9 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 #include <cstring>
+#include <deque>
 #include <fstream>
+#include <mutex>
 #include <optional>
 
 #include "engine/attacker.h"
@@ -202,12 +204,11 @@ class HttpSlot final : public engine::Slot {
   engine::SlotOwner& owner_;
   HttpDriver& d_;
   asio::steady_timer timer_;
-  std::vector<std::unique_ptr<Conn>> conns_;            // by origin index
-  std::vector<std::unique_ptr<Origin>> extra_origins_;  // redirect targets not in the file
+  std::vector<std::unique_ptr<Conn>> conns_;  // by origin index
   Conn* conn_ = nullptr;
   const std::string* bytes_ = nullptr;
   std::string redirect_bytes_;
-  Url current_;                // URL of the request in flight (redirects resolve against it)
+  Url current_;  // URL of the request in flight (redirects resolve against it)
   std::array<char, kReadBuffer> buf_{};
   http_parser parser_{};
   std::string reason_;
@@ -225,7 +226,7 @@ class HttpSlot final : public engine::Slot {
   bool timed_out_ = false;
   bool cancelled_ = false;
   bool retried_ = false;
-  bool opened_here_ = false;   // the connection in use was opened for the request in flight
+  bool opened_here_ = false;  // the connection in use was opened for the request in flight
   bool head_ = false;
   bool complete_ = false;
   int redirects_left_ = 0;
@@ -270,7 +271,24 @@ class HttpDriver final : public engine::Driver {
   const HttpOptions& opts() const { return o_; }
   const AttackOptions& load() const { return load_; }
   const Prepared& prepared(uint32_t i) const { return prepared_[i]; }
-  const std::vector<std::unique_ptr<Origin>>& origins() const { return origins_; }
+  // Origin number i: the targets' origins first, then redirect targets met during the attack.
+  const Origin& origin(size_t i) const {
+    if (i < origins_.size()) return *origins_[i];
+    std::lock_guard lock(extra_mu_);
+    return *extra_[i - origins_.size()];
+  }
+  // The number of the origin of `url`; a redirect target outside the targets file is resolved
+  // once for the whole attack (the first slot to meet it waits for the lookup).
+  size_t origin_of(const Url& url) {
+    const std::string key = url.origin();
+    for (size_t i = 0; i < origins_.size(); ++i)
+      if (origins_[i]->url.origin() == key) return i;
+    std::lock_guard lock(extra_mu_);
+    for (size_t i = 0; i < extra_.size(); ++i)
+      if (extra_[i]->url.origin() == key) return origins_.size() + i;
+    extra_.push_back(std::make_unique<Origin>(resolve_origin(url)));
+    return origins_.size() + extra_.size() - 1;
+  }
   asio::ssl::context* tls() { return &tls_; }
 
  private:
@@ -306,7 +324,9 @@ class HttpDriver final : public engine::Driver {
   HttpOptions o_;
   const AttackOptions& load_;
   asio::ssl::context tls_;
-  std::vector<std::unique_ptr<Origin>> origins_;
+  std::vector<std::unique_ptr<Origin>> origins_;  // the targets', fixed before the attack
+  mutable std::mutex extra_mu_;
+  std::deque<std::unique_ptr<Origin>> extra_;  // redirect targets met during the attack
   std::vector<Prepared> prepared_;
 };
 
@@ -332,8 +352,7 @@ HttpSlot::HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& d
 Conn& HttpSlot::conn_for(size_t origin) {
   if (conns_.size() <= origin) conns_.resize(origin + 1);
   if (!conns_[origin]) {
-    const size_t known = d_.origins().size();
-    const Origin& o = origin < known ? *d_.origins()[origin] : *extra_origins_[origin - known];
+    const Origin& o = d_.origin(origin);
     conns_[origin] = std::make_unique<Conn>(io_, d_.tls(), o);
   }
   return *conns_[origin];
@@ -570,13 +589,7 @@ bool HttpSlot::follow_redirect() {
   redirect_bytes_ = build_request(method, *next, headers, keep_method ? p.body : "", d_.opts().keepalive);
   current_ = *next;
   head_ = method == "HEAD";
-  size_t index = d_.origins().size() + extra_origins_.size();
-  for (size_t i = 0; i < d_.origins().size(); ++i)
-    if (d_.origins()[i]->url.origin() == next->origin()) index = i;
-  for (size_t i = 0; i < extra_origins_.size(); ++i)
-    if (extra_origins_[i]->url.origin() == next->origin()) index = d_.origins().size() + i;
-  if (index == d_.origins().size() + extra_origins_.size())
-    extra_origins_.push_back(std::make_unique<Origin>(resolve_origin(*next)));
+  const size_t index = d_.origin_of(*next);
   retried_ = false;
   send(index, &redirect_bytes_);
   return true;

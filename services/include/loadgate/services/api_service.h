@@ -15,7 +15,7 @@
 //        &after=A&key=K          with a key: degraded A ms after the first call with that key
 //   GET  /api/status/{code}      answers with that status code
 //   GET  /api/chunked?chunks=N   N chunks of 10 bytes, chunked transfer encoding
-//   GET  /api/redirect           302 to /health
+//   GET  /api/redirect?to=URL    302 to URL (default /health)
 #pragma once
 
 #include <chrono>
