@@ -114,7 +114,9 @@ TEST_F(Ws, MalformedFramesDropTheConnectionWithAReason) {
 }
 
 TEST_F(Ws, WrongUrlIsAnErrorOrCountedFailures) {
-  EXPECT_THROW(attack_ws(WsOptions{"http://127.0.0.1/echo"}, lasting(seconds(1))), InputError);
+  WsOptions http;
+  http.url = "http://127.0.0.1/echo";
+  EXPECT_THROW(attack_ws(http, lasting(seconds(1))), InputError);
   WsOptions w;
   w.url = "ws://127.0.0.1:1/echo";
   w.connections = 3;

@@ -33,8 +33,7 @@ int check(const CheckFlags& f) {
     const std::string err = read_all(f.inputs, m);
     if (!err.empty()) return fail("check", err, kBadInput);
     v = evaluate(m, sc);
-    const Kind kind = kind_for(m, sc.thresholds.kind);
-    if (const Group* g = m.group(kind)) s = summarize(g->total, kind);
+    s = m.summarize(kind_for(m, sc.thresholds.kind));
     if (!f.history.empty()) append_history(f.history, key, s, v);
   } catch (const InputError& e) {
     return fail("check", e.what(), kBadInput);
@@ -52,10 +51,9 @@ int record(const CheckFlags& f) {
     Metrics m;
     const std::string err = read_all(f.inputs, m);
     if (!err.empty()) return fail("baseline record", err, kBadInput);
-    const Kind kind = kind_for(m, sc.thresholds.kind);
-    const Group* g = m.group(kind);
-    if (!g || g->total.requests == 0) return fail("baseline record", "no results to record", kBadInput);
-    const auto figures = reference_figures(summarize(g->total, kind));
+    const Summary s = m.summarize(kind_for(m, sc.thresholds.kind));
+    if (s.requests == 0) return fail("baseline record", "no results to record", kBadInput);
+    const auto figures = reference_figures(s);
     record_reference(f.baselines, sc.name, figures);
     std::cout << "recorded the reference of " << sc.key() << " in " << f.baselines << " (thresholds unchanged)\n";
   } catch (const InputError& e) {

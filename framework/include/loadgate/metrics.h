@@ -180,7 +180,9 @@ class Metrics {
   /// Total results added, all kinds.
   uint64_t count() const { return count_; }
   /// Summary of the primary kind (the figures Vegeta's report shows).
-  Summary summarize() const;
+  Summary summarize() const { return summarize(primary()); }
+  /// Summary of the results of `kind`; an empty Summary when there are none.
+  Summary summarize(Kind kind) const;
 
  private:
   std::array<std::unique_ptr<Group>, kKindCount> groups_;

@@ -283,10 +283,9 @@ Kind Metrics::primary() const {
   return Kind::kHttp;
 }
 
-Summary Metrics::summarize() const {
-  const Kind k = primary();
-  const Group* g = group(k);
-  return g ? loadgate::summarize(g->total, k) : Summary{};
+Summary Metrics::summarize(Kind kind) const {
+  const Group* g = group(kind);
+  return g ? loadgate::summarize(g->total, kind) : Summary{};
 }
 
 }  // namespace loadgate

@@ -262,7 +262,7 @@ Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& sourc
   Verdict v;
   const Kind kind = kind_for(m, t.kind);
   const Group* g = m.group(kind);
-  v.context = context_line(g ? summarize(g->total, kind) : Summary{});
+  v.context = context_line(m.summarize(kind));
   if (g) {
     evaluate_stats(g->total, kind, t, source, "", v);
     if (t.window) evaluate_windows(*g, t, source, v);
@@ -293,9 +293,7 @@ Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& sourc
 Verdict evaluate(const Metrics& m, const Scenario& sc) {
   Verdict v = evaluate(m, sc.thresholds, sc.file + ": " + sc.path("thresholds"));
   if (!sc.reference) return v;
-  const Kind kind = kind_for(m, sc.thresholds.kind);
-  const Group* g = m.group(kind);
-  const Summary s = g ? summarize(g->total, kind) : Summary{};
+  const Summary s = m.summarize(kind_for(m, sc.thresholds.kind));
   for (auto& [name, tolerance] : sc.tolerance) {
     const double ref = sc.reference->figures.at(name);
     const bool higher_is_better = name == "success" || name == "throughput" || name == "rate";

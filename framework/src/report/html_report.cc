@@ -232,7 +232,7 @@ std::vector<std::pair<double, double>> lttb(const std::vector<std::pair<double, 
 void write_html_report(std::ostream& out, const Metrics& m, const HtmlOptions& o) {
   const Kind primary = m.primary();
   const Group* g = m.group(primary);
-  const Summary s = g ? summarize(g->total, primary) : Summary{};
+  const Summary s = m.summarize(primary);
   std::string html = page_start(o.title);
   html += "<p class=\"muted\">" + std::string(kind_name(primary)) + " results from " + format_rfc3339(s.earliest_ns) +
           " to " + format_rfc3339(s.end_ns) + "</p>\n";
@@ -277,7 +277,7 @@ void write_html_report(std::ostream& out, const Metrics& m, const HtmlOptions& o
   for (int k = 0; k < kKindCount; ++k) {
     const Kind kind = static_cast<Kind>(k);
     if (kind == primary || !m.group(kind)) continue;
-    const Summary ks = summarize(m.group(kind)->total, kind);
+    const Summary ks = m.summarize(kind);
     html += "<h2>" + std::string(kind_name(kind)) + "</h2>\n" + summary_table(ks, kind) + codes_and_errors(ks);
   }
   const auto targets = targets_of(m);

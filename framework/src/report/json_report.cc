@@ -88,14 +88,13 @@ ordered resources_json(const Resources& r) {
 
 void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions& o) {
   const Kind primary = m.primary();
-  const Group* g = m.group(primary);
-  ordered j = summary_object(g ? summarize(g->total, primary) : Summary{});
+  ordered j = summary_object(m.summarize(primary));
   j["kind"] = std::string(kind_name(primary));
   ordered kinds = ordered::object();
   for (int k = 0; k < kKindCount; ++k) {
     const Kind kind = static_cast<Kind>(k);
     if (kind != primary && m.group(kind))
-      kinds[std::string(kind_name(kind))] = summary_object(summarize(m.group(kind)->total, kind));
+      kinds[std::string(kind_name(kind))] = summary_object(m.summarize(kind));
   }
   if (!kinds.empty()) j["kinds"] = kinds;
   if (o.by_target) {

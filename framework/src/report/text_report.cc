@@ -131,13 +131,12 @@ std::vector<std::pair<std::string, const Stats*>> targets_of(const Metrics& m) {
 
 void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions& o) {
   const Kind primary = m.primary();
-  const Group* g = m.group(primary);
-  write_summary(out, g ? summarize(g->total, primary) : Summary{}, primary);
+  write_summary(out, m.summarize(primary), primary);
   for (int k = 0; k < kKindCount; ++k) {
     const Kind kind = static_cast<Kind>(k);
     if (kind == primary || !m.group(kind)) continue;
     out << "\n[" << kind_name(kind) << "]\n";
-    write_summary(out, summarize(m.group(kind)->total, kind), kind);
+    write_summary(out, m.summarize(kind), kind);
   }
   if (o.by_target)
     for (auto& [label, stats] : targets_of(m)) {

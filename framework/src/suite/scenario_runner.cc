@@ -290,10 +290,7 @@ std::string write_scenario_reports(const AttackRun& run, const Scenario& s) {
   if (!run.abort_reason.empty()) text << "\n" << run.abort_reason << "\n";
   text << "\nVerdict: " << (v.pass() ? "PASS" : "FAIL") << "\n" << v.table();
 
-  const Summary summary = run.metrics.group(kind_for(run.metrics, s.thresholds.kind))
-                              ? summarize(run.metrics.group(kind_for(run.metrics, s.thresholds.kind))->total,
-                                          kind_for(run.metrics, s.thresholds.kind))
-                              : Summary{};
+  const Summary summary = run.metrics.summarize(kind_for(run.metrics, s.thresholds.kind));
   if (const char* h = std::getenv("LOADGATE_HISTORY"); h && *h) append_history(h, s.key(), summary, v);
   // A reference is the last *accepted* run: a failing run is not recorded.
   if (env_true("LOADGATE_RECORD_BASELINES") && summary.requests > 0 && v.pass())
