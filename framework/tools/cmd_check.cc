@@ -8,19 +8,6 @@
 #include "loadgate/results_file.h"
 
 namespace loadgate::cli {
-namespace {
-
-// Reads results files into metrics; returns an error text or "".
-std::string read_all(const std::vector<std::string>& inputs, Metrics& m) {
-  return read_results(
-      inputs, [&](const Result& r) { m.add(r); },
-      [&](const std::string& sample) {
-        if (auto s = Sample::from_json(sample)) m.add_sample(*s);
-      });
-}
-
-}  // namespace
-
 int check(const CheckFlags& f) {
   Metrics m;
   Verdict v;
@@ -30,7 +17,7 @@ int check(const CheckFlags& f) {
     const BaselineFile file = load_baseline(f.baselines);
     const Scenario& sc = file.find(f.scenario);
     key = sc.key();
-    const std::string err = read_all(f.inputs, m);
+    const std::string err = read_metrics(f.inputs, m);
     if (!err.empty()) return fail("check", err, kBadInput);
     v = evaluate(m, sc);
     s = m.summarize(kind_for(m, sc.thresholds.kind));
@@ -49,7 +36,7 @@ int record(const CheckFlags& f) {
     const BaselineFile file = load_baseline(f.baselines);
     const Scenario& sc = file.find(f.scenario);
     Metrics m;
-    const std::string err = read_all(f.inputs, m);
+    const std::string err = read_metrics(f.inputs, m);
     if (!err.empty()) return fail("baseline record", err, kBadInput);
     const Summary s = m.summarize(kind_for(m, sc.thresholds.kind));
     if (s.requests == 0) return fail("baseline record", "no results to record", kBadInput);

@@ -62,19 +62,13 @@ int report(const ReportFlags& f) {
   install_stop_signals();
   Metrics m;
   int64_t last = steady_now_ns();
-  const std::string err = read_results(
-      f.inputs,
-      [&](const Result& r) {
-        m.add(r);
-        if (hist) hist->add(r);
-        if (every.count() > 0 && steady_now_ns() - last >= every.count()) {
-          write_report(out, f.type, m, hist ? &*hist : nullptr, o);
-          last = steady_now_ns();
-        }
-      },
-      [&](const std::string& sample) {
-        if (auto s = Sample::from_json(sample)) m.add_sample(*s);
-      });
+  const std::string err = read_metrics(f.inputs, m, [&](const Result& r) {
+    if (hist) hist->add(r);
+    if (every.count() > 0 && steady_now_ns() - last >= every.count()) {
+      write_report(out, f.type, m, hist ? &*hist : nullptr, o);
+      last = steady_now_ns();
+    }
+  });
   if (!err.empty()) {
     // Report what was read before the bad record: measured results are never lost.
     if (m.count() > 0) write_report(out, f.type, m, hist ? &*hist : nullptr, o);
@@ -91,14 +85,9 @@ int plot(const PlotFlags& f) {
   std::vector<std::string> names(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     names[i] = inputs[i] == "-" ? "stdin" : inputs[i];
-    const std::string err = read_results(
-        {inputs[i]}, [&](const Result& r) { runs[i].add(r); },
-        [&](const std::string& sample) {
-          if (auto s = Sample::from_json(sample)) runs[i].add_sample(*s);
-        },
-        [&](const AttackInfo& info) {
-          if (!info.name.empty()) names[i] = info.name;
-        });
+    const std::string err = read_metrics({inputs[i]}, runs[i], nullptr, [&](const AttackInfo& info) {
+      if (!info.name.empty()) names[i] = info.name;
+    });
     if (!err.empty()) return fail("plot", err, kBadInput);
   }
   std::vector<std::pair<std::string, const Metrics*>> series;

@@ -18,6 +18,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "loadgate/metrics.h"
 #include "loadgate/result.h"
 
 namespace loadgate {
@@ -110,6 +111,12 @@ class ResultReader {
 /// stderr. Returns the first fatal error text, or "" on success.
 std::string read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
                          const std::function<void(const std::string&)>& on_sample = nullptr,
+                         const std::function<void(const AttackInfo&)>& on_header = nullptr);
+
+/// Reads every result and resource sample of `paths` into `m`, as read_results(); `each`, when
+/// given, sees every result after it was added. Returns the first fatal error text, or "".
+std::string read_metrics(const std::vector<std::string>& paths, Metrics& m,
+                         const std::function<void(const Result&)>& each = nullptr,
                          const std::function<void(const AttackInfo&)>& on_header = nullptr);
 
 }  // namespace loadgate

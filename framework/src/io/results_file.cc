@@ -448,4 +448,19 @@ std::string read_results(const std::vector<std::string>& paths, const std::funct
   return "";
 }
 
+std::string read_metrics(const std::vector<std::string>& paths, Metrics& m,
+                         const std::function<void(const Result&)>& each,
+                         const std::function<void(const AttackInfo&)>& on_header) {
+  return read_results(
+      paths,
+      [&](const Result& r) {
+        m.add(r);
+        if (each) each(r);
+      },
+      [&](const std::string& sample) {
+        if (auto s = Sample::from_json(sample)) m.add_sample(*s);
+      },
+      on_header);
+}
+
 }  // namespace loadgate

@@ -69,7 +69,7 @@ Figures load_figures(const std::string& path) {
     }
   }
   Metrics m;
-  const std::string err = read_results({path}, [&](const Result& r) { m.add(r); });
+  const std::string err = read_metrics({path}, m);
   if (!err.empty()) throw InputError(path, 0, "", "neither a JSON report nor a results file (" + err + ")");
   if (m.count() == 0) throw InputError(path, 0, "", "no results in it");
   return figures_of(m.summarize(), path);
