@@ -67,6 +67,19 @@ double figure(const Summary& s, const std::string& name);
 /// The figures recorded as a reference: p50, p90, p95, p99, p99.9, max, success, throughput.
 std::map<std::string, double> reference_figures(const Summary& s);
 
+/// Names of the reference figures, in report order.
+const std::vector<std::string>& reference_figure_names();
+
+/// Whether a larger value of figure `name` is better (success, throughput, rate).
+bool higher_is_better(const std::string& name);
+
+/// Unit of figure `name`: a ratio for success, per second for throughput and rate, a count for
+/// errors, nanoseconds for latencies.
+Check::Unit figure_unit(const std::string& name);
+
+/// `v` in `unit` as checks show it: "1.20ms", "99.50%", "95.20/s", "3".
+std::string format_value(double v, Check::Unit unit);
+
 /// "6000 requests at 99.98/s, success 100.00%, p50 1.2ms, p99 4.5ms, late 0, top error: none".
 std::string context_line(const Summary& s);
 

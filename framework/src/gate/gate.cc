@@ -20,19 +20,6 @@ std::string number_text(double v, const char* format) {
   return buf;
 }
 
-std::string value_text(double v, Check::Unit unit) {
-  switch (unit) {
-    case Check::Unit::kNanos:
-      return format_duration_short(Nanos(static_cast<int64_t>(v)), 2);
-    case Check::Unit::kRatio:
-      return number_text(v * 100, "%.2f%%");
-    case Check::Unit::kPerSecond:
-      return number_text(v, "%.2f/s");
-    case Check::Unit::kCount:
-      return number_text(v, "%.0f");
-  }
-  return "";
-}
 
 Check make(const std::string& name, double measured, double limit, Check::Op op, Check::Unit unit,
            const std::string& source) {
@@ -117,11 +104,11 @@ void evaluate_windows(const Group& g, const Thresholds& t, const std::string& so
 
 }  // namespace
 
-std::string Check::measured_text() const { return value_text(measured, unit); }
+std::string Check::measured_text() const { return format_value(measured, unit); }
 
 std::string Check::limit_text() const {
   const char* op_text = op == Op::kBelow ? "< " : op == Op::kAtLeast ? ">= " : "<= ";
-  return op_text + value_text(limit, unit);
+  return op_text + format_value(limit, unit);
 }
 
 std::string Check::line() const {
@@ -247,13 +234,13 @@ std::string window_breach(const Window& w, const Thresholds& t) {
     if (!(t.*l.field) || l.percentile < 0) continue;
     const double v = latency_of(w.latency, l.percentile);
     if (v >= static_cast<double>((t.*l.field)->count()))
-      return std::string(l.name) + " " + value_text(v, Check::Unit::kNanos) +
-             " >= " + value_text(static_cast<double>((t.*l.field)->count()), Check::Unit::kNanos);
+      return std::string(l.name) + " " + format_value(v, Check::Unit::kNanos) +
+             " >= " + format_value(static_cast<double>((t.*l.field)->count()), Check::Unit::kNanos);
   }
   if (t.success) {
     const double ratio = static_cast<double>(w.success) / static_cast<double>(w.requests);
     if (ratio < *t.success)
-      return "success " + value_text(ratio, Check::Unit::kRatio) + " < " + value_text(*t.success, Check::Unit::kRatio);
+      return "success " + format_value(ratio, Check::Unit::kRatio) + " < " + format_value(*t.success, Check::Unit::kRatio);
   }
   return "";
 }
@@ -296,20 +283,17 @@ Verdict evaluate(const Metrics& m, const Scenario& sc) {
   const Summary s = m.summarize(kind_for(m, sc.thresholds.kind));
   for (auto& [name, tolerance] : sc.tolerance) {
     const double ref = sc.reference->figures.at(name);
-    const bool higher_is_better = name == "success" || name == "throughput" || name == "rate";
-    const Check::Unit unit = name == "success"  ? Check::Unit::kRatio
-                             : higher_is_better ? Check::Unit::kPerSecond
-                             : name == "errors" ? Check::Unit::kCount
-                                                : Check::Unit::kNanos;
-    const double limit = higher_is_better ? ref * (1 - tolerance) : ref * (1 + tolerance);
-    const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + value_text(ref, unit) + " " +
-                               (higher_is_better ? "-" : "+") + number_text(tolerance * 100, "%.0f%%") +
+    const bool up = higher_is_better(name);
+    const Check::Unit unit = figure_unit(name);
+    const double limit = up ? ref * (1 - tolerance) : ref * (1 + tolerance);
+    const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + format_value(ref, unit) + " " +
+                               (up ? "-" : "+") + number_text(tolerance * 100, "%.0f%%") +
                                (sc.reference->recorded_at.empty() ? "" : ", recorded " + sc.reference->recorded_at);
     // Before the "measured something" checks, after the thresholds.
     auto pos =
         std::find_if(v.checks.begin(), v.checks.end(), [](const Check& c) { return c.source == "measured something"; });
     v.checks.insert(pos, make(name + " regression", figure(s, name), limit,
-                              higher_is_better ? Check::Op::kAtLeast : Check::Op::kAtMost, unit, source));
+                              up ? Check::Op::kAtLeast : Check::Op::kAtMost, unit, source));
   }
   return v;
 }
@@ -331,9 +315,36 @@ double figure(const Summary& s, const std::string& name) {
 
 std::map<std::string, double> reference_figures(const Summary& s) {
   std::map<std::string, double> out;
-  for (const char* name : {"p50", "p90", "p95", "p99", "p99.9", "max", "success", "throughput"})
-    out[name] = figure(s, name);
+  for (const std::string& name : reference_figure_names()) out[name] = figure(s, name);
   return out;
+}
+
+const std::vector<std::string>& reference_figure_names() {
+  static const std::vector<std::string> kNames = {"p50", "p90", "p95", "p99", "p99.9", "max", "success", "throughput"};
+  return kNames;
+}
+
+bool higher_is_better(const std::string& name) { return name == "success" || name == "throughput" || name == "rate"; }
+
+Check::Unit figure_unit(const std::string& name) {
+  if (name == "success") return Check::Unit::kRatio;
+  if (higher_is_better(name)) return Check::Unit::kPerSecond;
+  if (name == "errors") return Check::Unit::kCount;
+  return Check::Unit::kNanos;
+}
+
+std::string format_value(double v, Check::Unit unit) {
+  switch (unit) {
+    case Check::Unit::kNanos:
+      return format_duration_short(Nanos(static_cast<int64_t>(v)), 2);
+    case Check::Unit::kRatio:
+      return number_text(v * 100, "%.2f%%");
+    case Check::Unit::kPerSecond:
+      return number_text(v, "%.2f/s");
+    case Check::Unit::kCount:
+      return number_text(v, "%.0f");
+  }
+  return "";
 }
 
 std::string context_line(const Summary& s) {

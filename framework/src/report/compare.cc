@@ -15,21 +15,6 @@
 namespace loadgate {
 namespace {
 
-const char* kOrder[] = {"p50", "p90", "p95", "p99", "p99.9", "max", "success", "throughput"};
-
-bool higher_is_better(const std::string& f) { return f == "success" || f == "throughput" || f == "rate"; }
-
-std::string value_text(const std::string& figure, double v) {
-  char buf[64];
-  if (figure == "success")
-    std::snprintf(buf, sizeof buf, "%.2f%%", v * 100);
-  else if (higher_is_better(figure))
-    std::snprintf(buf, sizeof buf, "%.2f/s", v);
-  else
-    return format_duration_short(Nanos(static_cast<int64_t>(v)));
-  return buf;
-}
-
 // Figures from a JSON report: Vegeta's keys ("latencies"."99th" in ns, "success", "throughput").
 Figures from_report(const nlohmann::json& j, const std::string& name) {
   Figures f;
@@ -101,7 +86,7 @@ std::vector<Figures> history_figures(const std::string& path, const std::string&
 std::vector<Delta> compare(const Figures& a, const Figures& b, double tolerance,
                            const std::map<std::string, double>& per) {
   std::vector<Delta> out;
-  for (const char* name : kOrder) {
+  for (const std::string& name : reference_figure_names()) {
     auto x = a.values.find(name), y = b.values.find(name);
     if (x == a.values.end() || y == b.values.end()) continue;
     Delta d;
@@ -124,7 +109,7 @@ std::string compare_table(const std::vector<Delta>& deltas) {
     char change[32], tol[32];
     std::snprintf(change, sizeof change, "%+.1f%%", d.change * 100);
     std::snprintf(tol, sizeof tol, "%s%.0f%%", higher_is_better(d.figure) ? "< -" : "> +", d.tolerance * 100);
-    tw.row({d.figure, value_text(d.figure, d.old_value), value_text(d.figure, d.new_value), change,
+    tw.row({d.figure, format_value(d.old_value, figure_unit(d.figure)), format_value(d.new_value, figure_unit(d.figure)), change,
             d.regression ? std::string("REGRESSION (") + tol + ")" : "ok"});
   }
   std::ostringstream out;
