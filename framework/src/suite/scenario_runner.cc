@@ -34,6 +34,13 @@ void make_dirs(const std::string& path) {
   }
 }
 
+// `d` times LOADGATE_DURATION_SCALE, with a floor of one second (or `d` itself when shorter).
+Nanos scaled(Nanos d) {
+  const double scale = duration_scale();
+  return std::max(Nanos(static_cast<int64_t>(static_cast<double>(d.count()) * scale)),
+                  std::min(d, Nanos(std::chrono::seconds(1))));
+}
+
 }  // namespace
 
 const Scenario& scenario(const std::string& key) { return find_scenario(key); }
@@ -56,14 +63,10 @@ double duration_scale() {
 AttackOptions attack_options(const Scenario& s) {
   AttackOptions o;
   o.name = s.key();
-  const double scale = duration_scale();
-  // Scaled, with a floor of one second (or the scenario's own duration when shorter).
-  const Nanos d = s.load.duration;
-  const Nanos scaled(static_cast<int64_t>(static_cast<double>(d.count()) * scale));
-  o.duration = std::max(scaled, std::min(d, Nanos(std::chrono::seconds(1))));
-  Nanos step{0};
+  o.duration = scaled(s.load.duration);
+  Nanos step{0};  // steps scale without a floor: they divide the duration
   if (!s.load.step.empty())
-    step = Nanos(static_cast<int64_t>(static_cast<double>(parse_duration(s.load.step)->count()) * scale));
+    step = Nanos(static_cast<int64_t>(static_cast<double>(parse_duration(s.load.step)->count()) * duration_scale()));
   auto rate = parse_rate(s.load.rate, o.duration, step);
   if (auto* err = std::get_if<std::string>(&rate)) throw InputError(s.file, 0, s.path("load.rate"), *err);
   o.rate = std::get<RateSpec>(rate);
@@ -182,12 +185,6 @@ AttackRun run_scenario(T target, const Scenario& s) {
   run.abort_reason = watch.reason();
   write_scenario_reports(run, s);
   return run;
-}
-
-Nanos scaled(Nanos d) {
-  const double scale = duration_scale();
-  return std::max(Nanos(static_cast<int64_t>(static_cast<double>(d.count()) * scale)),
-                  std::min(d, Nanos(std::chrono::seconds(1))));
 }
 
 template <class T>
