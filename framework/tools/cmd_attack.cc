@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "flags.h"
 #include "loadgate/error.h"
+#include "loadgate/file.h"
 #include "loadgate/http.h"
 #include "run_attack.h"
 
@@ -82,13 +83,7 @@ void http_setup(const AttackFlags& f, AttackOptions& load, HttpOptions& http, st
   http.redirects = f.redirects;
   http.max_body = size_flag(f.max_body);
   for (auto& h : f.headers) http.headers.push_back(header_flag(h));
-  if (!f.body.empty()) {
-    std::ifstream in(f.body, std::ios::binary);
-    if (!in) throw InputError(f.body, 0, "-body", "cannot read body file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    http.body = ss.str();
-  }
+  if (!f.body.empty()) http.body = read_file_or_throw(f.body, "-body", "cannot read body file");
   targets = load_targets(f.targets, parse_targets_format(f.format));
 }
 

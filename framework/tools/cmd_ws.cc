@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "flags.h"
 #include "loadgate/error.h"
+#include "loadgate/file.h"
 #include "loadgate/report.h"
 #include "loadgate/ws.h"
 #include "run_attack.h"
@@ -39,11 +40,7 @@ int ws(const WsFlags& f) {
     w.message_size = f.message_size;
     if (!f.payload.empty()) {
       const std::string path = f.payload[0] == '@' ? f.payload.substr(1) : f.payload;
-      std::ifstream in(path, std::ios::binary);
-      if (!in) throw InputError(path, 0, "-payload", "cannot read payload file");
-      std::stringstream ss;
-      ss << in.rdbuf();
-      w.payload = ss.str();
+      w.payload = read_file_or_throw(path, "-payload", "cannot read payload file");
     }
     w.binary = f.binary;
     w.push = f.push;

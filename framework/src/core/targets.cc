@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "loadgate/error.h"
+#include "loadgate/file.h"
 #include "loadgate/url.h"
 
 namespace loadgate {
@@ -38,13 +39,10 @@ std::string dir_of(std::string_view file) {
   return slash == std::string_view::npos ? "" : std::string(file.substr(0, slash + 1));
 }
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
+bool read_into(const std::string& path, std::string& out) {
+  auto text = read_file(path);
+  if (text) out = std::move(*text);
+  return text.has_value();
 }
 
 class HttpParser {
@@ -116,8 +114,8 @@ class HttpParser {
   void body(Target& t, std::string_view path_text) {
     const std::string path(trim(path_text));
     if (path.empty()) fail(line_no_, "body", "empty body file name after '@'");
-    if (read_file(path, t.body)) return;
-    if (!path.empty() && path[0] != '/' && read_file(dir_of(file_) + path, t.body)) return;
+    if (read_into(path, t.body)) return;
+    if (!path.empty() && path[0] != '/' && read_into(dir_of(file_) + path, t.body)) return;
     fail(line_no_, "body", "cannot read body file \"" + path + "\"");
   }
 
@@ -181,14 +179,12 @@ std::vector<Target> parse_targets(std::string_view text, std::string_view file, 
 }
 
 std::vector<Target> load_targets(const std::string& path, TargetsFormat format) {
-  std::string text;
   if (path == "-" || path == "stdin" || path.empty()) {
     std::ostringstream ss;
     ss << std::cin.rdbuf();
     return parse_targets(ss.str(), "stdin", format);
   }
-  if (!read_file(path, text)) throw InputError(path, 0, "", "cannot read targets file");
-  return parse_targets(text, path, format);
+  return parse_targets(read_file_or_throw(path, "", "cannot read targets file"), path, format);
 }
 
 TargetsFormat parse_targets_format(std::string_view text) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "loadgate/error.h"
+#include "loadgate/file.h"
 #include "loadgate/pacer.h"
 
 namespace loadgate {
@@ -272,13 +273,7 @@ class Reader {
   std::string file_;
 };
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "", "cannot read baseline file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_text(const std::string& path) { return read_file_or_throw(path, "", "cannot read baseline file"); }
 
 }  // namespace
 
@@ -300,7 +295,7 @@ BaselineFile parse_baseline(const std::string& text, const std::string& path) {
   if (j.is_discarded()) {
     // Find the line of the syntax error for the message.
     try {
-      (void)json::parse(text);
+      [[maybe_unused]] const json again = json::parse(text);
     } catch (const json::parse_error& e) {
       const size_t upto = std::min<size_t>(e.byte, text.size());
       const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n');

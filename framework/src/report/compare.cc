@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "loadgate/error.h"
+#include "loadgate/file.h"
 #include "loadgate/gate.h"
 #include "loadgate/results_file.h"
 #include "report/tabwriter.h"
@@ -39,11 +40,7 @@ Figures figures_of(const Summary& s, const std::string& name) {
 }
 
 Figures load_figures(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "", "cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  const std::string text = read_file_or_throw(path, "", "cannot read");
   // A JSON report is one object with "latencies"; results files are records.
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_discarded() && j.is_object() && j.contains("latencies")) {
@@ -109,7 +106,8 @@ std::string compare_table(const std::vector<Delta>& deltas) {
     char change[32], tol[32];
     std::snprintf(change, sizeof change, "%+.1f%%", d.change * 100);
     std::snprintf(tol, sizeof tol, "%s%.0f%%", higher_is_better(d.figure) ? "< -" : "> +", d.tolerance * 100);
-    tw.row({d.figure, format_value(d.old_value, figure_unit(d.figure)), format_value(d.new_value, figure_unit(d.figure)), change,
+    tw.row({d.figure, format_value(d.old_value, figure_unit(d.figure)),
+            format_value(d.new_value, figure_unit(d.figure)), change,
             d.regression ? std::string("REGRESSION (") + tol + ")" : "ok"});
   }
   std::ostringstream out;

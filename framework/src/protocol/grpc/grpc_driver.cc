@@ -15,6 +15,7 @@
 
 #include "engine/attacker.h"
 #include "loadgate/error.h"
+#include "loadgate/file.h"
 #include "loadgate/grpc.h"
 #include "loadgate/interner.h"
 #include "protocol/grpc/grpc_call.h"
@@ -25,11 +26,7 @@ namespace {
 using engine::Hit;
 
 std::string read_pem(const std::string& path, const char* flag) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, 0, flag, "cannot read PEM file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_file_or_throw(path, flag, "cannot read PEM file");
 }
 
 std::shared_ptr<grpc::ChannelCredentials> credentials(const GrpcOptions& g) {
@@ -202,7 +199,8 @@ void GrpcSlot::OnReadDone(bool ok) {
 void GrpcSlot::complete(const grpc::Status& s) {
   Result r = engine::make_result(hit_, sent_, steady_now_ns(), d_.kind());
   r.status = static_cast<uint16_t>(s.error_code());
-  r.error_kind = s.error_code() == grpc::StatusCode::CANCELLED && cancelled_.load() ? ErrorKind::kCancelled : kind_of(s);
+  r.error_kind =
+      s.error_code() == grpc::StatusCode::CANCELLED && cancelled_.load() ? ErrorKind::kCancelled : kind_of(s);
   r.error = s.ok() ? 0 : status_error(s);
   r.bytes_out = d_.call().requests[hit_.target].size();  // request_ may be consumed by the call
   r.bytes_in = bytes_in_;
