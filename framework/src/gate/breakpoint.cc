@@ -9,17 +9,14 @@
 
 #include "loadgate/error.h"
 #include "loadgate/report.h"
+#include "report/number.h"
 #include "report/svg_chart.h"
 #include "report/tabwriter.h"
 
 namespace loadgate {
 namespace {
 
-std::string fixed(double v, const char* f = "%.1f") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+std::string fixed(double v, const char* f = "%.1f") { return report::format_number(f, v); }
 
 }  // namespace
 

@@ -9,17 +9,13 @@
 
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
+#include "report/number.h"
 #include "report/tabwriter.h"
 
 namespace loadgate {
 namespace {
 
-std::string number_text(double v, const char* format) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
-
+using report::format_number;
 
 Check make(const std::string& name, double measured, double limit, Check::Op op, Check::Unit unit,
            const std::string& source) {
@@ -188,8 +184,7 @@ void evaluate_stats(const Stats& st, Kind kind, const Thresholds& t, const std::
   if (t.late)  // dropped hits were never sent: later than late
     v.checks.push_back(make(prefix + "late",
                             s.requests ? static_cast<double>(s.late + s.dropped) / static_cast<double>(s.requests) : 0,
-                            *t.late,
-                            Check::Op::kAtMost, Check::Unit::kRatio, at(source, "late")));
+                            *t.late, Check::Op::kAtMost, Check::Unit::kRatio, at(source, "late")));
 }
 
 // Stats of the target `key`: its exact label, or the one label ending with it ("/health").
@@ -240,7 +235,8 @@ std::string window_breach(const Window& w, const Thresholds& t) {
   if (t.success) {
     const double ratio = static_cast<double>(w.success) / static_cast<double>(w.requests);
     if (ratio < *t.success)
-      return "success " + format_value(ratio, Check::Unit::kRatio) + " < " + format_value(*t.success, Check::Unit::kRatio);
+      return "success " + format_value(ratio, Check::Unit::kRatio) + " < " +
+             format_value(*t.success, Check::Unit::kRatio);
   }
   return "";
 }
@@ -287,7 +283,7 @@ Verdict evaluate(const Metrics& m, const Scenario& sc) {
     const Check::Unit unit = figure_unit(name);
     const double limit = up ? ref * (1 - tolerance) : ref * (1 + tolerance);
     const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + format_value(ref, unit) + " " +
-                               (up ? "-" : "+") + number_text(tolerance * 100, "%.0f%%") +
+                               (up ? "-" : "+") + format_number("%.0f%%", tolerance * 100) +
                                (sc.reference->recorded_at.empty() ? "" : ", recorded " + sc.reference->recorded_at);
     // Before the "measured something" checks, after the thresholds.
     auto pos =
@@ -338,11 +334,11 @@ std::string format_value(double v, Check::Unit unit) {
     case Check::Unit::kNanos:
       return format_duration_short(Nanos(static_cast<int64_t>(v)), 2);
     case Check::Unit::kRatio:
-      return number_text(v * 100, "%.2f%%");
+      return format_number("%.2f%%", v * 100);
     case Check::Unit::kPerSecond:
-      return number_text(v, "%.2f/s");
+      return format_number("%.2f/s", v);
     case Check::Unit::kCount:
-      return number_text(v, "%.0f");
+      return format_number("%.0f", v);
   }
   return "";
 }
@@ -352,8 +348,8 @@ std::string context_line(const Summary& s) {
   uint64_t most = 0;
   for (size_t i = 0; i < s.errors.size(); ++i)
     if (s.error_counts[i] > most) most = s.error_counts[i], top = s.errors[i] + " (x" + std::to_string(most) + ")";
-  return std::to_string(s.requests) + " requests at " + number_text(s.rate, "%.2f") + "/s, success " +
-         number_text(s.success_ratio * 100, "%.2f%%") + ", p50 " + format_duration_short(Nanos(s.latency.p50)) +
+  return std::to_string(s.requests) + " requests at " + format_number("%.2f", s.rate) + "/s, success " +
+         format_number("%.2f%%", s.success_ratio * 100) + ", p50 " + format_duration_short(Nanos(s.latency.p50)) +
          ", p99 " + format_duration_short(Nanos(s.latency.p99)) + ", late " + std::to_string(s.late) +
          ", top error: " + top;
 }

@@ -8,6 +8,7 @@
 #include "loadgate/gate.h"
 #include "loadgate/interner.h"
 #include "loadgate/report.h"
+#include "report/number.h"
 #include "report/svg_chart.h"
 
 namespace loadgate {
@@ -60,11 +61,7 @@ window.onerror = function (msg) { document.body.setAttribute('data-js-error', St
 
 std::string ms(int64_t ns) { return format_duration_short(Nanos(ns)); }
 
-std::string fixed(double v, const char* f = "%.2f") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+std::string fixed(double v, const char* f = "%.2f") { return report::format_number(f, v); }
 
 std::string row(const std::vector<std::string>& cells, const char* tag = "td", const std::string& cls = "") {
   std::string out = cls.empty() ? "<tr>" : "<tr class=\"" + cls + "\">";

@@ -93,8 +93,7 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
   ordered kinds = ordered::object();
   for (int k = 0; k < kKindCount; ++k) {
     const Kind kind = static_cast<Kind>(k);
-    if (kind != primary && m.group(kind))
-      kinds[std::string(kind_name(kind))] = summary_object(m.summarize(kind));
+    if (kind != primary && m.group(kind)) kinds[std::string(kind_name(kind))] = summary_object(m.summarize(kind));
   }
   if (!kinds.empty()) j["kinds"] = kinds;
   if (o.by_target) {

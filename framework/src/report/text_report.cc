@@ -4,16 +4,13 @@
 
 #include "loadgate/interner.h"
 #include "loadgate/report.h"
+#include "report/number.h"
 #include "report/tabwriter.h"
 
 namespace loadgate {
 namespace {
 
-std::string fmt(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
+using report::format_number;
 
 std::string dur(int64_t ns) { return format_duration(round_for_report(Nanos(ns))); }
 
@@ -42,8 +39,9 @@ void write_closes(std::ostream& out, const Summary& s) {
 void write_summary(std::ostream& out, const Summary& s, Kind kind) {
   if (kind == Kind::kWsClose) return write_closes(out, s);
   report::Tabwriter tw;
-  tw.row({"Requests", "[total, rate, throughput]",
-          std::to_string(s.requests) + ", " + fmt("%.2f", s.rate) + ", " + fmt("%.2f", s.throughput)});
+  tw.row(
+      {"Requests", "[total, rate, throughput]",
+       std::to_string(s.requests) + ", " + format_number("%.2f", s.rate) + ", " + format_number("%.2f", s.throughput)});
   tw.row({"Duration", "[total, attack, wait]",
           dur((s.duration + s.wait).count()) + ", " + dur(s.duration.count()) + ", " + dur(s.wait.count())});
   tw.row({"Latencies", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.latency)});
@@ -54,15 +52,16 @@ void write_summary(std::ostream& out, const Summary& s, Kind kind) {
   if (s.first.max > 0) tw.row({"First byte", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.first)});
   if (kind == Kind::kGrpcStream || s.messages > 0) {
     const double secs = static_cast<double>((s.duration + s.wait).count()) / 1e9;
-    tw.row({"Messages", "[total, per call, per second]",
-            std::to_string(s.messages) + ", " +
-                fmt("%.2f", s.requests ? static_cast<double>(s.messages) / static_cast<double>(s.requests) : 0) + ", " +
-                fmt("%.2f", secs > 0 ? static_cast<double>(s.messages) / secs : 0)});
+    tw.row(
+        {"Messages", "[total, per call, per second]",
+         std::to_string(s.messages) + ", " +
+             format_number("%.2f", s.requests ? static_cast<double>(s.messages) / static_cast<double>(s.requests) : 0) +
+             ", " + format_number("%.2f", secs > 0 ? static_cast<double>(s.messages) / secs : 0)});
     if (s.gap.max > 0) tw.row({"Message gap", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.gap)});
   }
-  tw.row({"Bytes In", "[total, mean]", std::to_string(s.bytes_in) + ", " + fmt("%.2f", s.bytes_in_mean)});
-  tw.row({"Bytes Out", "[total, mean]", std::to_string(s.bytes_out) + ", " + fmt("%.2f", s.bytes_out_mean)});
-  tw.row({"Success", "[ratio]", fmt("%.2f%%", s.success_ratio * 100)});
+  tw.row({"Bytes In", "[total, mean]", std::to_string(s.bytes_in) + ", " + format_number("%.2f", s.bytes_in_mean)});
+  tw.row({"Bytes Out", "[total, mean]", std::to_string(s.bytes_out) + ", " + format_number("%.2f", s.bytes_out_mean)});
+  tw.row({"Success", "[ratio]", format_number("%.2f%%", s.success_ratio * 100)});
   std::string codes;
   for (auto& [code, n] : s.status_codes) codes += code + ":" + std::to_string(n) + "  ";
   tw.row({"Status Codes", "[code:count]", codes});
@@ -111,7 +110,7 @@ void write_resources(std::ostream& out, const Resources& r) {
     const double secs =
         series.size() > 1 ? static_cast<double>(series.back().time_ns - series.front().time_ns) / 1e9 : 1.0;
     tw.row({"  " + role + " (pid " + std::to_string(series.empty() ? 0 : series.back().pid) + ")",
-            fmt("%.1f%%", r.mean_cpu(role)) + ", " + fmt("%.1f%%", r.peak_cpu(role)) + ", " +
+            format_number("%.1f%%", r.mean_cpu(role)) + ", " + format_number("%.1f%%", r.peak_cpu(role)) + ", " +
                 bytes_text(static_cast<double>(r.peak_rss(role))) + ", " + std::to_string(threads) + ", " +
                 std::to_string(r.peak_fds(role)) + ", " + bytes_text(rx / std::max(1.0, secs)) + "/" +
                 bytes_text(tx / std::max(1.0, secs))});
