@@ -15,34 +15,43 @@
 namespace loadgate::cli {
 namespace {
 
-void announce(const std::string& service, const std::string& url) {
-  std::printf("loadgate: %s service listening on %s\n", service.c_str(), url.c_str());
-  std::fflush(stdout);
+// Applies -addr and -threads to a service's options. False on a bad -addr.
+template <class Options>
+bool listen_flags(const ServeFlags& f, Options& o) {
+  if (!f.addr.empty() && !split_addr(f.addr, o.host, o.port)) return false;
+  if (f.threads > 0) o.threads = f.threads;
+  return true;
 }
 
-int serve_api(const ServeFlags& f) {
-  services::ApiOptions o;
-  if (!f.addr.empty() && !split_addr(f.addr, o.host, o.port))
-    return fail("serve", "-addr \"" + f.addr + "\": want host:port", kBadInput);
-  if (f.threads > 0) o.threads = f.threads;
-  services::ApiService api(o);
+// Starts `svc`, prints "loadgate: <name> service listening on <url>" (the line embedded
+// services are found by), serves until SIGINT or SIGTERM, then stops.
+template <class Service, class Url>
+int serve_until_stopped(Service& svc, const std::string& name, Url url) {
   try {
-    api.start();
+    svc.start();
   } catch (const std::exception& e) {
     return fail("serve", e.what(), kFailure);
   }
-  announce("api", api.url());
+  std::printf("loadgate: %s service listening on %s\n", name.c_str(), url().c_str());
+  std::fflush(stdout);
   wait_for_stop_signal();
-  api.stop();
+  svc.stop();
   return kOk;
+}
+
+int bad_addr(const ServeFlags& f) { return fail("serve", "-addr \"" + f.addr + "\": want host:port", kBadInput); }
+
+int serve_api(const ServeFlags& f) {
+  services::ApiOptions o;
+  if (!listen_flags(f, o)) return bad_addr(f);
+  services::ApiService api(o);
+  return serve_until_stopped(api, "api", [&] { return api.url(); });
 }
 
 int serve_grpc(const ServeFlags& f, services::GrpcService::Kind kind) {
   services::GrpcServiceOptions o;
   o.port = kind == services::GrpcService::Kind::kKernel ? 50051 : 50052;
-  if (!f.addr.empty() && !split_addr(f.addr, o.host, o.port))
-    return fail("serve", "-addr \"" + f.addr + "\": want host:port", kBadInput);
-  if (f.threads > 0) o.threads = f.threads;
+  if (!listen_flags(f, o)) return bad_addr(f);
   try {
     if (!f.median.empty())
       o.median_latency = std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("median", f.median));
@@ -57,32 +66,14 @@ int serve_grpc(const ServeFlags& f, services::GrpcService::Kind kind) {
   o.seed = f.seed;
   o.reset_every = f.reset_every;
   services::GrpcService svc(kind, o);
-  try {
-    svc.start();
-  } catch (const std::exception& e) {
-    return fail("serve", e.what(), kFailure);
-  }
-  announce(f.service, svc.addr());
-  wait_for_stop_signal();
-  svc.stop();
-  return kOk;
+  return serve_until_stopped(svc, f.service, [&] { return svc.addr(); });
 }
 
 int serve_ws(const ServeFlags& f) {
   services::WsServiceOptions o;
-  if (!f.addr.empty() && !split_addr(f.addr, o.host, o.port))
-    return fail("serve", "-addr \"" + f.addr + "\": want host:port", kBadInput);
-  if (f.threads > 0) o.threads = f.threads;
+  if (!listen_flags(f, o)) return bad_addr(f);
   services::WsService svc(o);
-  try {
-    svc.start();
-  } catch (const std::exception& e) {
-    return fail("serve", e.what(), kFailure);
-  }
-  announce("ws", svc.url());
-  wait_for_stop_signal();
-  svc.stop();
-  return kOk;
+  return serve_until_stopped(svc, "ws", [&] { return svc.url(); });
 }
 
 }  // namespace

@@ -113,13 +113,10 @@ AttackRun run_one(const GrpcOptions& g, const AttackOptions& o) { return attack_
 AttackRun run_one(const WsOptions& w, const AttackOptions& o) { return attack_ws(w, o); }
 
 // One breakpoint step at `rate` per second: for WebSocket, messages over all connections.
-AttackRun run_at(const std::vector<Target>& t, AttackOptions o, double rate) {
+template <class T>
+AttackRun run_at(const T& target, AttackOptions o, double rate) {
   o.rate.pacer = constant_pacer(rate);
-  return run_one(t, o);
-}
-AttackRun run_at(const GrpcOptions& g, AttackOptions o, double rate) {
-  o.rate.pacer = constant_pacer(rate);
-  return run_one(g, o);
+  return run_one(target, o);
 }
 AttackRun run_at(WsOptions w, const AttackOptions& o, double rate) {
   w.rate_per_conn = rate / std::max(1, w.connections);
@@ -217,12 +214,12 @@ Breakpoint run_breakpoint(T target, const Scenario& s) {
   make_dirs(dir);
   const bool pass = b.capacity >= s.search->min_capacity && b.capacity > 0;
   char verdict[160];
-  std::snprintf(verdict, sizeof verdict, "Verdict: %s (capacity %.1f/s; at least %.1f/s expected)\n", pass ? "PASS" : "FAIL",
-                b.capacity, s.search->min_capacity);
-  std::ofstream(dir + "/" + s.key() + ".txt") << "Scenario " << s.key() << " (breakpoint search, " << s.search->start << ".."
-                                              << s.search->max_rate << "/s)\n\n"
-                                              << breakpoint_text(b) << "\n"
-                                              << verdict;
+  std::snprintf(verdict, sizeof verdict, "Verdict: %s (capacity %.1f/s; at least %.1f/s expected)\n",
+                pass ? "PASS" : "FAIL", b.capacity, s.search->min_capacity);
+  std::ofstream(dir + "/" + s.key() + ".txt")
+      << "Scenario " << s.key() << " (breakpoint search, " << s.search->start << ".." << s.search->max_rate << "/s)\n\n"
+      << breakpoint_text(b) << "\n"
+      << verdict;
   std::ofstream html(dir + "/" + s.key() + ".html");
   write_breakpoint_html(html, b, "loadgate: " + s.key() + " (breakpoint)");
   nlohmann::ordered_json j;
