@@ -32,8 +32,11 @@ TEST(Baseline, ValidFileLoadsWithUnits) {
   EXPECT_EQ(s.tier, "heavy");
   EXPECT_EQ(s.targets, "targets/api.txt");
   EXPECT_EQ(s.load.rate, "100/1s");
-  EXPECT_EQ(s.load.duration, std::chrono::minutes(1));
-  EXPECT_EQ(s.load.workers, 4);
+  const Load load = scenario_load(s);
+  EXPECT_EQ(load.rate.pacer->describe(), "100/1s");
+  EXPECT_EQ(load.duration, std::chrono::minutes(1));
+  EXPECT_EQ(load.workers, 4);
+  EXPECT_EQ(load.timeout, std::chrono::seconds(5));
   EXPECT_EQ(*s.thresholds.p99, std::chrono::milliseconds(500));
   EXPECT_EQ(*s.thresholds.p999, std::chrono::seconds(2));
   EXPECT_DOUBLE_EQ(*s.thresholds.success, 0.99);
@@ -55,8 +58,8 @@ TEST(Baseline, ShippedBaselinesAreValid) {
   EXPECT_EQ(api.find("medium").load.rate, "50/1s");
   EXPECT_DOUBLE_EQ(*api.find("stress").thresholds.success, 0.8);
   EXPECT_EQ(api.find("stress").load.rate, "200/1s");
-  EXPECT_EQ(api.find("light").load.duration, std::chrono::seconds(30));
-  EXPECT_EQ(api.find("soak").load.duration, std::chrono::seconds(600));
+  EXPECT_EQ(scenario_load(api.find("light")).duration, std::chrono::seconds(30));
+  EXPECT_EQ(scenario_load(api.find("soak")).duration, std::chrono::seconds(600));
 }
 
 struct BadRow {
@@ -100,7 +103,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": -5}, " + kThresholds + "}"),
                "baselines/api.json: scenarios.s.load.rate: must not be negative"},
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"-5/1s\"}, " + kThresholds + "}"),
-               "baselines/api.json: scenarios.s.load.rate: -rate \"-5/1s\": doesn't match the \"freq/duration\" format "
+               "baselines/api.json: scenarios.s.load.rate: \"-5/1s\": doesn't match the \"freq/duration\" format "
                "(i.e. 50/1s)"},
         BadRow{
             file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"10/1s\", \"duration\": 30}, " + kThresholds + "}"),
@@ -111,12 +114,17 @@ INSTANTIATE_TEST_SUITE_P(
                "2m)"},
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"10/1s\", \"duration\": \"0s\"}, " + kThresholds +
                          "}"),
-               "baselines/api.json: scenarios.s.load.duration: a scenario needs a duration or a request count"},
+               "baselines/api.json: scenarios.s.load.duration: a load needs a duration or a request count"},
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"10/1s\", \"workers\": \"ten\"}, " + kThresholds +
                          "}"),
                "baselines/api.json: scenarios.s.load.workers: want an integer"},
+        BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"0\"}, " + kThresholds + "}"),
+               "baselines/api.json: scenarios.s.load.rate: rate 0 (the closed model) needs max_workers (or workers) > "
+               "0: the number of workers sending back to back"},
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"0\", \"workers\": 0}, " + kThresholds + "}"),
-               "baselines/api.json: scenarios.s.load.rate: rate 0 (closed model) needs workers > 0"},
+               "baselines/api.json: scenarios.s.load.workers: must be at least 1, got 0"},
+        BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p99\": \"1s\"}, \"x\": 1e400}"),
+               "baselines/api.json: not valid JSON: [json.exception.out_of_range.406] number overflow parsing '1e400'"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p99\": 500}}"),
                "baselines/api.json: scenarios.s.thresholds.p99: want a duration string with its unit, e.g. \"500ms\""},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p99\": \"0s\"}}"),

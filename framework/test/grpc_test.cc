@@ -28,7 +28,7 @@ std::unique_ptr<GrpcService> start(GrpcService::Kind kind, services::GrpcService
 AttackOptions closed(int workers, uint64_t requests) {
   AttackOptions o;
   o.workers = workers;
-  o.max_requests = requests;
+  o.requests = requests;
   o.timeout = seconds(5);
   return o;
 }

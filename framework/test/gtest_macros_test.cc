@@ -61,7 +61,7 @@ TEST(PerfMacros, PassingChecksDoNotFail) {
 
 TEST(PerfMacros, LatencyFailureNamesMeasuredLimitAndContext) {
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P99_LT(synthetic_run(), 4ms),
-                          "PERF_P99_LT(synthetic_run(), 4ms) failed: 1 of 3 checks\n"
+                          "PERF_EXPECT_P99_LT(synthetic_run(), 4ms) failed: 1 of 3 checks\n"
                           "FAIL  p99        measured 5.01ms  limit < 4.00ms\n");
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P99_LT(synthetic_run(), 4ms), kContext);
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P50_LT(synthetic_run(), 3ms), "FAIL  p50        measured 3.12ms  limit < 3.00ms");
@@ -73,13 +73,13 @@ TEST(PerfMacros, LatencyFailureNamesMeasuredLimitAndContext) {
 }
 
 TEST(PerfMacros, AssertFormsAreFatal) {
-  EXPECT_FATAL_FAILURE(PERF_ASSERT_P99_LT(synthetic_run(), 4ms), "PERF_P99_LT(synthetic_run(), 4ms) failed");
+  EXPECT_FATAL_FAILURE(PERF_ASSERT_P99_LT(synthetic_run(), 4ms), "PERF_ASSERT_P99_LT(synthetic_run(), 4ms) failed");
   EXPECT_FATAL_FAILURE(PERF_ASSERT_P50_LT(synthetic_run(), 1ms), "FAIL  p50");
   EXPECT_FATAL_FAILURE(PERF_ASSERT_SUCCESS_AT_LEAST(synthetic_run(), 0.95), "FAIL  success");
   EXPECT_FATAL_FAILURE(PERF_ASSERT_THROUGHPUT_AT_LEAST(synthetic_run(), 95.0), "FAIL  throughput");
   EXPECT_FATAL_FAILURE(PERF_ASSERT_ERRORS_AT_MOST(synthetic_run(), 5u), "FAIL  errors");
   EXPECT_FATAL_FAILURE(PERF_ASSERT_BASELINE(synthetic_run(), "demo.strict"),
-                       "PERF_BASELINE(synthetic_run(), \"demo.strict\") failed");
+                       "PERF_ASSERT_BASELINE(synthetic_run(), \"demo.strict\") failed");
 }
 
 TEST(PerfMacros, RatioAndCountFailures) {
@@ -99,6 +99,18 @@ TEST(PerfMacros, UnreachableServiceFailsEvenWithoutThatThreshold) {
                           "top error: connect 127.0.0.1:1: Connection refused (x10)");
 }
 
+// The synthetic run's exact 97th percentile (ns).
+Nanos synthetic_p97() { return Nanos(synthetic_run().metrics.group(Kind::kHttp)->total.latency.percentile(97)); }
+
+TEST(PerfMacros, AnyPercentileIsCheckedExactly) {
+  ASSERT_NE(synthetic_p97().count(), synthetic_run().metrics.summarize().latency.p95) << "p97 is not p95";
+  PERF_EXPECT_PERCENTILE_LT(synthetic_run(), 97, synthetic_p97() + Nanos(1));
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_PERCENTILE_LT(synthetic_run(), 97, synthetic_p97()),
+                          "PERF_EXPECT_PERCENTILE_LT(synthetic_run(), 97, synthetic_p97()) failed: 1 of 3 checks\n"
+                          "FAIL  p97");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_PERCENTILE_LT(synthetic_run(), 120, 1s), "the percentile must be in (0, 100]");
+}
+
 TEST(PerfMacros, EmptyRunFailsAsMeasuringNothing) {
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P99_LT(empty_run(), 1s), "FAIL  requests   measured 0");
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_SUCCESS_AT_LEAST(empty_run(), 0.0), "(measured something)");
@@ -106,7 +118,7 @@ TEST(PerfMacros, EmptyRunFailsAsMeasuringNothing) {
 
 TEST(PerfMacros, BaselineChecksEveryThresholdWithItsSource) {
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(synthetic_run(), "demo.strict"),
-                          "PERF_BASELINE(synthetic_run(), \"demo.strict\") failed: 2 of 6 checks\n");
+                          "PERF_EXPECT_BASELINE(synthetic_run(), \"demo.strict\") failed: 2 of 6 checks\n");
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(synthetic_run(), "demo.strict"),
                           "FAIL  p99         measured 5.01ms   limit < 2.00ms    (" LOADGATE_TEST_DIR
                           "/data/baselines/demo.json: scenarios.strict.thresholds.p99)");

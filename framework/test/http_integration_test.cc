@@ -96,7 +96,7 @@ TEST_F(Http, UnresolvableHostInTheClosedModelIsCountedNotARecursion) {
   std::vector<Target> t = {{"GET", "http://loadgate-no-such-host.invalid/", {}, ""}};
   AttackOptions o;
   o.workers = 2;
-  o.max_requests = 200'000;
+  o.requests = 200'000;
   o.duration = milliseconds(500);
   const Summary s = attack_http(t, {}, o).metrics.summarize();
   EXPECT_GT(s.requests, 1000u);
@@ -193,7 +193,7 @@ TEST_F(Http, HeadRequestsExpectNoBody) {
 TEST_F(Http, ClosedModelSendsExactlyTheRequestedCount) {
   AttackOptions o;  // rate unlimited
   o.workers = 4;
-  o.max_requests = 200;
+  o.requests = 200;
   o.threads = 2;
   AttackRun run = attack_http(target("/health"), {}, o);
   EXPECT_EQ(run.metrics.summarize().requests, 200u);
@@ -201,13 +201,35 @@ TEST_F(Http, ClosedModelSendsExactlyTheRequestedCount) {
   EXPECT_EQ(run.metrics.summarize().late, 0u);  // closed model: no schedule to be late for
 }
 
+// Counts what reaches a sink, and checks that the header comes first and once.
+class CountingSink final : public ResultsSink {
+ public:
+  void header(const AttackInfo& info) override {
+    EXPECT_EQ(headers++, 0) << "one header";
+    EXPECT_EQ(results_seen, 0u) << "the header comes first";
+    this->info = info;
+  }
+  void results(const Result*, size_t n) override { results_seen += n; }
+  void sample(const Sample&) override { ++samples; }
+  int headers = 0;
+  uint64_t results_seen = 0;
+  int samples = 0;
+  AttackInfo info;
+};
+
 TEST_F(Http, ResultsReachTheSinkOnce) {
   AttackOptions o = rate(100, seconds(1));
-  std::atomic<uint64_t> seen{0};
-  o.sink = [&](const Result*, size_t n) { seen += n; };
+  o.name = "once";
+  CountingSink sink;
+  o.sink = &sink;
   AttackRun run = attack_http(target("/health"), {}, o);
-  EXPECT_EQ(seen.load(), run.metrics.count());
-  EXPECT_EQ(seen.load(), 100u);
+  EXPECT_EQ(sink.results_seen, run.metrics.count());
+  EXPECT_EQ(sink.results_seen, 100u);
+  EXPECT_EQ(sink.headers, 1);
+  EXPECT_GE(sink.samples, 1) << "the generator's own resource samples";
+  EXPECT_EQ(sink.info.name, "once");
+  EXPECT_EQ(sink.info.started_ns, run.info.started_ns) << "one start for the header and the run";
+  EXPECT_EQ(sink.info.rate, "100/1s");
 }
 
 TEST_F(Http, StopFlagEndsTheAttackEarly) {

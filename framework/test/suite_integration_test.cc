@@ -7,12 +7,13 @@
 
 #include "loadgate/error.h"
 #include "loadgate/gtest.h"
+#include "loadgate/report.h"
 
 namespace loadgate {
 namespace {
 
-const AttackRun& run_of(const std::string& key) {
-  static std::map<std::string, AttackRun>* runs = new std::map<std::string, AttackRun>();
+const ScenarioRun& run_of(const std::string& key) {
+  static std::map<std::string, ScenarioRun>* runs = new std::map<std::string, ScenarioRun>();
   auto it = runs->find(key);
   if (it == runs->end()) {
     const Scenario& s = scenario(key);
@@ -29,24 +30,34 @@ std::string slurp(const std::string& path) {
 }
 
 TEST(Suite, PassesAgainstTheEmbeddedApi) {
-  const AttackRun& run = run_of("api.quick");
+  const ScenarioRun& run = run_of("api.quick");
+  PERF_EXPECT_BASELINE(run);
   PERF_EXPECT_BASELINE(run, "api.quick");
+  EXPECT_TRUE(run.verdict.pass());
   EXPECT_EQ(run.metrics.summarize().requests, 40u);
   const std::string text = slurp(reports_dir() + "/api.quick.txt");
   EXPECT_NE(text.find("Verdict: PASS"), std::string::npos) << text;
   const std::string json = slurp(reports_dir() + "/api.quick.json");
-  EXPECT_NE(json.find("\"pass\": true"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"verdict\":{\"pass\":true"), std::string::npos) << json;
 }
 
 TEST(Suite, FailsAsItShouldAgainstASlowEndpoint) {
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(run_of("api.slow"), "api.slow"),
-                          "PERF_BASELINE(run_of(\"api.slow\"), \"api.slow\") failed: 1 of 4 checks\n");
+                          "PERF_EXPECT_BASELINE(run_of(\"api.slow\"), \"api.slow\") failed: 1 of 4 checks\n");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(run_of("api.slow")),
+                          "PERF_EXPECT_BASELINE(run_of(\"api.slow\")) failed: 1 of 4 checks\n");
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(run_of("api.slow"), "api.slow"),
                           "limit < 500.00ms  (" LOADGATE_TEST_DIR
                           "/data/baselines/api.json: scenarios.slow.thresholds.p99)");
   const Summary s = run_of("api.slow").metrics.summarize();
   EXPECT_GE(s.latency.p99, 600'000'000);
   EXPECT_NE(slurp(reports_dir() + "/api.slow.txt").find("Verdict: FAIL"), std::string::npos);
+}
+
+TEST(Suite, NamingAnotherScenarioThanTheRunsFails) {
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(run_of("api.quick"), "api.slow"),
+                          "PERF_EXPECT_BASELINE(run_of(\"api.quick\"), \"api.slow\"): the run is of scenario "
+                          "api.quick, not api.slow");
 }
 
 TEST(Suite, DurationScaleShortensScenarios) {
@@ -68,8 +79,7 @@ namespace loadgate {
 namespace {
 
 TEST(Soak, FailsOnTheWindowWhereTheServiceDegrades) {
-  const AttackRun& run = run_of("api.window");
-  const Verdict v = evaluate(run.metrics, scenario("api.window"));
+  const Verdict& v = run_of("api.window").verdict;
   ASSERT_GE(v.checks.size(), 2u);
   EXPECT_EQ(v.checks[0].name, "p95");
   EXPECT_TRUE(v.checks[0].pass) << "the whole run's p95 looks fine: " << v.table();
@@ -99,7 +109,7 @@ TEST(Breakpoint, FindsAKnownCapacityWithinTenPercent) {
   EXPECT_FALSE(b.why.empty());
   PERF_EXPECT_CAPACITY_AT_LEAST(b, 360.0);
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_CAPACITY_AT_LEAST(b, 1000.0),
-                          "PERF_CAPACITY_AT_LEAST(b, 1000.0) failed: capacity");
+                          "PERF_EXPECT_CAPACITY_AT_LEAST(b, 1000.0) failed: capacity");
   EXPECT_NE(slurp(reports_dir() + "/api.limited.html").find("p99 by rate"), std::string::npos);
 }
 

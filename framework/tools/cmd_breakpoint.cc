@@ -4,73 +4,115 @@
 #include <fstream>
 #include <iostream>
 
-#include "commands.h"
+#include "command.h"
 #include "flags.h"
 #include "loadgate/breakpoint.h"
 #include "loadgate/error.h"
-#include "run_attack.h"
+#include "loadgate/report.h"
 #include "signals.h"
 
 namespace loadgate::cli {
+namespace {
 
-int breakpoint(const BreakpointFlags& f) {
-  AttackOptions load;
-  HttpOptions http;
-  std::vector<Target> targets;
-  Objective objective;
-  SearchOptions search;
-  try {
-    http_setup(f.http, load, http, targets);
-    load.monitor = monitor_flags(f.http.monitor_pids);
-    const Nanos p99 = duration_flag("p99", f.p99);
-    if (p99.count() > 0) objective.p99 = p99;
-    if (f.success < 0 || f.success > 1) throw InputError("", 0, "-success", "want a ratio 0..1");
-    if (f.success > 0) objective.success = f.success;
-    objective.rate_tolerance = f.rate_tolerance;
-    search.start = f.start;
-    search.max_rate = f.max_rate;
-    search.growth = f.growth;
-    search.step = duration_flag("step", f.step);
-    search.max_time = duration_flag("max-time", f.max_time);
-    search.precision = f.precision;
-    search.cooldown = duration_flag("cooldown", f.cooldown);
-  } catch (const InputError& e) {
-    return fail("breakpoint", e.what(), kBadInput);
+class BreakpointCommand final : public Command {
+ public:
+  BreakpointCommand() { search_.start = 50; }
+
+  void define(FlagSet& f) override {
+    http_.define(f);
+    f.string("timeout", &timeout_, "Timeout of each request (a step must not wait long for an overloaded service)");
+    f.optional_integer("workers", &load_.workers, "Initial number of workers (connections)");
+    f.optional_integer("max-workers", &load_.max_workers, "Maximum number of workers (connections)");
+    f.optional_integer("connections", &load_.connections, "Maximum number of open connections");
+    f.integer("cpus", &load_.cpus, "Number of attacker threads (default: one per CPU)");
+    f.flag("quiet", &quiet_, "No line per step on stderr");
+    monitor_.define(f);
+    f.number("start", &search_.start, "First rate (per second)");
+    f.number("max-rate", &search_.max_rate, "Highest rate ever tried");
+    f.number("growth", &search_.growth, "Factor between rising steps");
+    f.string("step", &step_, "Duration of each step");
+    f.string("max-time", &max_time_, "No step ends after this much time");
+    f.number("precision", &search_.precision, "Stop refining when broken/held < 1 + this");
+    f.string("cooldown", &cooldown_, "Pause after a broken step (default: twice -step)");
+    f.string("p99", &p99_, "Objective: p99 below this");
+    f.number("success", &success_, "Objective: success ratio at least this (0..1)");
+    f.number("rate-tolerance", &objective_.rate_tolerance, "Objective: throughput at least rate x (1 - this)");
+    f.number("min-capacity", &min_capacity_, "Exit 3 when the capacity found is lower");
+    f.string("output", &output_, "HTML page of the search (rate against p99, success, throughput)");
   }
-  const std::atomic<bool>& stop = install_stop_signals();
-  search.stop = &stop;
-  if (!f.http.quiet)
-    search.on_step = [](const BreakpointStep& st) {
-      std::fprintf(stderr, "loadgate breakpoint: %.1f/s: %s\n", st.rate,
-                   st.held ? "held" : ("broke: " + st.why).c_str());
-    };
-  Breakpoint b;
-  try {
-    b = find_breakpoint(
-        [&](double rate, Nanos d) {
-          AttackOptions o = load;
-          o.rate.pacer = constant_pacer(rate);
-          o.duration = d;
-          o.max_requests = 0;
-          o.stop = &stop;
-          return attack_http(targets, http, o).metrics;
-        },
-        objective, search);
-  } catch (const InputError& e) {
-    return fail("breakpoint", e.what(), kBadInput);
+
+  int run() override {
+    AttackOptions load;
+    HttpOptions http;
+    std::vector<Target> targets;
+    try {
+      load_.rate = "1";  // each step sets its own rate and duration
+      load_.timeout = timeout_;
+      static_cast<Load&>(load) = parse_load(load_, LoadSource::flags());
+      load.monitor = monitor_.parse();
+      http_.parse(http, targets);
+      const Nanos p99 = duration_flag("p99", p99_);
+      if (p99.count() > 0) objective_.p99 = p99;
+      if (success_ < 0 || success_ > 1) throw InputError("", 0, "-success", "want a ratio 0..1");
+      if (success_ > 0) objective_.success = success_;
+      search_.step = duration_flag("step", step_);
+      search_.max_time = duration_flag("max-time", max_time_);
+      search_.cooldown = duration_flag("cooldown", cooldown_);
+    } catch (const InputError& e) {
+      return fail("breakpoint", e.what(), kBadInput);
+    }
+    const std::atomic<bool>& stop = install_stop_signals();
+    search_.stop = &stop;
+    if (!quiet_)
+      search_.on_step = [](const BreakpointStep& st) {
+        std::fprintf(stderr, "loadgate breakpoint: %.1f/s: %s\n", st.rate,
+                     st.held ? "held" : ("broke: " + st.why).c_str());
+      };
+    Breakpoint b;
+    try {
+      b = find_breakpoint(
+          [&](double rate, Nanos d) {
+            AttackOptions o = load;
+            o.rate.pacer = constant_pacer(rate);
+            o.duration = d;
+            o.requests = 0;
+            o.stop = &stop;
+            return attack_http(targets, http, o).metrics;
+          },
+          objective_, search_);
+    } catch (const InputError& e) {
+      return fail("breakpoint", e.what(), kBadInput);
+    }
+    std::cout << breakpoint_text(b);
+    if (!output_.empty()) {
+      std::ofstream html(output_);
+      if (!html) return fail("breakpoint", output_ + ": cannot open output file", kFailure);
+      write_breakpoint_html(html, b, "loadgate breakpoint: " + http_.targets);
+    }
+    if (min_capacity_ > 0 && b.capacity < min_capacity_) {
+      std::fprintf(stderr, "loadgate breakpoint: capacity %.1f/s is below -min-capacity %.1f/s\n", b.capacity,
+                   min_capacity_);
+      return kBreach;
+    }
+    return kOk;
   }
-  std::cout << breakpoint_text(b);
-  if (!f.output.empty()) {
-    std::ofstream html(f.output);
-    if (!html) return fail("breakpoint", f.output + ": cannot open output file", kFailure);
-    write_breakpoint_html(html, b, "loadgate breakpoint: " + f.http.targets);
-  }
-  if (f.min_capacity > 0 && b.capacity < f.min_capacity) {
-    std::fprintf(stderr, "loadgate breakpoint: capacity %.1f/s is below -min-capacity %.1f/s\n", b.capacity,
-                 f.min_capacity);
-    return kBreach;
-  }
-  return kOk;
-}
+
+ private:
+  HttpFlags http_;
+  LoadSpec load_;
+  std::string timeout_ = "5s";
+  bool quiet_ = false;
+  MonitorFlags monitor_;
+  SearchOptions search_;
+  Objective objective_;
+  std::string step_ = "5s", max_time_ = "5m", cooldown_ = "0", p99_ = "500ms";
+  double success_ = 0.99;
+  double min_capacity_ = 0;
+  std::string output_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> breakpoint_command() { return std::make_unique<BreakpointCommand>(); }
 
 }  // namespace loadgate::cli

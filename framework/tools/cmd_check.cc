@@ -1,52 +1,53 @@
-// cmd_check.cc: `loadgate check` (a gate for pipelines) and `loadgate baseline record`.
-#include <cstdio>
+// cmd_check.cc: `loadgate check`: a gate for pipelines. Judges results against a baseline
+// scenario and exits 3 on a breach.
 #include <iostream>
 
-#include "commands.h"
+#include "command.h"
 #include "loadgate/error.h"
 #include "loadgate/gate.h"
 #include "loadgate/results_file.h"
 
 namespace loadgate::cli {
-int check(const CheckFlags& f) {
-  Metrics m;
-  Verdict v;
-  std::string key;
-  Summary s;
-  try {
-    const BaselineFile file = load_baseline(f.baselines);
-    const Scenario& sc = file.find(f.scenario);
-    key = sc.key();
-    const std::string err = read_metrics(f.inputs, m);
-    if (!err.empty()) return fail("check", err, kBadInput);
-    v = evaluate(m, sc);
-    s = m.summarize(kind_for(m, sc.thresholds.kind));
-    if (!f.history.empty()) append_history(f.history, key, s, v);
-  } catch (const InputError& e) {
-    return fail("check", e.what(), kBadInput);
-  }
-  std::cout << key << ": " << (v.pass() ? "PASS" : "FAIL") << " (" << v.checks.size() - v.failures() << "/"
-            << v.checks.size() << " checks passed)\n"
-            << v.table();
-  return v.pass() ? kOk : kBreach;
-}
+namespace {
 
-int record(const CheckFlags& f) {
-  try {
-    const BaselineFile file = load_baseline(f.baselines);
-    const Scenario& sc = file.find(f.scenario);
-    Metrics m;
-    const std::string err = read_metrics(f.inputs, m);
-    if (!err.empty()) return fail("baseline record", err, kBadInput);
-    const Summary s = m.summarize(kind_for(m, sc.thresholds.kind));
-    if (s.requests == 0) return fail("baseline record", "no results to record", kBadInput);
-    const auto figures = reference_figures(s);
-    record_reference(f.baselines, sc.name, figures);
-    std::cout << "recorded the reference of " << sc.key() << " in " << f.baselines << " (thresholds unchanged)\n";
-  } catch (const InputError& e) {
-    return fail("baseline record", e.what(), kBadInput);
+class Check final : public Command {
+ public:
+  void define(FlagSet& f) override {
+    f.string("baselines", &baselines_, "Baseline file, e.g. baselines/api.json");
+    f.require("baselines");
+    f.string("scenario", &scenario_, "Scenario, e.g. api.heavy");
+    f.require("scenario");
+    f.string("history", &history_, "Append this run's figures and verdict to a JSON-lines file");
+    f.positional("inputs", &inputs_, "Results files (default stdin)");
   }
-  return kOk;
-}
+
+  int run() override {
+    Verdict v;
+    std::string key;
+    try {
+      const BaselineFile file = load_baseline(baselines_);
+      const Scenario& sc = file.find(scenario_);
+      key = sc.key();
+      Metrics m;
+      read_metrics(inputs_, m);
+      v = evaluate(m, sc);
+      if (!history_.empty()) append_history(history_, key, m.summarize(kind_for(m, sc.thresholds.kind)), v);
+    } catch (const InputError& e) {
+      return fail("check", e.what(), kBadInput);
+    }
+    std::cout << key << ": " << (v.pass() ? "PASS" : "FAIL") << " (" << v.checks.size() - v.failures() << "/"
+              << v.checks.size() << " checks passed)\n"
+              << v.table();
+    return v.pass() ? kOk : kBreach;
+  }
+
+ private:
+  std::string baselines_, scenario_, history_;
+  std::vector<std::string> inputs_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> check_command() { return std::make_unique<Check>(); }
 
 }  // namespace loadgate::cli

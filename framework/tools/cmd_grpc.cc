@@ -4,7 +4,7 @@
 
 #include <iostream>
 
-#include "commands.h"
+#include "command.h"
 #include "flags.h"
 #include "loadgate/error.h"
 #include "loadgate/grpc.h"
@@ -12,57 +12,75 @@
 #include "run_attack.h"
 
 namespace loadgate::cli {
+namespace {
 
-int grpc(const GrpcFlags& f) {
-  GrpcOptions g;
-  AttackOptions load;
-  try {
-    g.addr = f.addr;
-    g.proto = f.proto;
-    g.import_paths = f.import_paths;
-    if (!f.call.empty()) g.call = f.call;
-    g.data = load_grpc_data(f.data);
-    for (const std::string& m : f.metadata)
-      for (auto& h : parse_grpc_metadata(m)) g.metadata.push_back(h);
-    g.connections = f.connections;
-    g.tls = f.tls;
-    g.cacert = f.cacert;
-    g.cert = f.cert;
-    g.key = f.key;
-    g.skip_verify = f.skip_verify;
-    g.authority = f.authority;
-    load.name = f.name;
-    load.duration = duration_flag("duration", f.duration);
-    load.timeout = duration_flag("timeout", f.timeout);
-    load.rate = rate_flag(f.rate, load.duration);
-    load.max_requests = f.requests;
-    if (load.max_requests == 0 && load.duration.count() == 0) load.max_requests = 200;  // ghz's -n
-    load.workers = f.workers;
-    load.max_workers = f.max_workers > 0 ? f.max_workers : std::max(f.workers, kDefaultMaxWorkers);
-    load.threads = f.cpus;
-    if (f.format != "" && f.format != "summary" && f.format != "results")
-      throw InputError("", 0, "-format", "\"" + f.format + "\": want summary or results");
-    validate(load);
-    load.monitor = monitor_flags(f.monitor_pids);
-    const GrpcCallInfo info = describe_grpc_call(g);  // bad proto, method or data: exit 2 now
-    if (isatty(STDERR_FILENO) && !f.quiet)
-      std::fprintf(stderr, "loadgate grpc: %s %s (%s -> %s) at %s\n", info.server_streaming ? "streaming" : "unary",
-                   info.path.c_str(), info.input_type.c_str(), info.output_type.c_str(), g.addr.c_str());
-  } catch (const InputError& e) {
-    return fail("grpc", e.what(), kBadInput);
+class Grpc final : public Command {
+ public:
+  void define(FlagSet& f) override {
+    f.string("addr", &g_.addr, "Server address host:port");
+    f.string("proto", &g_.proto, "The .proto file (default: the embedded services' protos)");
+    f.strings("import-path", &g_.import_paths, "Import path for the .proto (repeatable)");
+    f.string("call", &g_.call, "Method: package.Service/Method (default loadgate.kernel.Kernel/Execute)");
+    f.string("data", &data_, "Request as JSON, or @file with one JSON request per line (cycled)");
+    f.strings("metadata", &metadata_, "Metadata: {\"key\":\"value\"} or key:value (repeatable)");
+    f.integer("connections", &g_.connections, "Number of connections (channels)");
+    f.flag("tls", &g_.tls, "Use TLS (system roots)");
+    f.string("cacert", &g_.cacert, "TLS roots (PEM); implies -tls");
+    f.string("cert", &g_.cert, "Client certificate (PEM)");
+    f.string("key", &g_.key, "Client key (PEM)");
+    f.flag("skip-verify", &g_.skip_verify, "TLS without verifying the server certificate");
+    f.string("authority", &g_.authority, ":authority and TLS server name override");
+    f.string("name", &name_, "Attack name");
+    load_.spec.rate = "0";  // ghz: the closed model, 50 workers, 200 calls
+    load_.spec.workers = 50;
+    load_.spec.timeout = "20s";
+    load_.define(f, LoadFlags::Style::kGhz);
+    out_.define(f, "Results file");
+    f.string("format", &format_, "stdout: summary (ghz) or results (binary); default: summary on a terminal");
+    monitor_.define(f);
   }
-  // Summary on a terminal (ghz), results when piped (Vegeta) or to -output.
-  const bool summary = f.format == "summary" || (f.format.empty() && isatty(STDOUT_FILENO));
-  Output out{f.output.empty() ? (summary ? "" : "stdout") : f.output, f.quiet, f.progress};
-  AttackInfo info;
-  info.name = f.name;
-  info.protocol = "grpc";
-  info.rate = load.rate.unlimited() ? "0" : load.rate.pacer->describe();
-  AttackRun run;
-  const int code = run_attack(
-      "grpc", out, info, load, [&](const AttackOptions& o) { return attack_grpc(g, o); }, run);
-  if (code == kOk && summary) write_ghz_summary(std::cout, run.metrics);
-  return code;
-}
+
+  int run() override {
+    AttackOptions load;
+    try {
+      g_.data = load_grpc_data(data_);
+      for (const std::string& m : metadata_)
+        for (auto& h : parse_grpc_metadata(m)) g_.metadata.push_back(h);
+      if (load_.spec.requests == 0 && parse_duration(load_.spec.duration).value_or(Nanos(1)).count() == 0)
+        load_.spec.requests = 200;  // ghz's -n default
+      static_cast<Load&>(load) = load_.parse();
+      load.name = name_;
+      load.monitor = monitor_.parse();
+      if (format_ != "" && format_ != "summary" && format_ != "results")
+        throw InputError("", 0, "-format", "\"" + format_ + "\": want summary or results");
+      const GrpcCallInfo info = describe_grpc_call(g_);  // bad proto, method or data: exit 2 now
+      if (isatty(STDERR_FILENO) && !out_.quiet)
+        std::fprintf(stderr, "loadgate grpc: %s %s (%s -> %s) at %s\n", info.server_streaming ? "streaming" : "unary",
+                     info.path.c_str(), info.input_type.c_str(), info.output_type.c_str(), g_.addr.c_str());
+    } catch (const InputError& e) {
+      return fail("grpc", e.what(), kBadInput);
+    }
+    // Summary on a terminal (ghz), results when piped (Vegeta) or to -output.
+    const bool summary = format_ == "summary" || (format_.empty() && isatty(STDOUT_FILENO));
+    const std::string path = out_.output.empty() ? (summary ? "" : "stdout") : out_.output;
+    AttackRun run;
+    const int code = run_attack(
+        "grpc", path, out_, load, [&](const AttackOptions& o) { return attack_grpc(g_, o); }, run);
+    if (code == kOk && summary) write_ghz_summary(std::cout, run.metrics);
+    return code;
+  }
+
+ private:
+  GrpcOptions g_;
+  std::string data_, name_, format_;
+  std::vector<std::string> metadata_;
+  LoadFlags load_;
+  OutputFlags out_;
+  MonitorFlags monitor_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> grpc_command() { return std::make_unique<Grpc>(); }
 
 }  // namespace loadgate::cli

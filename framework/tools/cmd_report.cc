@@ -1,11 +1,10 @@
-// cmd_report.cc: `loadgate report` and `loadgate encode`.
-#include <cstdio>
+// cmd_report.cc: `loadgate report`: Vegeta's reports (text, json, hist, hdrplot) and loadgate's
+// HTML, over one or more results files, optionally every -every while reading.
 #include <fstream>
 #include <iostream>
-#include <memory>
 #include <optional>
 
-#include "commands.h"
+#include "command.h"
 #include "loadgate/error.h"
 #include "loadgate/report.h"
 #include "loadgate/results_file.h"
@@ -14,116 +13,84 @@
 namespace loadgate::cli {
 namespace {
 
-// Writes one report of `type` for `m` (and `hist` for hist types).
-void write_report(std::ostream& out, const std::string& type, const Metrics& m, const HistBuckets* hist,
-                  const ReportOptions& o) {
-  if (type == "text")
-    write_text_report(out, m, o);
-  else if (type == "json")
-    write_json_report(out, m, o);
-  else if (type == "html")
-    write_html_report(out, m, HtmlOptions{"loadgate report", nullptr});
-  else if (type == "hdrplot")
-    write_hdrplot_report(out, m);
-  else if (hist)
-    hist->write(out);
-  out.flush();
-}
+class Report final : public Command {
+ public:
+  void define(FlagSet& f) override {
+    f.string("type", &type_, "Report type: text, json, html, hist[buckets], hdrplot");
+    f.string("every", &every_, "Report interval while reading");
+    f.string("output", &output_, "Output file");
+    f.string("by", &by_, "Break down by: target");
+    f.positional("inputs", &inputs_, "Results files (default stdin)");
+  }
+
+  int run() override {
+    Nanos every{0};
+    try {
+      if (type_.rfind("hist", 0) == 0)
+        hist_.emplace(type_);
+      else if (type_ != "text" && type_ != "json" && type_ != "hdrplot" && type_ != "html")
+        throw InputError("", 0, "-type",
+                         "unknown report type \"" + type_ + "\" (want text, json, html, hist[...], hdrplot)");
+      auto e = parse_duration(every_);
+      if (!e || e->count() < 0) throw InputError("", 0, "-every", "\"" + every_ + "\" is not a duration");
+      every = *e;
+      if (!by_.empty() && by_ != "target")
+        throw InputError("", 0, "-by", "unknown breakdown \"" + by_ + "\" (want target)");
+    } catch (const InputError& e) {
+      return fail("report", e.what(), kBadInput);
+    }
+    std::ofstream file;
+    if (output_ != "stdout" && output_ != "-") {
+      file.open(output_);
+      if (!file) return fail("report", output_ + ": cannot open output file", kFailure);
+    }
+    std::ostream& out = file.is_open() ? file : std::cout;
+    options_.by_target = by_ == "target";
+    // Keep reading through the first Ctrl-C: the attacker upstream flushes and closes the pipe.
+    install_stop_signals();
+    Metrics m;
+    int64_t last = steady_now_ns();
+    try {
+      read_metrics(inputs_, m, [&](const Result& r) {
+        if (hist_) hist_->add(r);
+        if (every.count() > 0 && steady_now_ns() - last >= every.count()) {
+          write(out, m);
+          last = steady_now_ns();
+        }
+      });
+    } catch (const InputError& e) {
+      // Report what was read before the bad record: measured results are never lost.
+      if (m.count() > 0) write(out, m);
+      return fail("report", e.what(), kBadInput);
+    }
+    write(out, m);
+    return kOk;
+  }
+
+ private:
+  // Writes one report of the chosen type for `m`.
+  void write(std::ostream& out, const Metrics& m) const {
+    if (type_ == "text")
+      write_text_report(out, m, options_);
+    else if (type_ == "json")
+      write_json_report(out, m, options_);
+    else if (type_ == "html")
+      write_html_report(out, m, options_);
+    else if (type_ == "hdrplot")
+      write_hdrplot_report(out, m);
+    else if (hist_)
+      hist_->write(out);
+    out.flush();
+  }
+
+  std::string type_ = "text", every_ = "0", output_ = "stdout", by_;
+  std::vector<std::string> inputs_;
+  std::optional<HistBuckets> hist_;
+  ReportOptions options_;
+};
 
 }  // namespace
 
-int report(const ReportFlags& f) {
-  std::optional<HistBuckets> hist;
-  Nanos every{0};
-  try {
-    if (f.type.rfind("hist", 0) == 0)
-      hist.emplace(f.type);
-    else if (f.type != "text" && f.type != "json" && f.type != "hdrplot" && f.type != "html")
-      throw InputError("", 0, "-type",
-                       "unknown report type \"" + f.type + "\" (want text, json, html, hist[...], hdrplot)");
-    auto e = parse_duration(f.every);
-    if (!e || e->count() < 0) throw InputError("", 0, "-every", "\"" + f.every + "\" is not a duration");
-    every = *e;
-    if (!f.by.empty() && f.by != "target")
-      throw InputError("", 0, "-by", "unknown breakdown \"" + f.by + "\" (want target)");
-  } catch (const InputError& e) {
-    return fail("report", e.what(), kBadInput);
-  }
-  std::ofstream file;
-  if (f.output != "stdout" && f.output != "-") {
-    file.open(f.output);
-    if (!file) return fail("report", f.output + ": cannot open output file", kFailure);
-  }
-  std::ostream& out = file.is_open() ? file : std::cout;
-
-  ReportOptions o;
-  o.by_target = f.by == "target";
-  // Keep reading through the first Ctrl-C: the attacker upstream flushes and closes the pipe.
-  install_stop_signals();
-  Metrics m;
-  int64_t last = steady_now_ns();
-  const std::string err = read_metrics(f.inputs, m, [&](const Result& r) {
-    if (hist) hist->add(r);
-    if (every.count() > 0 && steady_now_ns() - last >= every.count()) {
-      write_report(out, f.type, m, hist ? &*hist : nullptr, o);
-      last = steady_now_ns();
-    }
-  });
-  if (!err.empty()) {
-    // Report what was read before the bad record: measured results are never lost.
-    if (m.count() > 0) write_report(out, f.type, m, hist ? &*hist : nullptr, o);
-    return fail("report", err, kBadInput);
-  }
-  write_report(out, f.type, m, hist ? &*hist : nullptr, o);
-  return kOk;
-}
-
-int plot(const PlotFlags& f) {
-  const std::vector<std::string> inputs = f.inputs.empty() ? std::vector<std::string>{"-"} : f.inputs;
-  install_stop_signals();
-  std::vector<Metrics> runs(inputs.size());
-  std::vector<std::string> names(inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    names[i] = inputs[i] == "-" ? "stdin" : inputs[i];
-    const std::string err = read_metrics({inputs[i]}, runs[i], nullptr, [&](const AttackInfo& info) {
-      if (!info.name.empty()) names[i] = info.name;
-    });
-    if (!err.empty()) return fail("plot", err, kBadInput);
-  }
-  std::vector<std::pair<std::string, const Metrics*>> series;
-  for (size_t i = 0; i < runs.size(); ++i) series.emplace_back(names[i], &runs[i]);
-  std::ofstream file;
-  if (f.output != "stdout" && f.output != "-") {
-    file.open(f.output);
-    if (!file) return fail("plot", f.output + ": cannot open output file", kFailure);
-  }
-  write_html_plot(file.is_open() ? file : std::cout, series, f.title);
-  return kOk;
-}
-
-int encode(const EncodeFlags& f) {
-  Encoding to;
-  try {
-    to = parse_encoding(f.to);
-  } catch (const InputError& e) {
-    return fail("encode", e.what(), kBadInput);
-  }
-  std::FILE* out = stdout;
-  if (f.output != "stdout" && f.output != "-") {
-    out = std::fopen(f.output.c_str(), "wb");
-    if (!out) return fail("encode", f.output + ": cannot open output file", kFailure);
-  }
-  install_stop_signals();
-  ResultWriter writer(out, to);
-  const std::string err = read_results(
-      f.inputs, [&](const Result& r) { writer.write(&r, 1); },
-      [&](const std::string& sample) { writer.frame(4, sample); },
-      [&](const AttackInfo& info) { writer.header(info); });
-  const bool ok = writer.flush();
-  if (out != stdout) std::fclose(out);
-  if (!err.empty()) return fail("encode", err, kBadInput);
-  if (!ok) return fail("encode", "writing failed (closed pipe or full disk)", kFailure);
-  return kOk;
-}
+std::unique_ptr<Command> report_command() { return std::make_unique<Report>(); }
 
 }  // namespace loadgate::cli

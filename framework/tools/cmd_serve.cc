@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "commands.h"
+#include "command.h"
 #include "flags.h"
 #include "loadgate/error.h"
 #include "loadgate/services/api_service.h"
@@ -14,14 +14,6 @@
 
 namespace loadgate::cli {
 namespace {
-
-// Applies -addr and -threads to a service's options. False on a bad -addr.
-template <class Options>
-bool listen_flags(const ServeFlags& f, Options& o) {
-  if (!f.addr.empty() && !split_addr(f.addr, o.host, o.port)) return false;
-  if (f.threads > 0) o.threads = f.threads;
-  return true;
-}
 
 // Starts `svc`, prints "loadgate: <name> service listening on <url>" (the line embedded
 // services are found by), serves until SIGINT or SIGTERM, then stops.
@@ -39,52 +31,84 @@ int serve_until_stopped(Service& svc, const std::string& name, Url url) {
   return kOk;
 }
 
-int bad_addr(const ServeFlags& f) { return fail("serve", "-addr \"" + f.addr + "\": want host:port", kBadInput); }
-
-int serve_api(const ServeFlags& f) {
-  services::ApiOptions o;
-  if (!listen_flags(f, o)) return bad_addr(f);
-  services::ApiService api(o);
-  return serve_until_stopped(api, "api", [&] { return api.url(); });
-}
-
-int serve_grpc(const ServeFlags& f, services::GrpcService::Kind kind) {
-  services::GrpcServiceOptions o;
-  o.port = kind == services::GrpcService::Kind::kKernel ? 50051 : 50052;
-  if (!listen_flags(f, o)) return bad_addr(f);
-  try {
-    if (!f.median.empty())
-      o.median_latency = std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("median", f.median));
-    if (!f.first_token.empty())
-      o.first_token =
-          std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("first-token", f.first_token));
-  } catch (const InputError& e) {
-    return fail("serve", e.what(), kBadInput);
+class Serve final : public Command {
+ public:
+  void define(FlagSet& f) override {
+    f.required_positional("service", &service_, "api, kernel, ai or ws");
+    f.string("addr", &addr_, "Address to listen on (host:port; port 0 = any)");
+    f.integer("threads", &threads_, "Server threads");
+    f.string("median", &median_, "ai: median latency of Generate (default 300ms)");
+    f.string("first-token", &first_token_, "ai: median delay before the first streamed token (default 150ms)");
+    f.number("sigma", &sigma_, "ai: log-normal shape of the latency (default 0.6)");
+    f.number("token-rate", &token_rate_, "ai: streamed tokens per second (default 50)");
+    f.count("seed", &seed_, "ai: seed of the latency distribution");
+    f.integer("reset-every", &reset_every_, "ai: cancel every Nth stream halfway (fault injection)");
   }
-  if (f.sigma >= 0) o.sigma = f.sigma;
-  if (f.token_rate > 0) o.token_rate = f.token_rate;
-  o.seed = f.seed;
-  o.reset_every = f.reset_every;
-  services::GrpcService svc(kind, o);
-  return serve_until_stopped(svc, f.service, [&] { return svc.addr(); });
-}
 
-int serve_ws(const ServeFlags& f) {
-  services::WsServiceOptions o;
-  if (!listen_flags(f, o)) return bad_addr(f);
-  services::WsService svc(o);
-  return serve_until_stopped(svc, "ws", [&] { return svc.url(); });
-}
+  int run() override {
+    raise_fd_limit();  // thousands of connections
+    if (service_ == "ws" || service_ == "websocket") return serve_ws();
+    if (service_ == "api") return serve_api();
+    if (service_ == "kernel") return serve_grpc(services::GrpcService::Kind::kKernel);
+    if (service_ == "ai") return serve_grpc(services::GrpcService::Kind::kAi);
+    return fail("serve", "unknown service \"" + service_ + "\" (want api, kernel, ai or ws)", kBadInput);
+  }
+
+ private:
+  // Applies -addr and -threads to a service's options. False on a bad -addr.
+  template <class Options>
+  bool listen_flags(Options& o) const {
+    if (!addr_.empty() && !split_addr(addr_, o.host, o.port)) return false;
+    if (threads_ > 0) o.threads = threads_;
+    return true;
+  }
+
+  int bad_addr() const { return fail("serve", "-addr \"" + addr_ + "\": want host:port", kBadInput); }
+
+  int serve_api() {
+    services::ApiOptions o;
+    if (!listen_flags(o)) return bad_addr();
+    services::ApiService api(o);
+    return serve_until_stopped(api, "api", [&] { return api.url(); });
+  }
+
+  int serve_grpc(services::GrpcService::Kind kind) {
+    services::GrpcServiceOptions o;
+    o.port = kind == services::GrpcService::Kind::kKernel ? 50051 : 50052;
+    if (!listen_flags(o)) return bad_addr();
+    try {
+      if (!median_.empty())
+        o.median_latency = std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("median", median_));
+      if (!first_token_.empty())
+        o.first_token =
+            std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("first-token", first_token_));
+    } catch (const InputError& e) {
+      return fail("serve", e.what(), kBadInput);
+    }
+    if (sigma_ >= 0) o.sigma = sigma_;
+    if (token_rate_ > 0) o.token_rate = token_rate_;
+    o.seed = seed_;
+    o.reset_every = reset_every_;
+    services::GrpcService svc(kind, o);
+    return serve_until_stopped(svc, service_, [&] { return svc.addr(); });
+  }
+
+  int serve_ws() {
+    services::WsServiceOptions o;
+    if (!listen_flags(o)) return bad_addr();
+    services::WsService svc(o);
+    return serve_until_stopped(svc, "ws", [&] { return svc.url(); });
+  }
+
+  std::string service_ = "api", addr_, median_, first_token_;
+  int threads_ = 0;
+  double sigma_ = -1, token_rate_ = 0;
+  uint64_t seed_ = 42;
+  int reset_every_ = 0;
+};
 
 }  // namespace
 
-int serve(const ServeFlags& f) {
-  raise_fd_limit();  // thousands of connections
-  if (f.service == "ws" || f.service == "websocket") return serve_ws(f);
-  if (f.service == "api") return serve_api(f);
-  if (f.service == "kernel") return serve_grpc(f, services::GrpcService::Kind::kKernel);
-  if (f.service == "ai") return serve_grpc(f, services::GrpcService::Kind::kAi);
-  return fail("serve", "unknown service \"" + f.service + "\" (want api, kernel, ai or ws)", kBadInput);
-}
+std::unique_ptr<Command> serve_command() { return std::make_unique<Serve>(); }
 
 }  // namespace loadgate::cli

@@ -1,11 +1,9 @@
 // cmd_ws.cc: `loadgate ws`: the seed's `-addr localhost:8000 -connections 100 -duration 60s`.
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
-#include "commands.h"
+#include "command.h"
 #include "flags.h"
 #include "loadgate/error.h"
 #include "loadgate/file.h"
@@ -14,67 +12,93 @@
 #include "run_attack.h"
 
 namespace loadgate::cli {
+namespace {
 
-int ws(const WsFlags& f) {
-  WsOptions w;
-  AttackOptions load;
-  try {
-    w.url = f.addr.find("://") != std::string::npos ? f.addr : "ws://" + f.addr;
-    if (w.url.find('/', w.url.find("://") + 3) == std::string::npos) w.url += f.path;
-    w.connections = f.connections;
-    // Plain numbers are rates per second; anything else is a schedule, as -rate.
-    auto number = [](const std::string& t, double& out) {
-      char* end = nullptr;
-      out = std::strtod(t.c_str(), &end);
-      return !t.empty() && *end == '\0';
-    };
-    if (!number(f.connect_rate, w.connect_rate)) {
-      RateSpec r = rate_flag(f.connect_rate, duration_flag("duration", f.duration));
-      if (r.unlimited()) throw InputError("", 0, "-connect-rate", "must be positive");
-      w.connect_pacer = r.pacer;
-    }
-    if (!number(f.rate_per_conn, w.rate_per_conn)) {
-      RateSpec r = rate_flag(f.rate_per_conn, duration_flag("duration", f.duration));
-      if (!r.unlimited()) w.message_pacer = r.pacer;
-    }
-    w.message_size = f.message_size;
-    if (!f.payload.empty()) {
-      const std::string path = f.payload[0] == '@' ? f.payload.substr(1) : f.payload;
-      w.payload = read_file_or_throw(path, "-payload", "cannot read payload file");
-    }
-    w.binary = f.binary;
-    w.push = f.push;
-    w.subprotocol = f.subprotocol;
-    for (const std::string& h : f.headers) {
-      const auto colon = h.find(':');
-      if (colon == std::string::npos || colon == 0)
-        throw InputError("", 0, "-header", "\"" + h + "\": want Name: value");
-      std::string v = h.substr(colon + 1);
-      while (!v.empty() && v.front() == ' ') v.erase(v.begin());
-      w.headers.emplace_back(h.substr(0, colon), v);
-    }
-    w.sources = f.sources;
-    w.insecure = f.insecure;
-    load.name = f.name;
-    load.duration = duration_flag("duration", f.duration);
-    load.timeout = duration_flag("timeout", f.timeout);
-    load.threads = f.cpus;
-    load.monitor = monitor_flags(f.monitor_pids);
-    if (f.format != "" && f.format != "summary" && f.format != "results")
-      throw InputError("", 0, "-format", "\"" + f.format + "\": want summary or results");
-  } catch (const InputError& e) {
-    return fail("ws", e.what(), kBadInput);
-  }
-  const bool summary = f.format == "summary" || (f.format.empty() && isatty(STDOUT_FILENO));
-  Output out{f.output.empty() ? (summary ? "" : "stdout") : f.output, f.quiet, f.progress};
-  AttackInfo info;
-  info.name = f.name;
-  info.protocol = "ws";
-  AttackRun run;
-  const int code = run_attack(
-      "ws", out, info, load, [&](const AttackOptions& o) { return attack_ws(w, o); }, run);
-  if (code == kOk && summary) write_text_report(std::cout, run.metrics);
-  return code;
+// A plain number is a rate per second; anything else a schedule, as -rate. Unlimited (0) is
+// nullopt for a schedule.
+bool number(const std::string& text, double& out) {
+  char* end = nullptr;
+  out = std::strtod(text.c_str(), &end);
+  return !text.empty() && *end == '\0';
 }
+
+class Ws final : public Command {
+ public:
+  Ws() {
+    load_.rate = "1";  // unused: connections and their messages have their own schedules
+    load_.duration = "10s";
+    load_.timeout = "5s";
+  }
+
+  void define(FlagSet& f) override {
+    f.string("addr", &addr_, "host:port, or a ws:// or wss:// URL");
+    f.string("path", &path_, "Path when -addr has none (default /echo)");
+    f.integer("connections", &w_.connections, "Concurrent connections");
+    f.string("connect-rate", &connect_rate_, "Connections opened per second, or a schedule: 10..500@30s");
+    f.string("rate-per-conn", &rate_per_conn_,
+             "Messages per second per connection (0 = idle), or a schedule: 10,50,100@20s");
+    f.integer("message-size", &w_.message_size, "Bytes per message (at least 36)");
+    f.string("payload", &payload_, "Message template: @file");
+    f.flag("binary", &w_.binary, "Binary frames (default text)");
+    f.flag("push", &w_.push, "Count and time what the server pushes instead of matching echoes");
+    f.string("subprotocol", &w_.subprotocol, "Sec-WebSocket-Protocol");
+    f.strings("header", &headers_, "Handshake header (repeatable)");
+    f.strings("source", &w_.sources,
+              "Local source address (repeatable; default: 127.0.0.x past 16,000 loopback connections)");
+    f.flag("insecure", &w_.insecure, "wss: skip certificate verification");
+    f.string("duration", &load_.duration, "Duration, ramp included");
+    f.string("timeout", &load_.timeout, "How long to wait for missing echoes at the end");
+    f.integer("cpus", &load_.cpus, "Client threads");
+    f.string("name", &name_, "Attack name");
+    out_.define(f, "Results file");
+    f.string("format", &format_, "stdout: summary or results; default: summary on a terminal");
+    monitor_.define(f);
+  }
+
+  int run() override {
+    AttackOptions load;
+    try {
+      w_.url = addr_.find("://") != std::string::npos ? addr_ : "ws://" + addr_;
+      if (w_.url.find('/', w_.url.find("://") + 3) == std::string::npos) w_.url += path_;
+      static_cast<Load&>(load) = parse_load(load_, LoadSource::flags());
+      if (!number(connect_rate_, w_.connect_rate)) {
+        RateSpec r = parse_rate(connect_rate_, load.duration);
+        if (r.unlimited()) throw InputError("", 0, "-connect-rate", "must be positive");
+        w_.connect_pacer = r.pacer;
+      }
+      if (!number(rate_per_conn_, w_.rate_per_conn)) w_.message_pacer = parse_rate(rate_per_conn_, load.duration).pacer;
+      if (!payload_.empty())
+        w_.payload = read_file_or_throw(payload_[0] == '@' ? payload_.substr(1) : payload_, "-payload",
+                                        "cannot read payload file");
+      for (const std::string& h : headers_) w_.headers.push_back(header_flag(h));
+      load.name = name_;
+      load.monitor = monitor_.parse();
+      if (format_ != "" && format_ != "summary" && format_ != "results")
+        throw InputError("", 0, "-format", "\"" + format_ + "\": want summary or results");
+    } catch (const InputError& e) {
+      return fail("ws", e.what(), kBadInput);
+    }
+    const bool summary = format_ == "summary" || (format_.empty() && isatty(STDOUT_FILENO));
+    const std::string path = out_.output.empty() ? (summary ? "" : "stdout") : out_.output;
+    AttackRun run;
+    const int code = run_attack(
+        "ws", path, out_, load, [&](const AttackOptions& o) { return attack_ws(w_, o); }, run);
+    if (code == kOk && summary) write_text_report(std::cout, run.metrics);
+    return code;
+  }
+
+ private:
+  WsOptions w_;
+  std::string addr_ = "127.0.0.1:8000", path_ = "/echo", connect_rate_ = "1000", rate_per_conn_ = "10", payload_;
+  std::vector<std::string> headers_;
+  LoadSpec load_;
+  std::string name_, format_;
+  OutputFlags out_;
+  MonitorFlags monitor_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> ws_command() { return std::make_unique<Ws>(); }
 
 }  // namespace loadgate::cli

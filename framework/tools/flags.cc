@@ -1,7 +1,10 @@
-// flags.cc: shared flag parsing.
+// flags.cc: flag values and the shared flag groups.
 #include "flags.h"
 
 #include "loadgate/error.h"
+#include "loadgate/file.h"
+#include "loadgate/monitor.h"
+#include "loadgate/size.h"
 
 namespace loadgate::cli {
 
@@ -10,12 +13,6 @@ Nanos duration_flag(const std::string& name, const std::string& text) {
   if (!d || d->count() < 0)
     throw InputError("", 0, "-" + name, "\"" + text + "\" is not a duration (want e.g. 30s, 1m, 500ms)");
   return *d;
-}
-
-RateSpec rate_flag(const std::string& text, Nanos duration, Nanos step) {
-  auto rate = parse_rate(text, duration, step);
-  if (auto* err = std::get_if<std::string>(&rate)) throw InputError("", 0, "", *err);
-  return std::get<RateSpec>(rate);
 }
 
 bool split_addr(const std::string& addr, std::string& host, int& port) {
@@ -31,6 +28,97 @@ bool split_addr(const std::string& addr, std::string& host, int& port) {
   } catch (const std::exception&) {
     return false;
   }
+}
+
+void LoadFlags::define(FlagSet& f, Style style) {
+  const bool ghz = style == Style::kGhz;
+  f.string("rate", &spec.rate,
+           ghz ? "Calls per time unit (open model), as attack's -rate; 0 = closed model (-workers back to back)"
+               : "Requests per time unit: 50/1s, 10..500@60s, 50,100@30s, sine:100:50:60s; 0 = as fast as "
+                 "possible (closed model: -max-workers back to back)");
+  f.string(ghz ? "duration,z" : "duration", &spec.duration, "Duration of the attack (0 = until -requests)");
+  f.string("step", &spec.step, "Step length for -rate=A,B,C");
+  f.string(ghz ? "timeout,t" : "timeout", &spec.timeout, "Timeout of each request");
+  f.optional_integer(ghz ? "workers,c" : "workers", &spec.workers,
+                     ghz ? "Concurrent workers (closed model) or initial workers (with -rate)"
+                         : "Initial number of workers (connections); concurrency with -rate=0");
+  f.optional_integer("max-workers", &spec.max_workers, "Maximum number of workers (connections)");
+  if (!ghz) f.optional_integer("connections", &spec.connections, "Maximum number of open connections");
+  f.count(ghz ? "requests,n" : "requests", &spec.requests,
+          ghz ? "Number of calls (default 200 without -duration)" : "Stop after this many requests (0 = no limit)");
+  f.integer("cpus", &spec.cpus, "Number of attacker threads (default: one per CPU; at most 4 per CPU)");
+}
+
+void HttpFlags::define(FlagSet& f) {
+  f.string("targets", &targets, "Targets file (default stdin)");
+  f.string("format", &format, "Targets format: http or json");
+  f.flag("keepalive", &keepalive, "Use persistent connections", "no-keepalive");
+  f.flag("http2", &http2, "Accepted for Vegeta compatibility; loadgate speaks HTTP/1.1");
+  f.flag("insecure", &insecure, "Ignore invalid server TLS certificates");
+  f.strings("root-certs", &root_certs, "TLS root certificate files (comma separated)", ',');
+  f.string("cert", &cert, "TLS client PEM certificate file");
+  f.string("key", &key, "TLS client PEM private key file");
+  f.integer("redirects", &redirects, "Number of redirects to follow; -1 = do not follow");
+  f.string("max-body", &max_body, "Maximum number of bytes to capture from response bodies; -1 = no limit");
+  f.strings("header", &headers, "Request header (repeatable)");
+  f.string("body", &body, "Requests body file");
+}
+
+void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out) const {
+  http.keepalive = keepalive;
+  http.insecure = insecure;
+  http.root_certs = root_certs;
+  http.cert = cert;
+  http.key = key;
+  http.redirects = redirects;
+  if (max_body == "-1") {
+    http.max_body = -1;
+  } else {
+    auto size = parse_size(max_body);
+    if (!size)
+      throw InputError("", 0, "-max-body", "\"" + max_body + "\" is not a size (want e.g. 1024, 10KB, 1MB, -1)");
+    http.max_body = static_cast<int64_t>(*size);
+  }
+  for (auto& h : headers) http.headers.push_back(header_flag(h));
+  if (!body.empty()) http.body = read_file_or_throw(body, "-body", "cannot read body file");
+  out = load_targets(targets, parse_targets_format(format));
+}
+
+void OutputFlags::define(FlagSet& f, const char* help) {
+  f.string("output,o", &output, help);
+  f.flag("quiet", &quiet, "No progress line");
+  f.flag("progress", &progress, "Print progress to stderr even when it is not a terminal");
+}
+
+void MonitorFlags::define(FlagSet& f) {
+  f.strings("monitor-pid", &pids,
+            "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)");
+}
+
+std::vector<MonitoredProcess> MonitorFlags::parse() const {
+  std::vector<MonitoredProcess> out;
+  for (const std::string& v : pids) {
+    const auto eq = v.find('=');
+    std::string role = eq == std::string::npos ? "" : v.substr(0, eq);
+    const std::string pid_text = eq == std::string::npos ? v : v.substr(eq + 1);
+    char* end = nullptr;
+    const long pid = std::strtol(pid_text.c_str(), &end, 10);
+    if (pid_text.empty() || *end != '\0' || pid <= 0 || pid > 1 << 22)
+      throw InputError("", 0, "-monitor-pid", "\"" + v + "\": want PID or ROLE=PID");
+    if (!read_process(static_cast<int>(pid))) throw InputError("", 0, "-monitor-pid", "no process " + pid_text);
+    if (role.empty()) role = out.empty() ? "sut" : "sut" + std::to_string(out.size() + 1);
+    out.push_back({static_cast<int>(pid), role});
+  }
+  return out;
+}
+
+Header header_flag(const std::string& text, const char* flag) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0)
+    throw InputError("", 0, flag, "bad header \"" + text + "\" (want Name: value)");
+  std::string value = text.substr(colon + 1);
+  while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+  return {text.substr(0, colon), value};
 }
 
 }  // namespace loadgate::cli

@@ -1,18 +1,72 @@
-// flags.h: parsing of flag values shared by the commands. Errors are InputError naming the flag.
+// flags.h: flag values and the flag groups several commands share, each declared once:
+// the load (-rate -duration ...), HTTP (-targets -header ...), output (-output -quiet
+// -progress) and monitoring (-monitor-pid). Errors are InputError naming the flag.
 #pragma once
 
 #include <string>
+#include <vector>
 
-#include "loadgate/duration.h"
-#include "loadgate/pacer.h"
+#include "flagset.h"
+#include "loadgate/attack.h"
+#include "loadgate/http.h"
 
 namespace loadgate::cli {
 
 /// A Go duration flag ("30s"); negative or malformed values are errors.
 Nanos duration_flag(const std::string& name, const std::string& text);
-/// A -rate flag (see parse_rate()).
-RateSpec rate_flag(const std::string& text, Nanos duration, Nanos step = Nanos{0});
 /// "host:port" ("[::1]:80"; ":8000" means 127.0.0.1). False on a bad port.
 bool split_addr(const std::string& addr, std::string& host, int& port);
+
+/// LoadFlags: -rate -duration -step -timeout -workers -max-workers -connections -requests -cpus.
+struct LoadFlags {
+  /// Which tool's spelling: Vegeta's (attack), or ghz's (grpc: -n -c -z -t aliases, the closed
+  /// model by default, and no -connections, which there means channels).
+  enum class Style { kVegeta, kGhz };
+  LoadSpec spec;  ///< the defaults are the command's
+  /// Declares the flags.
+  void define(FlagSet& f, Style style = Style::kVegeta);
+  /// The parsed, validated load.
+  Load parse() const { return parse_load(spec, LoadSource::flags()); }
+};
+
+/// HttpFlags: what to request and how (Vegeta's attack flags besides the load).
+struct HttpFlags {
+  std::string targets = "stdin";
+  std::string format = "http";
+  bool keepalive = true;
+  bool http2 = false;
+  bool insecure = false;
+  std::vector<std::string> root_certs;
+  std::string cert, key;
+  int redirects = 10;
+  std::string max_body = "-1";
+  std::vector<std::string> headers;
+  std::string body;  ///< file path (Vegeta's -body)
+  /// Declares the flags.
+  void define(FlagSet& f);
+  /// The driver's options and the targets. Throws InputError.
+  void parse(HttpOptions& http, std::vector<Target>& targets) const;
+};
+
+/// OutputFlags: where results go and what is said on stderr.
+struct OutputFlags {
+  std::string output;  ///< results file; "" = the command's default
+  bool quiet = false;
+  bool progress = false;
+  /// Declares -output (with `help`), -quiet and -progress.
+  void define(FlagSet& f, const char* help);
+};
+
+/// MonitorFlags: -monitor-pid PID or ROLE=PID, repeatable.
+struct MonitorFlags {
+  std::vector<std::string> pids;
+  /// Declares the flag.
+  void define(FlagSet& f);
+  /// The processes to sample. Throws InputError for a malformed value or a missing process.
+  std::vector<MonitoredProcess> parse() const;
+};
+
+/// One header flag "Name: value". Throws InputError naming `flag`.
+Header header_flag(const std::string& text, const char* flag = "-header");
 
 }  // namespace loadgate::cli

@@ -2,10 +2,10 @@
 //
 // The attacker is protocol-agnostic: it paces hits (open model) or keeps N workers busy
 // (closed model) on one Asio io_context per thread, share-nothing, and merges each thread's
-// Metrics once at the end. Drivers (http.h, grpc.h) supply the wire.
+// Metrics once at the end. Drivers (http.h, grpc.h, ws.h) supply the wire.
 //
 //   loadgate::AttackOptions o;
-//   o.rate = std::get<loadgate::RateSpec>(loadgate::parse_rate("100/1s"));
+//   o.rate = loadgate::parse_rate("100/1s");
 //   o.duration = std::chrono::seconds(10);
 //   loadgate::AttackRun run = loadgate::attack_http(targets, {}, o);
 //   run.metrics.summarize().latency.p99;   // ns
@@ -14,52 +14,57 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <functional>
 #include <string>
+#include <vector>
 
-#include "loadgate/duration.h"
+#include "loadgate/load.h"
 #include "loadgate/metrics.h"
-#include "loadgate/monitor.h"
-#include "loadgate/pacer.h"
-#include "loadgate/results_file.h"
+#include "loadgate/resources.h"
 
 namespace loadgate {
 
-/// Default request timeout (Vegeta's).
-inline constexpr Nanos kDefaultTimeout = std::chrono::seconds(30);
-/// Default number of workers (connections) opened up front, as Vegeta's -workers.
-inline constexpr int kDefaultWorkers = 10;
-/// Default cap on concurrent workers/connections in the open model: past it, hits queue
-/// (and count as late) instead of opening ever more connections.
-inline constexpr int kDefaultMaxWorkers = 1024;
 /// Connections that may be opening at once per thread. A hit that finds no free worker while
 /// this many connect waits (and is late) instead of opening yet another: no connection storm.
 inline constexpr int kMaxConnecting = 16;
 /// Hits that may wait for a free worker per thread before further ones are dropped.
 inline constexpr size_t kPendingCapacity = 1 << 16;
 
-/// ResultsSink receives results in batches, always from one collector thread, in no
-/// particular order across threads.
-using ResultsSink = std::function<void(const Result* results, size_t count)>;
+/// AttackInfo identifies the attack a stream came from.
+struct AttackInfo {
+  std::string name;         ///< -name of the attack
+  std::string protocol;     ///< "http", "grpc", "ws"
+  std::string rate;         ///< the pacer's spec, or "0" for closed model
+  int64_t started_ns = 0;   ///< Unix ns of the attack's start
+  int64_t duration_ns = 0;  ///< requested duration (0 = unbounded)
+  /// JSON text of this header.
+  std::string to_json() const;
+  /// Parses the JSON text of a header; unknown keys are ignored. False on malformed JSON.
+  static bool from_json(const std::string& text, AttackInfo& out);
+};
 
-/// AttackOptions is the load: how much, how long, how concurrent.
-struct AttackOptions {
+/// ResultsSink receives what an attack produces, from one thread at a time and in order: the
+/// header once, before anything else, then batches of results (in no particular order across
+/// the attacker's threads) and resource samples as they are taken.
+class ResultsSink {
+ public:
+  virtual ~ResultsSink() = default;
+  /// The attack's header, once, before its start.
+  virtual void header(const AttackInfo& info) = 0;
+  /// A batch of `count` results.
+  virtual void results(const Result* results, size_t count) = 0;
+  /// One resource sample.
+  virtual void sample(const Sample& sample) = 0;
+};
+
+/// AttackOptions is a Load and where the attack's output goes.
+struct AttackOptions : Load {
   std::string name;                                 ///< attack name (Vegeta's -name), kept in results headers
-  RateSpec rate;                                    ///< pacer (open model); unlimited = closed model
-  Nanos duration{0};                                ///< stop scheduling after this; 0 = no time bound
-  uint64_t max_requests = 0;                        ///< stop after this many hits; 0 = no count bound
-  int workers = kDefaultWorkers;                    ///< initial workers (open) or concurrency (closed model)
-  int max_workers = kDefaultMaxWorkers;             ///< cap on concurrent workers (open model)
-  int threads = 0;                                  ///< io threads (-cpus); 0 = hardware concurrency
-  Nanos timeout = kDefaultTimeout;                  ///< per request; 0 = none
   Nanos interrupt_grace = std::chrono::seconds(1);  ///< in-flight time allowed after a stop
-  ResultsSink sink;                                 ///< optional: receives every result (e.g. a results file)
+  ResultsSink* sink = nullptr;                      ///< optional: receives the header, results and samples
   std::FILE* progress = nullptr;                    ///< optional: a progress line each second goes here
   const std::atomic<bool>* stop = nullptr;          ///< optional: set to end the attack early
   /// Processes to sample once a second besides the generator itself (e.g. {sut_pid, "sut"}).
-  std::vector<Monitor::Target> monitor;
-  /// Optional: receives every resource sample as it is taken (from the monitor's thread).
-  std::function<void(const Sample&)> sample_sink;
+  std::vector<MonitoredProcess> monitor;
   /// Sample the generator's own resource usage (default on).
   bool monitor_self = true;
 };
@@ -73,9 +78,5 @@ struct AttackRun {
   std::string abort_reason;  ///< why the run was stopped early by a check, if it was
   Nanos elapsed{0};          ///< wall time from start to the last result
 };
-
-/// Throws InputError when `o` is inconsistent (negative values, closed model without
-/// workers, no bound at all when `require_bound`).
-void validate(const AttackOptions& o, bool require_bound = false);
 
 }  // namespace loadgate

@@ -15,22 +15,16 @@
 #include <vector>
 
 #include "loadgate/duration.h"
+#include "loadgate/load.h"
 
 namespace loadgate {
 
 /// Tiers a scenario may belong to (CTest labels).
 inline const std::vector<std::string> kTiers = {"light", "medium", "heavy", "stress", "soak", "breakpoint"};
 
-/// Load is how hard and how long a scenario pushes.
-struct Load {
-  std::string rate = "50/1s";  ///< -rate spec; "0" = closed model
-  Nanos duration = std::chrono::seconds(30);
-  int workers = 10;       ///< initial workers / closed-model concurrency
-  int max_workers = 0;    ///< cap on workers; 0 = default
-  uint64_t requests = 0;  ///< hit count bound; 0 = none
-  Nanos timeout = std::chrono::seconds(30);
-  std::string step;  ///< step length for "a,b,c" rates ("" = split the duration)
-  // Protocol-specific (gRPC, WebSocket); 0 / "" = driver default.
+/// ProtocolLoad is the part of a scenario's "load" that only gRPC or WebSocket reads; 0 and ""
+/// leave the driver's defaults.
+struct ProtocolLoad {
   std::string call;          ///< gRPC method "pkg.Service/Method"
   std::string data;          ///< gRPC request JSON
   int connections = 0;       ///< gRPC channels / WebSocket connections
@@ -95,8 +89,9 @@ struct Scenario {
   std::string name;     ///< scenario name in the file ("heavy")
   std::string tier;     ///< one of kTiers
   std::string description;
-  std::string targets;  ///< targets file (scenario's, else the file's); may be empty
-  Load load;
+  std::string targets;    ///< targets file (scenario's, else the file's); may be empty
+  LoadSpec load;          ///< the load as written (validated); see scenario_load()
+  ProtocolLoad protocol;  ///< gRPC / WebSocket settings of the load
   Thresholds thresholds;
   std::optional<Reference> reference;
   std::optional<Search> search;  ///< capacity search, for tier "breakpoint"
@@ -125,6 +120,10 @@ struct BaselineFile {
 BaselineFile load_baseline(const std::string& path);
 /// Validates JSON text as a baseline file; `path` names it in errors.
 BaselineFile parse_baseline(const std::string& text, const std::string& path);
+
+/// The load of `s` parsed (parse_load()), durations multiplied by `duration_scale`. Throws
+/// InputError naming the file and key path.
+Load scenario_load(const Scenario& s, double duration_scale = 1.0);
 
 /// Loads the scenario behind "service.name" from `dir`/service.json (dir defaults to
 /// $LOADGATE_BASELINES_DIR, else "baselines"). Files are cached per process.

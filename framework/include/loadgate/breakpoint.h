@@ -12,7 +12,6 @@
 #include <atomic>
 #include <functional>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -76,11 +75,5 @@ BreakpointStep judge_step(double rate, const Metrics& m, const Objective& o);
 
 /// Searches for the capacity. Throws InputError for inconsistent options.
 Breakpoint find_breakpoint(const StepRunner& run, const Objective& o, const SearchOptions& s);
-
-/// The search as text: one line per step, then the verdict.
-std::string breakpoint_text(const Breakpoint& b);
-
-/// The search as a self-contained HTML page: rate against p99, success and throughput.
-void write_breakpoint_html(std::ostream& out, const Breakpoint& b, const std::string& title);
 
 }  // namespace loadgate

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "loadgate/baseline.h"
+#include "loadgate/figures.h"
 #include "loadgate/metrics.h"
 
 namespace loadgate {
@@ -17,8 +18,6 @@ namespace loadgate {
 struct Check {
   /// How measured compares to limit for the check to pass.
   enum class Op { kBelow, kAtLeast, kAtMost };
-  /// Unit of measured and limit.
-  enum class Unit { kNanos, kRatio, kPerSecond, kCount };
   std::string name;  ///< "p99", "success", "p99 regression", "p99 in window 30s..1m0s"
   double measured = 0;
   double limit = 0;
@@ -48,6 +47,10 @@ struct Verdict {
 /// least once. Without them an unreachable service would pass every latency threshold.
 void check_measured(const Metrics& m, Kind kind, Verdict& v);
 
+/// The check "latency percentile `percentile` (0..100) of the primary kind below `limit`",
+/// named "p97" (or "max" for 100); `source` says where the limit came from.
+Check latency_check(const Metrics& m, double percentile, Nanos limit, const std::string& source = "");
+
 /// Evaluates `t` against the results of kind `t.kind` (default: the primary kind). `source`
 /// prefixes each check's source ("baselines/api.json: scenarios.heavy.thresholds").
 Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& source = "");
@@ -59,26 +62,6 @@ Verdict evaluate(const Metrics& m, const Scenario& s);
 /// Why window `w` breaches the latency percentiles and success ratio of `t`, or "" when it
 /// does not (the per-window checks of soak tests).
 std::string window_breach(const Window& w, const Thresholds& t);
-
-/// Figure `name` of a summary: p50 p90 p95 p99 p99.9 max mean (ns), success (ratio),
-/// throughput and rate (per second), errors (count). NaN for an unknown name.
-double figure(const Summary& s, const std::string& name);
-
-/// The figures recorded as a reference: p50, p90, p95, p99, p99.9, max, success, throughput.
-std::map<std::string, double> reference_figures(const Summary& s);
-
-/// Names of the reference figures, in report order.
-const std::vector<std::string>& reference_figure_names();
-
-/// Whether a larger value of figure `name` is better (success, throughput, rate).
-bool higher_is_better(const std::string& name);
-
-/// Unit of figure `name`: a ratio for success, per second for throughput and rate, a count for
-/// errors, nanoseconds for latencies.
-Check::Unit figure_unit(const std::string& name);
-
-/// `v` in `unit` as checks show it: "1.20ms", "99.50%", "95.20/s", "3".
-std::string format_value(double v, Check::Unit unit);
 
 /// "6000 requests at 99.98/s, success 100.00%, p50 1.2ms, p99 4.5ms, late 0, top error: none".
 std::string context_line(const Summary& s);

@@ -6,7 +6,7 @@
 //   g.addr = "127.0.0.1:50051";
 //   g.call = "loadgate.kernel.Kernel/Execute";
 //   g.data = {R"({"op":"sum","args":[1,2,3]})"};
-//   loadgate::AttackOptions load;  load.workers = 10;  load.max_requests = 1000;   // closed model
+//   loadgate::AttackOptions load;  load.workers = 10;  load.requests = 1000;   // closed model
 //   loadgate::AttackRun run = loadgate::attack_grpc(g, load);
 #pragma once
 

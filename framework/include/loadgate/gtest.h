@@ -5,14 +5,15 @@
 //   using namespace std::chrono_literals;
 //   TEST(Api, Heavy) {
 //     auto run = loadgate::attack(loadgate::targets_file("targets/api.txt"), loadgate::scenario("api.heavy"));
-//     PERF_ASSERT_BASELINE(run, "api.heavy");   // every threshold of baselines/api.json "heavy"
+//     PERF_ASSERT_BASELINE(run);              // every threshold of baselines/api.json "heavy"
 //     PERF_EXPECT_P99_LT(run, 500ms);
 //   }
 //
 // Each macro is one predicate-formatter, as GoogleTest's own EXPECT_PRED_FORMAT: on failure
-// the message carries the check, the measured value, the limit, where the limit came from,
-// and one line of context (requests, rate, success, p50/p99, top error). Every measured figure
-// is recorded with RecordProperty, so it reaches the XML/JSON output even when the test passes.
+// the message carries the macro, the check, the measured value, the limit, where the limit
+// came from, and one line of context (requests, rate, success, p50/p99, top error). Every
+// measured figure is recorded with RecordProperty, so it reaches the XML/JSON output even when
+// the test passes.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -26,22 +27,62 @@
 
 namespace loadgate::gtest {
 
-/// Latency percentile (0..100) of `run` below `limit` (corrected latency).
-::testing::AssertionResult LatencyBelow(const char* run_text, const char* limit_text, const char* macro,
-                                        const AttackRun& run, Nanos limit, double percentile);
+/// Latency percentile `percentile` (0..100, 100 = max) of a run strictly below a limit
+/// (corrected latency): PERF_*_P50_LT ... PERF_*_MAX_LT.
+struct LatencyBelow {
+  const char* macro;  ///< the macro's name, for the failure text
+  double percentile;  ///< 0..100
+  ::testing::AssertionResult operator()(const char* run_text, const char* limit_text, const AttackRun& run,
+                                        Nanos limit) const;
+};
 
-/// Predicate-formatters, one per macro.
-::testing::AssertionResult P50Below(const char*, const char*, const AttackRun&, Nanos);
-::testing::AssertionResult P90Below(const char*, const char*, const AttackRun&, Nanos);
-::testing::AssertionResult P95Below(const char*, const char*, const AttackRun&, Nanos);
-::testing::AssertionResult P99Below(const char*, const char*, const AttackRun&, Nanos);
-::testing::AssertionResult P999Below(const char*, const char*, const AttackRun&, Nanos);
-::testing::AssertionResult MaxBelow(const char*, const char*, const AttackRun&, Nanos);
-::testing::AssertionResult SuccessAtLeast(const char*, const char*, const AttackRun&, double ratio);
-::testing::AssertionResult ThroughputAtLeast(const char*, const char*, const AttackRun&, double per_second);
-::testing::AssertionResult ErrorsAtMost(const char*, const char*, const AttackRun&, uint64_t count);
-::testing::AssertionResult MeetsBaseline(const char*, const char*, const AttackRun&, const std::string& key);
-::testing::AssertionResult CapacityAtLeast(const char*, const char*, const Breakpoint&, double per_second);
+/// Any latency percentile below a limit: PERF_*_PERCENTILE_LT(run, 97.5, 10ms).
+struct PercentileBelow {
+  const char* macro;  ///< the macro's name, for the failure text
+  ::testing::AssertionResult operator()(const char* run_text, const char* percentile_text, const char* limit_text,
+                                        const AttackRun& run, double percentile, Nanos limit) const;
+};
+
+/// Success ratio (0..1) at least.
+struct SuccessAtLeast {
+  const char* macro;  ///< the macro's name, for the failure text
+  ::testing::AssertionResult operator()(const char* run_text, const char* ratio_text, const AttackRun& run,
+                                        double ratio) const;
+};
+
+/// Successful requests per second at least.
+struct ThroughputAtLeast {
+  const char* macro;  ///< the macro's name, for the failure text
+  ::testing::AssertionResult operator()(const char* run_text, const char* rate_text, const AttackRun& run,
+                                        double per_second) const;
+};
+
+/// Failed results at most.
+struct ErrorsAtMost {
+  const char* macro;  ///< the macro's name, for the failure text
+  ::testing::AssertionResult operator()(const char* run_text, const char* count_text, const AttackRun& run,
+                                        uint64_t count) const;
+};
+
+/// The capacity a breakpoint search found (per second) at least.
+struct CapacityAtLeast {
+  const char* macro;  ///< the macro's name, for the failure text
+  ::testing::AssertionResult operator()(const char* b_text, const char* rate_text, const Breakpoint& b,
+                                        double per_second) const;
+};
+
+/// Every threshold (and reference regression) of a baseline scenario.
+struct MeetsBaseline {
+  const char* macro;  ///< the macro's name, for the failure text
+  /// The run's own scenario and verdict (from loadgate::attack(..., scenario(...))).
+  ::testing::AssertionResult operator()(const char* run_text, const ScenarioRun& run) const;
+  /// The same, and `key` must be the run's scenario ("api.heavy"): a mismatch fails.
+  ::testing::AssertionResult operator()(const char* run_text, const char* key_text, const ScenarioRun& run,
+                                        const std::string& key) const;
+  /// A run made without a scenario, judged against the scenario `key`.
+  ::testing::AssertionResult operator()(const char* run_text, const char* key_text, const AttackRun& run,
+                                        const std::string& key) const;
+};
 
 /// Records the run's figures as test properties (perf.requests, perf.p99_ms, ...).
 void record_figures(const AttackRun& run);
@@ -49,31 +90,57 @@ void record_figures(const AttackRun& run);
 }  // namespace loadgate::gtest
 
 // Latency percentiles (corrected, from the scheduled send) strictly below a duration.
-#define PERF_EXPECT_P50_LT(run, limit) EXPECT_PRED_FORMAT2(::loadgate::gtest::P50Below, run, limit)
-#define PERF_ASSERT_P50_LT(run, limit) ASSERT_PRED_FORMAT2(::loadgate::gtest::P50Below, run, limit)
-#define PERF_EXPECT_P90_LT(run, limit) EXPECT_PRED_FORMAT2(::loadgate::gtest::P90Below, run, limit)
-#define PERF_ASSERT_P90_LT(run, limit) ASSERT_PRED_FORMAT2(::loadgate::gtest::P90Below, run, limit)
-#define PERF_EXPECT_P95_LT(run, limit) EXPECT_PRED_FORMAT2(::loadgate::gtest::P95Below, run, limit)
-#define PERF_ASSERT_P95_LT(run, limit) ASSERT_PRED_FORMAT2(::loadgate::gtest::P95Below, run, limit)
-#define PERF_EXPECT_P99_LT(run, limit) EXPECT_PRED_FORMAT2(::loadgate::gtest::P99Below, run, limit)
-#define PERF_ASSERT_P99_LT(run, limit) ASSERT_PRED_FORMAT2(::loadgate::gtest::P99Below, run, limit)
-#define PERF_EXPECT_P999_LT(run, limit) EXPECT_PRED_FORMAT2(::loadgate::gtest::P999Below, run, limit)
-#define PERF_ASSERT_P999_LT(run, limit) ASSERT_PRED_FORMAT2(::loadgate::gtest::P999Below, run, limit)
-#define PERF_EXPECT_MAX_LT(run, limit) EXPECT_PRED_FORMAT2(::loadgate::gtest::MaxBelow, run, limit)
-#define PERF_ASSERT_MAX_LT(run, limit) ASSERT_PRED_FORMAT2(::loadgate::gtest::MaxBelow, run, limit)
+#define LOADGATE_LATENCY_(kind, name, p, run, limit) \
+  kind##_PRED_FORMAT2((::loadgate::gtest::LatencyBelow{"PERF_" #kind "_" name "_LT", p}), run, limit)
+#define PERF_EXPECT_P50_LT(run, limit) LOADGATE_LATENCY_(EXPECT, "P50", 50, run, limit)
+#define PERF_ASSERT_P50_LT(run, limit) LOADGATE_LATENCY_(ASSERT, "P50", 50, run, limit)
+#define PERF_EXPECT_P90_LT(run, limit) LOADGATE_LATENCY_(EXPECT, "P90", 90, run, limit)
+#define PERF_ASSERT_P90_LT(run, limit) LOADGATE_LATENCY_(ASSERT, "P90", 90, run, limit)
+#define PERF_EXPECT_P95_LT(run, limit) LOADGATE_LATENCY_(EXPECT, "P95", 95, run, limit)
+#define PERF_ASSERT_P95_LT(run, limit) LOADGATE_LATENCY_(ASSERT, "P95", 95, run, limit)
+#define PERF_EXPECT_P99_LT(run, limit) LOADGATE_LATENCY_(EXPECT, "P99", 99, run, limit)
+#define PERF_ASSERT_P99_LT(run, limit) LOADGATE_LATENCY_(ASSERT, "P99", 99, run, limit)
+#define PERF_EXPECT_P999_LT(run, limit) LOADGATE_LATENCY_(EXPECT, "P999", 99.9, run, limit)
+#define PERF_ASSERT_P999_LT(run, limit) LOADGATE_LATENCY_(ASSERT, "P999", 99.9, run, limit)
+#define PERF_EXPECT_MAX_LT(run, limit) LOADGATE_LATENCY_(EXPECT, "MAX", 100, run, limit)
+#define PERF_ASSERT_MAX_LT(run, limit) LOADGATE_LATENCY_(ASSERT, "MAX", 100, run, limit)
+// Any percentile (0..100) strictly below a duration: PERF_EXPECT_PERCENTILE_LT(run, 97.5, 20ms).
+#define PERF_EXPECT_PERCENTILE_LT(run, percentile, limit) \
+  EXPECT_PRED_FORMAT3((::loadgate::gtest::PercentileBelow{"PERF_EXPECT_PERCENTILE_LT"}), run, percentile, limit)
+#define PERF_ASSERT_PERCENTILE_LT(run, percentile, limit) \
+  ASSERT_PRED_FORMAT3((::loadgate::gtest::PercentileBelow{"PERF_ASSERT_PERCENTILE_LT"}), run, percentile, limit)
 // Success ratio (0..1) at least; throughput (successful requests per second) at least;
 // failed results at most.
-#define PERF_EXPECT_SUCCESS_AT_LEAST(run, ratio) EXPECT_PRED_FORMAT2(::loadgate::gtest::SuccessAtLeast, run, ratio)
-#define PERF_ASSERT_SUCCESS_AT_LEAST(run, ratio) ASSERT_PRED_FORMAT2(::loadgate::gtest::SuccessAtLeast, run, ratio)
-#define PERF_EXPECT_THROUGHPUT_AT_LEAST(run, rps) EXPECT_PRED_FORMAT2(::loadgate::gtest::ThroughputAtLeast, run, rps)
-#define PERF_ASSERT_THROUGHPUT_AT_LEAST(run, rps) ASSERT_PRED_FORMAT2(::loadgate::gtest::ThroughputAtLeast, run, rps)
-#define PERF_EXPECT_ERRORS_AT_MOST(run, count) EXPECT_PRED_FORMAT2(::loadgate::gtest::ErrorsAtMost, run, count)
-#define PERF_ASSERT_ERRORS_AT_MOST(run, count) ASSERT_PRED_FORMAT2(::loadgate::gtest::ErrorsAtMost, run, count)
+#define PERF_EXPECT_SUCCESS_AT_LEAST(run, ratio) \
+  EXPECT_PRED_FORMAT2((::loadgate::gtest::SuccessAtLeast{"PERF_EXPECT_SUCCESS_AT_LEAST"}), run, ratio)
+#define PERF_ASSERT_SUCCESS_AT_LEAST(run, ratio) \
+  ASSERT_PRED_FORMAT2((::loadgate::gtest::SuccessAtLeast{"PERF_ASSERT_SUCCESS_AT_LEAST"}), run, ratio)
+#define PERF_EXPECT_THROUGHPUT_AT_LEAST(run, rps) \
+  EXPECT_PRED_FORMAT2((::loadgate::gtest::ThroughputAtLeast{"PERF_EXPECT_THROUGHPUT_AT_LEAST"}), run, rps)
+#define PERF_ASSERT_THROUGHPUT_AT_LEAST(run, rps) \
+  ASSERT_PRED_FORMAT2((::loadgate::gtest::ThroughputAtLeast{"PERF_ASSERT_THROUGHPUT_AT_LEAST"}), run, rps)
+#define PERF_EXPECT_ERRORS_AT_MOST(run, count) \
+  EXPECT_PRED_FORMAT2((::loadgate::gtest::ErrorsAtMost{"PERF_EXPECT_ERRORS_AT_MOST"}), run, count)
+#define PERF_ASSERT_ERRORS_AT_MOST(run, count) \
+  ASSERT_PRED_FORMAT2((::loadgate::gtest::ErrorsAtMost{"PERF_ASSERT_ERRORS_AT_MOST"}), run, count)
 // The capacity a breakpoint search found (requests per second) at least.
 #define PERF_EXPECT_CAPACITY_AT_LEAST(breakpoint, rate) \
-  EXPECT_PRED_FORMAT2(::loadgate::gtest::CapacityAtLeast, breakpoint, rate)
+  EXPECT_PRED_FORMAT2((::loadgate::gtest::CapacityAtLeast{"PERF_EXPECT_CAPACITY_AT_LEAST"}), breakpoint, rate)
 #define PERF_ASSERT_CAPACITY_AT_LEAST(breakpoint, rate) \
-  ASSERT_PRED_FORMAT2(::loadgate::gtest::CapacityAtLeast, breakpoint, rate)
-// Every threshold (and reference regression) declared by a baseline scenario, "service.name".
-#define PERF_EXPECT_BASELINE(run, key) EXPECT_PRED_FORMAT2(::loadgate::gtest::MeetsBaseline, run, key)
-#define PERF_ASSERT_BASELINE(run, key) ASSERT_PRED_FORMAT2(::loadgate::gtest::MeetsBaseline, run, key)
+  ASSERT_PRED_FORMAT2((::loadgate::gtest::CapacityAtLeast{"PERF_ASSERT_CAPACITY_AT_LEAST"}), breakpoint, rate)
+// Every threshold (and reference regression) of the run's baseline scenario:
+// PERF_EXPECT_BASELINE(run), or PERF_EXPECT_BASELINE(run, "api.heavy") to name it (it must be
+// the run's own scenario; a run made without one is judged against it).
+#define LOADGATE_PICK_2_(a, b, name, ...) name
+#define LOADGATE_BASELINE_1_(kind, run) \
+  kind##_PRED_FORMAT1((::loadgate::gtest::MeetsBaseline{"PERF_" #kind "_BASELINE"}), run)
+#define LOADGATE_BASELINE_2_(kind, run, key) \
+  kind##_PRED_FORMAT2((::loadgate::gtest::MeetsBaseline{"PERF_" #kind "_BASELINE"}), run, key)
+#define LOADGATE_EXPECT_BASELINE_1_(run) LOADGATE_BASELINE_1_(EXPECT, run)
+#define LOADGATE_EXPECT_BASELINE_2_(run, key) LOADGATE_BASELINE_2_(EXPECT, run, key)
+#define LOADGATE_ASSERT_BASELINE_1_(run) LOADGATE_BASELINE_1_(ASSERT, run)
+#define LOADGATE_ASSERT_BASELINE_2_(run, key) LOADGATE_BASELINE_2_(ASSERT, run, key)
+#define PERF_EXPECT_BASELINE(...) \
+  LOADGATE_PICK_2_(__VA_ARGS__, LOADGATE_EXPECT_BASELINE_2_, LOADGATE_EXPECT_BASELINE_1_, )(__VA_ARGS__)
+#define PERF_ASSERT_BASELINE(...) \
+  LOADGATE_PICK_2_(__VA_ARGS__, LOADGATE_ASSERT_BASELINE_2_, LOADGATE_ASSERT_BASELINE_1_, )(__VA_ARGS__)

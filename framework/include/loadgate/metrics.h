@@ -21,7 +21,7 @@
 
 #include "loadgate/duration.h"
 #include "loadgate/histogram.h"
-#include "loadgate/monitor.h"
+#include "loadgate/resources.h"
 #include "loadgate/result.h"
 
 namespace loadgate {
@@ -83,6 +83,8 @@ struct Window {
   uint64_t success = 0;
   uint64_t bytes_in = 0;
   Histogram latency{Histogram::kDefaultHighest, 2};  ///< corrected latency, 2 significant digits
+  /// Adds the counts of `other` (whatever its start).
+  void merge(const Window& other);
 };
 
 /// Series is the per-window time series of a run, at most kMaxWindows long: when a run outgrows

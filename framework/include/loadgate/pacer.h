@@ -12,7 +12,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "loadgate/duration.h"
@@ -50,6 +49,10 @@ std::unique_ptr<Pacer> steps_pacer(std::vector<double> rates, Nanos step);
 /// Sine: mean + amp * sin(2 pi t / period) hits/s; requires 0 <= amp <= mean, mean > 0.
 std::unique_ptr<Pacer> sine_pacer(double mean, double amp, Nanos period);
 
+/// Highest constant rate a pacer schedules (per second): beyond it, hits would be due at the
+/// same nanosecond. "As fast as possible" is rate 0 (the closed model).
+inline constexpr double kMaxRate = 1e8;
+
 /// RateSpec is a parsed -rate flag: either a pacer (open model) or "as fast as possible" (0).
 struct RateSpec {
   std::shared_ptr<const Pacer> pacer;  ///< null when unlimited (rate 0 / infinity)
@@ -63,7 +66,8 @@ struct RateSpec {
 ///   "50,100,200", "50,100,200@30s"      steps of `step` (default duration / number of steps)
 ///   "sine:100:50:60s"                   sine, mean 100, amplitude 50, period 60 s
 /// `duration` is the attack's duration (0 = unbounded) used for the defaults above.
-/// On failure returns the error text (which names the flag and the accepted format).
-std::variant<RateSpec, std::string> parse_rate(std::string_view spec, Nanos duration = Nanos{0}, Nanos step = Nanos{0});
+/// Throws InputError (its message quotes `spec` and names the accepted format) on anything else,
+/// and for a constant rate above kMaxRate.
+RateSpec parse_rate(std::string_view spec, Nanos duration = Nanos{0}, Nanos step = Nanos{0});
 
 }  // namespace loadgate

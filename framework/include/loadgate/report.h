@@ -5,38 +5,42 @@
 #include <string>
 #include <vector>
 
+#include "loadgate/attack.h"
+#include "loadgate/breakpoint.h"
 #include "loadgate/duration.h"
+#include "loadgate/gate.h"
 #include "loadgate/metrics.h"
 
 namespace loadgate {
 
-struct Verdict;  // gate.h
-
-/// ReportOptions select optional sections.
+/// ReportOptions select optional sections and carry what is known about the run beside its
+/// results: every reporter shows the same run header and verdict.
 struct ReportOptions {
-  bool by_target = false;  ///< a section per target (report -by=target)
+  bool by_target = false;                 ///< a section per target (report -by=target)
+  std::string title = "loadgate report";  ///< HTML: the page's title
+  const AttackInfo* info = nullptr;       ///< the attack (name, rate, duration), when known
+  std::string scenario;                   ///< "api.heavy", when the run was a scenario's
+  std::string tier;                       ///< the scenario's tier
+  const Verdict* verdict = nullptr;       ///< the gate's verdict, when the run was judged
+  std::string aborted;                    ///< why the run was stopped early, if it was
 };
 
 /// Writes Vegeta's text report of the primary kind, plus loadgate's extra lines
 /// (uncorrected latencies, p99.9, late and dropped hits), a section per other kind, per target
-/// when asked, and resource usage when sampled.
+/// when asked, and resource usage when sampled. With a scenario: a first line naming it, its
+/// tier, rate and duration; with a verdict: the checks at the end.
 void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions& o = {});
 
 /// Writes Vegeta's JSON report (same keys, latencies in ns) plus loadgate's extra keys:
 /// latencies."99.9th", "uncorrected", "send_delay", "first", "late", "dropped", "kinds",
-/// "targets" (when asked), "resources" (when sampled).
+/// "targets" (when asked), "resources" (when sampled); "scenario", "tier", "load", "verdict"
+/// and "aborted" when known.
 void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions& o = {});
-
-/// HtmlOptions for the HTML report.
-struct HtmlOptions {
-  std::string title = "loadgate report";
-  const Verdict* verdict = nullptr;  ///< gate verdict to show, when one was checked
-};
 
 /// Writes one self-contained HTML page (inline SVG charts and a small script; no network):
 /// summary, latency percentile curve, latency and throughput over time, status codes, errors,
 /// other kinds, per-target table, resource usage, and the gate verdict when given.
-void write_html_report(std::ostream& out, const Metrics& m, const HtmlOptions& o = {});
+void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions& o = {});
 
 /// Writes a self-contained HTML plot of several runs as several series (loadgate plot):
 /// latency over time, latency percentile curves, throughput over time.
@@ -49,9 +53,6 @@ std::vector<std::pair<double, double>> lttb(const std::vector<std::pair<double, 
 
 /// Target labels of the primary kind with their stats, most requests first.
 std::vector<std::pair<std::string, const Stats*>> targets_of(const Metrics& m);
-
-/// Writes the JSON object of one Summary in Vegeta's schema (no trailing newline).
-std::string summary_json(const Summary& s);
 
 /// Writes a summary in ghz's layout (count, total, slowest, fastest, average, requests/sec,
 /// response time histogram, latency distribution, status codes and errors by name).
@@ -76,6 +77,12 @@ class HistBuckets {
   std::vector<uint64_t> counts_;
   uint64_t total_ = 0;
 };
+
+/// The search as text: one line per step, then the verdict.
+std::string breakpoint_text(const Breakpoint& b);
+
+/// The search as a self-contained HTML page: rate against p99, success and throughput.
+void write_breakpoint_html(std::ostream& out, const Breakpoint& b, const std::string& title);
 
 /// Rounds like Vegeta's text report: to the unit two below the value's own (1.257ms, 3.5s).
 Nanos round_for_report(Nanos d);

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace loadgate {
@@ -23,16 +25,16 @@ inline constexpr int kKindCount = 7;
 /// one, is interned separately (Result::error).
 enum class ErrorKind : uint8_t {
   kNone = 0,
-  kConnect,       ///< could not open a connection (refused, unreachable, DNS)
-  kTimeout,       ///< no complete response within the timeout
-  kIo,            ///< the connection failed or closed mid-request
-  kProtocol,      ///< the peer spoke the protocol wrongly (unparsable response, bad frame)
-  kStatus,        ///< a response arrived with a status that counts as failure
-  kTls,           ///< TLS handshake or certificate failure
-  kDropped,       ///< never sent: the generator could not send it before the attack ended
-  kCancelled,     ///< sent, then abandoned when the attack was interrupted
-  kBodyTooLarge,  ///< response body exceeded -max-body (counted, not a failure by itself)
-  kClosed,        ///< the peer closed the connection (WebSocket drop)
+  kConnect,    ///< could not open a connection (refused, unreachable, DNS)
+  kTimeout,    ///< no complete response within the timeout
+  kIo,         ///< the connection failed or closed mid-request
+  kProtocol,   ///< the peer spoke the protocol wrongly (unparsable response, bad frame)
+  kStatus,     ///< a response arrived with a status that counts as failure
+  kTls,        ///< TLS handshake or certificate failure
+  kDropped,    ///< never sent: the generator could not send it before the attack ended
+  kCancelled,  ///< sent, then abandoned when the attack was interrupted
+  kUnused9,    ///< never produced; the number stays taken so that results files keep their meaning
+  kClosed,     ///< the peer closed the connection (WebSocket drop)
   kOther,
   kLost,  ///< sent, and no answer ever came (WebSocket echo): its latency is unknown
 };
@@ -76,8 +78,12 @@ enum WsOutcome : uint16_t {
 
 /// Name of an ErrorKind ("connect", "timeout", ...).
 std::string_view error_kind_name(ErrorKind kind);
-/// Name of a Kind ("http", "grpc", ...).
+/// Name of a Kind ("http", "grpc", "grpc-stream", "ws-message", ...).
 std::string_view kind_name(Kind kind);
+/// The Kind named `name` (see kind_name()), or nullopt.
+std::optional<Kind> kind_from_name(std::string_view name);
+/// Every kind's name, comma-separated, for error messages.
+std::string kind_names();
 /// Name of a gRPC status code ("OK", "UNAVAILABLE", ...); "CODE(n)" text for unknown codes is
 /// not produced here: returns an empty view for codes above 16.
 std::string_view grpc_code_name(uint16_t code);

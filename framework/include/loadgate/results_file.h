@@ -18,23 +18,11 @@
 #include <unordered_set>
 #include <vector>
 
+#include "loadgate/attack.h"
 #include "loadgate/metrics.h"
 #include "loadgate/result.h"
 
 namespace loadgate {
-
-/// AttackInfo identifies the attack a stream came from.
-struct AttackInfo {
-  std::string name;         ///< -name of the attack
-  std::string protocol;     ///< "http", "grpc", "ws"
-  std::string rate;         ///< the pacer's spec, or "0" for closed model
-  int64_t started_ns = 0;   ///< Unix ns of the attack's start
-  int64_t duration_ns = 0;  ///< requested duration (0 = unbounded)
-  /// JSON text of this header.
-  std::string to_json() const;
-  /// Parses the JSON text of a header; unknown keys are ignored. False on malformed JSON.
-  static bool from_json(const std::string& text, AttackInfo& out);
-};
 
 /// Encoding selects a results format.
 enum class Encoding { kBinary, kJson, kCsv };
@@ -51,12 +39,13 @@ class ResultWriter {
   void header(const AttackInfo& info);
   /// Writes results; string ids are defined in the stream before first use.
   void write(const Result* results, size_t count);
-  /// Writes one raw frame of `type` (used for samples).
-  void frame(uint8_t type, const std::string& payload);
+  /// Writes one resource sample (binary only: JSON and CSV have no place for it).
+  void sample(const Sample& s);
   /// Flushes the FILE*. Returns false if any write failed so far (e.g. closed pipe).
   bool flush();
 
  private:
+  void frame(uint8_t type, const std::string& payload);
   void define(uint32_t id);
   std::FILE* out_;
   Encoding encoding_;
@@ -82,8 +71,8 @@ class ResultReader {
   bool next(Result& r);
   /// Called for each header frame met.
   std::function<void(const AttackInfo&)> on_header;
-  /// Called with the JSON text of each sample frame met.
-  std::function<void(const std::string&)> on_sample;
+  /// Called for each resource sample met.
+  std::function<void(const Sample&)> on_sample;
   /// Non-empty when the stream ended early (truncated): names the file and what was kept.
   const std::string& warning() const { return warning_; }
   /// Non-empty when the stream could not be decoded: names the file, record and field.
@@ -107,16 +96,35 @@ class ResultReader {
   std::string buf_;
 };
 
-/// Reads every result of `paths` ("-" = stdin) in order, calling fn for each. Warnings go to
-/// stderr. Returns the first fatal error text, or "" on success.
-std::string read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
-                         const std::function<void(const std::string&)>& on_sample = nullptr,
-                         const std::function<void(const AttackInfo&)>& on_header = nullptr);
+/// Reads every result of `paths` ("-" = stdin) in order, calling fn for each. Warnings (a
+/// truncated file) go to stderr. Throws InputError naming the file and record at the first
+/// fatal error, after fn saw every result before it.
+void read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
+                  const std::function<void(const Sample&)>& on_sample = nullptr,
+                  const std::function<void(const AttackInfo&)>& on_header = nullptr);
 
 /// Reads every result and resource sample of `paths` into `m`, as read_results(); `each`, when
-/// given, sees every result after it was added. Returns the first fatal error text, or "".
-std::string read_metrics(const std::vector<std::string>& paths, Metrics& m,
-                         const std::function<void(const Result&)>& each = nullptr,
-                         const std::function<void(const AttackInfo&)>& on_header = nullptr);
+/// given, sees every result after it was added. Throws InputError as read_results(); `m` then
+/// holds everything read before the error.
+void read_metrics(const std::vector<std::string>& paths, Metrics& m,
+                  const std::function<void(const Result&)>& each = nullptr,
+                  const std::function<void(const AttackInfo&)>& on_header = nullptr);
+
+/// ResultsFileSink writes an attack's header, results and resource samples to a results stream,
+/// flushing after each batch so that a reader at the other end of a pipe keeps up.
+class ResultsFileSink final : public ResultsSink {
+ public:
+  /// Writes to `out` (not owned) in `encoding`.
+  ResultsFileSink(std::FILE* out, Encoding encoding);
+  void header(const AttackInfo& info) override;
+  void results(const Result* results, size_t count) override;
+  void sample(const Sample& sample) override;
+  /// False once any write failed (a closed pipe, a full disk).
+  bool ok() const { return ok_; }
+
+ private:
+  ResultWriter writer_;
+  bool ok_ = true;
+};
 
 }  // namespace loadgate

@@ -130,6 +130,13 @@ Window& Series::slot(int64_t t_ns) {
   return windows_[static_cast<size_t>(index - first_index_)];
 }
 
+void Window::merge(const Window& other) {
+  requests += other.requests;
+  success += other.success;
+  bytes_in += other.bytes_in;
+  latency.merge(other.latency);
+}
+
 // Doubles the window width, merging each pair of neighbouring windows.
 void Series::coarsen() {
   const int64_t new_width = width_ns_ * 2;
@@ -137,10 +144,7 @@ void Series::coarsen() {
   for (Window& w : windows_) {
     const int64_t start = w.start_ns / new_width * new_width;
     if (merged.empty() || merged.back().start_ns != start) merged.emplace_back().start_ns = start;
-    merged.back().requests += w.requests;
-    merged.back().success += w.success;
-    merged.back().bytes_in += w.bytes_in;
-    merged.back().latency.merge(w.latency);
+    merged.back().merge(w);
   }
   windows_ = std::move(merged);
   width_ns_ = new_width;
@@ -158,13 +162,7 @@ void Series::add(const Result& r) {
 
 void Series::merge(const Series& other) {
   while (width_ns_ < other.width_ns_) coarsen();
-  for (const Window& w : other.windows_) {
-    Window& mine = slot(w.start_ns);
-    mine.requests += w.requests;
-    mine.success += w.success;
-    mine.bytes_in += w.bytes_in;
-    mine.latency.merge(w.latency);
-  }
+  for (const Window& w : other.windows_) slot(w.start_ns).merge(w);
 }
 
 std::vector<Window> Series::rebucket(Nanos width) const {
@@ -174,11 +172,7 @@ std::vector<Window> Series::rebucket(Nanos width) const {
   for (const Window& src : windows_) {
     const int64_t start = src.start_ns / w * w;
     if (out.empty() || out.back().start_ns != start) out.emplace_back().start_ns = start;
-    Window& dst = out.back();
-    dst.requests += src.requests;
-    dst.success += src.success;
-    dst.bytes_in += src.bytes_in;
-    dst.latency.merge(src.latency);
+    out.back().merge(src);
   }
   return out;
 }

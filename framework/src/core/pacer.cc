@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "loadgate/error.h"
+
 namespace loadgate {
 namespace {
 
@@ -167,11 +169,12 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 }
 
 // Splits "X@DUR" into X and the parsed duration (nullopt when there is no '@').
-std::variant<std::pair<std::string_view, std::optional<Nanos>>, std::string> split_at(std::string_view spec) {
+std::pair<std::string_view, std::optional<Nanos>> split_at(std::string_view spec) {
   const auto at = spec.find('@');
   if (at == std::string_view::npos) return std::pair{spec, std::optional<Nanos>{}};
   auto d = parse_duration(spec.substr(at + 1));
-  if (!d || d->count() <= 0) return "-rate " + std::string(spec) + ": bad duration after '@' (want e.g. @30s)";
+  if (!d || d->count() <= 0)
+    throw InputError("", 0, "", "\"" + std::string(spec) + "\": bad duration after '@' (want e.g. @30s)");
   return std::pair{spec.substr(0, at), d};
 }
 
@@ -194,30 +197,28 @@ std::unique_ptr<Pacer> sine_pacer(double mean, double amp, Nanos period) {
   return std::make_unique<SinePacer>(mean, amp, period);
 }
 
-std::variant<RateSpec, std::string> parse_rate(std::string_view spec, Nanos duration, Nanos step) {
-  const std::string quoted = "-rate \"" + std::string(spec) + "\"";
+RateSpec parse_rate(std::string_view spec, Nanos duration, Nanos step) {
+  const std::string quoted = "\"" + std::string(spec) + "\"";
   if (spec == "0" || spec == "infinity" || spec == "inf") return RateSpec{};
 
   if (spec.substr(0, 5) == "sine:") {
     auto parts = split(spec.substr(5), ':');
-    if (parts.size() != 3) return quoted + ": want sine:MEAN:AMP:PERIOD, e.g. sine:100:50:60s";
+    if (parts.size() != 3) throw InputError("", 0, "", quoted + ": want sine:MEAN:AMP:PERIOD, e.g. sine:100:50:60s");
     auto mean = parse_number(parts[0]), amp = parse_number(parts[1]);
     auto period = parse_duration(parts[2]);
     if (!mean || !amp || !period || *mean <= 0 || *amp < 0 || *amp > *mean || period->count() <= 0)
-      return quoted + ": want sine:MEAN:AMP:PERIOD with 0 <= AMP <= MEAN, MEAN > 0, PERIOD > 0";
+      throw InputError("", 0, "", quoted + ": want sine:MEAN:AMP:PERIOD with 0 <= AMP <= MEAN, MEAN > 0, PERIOD > 0");
     return RateSpec{sine_pacer(*mean, *amp, *period)};
   }
 
-  auto at = split_at(spec);
-  if (auto* err = std::get_if<std::string>(&at)) return *err;
-  auto [body, at_duration] = std::get<0>(at);
+  auto [body, at_duration] = split_at(spec);
 
   if (auto dots = body.find(".."); dots != std::string_view::npos) {
     auto from = parse_number(body.substr(0, dots)), to = parse_number(body.substr(dots + 2));
     if (!from || !to || *from < 0 || *to < 0 || (*from == 0 && *to == 0))
-      return quoted + ": want FROM..TO[@RAMP] with rates >= 0, e.g. 10..500@60s";
+      throw InputError("", 0, "", quoted + ": want FROM..TO[@RAMP] with rates >= 0, e.g. 10..500@60s");
     Nanos ramp = at_duration.value_or(duration);
-    if (ramp.count() <= 0) return quoted + ": a ramp needs @DURATION or -duration";
+    if (ramp.count() <= 0) throw InputError("", 0, "", quoted + ": a ramp needs @DURATION or -duration");
     return RateSpec{linear_pacer(*from, *to, ramp)};
   }
 
@@ -225,18 +226,18 @@ std::variant<RateSpec, std::string> parse_rate(std::string_view spec, Nanos dura
     std::vector<double> rates;
     for (auto part : split(body, ',')) {
       auto r = parse_number(part);
-      if (!r || *r < 0) return quoted + ": want comma-separated rates >= 0, e.g. 50,100,200@30s";
+      if (!r || *r < 0) throw InputError("", 0, "", quoted + ": want comma-separated rates >= 0, e.g. 50,100,200@30s");
       rates.push_back(*r);
     }
     if (std::all_of(rates.begin(), rates.end(), [](double r) { return r <= 0; }))
-      return quoted + ": every step has rate 0";
+      throw InputError("", 0, "", quoted + ": every step has rate 0");
     Nanos s = at_duration.value_or(step);
     if (s.count() <= 0 && duration.count() > 0) s = Nanos{duration.count() / static_cast<int64_t>(rates.size())};
-    if (s.count() <= 0) return quoted + ": steps need @STEP, -step or -duration";
+    if (s.count() <= 0) throw InputError("", 0, "", quoted + ": steps need @STEP, -step or -duration");
     return RateSpec{steps_pacer(std::move(rates), s)};
   }
 
-  if (at_duration) return quoted + ": '@' applies to ramps and steps only";
+  if (at_duration) throw InputError("", 0, "", quoted + ": '@' applies to ramps and steps only");
   // Vegeta's freq/per.
   std::string_view freq_text = body, per_text = "1s";
   if (auto slash = body.find('/'); slash != std::string_view::npos) {
@@ -248,8 +249,12 @@ std::variant<RateSpec, std::string> parse_rate(std::string_view spec, Nanos dura
   auto freq = parse_number(freq_text);
   auto per = parse_duration(per_str);
   if (!freq || !per || *freq < 0 || per->count() <= 0)
-    return quoted + ": doesn't match the \"freq/duration\" format (i.e. 50/1s)";
+    throw InputError("", 0, "", quoted + ": doesn't match the \"freq/duration\" format (i.e. 50/1s)");
   if (*freq == 0) return RateSpec{};
+  if (*freq / seconds(*per) > kMaxRate)
+    throw InputError(
+        "", 0, "",
+        quoted + ": above " + rate_text(kMaxRate) + "/s, the most a pacer schedules (use 0 for as fast as possible)");
   return RateSpec{constant_pacer(*freq, *per)};
 }
 

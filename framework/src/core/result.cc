@@ -7,7 +7,7 @@
 namespace loadgate {
 
 bool Result::ok() const {
-  if (error_kind != ErrorKind::kNone && error_kind != ErrorKind::kBodyTooLarge) return false;
+  if (error_kind != ErrorKind::kNone) return false;
   switch (kind) {
     case Kind::kHttp:
       return status >= 200 && status < 400;
@@ -27,8 +27,8 @@ bool Result::ok() const {
 
 std::string_view error_kind_name(ErrorKind kind) {
   static constexpr std::array<std::string_view, kErrorKindCount> kNames = {
-      "none",    "connect",   "timeout",        "io",     "protocol", "status", "tls",
-      "dropped", "cancelled", "body-too-large", "closed", "other", "lost"};
+      "none",    "connect",   "timeout", "io",     "protocol", "status", "tls",
+      "dropped", "cancelled", "unused",  "closed", "other",    "lost"};
   const auto i = static_cast<size_t>(kind);
   return i < kNames.size() ? kNames[i] : "other";
 }
@@ -51,6 +51,18 @@ std::string_view kind_name(Kind kind) {
       return "ws-close";
   }
   return "unknown";
+}
+
+std::optional<Kind> kind_from_name(std::string_view name) {
+  for (int k = 0; k < kKindCount; ++k)
+    if (kind_name(static_cast<Kind>(k)) == name) return static_cast<Kind>(k);
+  return std::nullopt;
+}
+
+std::string kind_names() {
+  std::string out;
+  for (int k = 0; k < kKindCount; ++k) out += (k ? ", " : "") + std::string(kind_name(static_cast<Kind>(k)));
+  return out;
 }
 
 std::string_view grpc_code_name(uint16_t code) {

@@ -7,15 +7,13 @@
 #include "engine/attacker.h"
 
 #include <algorithm>
-#include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <cmath>
-#include <thread>
 #include <vector>
 
 #include "engine/collector.h"
-#include "engine/worker_pool.h"
+#include "engine/launch.h"
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
 
@@ -58,24 +56,21 @@ class HitRing {
   size_t head_ = 0, size_ = 0;
 };
 
-// What every worker reads and nobody writes after start.
+// What every worker reads and nobody writes.
 struct Plan {
   const AttackOptions* opts;
   Driver* driver;
   int threads;
-  int64_t start_steady;
-  int64_t start_unix;
-  Collector* collector;
 };
 
 int share(int total, int threads, int index) { return total / threads + (index < total % threads ? 1 : 0); }
 
 class Worker final : public WorkerBase, public SlotOwner {
  public:
-  Worker(const Plan& plan, int index)
+  Worker(const Plan& plan, int index, Collector* collector)
       // One thread runs all I/O of this context, so the reactor needs no per-socket locks; the
-      // scheduler keeps its lock for request_stop() posted from the main thread.
-      : WorkerBase(*plan.opts, plan.collector, ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+      // scheduler keeps its lock for request_stop() and begin() posted from the launcher.
+      : WorkerBase(*plan.opts, collector, ASIO_CONCURRENCY_HINT_UNSAFE_IO),
         plan_(plan),
         index_(index),
         timer_(io_),
@@ -86,28 +81,25 @@ class Worker final : public WorkerBase, public SlotOwner {
         o_.rate.unlimited() ? share(o_.workers, t, index) : share(std::max(o_.max_workers, o_.workers), t, index);
     max_slots_ = std::max(1, max_slots_);
     const auto threads = static_cast<uint64_t>(t), i = static_cast<uint64_t>(index);
-    quota_ = o_.max_requests / threads + (i < o_.max_requests % threads ? 1 : 0);
+    quota_ = o_.requests / threads + (i < o_.requests % threads ? 1 : 0);
   }
 
-  void run() override {
+  // Opens the initial connections before the start; ready when they are open (or failed).
+  void prepare() override {
     std::vector<uint32_t> labels;
     for (uint32_t i = 0; i < plan_.driver->target_count() && i < Metrics::kMaxTargets; ++i)
       labels.push_back(plan_.driver->target_label(i));
     metrics().prepare(plan_.driver->kind(), labels);
-    // Open the initial connections while the start time approaches.
     if (!closed_model()) {
       const int initial = std::min(max_slots_, std::max(1, share(o_.workers, plan_.threads, index_)));
       for (int i = 0; i < initial; ++i) add_slot()->warm();
     }
-    timer_.expires_at(at(plan_.start_steady));
-    timer_.async_wait([this](const asio::error_code&) { begin(); });
-    // Drivers whose completions are posted from other threads (gRPC) leave the context without
-    // pending work between calls: only maybe_finish() ends run().
-    auto guard = asio::make_work_guard(io_);
-    io_.run();
+    if (connecting_ == 0) mark_ready();
+  }
+
+  void after_run() override {
     opened = slots_.size();
     slots_.clear();
-    finish();
   }
 
   // Thread-safe: ends the attack early (interrupt).
@@ -119,18 +111,17 @@ class Worker final : public WorkerBase, public SlotOwner {
   bool closed_model() const { return o_.rate.unlimited(); }
   int64_t now() const { return steady_now_ns(); }
 
-  void begin() {
-    if (o_.progress || o_.sink) tick();
-
+  void on_begin() override {
+    began_ = true;
     if (closed_model()) {
       // N workers back to back; the clock, not a pacer, ends the schedule.
-      if (o_.max_requests && quota_ == 0) stop(false);
+      if (o_.requests && quota_ == 0) stop(false);
       for (int i = 0; i < max_slots_ && !schedule_over_; ++i) {
         slots_.push_back(plan_.driver->make_slot(io_, *this));
         if (!try_start_closed(*slots_.back())) idle_.push_back(slots_.back().get());
       }
       if (o_.duration.count() > 0 && !schedule_over_) {
-        timer_.expires_at(at(plan_.start_steady + o_.duration.count()));
+        timer_.expires_at(at(start_.steady_ns + o_.duration.count()));
         timer_.async_wait([this](const asio::error_code& ec) {
           if (!ec) stop(false);
         });
@@ -152,7 +143,7 @@ class Worker final : public WorkerBase, public SlotOwner {
     Hit h;
     h.seq = seq;
     h.scheduled_steady = due_steady;
-    h.scheduled_ns = plan_.start_unix + (due_steady - plan_.start_steady);
+    h.scheduled_ns = start_.unix_ns + (due_steady - start_.steady_ns);
     h.target = static_cast<uint32_t>(seq % plan_.driver->target_count());
     return h;
   }
@@ -164,11 +155,11 @@ class Worker final : public WorkerBase, public SlotOwner {
     if (schedule_over_) return;
     const uint64_t seq = next_seq_;
     std::optional<Nanos> due = o_.rate.pacer->due(seq);
-    if (!due || (o_.duration.count() > 0 && *due >= o_.duration) || (o_.max_requests && seq >= o_.max_requests)) {
+    if (!due || (o_.duration.count() > 0 && *due >= o_.duration) || (o_.requests && seq >= o_.requests)) {
       stop(false);
       return;
     }
-    next_due_ = plan_.start_steady + due->count();
+    next_due_ = start_.steady_ns + due->count();
     timer_.expires_at(at(next_due_));
     timer_.async_wait([this](const asio::error_code& ec) {
       if (!ec) on_due();
@@ -182,12 +173,11 @@ class Worker final : public WorkerBase, public SlotOwner {
       dispatch(hit_for(next_seq_, next_due_));
       next_seq_ += static_cast<uint64_t>(plan_.threads);
       std::optional<Nanos> due = o_.rate.pacer->due(next_seq_);
-      if (!due || (o_.duration.count() > 0 && *due >= o_.duration) ||
-          (o_.max_requests && next_seq_ >= o_.max_requests)) {
+      if (!due || (o_.duration.count() > 0 && *due >= o_.duration) || (o_.requests && next_seq_ >= o_.requests)) {
         stop(false);
         return;
       }
-      next_due_ = plan_.start_steady + due->count();
+      next_due_ = start_.steady_ns + due->count();
     }
     if (schedule_over_) return;
     timer_.expires_at(at(next_due_));
@@ -220,13 +210,13 @@ class Worker final : public WorkerBase, public SlotOwner {
   bool try_start_closed(Slot& s) {
     if (schedule_over_) return false;
     const int64_t t = now();
-    if ((quota_ && issued_ >= quota_) || (o_.duration.count() > 0 && t >= plan_.start_steady + o_.duration.count())) {
+    if ((quota_ && issued_ >= quota_) || (o_.duration.count() > 0 && t >= start_.steady_ns + o_.duration.count())) {
       stop(false);
       return false;
     }
     const uint64_t seq = issued_ * static_cast<uint64_t>(plan_.threads) + static_cast<uint64_t>(index_);
     ++issued_;
-    s.start(hit_for(seq, std::max(t, plan_.start_steady)));
+    s.start(hit_for(seq, std::max(t, start_.steady_ns)));
     return true;
   }
 
@@ -245,6 +235,10 @@ class Worker final : public WorkerBase, public SlotOwner {
 
   void connecting(int delta) override {
     connecting_ += delta;
+    if (!began_) {
+      if (connecting_ == 0) mark_ready();
+      return;
+    }
     // A connection finished opening: waiting hits may now open another one.
     while (delta < 0 && !pending_.empty() && idle_.empty() && connecting_ < kMaxConnecting &&
            static_cast<int>(slots_.size()) < max_slots_ && !closed_model()) {
@@ -299,9 +293,8 @@ class Worker final : public WorkerBase, public SlotOwner {
   void maybe_finish() {
     if (!schedule_over_ || !pending_.empty() || idle_.size() != slots_.size()) return;
     deadline_.cancel();
-    stop_ticking();
     timer_.cancel();
-    io_.stop();
+    stop_loop();
   }
 
   const Plan& plan_;
@@ -317,6 +310,7 @@ class Worker final : public WorkerBase, public SlotOwner {
   uint64_t issued_ = 0;
   uint64_t next_seq_ = 0;
   int64_t next_due_ = 0;
+  bool began_ = false;  // on_begin() ran
   bool schedule_over_ = false;
   bool interrupted_ = false;
   bool deadline_armed_ = false;
@@ -327,43 +321,11 @@ class Worker final : public WorkerBase, public SlotOwner {
 
 AttackRun run_attack(Driver& driver, const AttackOptions& o) {
   validate(o);
-  const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::unique_ptr<Collector> collector;
-  if (o.sink) collector = std::make_unique<Collector>(o.sink);
-
-  AttackRun run;
-  run.info.name = o.name;
-  run.info.protocol = driver.protocol();
-  run.info.rate = o.rate.unlimited() ? "0" : o.rate.pacer->describe();
-  run.info.duration_ns = o.duration.count();
-
-  // Start ahead so that every thread is up, and its first connections open, before the first
-  // hit is due.
-  const int64_t lead = 20'000'000;
-  Plan plan{&o, &driver, threads, steady_now_ns() + lead, unix_now_ns() + lead, collector.get()};
-  run.info.started_ns = plan.start_unix;
-
-  std::vector<std::unique_ptr<WorkerBase>> workers;
-  for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(plan, i));
-  run_workers(workers, o, plan.start_steady, run);
-  if (collector) collector->close();
-  return run;
+  Plan plan{&o, &driver, thread_count(o)};
+  return launch(o, driver.protocol(), o.open() ? o.rate.pacer->describe() : "0", plan.threads,
+                [&plan](int index, int, Collector* collector) -> std::unique_ptr<WorkerBase> {
+                  return std::make_unique<Worker>(plan, index, collector);
+                });
 }
 
 }  // namespace loadgate::engine
-
-namespace loadgate {
-
-void validate(const AttackOptions& o, bool require_bound) {
-  if (o.duration.count() < 0) throw InputError("", 0, "-duration", "must not be negative");
-  if (o.timeout.count() < 0) throw InputError("", 0, "-timeout", "must not be negative");
-  if (o.workers < 0) throw InputError("", 0, "-workers", "must not be negative");
-  if (o.max_workers < 0) throw InputError("", 0, "-max-workers", "must not be negative");
-  if (o.threads < 0) throw InputError("", 0, "-cpus", "must not be negative");
-  if (o.rate.unlimited() && o.workers <= 0)
-    throw InputError("", 0, "-rate", "-rate=0 (closed model) requires -workers or -max-workers > 0");
-  if (require_bound && o.duration.count() == 0 && o.max_requests == 0)
-    throw InputError("", 0, "-duration", "an attack needs -duration or a request count");
-}
-
-}  // namespace loadgate

@@ -1,17 +1,37 @@
-// collector.cc: the batch queue between workers and the results sink.
+// collector.cc: the queue between the attacker's threads and the results sink.
 #include "engine/collector.h"
 
 namespace loadgate::engine {
 
-Collector::Collector(ResultsSink sink) : sink_(std::move(sink)), thread_([this] { loop(); }) {}
+Collector::Collector(ResultsSink& sink) : sink_(sink), thread_([this] { loop(); }) {}
 
 Collector::~Collector() { close(); }
+
+void Collector::push(Item item) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(item));
+  }
+  cv_.notify_one();
+}
+
+void Collector::header(const AttackInfo& info) {
+  Item item;
+  item.header = info;
+  push(std::move(item));
+}
+
+void Collector::sample(const Sample& s) {
+  Item item;
+  item.sample = s;
+  push(std::move(item));
+}
 
 std::vector<Result> Collector::hand_over(std::vector<Result>&& full) {
   std::vector<Result> empty;
   {
     std::lock_guard lock(mu_);
-    if (!full.empty()) queue_.push_back(std::move(full));
+    if (!full.empty()) queue_.push_back(Item{std::nullopt, std::move(full), std::nullopt});
     if (!free_.empty()) {
       empty = std::move(free_.back());
       free_.pop_back();
@@ -38,13 +58,15 @@ void Collector::loop() {
   while (true) {
     cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
     if (queue_.empty()) return;  // closing and drained
-    std::vector<Result> batch = std::move(queue_.front());
+    Item item = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
-    sink_(batch.data(), batch.size());
-    batch.clear();
+    if (item.header) sink_.header(*item.header);
+    if (item.sample) sink_.sample(*item.sample);
+    if (!item.results.empty()) sink_.results(item.results.data(), item.results.size());
+    item.results.clear();
     lock.lock();
-    if (free_.size() < 64) free_.push_back(std::move(batch));
+    if (item.results.capacity() >= kBatch && free_.size() < 64) free_.push_back(std::move(item.results));
   }
 }
 

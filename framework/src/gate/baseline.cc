@@ -8,8 +8,10 @@
 #include <sstream>
 
 #include "loadgate/error.h"
+#include "loadgate/figures.h"
 #include "loadgate/file.h"
 #include "loadgate/pacer.h"
+#include "loadgate/size.h"
 
 namespace loadgate {
 namespace {
@@ -65,21 +67,9 @@ class Reader {
   uint64_t size(const json& j, const std::string& path) const {
     if (j.is_number_unsigned()) return j.get<uint64_t>();
     if (!j.is_string()) fail(path, "want a size such as \"512MB\"");
-    const std::string text = j.get<std::string>();
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    std::string unit(end);
-    double mul = 0;
-    if (unit == "B" || unit.empty())
-      mul = 1;
-    else if (unit == "KB")
-      mul = 1024;
-    else if (unit == "MB")
-      mul = 1024.0 * 1024;
-    else if (unit == "GB")
-      mul = 1024.0 * 1024 * 1024;
-    if (end == text.c_str() || mul == 0 || v < 0) fail(path, "\"" + text + "\" is not a size (want e.g. 512MB, 2GB)");
-    return static_cast<uint64_t>(v * mul);
+    auto v = parse_size(j.get<std::string>());
+    if (!v) fail(path, "\"" + j.get<std::string>() + "\" is not a size (want e.g. 512MB, 2GB)");
+    return *v;
   }
 
   int integer(const json& j, const std::string& path) const {
@@ -90,11 +80,12 @@ class Reader {
     return static_cast<int>(v);
   }
 
-  Load load(const json& j, const std::string& path) const {
+  // The "load" object: the load model (validated by parse_load()) and the protocol's part.
+  void load(const json& j, const std::string& path, Scenario& s) const {
     only(j, path,
          {"rate", "duration", "workers", "max_workers", "requests", "timeout", "step", "call", "data", "connections",
           "connect_rate", "rate_per_conn", "message_size"});
-    Load l;
+    LoadSpec& l = s.load;
     if (j.contains("rate")) {
       if (j["rate"].is_number()) {
         if (j["rate"].get<double>() < 0) fail(join(path, "rate"), "must not be negative");
@@ -103,27 +94,23 @@ class Reader {
         l.rate = str(j["rate"], join(path, "rate"));
       }
     }
-    if (j.contains("duration")) l.duration = duration(j["duration"], join(path, "duration"), false);
+    l.duration = "30s";
+    if (j.contains("duration")) l.duration = format_duration(duration(j["duration"], join(path, "duration"), false));
     if (j.contains("workers")) l.workers = integer(j["workers"], join(path, "workers"));
     if (j.contains("max_workers")) l.max_workers = integer(j["max_workers"], join(path, "max_workers"));
     if (j.contains("requests")) l.requests = static_cast<uint64_t>(integer(j["requests"], join(path, "requests")));
-    if (j.contains("timeout")) l.timeout = duration(j["timeout"], join(path, "timeout"));
+    if (j.contains("timeout")) l.timeout = format_duration(duration(j["timeout"], join(path, "timeout")));
     if (j.contains("step")) l.step = format_duration(duration(j["step"], join(path, "step")));
-    if (j.contains("call")) l.call = str(j["call"], join(path, "call"));
-    if (j.contains("data")) l.data = j["data"].is_string() ? j["data"].get<std::string>() : j["data"].dump();
-    if (j.contains("connections")) l.connections = integer(j["connections"], join(path, "connections"));
-    if (j.contains("connect_rate")) l.connect_rate = number(j["connect_rate"], join(path, "connect_rate"));
-    if (j.contains("rate_per_conn")) l.rate_per_conn = number(j["rate_per_conn"], join(path, "rate_per_conn"));
-    if (j.contains("message_size")) l.message_size = integer(j["message_size"], join(path, "message_size"));
-    // The rate must parse as a pacer.
-    auto step = l.step.empty() ? Nanos{0} : *parse_duration(l.step);
-    auto parsed = parse_rate(l.rate, l.duration, step);
-    if (auto* err = std::get_if<std::string>(&parsed)) fail(join(path, "rate"), *err);
-    if (std::get<RateSpec>(parsed).unlimited() && l.workers == 0 && l.connections == 0)
-      fail(join(path, "rate"), "rate 0 (closed model) needs workers > 0");
-    if (l.duration.count() == 0 && l.requests == 0)
-      fail(join(path, "duration"), "a scenario needs a duration or a request count");
-    return l;
+    ProtocolLoad& p = s.protocol;
+    if (j.contains("call")) p.call = str(j["call"], join(path, "call"));
+    if (j.contains("data")) p.data = j["data"].is_string() ? j["data"].get<std::string>() : j["data"].dump();
+    if (j.contains("connections")) p.connections = integer(j["connections"], join(path, "connections"));
+    if (j.contains("connect_rate")) p.connect_rate = number(j["connect_rate"], join(path, "connect_rate"));
+    if (j.contains("rate_per_conn")) p.rate_per_conn = number(j["rate_per_conn"], join(path, "rate_per_conn"));
+    if (j.contains("message_size")) p.message_size = integer(j["message_size"], join(path, "message_size"));
+    // gRPC's channels double as its closed-model concurrency when no workers are given.
+    if (!l.workers && !l.max_workers && p.connections > 0) l.workers = p.connections;
+    scenario_load(s);  // the one parser of loads: throws naming this file and path
   }
 
   Thresholds thresholds(const json& j, const std::string& path, bool nested = false) const {
@@ -155,10 +142,7 @@ class Reader {
       if (nested) fail(kpath, "kinds do not nest");
       if (!j["kinds"].is_object()) fail(kpath, "want an object of kind: thresholds");
       for (auto& [kind, sub] : j["kinds"].items()) {
-        if (kind != "http" && kind != "grpc" && kind != "grpc-stream" && kind != "ws-message" && kind != "ws-push" &&
-            kind != "ws-handshake" && kind != "ws-close")
-          fail(join(kpath, kind),
-               "unknown result kind (want http, grpc, grpc-stream, ws-message, ws-push, ws-handshake, ws-close)");
+        if (!kind_from_name(kind)) fail(join(kpath, kind), "unknown result kind (want " + kind_names() + ")");
         Thresholds k = thresholds(sub, join(kpath, kind), true);
         k.kind = kind;
         t.kinds[kind] = k;
@@ -208,7 +192,7 @@ class Reader {
     if (j.contains("description")) s.description = str(j["description"], join(path, "description"));
     if (j.contains("targets")) s.targets = str(j["targets"], join(path, "targets"));
     if (!j.contains("load")) fail(join(path, "load"), "missing");
-    s.load = load(j["load"], join(path, "load"));
+    load(j["load"], join(path, "load"), s);
     if (!j.contains("thresholds")) fail(join(path, "thresholds"), "missing");
     s.thresholds = thresholds(j["thresholds"], join(path, "thresholds"));
     if (j.contains("search")) {
@@ -257,9 +241,11 @@ class Reader {
       const std::string tpath = join(path, "tolerance");
       if (!j["tolerance"].is_object()) fail(tpath, "want an object of figure: ratio");
       for (auto& [k, v] : j["tolerance"].items()) {
+        const Figure* f = find_figure(k);
+        if (!f) fail(join(tpath, k), "unknown figure (want p50, p90, p95, p99, p99.9, max, success, throughput)");
         s.tolerance[k] = number(v, join(tpath, k));
         // A drop of 100 % or more cannot be checked: the limit would be zero or below.
-        if ((k == "success" || k == "throughput" || k == "rate") && s.tolerance[k] >= 1)
+        if (f->higher_is_better && s.tolerance[k] >= 1)
           fail(join(tpath, k), "a tolerance on a figure that must not drop is below 1 (0.1 = 10 %)");
       }
       if (!s.reference) fail(tpath, "a tolerance needs a reference (record one with `loadgate baseline record`)");
@@ -277,6 +263,10 @@ std::string read_text(const std::string& path) { return read_file_or_throw(path,
 
 }  // namespace
 
+Load scenario_load(const Scenario& s, double duration_scale) {
+  return parse_load(s.load, LoadSource::baseline(s.file, s.path("load")), duration_scale, true);
+}
+
 const Scenario& BaselineFile::find(const std::string& name) const {
   std::string n = name;
   if (n.rfind(service + ".", 0) == 0) n = n.substr(service.size() + 1);
@@ -291,16 +281,15 @@ const Scenario& BaselineFile::find(const std::string& name) const {
 
 BaselineFile parse_baseline(const std::string& text, const std::string& path) {
   Reader r(path);
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) {
-    // Find the line of the syntax error for the message.
-    try {
-      [[maybe_unused]] const json again = json::parse(text);
-    } catch (const json::parse_error& e) {
-      const size_t upto = std::min<size_t>(e.byte, text.size());
-      const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n');
-      throw InputError(path, static_cast<int>(line), "", "not valid JSON");
-    }
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    const size_t upto = std::min<size_t>(e.byte, text.size());
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n');
+    throw InputError(path, static_cast<int>(line), "", "not valid JSON");
+  } catch (const json::exception& e) {  // e.g. a number out of range: 1e400
+    throw InputError(path, 0, "", std::string("not valid JSON: ") + e.what());
   }
   r.only(j, "", {"$schema", "service", "description", "targets", "scenarios"});
   BaselineFile f;
@@ -338,15 +327,14 @@ const Scenario& find_scenario(const std::string& key, const std::string& dir) {
 void record_reference(const std::string& path, const std::string& scenario,
                       const std::map<std::string, double>& figures) {
   const std::string text = read_text(path);
-  BaselineFile checked = parse_baseline(text, path);  // validate before touching it
+  BaselineFile checked = parse_baseline(text, path);  // validate before touching it: it parses
   const Scenario& s = checked.find(scenario);
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
   nlohmann::ordered_json ref = nlohmann::ordered_json::object();
   ref["recorded_at"] = format_rfc3339(unix_now_ns());
   for (auto& [k, v] : figures) {
-    const bool latency =
-        k == "max" || k == "mean" || k == "first" || (k.size() > 1 && k[0] == 'p' && k[1] >= '0' && k[1] <= '9');
-    if (latency)
+    const Figure* f = find_figure(k);
+    if (f && f->unit == Unit::kNanos)
       ref[k] = format_duration(Nanos(static_cast<int64_t>(v)));
     else
       ref[k] = v;

@@ -4,19 +4,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 #include <thread>
 
+#include "format/number.h"
 #include "loadgate/error.h"
-#include "loadgate/report.h"
-#include "report/number.h"
-#include "report/svg_chart.h"
-#include "report/tabwriter.h"
 
 namespace loadgate {
 namespace {
 
-std::string fixed(double v, const char* f = "%.1f") { return report::format_number(f, v); }
+std::string fixed(double v, const char* f = "%.1f") { return format::format_number(f, v); }
 
 }  // namespace
 
@@ -96,60 +92,6 @@ Breakpoint find_breakpoint(const StepRunner& run, const Objective& o, const Sear
   b.broke_at = broke;
   b.why = why;
   return b;
-}
-
-std::string breakpoint_text(const Breakpoint& b) {
-  report::Tabwriter tw;
-  tw.row({"step", "rate", "throughput", "p99", "success", "verdict"});
-  for (size_t i = 0; i < b.steps.size(); ++i) {
-    const BreakpointStep& st = b.steps[i];
-    tw.row({std::to_string(i + 1), fixed(st.rate) + "/s", fixed(st.throughput) + "/s",
-            format_duration_short(Nanos(st.p99_ns)), fixed(st.success * 100, "%.2f%%"),
-            st.held ? "held" : "broke: " + st.why});
-  }
-  std::ostringstream out;
-  tw.flush(out);
-  out << "\ncapacity: " << fixed(b.capacity) << "/s";
-  if (b.reached_max)
-    out << " (the maximum rate held: the capacity is at least this)";
-  else if (b.broke_at > 0)
-    out << "; broke at " << fixed(b.broke_at) << "/s: " << b.why;
-  if (b.timed_out) out << " (search stopped by -max-time)";
-  out << "\n";
-  return out.str();
-}
-
-void write_breakpoint_html(std::ostream& out, const Breakpoint& b, const std::string& title) {
-  std::vector<BreakpointStep> steps = b.steps;
-  std::sort(steps.begin(), steps.end(), [](auto& x, auto& y) { return x.rate < y.rate; });
-  report::ChartSeries p99{"p99", {}, "", false}, success{"success %", {}, "#2ca02c", false},
-      through{"throughput/s", {}, "#1f77b4", false}, ideal{"requested/s", {}, "#999", true};
-  for (const auto& st : steps) {
-    p99.points.emplace_back(st.rate, static_cast<double>(st.p99_ns) / 1e6);
-    success.points.emplace_back(st.rate, st.success * 100);
-    through.points.emplace_back(st.rate, st.throughput);
-    ideal.points.emplace_back(st.rate, st.rate);
-  }
-  report::ChartOptions o;
-  o.x_label = "requested rate (per second)";
-  o.title = "p99 by rate";
-  o.y_label = "p99 (ms)";
-  o.log_y = true;
-  std::string html =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + report::escape_html(title) +
-      "</title><style>body{font:14px sans-serif;margin:24px;max-width:1000px}pre{background:#f6f6f6;padding:8px}"
-      "svg .grid{stroke:#eee}svg .frame{fill:none;stroke:#bbb}svg .tick{font-size:11px}svg .legend{font-size:12px}"
-      "svg .title{font-size:13px;font-weight:600}</style></head>\n<body>\n<h1>" +
-      report::escape_html(title) + "</h1>\n<pre>" + report::escape_html(breakpoint_text(b)) + "</pre>\n";
-  html += report::svg_line_chart({p99}, o);
-  o.title = "Throughput by rate";
-  o.y_label = "per second";
-  o.log_y = false;
-  html += report::svg_line_chart({through, ideal}, o);
-  o.title = "Success by rate";
-  o.y_label = "%";
-  html += report::svg_line_chart({success}, o);
-  out << html << "</body></html>\n";
 }
 
 }  // namespace loadgate

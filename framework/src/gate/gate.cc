@@ -7,18 +7,17 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "format/number.h"
+#include "format/tabwriter.h"
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
-#include "report/number.h"
-#include "report/tabwriter.h"
 
 namespace loadgate {
 namespace {
 
-using report::format_number;
+using format::format_number;
 
-Check make(const std::string& name, double measured, double limit, Check::Op op, Check::Unit unit,
-           const std::string& source) {
+Check make(const std::string& name, double measured, double limit, Check::Op op, Unit unit, const std::string& source) {
   Check c;
   c.name = name;
   c.measured = measured;
@@ -43,19 +42,19 @@ Check make(const std::string& name, double measured, double limit, Check::Op op,
 
 std::string at(const std::string& source, const std::string& key) { return source.empty() ? "" : source + "." + key; }
 
+// A latency threshold: its field in Thresholds and its figure ("p99").
 struct LatencyLimit {
-  const char* name;
   const std::optional<Nanos> Thresholds::*field;
-  double percentile;  // <0: mean
+  const Figure* figure;
 };
 
-constexpr LatencyLimit kLatencyLimits[] = {{"p50", &Thresholds::p50, 50},      {"p90", &Thresholds::p90, 90},
-                                           {"p95", &Thresholds::p95, 95},      {"p99", &Thresholds::p99, 99},
-                                           {"p99.9", &Thresholds::p999, 99.9}, {"max", &Thresholds::max, 100},
-                                           {"mean", &Thresholds::mean, -1}};
-
-double latency_of(const Histogram& h, double percentile) {
-  return percentile < 0 ? h.mean() : static_cast<double>(h.percentile(percentile));
+const std::vector<LatencyLimit>& latency_limits() {
+  static const std::vector<LatencyLimit> kLimits = {
+      {&Thresholds::p50, find_figure("p50")},    {&Thresholds::p90, find_figure("p90")},
+      {&Thresholds::p95, find_figure("p95")},    {&Thresholds::p99, find_figure("p99")},
+      {&Thresholds::p999, find_figure("p99.9")}, {&Thresholds::max, find_figure("max")},
+      {&Thresholds::mean, find_figure("mean")}};
+  return kLimits;
 }
 
 // The worst window for each latency/success threshold, as one check each.
@@ -70,19 +69,19 @@ void evaluate_windows(const Group& g, const Thresholds& t, const std::string& so
   auto span = [&](const Window& w) {
     return format_duration(Nanos(w.start_ns - origin)) + ".." + format_duration(Nanos(w.start_ns - origin) + width);
   };
-  for (const LatencyLimit& l : kLatencyLimits) {
-    if (!(t.*l.field) || l.percentile < 0) continue;
+  for (const LatencyLimit& l : latency_limits()) {
+    if (!(t.*l.field) || l.figure->percentile < 0) continue;
     const Window* worst = nullptr;
     double worst_v = -1;
     for (const Window& w : windows) {
       if (w.latency.count() == 0) continue;
-      const double x = latency_of(w.latency, l.percentile);
+      const double x = latency_value(*l.figure, w.latency);
       if (x > worst_v) worst_v = x, worst = &w;
     }
     if (!worst) continue;
-    v.checks.push_back(make(std::string(l.name) + " in window " + span(*worst), worst_v,
-                            static_cast<double>((t.*l.field)->count()), Check::Op::kBelow, Check::Unit::kNanos,
-                            at(source, std::string(l.name) + " (window " + format_duration(width) + ")")));
+    v.checks.push_back(make(std::string(l.figure->name) + " in window " + span(*worst), worst_v,
+                            static_cast<double>((t.*l.field)->count()), Check::Op::kBelow, Unit::kNanos,
+                            at(source, std::string(l.figure->name) + " (window " + format_duration(width) + ")")));
   }
   if (t.success) {
     const Window* worst = nullptr;
@@ -94,7 +93,7 @@ void evaluate_windows(const Group& g, const Thresholds& t, const std::string& so
     }
     if (worst)
       v.checks.push_back(make("success in window " + span(*worst), worst_v, *t.success, Check::Op::kAtLeast,
-                              Check::Unit::kRatio, at(source, "success (window " + format_duration(width) + ")")));
+                              Unit::kRatio, at(source, "success (window " + format_duration(width) + ")")));
   }
 }
 
@@ -123,7 +122,7 @@ size_t Verdict::failures() const {
 }
 
 std::string Verdict::table() const {
-  report::Tabwriter tw;
+  format::Tabwriter tw;
   for (const Check& c : checks)
     tw.row({c.pass ? "ok" : "FAIL", c.name, "measured " + c.measured_text(), "limit " + c.limit_text(),
             c.source.empty() ? "" : "(" + c.source + ")"});
@@ -135,56 +134,51 @@ std::string Verdict::table() const {
 
 Kind kind_for(const Metrics& m, const std::string& name) {
   if (name.empty()) return m.primary();
-  for (int k = 0; k < kKindCount; ++k)
-    if (kind_name(static_cast<Kind>(k)) == name) return static_cast<Kind>(k);
-  throw InputError("", 0, "kind",
-                   "unknown result kind \"" + name +
-                       "\" (want http, grpc, grpc-stream, ws-message, ws-push, ws-handshake, ws-close)");
+  if (auto k = kind_from_name(name)) return *k;
+  throw InputError("", 0, "kind", "unknown result kind \"" + name + "\" (want " + kind_names() + ")");
 }
 
 void check_measured(const Metrics& m, Kind kind, Verdict& v) {
   const Group* g = m.group(kind);
   const double requests = g ? static_cast<double>(g->total.requests) : 0;
   const double success = g ? static_cast<double>(g->total.success) : 0;
-  v.checks.push_back(make("requests", requests, 1, Check::Op::kAtLeast, Check::Unit::kCount, "measured something"));
-  v.checks.push_back(make("successes", success, 1, Check::Op::kAtLeast, Check::Unit::kCount, "the service answered"));
+  v.checks.push_back(make("requests", requests, 1, Check::Op::kAtLeast, Unit::kCount, "measured something"));
+  v.checks.push_back(make("successes", success, 1, Check::Op::kAtLeast, Unit::kCount, "the service answered"));
 }
 
 namespace {
 
 // The checks of `t` on one set of stats (a kind's total or one target's), names prefixed.
-void evaluate_stats(const Stats& st, Kind kind, const Thresholds& t, const std::string& source,
+void evaluate_stats(const Stats& st, const Summary& s, const Thresholds& t, const std::string& source,
                     const std::string& prefix, Verdict& v) {
-  const Summary s = summarize(st, kind);
   const Histogram& h = t.uncorrected ? st.uncorrected : st.latency;
   const std::string suffix = t.uncorrected ? " (uncorrected)" : "";
-  for (const LatencyLimit& l : kLatencyLimits) {
+  for (const LatencyLimit& l : latency_limits()) {
     if (!(t.*l.field)) continue;
-    v.checks.push_back(make(prefix + l.name + suffix, latency_of(h, l.percentile),
-                            static_cast<double>((t.*l.field)->count()), Check::Op::kBelow, Check::Unit::kNanos,
-                            at(source, l.name)));
+    v.checks.push_back(make(prefix + l.figure->name + suffix, latency_value(*l.figure, h),
+                            static_cast<double>((t.*l.field)->count()), Check::Op::kBelow, Unit::kNanos,
+                            at(source, l.figure->name)));
   }
   if (t.first)
     v.checks.push_back(make(prefix + "first p99", static_cast<double>(st.first.percentile(99)),
-                            static_cast<double>(t.first->count()), Check::Op::kBelow, Check::Unit::kNanos,
+                            static_cast<double>(t.first->count()), Check::Op::kBelow, Unit::kNanos,
                             at(source, "first")));
   if (t.success)
-    v.checks.push_back(make(prefix + "success", s.success_ratio, *t.success, Check::Op::kAtLeast, Check::Unit::kRatio,
+    v.checks.push_back(make(prefix + "success", s.success_ratio, *t.success, Check::Op::kAtLeast, Unit::kRatio,
                             at(source, "success")));
   if (t.throughput)
-    v.checks.push_back(make(prefix + "throughput", s.throughput, *t.throughput, Check::Op::kAtLeast,
-                            Check::Unit::kPerSecond, at(source, "throughput")));
+    v.checks.push_back(make(prefix + "throughput", s.throughput, *t.throughput, Check::Op::kAtLeast, Unit::kPerSecond,
+                            at(source, "throughput")));
   if (t.rate)
     v.checks.push_back(
-        make(prefix + "rate", s.rate, *t.rate, Check::Op::kAtLeast, Check::Unit::kPerSecond, at(source, "rate")));
+        make(prefix + "rate", s.rate, *t.rate, Check::Op::kAtLeast, Unit::kPerSecond, at(source, "rate")));
   if (t.errors)
     v.checks.push_back(make(prefix + "errors", static_cast<double>(s.requests - s.success),
-                            static_cast<double>(*t.errors), Check::Op::kAtMost, Check::Unit::kCount,
-                            at(source, "errors")));
+                            static_cast<double>(*t.errors), Check::Op::kAtMost, Unit::kCount, at(source, "errors")));
   if (t.late)  // dropped hits were never sent: later than late
     v.checks.push_back(make(prefix + "late",
                             s.requests ? static_cast<double>(s.late + s.dropped) / static_cast<double>(s.requests) : 0,
-                            *t.late, Check::Op::kAtMost, Check::Unit::kRatio, at(source, "late")));
+                            *t.late, Check::Op::kAtMost, Unit::kRatio, at(source, "late")));
 }
 
 // Stats of the target `key`: its exact label, or the one label ending with it ("/health").
@@ -205,19 +199,19 @@ void evaluate_resources(const Metrics& m, const Thresholds& t, const std::string
     const bool seen = !m.resources().series(role).empty();
     if (!seen) {
       v.checks.push_back(
-          make(role + " samples", 0, 1, Check::Op::kAtLeast, Check::Unit::kCount, src + " (was it monitored?)"));
+          make(role + " samples", 0, 1, Check::Op::kAtLeast, Unit::kCount, src + " (was it monitored?)"));
       continue;
     }
     if (limits.rss_bytes)
       v.checks.push_back(make(role + " peak rss MB", static_cast<double>(m.resources().peak_rss(role)) / 1048576.0,
-                              static_cast<double>(*limits.rss_bytes) / 1048576.0, Check::Op::kAtMost,
-                              Check::Unit::kCount, src + ".rss"));
+                              static_cast<double>(*limits.rss_bytes) / 1048576.0, Check::Op::kAtMost, Unit::kCount,
+                              src + ".rss"));
     if (limits.cpu_percent)
       v.checks.push_back(make(role + " peak cpu %", m.resources().peak_cpu(role), *limits.cpu_percent,
-                              Check::Op::kAtMost, Check::Unit::kCount, src + ".cpu"));
+                              Check::Op::kAtMost, Unit::kCount, src + ".cpu"));
     if (limits.fds)
       v.checks.push_back(make(role + " peak fds", m.resources().peak_fds(role), *limits.fds, Check::Op::kAtMost,
-                              Check::Unit::kCount, src + ".fds"));
+                              Unit::kCount, src + ".fds"));
   }
 }
 
@@ -225,39 +219,41 @@ void evaluate_resources(const Metrics& m, const Thresholds& t, const std::string
 
 std::string window_breach(const Window& w, const Thresholds& t) {
   if (w.requests == 0) return "";
-  for (const LatencyLimit& l : kLatencyLimits) {
-    if (!(t.*l.field) || l.percentile < 0) continue;
-    const double v = latency_of(w.latency, l.percentile);
+  for (const LatencyLimit& l : latency_limits()) {
+    if (!(t.*l.field) || l.figure->percentile < 0) continue;
+    const double v = latency_value(*l.figure, w.latency);
     if (v >= static_cast<double>((t.*l.field)->count()))
-      return std::string(l.name) + " " + format_value(v, Check::Unit::kNanos) +
-             " >= " + format_value(static_cast<double>((t.*l.field)->count()), Check::Unit::kNanos);
+      return std::string(l.figure->name) + " " + format_value(v, Unit::kNanos) +
+             " >= " + format_value(static_cast<double>((t.*l.field)->count()), Unit::kNanos);
   }
   if (t.success) {
     const double ratio = static_cast<double>(w.success) / static_cast<double>(w.requests);
     if (ratio < *t.success)
-      return "success " + format_value(ratio, Check::Unit::kRatio) + " < " +
-             format_value(*t.success, Check::Unit::kRatio);
+      return "success " + format_value(ratio, Unit::kRatio) + " < " + format_value(*t.success, Unit::kRatio);
   }
   return "";
 }
 
-Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& source) {
+namespace {
+
+// evaluate(m, t, source), giving the summary of the gated kind to `summary`.
+Verdict evaluate_kind(const Metrics& m, const Thresholds& t, const std::string& source, Summary& summary) {
   Verdict v;
   const Kind kind = kind_for(m, t.kind);
   const Group* g = m.group(kind);
-  v.context = context_line(m.summarize(kind));
+  summary = m.summarize(kind);
+  v.context = context_line(summary);
   if (g) {
-    evaluate_stats(g->total, kind, t, source, "", v);
+    evaluate_stats(g->total, summary, t, source, "", v);
     if (t.window) evaluate_windows(*g, t, source, v);
     for (const auto& [key, sub] : t.targets) {
       const Stats* st = find_target(*g, key);
       const std::string src = (source.empty() ? "" : source + ".") + "targets." + key;
       if (!st) {
-        v.checks.push_back(
-            make(key + " requests", 0, 1, Check::Op::kAtLeast, Check::Unit::kCount, src + " (no such target)"));
+        v.checks.push_back(make(key + " requests", 0, 1, Check::Op::kAtLeast, Unit::kCount, src + " (no such target)"));
         continue;
       }
-      evaluate_stats(*st, kind, sub, src, key + " ", v);
+      evaluate_stats(*st, summarize(*st, kind), sub, src, key + " ", v);
     }
   }
   evaluate_resources(m, t, source, v);
@@ -273,74 +269,37 @@ Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& sourc
   return v;
 }
 
+}  // namespace
+
+Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& source) {
+  Summary ignored;
+  return evaluate_kind(m, t, source, ignored);
+}
+
 Verdict evaluate(const Metrics& m, const Scenario& sc) {
-  Verdict v = evaluate(m, sc.thresholds, sc.file + ": " + sc.path("thresholds"));
+  Summary s;
+  Verdict v = evaluate_kind(m, sc.thresholds, sc.file + ": " + sc.path("thresholds"), s);
   if (!sc.reference) return v;
-  const Summary s = m.summarize(kind_for(m, sc.thresholds.kind));
   for (auto& [name, tolerance] : sc.tolerance) {
+    const Figure& f = *find_figure(name);  // validated when the baseline was loaded
     const double ref = sc.reference->figures.at(name);
-    const bool up = higher_is_better(name);
-    const Check::Unit unit = figure_unit(name);
-    const double limit = up ? ref * (1 - tolerance) : ref * (1 + tolerance);
-    const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + format_value(ref, unit) + " " +
-                               (up ? "-" : "+") + format_number("%.0f%%", tolerance * 100) +
+    const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + format_value(ref, f.unit) + " " +
+                               (f.higher_is_better ? "-" : "+") + format_number("%.0f%%", tolerance * 100) +
                                (sc.reference->recorded_at.empty() ? "" : ", recorded " + sc.reference->recorded_at);
     // Before the "measured something" checks, after the thresholds.
     auto pos =
         std::find_if(v.checks.begin(), v.checks.end(), [](const Check& c) { return c.source == "measured something"; });
-    v.checks.insert(pos, make(name + " regression", figure(s, name), limit,
-                              up ? Check::Op::kAtLeast : Check::Op::kAtMost, unit, source));
+    v.checks.insert(pos, make(name + " regression", f.of(s), tolerance_limit(f, ref, tolerance),
+                              f.higher_is_better ? Check::Op::kAtLeast : Check::Op::kAtMost, f.unit, source));
   }
   return v;
 }
 
-double figure(const Summary& s, const std::string& name) {
-  if (name == "p50") return static_cast<double>(s.latency.p50);
-  if (name == "p90") return static_cast<double>(s.latency.p90);
-  if (name == "p95") return static_cast<double>(s.latency.p95);
-  if (name == "p99") return static_cast<double>(s.latency.p99);
-  if (name == "p99.9") return static_cast<double>(s.latency.p999);
-  if (name == "max") return static_cast<double>(s.latency.max);
-  if (name == "mean") return static_cast<double>(s.latency.mean);
-  if (name == "success") return s.success_ratio;
-  if (name == "throughput") return s.throughput;
-  if (name == "rate") return s.rate;
-  if (name == "errors") return static_cast<double>(s.requests - s.success);
-  return std::nan("");
-}
-
-std::map<std::string, double> reference_figures(const Summary& s) {
-  std::map<std::string, double> out;
-  for (const std::string& name : reference_figure_names()) out[name] = figure(s, name);
-  return out;
-}
-
-const std::vector<std::string>& reference_figure_names() {
-  static const std::vector<std::string> kNames = {"p50", "p90", "p95", "p99", "p99.9", "max", "success", "throughput"};
-  return kNames;
-}
-
-bool higher_is_better(const std::string& name) { return name == "success" || name == "throughput" || name == "rate"; }
-
-Check::Unit figure_unit(const std::string& name) {
-  if (name == "success") return Check::Unit::kRatio;
-  if (higher_is_better(name)) return Check::Unit::kPerSecond;
-  if (name == "errors") return Check::Unit::kCount;
-  return Check::Unit::kNanos;
-}
-
-std::string format_value(double v, Check::Unit unit) {
-  switch (unit) {
-    case Check::Unit::kNanos:
-      return format_duration_short(Nanos(static_cast<int64_t>(v)), 2);
-    case Check::Unit::kRatio:
-      return format_number("%.2f%%", v * 100);
-    case Check::Unit::kPerSecond:
-      return format_number("%.2f/s", v);
-    case Check::Unit::kCount:
-      return format_number("%.0f", v);
-  }
-  return "";
+Check latency_check(const Metrics& m, double percentile, Nanos limit, const std::string& source) {
+  const Group* g = m.group(m.primary());
+  const double measured = g ? static_cast<double>(g->total.latency.percentile(percentile)) : 0;
+  const std::string name = percentile >= 100 ? "max" : "p" + format_number("%g", percentile);
+  return make(name, measured, static_cast<double>(limit.count()), Check::Op::kBelow, Unit::kNanos, source);
 }
 
 std::string context_line(const Summary& s) {

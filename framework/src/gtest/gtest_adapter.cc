@@ -1,24 +1,37 @@
 // gtest_adapter.cc: predicate-formatters behind the PERF_* macros.
-#include <cstdio>
-
+#include "format/number.h"
 #include "loadgate/error.h"
+#include "loadgate/figures.h"
 #include "loadgate/gtest.h"
+#include "loadgate/report.h"
 
 namespace loadgate::gtest {
 namespace {
 
-// The standard failure text for a macro's verdict; every measured figure is recorded.
-::testing::AssertionResult result(const char* macro, const char* run_text, const char* limit_text, const Verdict& v) {
+// The standard failure text of a macro's verdict; every measured figure is recorded.
+::testing::AssertionResult result(const std::string& call, const Verdict& v) {
   for (const Check& c : v.checks) ::testing::Test::RecordProperty("perf." + c.name, c.measured_text());
   if (v.pass()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << macro << "(" << run_text << ", " << limit_text << ") failed: " << v.failures()
-                                       << " of " << v.checks.size() << " checks\n"
+  return ::testing::AssertionFailure() << call << " failed: " << v.failures() << " of " << v.checks.size()
+                                       << " checks\n"
                                        << v.table();
 }
 
-::testing::AssertionResult with(const char* macro, const char* r, const char* l, const AttackRun& run,
-                                const Thresholds& t) {
-  return result(macro, r, l, evaluate(run.metrics, t));  // the limit is in the macro's own text
+std::string call(const char* macro, const char* a, const char* b) {
+  return std::string(macro) + "(" + a + ", " + b + ")";
+}
+
+// The checks of `t` on `run` (the limit is in the macro's own text, so no source).
+::testing::AssertionResult with(const std::string& call_text, const AttackRun& run, const Thresholds& t) {
+  return result(call_text, evaluate(run.metrics, t));
+}
+
+::testing::AssertionResult latency(const std::string& call_text, const AttackRun& run, double percentile, Nanos limit) {
+  Verdict v;
+  v.checks.push_back(latency_check(run.metrics, percentile, limit));
+  check_measured(run.metrics, run.metrics.primary(), v);
+  v.context = context_line(run.metrics.summarize());
+  return result(call_text, v);
 }
 
 }  // namespace
@@ -26,87 +39,88 @@ namespace {
 void record_figures(const AttackRun& run) {
   const Summary s = run.metrics.summarize();
   auto prop = [](const std::string& k, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    ::testing::Test::RecordProperty("perf." + k, buf);
+    ::testing::Test::RecordProperty("perf." + k, format::format_number("%.6g", v));
   };
   prop("requests", static_cast<double>(s.requests));
-  prop("rate", s.rate);
-  prop("throughput", s.throughput);
-  prop("success", s.success_ratio);
-  prop("p50_ms", static_cast<double>(s.latency.p50) / 1e6);
-  prop("p99_ms", static_cast<double>(s.latency.p99) / 1e6);
-  prop("p99_uncorrected_ms", static_cast<double>(s.uncorrected.p99) / 1e6);
   prop("late", static_cast<double>(s.late));
+  for (const Figure& f : all_figures()) {
+    if (f.unit == Unit::kNanos)
+      prop(std::string(f.name) + "_ms", f.of(s) / 1e6);
+    else
+      prop(f.name, f.of(s));
+  }
+  prop("p99_uncorrected_ms", static_cast<double>(s.uncorrected.p99) / 1e6);
 }
 
-::testing::AssertionResult LatencyBelow(const char* r, const char* l, const char* macro, const AttackRun& run,
-                                        Nanos limit, double percentile) {
-  Thresholds t;
-  std::optional<Nanos>* field = percentile >= 100    ? &t.max
-                                : percentile >= 99.9 ? &t.p999
-                                : percentile >= 99   ? &t.p99
-                                : percentile >= 95   ? &t.p95
-                                : percentile >= 90   ? &t.p90
-                                                     : &t.p50;
-  *field = limit;
-  return with(macro, r, l, run, t);
+::testing::AssertionResult LatencyBelow::operator()(const char* r, const char* l, const AttackRun& run,
+                                                    Nanos limit) const {
+  return latency(call(macro, r, l), run, percentile, limit);
 }
 
-::testing::AssertionResult P50Below(const char* r, const char* l, const AttackRun& run, Nanos limit) {
-  return LatencyBelow(r, l, "PERF_P50_LT", run, limit, 50);
-}
-::testing::AssertionResult P90Below(const char* r, const char* l, const AttackRun& run, Nanos limit) {
-  return LatencyBelow(r, l, "PERF_P90_LT", run, limit, 90);
-}
-::testing::AssertionResult P95Below(const char* r, const char* l, const AttackRun& run, Nanos limit) {
-  return LatencyBelow(r, l, "PERF_P95_LT", run, limit, 95);
-}
-::testing::AssertionResult P99Below(const char* r, const char* l, const AttackRun& run, Nanos limit) {
-  return LatencyBelow(r, l, "PERF_P99_LT", run, limit, 99);
-}
-::testing::AssertionResult P999Below(const char* r, const char* l, const AttackRun& run, Nanos limit) {
-  return LatencyBelow(r, l, "PERF_P999_LT", run, limit, 99.9);
-}
-::testing::AssertionResult MaxBelow(const char* r, const char* l, const AttackRun& run, Nanos limit) {
-  return LatencyBelow(r, l, "PERF_MAX_LT", run, limit, 100);
+::testing::AssertionResult PercentileBelow::operator()(const char* r, const char* p, const char* l,
+                                                       const AttackRun& run, double percentile, Nanos limit) const {
+  const std::string text = std::string(macro) + "(" + r + ", " + p + ", " + l + ")";
+  if (!(percentile > 0 && percentile <= 100))
+    return ::testing::AssertionFailure() << text << ": the percentile must be in (0, 100], got " << percentile;
+  return latency(text, run, percentile, limit);
 }
 
-::testing::AssertionResult SuccessAtLeast(const char* r, const char* l, const AttackRun& run, double ratio) {
+::testing::AssertionResult SuccessAtLeast::operator()(const char* r, const char* l, const AttackRun& run,
+                                                      double ratio) const {
   Thresholds t;
   t.success = ratio;
-  return with("PERF_SUCCESS_AT_LEAST", r, l, run, t);
+  return with(call(macro, r, l), run, t);
 }
 
-::testing::AssertionResult ThroughputAtLeast(const char* r, const char* l, const AttackRun& run, double per_second) {
+::testing::AssertionResult ThroughputAtLeast::operator()(const char* r, const char* l, const AttackRun& run,
+                                                         double per_second) const {
   Thresholds t;
   t.throughput = per_second;
-  return with("PERF_THROUGHPUT_AT_LEAST", r, l, run, t);
+  return with(call(macro, r, l), run, t);
 }
 
-::testing::AssertionResult ErrorsAtMost(const char* r, const char* l, const AttackRun& run, uint64_t count) {
+::testing::AssertionResult ErrorsAtMost::operator()(const char* r, const char* l, const AttackRun& run,
+                                                    uint64_t count) const {
   Thresholds t;
   t.errors = count;
-  return with("PERF_ERRORS_AT_MOST", r, l, run, t);
+  return with(call(macro, r, l), run, t);
 }
 
-::testing::AssertionResult CapacityAtLeast(const char* b_text, const char* r_text, const Breakpoint& b, double rate) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.1f", b.capacity);
-  ::testing::Test::RecordProperty("perf.capacity", buf);
+::testing::AssertionResult CapacityAtLeast::operator()(const char* b_text, const char* r_text, const Breakpoint& b,
+                                                       double rate) const {
+  ::testing::Test::RecordProperty("perf.capacity", format::format_number("%.1f", b.capacity));
   if (b.capacity >= rate) return ::testing::AssertionSuccess();
-  std::snprintf(buf, sizeof buf, "%.1f", rate);
-  return ::testing::AssertionFailure() << "PERF_CAPACITY_AT_LEAST(" << b_text << ", " << r_text << ") failed: capacity "
-                                       << b.capacity << "/s < " << buf << "/s\n"
+  return ::testing::AssertionFailure() << call(macro, b_text, r_text) << " failed: capacity " << b.capacity << "/s < "
+                                       << format::format_number("%.1f", rate) << "/s\n"
                                        << breakpoint_text(b);
 }
 
-::testing::AssertionResult MeetsBaseline(const char* r, const char* l, const AttackRun& run, const std::string& key) {
+::testing::AssertionResult MeetsBaseline::operator()(const char* r, const ScenarioRun& run) const {
+  const std::string text = std::string(macro) + "(" + r + ")";
+  if (!run.scenario)
+    return ::testing::AssertionFailure() << text << ": the run has no scenario; name one: " << macro << "(" << r
+                                         << ", \"service.scenario\")";
+  record_figures(run);
+  return result(text, run.verdict);
+}
+
+::testing::AssertionResult MeetsBaseline::operator()(const char* r, const char* k, const ScenarioRun& run,
+                                                     const std::string& key) const {
+  if (run.scenario && run.scenario->key() != key)
+    return ::testing::AssertionFailure() << call(macro, r, k) << ": the run is of scenario " << run.scenario->key()
+                                         << ", not " << key;
+  if (!run.scenario) return (*this)(r, k, static_cast<const AttackRun&>(run), key);
+  record_figures(run);
+  return result(call(macro, r, k), run.verdict);
+}
+
+::testing::AssertionResult MeetsBaseline::operator()(const char* r, const char* k, const AttackRun& run,
+                                                     const std::string& key) const {
   record_figures(run);
   try {
-    return result("PERF_BASELINE", r, l, evaluate(run.metrics, find_scenario(key)));
+    return result(call(macro, r, k), evaluate(run.metrics, find_scenario(key)));
   } catch (const InputError& e) {
-    return ::testing::AssertionFailure() << "PERF_BASELINE(" << r << ", " << l << "): bad baseline: " << e.what();
+    return ::testing::AssertionFailure() << call(macro, r, k) << ": bad baseline: " << e.what();
   }
 }
 

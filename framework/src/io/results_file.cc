@@ -161,6 +161,8 @@ ResultWriter::ResultWriter(std::FILE* out, Encoding encoding) : out_(out), encod
   if (encoding_ == Encoding::kBinary && std::fwrite(kSignature, 1, 8, out_) != 8) failed_ = true;
 }
 
+void ResultWriter::sample(const Sample& s) { frame(kFrameSample, s.to_json()); }
+
 void ResultWriter::frame(uint8_t type, const std::string& payload) {
   if (encoding_ != Encoding::kBinary) return;
   FrameHead h{type, {0, 0, 0}, static_cast<uint32_t>(payload.size())};
@@ -290,7 +292,8 @@ bool ResultReader::next_binary(Result& r) {
       // Bytes from a file: an unknown kind is corruption; an unknown error kind (a newer
       // writer) reads as "other".
       if (static_cast<int>(r.kind) >= kKindCount) {
-        error_ = name_ + ": corrupt record " + std::to_string(count_ + 1) + " (kind " + std::to_string(static_cast<int>(r.kind)) + ")";
+        error_ = name_ + ": corrupt record " + std::to_string(count_ + 1) + " (kind " +
+                 std::to_string(static_cast<int>(r.kind)) + ")";
         return false;
       }
       if (static_cast<int>(r.error_kind) >= kErrorKindCount) r.error_kind = ErrorKind::kOther;
@@ -312,18 +315,13 @@ bool ResultReader::next_binary(Result& r) {
       AttackInfo info;
       if (on_header && AttackInfo::from_json(buf_, info)) on_header(info);
     } else if (h.type == kFrameSample) {
-      if (on_sample) on_sample(buf_);
+      if (on_sample)
+        if (auto sample = Sample::from_json(buf_)) on_sample(*sample);
     }
   }
 }
 
 namespace {
-
-Kind kind_from(const std::string& s) {
-  for (int k = 0; k < kKindCount; ++k)
-    if (kind_name(static_cast<Kind>(k)) == s) return static_cast<Kind>(k);
-  return Kind::kHttp;
-}
 
 ErrorKind error_kind_from(const std::string& s, bool has_error) {
   for (int k = 0; k < kErrorKindCount; ++k)
@@ -418,7 +416,7 @@ bool ResultReader::next_text(Result& r) {
     // Vegeta's latency is from the actual send; ours adds the send delay back.
     r.scheduled_ns = timestamp - r.send_delay_ns;
     r.latency_ns += r.send_delay_ns;
-    r.kind = kind_from(kind);
+    r.kind = kind_from_name(kind).value_or(Kind::kHttp);
     r.error = intern(error);
     r.error_kind = error_kind_from(ekind, !error.empty());
     if (r.error_kind == ErrorKind::kOther && r.status != 0 && (r.status < 200 || r.status >= 400))
@@ -428,14 +426,14 @@ bool ResultReader::next_text(Result& r) {
   }
 }
 
-std::string read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
-                         const std::function<void(const std::string&)>& on_sample,
-                         const std::function<void(const AttackInfo&)>& on_header) {
+void read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
+                  const std::function<void(const Sample&)>& on_sample,
+                  const std::function<void(const AttackInfo&)>& on_header) {
   std::vector<std::string> inputs = paths.empty() ? std::vector<std::string>{"-"} : paths;
   for (const std::string& path : inputs) {
     const bool is_stdin = path == "-" || path == "stdin";
     std::FILE* f = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
-    if (!f) return path + ": cannot open results file";
+    if (!f) throw InputError(path, 0, "", "cannot open results file");
     ResultReader reader(f, is_stdin ? "stdin" : path);
     reader.on_sample = on_sample;
     reader.on_header = on_header;
@@ -443,24 +441,38 @@ std::string read_results(const std::vector<std::string>& paths, const std::funct
     while (reader.next(r)) fn(r);
     if (!is_stdin) std::fclose(f);
     if (!reader.warning().empty()) std::fprintf(stderr, "loadgate: warning: %s\n", reader.warning().c_str());
-    if (!reader.error().empty()) return reader.error();
+    if (!reader.error().empty()) throw InputError("", 0, "", reader.error());
   }
-  return "";
 }
 
-std::string read_metrics(const std::vector<std::string>& paths, Metrics& m,
-                         const std::function<void(const Result&)>& each,
-                         const std::function<void(const AttackInfo&)>& on_header) {
-  return read_results(
+void read_metrics(const std::vector<std::string>& paths, Metrics& m, const std::function<void(const Result&)>& each,
+                  const std::function<void(const AttackInfo&)>& on_header) {
+  read_results(
       paths,
       [&](const Result& r) {
         m.add(r);
         if (each) each(r);
       },
-      [&](const std::string& sample) {
-        if (auto s = Sample::from_json(sample)) m.add_sample(*s);
-      },
-      on_header);
+      [&](const Sample& s) { m.add_sample(s); }, on_header);
+}
+
+// ---- ResultsFileSink ------------------------------------------------------------------------
+
+ResultsFileSink::ResultsFileSink(std::FILE* out, Encoding encoding) : writer_(out, encoding) {}
+
+void ResultsFileSink::header(const AttackInfo& info) {
+  writer_.header(info);
+  ok_ = writer_.flush() && ok_;
+}
+
+void ResultsFileSink::results(const Result* r, size_t n) {
+  writer_.write(r, n);
+  ok_ = writer_.flush() && ok_;  // a reader at the other end of a pipe sees results as they happen
+}
+
+void ResultsFileSink::sample(const Sample& s) {
+  writer_.sample(s);
+  ok_ = writer_.flush() && ok_;
 }
 
 }  // namespace loadgate

@@ -7,27 +7,25 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "format/number.h"
+#include "format/tabwriter.h"
 #include "loadgate/error.h"
+#include "loadgate/figures.h"
 #include "loadgate/file.h"
-#include "loadgate/gate.h"
 #include "loadgate/results_file.h"
-#include "report/tabwriter.h"
 
 namespace loadgate {
 namespace {
 
 // Figures from a JSON report: Vegeta's keys ("latencies"."99th" in ns, "success", "throughput").
 Figures from_report(const nlohmann::json& j, const std::string& name) {
-  Figures f;
-  f.name = name;
-  const auto& l = j.at("latencies");
-  const std::pair<const char*, const char*> keys[] = {{"p50", "50th"}, {"p90", "90th"},     {"p95", "95th"},
-                                                      {"p99", "99th"}, {"p99.9", "99.9th"}, {"max", "max"}};
-  for (auto [ours, theirs] : keys)
-    if (l.contains(theirs)) f.values[ours] = l.at(theirs).get<double>();
-  if (j.contains("success")) f.values["success"] = j.at("success").get<double>();
-  if (j.contains("throughput")) f.values["throughput"] = j.at("throughput").get<double>();
-  return f;
+  Figures out;
+  out.name = name;
+  for (const std::string& figure : reference_figure_names()) {
+    const nlohmann::json::json_pointer key(find_figure(figure)->vegeta_key);
+    if (j.contains(key)) out.values[figure] = j.at(key).get<double>();
+  }
+  return out;
 }
 
 }  // namespace
@@ -43,7 +41,7 @@ Figures load_figures(const std::string& path) {
   const std::string text = read_file_or_throw(path, "", "cannot read");
   // A JSON report is one object with "latencies"; results files are records.
   auto j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_discarded() && j.is_object() && j.contains("latencies")) {
+  if (!j.is_discarded() && j.is_object() && j.contains("latencies") && j.at("latencies").is_object()) {
     try {
       return from_report(j, path);
     } catch (const nlohmann::json::exception& e) {
@@ -51,8 +49,11 @@ Figures load_figures(const std::string& path) {
     }
   }
   Metrics m;
-  const std::string err = read_metrics({path}, m);
-  if (!err.empty()) throw InputError(path, 0, "", "neither a JSON report nor a results file (" + err + ")");
+  try {
+    read_metrics({path}, m);
+  } catch (const InputError& e) {
+    throw InputError(path, 0, "", std::string("neither a JSON report nor a results file (") + e.what() + ")");
+  }
   if (m.count() == 0) throw InputError(path, 0, "", "no results in it");
   return figures_of(m.summarize(), path);
 }
@@ -93,22 +94,20 @@ std::vector<Delta> compare(const Figures& a, const Figures& b, double tolerance,
     d.change = d.old_value != 0 ? (d.new_value - d.old_value) / std::fabs(d.old_value) : 0;
     auto t = per.find(name);
     d.tolerance = t == per.end() ? tolerance : t->second;
-    d.regression = higher_is_better(name) ? d.change < -d.tolerance : d.change > d.tolerance;
+    d.regression = regressed(*find_figure(name), d.old_value, d.new_value, d.tolerance);
     out.push_back(d);
   }
   return out;
 }
 
 std::string compare_table(const std::vector<Delta>& deltas) {
-  report::Tabwriter tw;
+  format::Tabwriter tw;
   tw.row({"figure", "old", "new", "change", "verdict"});
   for (const Delta& d : deltas) {
-    char change[32], tol[32];
-    std::snprintf(change, sizeof change, "%+.1f%%", d.change * 100);
-    std::snprintf(tol, sizeof tol, "%s%.0f%%", higher_is_better(d.figure) ? "< -" : "> +", d.tolerance * 100);
-    tw.row({d.figure, format_value(d.old_value, figure_unit(d.figure)),
-            format_value(d.new_value, figure_unit(d.figure)), change,
-            d.regression ? std::string("REGRESSION (") + tol + ")" : "ok"});
+    const Figure& f = *find_figure(d.figure);
+    const std::string tol = (f.higher_is_better ? "< -" : "> +") + format::format_number("%.0f%%", d.tolerance * 100);
+    tw.row({d.figure, format_value(d.old_value, f.unit), format_value(d.new_value, f.unit),
+            format::format_number("%+.1f%%", d.change * 100), d.regression ? "REGRESSION (" + tol + ")" : "ok"});
   }
   std::ostringstream out;
   tw.flush(out);

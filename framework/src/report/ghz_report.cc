@@ -2,8 +2,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "format/tabwriter.h"
 #include "loadgate/report.h"
-#include "report/tabwriter.h"
 
 namespace loadgate {
 namespace {
@@ -86,7 +86,7 @@ void write_ghz_summary(std::ostream& out, const Metrics& m) {
   for (double p : {10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0})
     out << "\n  " << static_cast<int>(p) << " % in " << nano_unit(h.percentile(p)) << " ";
   out << "\n\n";
-  report::Tabwriter tw(3);
+  format::Tabwriter tw(3);
   out << "Status code distribution:\n";
   for (auto& [code, n] : s.status_codes) tw.row({"  [" + code + "]", std::to_string(n) + " responses", ""});
   tw.flush(out);

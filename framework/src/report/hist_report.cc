@@ -1,9 +1,9 @@
 // hist_report.cc: Vegeta's hist[...] and hdrplot reports.
 #include <cstdio>
 
+#include "format/tabwriter.h"
 #include "loadgate/error.h"
 #include "loadgate/report.h"
-#include "report/tabwriter.h"
 
 namespace loadgate {
 
@@ -40,7 +40,7 @@ void HistBuckets::add(const Result& r) {
 }
 
 void HistBuckets::write(std::ostream& out) const {
-  report::Tabwriter tw;
+  format::Tabwriter tw;
   tw.row({"Bucket", "", "#", "%", "Histogram"});
   for (size_t i = 0; i < edges_.size(); ++i) {
     const double ratio = total_ ? static_cast<double>(counts_[i]) / static_cast<double>(total_) : 0;
@@ -64,7 +64,7 @@ void write_hdrplot_report(std::ostream& out, const Metrics& m) {
       .999951, .999957, .999963, .999969, .999973, .999976, .999979, .999982, .999985, .999986, .999988, .999989,
       .999991, .999992, .999993, .999994, .999995, .999996, .999997, .999998, .999999, 1.0};
   const Group* g = m.group(m.primary());
-  report::Tabwriter tw;
+  format::Tabwriter tw;
   tw.row({"Value(ms)", "Percentile", "TotalCount", "1/(1-Percentile)"});
   const double total = g ? static_cast<double>(g->total.latency.count()) : 0;
   for (double q : kQuantiles) {

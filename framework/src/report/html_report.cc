@@ -5,72 +5,28 @@
 #include <cstdio>
 #include <sstream>
 
-#include "loadgate/gate.h"
+#include "format/html_page.h"
+#include "format/number.h"
+#include "format/svg_chart.h"
 #include "loadgate/interner.h"
 #include "loadgate/report.h"
-#include "report/number.h"
-#include "report/svg_chart.h"
 
 namespace loadgate {
 namespace {
 
-using report::ChartOptions;
-using report::ChartSeries;
-using report::escape_html;
-
-constexpr const char* kStyle = R"(<style>
-body{font:14px/1.4 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1000px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
-table{border-collapse:collapse;margin:6px 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}
-th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}.muted{color:#777}
-.pass{background:#2ca02c;color:#fff;padding:2px 8px;border-radius:4px}.fail{background:#d62728;color:#fff;padding:2px 8px;border-radius:4px}
-tr.fail td{color:#d62728}svg.chart{display:block;margin:10px 0;background:#fff}
-svg .grid{stroke:#eee}svg .frame{fill:none;stroke:#bbb}svg .tick{font-size:11px;fill:#555}
-svg .label{font-size:12px;fill:#333}svg .title{font-size:13px;font-weight:600}svg .legend{font-size:12px}
-svg .readout{font-size:11px;fill:#000}svg .empty{font-size:14px;fill:#999}
-</style>)";
-
-// Reads the value under the cursor from each chart's data attributes, and marks the page with
-// the number of charts drawn (a test opens the page in headless Chromium and checks it).
-constexpr const char* kScript = R"(<script>
-window.onerror = function (msg) { document.body.setAttribute('data-js-error', String(msg)); };
-(function () {
-  var charts = document.querySelectorAll('svg.chart'), drawn = 0;
-  charts.forEach(function (svg) {
-    var ok = false;
-    svg.querySelectorAll('polyline.series').forEach(function (l) { if (l.points.numberOfItems >= 2) ok = true; });
-    if (ok) drawn++; else svg.setAttribute('data-empty', '1');
-    var tip = document.createElementNS('http://www.w3.org/2000/svg', 'text');
-    tip.setAttribute('class', 'readout'); tip.setAttribute('x', svg.dataset.left); tip.setAttribute('y', 26);
-    svg.appendChild(tip);
-    function value(f, lo, hi, log) {
-      return log ? Math.pow(10, Math.log10(lo) + f * (Math.log10(hi) - Math.log10(lo))) : lo + f * (hi - lo);
-    }
-    svg.addEventListener('mousemove', function (e) {
-      var r = svg.getBoundingClientRect(), d = svg.dataset;
-      var fx = (e.clientX - r.left - d.left) / d.pw, fy = 1 - (e.clientY - r.top - d.top) / d.ph;
-      if (fx < 0 || fx > 1 || fy < 0 || fy > 1) { tip.textContent = ''; return; }
-      var x = value(fx, +d.xMin, +d.xMax, d.xLog === '1'), y = value(fy, +d.yMin, +d.yMax, d.yLog === '1');
-      tip.textContent = 'x ' + x.toPrecision(4) + '   y ' + y.toPrecision(4);
-    });
-  });
-  document.body.setAttribute('data-charts', String(charts.length));
-  document.body.setAttribute('data-charts-drawn', String(drawn));
-})();
-</script>)";
+using format::ChartOptions;
+using format::ChartSeries;
+using format::escape_html;
+using format::html_page_end;
+using format::html_page_start;
+using format::html_row;
 
 std::string ms(int64_t ns) { return format_duration_short(Nanos(ns)); }
 
-std::string fixed(double v, const char* f = "%.2f") { return report::format_number(f, v); }
-
-std::string row(const std::vector<std::string>& cells, const char* tag = "td", const std::string& cls = "") {
-  std::string out = cls.empty() ? "<tr>" : "<tr class=\"" + cls + "\">";
-  for (const std::string& c : cells) out += std::string("<") + tag + ">" + c + "</" + tag + ">";
-  return out + "</tr>\n";
-}
+std::string fixed(double v, const char* f = "%.2f") { return format::format_number(f, v); }
 
 std::string latency_row(const std::string& name, const Latencies& l) {
-  return row({name, ms(l.min), ms(l.mean), ms(l.p50), ms(l.p90), ms(l.p95), ms(l.p99), ms(l.p999), ms(l.max)});
+  return html_row({name, ms(l.min), ms(l.mean), ms(l.p50), ms(l.p90), ms(l.p95), ms(l.p99), ms(l.p999), ms(l.max)});
 }
 
 // The percentiles of an HDR plot, on its 1/(1-p) axis.
@@ -84,7 +40,7 @@ std::vector<std::pair<double, double>> percentile_curve(const Histogram& h) {
   return out;
 }
 
-std::vector<report::Tick> percentile_ticks() {
+std::vector<format::Tick> percentile_ticks() {
   return {{1, "0%"}, {2, "50%"}, {10, "90%"}, {100, "99%"}, {1000, "99.9%"}, {10000, "99.99%"}, {100000, "99.999%"}};
 }
 
@@ -109,16 +65,16 @@ std::vector<std::pair<double, double>> over_time(const Series& s, int64_t origin
 
 std::string summary_table(const Summary& s, Kind kind) {
   std::string out = "<table>\n";
-  out += row({"requests", std::to_string(s.requests)});
-  out += row({"rate", fixed(s.rate) + "/s"});
-  out += row({"throughput", fixed(s.throughput) + "/s"});
-  out += row({"duration", format_duration(round_for_report(s.duration)) + " (+" +
-                              format_duration(round_for_report(s.wait)) + " wait)"});
-  out += row({"success", fixed(s.success_ratio * 100) + "%"});
-  out += row({"late / dropped", std::to_string(s.late) + " / " + std::to_string(s.dropped)});
-  out += row({"bytes in / out", std::to_string(s.bytes_in) + " / " + std::to_string(s.bytes_out)});
-  if (s.messages) out += row({"messages", std::to_string(s.messages)});
-  out += "</table>\n<table>\n" + row({"latency", "min", "mean", "50", "90", "95", "99", "99.9", "max"}, "th");
+  out += html_row({"requests", std::to_string(s.requests)});
+  out += html_row({"rate", fixed(s.rate) + "/s"});
+  out += html_row({"throughput", fixed(s.throughput) + "/s"});
+  out += html_row({"duration", format_duration(round_for_report(s.duration)) + " (+" +
+                                   format_duration(round_for_report(s.wait)) + " wait)"});
+  out += html_row({"success", fixed(s.success_ratio * 100) + "%"});
+  out += html_row({"late / dropped", std::to_string(s.late) + " / " + std::to_string(s.dropped)});
+  out += html_row({"bytes in / out", std::to_string(s.bytes_in) + " / " + std::to_string(s.bytes_out)});
+  if (s.messages) out += html_row({"messages", std::to_string(s.messages)});
+  out += "</table>\n<table>\n" + html_row({"latency", "min", "mean", "50", "90", "95", "99", "99.9", "max"}, "th");
   out += latency_row(kind == Kind::kWsClose ? "lifetime" : "corrected (from schedule)", s.latency);
   out += latency_row("uncorrected (from send)", s.uncorrected);
   if (s.first.max > 0) out += latency_row("first byte / message", s.first);
@@ -127,15 +83,15 @@ std::string summary_table(const Summary& s, Kind kind) {
 }
 
 std::string codes_and_errors(const Summary& s) {
-  std::string out = "<table>\n" + row({"status", "count", "share"}, "th");
+  std::string out = "<table>\n" + html_row({"status", "count", "share"}, "th");
   for (auto& [code, n] : s.status_codes)
-    out += row({escape_html(code), std::to_string(n),
-                fixed(s.requests ? 100.0 * static_cast<double>(n) / static_cast<double>(s.requests) : 0) + "%"});
+    out += html_row({escape_html(code), std::to_string(n),
+                     fixed(s.requests ? 100.0 * static_cast<double>(n) / static_cast<double>(s.requests) : 0) + "%"});
   out += "</table>\n";
   if (!s.errors.empty()) {
-    out += "<table>\n" + row({"error", "count"}, "th");
+    out += "<table>\n" + html_row({"error", "count"}, "th");
     for (size_t i = 0; i < s.errors.size(); ++i)
-      out += row({escape_html(s.errors[i]), std::to_string(s.error_counts[i])});
+      out += html_row({escape_html(s.errors[i]), std::to_string(s.error_counts[i])});
     out += "</table>\n";
   }
   return out;
@@ -143,27 +99,28 @@ std::string codes_and_errors(const Summary& s) {
 
 std::string verdict_section(const Verdict& v) {
   std::string out = "<h2>Gate verdict <span class=\"" + std::string(v.pass() ? "pass\">PASS" : "fail\">FAIL") +
-                    "</span></h2>\n<table>\n" + row({"check", "measured", "limit", "source"}, "th");
+                    "</span></h2>\n<table>\n" + html_row({"check", "measured", "limit", "source"}, "th");
   for (const Check& c : v.checks)
-    out +=
-        row({escape_html(c.name), escape_html(c.measured_text()), escape_html(c.limit_text()), escape_html(c.source)},
-            "td", c.pass ? "" : "fail");
+    out += html_row(
+        {escape_html(c.name), escape_html(c.measured_text()), escape_html(c.limit_text()), escape_html(c.source)}, "td",
+        c.pass ? "" : "fail");
   return out + "</table>\n";
 }
 
 std::string resources_section(const Resources& r) {
   if (r.empty()) return "";
   std::string out = "<h2>Resource usage</h2>\n<table>\n" +
-                    row({"process", "pid", "cpu mean", "cpu peak", "rss peak", "fds peak"}, "th");
+                    html_row({"process", "pid", "cpu mean", "cpu peak", "rss peak", "fds peak"}, "th");
   std::vector<ChartSeries> cpu, rss;
   int64_t origin = INT64_MAX;
   for (const std::string& role : r.roles())
     if (!r.series(role).empty()) origin = std::min(origin, r.series(role).front().time_ns);
   for (const std::string& role : r.roles()) {
     const auto& pts = r.series(role);
-    out += row({escape_html(role), std::to_string(pts.empty() ? 0 : pts.back().pid), fixed(r.mean_cpu(role), "%.1f%%"),
-                fixed(r.peak_cpu(role), "%.1f%%"), fixed(static_cast<double>(r.peak_rss(role)) / 1048576.0, "%.1f MB"),
-                std::to_string(r.peak_fds(role))});
+    out += html_row({escape_html(role), std::to_string(pts.empty() ? 0 : pts.back().pid),
+                     fixed(r.mean_cpu(role), "%.1f%%"), fixed(r.peak_cpu(role), "%.1f%%"),
+                     fixed(static_cast<double>(r.peak_rss(role)) / 1048576.0, "%.1f MB"),
+                     std::to_string(r.peak_fds(role))});
     ChartSeries c{role, {}, "", false}, m{role, {}, "", false};
     for (const Sample& s : pts) {
       const double t = static_cast<double>(s.time_ns - origin) / 1e9;
@@ -178,19 +135,12 @@ std::string resources_section(const Resources& r) {
   o.x_label = "seconds";
   o.title = "CPU (% of one core)";
   o.y_label = "%";
-  out += report::svg_line_chart(cpu, o);
+  out += format::svg_line_chart(cpu, o);
   o.title = "Resident memory";
   o.y_label = "MB";
-  out += report::svg_line_chart(rss, o);
+  out += format::svg_line_chart(rss, o);
   return out;
 }
-
-std::string page_start(const std::string& title) {
-  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + escape_html(title) +
-         "</title>\n" + kStyle + "</head>\n<body>\n<h1>" + escape_html(title) + "</h1>\n";
-}
-
-std::string page_end() { return std::string(kScript) + "\n</body></html>\n"; }
 
 }  // namespace
 
@@ -226,17 +176,18 @@ std::vector<std::pair<double, double>> lttb(const std::vector<std::pair<double, 
   return out;
 }
 
-void write_html_report(std::ostream& out, const Metrics& m, const HtmlOptions& o) {
+void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions& o) {
   const Kind primary = m.primary();
   const Group* g = m.group(primary);
   const Summary s = m.summarize(primary);
-  std::string html = page_start(o.title);
+  std::string html = html_page_start(o.title);
   html += "<p class=\"muted\">" + std::string(kind_name(primary)) + " results from " + format_rfc3339(s.earliest_ns) +
           " to " + format_rfc3339(s.end_ns) + "</p>\n";
   if (o.verdict) html += verdict_section(*o.verdict);
+  if (!o.aborted.empty()) html += "<p><span class=\"fail\">aborted</span> " + escape_html(o.aborted) + "</p>\n";
   html += "<h2>Summary</h2>\n" + summary_table(s, primary);
   if (g) {
-    html += report::svg_line_chart({{"corrected", percentile_curve(g->total.latency), "", false},
+    html += format::svg_line_chart({{"corrected", percentile_curve(g->total.latency), "", false},
                                     {"uncorrected", percentile_curve(g->total.uncorrected), "", true}},
                                    percentile_chart("Latency by percentile"));
     const int64_t origin = g->series.windows().empty() ? 0 : g->series.windows().front().start_ns;
@@ -244,7 +195,7 @@ void write_html_report(std::ostream& out, const Metrics& m, const HtmlOptions& o
     t.x_label = "seconds";
     t.title = "Latency over time (per " + format_duration(g->series.width()) + ")";
     t.y_label = "latency (ms)";
-    html += report::svg_line_chart(
+    html += format::svg_line_chart(
         {{"p50",
           over_time(g->series, origin,
                     [](const Window& w) { return static_cast<double>(w.latency.percentile(50)) / 1e6; }),
@@ -260,7 +211,7 @@ void write_html_report(std::ostream& out, const Metrics& m, const HtmlOptions& o
     const double width_s = static_cast<double>(g->series.width().count()) / 1e9;
     t.title = "Throughput and errors over time";
     t.y_label = "per second";
-    html += report::svg_line_chart(
+    html += format::svg_line_chart(
         {{"successes/s",
           over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.success) / width_s; }),
           "#2ca02c", false},
@@ -279,31 +230,32 @@ void write_html_report(std::ostream& out, const Metrics& m, const HtmlOptions& o
   }
   const auto targets = targets_of(m);
   if (!targets.empty()) {
-    html += "<h2>By target</h2>\n<table>\n" + row({"target", "requests", "success", "p50", "p90", "p99", "max"}, "th");
+    html +=
+        "<h2>By target</h2>\n<table>\n" + html_row({"target", "requests", "success", "p50", "p90", "p99", "max"}, "th");
     for (auto& [label, stats] : targets) {
       const Summary ts = summarize(*stats, primary);
-      html += row({escape_html(label), std::to_string(ts.requests), fixed(ts.success_ratio * 100) + "%",
-                   ms(ts.latency.p50), ms(ts.latency.p90), ms(ts.latency.p99), ms(ts.latency.max)});
+      html += html_row({escape_html(label), std::to_string(ts.requests), fixed(ts.success_ratio * 100) + "%",
+                        ms(ts.latency.p50), ms(ts.latency.p90), ms(ts.latency.p99), ms(ts.latency.max)});
     }
     html += "</table>\n";
   }
   html += resources_section(m.resources());
-  out << html << page_end();
+  out << html << html_page_end();
 }
 
 void write_html_plot(std::ostream& out, const std::vector<std::pair<std::string, const Metrics*>>& runs,
                      const std::string& title) {
   std::vector<ChartSeries> p99_time, p50_time, curves, rate;
-  std::string table = "<table>\n" + row({"run", "requests", "rate", "success", "p50", "p99", "max"}, "th");
+  std::string table = "<table>\n" + html_row({"run", "requests", "rate", "success", "p50", "p99", "max"}, "th");
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& [name, m] = runs[i];
     const Group* g = m->group(m->primary());
     if (!g) continue;
     const Summary s = summarize(g->total, m->primary());
-    table += row({escape_html(name), std::to_string(s.requests), fixed(s.rate) + "/s",
-                  fixed(s.success_ratio * 100) + "%", ms(s.latency.p50), ms(s.latency.p99), ms(s.latency.max)});
+    table += html_row({escape_html(name), std::to_string(s.requests), fixed(s.rate) + "/s",
+                       fixed(s.success_ratio * 100) + "%", ms(s.latency.p50), ms(s.latency.p99), ms(s.latency.max)});
     const int64_t origin = g->series.windows().empty() ? 0 : g->series.windows().front().start_ns;
-    const std::string color = report::palette(i);
+    const std::string color = format::palette(i);
     p99_time.push_back({name + " p99",
                         over_time(g->series, origin,
                                   [](const Window& w) { return static_cast<double>(w.latency.percentile(99)) / 1e6; }),
@@ -318,20 +270,20 @@ void write_html_plot(std::ostream& out, const std::vector<std::pair<std::string,
         {name, over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.requests) / width_s; }),
          color, false});
   }
-  std::string html = page_start(title);
+  std::string html = html_page_start(title);
   html += table + "</table>\n";
   ChartOptions t;
   t.x_label = "seconds since each run's start";
   t.title = "Latency over time (p99 solid, p50 dashed)";
   t.y_label = "latency (ms)";
   t.height = 360;
-  html += report::svg_line_chart(p99_time, t);
-  html += report::svg_line_chart(curves, percentile_chart("Latency by percentile"));
+  html += format::svg_line_chart(p99_time, t);
+  html += format::svg_line_chart(curves, percentile_chart("Latency by percentile"));
   t.title = "Requests per second";
   t.y_label = "per second";
   t.height = 280;
-  html += report::svg_line_chart(rate, t);
-  out << html << page_end();
+  html += format::svg_line_chart(rate, t);
+  out << html << html_page_end();
 }
 
 }  // namespace loadgate

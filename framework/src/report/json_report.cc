@@ -54,14 +54,6 @@ ordered summary_object(const Summary& s) {
   return j;
 }
 
-}  // namespace
-
-std::string summary_json(const Summary& s) {
-  return summary_object(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-namespace {
-
 ordered resources_json(const Resources& r) {
   ordered j = ordered::object();
   for (const std::string& role : r.roles()) {
@@ -102,6 +94,22 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
     j["targets"] = targets;
   }
   if (!m.resources().empty()) j["resources"] = resources_json(m.resources());
+  if (!o.scenario.empty()) {
+    j["scenario"] = o.scenario;
+    j["tier"] = o.tier;
+  }
+  if (o.info) j["load"] = {{"rate", o.info->rate}, {"duration", format_duration(Nanos(o.info->duration_ns))}};
+  if (o.verdict) {
+    ordered checks = ordered::array();
+    for (const Check& c : o.verdict->checks)
+      checks.push_back({{"name", c.name},
+                        {"pass", c.pass},
+                        {"measured", c.measured_text()},
+                        {"limit", c.limit_text()},
+                        {"source", c.source}});
+    j["verdict"] = {{"pass", o.verdict->pass()}, {"failures", o.verdict->failures()}, {"checks", checks}};
+  }
+  if (!o.aborted.empty()) j["aborted"] = o.aborted;
   out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 

@@ -2,15 +2,15 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "format/number.h"
+#include "format/tabwriter.h"
 #include "loadgate/interner.h"
 #include "loadgate/report.h"
-#include "report/number.h"
-#include "report/tabwriter.h"
 
 namespace loadgate {
 namespace {
 
-using report::format_number;
+using format::format_number;
 
 std::string dur(int64_t ns) { return format_duration(round_for_report(Nanos(ns))); }
 
@@ -21,7 +21,7 @@ std::string latency_row(const Latencies& l) {
 
 // Connection ends: how many, how they closed, how long they lived.
 void write_closes(std::ostream& out, const Summary& s) {
-  report::Tabwriter tw;
+  format::Tabwriter tw;
   tw.row(
       {"Closes", "[total, normal, dropped]",
        std::to_string(s.requests) + ", " + std::to_string(s.success) + ", " + std::to_string(s.requests - s.success)});
@@ -38,7 +38,7 @@ void write_closes(std::ostream& out, const Summary& s) {
 
 void write_summary(std::ostream& out, const Summary& s, Kind kind) {
   if (kind == Kind::kWsClose) return write_closes(out, s);
-  report::Tabwriter tw;
+  format::Tabwriter tw;
   tw.row(
       {"Requests", "[total, rate, throughput]",
        std::to_string(s.requests) + ", " + format_number("%.2f", s.rate) + ", " + format_number("%.2f", s.throughput)});
@@ -96,7 +96,7 @@ std::string bytes_text(double b) {
 }
 
 void write_resources(std::ostream& out, const Resources& r) {
-  report::Tabwriter tw;
+  format::Tabwriter tw;
   tw.row({"Resources", "[cpu mean, cpu peak, rss peak, threads, fds peak, net in/out per s]"});
   for (const std::string& role : r.roles()) {
     const auto& series = r.series(role);
@@ -130,6 +130,11 @@ std::vector<std::pair<std::string, const Stats*>> targets_of(const Metrics& m) {
 
 void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions& o) {
   const Kind primary = m.primary();
+  if (!o.scenario.empty()) {
+    out << "Scenario " << o.scenario << " (" << o.tier;
+    if (o.info) out << ", rate " << o.info->rate << ", duration " << format_duration(Nanos(o.info->duration_ns));
+    out << ")\n\n";
+  }
   write_summary(out, m.summarize(primary), primary);
   for (int k = 0; k < kKindCount; ++k) {
     const Kind kind = static_cast<Kind>(k);
@@ -146,6 +151,8 @@ void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions&
     out << "\n";
     write_resources(out, m.resources());
   }
+  if (!o.aborted.empty()) out << "\n" << o.aborted << "\n";
+  if (o.verdict) out << "\nVerdict: " << (o.verdict->pass() ? "PASS" : "FAIL") << "\n" << o.verdict->table();
 }
 
 }  // namespace loadgate

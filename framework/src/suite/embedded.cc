@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "loadgate/monitor.h"
 #include "loadgate/scenario.h"
 
 namespace loadgate {
@@ -127,8 +128,8 @@ int embedded_pid(const std::string& service) {
   return it == children().end() ? 0 : it->second.pid;
 }
 
-std::vector<Monitor::Target> monitored(const std::string& service) {
-  std::vector<Monitor::Target> out;
+std::vector<MonitoredProcess> monitored(const std::string& service) {
+  std::vector<MonitoredProcess> out;
   if (const int pid = embedded_pid(service)) out.push_back({pid, "sut"});
   if (const char* v = std::getenv("LOADGATE_MONITOR_PID"); v && *v) {
     const int pid = std::atoi(v);

@@ -34,7 +34,8 @@ void make_dirs(const std::string& path) {
   }
 }
 
-// `d` times LOADGATE_DURATION_SCALE, with a floor of one second (or `d` itself when shorter).
+// `d` times LOADGATE_DURATION_SCALE, with a floor of one second (or `d` itself when shorter), as
+// parse_load() scales a load's duration.
 Nanos scaled(Nanos d) {
   const double scale = duration_scale();
   return std::max(Nanos(static_cast<int64_t>(static_cast<double>(d.count()) * scale)),
@@ -62,18 +63,8 @@ double duration_scale() {
 
 AttackOptions attack_options(const Scenario& s) {
   AttackOptions o;
+  static_cast<Load&>(o) = scenario_load(s, duration_scale());
   o.name = s.key();
-  o.duration = scaled(s.load.duration);
-  Nanos step{0};  // steps scale without a floor: they divide the duration
-  if (!s.load.step.empty())
-    step = Nanos(static_cast<int64_t>(static_cast<double>(parse_duration(s.load.step)->count()) * duration_scale()));
-  auto rate = parse_rate(s.load.rate, o.duration, step);
-  if (auto* err = std::get_if<std::string>(&rate)) throw InputError(s.file, 0, s.path("load.rate"), *err);
-  o.rate = std::get<RateSpec>(rate);
-  o.workers = s.load.workers > 0 ? s.load.workers : kDefaultWorkers;
-  if (s.load.max_workers > 0) o.max_workers = s.load.max_workers;
-  o.max_requests = s.load.requests;
-  o.timeout = s.load.timeout;
   if (env_true("LOADGATE_PROGRESS") || isatty(STDERR_FILENO)) o.progress = stderr;
   return o;
 }
@@ -92,9 +83,9 @@ void prepare(std::vector<Target>& targets, const Scenario& s) {
 
 void prepare(GrpcOptions& g, const Scenario& s) {
   if (auto url = service_url(s.service)) g.addr = *url;
-  if (!s.load.call.empty()) g.call = s.load.call;
-  if (!s.load.data.empty()) g.data = {s.load.data};
-  if (s.load.connections > 0) g.connections = s.load.connections;
+  if (!s.protocol.call.empty()) g.call = s.protocol.call;
+  if (!s.protocol.data.empty()) g.data = {s.protocol.data};
+  if (s.protocol.connections > 0) g.connections = s.protocol.connections;
 }
 
 void prepare(WsOptions& w, const Scenario& s) {
@@ -102,10 +93,10 @@ void prepare(WsOptions& w, const Scenario& s) {
     auto u = parse_url(w.url);
     w.url = *base + (u ? u->target : std::string("/echo"));
   }
-  if (s.load.connections > 0) w.connections = s.load.connections;
-  if (s.load.connect_rate > 0) w.connect_rate = s.load.connect_rate;
-  if (s.load.rate_per_conn > 0) w.rate_per_conn = s.load.rate_per_conn;
-  if (s.load.message_size > 0) w.message_size = s.load.message_size;
+  if (s.protocol.connections > 0) w.connections = s.protocol.connections;
+  if (s.protocol.connect_rate > 0) w.connect_rate = s.protocol.connect_rate;
+  if (s.protocol.rate_per_conn > 0) w.rate_per_conn = s.protocol.rate_per_conn;
+  if (s.protocol.message_size > 0) w.message_size = s.protocol.message_size;
 }
 
 AttackRun run_one(const std::vector<Target>& t, const AttackOptions& o) { return attack_http(t, HttpOptions{}, o); }
@@ -130,19 +121,20 @@ AttackRun run_at(WsOptions w, const AttackOptions& o, double rate) {
 
 // Watches windows as results arrive and stops the run after `abort_after` consecutive breached
 // windows: a soak test that collapses stops there, instead of running on for an hour.
-class WindowWatch {
+class WindowWatch final : public ResultsSink {
  public:
   explicit WindowWatch(const Scenario& s) : s_(s), live_(s.thresholds.window.value_or(Nanos(1))) {}
 
   void attach(AttackOptions& o) {
     if (s_.abort_after <= 0 || !s_.thresholds.window) return;
     o.stop = &stop_;
-    o.sink = [this](const Result* r, size_t n) { add(r, n); };
+    o.sink = this;
   }
   std::string reason() const { return reason_; }
 
- private:
-  void add(const Result* r, size_t n) {
+  void header(const AttackInfo&) override {}
+  void sample(const Sample&) override {}
+  void results(const Result* r, size_t n) override {
     for (size_t i = 0; i < n; ++i) {
       live_.add(r[i]);
       latest_ = std::max(latest_, r[i].sent_ns());
@@ -172,7 +164,7 @@ class WindowWatch {
 };
 
 template <class T>
-AttackRun run_scenario(T target, const Scenario& s) {
+ScenarioRun run_scenario(T target, const Scenario& s) {
   prepare(target, s);
   AttackOptions o = attack_options(s);
   o.monitor = monitored(s.service);
@@ -180,8 +172,9 @@ AttackRun run_scenario(T target, const Scenario& s) {
   watch.attach(o);
   AttackRun run = run_one(target, o);
   run.abort_reason = watch.reason();
-  write_scenario_reports(run, s);
-  return run;
+  ScenarioRun judged = judge(std::move(run), s);
+  write_scenario_reports(judged);
+  return judged;
 }
 
 template <class T>
@@ -202,7 +195,7 @@ Breakpoint run_breakpoint(T target, const Scenario& s) {
   search.cooldown = s.search->cooldown.count() > 0 ? scaled(s.search->cooldown) : Nanos(0);
   AttackOptions base = attack_options(s);
   base.monitor = monitored(s.service);
-  base.max_requests = 0;
+  base.requests = 0;
   const Breakpoint b = find_breakpoint(
       [&](double rate, Nanos d) {
         AttackOptions o = base;
@@ -244,50 +237,45 @@ Breakpoint run_breakpoint(T target, const Scenario& s) {
 
 }  // namespace
 
-AttackRun attack(std::vector<Target> targets, const Scenario& s) { return run_scenario(std::move(targets), s); }
-AttackRun attack(GrpcOptions g, const Scenario& s) { return run_scenario(std::move(g), s); }
-AttackRun attack(WsOptions w, const Scenario& s) { return run_scenario(std::move(w), s); }
+ScenarioRun attack(std::vector<Target> targets, const Scenario& s) { return run_scenario(std::move(targets), s); }
+ScenarioRun attack(GrpcOptions g, const Scenario& s) { return run_scenario(std::move(g), s); }
+ScenarioRun attack(WsOptions w, const Scenario& s) { return run_scenario(std::move(w), s); }
 Breakpoint breakpoint(std::vector<Target> targets, const Scenario& s) { return run_breakpoint(std::move(targets), s); }
 Breakpoint breakpoint(GrpcOptions g, const Scenario& s) { return run_breakpoint(std::move(g), s); }
 Breakpoint breakpoint(WsOptions w, const Scenario& s) { return run_breakpoint(std::move(w), s); }
 
-std::string write_scenario_reports(const AttackRun& run, const Scenario& s) {
-  const Verdict v = evaluate(run.metrics, s);
+ScenarioRun judge(AttackRun run, const Scenario& s) {
+  ScenarioRun out;
+  static_cast<AttackRun&>(out) = std::move(run);
+  out.scenario = &s;
+  out.verdict = evaluate(out.metrics, s);
+  return out;
+}
+
+std::string write_scenario_reports(const ScenarioRun& run) {
+  const Scenario& s = *run.scenario;
   const std::string dir = reports_dir();
   make_dirs(dir);
   const std::string base = dir + "/" + s.key();
-
-  std::ostringstream json_text;
-  write_json_report(json_text, run.metrics, ReportOptions{true});
-  nlohmann::ordered_json j = nlohmann::ordered_json::parse(json_text.str());
-  j["scenario"] = s.key();
-  j["tier"] = s.tier;
-  j["load"] = {{"rate", run.info.rate}, {"duration", format_duration(Nanos(run.info.duration_ns))}};
-  nlohmann::ordered_json checks = nlohmann::ordered_json::array();
-  for (const Check& c : v.checks)
-    checks.push_back({{"name", c.name},
-                      {"pass", c.pass},
-                      {"measured", c.measured_text()},
-                      {"limit", c.limit_text()},
-                      {"source", c.source}});
-  j["verdict"] = {{"pass", v.pass()}, {"failures", v.failures()}, {"checks", checks}};
-  if (!run.abort_reason.empty()) j["aborted"] = run.abort_reason;
-  std::ofstream(base + ".json") << j.dump(2) << "\n";
-
+  ReportOptions o;
+  o.by_target = true;
+  o.title = "loadgate: " + s.key() + " (" + s.tier + ")";
+  o.info = &run.info;
+  o.scenario = s.key();
+  o.tier = s.tier;
+  o.verdict = &run.verdict;
+  o.aborted = run.abort_reason;
+  std::ofstream json(base + ".json");
+  write_json_report(json, run.metrics, o);
   std::ofstream html(base + ".html");
-  write_html_report(html, run.metrics, HtmlOptions{"loadgate: " + s.key() + " (" + s.tier + ")", &v});
-
+  write_html_report(html, run.metrics, o);
   std::ofstream text(base + ".txt");
-  text << "Scenario " << s.key() << " (" << s.tier << ", rate " << run.info.rate << ", duration "
-       << format_duration(Nanos(run.info.duration_ns)) << ")\n\n";
-  write_text_report(text, run.metrics, ReportOptions{true});
-  if (!run.abort_reason.empty()) text << "\n" << run.abort_reason << "\n";
-  text << "\nVerdict: " << (v.pass() ? "PASS" : "FAIL") << "\n" << v.table();
+  write_text_report(text, run.metrics, o);
 
   const Summary summary = run.metrics.summarize(kind_for(run.metrics, s.thresholds.kind));
-  if (const char* h = std::getenv("LOADGATE_HISTORY"); h && *h) append_history(h, s.key(), summary, v);
+  if (const char* h = std::getenv("LOADGATE_HISTORY"); h && *h) append_history(h, s.key(), summary, run.verdict);
   // A reference is the last *accepted* run: a failing run is not recorded.
-  if (env_true("LOADGATE_RECORD_BASELINES") && summary.requests > 0 && v.pass())
+  if (env_true("LOADGATE_RECORD_BASELINES") && summary.requests > 0 && run.verdict.pass())
     record_reference(s.file, s.name, reference_figures(summary));
   return base + ".json";
 }

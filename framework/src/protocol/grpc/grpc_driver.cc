@@ -19,6 +19,7 @@
 #include "loadgate/grpc.h"
 #include "loadgate/interner.h"
 #include "protocol/grpc/grpc_call.h"
+#include "protocol/grpc/grpc_result.h"
 
 namespace loadgate {
 namespace {
@@ -45,28 +46,6 @@ std::shared_ptr<grpc::ChannelCredentials> credentials(const GrpcOptions& g) {
     o.pem_private_key = read_pem(g.key.empty() ? g.cert : g.key, "-key");
   }
   return grpc::SslCredentials(o);
-}
-
-// Interns "CODE: message" once per distinct text.
-uint32_t status_error(const grpc::Status& s) {
-  std::string text(grpc_code_name(static_cast<uint16_t>(s.error_code())));
-  if (!s.error_message().empty()) text += ": " + s.error_message();
-  return intern(text);
-}
-
-ErrorKind kind_of(const grpc::Status& s) {
-  switch (s.error_code()) {
-    case grpc::StatusCode::OK:
-      return ErrorKind::kNone;
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return ErrorKind::kTimeout;
-    case grpc::StatusCode::UNAVAILABLE:
-      return ErrorKind::kConnect;
-    case grpc::StatusCode::CANCELLED:
-      return ErrorKind::kIo;
-    default:
-      return ErrorKind::kStatus;
-  }
 }
 
 class GrpcDriver;
@@ -197,11 +176,7 @@ void GrpcSlot::OnReadDone(bool ok) {
 
 // On a gRPC thread: measure now, hand the result to the worker's thread.
 void GrpcSlot::complete(const grpc::Status& s) {
-  Result r = engine::make_result(hit_, sent_, steady_now_ns(), d_.kind());
-  r.status = static_cast<uint16_t>(s.error_code());
-  r.error_kind =
-      s.error_code() == grpc::StatusCode::CANCELLED && cancelled_.load() ? ErrorKind::kCancelled : kind_of(s);
-  r.error = s.ok() ? 0 : status_error(s);
+  Result r = grpcx::grpc_result(hit_, sent_, s, d_.kind(), cancelled_.load());
   r.bytes_out = d_.call().requests[hit_.target].size();  // request_ may be consumed by the call
   r.bytes_in = bytes_in_;
   r.messages = messages_;

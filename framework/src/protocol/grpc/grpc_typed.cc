@@ -5,6 +5,7 @@
 
 #include "engine/attacker.h"
 #include "loadgate/interner.h"
+#include "protocol/grpc/grpc_result.h"
 
 namespace loadgate {
 namespace {
@@ -17,7 +18,10 @@ class TypedSlot final : public engine::Slot {
   void start(const engine::Hit& hit) override;
   void cancel() override {
     std::lock_guard lock(mu_);
-    if (ctx_) ctx_->TryCancel();
+    if (ctx_) {
+      cancelled_ = true;
+      ctx_->TryCancel();
+    }
   }
 
  private:
@@ -26,6 +30,7 @@ class TypedSlot final : public engine::Slot {
   TypedDriver& d_;
   std::mutex mu_;
   std::unique_ptr<grpc::ClientContext> ctx_;
+  std::atomic<bool> cancelled_{false};  // cancel() was called for the call in flight
 };
 
 class TypedDriver final : public engine::Driver {
@@ -52,19 +57,15 @@ void TypedSlot::start(const engine::Hit& hit) {
   if (d_.load_.timeout.count() > 0) ctx->set_deadline(std::chrono::system_clock::now() + d_.load_.timeout);
   for (const auto& [k, v] : d_.metadata_) ctx->AddMetadata(k, v);
   grpc::ClientContext* raw = ctx.get();
+  cancelled_ = false;
   {
     std::lock_guard lock(mu_);
     ctx_ = std::move(ctx);
   }
   const int64_t sent = steady_now_ns();
   d_.start_(raw, [this, hit, sent](const grpc::Status& s) {
-    Result r = engine::make_result(hit, sent, steady_now_ns(), Kind::kGrpcUnary);
-    r.status = static_cast<uint16_t>(s.error_code());
+    Result r = grpcx::grpc_result(hit, sent, s, Kind::kGrpcUnary, cancelled_.load());
     r.target = d_.label_;
-    if (!s.ok()) {
-      r.error_kind = s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ? ErrorKind::kTimeout : ErrorKind::kStatus;
-      r.error = intern(std::string(grpc_code_name(r.status)) + ": " + s.error_message());
-    }
     asio::post(io_, [this, r] {
       {
         std::lock_guard lock(mu_);

@@ -15,7 +15,7 @@
 #include <websocketpp/concurrency/none.hpp>
 #include <websocketpp/config/asio_client.hpp>
 
-#include "engine/worker_pool.h"
+#include "engine/launch.h"
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
 #include "loadgate/url.h"
@@ -150,8 +150,6 @@ struct WsPlan {
   const WsOptions* w;
   const AttackOptions* load;
   int threads;
-  int64_t start_steady;
-  int64_t start_unix;
   std::string payload;  // template, message_size bytes
   uint32_t label;       // interned URL
   std::vector<asio::ip::address> sources;
@@ -200,7 +198,7 @@ class WsWorker final : public engine::WorkerBase {
     conns_.resize(global_.size());
   }
 
-  void run() override {
+  void prepare() override {
     client_.init_asio(&io_);
     if constexpr (std::is_same_v<Cfg, TlsConfig>) {
       const bool insecure = w_.insecure;
@@ -211,23 +209,24 @@ class WsWorker final : public engine::WorkerBase {
         return ctx;
       });
     }
+    mark_ready();  // connections are the load itself: they open on the schedule
+  }
+
+  void on_begin() override {
     const Nanos d = p_.load->duration;
-    end_steady_ = d.count() > 0 ? p_.start_steady + d.count() : INT64_MAX;
-    connect_timer_.expires_at(at(p_.start_steady));
-    connect_timer_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) open_due();
-    });
+    end_steady_ = d.count() > 0 ? start_.steady_ns + d.count() : INT64_MAX;
+    open_due();
     if (end_steady_ != INT64_MAX) {
       end_timer_.expires_at(at(end_steady_));
       end_timer_.async_wait([this](const asio::error_code& ec) {
         if (!ec) wind_down(p_.load->timeout);
       });
     }
-    tick();
-    io_.run();
+  }
+
+  void after_run() override {
     opened = opened_;
     conns_.clear();
-    finish();
   }
 
   void request_stop() override {
@@ -238,11 +237,11 @@ class WsWorker final : public engine::WorkerBase {
   static std::chrono::steady_clock::time_point at(int64_t ns) {
     return std::chrono::steady_clock::time_point(Nanos(ns));
   }
-  int64_t unix_of(int64_t steady) const { return p_.start_unix + (steady - p_.start_steady); }
+  int64_t unix_of(int64_t steady) const { return start_.unix_ns + (steady - start_.steady_ns); }
 
   // Scheduled connect time of global connection g: the ramp.
   int64_t connect_due(int g) const {
-    return p_.start_steady + p_.connect->due(static_cast<uint64_t>(g)).value_or(Nanos(INT64_MAX / 4)).count();
+    return start_.steady_ns + p_.connect->due(static_cast<uint64_t>(g)).value_or(Nanos(INT64_MAX / 4)).count();
   }
 
   // ---- connecting ----
@@ -563,8 +562,7 @@ class WsWorker final : public engine::WorkerBase {
     connect_timer_.cancel();
     send_timer_.cancel();
     end_timer_.cancel();
-    stop_ticking();
-    io_.stop();
+    stop_loop();
   }
 
   const WsPlan& p_;
@@ -585,14 +583,11 @@ class WsWorker final : public engine::WorkerBase {
 };
 
 template <class Cfg>
-AttackRun run_ws(const WsPlan& plan, const AttackOptions& load, AttackRun run) {
-  std::unique_ptr<engine::Collector> collector;
-  if (load.sink) collector = std::make_unique<engine::Collector>(load.sink);
-  std::vector<std::unique_ptr<engine::WorkerBase>> workers;
-  for (int i = 0; i < plan.threads; ++i) workers.push_back(std::make_unique<WsWorker<Cfg>>(plan, i, collector.get()));
-  engine::run_workers(workers, load, plan.start_steady, run);
-  if (collector) collector->close();
-  return run;
+AttackRun run_ws(const WsPlan& plan, const AttackOptions& load, const std::string& rate) {
+  return engine::launch(load, "ws", rate, plan.threads,
+                        [&plan](int index, int, engine::Collector* c) -> std::unique_ptr<engine::WorkerBase> {
+                          return std::make_unique<WsWorker<Cfg>>(plan, index, c);
+                        });
 }
 
 }  // namespace
@@ -629,7 +624,7 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   WsPlan plan;
   plan.w = &w;
   plan.load = &load;
-  plan.threads = load.threads > 0 ? load.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  plan.threads = thread_count(load);
   plan.threads = std::min(plan.threads, w.connections);
   plan.payload = w.payload.empty() ? std::string(static_cast<size_t>(w.message_size), 'x') : w.payload;
   if (plan.payload.size() < static_cast<size_t>(kWsHeaderBytes)) plan.payload.resize(kWsHeaderBytes, 'x');
@@ -652,25 +647,15 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
     plan.per_source =
         (w.connections + static_cast<int>(plan.sources.size()) - 1) / static_cast<int>(plan.sources.size());
 
-  AttackRun run;
-  run.info.name = load.name;
-  run.info.protocol = "ws";
-  char rate[64];
   plan.connect = w.connect_pacer ? w.connect_pacer : std::shared_ptr<const Pacer>(constant_pacer(w.connect_rate));
   if (w.message_pacer)
     plan.messages = w.message_pacer;
   else if (w.rate_per_conn > 0)
     plan.messages = constant_pacer(w.rate_per_conn);
-  std::snprintf(rate, sizeof rate, "%d conns @%s, %s each", w.connections, plan.connect->describe().c_str(),
-                plan.messages ? plan.messages->describe().c_str() : "idle");
-  run.info.rate = rate;
-  run.info.duration_ns = load.duration.count();
-  const int64_t lead = 20'000'000;
-  plan.start_steady = steady_now_ns() + lead;
-  plan.start_unix = unix_now_ns() + lead;
-  run.info.started_ns = plan.start_unix;
-  if (url->tls()) return run_ws<TlsConfig>(plan, load, std::move(run));
-  return run_ws<PlainConfig>(plan, load, std::move(run));
+  const std::string rate = std::to_string(w.connections) + " conns @" + plan.connect->describe() + ", " +
+                           (plan.messages ? plan.messages->describe() : std::string("idle")) + " each";
+  if (url->tls()) return run_ws<TlsConfig>(plan, load, rate);
+  return run_ws<PlainConfig>(plan, load, rate);
 }
 
 }  // namespace loadgate

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace loadgate::report {
+namespace loadgate::format {
 
 /// Tabwriter buffers rows of cells and pads every cell but the last of each row to its
 /// column's widest cell plus `padding` spaces. Widths count UTF-8 code points.
@@ -43,4 +43,4 @@ class Tabwriter {
   std::vector<std::vector<std::string>> rows_;
 };
 
-}  // namespace loadgate::report
+}  // namespace loadgate::format

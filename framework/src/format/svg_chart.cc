@@ -1,11 +1,11 @@
 // svg_chart.cc: axes with "nice" ticks (1, 2, 5 x 10^k; powers of ten on log axes), polylines.
-#include "report/svg_chart.h"
+#include "format/svg_chart.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-namespace loadgate::report {
+namespace loadgate::format {
 namespace {
 
 constexpr int kLeft = 70, kRight = 20, kTop = 44, kBottom = 45;
@@ -164,4 +164,4 @@ std::string svg_line_chart(const std::vector<ChartSeries>& series, const ChartOp
   return svg;
 }
 
-}  // namespace loadgate::report
+}  // namespace loadgate::format

@@ -1,10 +1,10 @@
-// number.h (internal): printf-formatting of one number, for reports and check lines.
+// number.h (internal): printf-formatting of one number.
 #pragma once
 
 #include <cstdio>
 #include <string>
 
-namespace loadgate::report {
+namespace loadgate::format {
 
 /// `v` formatted by the printf `format` ("%.2f", "%.1f%%"); at most 63 characters.
 inline std::string format_number(const char* format, double v) {
@@ -13,4 +13,4 @@ inline std::string format_number(const char* format, double v) {
   return buf;
 }
 
-}  // namespace loadgate::report
+}  // namespace loadgate::format

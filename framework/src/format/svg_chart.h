@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace loadgate::report {
+namespace loadgate::format {
 
 /// One line of a chart.
 struct ChartSeries {
@@ -47,4 +47,4 @@ std::string escape_html(const std::string& text);
 /// Color of series number i in the palette.
 std::string palette(size_t i);
 
-}  // namespace loadgate::report
+}  // namespace loadgate::format

@@ -1,0 +1,89 @@
+// load.h: the load model, one for the command line, baselines and suites.
+//
+// A load is either open (hits due on a pacer's schedule, whatever the service does) or closed
+// (N workers back to back, as fast as the service answers). It is written as text, in flags
+// (-rate=100/1s -duration=30s) or in a baseline's "load" object, and parsed and validated once,
+// by parse_load(), into a Load.
+//
+//   loadgate::LoadSpec spec;  spec.rate = "10..500@60s";  spec.duration = "90s";
+//   loadgate::Load load = loadgate::parse_load(spec, loadgate::LoadSource::flags());
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "loadgate/duration.h"
+#include "loadgate/pacer.h"
+
+namespace loadgate {
+
+/// Default request timeout (Vegeta's).
+inline constexpr Nanos kDefaultTimeout = std::chrono::seconds(30);
+/// Default number of workers (connections) opened up front, as Vegeta's -workers.
+inline constexpr int kDefaultWorkers = 10;
+/// Default cap on concurrent workers/connections in the open model: past it, hits queue
+/// (and count as late) instead of opening ever more connections.
+inline constexpr int kDefaultMaxWorkers = 1024;
+/// Highest -cpus accepted, as a multiple of the machine's cores: more threads than this only
+/// add scheduling noise to the figures.
+inline constexpr int kMaxThreadsPerCore = 4;
+
+/// Load is how hard, how long and how concurrently an attack pushes.
+struct Load {
+  RateSpec rate;                         ///< when hits are due; unlimited() = closed model
+  Nanos duration{0};                     ///< no hit is due after this; 0 = bounded by `requests` only
+  uint64_t requests = 0;                 ///< stop after this many hits; 0 = no count bound
+  int workers = kDefaultWorkers;         ///< open model: connections opened ahead; closed: concurrency
+  int max_workers = kDefaultMaxWorkers;  ///< open model: cap on concurrent workers (connections)
+  int threads = 0;                       ///< I/O threads (-cpus); 0 = one per core
+  Nanos timeout = kDefaultTimeout;       ///< per request; 0 = none
+  /// Whether hits are paced (open model) rather than sent back to back by workers.
+  bool open() const { return !rate.unlimited(); }
+};
+
+/// LoadSpec is a Load as written, before parsing. Unset optionals take the defaults above.
+struct LoadSpec {
+  std::string rate = "50/1s";      ///< parse_rate() syntax; "0" = closed model
+  std::string duration = "0";      ///< Go duration; "0" = none
+  std::string step;                ///< step length for "a,b,c" rates; "" = the duration split evenly
+  std::string timeout = "30s";     ///< Go duration; "0" = none
+  std::optional<int> workers;      ///< initial workers (open) or concurrency (closed)
+  std::optional<int> max_workers;  ///< cap on workers
+  std::optional<int> connections;  ///< Vegeta's -connections: also caps workers
+  uint64_t requests = 0;           ///< hit count bound; 0 = none
+  int cpus = 0;                    ///< I/O threads; 0 = one per core
+};
+
+/// LoadSource names the fields of a LoadSpec in error messages: flags ("-max-workers") or the
+/// key path of a baseline ("baselines/api.json: scenarios.heavy.load.max_workers").
+struct LoadSource {
+  std::string file;    ///< file the spec came from ("" for flags)
+  std::string prefix;  ///< "-" for flags, else a key path ending in "."
+  /// Names as flags: -rate, -max-workers.
+  static LoadSource flags() { return {"", "-"}; }
+  /// Names as keys of `file` under `path` ("scenarios.heavy.load").
+  static LoadSource baseline(const std::string& file, const std::string& path) { return {file, path + "."}; }
+  /// The name of field `key` ("max_workers") in this source: "-max-workers" or "max_workers".
+  std::string name(const std::string& key) const;
+  /// The full name of field `key`: "-max-workers" or "scenarios.heavy.load.max_workers".
+  std::string field(const std::string& key) const;
+};
+
+/// Parses and validates `spec`. The duration and the step are multiplied by `duration_scale`
+/// (suites' LOADGATE_DURATION_SCALE), the duration with a floor of one second.
+/// Rules: the closed model (rate 0) needs max_workers, connections or workers > 0, which
+/// becomes its concurrency; in the open model workers <= max_workers <= connections; a load
+/// needs a duration or a request count when `require_bound`; -cpus at most kMaxThreadsPerCore
+/// per core. Throws InputError naming the field through `source`.
+Load parse_load(const LoadSpec& spec, const LoadSource& source, double duration_scale = 1.0,
+                bool require_bound = false);
+
+/// Checks a Load built in code. Throws InputError naming flags (-rate, -workers) when it is
+/// inconsistent, or has no bound at all when `require_bound`.
+void validate(const Load& load, bool require_bound = false);
+
+/// The number of I/O threads `load` asks for: load.threads, else one per core.
+int thread_count(const Load& load);
+
+}  // namespace loadgate

@@ -1,0 +1,101 @@
+// load.cc: parsing and validating the load model.
+#include "loadgate/load.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "loadgate/error.h"
+
+namespace loadgate {
+namespace {
+
+// `d` times `scale`, with a floor of one second (or `d` itself when shorter).
+Nanos scaled(Nanos d, double scale) {
+  if (scale == 1.0) return d;
+  return std::max(Nanos(static_cast<int64_t>(static_cast<double>(d.count()) * scale)),
+                  std::min(d, Nanos(std::chrono::seconds(1))));
+}
+
+Nanos duration_field(const std::string& text, const std::string& key, const LoadSource& src) {
+  auto d = parse_duration(text);
+  if (!d || d->count() < 0)
+    throw InputError(src.file, 0, src.field(key), "\"" + text + "\" is not a duration (want e.g. 30s, 1m, 500ms)");
+  return *d;
+}
+
+int count_field(const std::optional<int>& v, const std::string& key, const LoadSource& src, int min) {
+  if (v && *v < min)
+    throw InputError(src.file, 0, src.field(key),
+                     "must be at least " + std::to_string(min) + ", got " + std::to_string(*v));
+  return v.value_or(0);
+}
+
+int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+}  // namespace
+
+std::string LoadSource::name(const std::string& key) const {
+  if (prefix != "-") return key;
+  std::string flag = "-" + key;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+std::string LoadSource::field(const std::string& key) const { return prefix == "-" ? name(key) : prefix + key; }
+
+Load parse_load(const LoadSpec& spec, const LoadSource& src, double scale, bool require_bound) {
+  Load l;
+  l.duration = scaled(duration_field(spec.duration, "duration", src), scale);
+  l.timeout = duration_field(spec.timeout, "timeout", src);
+  Nanos step{0};
+  if (!spec.step.empty())  // steps scale without a floor: they divide the duration
+    step = Nanos(static_cast<int64_t>(static_cast<double>(duration_field(spec.step, "step", src).count()) * scale));
+  try {
+    l.rate = parse_rate(spec.rate, l.duration, step);
+  } catch (const InputError& e) {
+    throw InputError(src.file, 0, src.field("rate"), e.message());
+  }
+  l.requests = spec.requests;
+  if (spec.cpus < 0 || spec.cpus > kMaxThreadsPerCore * cores())
+    throw InputError(src.file, 0, src.field("cpus"),
+                     "want 0 (one thread per core) to " + std::to_string(kMaxThreadsPerCore * cores()) + " (" +
+                         std::to_string(kMaxThreadsPerCore) + " per core), got " + std::to_string(spec.cpus));
+  l.threads = spec.cpus;
+  const int workers = count_field(spec.workers, "workers", src, 1);
+  const int max_workers = count_field(spec.max_workers, "max_workers", src, 1);
+  const int connections = count_field(spec.connections, "connections", src, 1);
+  int cap = max_workers > 0 ? max_workers : kDefaultMaxWorkers;
+  if (connections > 0) cap = max_workers > 0 ? std::min(cap, connections) : connections;
+  if (l.open()) {
+    l.max_workers = cap;
+    l.workers = std::min(workers > 0 ? workers : kDefaultWorkers, cap);
+  } else {
+    // The closed model: this many workers back to back.
+    l.workers = max_workers > 0 ? cap : connections > 0 ? connections : workers;
+    l.max_workers = l.workers;
+    if (l.workers <= 0)
+      throw InputError(src.file, 0, src.field("rate"),
+                       "rate 0 (the closed model) needs " + src.name("max_workers") + " (or " + src.name("workers") +
+                           ") > 0: the number of workers sending back to back");
+  }
+  if (require_bound && l.duration.count() == 0 && l.requests == 0)
+    throw InputError(src.file, 0, src.field("duration"), "a load needs a duration or a request count");
+  return l;
+}
+
+void validate(const Load& l, bool require_bound) {
+  if (l.duration.count() < 0) throw InputError("", 0, "-duration", "must not be negative");
+  if (l.timeout.count() < 0) throw InputError("", 0, "-timeout", "must not be negative");
+  if (l.workers < 0) throw InputError("", 0, "-workers", "must not be negative");
+  if (l.max_workers < 0) throw InputError("", 0, "-max-workers", "must not be negative");
+  if (l.threads < 0 || l.threads > kMaxThreadsPerCore * cores())
+    throw InputError("", 0, "-cpus", "want 0 to " + std::to_string(kMaxThreadsPerCore * cores()));
+  if (!l.open() && l.workers <= 0)
+    throw InputError("", 0, "-rate", "rate 0 (the closed model) needs -max-workers (or -workers) > 0");
+  if (require_bound && l.duration.count() == 0 && l.requests == 0)
+    throw InputError("", 0, "-duration", "an attack needs -duration or a request count");
+}
+
+int thread_count(const Load& l) { return l.threads > 0 ? l.threads : cores(); }
+
+}  // namespace loadgate

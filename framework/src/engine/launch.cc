@@ -1,0 +1,97 @@
+// launch.cc: threads, start, progress and merge of every attack.
+#include "engine/launch.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "engine/progress.h"
+#include "loadgate/monitor.h"
+
+namespace loadgate::engine {
+namespace {
+
+// Forwards resource samples to the collector (the sink's thread).
+class SampleForwarder {
+ public:
+  explicit SampleForwarder(Collector* c) : c_(c) {}
+  void operator()(const Sample& s) const {
+    if (c_) c_->sample(s);
+  }
+
+ private:
+  Collector* c_;
+};
+
+bool all(const std::vector<std::unique_ptr<WorkerBase>>& workers, std::atomic<bool> WorkerBase::*flag) {
+  return std::all_of(workers.begin(), workers.end(), [flag](auto& w) { return ((*w).*flag).load(); });
+}
+
+}  // namespace
+
+AttackRun launch(const AttackOptions& o, const std::string& protocol, const std::string& rate, int threads,
+                 const WorkerFactory& make) {
+  std::unique_ptr<Collector> collector;
+  if (o.sink) collector = std::make_unique<Collector>(*o.sink);
+  std::vector<std::unique_ptr<WorkerBase>> workers;
+  for (int i = 0; i < threads; ++i) workers.push_back(make(i, threads, collector.get()));
+
+  std::vector<MonitoredProcess> watched = o.monitor;
+  if (o.monitor_self) watched.insert(watched.begin(), MonitoredProcess{static_cast<int>(getpid()), "generator"});
+  Monitor monitor(watched);
+  std::vector<std::thread> pool;
+  for (auto& w : workers) pool.emplace_back([&w] { w->run(); });
+
+  // Every thread up and its first connections open before the first hit is due: the start is
+  // not counted against the service.
+  const int64_t prepare_until = steady_now_ns() + kMaxPrepare.count();
+  while (!all(workers, &WorkerBase::ready) && steady_now_ns() < prepare_until && !(o.stop && o.stop->load()))
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const int64_t lead = 2'000'000;  // time for every worker to receive the start before it comes
+  const Start start{steady_now_ns() + lead, unix_now_ns() + lead};
+
+  AttackRun run;
+  run.info.name = o.name;
+  run.info.protocol = protocol;
+  run.info.rate = rate;
+  run.info.started_ns = start.unix_ns;
+  run.info.duration_ns = o.duration.count();
+  if (collector) collector->header(run.info);
+  monitor.start(std::chrono::seconds(1), SampleForwarder(collector.get()));
+  for (auto& w : workers) w->begin(start);
+
+  Progress progress(o.progress, o.duration);
+  bool stop_sent = false;
+  while (!all(workers, &WorkerBase::finished)) {
+    if (!stop_sent && o.stop && o.stop->load()) {
+      stop_sent = true;
+      run.interrupted = true;
+      for (auto& w : workers) w->request_stop();
+    }
+    if (o.progress) {
+      uint64_t n = 0, bad = 0;
+      int64_t p99 = 0;
+      for (auto& w : workers) {
+        n += w->completed.load(std::memory_order_relaxed);
+        bad += w->failed.load(std::memory_order_relaxed);
+        p99 = std::max(p99, w->p99.load(std::memory_order_relaxed));
+      }
+      progress.update(Nanos(steady_now_ns() - start.steady_ns), n, bad, p99);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (auto& t : pool) t.join();
+  monitor.stop();
+  progress.finish();
+  for (auto& w : workers) {
+    run.metrics.merge(w->metrics());
+    run.workers += w->opened;
+  }
+  for (const Sample& s : monitor.samples()) run.metrics.add_sample(s);
+  run.elapsed = Nanos(steady_now_ns() - start.steady_ns);
+  if (collector) collector->close();
+  return run;
+}
+
+}  // namespace loadgate::engine

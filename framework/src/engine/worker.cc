@@ -1,0 +1,66 @@
+// worker.cc: per-thread bookkeeping of the attacker.
+#include "engine/worker.h"
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+
+namespace loadgate::engine {
+
+WorkerBase::WorkerBase(const AttackOptions& o, Collector* collector, int concurrency_hint)
+    : o_(o), io_(concurrency_hint), tick_(io_), collector_(collector) {
+  if (collector_) batch_.reserve(Collector::kBatch);
+}
+
+void WorkerBase::run() {
+  prepare();
+  // Drivers whose completions are posted from other threads (gRPC) leave the context without
+  // pending work between calls: only stop_loop() ends it.
+  auto guard = asio::make_work_guard(io_);
+  io_.run();
+  after_run();
+  flush_batch();
+  finished.store(true);
+}
+
+void WorkerBase::begin(const Start& start) {
+  asio::post(io_, [this, start] {
+    start_ = start;
+    if (o_.progress || collector_) tick();
+    on_begin();
+  });
+}
+
+void WorkerBase::stop_loop() {
+  tick_.cancel();
+  io_.stop();
+}
+
+// Every 250 ms: hands a partial batch to the sink (so that `attack | report -every=1s` sees
+// results while they happen) and publishes p99 so far for the progress line.
+void WorkerBase::tick() {
+  flush_batch();
+  if (o_.progress)
+    if (const Group* g = metrics_.group(metrics_.primary()))
+      p99.store(g->total.latency.percentile(99), std::memory_order_relaxed);
+  tick_.expires_after(std::chrono::milliseconds(250));
+  tick_.async_wait([this](const asio::error_code& ec) {
+    if (!ec) tick();
+  });
+}
+
+void WorkerBase::record(const Result& r) {
+  metrics_.add(r);
+  // Single writer: plain load + store, relaxed, for the progress reader.
+  completed.store(completed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (!r.ok()) failed.store(failed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (collector_) {
+    batch_.push_back(r);
+    if (batch_.size() >= Collector::kBatch) batch_ = collector_->hand_over(std::move(batch_));
+  }
+}
+
+void WorkerBase::flush_batch() {
+  if (collector_ && !batch_.empty()) batch_ = collector_->hand_over(std::move(batch_));
+}
+
+}  // namespace loadgate::engine

@@ -1,0 +1,80 @@
+// worker.h (internal): one attacker thread, whatever its protocol: its own event loop and
+// Metrics, its batch of results for the sink, and the counters the progress line reads.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "engine/collector.h"
+#include "loadgate/attack.h"
+
+namespace loadgate::engine {
+
+/// Start is the instant an attack's schedule counts from, on both clocks.
+struct Start {
+  int64_t steady_ns = 0;  ///< steady clock (ns)
+  int64_t unix_ns = 0;    ///< the same instant in Unix time (ns)
+};
+
+/// WorkerBase is one attacker thread. A worker first prepares (opens what it can ahead of the
+/// start) and says when it is ready; the launcher then begins every worker at one Start; the
+/// worker ends its loop with stop_loop() when its share of the attack is over.
+class WorkerBase {
+ public:
+  /// `collector` may be null (no sink); `concurrency_hint` is passed to the io_context.
+  WorkerBase(const AttackOptions& o, Collector* collector, int concurrency_hint = 1);
+  virtual ~WorkerBase() = default;
+  /// The thread body: prepare(), the event loop until stop_loop(), after_run(), then finished.
+  void run();
+  /// Thread-safe: begins the schedule at `start` (on this worker's thread).
+  void begin(const Start& start);
+  /// Thread-safe: ends the attack early (interrupt).
+  virtual void request_stop() = 0;
+
+  /// Everything this thread measured (read after it finished).
+  Metrics& metrics() { return metrics_; }
+  /// Set once prepare() has opened what it opens ahead of the start.
+  std::atomic<bool> ready{false};
+  /// Results so far (progress line).
+  std::atomic<uint64_t> completed{0};
+  /// Failed results so far (progress line).
+  std::atomic<uint64_t> failed{0};
+  /// p99 so far, ns (progress line; published by the tick).
+  std::atomic<int64_t> p99{0};
+  /// Set when run() is over.
+  std::atomic<bool> finished{false};
+  /// Workers (connections, call slots) this thread opened; read after it finished.
+  size_t opened = 0;
+
+ protected:
+  /// On this thread, with the loop about to run: start what should be open before the start
+  /// (connections), and call mark_ready() once it is (default: ready at once).
+  virtual void prepare() { mark_ready(); }
+  /// On this thread, at the start: begin the schedule; start_ is set.
+  virtual void on_begin() = 0;
+  /// On this thread, after the loop ended: release connections, set `opened`.
+  virtual void after_run() {}
+  /// Says that prepare() is done.
+  void mark_ready() { ready.store(true); }
+  /// Ends the event loop (the attack is over for this thread).
+  void stop_loop();
+  /// Adds a result to the metrics, the counters and the sink's batch. O(1).
+  void record(const Result& r);
+
+  const AttackOptions& o_;
+  asio::io_context io_;  ///< this thread's event loop
+  Start start_;          ///< set before on_begin()
+
+ private:
+  void flush_batch();
+  void tick();
+  asio::steady_timer tick_;
+  Collector* collector_;
+  Metrics metrics_;
+  std::vector<Result> batch_;
+};
+
+}  // namespace loadgate::engine

@@ -1,0 +1,46 @@
+// command.h: a command of the `loadgate` CLI. One file per command (cmd_*.cc) declares its
+// flags and runs; main.cc keeps the table of commands.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "flagset.h"
+
+namespace loadgate::cli {
+
+/// Exit codes shared by every command.
+enum Exit : int {
+  kOk = 0,
+  kFailure = 1,   ///< runtime failure (I/O, server could not start)
+  kBadInput = 2,  ///< bad flags, targets, results or baseline files
+  kBreach = 3,    ///< a gate found a threshold breached (check, compare)
+};
+
+/// Command is one verb: `define()` declares its flags (before parsing), `run()` acts on them.
+class Command {
+ public:
+  virtual ~Command() = default;
+  /// Declares the command's flags; their values are read by run().
+  virtual void define(FlagSet& flags) = 0;
+  /// Runs with the parsed flags; returns the exit code.
+  virtual int run() = 0;
+};
+
+/// The factories of the commands, one per cmd_*.cc file, listed in main.cc.
+std::unique_ptr<Command> attack_command();
+std::unique_ptr<Command> report_command();
+std::unique_ptr<Command> encode_command();
+std::unique_ptr<Command> plot_command();
+std::unique_ptr<Command> compare_command();
+std::unique_ptr<Command> check_command();
+std::unique_ptr<Command> baseline_command();
+std::unique_ptr<Command> breakpoint_command();
+std::unique_ptr<Command> grpc_command();
+std::unique_ptr<Command> ws_command();
+std::unique_ptr<Command> serve_command();
+
+/// Prints "loadgate <command>: <message>" to stderr and returns `code`.
+int fail(const std::string& command, const std::string& message, int code);
+
+}  // namespace loadgate::cli
