@@ -77,7 +77,7 @@ function(loadgate_add_perf_test target)
     WORKING_DIRECTORY ${ARG_WORKING_DIRECTORY}
     DISCOVERY_TIMEOUT 60
     PROPERTIES RUN_SERIAL TRUE
-               ENVIRONMENT "LOADGATE_REPORTS_DIR=${ARG_REPORTS_DIR}"
+               ENVIRONMENT "LOADGATE_DEFAULT_REPORTS_DIR=${ARG_REPORTS_DIR}"
                ENVIRONMENT "LOADGATE_CLI=${LOADGATE_CLI}")
 
   # Runs in ctest after the discovered tests are defined: labels and timeouts per test.

@@ -6,24 +6,30 @@ using namespace std::chrono_literals;
 
 namespace {
 
-loadgate::AttackRun run(const std::string& key) {
+loadgate::ScenarioRun run(const std::string& key) {
   return loadgate::attack(loadgate::GrpcOptions{}, loadgate::scenario(key));
 }
 
 TEST(Ai, Light) {
   auto r = run("ai.light");
-  PERF_EXPECT_BASELINE(r, "ai.light");
+  PERF_EXPECT_BASELINE(r);
 }
 
 TEST(Ai, Heavy) {
   auto r = run("ai.heavy");
-  PERF_EXPECT_BASELINE(r, "ai.heavy");
+  PERF_EXPECT_BASELINE(r);
   PERF_EXPECT_P99_LT(r, 2s);  // the seed's line: LLM latency
+}
+
+TEST(Ai, Stress) {
+  auto r = run("ai.stress");
+  PERF_EXPECT_BASELINE(r);
+  PERF_EXPECT_SUCCESS_AT_LEAST(r, 0.8);  // the seed's critical line, applied to the AI service
 }
 
 TEST(Ai, Stream) {
   auto r = run("ai.stream");
-  PERF_EXPECT_BASELINE(r, "ai.stream");  // time to first token and whole answer
+  PERF_EXPECT_BASELINE(r);  // time to first token and whole answer
   EXPECT_EQ(r.metrics.primary(), loadgate::Kind::kGrpcStream);
 }
 

@@ -6,30 +6,30 @@ using namespace std::chrono_literals;
 
 namespace {
 
-loadgate::AttackRun run(const std::string& key) {
+loadgate::ScenarioRun run(const std::string& key) {
   return loadgate::attack(loadgate::GrpcOptions{}, loadgate::scenario(key));
 }
 
 TEST(Kernel, Seed) {
   auto r = run("kernel.seed");
-  PERF_EXPECT_BASELINE(r, "kernel.seed");
+  PERF_EXPECT_BASELINE(r);
   EXPECT_EQ(r.metrics.summarize().requests, 1000u);  // -requests 1000 -workers 10
 }
 
 TEST(Kernel, Light) {
   auto r = run("kernel.light");
-  PERF_EXPECT_BASELINE(r, "kernel.light");
+  PERF_EXPECT_BASELINE(r);
 }
 
 TEST(Kernel, Heavy) {
   auto r = run("kernel.heavy");
-  PERF_EXPECT_BASELINE(r, "kernel.heavy");
+  PERF_EXPECT_BASELINE(r);
   PERF_EXPECT_P99_LT(r, 100ms);  // the seed's line
 }
 
 TEST(Kernel, Stress) {
   auto r = run("kernel.stress");
-  PERF_EXPECT_BASELINE(r, "kernel.stress");
+  PERF_EXPECT_BASELINE(r);
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 
 namespace {
 
-loadgate::AttackRun run(const std::string& key) {
+loadgate::ScenarioRun run(const std::string& key) {
   loadgate::WsOptions w;
   w.url = "ws://127.0.0.1:8000/echo";  // host and port replaced by the service's URL
   return loadgate::attack(w, loadgate::scenario(key));
@@ -12,22 +12,27 @@ loadgate::AttackRun run(const std::string& key) {
 
 TEST(Websocket, Light) {
   auto r = run("websocket.light");
-  PERF_EXPECT_BASELINE(r, "websocket.light");
+  PERF_EXPECT_BASELINE(r);
 }
 
 TEST(Websocket, Medium) {
   auto r = run("websocket.medium");
-  PERF_EXPECT_BASELINE(r, "websocket.medium");
+  PERF_EXPECT_BASELINE(r);
 }
 
 TEST(Websocket, Heavy) {
   auto r = run("websocket.heavy");  // 1000 connections x 100 msg/s
-  PERF_EXPECT_BASELINE(r, "websocket.heavy");
+  PERF_EXPECT_BASELINE(r);
+}
+
+TEST(Websocket, Stress) {
+  auto r = run("websocket.stress");  // 2000 connections x 50 msg/s
+  PERF_EXPECT_BASELINE(r);
 }
 
 TEST(Websocket, Soak) {
   auto r = run("websocket.soak");
-  PERF_EXPECT_BASELINE(r, "websocket.soak");
+  PERF_EXPECT_BASELINE(r);
 }
 
 }  // namespace

@@ -6,6 +6,6 @@ using namespace std::chrono_literals;
 
 TEST(Checkout, Smoke) {
   auto run = loadgate::attack(loadgate::targets_file("targets/api.txt"), loadgate::scenario("api.smoke"));
-  PERF_EXPECT_BASELINE(run, "api.smoke");
+  PERF_EXPECT_BASELINE(run);
   PERF_EXPECT_P99_LT(run, 250ms);
 }

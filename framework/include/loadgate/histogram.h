@@ -63,6 +63,8 @@ class Histogram {
   int64_t highest() const { return highest_; }
   /// Significant digits this histogram was built with.
   int digits() const { return digits_; }
+  /// Bytes this histogram holds: the object and its table of counters. Fixed at construction.
+  size_t memory_bytes() const { return sizeof(*this) + counts_.capacity() * sizeof(uint64_t); }
 
   /// One non-empty bucket, for iteration.
   struct Bucket {

@@ -46,7 +46,7 @@ AttackOptions attack_options(const Scenario& s);
 
 /// URL of `service`: $LOADGATE_<SERVICE>_URL when set; else, for an embedded service
 /// (api, kernel, ai, websocket), the URL of an instance started once per process on loopback
-/// and stopped by PID at exit; else nullopt. Throws std::runtime_error if the embedded service
+/// and stopped by PID at exit; else nullopt. Throws RunError if the embedded service
 /// cannot start.
 std::optional<std::string> service_url(const std::string& service);
 
@@ -79,7 +79,8 @@ Breakpoint breakpoint(std::vector<Target> targets, const Scenario& s);
 Breakpoint breakpoint(GrpcOptions g, const Scenario& s);
 Breakpoint breakpoint(WsOptions w, const Scenario& s);
 
-/// Where reports go: $LOADGATE_REPORTS_DIR, else "reports".
+/// Where reports go: $LOADGATE_REPORTS_DIR, else $LOADGATE_DEFAULT_REPORTS_DIR (set by
+/// loadgate_add_perf_test() for its tests), else "reports".
 std::string reports_dir();
 
 /// Judges `run` against `s` (once) and returns it as a ScenarioRun.

@@ -22,10 +22,13 @@ struct Url {
   std::string origin() const;
 };
 
-/// Parses an absolute http, https, ws or wss URL; nullopt when it is not one.
+/// Parses an absolute http, https, ws or wss URL; nullopt when it is not one, or when it holds a
+/// space or a control byte. An empty host with a port ("http://:6060/") is the local system,
+/// "localhost", as in Go.
 std::optional<Url> parse_url(std::string_view text);
 
-/// Resolves `location` (absolute, or a path) against `base` for redirects.
+/// Resolves `location` (absolute, or a path) against `base` for redirects; nullopt for a
+/// location that does not parse or holds a space or a control byte.
 std::optional<Url> resolve_url(const Url& base, std::string_view location);
 
 }  // namespace loadgate

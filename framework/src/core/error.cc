@@ -15,7 +15,7 @@ std::string compose(const std::string& file, int line, const std::string& field,
 }  // namespace
 
 InputError::InputError(std::string file, int line, std::string field, std::string message)
-    : std::runtime_error(compose(file, line, field, message)),
+    : Error(compose(file, line, field, message)),
       file_(std::move(file)),
       line_(line),
       field_(std::move(field)),

@@ -22,6 +22,9 @@ std::string Url::origin() const {
 }
 
 std::optional<Url> parse_url(std::string_view text) {
+  // No spaces or control bytes anywhere: they would end the request line or inject headers.
+  if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
+    return std::nullopt;
   Url u;
   const auto sep = text.find("://");
   if (sep == std::string_view::npos || sep == 0) return std::nullopt;
@@ -34,7 +37,7 @@ std::optional<Url> parse_url(std::string_view text) {
   std::string_view authority = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
   if (auto hash = path.find('#'); hash != std::string_view::npos) path = path.substr(0, hash);
-  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+  if (authority.find('@') != std::string_view::npos) return std::nullopt;
   std::string_view port_text;
   if (authority[0] == '[') {
     const auto close = authority.find(']');
@@ -50,7 +53,10 @@ std::optional<Url> parse_url(std::string_view text) {
     u.host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }
-  if (u.host.empty()) return std::nullopt;
+  if (u.host.empty()) {
+    if (authority.empty()) return std::nullopt;  // "http:///path": no authority at all
+    u.host = "localhost";  // "http://:6060/": the local system, as Go dials ":6060"
+  }
   u.port = default_port(u.scheme);
   if (!port_text.empty()) {
     unsigned long p = 0;
@@ -69,6 +75,9 @@ std::optional<Url> parse_url(std::string_view text) {
 std::optional<Url> resolve_url(const Url& base, std::string_view location) {
   if (location.find("://") != std::string_view::npos) return parse_url(location);
   if (location.empty()) return std::nullopt;
+  if (std::any_of(location.begin(), location.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
+    return std::nullopt;
   Url u = base;
   if (location.substr(0, 2) == "//") return parse_url(base.scheme + ":" + std::string(location));
   if (location[0] == '/') {

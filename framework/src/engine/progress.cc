@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 namespace loadgate::engine {
@@ -12,14 +13,18 @@ Progress::Progress(std::FILE* out, Nanos total) : out_(out), total_(total), tty_
 void Progress::update(Nanos elapsed, uint64_t results, uint64_t failures, int64_t p99_ns) {
   if (!out_) return;
   const int64_t e = elapsed.count();
-  const int64_t every = tty_ ? 1'000'000'000 : 10'000'000'000;
+  // On a terminal, in place each second; in a log, a line each second for the first ten, then
+  // every ten seconds.
+  const int64_t every = tty_ || e < 10'000'000'000 ? 1'000'000'000 : 10'000'000'000;
   if (e - last_print_ns_ < every) return;
   const double secs = static_cast<double>(e - last_elapsed_ns_) / 1e9;
   const double rate = secs > 0 ? static_cast<double>(results - last_results_) / secs : 0;
   const double ok = results ? 100.0 * static_cast<double>(results - failures) / static_cast<double>(results) : 100.0;
-  std::string when = format_duration_short(Nanos(e / 100'000'000 * 100'000'000), 1);
-  if (total_.count() > 0) when += "/" + format_duration_short(total_, 1);
-  std::fprintf(out_, "%s%-14s %9.1f req/s  %6.2f%% ok  p99 %-10s %llu errors%s", tty_ ? "\r" : "", when.c_str(), rate,
+  // After the schedule's end, in-flight requests drain: say so rather than run past the total.
+  const bool draining = total_.count() > 0 && e > total_.count();
+  std::string when = format_duration_short(Nanos(std::min(e, draining ? total_.count() : e) / 100'000'000 * 100'000'000), 1);
+  if (total_.count() > 0) when += "/" + format_duration_short(total_, 1) + (draining ? " draining" : "");
+  std::fprintf(out_, "%s%-23s %9.1f done/s  %6.2f%% ok  p99 %-10s %llu errors%s", tty_ ? "\r" : "", when.c_str(), rate,
                ok, format_duration_short(Nanos(p99_ns)).c_str(), static_cast<unsigned long long>(failures),
                tty_ ? "  " : "\n");
   std::fflush(out_);

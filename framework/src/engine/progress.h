@@ -8,8 +8,10 @@
 
 namespace loadgate::engine {
 
-/// Progress prints "elapsed/total  rate  success  p99  errors" at most once a second: in place
-/// ('\r') on a terminal, as plain lines every 10 s otherwise. A null stream prints nothing.
+/// Progress prints "elapsed/total  results done per second (last interval)  success  p99  errors":
+/// in place ('\r') each second on a terminal; otherwise as plain lines, each second for the
+/// first ten seconds, then every ten. Past the planned total it says "draining". A null stream
+/// prints nothing.
 class Progress {
  public:
   /// `total` is the planned duration (0 = unknown).

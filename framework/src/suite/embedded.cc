@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "loadgate/error.h"
 #include "loadgate/monitor.h"
 #include "loadgate/scenario.h"
 
@@ -75,11 +76,11 @@ std::string serve_name(const std::string& service) {
 
 Child spawn(const std::string& service) {
   int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("embedded " + service + ": pipe failed");
+  if (pipe(fds) != 0) throw RunError("embedded " + service + ": pipe failed");
   const std::string cli = cli_path();
   const pid_t parent = getpid();
   const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("embedded " + service + ": fork failed");
+  if (pid < 0) throw RunError("embedded " + service + ": fork failed");
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(1);
@@ -107,7 +108,7 @@ Child spawn(const std::string& service) {
   if (nl == std::string::npos || sp == std::string::npos) {
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
-    throw std::runtime_error("embedded " + service + ": `" + cli + " serve " + serve_name(service) +
+    throw RunError("embedded " + service + ": `" + cli + " serve " + serve_name(service) +
                              "` did not report its address (set LOADGATE_CLI to the loadgate binary)");
   }
   return Child{pid, line.substr(sp + 1, nl - sp - 1)};

@@ -70,8 +70,10 @@ AttackOptions attack_options(const Scenario& s) {
 }
 
 std::string reports_dir() {
-  const char* v = std::getenv("LOADGATE_REPORTS_DIR");
-  return v && *v ? v : "reports";
+  // The user's choice first, then the one loadgate_add_perf_test() gives its tests.
+  for (const char* name : {"LOADGATE_REPORTS_DIR", "LOADGATE_DEFAULT_REPORTS_DIR"})
+    if (const char* v = std::getenv(name); v && *v) return v;
+  return "reports";
 }
 
 namespace {
