@@ -2,8 +2,8 @@
 #include "loadgate/figures.h"
 
 #include <cmath>
+#include <cstdio>
 
-#include "format/number.h"
 
 namespace loadgate {
 namespace {
@@ -58,15 +58,19 @@ std::map<std::string, double> reference_figures(const Summary& s) {
 }
 
 std::string format_value(double v, Unit unit) {
+  char buf[64];
   switch (unit) {
     case Unit::kNanos:
       return format_duration_short(Nanos(static_cast<int64_t>(v)), 2);
     case Unit::kRatio:
-      return format::format_number("%.2f%%", v * 100);
+      std::snprintf(buf, sizeof buf, "%.2f%%", v * 100);
+      return buf;
     case Unit::kPerSecond:
-      return format::format_number("%.2f/s", v);
+      std::snprintf(buf, sizeof buf, "%.2f/s", v);
+      return buf;
     case Unit::kCount:
-      return format::format_number("%.0f", v);
+      std::snprintf(buf, sizeof buf, "%.0f", v);
+      return buf;
   }
   return "";
 }
