@@ -138,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{
             file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p98\": \"1s\"}}"),
             "baselines/api.json: scenarios.s.thresholds.p98: unknown key (known: p50, p90, p95, p99, p99.9, max, mean, "
-            "success, throughput, rate, errors, late, uncorrected, kind, window, first, kinds, targets, resources)"},
+            "success, throughput, rate, errors, late, uncorrected, generator, kind, window, first, kinds, targets, resources)"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", " + kThresholds + ", \"tolerance\": {\"p99\": 0.2}}"),
                "baselines/api.json: scenarios.s.tolerance: a tolerance needs a reference (record one with `loadgate "
                "baseline record`)"},

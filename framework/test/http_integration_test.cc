@@ -271,6 +271,66 @@ TEST_F(Http, SigintMidAttackStillGivesAReport) {
   EXPECT_LT(n, 200u);
 }
 
+// The output of a command line (stdout).
+std::string output_of(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+TEST_F(Http, GeneratorThatFallsBehindSaysSoInReportsAndGates) {
+  // An impossible rate on one thread: the generator cannot even hand the hits over on time
+  // (a refused port keeps the service out of it). Its own lateness must not pass for the
+  // service's latency.
+  const std::string dir = ::testing::TempDir();
+  std::ofstream(dir + "/lg_behind_targets.txt") << "GET http://127.0.0.1:1/\n";
+  std::ofstream(dir + "/lg_behind.json")
+      << R"({"service": "x", "scenarios": {"s": {"tier": "light", "load": {"rate": "10/1s", "duration": "1s"},)"
+      << R"( "thresholds": {"success": 0}}, "skip": {"tier": "light", "load": {"rate": "10/1s", "duration": "1s"},)"
+      << R"( "thresholds": {"success": 0, "generator": false}}}})";
+  const std::string bin = LOADGATE_BIN, results = dir + "/lg_behind.bin";
+  ASSERT_EQ(std::system((bin + " attack -targets=" + dir + "/lg_behind_targets.txt -rate=5000000 -duration=300ms -cpus=1 " +
+                         "-max-workers=4 -output=" + results + " 2>/dev/null")
+                            .c_str()),
+            0);
+  const std::string text = output_of(bin + " report " + results);
+  EXPECT_EQ(text.rfind("WARNING: generator fell behind: ", 0), 0u) << text;
+  EXPECT_NE(text.find("; figures include its delay\n"), std::string::npos) << text;
+  const std::string json = output_of(bin + " report -type=json " + results);
+  EXPECT_NE(json.find("\"fell_behind\":true"), std::string::npos) << json;
+  const std::string check = output_of(bin + " check -baselines=" + dir + "/lg_behind.json -scenario=x.s " + results);
+  EXPECT_NE(check.find("FAIL  generator "), std::string::npos) << check;
+  const std::string skip = output_of(bin + " check -baselines=" + dir + "/lg_behind.json -scenario=x.skip " + results);
+  EXPECT_EQ(skip.find("generator"), std::string::npos) << "opted out: " << skip;
+}
+
+TEST_F(Http, KilledAttackLeavesAFileThatSaysSo) {
+  const std::string out = ::testing::TempDir() + "/lg_killed.bin";
+  const std::string targets = ::testing::TempDir() + "/lg_killed_targets.txt";
+  std::ofstream(targets) << "GET " << api_->url() << "/health\n";
+  testing::Subprocess attack(
+      {LOADGATE_BIN, "attack", "-targets=" + targets, "-rate=100", "-duration=30s", "-output=" + out}, "/dev/null");
+  ASSERT_GT(attack.pid(), 0);
+  std::this_thread::sleep_for(milliseconds(1500));
+  attack.signal(SIGKILL);
+  EXPECT_EQ(attack.wait(seconds(5)), -1) << "killed";
+  std::FILE* f = std::fopen(out.c_str(), "rb");
+  ASSERT_NE(f, nullptr);
+  ResultReader reader(f, out);
+  Result r;
+  while (reader.next(r)) {
+  }
+  std::fclose(f);
+  EXPECT_NE(reader.warning().find("the run did not finish (no end record"), std::string::npos) << reader.warning();
+  EXPECT_EQ(reader.error(), "");
+  EXPECT_GT(reader.count(), 0u) << "what was measured before the kill is kept";
+}
+
 // HTTPS against a TLS instance of the API with a self-signed certificate for 127.0.0.1.
 class Https : public ::testing::Test {
  protected:

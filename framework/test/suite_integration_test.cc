@@ -43,9 +43,9 @@ TEST(Suite, PassesAgainstTheEmbeddedApi) {
 
 TEST(Suite, FailsAsItShouldAgainstASlowEndpoint) {
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(run_of("api.slow"), "api.slow"),
-                          "PERF_EXPECT_BASELINE(run_of(\"api.slow\"), \"api.slow\") failed: 1 of 4 checks\n");
+                          "PERF_EXPECT_BASELINE(run_of(\"api.slow\"), \"api.slow\") failed: 1 of 6 checks\n");
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(run_of("api.slow")),
-                          "PERF_EXPECT_BASELINE(run_of(\"api.slow\")) failed: 1 of 4 checks\n");
+                          "PERF_EXPECT_BASELINE(run_of(\"api.slow\")) failed: 1 of 6 checks\n");
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(run_of("api.slow"), "api.slow"),
                           "limit < 500.00ms  (" LOADGATE_TEST_DIR
                           "/data/baselines/api.json: scenarios.slow.thresholds.p99)");

@@ -35,7 +35,7 @@ class Encode final : public Command {
     try {
       read_results(
           inputs_, [&](const Result& r) { writer.write(&r, 1); }, [&](const Sample& s) { writer.sample(s); },
-          [&](const AttackInfo& info) { writer.header(info); });
+          [&](const AttackInfo& info) { writer.header(info); }, [&](const RunEnd& e) { writer.end(e); });
     } catch (const InputError& e) {
       error = e.what();
     }

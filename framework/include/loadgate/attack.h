@@ -42,9 +42,21 @@ struct AttackInfo {
   static bool from_json(const std::string& text, AttackInfo& out);
 };
 
+/// RunEnd closes an attack's results: how it ended and what the generator says of itself. A
+/// stream without one was cut short (the process was killed).
+struct RunEnd {
+  bool interrupted = false;   ///< ended early: Ctrl-C, a stop flag, an aborted soak
+  int64_t elapsed_ns = 0;     ///< from the start to the last result (ns)
+  GeneratorStats generator;   ///< the generator's own account
+  /// JSON text of this record.
+  std::string to_json() const;
+  /// Parses the JSON text of a record; unknown keys are ignored. False on malformed JSON.
+  static bool from_json(const std::string& text, RunEnd& out);
+};
+
 /// ResultsSink receives what an attack produces, from one thread at a time and in order: the
 /// header once, before anything else, then batches of results (in no particular order across
-/// the attacker's threads) and resource samples as they are taken.
+/// the attacker's threads) and resource samples as they are taken, then the end once.
 class ResultsSink {
  public:
   virtual ~ResultsSink() = default;
@@ -54,6 +66,8 @@ class ResultsSink {
   virtual void results(const Result* results, size_t count) = 0;
   /// One resource sample.
   virtual void sample(const Sample& sample) = 0;
+  /// The end of the attack, once, after everything else.
+  virtual void end(const RunEnd&) {}
 };
 
 /// AttackOptions is a Load and where the attack's output goes.

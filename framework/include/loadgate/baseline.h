@@ -50,6 +50,7 @@ struct Thresholds {
   std::optional<uint64_t> errors;    ///< maximum failed results
   std::optional<double> late;        ///< maximum ratio of requests sent late (0..1)
   bool uncorrected = false;          ///< gate on latency from the actual send instead
+  bool generator = true;             ///< check that the generator kept up (see generator_checks())
   std::string kind;                  ///< result kind to gate ("" = the run's primary kind)
   std::optional<Nanos> window;       ///< also check latency/success in every window this wide
   std::optional<Nanos> first;        ///< time to first byte/message below (streams)

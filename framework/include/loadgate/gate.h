@@ -51,8 +51,27 @@ void check_measured(const Metrics& m, Kind kind, Verdict& v);
 /// named "p97" (or "max" for 100); `source` says where the limit came from.
 Check latency_check(const Metrics& m, double percentile, Nanos limit, const std::string& source = "");
 
-/// Evaluates `t` against the results of kind `t.kind` (default: the primary kind). `source`
-/// prefixes each check's source ("baselines/api.json: scenarios.heavy.thresholds").
+/// The largest share of hits the generator may send late by its own doing (GeneratorStats), the
+/// number of late hits always allowed (one scheduling hiccup of the machine must not fail a short
+/// run), and the share of its threads' CPU above which it counts as saturated.
+inline constexpr double kGeneratorLateLimit = 0.01;
+inline constexpr double kGeneratorLateAllowance = 10;
+inline constexpr double kGeneratorCpuLimit = 0.95;
+
+/// Checks that hold for every gated run the generator reported on: "generator" (at most
+/// kGeneratorLateLimit of the hits, or kGeneratorLateAllowance, sent late by the generator
+/// itself) and, when it was sampled,
+/// "generator cpu" (its mean CPU below kGeneratorCpuLimit of its threads). A generator that fell
+/// behind puts its own delay into every latency figure.
+void generator_checks(const Metrics& m, Verdict& v);
+
+/// One line saying the generator fell behind or was saturated, e.g. "generator fell behind:
+/// 7.0 % of hits late; figures include its delay"; "" when it kept up or is unknown.
+std::string generator_warning(const Metrics& m);
+
+/// Evaluates `t` against the results of kind `t.kind` (default: the primary kind), with
+/// check_measured() and, unless t.generator is false, generator_checks(). `source` prefixes each
+/// check's source ("baselines/api.json: scenarios.heavy.thresholds").
 Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& source = "");
 
 /// Evaluates a scenario: its thresholds, the regression checks of its reference and

@@ -146,6 +146,22 @@ struct Summary {
 /// Computes the figures of `s`; `kind` selects how status codes are labelled.
 Summary summarize(const Stats& s, Kind kind);
 
+/// GeneratorStats is what the generator says of itself beside its results: how many hits its
+/// pacer made due (open model), how many of them it handed to a connection more than
+/// kLateThreshold after their due time (its own delay: a busy or preempted thread; hits that
+/// then wait for a connection the service holds are not counted), and on how many I/O threads.
+struct GeneratorStats {
+  uint64_t scheduled = 0;  ///< hits made due by the pacer
+  uint64_t late = 0;       ///< of them, handed over late by the generator itself
+  int threads = 0;         ///< I/O threads (summed over merged runs)
+  /// Adds `other`'s counts.
+  void merge(const GeneratorStats& other) {
+    scheduled += other.scheduled;
+    late += other.late;
+    threads += other.threads;
+  }
+};
+
 /// Group holds everything measured for one Kind of result.
 struct Group {
   Stats total;                                         ///< all results of this kind
@@ -171,6 +187,10 @@ class Metrics {
   const Resources& resources() const { return resources_; }
   /// Adds everything of `other`.
   void merge(const Metrics& other);
+  /// Adds what a generator said of itself (see GeneratorStats).
+  void add_generator(const GeneratorStats& g) { generator_.merge(g); }
+  /// What the generators of these results said of themselves; all zero when unknown.
+  const GeneratorStats& generator() const { return generator_; }
   /// Allocates the group of `kind` and the per-target stats of `targets` (interned labels)
   /// up front, so that the first results of an attack do not pay for it.
   void prepare(Kind kind, const std::vector<uint32_t>& targets);
@@ -189,6 +209,7 @@ class Metrics {
  private:
   std::array<std::unique_ptr<Group>, kKindCount> groups_;
   Resources resources_;
+  GeneratorStats generator_;
   uint64_t count_ = 0;
 };
 

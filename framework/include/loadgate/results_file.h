@@ -6,7 +6,8 @@
 //     type 1 header   JSON text of AttackInfo
 //     type 2 string   u32 id, then the text: defines an id used by later results
 //     type 3 result   the 64-byte Result
-//     type 4 sample   JSON text of one resource-usage Sample (see monitor.h)
+//     type 4 sample   JSON text of one resource-usage Sample (see resources.h)
+//     type 5 end      JSON text of the RunEnd: the run finished (a stream without it was cut short)
 // String ids are local to a stream; readers map them onto this process's interned ids.
 // A reader stops at the last whole frame of a truncated file and says so in warning().
 #pragma once
@@ -41,6 +42,8 @@ class ResultWriter {
   void write(const Result* results, size_t count);
   /// Writes one resource sample (binary only: JSON and CSV have no place for it).
   void sample(const Sample& s);
+  /// Writes the end of the run (binary only).
+  void end(const RunEnd& e);
   /// Flushes the FILE*. Returns false if any write failed so far (e.g. closed pipe).
   bool flush();
 
@@ -73,7 +76,10 @@ class ResultReader {
   std::function<void(const AttackInfo&)> on_header;
   /// Called for each resource sample met.
   std::function<void(const Sample&)> on_sample;
-  /// Non-empty when the stream ended early (truncated): names the file and what was kept.
+  /// Called for each end record met.
+  std::function<void(const RunEnd&)> on_end;
+  /// Non-empty when the stream ended early (truncated, or its run cut short): names the file and
+  /// what was kept.
   const std::string& warning() const { return warning_; }
   /// Non-empty when the stream could not be decoded: names the file, record and field.
   const std::string& error() const { return error_; }
@@ -93,6 +99,7 @@ class ResultReader {
   std::string error_;
   uint64_t count_ = 0;
   uint64_t line_ = 0;
+  bool open_stream_ = false;  // a header was read and its end not yet
   std::string buf_;
 };
 
@@ -101,9 +108,10 @@ class ResultReader {
 /// fatal error, after fn saw every result before it.
 void read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
                   const std::function<void(const Sample&)>& on_sample = nullptr,
-                  const std::function<void(const AttackInfo&)>& on_header = nullptr);
+                  const std::function<void(const AttackInfo&)>& on_header = nullptr,
+                  const std::function<void(const RunEnd&)>& on_end = nullptr);
 
-/// Reads every result and resource sample of `paths` into `m`, as read_results(); `each`, when
+/// Reads every result, resource sample and end record of `paths` into `m`, as read_results(); `each`, when
 /// given, sees every result after it was added. Throws InputError as read_results(); `m` then
 /// holds everything read before the error.
 void read_metrics(const std::vector<std::string>& paths, Metrics& m,
@@ -119,6 +127,7 @@ class ResultsFileSink final : public ResultsSink {
   void header(const AttackInfo& info) override;
   void results(const Result* results, size_t count) override;
   void sample(const Sample& sample) override;
+  void end(const RunEnd& end) override;
   /// False once any write failed (a closed pipe, a full disk).
   bool ok() const { return ok_; }
 

@@ -251,6 +251,7 @@ void Metrics::prepare(Kind kind, const std::vector<uint32_t>& targets) {
 void Metrics::merge(const Metrics& other) {
   count_ += other.count_;
   resources_.merge(other.resources_);
+  generator_.merge(other.generator_);
   for (size_t k = 0; k < groups_.size(); ++k) {
     const Group* o = other.groups_[k].get();
     if (!o) continue;

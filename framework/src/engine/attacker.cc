@@ -1,9 +1,9 @@
 // attacker.cc: pacing, worker slots, pending hits and the end of an attack.
 //
-// Thread t of T owns hits t, t + T, t + 2T, ... (open model) so no hit number is shared and
-// every thread computes exact due times from the one Pacer. A due hit takes a free slot, or a
-// new slot while under the per-thread cap, or waits in a fixed ring (it will be late, and
-// the lateness is measured), or - ring full - is recorded as dropped.
+// Open model: each thread walks its Schedule (schedule.h), waking once per tick at most and at
+// every completion to send what is due. A due hit takes a free slot, or a new slot while under
+// the per-thread cap, or waits in a fixed ring (it will be late, and the lateness is measured),
+// or - ring full - is recorded as dropped. Closed model: N slots back to back.
 #include "engine/attacker.h"
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 
 #include "engine/collector.h"
 #include "engine/launch.h"
+#include "engine/schedule.h"
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
 
@@ -34,16 +35,29 @@ using Clock = std::chrono::steady_clock;
 
 Clock::time_point at(int64_t steady_ns) { return Clock::time_point(Nanos(steady_ns)); }
 
-// Fixed-capacity FIFO of hits waiting for a slot.
+// Hits that find every connection busy wait for one to free up; only when some have been
+// waiting continuously for this long (ns) is a new connection opened. Against a fast service a
+// busy connection frees within microseconds: opening one per momentary shortage grew the pool
+// by hundreds at 50,000 req/s, and every connection costs the generator more than the wait.
+constexpr int64_t kGrowAfter = 500'000;
+// At most one connection is opened for waiting hits per this many ns (4,000 a second).
+constexpr int64_t kGrowEvery = 250'000;
+// Warm-up connections opening at once, per thread.
+constexpr int kWarmAtOnce = 4;
+
+// Fixed-capacity FIFO of hits waiting for a slot, and since when it has not been empty.
 class HitRing {
  public:
   explicit HitRing(size_t capacity) : items_(capacity) {}
   bool empty() const { return size_ == 0; }
   bool full() const { return size_ == items_.size(); }
-  void push(const Hit& h) {
+  void push(const Hit& h, int64_t now) {
+    if (size_ == 0) since_ = now;
     items_[(head_ + size_) % items_.size()] = h;
     ++size_;
   }
+  // Steady ns since which the ring has held hits. Precondition: !empty().
+  int64_t since() const { return since_; }
   Hit pop() {
     Hit h = items_[head_];
     head_ = (head_ + 1) % items_.size();
@@ -54,6 +68,7 @@ class HitRing {
  private:
   std::vector<Hit> items_;
   size_t head_ = 0, size_ = 0;
+  int64_t since_ = 0;
 };
 
 // What every worker reads and nobody writes.
@@ -91,10 +106,17 @@ class Worker final : public WorkerBase, public SlotOwner {
       labels.push_back(plan_.driver->target_label(i));
     metrics().prepare(plan_.driver->kind(), labels);
     if (!closed_model()) {
-      const int initial = std::min(max_slots_, std::max(1, share(o_.workers, plan_.threads, index_)));
-      for (int i = 0; i < initial; ++i) add_slot()->warm();
+      initial_ = std::min(max_slots_, std::max(1, share(o_.workers, plan_.threads, index_)));
+      for (int i = 0; i < initial_; ++i) add_slot();
+      warm_next();
     }
     if (connecting_ == 0) mark_ready();
+  }
+
+  // Opens the next warm-up connections, kWarmAtOnce at a time: a burst of connects overflows the
+  // small listen backlogs of some servers (Python's is 5), and an overflowed SYN waits a second.
+  void warm_next() {
+    while (warmed_ < slots_.size() && connecting_ < kWarmAtOnce) slots_[warmed_++]->warm();
   }
 
   void after_run() override {
@@ -127,8 +149,9 @@ class Worker final : public WorkerBase, public SlotOwner {
         });
       }
     } else {
-      next_seq_ = static_cast<uint64_t>(index_);
-      schedule_next();
+      schedule_.emplace(*o_.rate.pacer, static_cast<uint64_t>(index_), static_cast<uint64_t>(plan_.threads),
+                        o_.duration, o_.requests, start_.steady_ns);
+      on_wake();
     }
     maybe_finish();
   }
@@ -150,57 +173,61 @@ class Worker final : public WorkerBase, public SlotOwner {
 
   // ---- open model ----
 
-  // Computes the next due time; ends the schedule when the pacer or the bounds say so.
-  void schedule_next() {
+  // Sends every hit due by now (catching up after a stall); ends the schedule when it is over.
+  void pump() {
     if (schedule_over_) return;
-    const uint64_t seq = next_seq_;
-    std::optional<Nanos> due = o_.rate.pacer->due(seq);
-    if (!due || (o_.duration.count() > 0 && *due >= o_.duration) || (o_.requests && seq >= o_.requests)) {
-      stop(false);
-      return;
+    int64_t t = now();
+    // This thread's own lag: a hit found due long ago means the thread was busy or preempted.
+    if (!schedule_->over() && t - schedule_->due() > kGrowAfter) behind_until_ = t + kGrowAfter;
+    while (!schedule_->over() && schedule_->due() <= t) {
+      count_hit(schedule_->due(), t);
+      dispatch(hit_for(schedule_->seq(), schedule_->due()), t);
+      schedule_->advance();
+      t = now();  // a long catch-up takes time of its own: each hit is handed over when it is
     }
-    next_due_ = start_.steady_ns + due->count();
-    timer_.expires_at(at(next_due_));
+    grow(t);
+    if (schedule_->over()) stop(false);
+  }
+
+  // The pacing wake-up: send what is due, then sleep until the next hit is due, but at least a
+  // tick (see schedule.h), or until waiting hits may grow the pool.
+  void on_wake() {
+    pump();
+    if (schedule_over_) return;
+    int64_t wake = schedule_->wake(now());
+    if (!pending_.empty()) wake = std::min(wake, std::max(pending_.since() + kGrowAfter, last_grow_ + kGrowEvery));
+    timer_.expires_at(at(wake));
     timer_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) on_due();
+      if (!ec) on_wake();
     });
   }
 
-  void on_due() {
-    const int64_t t = now();
-    // Send everything already due (catch up after a stall), then wait for the next.
-    while (!schedule_over_ && next_due_ <= t) {
-      dispatch(hit_for(next_seq_, next_due_));
-      next_seq_ += static_cast<uint64_t>(plan_.threads);
-      std::optional<Nanos> due = o_.rate.pacer->due(next_seq_);
-      if (!due || (o_.duration.count() > 0 && *due >= o_.duration) || (o_.requests && next_seq_ >= o_.requests)) {
-        stop(false);
-        return;
-      }
-      next_due_ = start_.steady_ns + due->count();
-    }
-    if (schedule_over_) return;
-    timer_.expires_at(at(next_due_));
-    timer_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) on_due();
-    });
-  }
-
-  void dispatch(const Hit& h) {
+  void dispatch(const Hit& h, int64_t t) {
     ++issued_;
     if (!idle_.empty()) {
       Slot* s = idle_.back();
       idle_.pop_back();
       s->start(h);
-    } else if (static_cast<int>(slots_.size()) < max_slots_ && connecting_ < kMaxConnecting) {
-      add_slot();
-      idle_.pop_back();
-      slots_.back()->start(h);
     } else if (!pending_.full()) {
-      pending_.push(h);
+      pending_.push(h, t);  // a busy connection will take it, or grow() opens one
     } else {
       record_dropped(h);
     }
+  }
+
+  // Opens one connection when hits have been waiting for a busy one continuously for kGrowAfter,
+  // at most one per kGrowEvery and within the caps, and not while this thread itself is behind
+  // its schedule: a stall (a preemption, deferred network processing) or a saturated thread
+  // queues hits too, but then the answers are waiting to be read, and more connections would
+  // only add cost. Only a shortage while the thread keeps up means the service holds them all.
+  void grow(int64_t t) {
+    if (pending_.empty() || t - pending_.since() < kGrowAfter || t - last_grow_ < kGrowEvery || t < behind_until_ ||
+        static_cast<int>(slots_.size()) >= max_slots_ || connecting_ >= kMaxConnecting)
+      return;
+    last_grow_ = t;
+    add_slot();
+    idle_.pop_back();
+    slots_.back()->start(pending_.pop());
   }
 
   // ---- closed model ----
@@ -236,16 +263,12 @@ class Worker final : public WorkerBase, public SlotOwner {
   void connecting(int delta) override {
     connecting_ += delta;
     if (!began_) {
+      if (delta < 0) warm_next();
       if (connecting_ == 0) mark_ready();
       return;
     }
-    // A connection finished opening: waiting hits may now open another one.
-    while (delta < 0 && !pending_.empty() && idle_.empty() && connecting_ < kMaxConnecting &&
-           static_cast<int>(slots_.size()) < max_slots_ && !closed_model()) {
-      add_slot();
-      idle_.pop_back();
-      slots_.back()->start(pending_.pop());
-    }
+    // A connection finished opening: hits that waited long enough may now open another one.
+    if (delta < 0 && !closed_model()) grow(now());
   }
 
   void record_dropped(const Hit& h) {
@@ -305,11 +328,14 @@ class Worker final : public WorkerBase, public SlotOwner {
   std::vector<Slot*> idle_;
   HitRing pending_;
   int max_slots_ = 1;
-  int connecting_ = 0;  // connections being opened by this thread's slots
+  int connecting_ = 0;     // connections being opened by this thread's slots
+  int64_t last_grow_ = 0;  // steady ns of the last connection grow() opened
+  int initial_ = 1;        // connections opened before the start
+  size_t warmed_ = 0;      // slots whose warm-up connection was started
+  int64_t behind_until_ = 0;  // steady ns until which this thread counts as behind its schedule
   uint64_t quota_ = 0;
   uint64_t issued_ = 0;
-  uint64_t next_seq_ = 0;
-  int64_t next_due_ = 0;
+  std::optional<Schedule> schedule_;  // open model: this thread's hits
   bool began_ = false;  // on_begin() ran
   bool schedule_over_ = false;
   bool interrupted_ = false;

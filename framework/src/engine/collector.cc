@@ -27,11 +27,17 @@ void Collector::sample(const Sample& s) {
   push(std::move(item));
 }
 
+void Collector::end(const RunEnd& e) {
+  Item item;
+  item.end = e;
+  push(std::move(item));
+}
+
 std::vector<Result> Collector::hand_over(std::vector<Result>&& full) {
   std::vector<Result> empty;
   {
     std::lock_guard lock(mu_);
-    if (!full.empty()) queue_.push_back(Item{std::nullopt, std::move(full), std::nullopt});
+    if (!full.empty()) queue_.push_back(Item{std::nullopt, std::move(full), std::nullopt, std::nullopt});
     if (!free_.empty()) {
       empty = std::move(free_.back());
       free_.pop_back();
@@ -64,6 +70,7 @@ void Collector::loop() {
     if (item.header) sink_.header(*item.header);
     if (item.sample) sink_.sample(*item.sample);
     if (!item.results.empty()) sink_.results(item.results.data(), item.results.size());
+    if (item.end) sink_.end(*item.end);
     item.results.clear();
     lock.lock();
     if (item.results.capacity() >= kBatch && free_.size() < 64) free_.push_back(std::move(item.results));

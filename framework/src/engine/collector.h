@@ -30,6 +30,8 @@ class Collector {
   std::vector<Result> hand_over(std::vector<Result>&& full);
   /// Queues one resource sample.
   void sample(const Sample& s);
+  /// Queues the end of the attack.
+  void end(const RunEnd& e);
   /// Delivers everything queued, then stops the thread. Idempotent.
   void close();
 
@@ -39,6 +41,7 @@ class Collector {
     std::optional<AttackInfo> header;
     std::vector<Result> results;
     std::optional<Sample> sample;
+    std::optional<RunEnd> end;
   };
   void push(Item item);
   void loop();

@@ -84,13 +84,21 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   for (auto& t : pool) t.join();
   monitor.stop();
   progress.finish();
+  RunEnd end;
   for (auto& w : workers) {
     run.metrics.merge(w->metrics());
     run.workers += w->opened;
+    end.generator.merge(w->generator);
   }
+  run.metrics.add_generator(end.generator);
   for (const Sample& s : monitor.samples()) run.metrics.add_sample(s);
   run.elapsed = Nanos(steady_now_ns() - start.steady_ns);
-  if (collector) collector->close();
+  end.interrupted = run.interrupted;
+  end.elapsed_ns = run.elapsed.count();
+  if (collector) {
+    collector->end(end);
+    collector->close();
+  }
   return run;
 }
 

@@ -48,6 +48,8 @@ class WorkerBase {
   std::atomic<bool> finished{false};
   /// Workers (connections, call slots) this thread opened; read after it finished.
   size_t opened = 0;
+  /// This thread's own account of its schedule; read after it finished.
+  GeneratorStats generator;
 
  protected:
   /// On this thread, with the loop about to run: start what should be open before the start
@@ -63,6 +65,11 @@ class WorkerBase {
   void stop_loop();
   /// Adds a result to the metrics, the counters and the sink's batch. O(1).
   void record(const Result& r);
+  /// Counts a scheduled hit due at `due_steady`, handed over at `now_steady` (GeneratorStats).
+  void count_hit(int64_t due_steady, int64_t now_steady) {
+    ++generator.scheduled;
+    if (now_steady - due_steady > kLateThreshold.count()) ++generator.late;
+  }
 
   const AttackOptions& o_;
   asio::io_context io_;  ///< this thread's event loop

@@ -116,7 +116,7 @@ class Reader {
   Thresholds thresholds(const json& j, const std::string& path, bool nested = false) const {
     only(j, path,
          {"p50", "p90", "p95", "p99", "p99.9", "max", "mean", "success", "throughput", "rate", "errors", "late",
-          "uncorrected", "kind", "window", "first", "kinds", "targets", "resources"});
+          "uncorrected", "generator", "kind", "window", "first", "kinds", "targets", "resources"});
     Thresholds t;
     if (j.contains("targets")) {
       const std::string tpath = join(path, "targets");
@@ -168,6 +168,10 @@ class Reader {
     if (j.contains("uncorrected")) {
       if (!j["uncorrected"].is_boolean()) fail(join(path, "uncorrected"), "want true or false");
       t.uncorrected = j["uncorrected"].get<bool>();
+    }
+    if (j.contains("generator")) {
+      if (!j["generator"].is_boolean()) fail(join(path, "generator"), "want true or false");
+      t.generator = j["generator"].get<bool>();
     }
     if (j.contains("kind")) t.kind = str(j["kind"], join(path, "kind"));
     return t;

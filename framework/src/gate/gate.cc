@@ -138,6 +138,45 @@ Kind kind_for(const Metrics& m, const std::string& name) {
   throw InputError("", 0, "kind", "unknown result kind \"" + name + "\" (want " + kind_names() + ")");
 }
 
+namespace {
+
+// Mean CPU of the generator process as a share of its I/O threads (0..), or -1 when unknown.
+double generator_cpu_share(const Metrics& m) {
+  const GeneratorStats& g = m.generator();
+  if (g.threads <= 0 || m.resources().series("generator").empty()) return -1;
+  return m.resources().mean_cpu("generator") / (100.0 * g.threads);
+}
+
+}  // namespace
+
+void generator_checks(const Metrics& m, Verdict& v) {
+  const GeneratorStats& g = m.generator();
+  if (g.scheduled > 0) {
+    const double scheduled = static_cast<double>(g.scheduled);
+    v.checks.push_back(make("generator", static_cast<double>(g.late) / scheduled,
+                            std::max(kGeneratorLateLimit, kGeneratorLateAllowance / scheduled), Check::Op::kAtMost,
+                            Unit::kRatio,
+                            "hits the generator itself sent late: 1 %, and at least 10 of them (\"generator\": false "
+                            "to skip)"));
+  }
+  if (const double cpu = generator_cpu_share(m); cpu >= 0)
+    v.checks.push_back(make("generator cpu", cpu, kGeneratorCpuLimit, Check::Op::kBelow, Unit::kRatio,
+                            "mean CPU of the generator's threads (\"generator\": false to skip)"));
+}
+
+std::string generator_warning(const Metrics& m) {
+  const GeneratorStats& g = m.generator();
+  std::string what;
+  if (g.scheduled > 0 && static_cast<double>(g.late) > kGeneratorLateLimit * static_cast<double>(g.scheduled) &&
+      static_cast<double>(g.late) > kGeneratorLateAllowance)
+    what = format_number("%.1f", 100.0 * static_cast<double>(g.late) / static_cast<double>(g.scheduled)) +
+           " % of hits late";
+  if (const double cpu = generator_cpu_share(m); cpu >= kGeneratorCpuLimit)
+    what += (what.empty() ? "" : ", ") + format_number("%.0f", cpu * 100) + " % CPU of its " +
+            std::to_string(g.threads) + " thread" + (g.threads > 1 ? "s" : "");
+  return what.empty() ? "" : "generator fell behind: " + what + "; figures include its delay";
+}
+
 void check_measured(const Metrics& m, Kind kind, Verdict& v) {
   const Group* g = m.group(kind);
   const double requests = g ? static_cast<double>(g->total.requests) : 0;
@@ -258,8 +297,11 @@ Verdict evaluate_kind(const Metrics& m, const Thresholds& t, const std::string& 
   }
   evaluate_resources(m, t, source, v);
   check_measured(m, kind, v);
+  if (t.generator) generator_checks(m, v);
   for (const auto& [name, sub] : t.kinds) {
-    Verdict k = evaluate(m, sub, source.empty() ? "" : source + ".kinds." + name);
+    Thresholds kind_thresholds = sub;
+    kind_thresholds.generator = false;  // one generator, checked once
+    Verdict k = evaluate(m, kind_thresholds, source.empty() ? "" : source + ".kinds." + name);
     for (Check& c : k.checks) {
       if (c.source == "the service answered") continue;  // the primary kind's check says it
       c.name = name + " " + c.name;

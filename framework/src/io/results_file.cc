@@ -15,7 +15,7 @@ namespace {
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "binary results are little-endian");
 
 constexpr char kSignature[8] = {'L', 'O', 'A', 'D', 'G', 'A', 'T', 'E'};
-constexpr uint8_t kFrameHeader = 1, kFrameString = 2, kFrameResult = 3, kFrameSample = 4;
+constexpr uint8_t kFrameHeader = 1, kFrameString = 2, kFrameResult = 3, kFrameSample = 4, kFrameEnd = 5;
 constexpr uint32_t kMaxFrame = 16u << 20;
 
 struct FrameHead {
@@ -97,6 +97,30 @@ bool AttackInfo::from_json(const std::string& text, AttackInfo& out) {
   return true;
 }
 
+std::string RunEnd::to_json() const {
+  nlohmann::json j = {{"interrupted", interrupted},
+                      {"elapsed_ns", elapsed_ns},
+                      {"scheduled", generator.scheduled},
+                      {"generator_late", generator.late},
+                      {"threads", generator.threads}};
+  return j.dump();
+}
+
+bool RunEnd::from_json(const std::string& text, RunEnd& out) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  try {
+    out.interrupted = j.value("interrupted", false);
+    out.elapsed_ns = j.value("elapsed_ns", int64_t{0});
+    out.generator.scheduled = j.value("scheduled", uint64_t{0});
+    out.generator.late = j.value("generator_late", uint64_t{0});
+    out.generator.threads = j.value("threads", 0);
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+  return true;
+}
+
 Encoding parse_encoding(const std::string& name) {
   if (name == "gob" || name == "binary" || name == "bin") return Encoding::kBinary;
   if (name == "json") return Encoding::kJson;
@@ -162,6 +186,8 @@ ResultWriter::ResultWriter(std::FILE* out, Encoding encoding) : out_(out), encod
 }
 
 void ResultWriter::sample(const Sample& s) { frame(kFrameSample, s.to_json()); }
+
+void ResultWriter::end(const RunEnd& e) { frame(kFrameEnd, e.to_json()); }
 
 void ResultWriter::frame(uint8_t type, const std::string& payload) {
   if (encoding_ != Encoding::kBinary) return;
@@ -248,7 +274,12 @@ bool ResultReader::next(Result& r) {
 bool ResultReader::next_binary(Result& r) {
   while (true) {
     const int c = std::fgetc(in_);
-    if (c == EOF) return false;
+    if (c == EOF) {
+      if (open_stream_ && warning_.empty())
+        warning_ = name_ + ": the run did not finish (no end record: it was cut short, e.g. killed); kept " +
+                   std::to_string(count_) + " results";
+      return false;
+    }
     if (c == 'L') {  // a (new) stream signature
       char sig[7];
       size_t got;
@@ -271,7 +302,7 @@ bool ResultReader::next_binary(Result& r) {
           name_ + ": truncated after " + std::to_string(count_) + " results (a partial frame header was ignored)";
       return false;
     }
-    if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameSample ||
+    if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameEnd ||
         (h.type == kFrameResult && h.length != sizeof(Result))) {
       error_ = name_ + ": corrupt frame (type " + std::to_string(h.type) + ", length " + std::to_string(h.length) +
                ") after result " + std::to_string(count_);
@@ -312,8 +343,13 @@ bool ResultReader::next_binary(Result& r) {
         ids_[id] = intern(std::string_view(buf_).substr(4));
       }
     } else if (h.type == kFrameHeader) {
+      open_stream_ = true;
       AttackInfo info;
       if (on_header && AttackInfo::from_json(buf_, info)) on_header(info);
+    } else if (h.type == kFrameEnd) {
+      open_stream_ = false;
+      RunEnd end;
+      if (on_end && RunEnd::from_json(buf_, end)) on_end(end);
     } else if (h.type == kFrameSample) {
       if (on_sample)
         if (auto sample = Sample::from_json(buf_)) on_sample(*sample);
@@ -428,7 +464,8 @@ bool ResultReader::next_text(Result& r) {
 
 void read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
                   const std::function<void(const Sample&)>& on_sample,
-                  const std::function<void(const AttackInfo&)>& on_header) {
+                  const std::function<void(const AttackInfo&)>& on_header,
+                  const std::function<void(const RunEnd&)>& on_end) {
   std::vector<std::string> inputs = paths.empty() ? std::vector<std::string>{"-"} : paths;
   for (const std::string& path : inputs) {
     const bool is_stdin = path == "-" || path == "stdin";
@@ -437,6 +474,7 @@ void read_results(const std::vector<std::string>& paths, const std::function<voi
     ResultReader reader(f, is_stdin ? "stdin" : path);
     reader.on_sample = on_sample;
     reader.on_header = on_header;
+    reader.on_end = on_end;
     Result r;
     while (reader.next(r)) fn(r);
     if (!is_stdin) std::fclose(f);
@@ -453,7 +491,7 @@ void read_metrics(const std::vector<std::string>& paths, Metrics& m, const std::
         m.add(r);
         if (each) each(r);
       },
-      [&](const Sample& s) { m.add_sample(s); }, on_header);
+      [&](const Sample& s) { m.add_sample(s); }, on_header, [&](const RunEnd& e) { m.add_generator(e.generator); });
 }
 
 // ---- ResultsFileSink ------------------------------------------------------------------------
@@ -472,6 +510,11 @@ void ResultsFileSink::results(const Result* r, size_t n) {
 
 void ResultsFileSink::sample(const Sample& s) {
   writer_.sample(s);
+  ok_ = writer_.flush() && ok_;
+}
+
+void ResultsFileSink::end(const RunEnd& e) {
+  writer_.end(e);
   ok_ = writer_.flush() && ok_;
 }
 

@@ -183,6 +183,8 @@ void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions&
   std::string html = html_page_start(o.title);
   html += "<p class=\"muted\">" + std::string(kind_name(primary)) + " results from " + format_rfc3339(s.earliest_ns) +
           " to " + format_rfc3339(s.end_ns) + "</p>\n";
+  if (const std::string w = generator_warning(m); !w.empty())
+    html += "<p><span class=\"fail\">warning</span> " + escape_html(w) + "</p>\n";
   if (o.verdict) html += verdict_section(*o.verdict);
   if (!o.aborted.empty()) html += "<p><span class=\"fail\">aborted</span> " + escape_html(o.aborted) + "</p>\n";
   html += "<h2>Summary</h2>\n" + summary_table(s, primary);

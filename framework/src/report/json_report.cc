@@ -94,6 +94,15 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
     j["targets"] = targets;
   }
   if (!m.resources().empty()) j["resources"] = resources_json(m.resources());
+  if (const GeneratorStats& g = m.generator(); g.threads > 0) {
+    const std::string warning = generator_warning(m);
+    j["generator"] = {{"scheduled", g.scheduled},
+                      {"late", g.late},
+                      {"late_ratio", g.scheduled ? static_cast<double>(g.late) / static_cast<double>(g.scheduled) : 0.0},
+                      {"threads", g.threads},
+                      {"fell_behind", !warning.empty()},
+                      {"warning", warning}};
+  }
   if (!o.scenario.empty()) {
     j["scenario"] = o.scenario;
     j["tier"] = o.tier;

@@ -130,6 +130,7 @@ std::vector<std::pair<std::string, const Stats*>> targets_of(const Metrics& m) {
 
 void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions& o) {
   const Kind primary = m.primary();
+  if (const std::string w = generator_warning(m); !w.empty()) out << "WARNING: " << w << "\n\n";
   if (!o.scenario.empty()) {
     out << "Scenario " << o.scenario << " (" << o.tier;
     if (o.info) out << ", rate " << o.info->rate << ", duration " << format_duration(Nanos(o.info->duration_ns));

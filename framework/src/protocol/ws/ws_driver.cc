@@ -16,6 +16,7 @@
 #include <websocketpp/config/asio_client.hpp>
 
 #include "engine/launch.h"
+#include "engine/schedule.h"
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
 #include "loadgate/url.h"
@@ -373,15 +374,20 @@ class WsWorker final : public engine::WorkerBase {
 
   void schedule(size_t i, int64_t due) {
     if (due >= end_steady_ || ending_) return;
-    const bool earliest = heap_.empty() || due < heap_.top().first;
     heap_.emplace(due, i);
-    if (earliest) arm_send(due);
+    if (!send_armed_ || due < send_at_) arm_send(due);
   }
 
+  // Wakes at `due`, but not sooner than a tick after the last wake-up: at a high message rate
+  // one wake-up sends every message due in the last tick (see engine/schedule.h).
   void arm_send(int64_t due) {
-    send_timer_.expires_at(at(due));
+    send_at_ = std::max(due, last_wake_ + engine::kPaceTick);
+    send_armed_ = true;
+    send_timer_.expires_at(at(send_at_));
     send_timer_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) send_due();
+      if (ec) return;
+      send_armed_ = false;
+      send_due();
     });
   }
 
@@ -394,10 +400,12 @@ class WsWorker final : public engine::WorkerBase {
 
   void send_due() {
     const int64_t now = steady_now_ns();
+    last_wake_ = now;
     while (!heap_.empty() && heap_.top().first <= now && !ending_) {
       auto [due, i] = heap_.top();
       heap_.pop();
       if (conns_[i].state != kOpen) continue;
+      count_hit(due, now);
       send(i, due);
       if (auto next = next_due(i); next && *next < end_steady_) heap_.emplace(*next, i);
     }
@@ -576,6 +584,9 @@ class WsWorker final : public engine::WorkerBase {
   asio::steady_timer connect_timer_, send_timer_, end_timer_;
   std::string payload_;
   int64_t end_steady_ = INT64_MAX;
+  int64_t last_wake_ = 0;    // steady ns of the last send wake-up
+  int64_t send_at_ = 0;      // steady ns the send timer is armed for
+  bool send_armed_ = false;  // the send timer is armed
   uint64_t in_flight_ = 0;
   size_t opened_ = 0;
   bool ending_ = false;

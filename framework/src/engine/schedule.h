@@ -1,0 +1,55 @@
+// schedule.h (internal): one attacker thread's share of a pacer's hits, and when the thread
+// should next wake up to send them.
+//
+// Thread t of T owns hits t, t + T, t + 2T, ... so no hit number is shared and every thread
+// computes exact due times from the one Pacer. Waking up for every hit costs a timer re-arm and
+// an event-loop wake-up per hit, more than the I/O of the hit itself; a Schedule instead wakes
+// at the next due hit, but never sooner than one tick after the last wake-up: at a high rate
+// one wake-up sends every hit due in the last tick (each keeps its exact scheduled time, so the
+// delay is measured), at a low rate every hit gets a wake-up of its own, on time.
+#pragma once
+
+#include <cstdint>
+
+#include "loadgate/duration.h"
+#include "loadgate/pacer.h"
+
+namespace loadgate::engine {
+
+/// The shortest time between two pacing wake-ups of a thread (ns). A hit waits at most this
+/// long past its due time for the wake-up that sends it (well under the 1 ms "late" rule).
+inline constexpr int64_t kPaceTick = 100'000;
+
+/// Schedule walks the hits `first`, `first + stride`, ... of `pacer` in due order, until the
+/// pacer stops, a hit is due at or after `duration` (0 = no time bound), or its number reaches
+/// `max_hits` (0 = no count bound).
+class Schedule {
+ public:
+  /// Due times are offsets from `start_steady` (steady clock, ns).
+  Schedule(const Pacer& pacer, uint64_t first, uint64_t stride, Nanos duration, uint64_t max_hits,
+           int64_t start_steady);
+  /// Whether every hit of this thread has been taken.
+  bool over() const { return over_; }
+  /// Number of the next hit. Precondition: !over().
+  uint64_t seq() const { return seq_; }
+  /// Due time of the next hit (steady ns). Precondition: !over().
+  int64_t due() const { return due_; }
+  /// Moves to the next hit of this thread.
+  void advance();
+  /// When to wake up next, the last wake-up having been at `last_wake`: the next due time, but
+  /// not before `last_wake + tick`. Precondition: !over().
+  int64_t wake(int64_t last_wake, int64_t tick = kPaceTick) const { return due_ > last_wake + tick ? due_ : last_wake + tick; }
+
+ private:
+  void load();
+  const Pacer& pacer_;
+  uint64_t stride_;
+  Nanos duration_;
+  uint64_t max_hits_;
+  int64_t start_;
+  uint64_t seq_;
+  int64_t due_ = 0;
+  bool over_ = false;
+};
+
+}  // namespace loadgate::engine

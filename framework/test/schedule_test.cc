@@ -1,0 +1,101 @@
+// schedule_test.cc: the pacing schedule against the pacer's own due times: every hit sent,
+// none before it is due, none later than one tick, no burst larger than a tick's worth, and at
+// low rates a wake-up of its own, on time, for every hit.
+#include "engine/schedule.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "loadgate/pacer.h"
+
+namespace loadgate::engine {
+namespace {
+
+struct Wake {
+  int64_t at;
+  std::vector<std::pair<uint64_t, int64_t>> sent;  // (seq, due)
+};
+
+// Runs a thread's schedule the way the attacker does: wake, send every hit due, sleep until
+// Schedule::wake(). The wake-ups happen exactly when asked (the clock of a test is exact).
+std::vector<Wake> simulate(const Pacer& p, uint64_t first, uint64_t stride, Nanos duration, int64_t tick) {
+  Schedule s(p, first, stride, duration, 0, 0);
+  std::vector<Wake> out;
+  int64_t t = 0;
+  while (!s.over()) {
+    Wake w{t, {}};
+    while (!s.over() && s.due() <= t) {
+      w.sent.emplace_back(s.seq(), s.due());
+      s.advance();
+    }
+    out.push_back(w);
+    if (!s.over()) t = s.wake(t, tick);
+  }
+  return out;
+}
+
+struct Row {
+  const char* rate;   // -rate
+  int threads;        // attacker threads
+  int64_t tick_ns;    // shortest time between wake-ups
+  size_t max_burst;   // hits at most per wake-up (per thread)
+};
+
+class ScheduleTable : public ::testing::TestWithParam<Row> {};
+
+TEST_P(ScheduleTable, EveryHitOnceNeverEarlyAtMostATickLate) {
+  const Row& row = GetParam();
+  const RateSpec rate = parse_rate(row.rate, std::chrono::seconds(2));
+  const Pacer& pacer = *rate.pacer;
+  std::vector<int> seen;
+  for (int t = 0; t < row.threads; ++t) {
+    for (const Wake& w : simulate(pacer, t, row.threads, std::chrono::seconds(2), row.tick_ns)) {
+      EXPECT_LE(w.sent.size(), row.max_burst) << row.rate << " at " << w.at;
+      for (auto [seq, due] : w.sent) {
+        EXPECT_EQ(due, pacer.due(seq)->count()) << "the exact scheduled time is kept";
+        EXPECT_GE(w.at, due) << "never sent before it is due";
+        EXPECT_LE(w.at - due, row.tick_ns) << row.rate << " hit " << seq << " waited more than a tick";
+        if (seen.size() <= seq) seen.resize(seq + 1, 0);
+        ++seen[seq];
+      }
+    }
+  }
+  for (size_t seq = 0; seq < seen.size(); ++seq) ASSERT_EQ(seen[seq], 1) << "hit " << seq;
+  uint64_t due_in_run = 0;  // the pacer's own count of hits due in the 2 s
+  while (pacer.due(due_in_run).value_or(Nanos::max()) < std::chrono::seconds(2)) ++due_in_run;
+  EXPECT_EQ(seen.size(), due_in_run);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ScheduleTable,
+    ::testing::Values(Row{"200/1s", 1, kPaceTick, 1},      // 5 ms apart: one hit per wake-up
+                      Row{"9000/1s", 1, kPaceTick, 2},     // 111 us apart: at most one tick's worth
+                      Row{"80000/1s", 1, kPaceTick, 9},    // 12.5 us apart: 8 per 100 us, +1 at the edge
+                      Row{"80000/1s", 2, kPaceTick, 5},    // two threads share the rate
+                      Row{"50000/1s", 1, 250'000, 14},     // a longer tick batches more
+                      Row{"100..20000@2s", 1, kPaceTick, 3}));  // a ramp: bursts follow the rate
+
+TEST(Schedule, LowRatesWakeExactlyWhenDue) {
+  const RateSpec rate = parse_rate("100/1s");
+  for (const Wake& w : simulate(*rate.pacer, 0, 1, std::chrono::seconds(1), kPaceTick)) {
+    ASSERT_EQ(w.sent.size(), 1u);
+    EXPECT_EQ(w.at, w.sent[0].second) << "a hit of its own, on time";
+  }
+}
+
+TEST(Schedule, EndsAtTheDurationAndTheCount) {
+  const RateSpec rate = parse_rate("1000/1s");
+  Schedule by_time(*rate.pacer, 0, 1, std::chrono::milliseconds(10), 0, 0);
+  int n = 0;
+  for (; !by_time.over(); by_time.advance()) ++n;
+  EXPECT_EQ(n, 10) << "hits due at 0, 1, ..., 9 ms";
+  Schedule by_count(*rate.pacer, 1, 2, Nanos(0), 7, 0);
+  std::vector<uint64_t> seqs;
+  for (; !by_count.over(); by_count.advance()) seqs.push_back(by_count.seq());
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 3, 5}));
+}
+
+}  // namespace
+}  // namespace loadgate::engine
