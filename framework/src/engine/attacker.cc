@@ -39,9 +39,9 @@ Clock::time_point at(int64_t steady_ns) { return Clock::time_point(Nanos(steady_
 // waiting continuously for this long (ns) is a new connection opened. Against a fast service a
 // busy connection frees within microseconds: opening one per momentary shortage grew the pool
 // by hundreds at 50,000 req/s, and every connection costs the generator more than the wait.
-constexpr int64_t kGrowAfter = 500'000;
-// At most one connection is opened for waiting hits per this many ns (4,000 a second).
-constexpr int64_t kGrowEvery = 250'000;
+constexpr int64_t kGrowAfter = 200'000;
+// At most one connection is opened for waiting hits per this many ns (10,000 a second).
+constexpr int64_t kGrowEvery = 100'000;
 // Warm-up connections opening at once, per thread.
 constexpr int kWarmAtOnce = 4;
 

@@ -79,7 +79,7 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
       }
       progress.update(Nanos(steady_now_ns() - start.steady_ns), n, bad, p99);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   for (auto& t : pool) t.join();
   monitor.stop();

@@ -2,6 +2,8 @@
 #include "loadgate/monitor.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -105,6 +107,9 @@ void Monitor::stop() {
 }
 
 void Monitor::loop(Nanos interval) {
+  // Sampling must never delay the attacker's threads: run only on otherwise idle CPU time.
+  sched_param idle{};
+  pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
   std::unique_lock lock(mu_);
   while (!cv_.wait_for(lock, interval, [this] { return stopping_; })) {
     lock.unlock();
