@@ -63,6 +63,7 @@ class Driver {
   virtual Kind kind() const = 0;
   /// "http", "grpc", ...
   virtual std::string protocol() const = 0;
+
 };
 
 /// Builds the Result skeleton for `hit` given the send and completion instants (steady ns).

@@ -63,6 +63,7 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
       ctx_->TryCancel();
     }
   }
+  void warm() override;
   // Streaming callbacks (gRPC threads).
   void OnReadDone(bool ok) override;
   void OnDone(const grpc::Status& s) override { complete(s); }
@@ -164,6 +165,21 @@ void GrpcSlot::start(const Hit& hit) {
   StartWritesDone();
   StartRead(&response_);
   StartCall();
+}
+
+// A gRPC channel makes its first calls slowly (call stacks and HTTP/2 streams built on first
+// use): each slot makes one call before the start, to a method no server has, so that it has no
+// effect on the service (the answer, UNIMPLEMENTED, is not recorded).
+void GrpcSlot::warm() {
+  owner_.connecting(+1);
+  auto ctx = std::make_shared<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  grpc::Slice empty("", 0);
+  auto request = std::make_shared<grpc::ByteBuffer>(&empty, 1), response = std::make_shared<grpc::ByteBuffer>();
+  d_.stub(channel_).UnaryCall(ctx.get(), "/loadgate.Warmup/Ping", grpc::StubOptions(), request.get(), response.get(),
+                              [this, ctx, request, response](const grpc::Status&) {
+                                asio::post(io_, [this] { owner_.connecting(-1); });
+                              });
 }
 
 void GrpcSlot::OnReadDone(bool ok) {
