@@ -127,6 +127,48 @@ TEST(ResultsFile, GarbageIsAnErrorNamingTheFile) {
   std::fclose(f);
 }
 
+struct OddRow {
+  const char* line;   // one result line (JSON or CSV)
+  const char* error;  // what the reader says, after the file name
+};
+
+class ResultsOdd : public ::testing::TestWithParam<OddRow> {};
+
+// Values no run produces are refused with the line and the field, never read as something else.
+TEST_P(ResultsOdd, OutOfRangeValuesAreErrors) {
+  const std::string path = temp_path("odd");
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    std::fputs(GetParam().line, f);
+    std::fputs("\n", f);
+    std::fclose(f);
+  }
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  ResultReader r(f, path);
+  Result x;
+  EXPECT_FALSE(r.next(x)) << GetParam().line;
+  EXPECT_EQ(r.error(), path + GetParam().error);
+  std::fclose(f);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ResultsOdd,
+    ::testing::Values(
+        OddRow{R"({"code":200,"timestamp":"2020-05-01T10:00:00Z","latency":1e30})",
+               ":1: latency: want an integer 0..8640000000000000, got 1e+30"},
+        OddRow{R"({"code":200,"timestamp":"2020-05-01T10:00:00Z","latency":-5})",
+               ":1: latency: want an integer 0..8640000000000000, got -5"},
+        OddRow{R"({"code":70000,"timestamp":"2020-05-01T10:00:00Z","latency":5})",
+               ":1: code: want an integer 0..65535, got 70000"},
+        OddRow{R"({"code":200,"timestamp":"9999-12-31T00:00:00Z","latency":5})",
+               ":1: timestamp: not an RFC 3339 time of years 1678..2261"},
+        OddRow{R"({"code":200,"timestamp":"2020-13-01T00:00:00Z","latency":5})",
+               ":1: timestamp: not an RFC 3339 time of years 1678..2261"},
+        OddRow{"1588320000000000000,200,-1,0,0,,,,,GET,http://h/,",
+               ":1: a column is out of range (code 0..65535, latency 0..8640000000000000 ns, bytes >= 0)"},
+        OddRow{"1588320000000000000,99999,1,0,0,,,,,GET,http://h/,",
+               ":1: a column is out of range (code 0..65535, latency 0..8640000000000000 ns, bytes >= 0)"}));
+
 TEST(ResultsFile, VegetaJsonResultIsRead) {
   // A line as Vegeta's encoder writes it: latency from the actual send, no loadgate keys.
   const std::string path = temp_path("vegeta.json");

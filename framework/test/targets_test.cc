@@ -68,20 +68,67 @@ INSTANTIATE_TEST_SUITE_P(
         BadTarget{"GET\n", "targets/api.txt:1: target: bad target \"GET\" (want METHOD URL)"},
         BadTarget{"get http://h/\n", "targets/api.txt:1: method: bad method \"get\" (want upper-case, e.g. GET)"},
         BadTarget{"GET /relative\n",
-                  "targets/api.txt:1: url: bad URL \"/relative\" (want an absolute http:// or https:// URL)"},
+                  "targets/api.txt:1: url: bad URL \"/relative\" (want an absolute http:// or https:// URL, no "
+                  "spaces or control bytes)"},
         BadTarget{"GET ftp://h/x\n",
-                  "targets/api.txt:1: url: bad URL \"ftp://h/x\" (want an absolute http:// or https:// URL)"},
+                  "targets/api.txt:1: url: bad URL \"ftp://h/x\" (want an absolute http:// or https:// URL, no "
+                  "spaces or control bytes)"},
         BadTarget{"GET http://h:99999/\n",
-                  "targets/api.txt:1: url: bad URL \"http://h:99999/\" (want an absolute http:// or https:// URL)"},
+                  "targets/api.txt:1: url: bad URL \"http://h:99999/\" (want an absolute http:// or https:// URL, no "
+                  "spaces or control bytes)"},
         BadTarget{"\nGET http://h/\nNoColonHere\n",
                   "targets/api.txt:3: header: bad header \"NoColonHere\" (want Name: value)"},
         BadTarget{"GET http://h/\nX-Empty:\n", "targets/api.txt:2: header: bad header \"X-Empty:\" (want Name: value)"},
         BadTarget{"GET http://h/\n: value\n", "targets/api.txt:2: header: bad header \": value\" (want Name: value)"},
         BadTarget{"POST http://h/\n@\n", "targets/api.txt:2: body: empty body file name after '@'"},
         BadTarget{"POST http://h/\n@/nonexistent/body.json\n",
-                  "targets/api.txt:2: body: cannot read body file \"/nonexistent/body.json\""},
+                  "targets/api.txt:2: body: cannot read body file \"/nonexistent/body.json\" (No such file or "
+                  "directory)"},
         BadTarget{"GET http://h/ok\n\nGET http://h/ok\nbad header\n",
-                  "targets/api.txt:4: header: bad header \"bad header\" (want Name: value)"}));
+                  "targets/api.txt:4: header: bad header \"bad header\" (want Name: value)"},
+        // Nothing that could end a request early, inject a header or smuggle a second request.
+        BadTarget{"GET http://h/p HTTP/1.1\n",
+                  "targets/api.txt:1: url: bad URL \"http://h/p HTTP/1.1\" (want an absolute http:// or https:// "
+                  "URL, no spaces or control bytes)"},
+        BadTarget{"GET http://h/\nx-a(b): v\n",
+                  "targets/api.txt:2: header: header name \"x-a(b)\" holds a character a header name cannot (RFC "
+                  "9110)"},
+        BadTarget{"GET http://h/\nX-A: v\rX-Injected: 1\n",
+                  "targets/api.txt:2: header: value of header X-A holds a control byte (CR, LF, NUL...): \"v\\rX-Injected: "
+                  "1\""},
+        BadTarget{"POST http://h/\nContent-Length: 5\n",
+                  "targets/api.txt:1: header: Content-Length: 5 disagrees with the body's 0 bytes"},
+        BadTarget{"POST http://h/\nTransfer-Encoding: chunked\n",
+                  "targets/api.txt:1: header: Transfer-Encoding: loadgate frames request bodies itself (a user's "
+                  "chunked header beside a plain body desyncs the connection)"},
+        BadTarget{"POST http://h/\n@/dev/zero\n",
+                  "targets/api.txt:2: body: cannot read body file \"/dev/zero\" (larger than 67108864 bytes)"},
+        BadTarget{"POST http://h/\n@/tmp\n", "targets/api.txt:2: body: cannot read body file \"/tmp\" (is a directory)"},
+        BadTarget{"GET http://h/\nAuthorization Bearer s3cret\n",
+                  "targets/api.txt:2: header: bad header \"Authorization: <redacted>\" (want Name: value)"},
+        BadTarget{"G\x01\x02 \x1b[31m\n",
+                  "targets/api.txt:1: method: bad method \"G\\x01\\x02\" (want upper-case, e.g. GET)"}));
+
+TEST(Targets, AHugeGarbageLineIsCutInTheMessage) {
+  const std::string garbage = "GET http://h/" + std::string(1 << 20, 'x') + " y\n";
+  try {
+    parse_targets(garbage, "t.txt");
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 300u);
+    EXPECT_NE(std::string(e.what()).find("xxx...\""), std::string::npos) << e.what();
+  }
+}
+
+TEST(Targets, SecretsNeverReachMessages) {
+  try {
+    parse_targets("GET http://h/\nCookie: session=s3cret\x01\n", "t.txt");
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("<redacted>"), std::string::npos) << e.what();
+  }
+}
 
 TEST(Targets, JsonFormat) {
   const char* text =
@@ -113,14 +160,36 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadTarget{"{\"url\":\"http://h/\"}\n", "t.json:1: method: required method is missing"},
         BadTarget{"{\"method\":\"GET\"}\n", "t.json:1: url: required url is missing"},
-        BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\"}\nnot json\n", "t.json:2: target: not a JSON object"},
+        BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\"}\nnot json\n",
+                  "t.json:2: target: not a JSON object: \"not json\""},
         BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\",\"body\":\"***\"}\n", "t.json:1: body: not valid base64"},
         BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\",\"header\":{\"A\":\"x\"}}\n",
                   "t.json:1: header.A: want an array of strings"},
         BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\",\"timeout\":3}\n",
                   "t.json:1: timeout: unknown key (want method, url, header, body)"},
         BadTarget{"{\"method\":7,\"url\":\"http://h/\"}\n", "t.json:1: method: wrong type"},
-        BadTarget{"{\"method\":\"GET\",\"url\":\"nope\"}\n", "t.json:1: url: bad URL \"nope\""}));
+        BadTarget{"{\"method\":\"GET\",\"url\":\"nope\"}\n",
+                  "t.json:1: url: bad URL \"nope\" (want an absolute http:// or https:// URL, no spaces or control "
+                  "bytes)"},
+        // Smuggling through JSON strings: CR/LF in header values and names, a URL that is two
+        // requests, a Content-Length that lies.
+        BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\",\"header\":{\"X-A\":[\"v\\r\\nX-Injected: 1\"]}}\n",
+                  "t.json:1: header.X-A: value of header X-A holds a control byte (CR, LF, NUL...): "
+                  "\"v\\r\\nX-Injected: 1\""},
+        BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\",\"header\":{\"X-A\\r\\nB\":[\"v\"]}}\n",
+                  "t.json:1: header.X-A\\r\\nB: header name \"X-A\\r\\nB\" holds a character a header name cannot "
+                  "(RFC 9110)"},
+        BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/p HTTP/1.1\\r\\nX-Injected: 1\\r\\n\\r\\nGET "
+                  "/smuggled\"}\n",
+                  "t.json:1: url: bad URL \"http://h/p HTTP/1.1\\r\\nX-Injected: 1\\r\\n\\r\\nGET /smuggled\" (want an "
+                  "absolute http:// or https:// URL, no spaces or control bytes)"},
+        BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\",\"header\":{\"X-A\":[\"v\\u0000\"]}}\n",
+                  "t.json:1: header.X-A: value of header X-A holds a control byte (CR, LF, NUL...): \"v\\x00\""},
+        BadTarget{"{\"method\":\"POST\",\"url\":\"http://h/\",\"body\":\"YWJj\",\"header\":{\"Content-Length\":[\"10\"]}}\n",
+                  "t.json:1: header: Content-Length: 10 disagrees with the body's 3 bytes"},
+        BadTarget{"{\"method\":\"GET\",\"url\":\"http://h/\",\"header\":{\"Authorization\":[\"Bearer s3cret\\n\"]}}\n",
+                  "t.json:1: header.Authorization: value of header Authorization holds a control byte (CR, LF, "
+                  "NUL...): \"<redacted>\""}));
 
 TEST(Targets, RebaseKeepsPathsAndQueries) {
   std::vector<Target> t = {{"GET", "http://localhost:8000/api/items?x=1", {}, ""},

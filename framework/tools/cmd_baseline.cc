@@ -36,7 +36,7 @@ class Baseline final : public Command {
     } catch (const InputError& e) {
       return fail("baseline record", e.what(), kBadInput);
     }
-    return kOk;
+    return written("baseline record", std::cout, kOk);
   }
 
  private:

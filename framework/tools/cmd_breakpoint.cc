@@ -65,7 +65,7 @@ class BreakpointCommand final : public Command {
     search_.stop = &stop;
     if (!quiet_)
       search_.on_step = [](const BreakpointStep& st) {
-        std::fprintf(stderr, "loadgate breakpoint: %.1f/s: %s\n", st.rate,
+        std::fprintf(stderr, "loadgate breakpoint: %.1f/s%s: %s\n", st.rate, st.retry ? " again" : "",
                      st.held ? "held" : ("broke: " + st.why).c_str());
       };
     Breakpoint b;
@@ -84,10 +84,12 @@ class BreakpointCommand final : public Command {
       return fail("breakpoint", e.what(), kBadInput);
     }
     std::cout << breakpoint_text(b);
+    if (written("breakpoint", std::cout, kOk) != kOk) return kFailure;
     if (!output_.empty()) {
       std::ofstream html(output_);
       if (!html) return fail("breakpoint", output_ + ": cannot open output file", kFailure);
       write_breakpoint_html(html, b, "loadgate breakpoint: " + http_.targets);
+      if (written("breakpoint", html, kOk) != kOk) return kFailure;
     }
     if (min_capacity_ > 0 && b.capacity < min_capacity_) {
       std::fprintf(stderr, "loadgate breakpoint: capacity %.1f/s is below -min-capacity %.1f/s\n", b.capacity,

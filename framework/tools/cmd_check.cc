@@ -38,7 +38,7 @@ class Check final : public Command {
     std::cout << key << ": " << (v.pass() ? "PASS" : "FAIL") << " (" << v.checks.size() - v.failures() << "/"
               << v.checks.size() << " checks passed)\n"
               << v.table();
-    return v.pass() ? kOk : kBreach;
+    return written("check", std::cout, v.pass() ? kOk : kBreach);
   }
 
  private:

@@ -46,7 +46,7 @@ class Compare final : public Command {
     std::cout << "\n"
               << (regressions ? std::to_string(regressions) + " regression(s) beyond tolerance" : "no regression")
               << "\n";
-    return regressions ? kBreach : kOk;
+    return written("compare", std::cout, regressions ? kBreach : kOk);
   }
 
  private:

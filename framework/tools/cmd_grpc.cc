@@ -23,7 +23,7 @@ class Grpc final : public Command {
     f.string("call", &g_.call, "Method: package.Service/Method (default loadgate.kernel.Kernel/Execute)");
     f.string("data", &data_, "Request as JSON, or @file with one JSON request per line (cycled)");
     f.strings("metadata", &metadata_, "Metadata: {\"key\":\"value\"} or key:value (repeatable)");
-    f.integer("connections", &g_.connections, "Number of connections (channels)");
+    f.integer("connections", &g_.connections, "Number of connections (channels), 1 to 1000");
     f.flag("tls", &g_.tls, "Use TLS (system roots)");
     f.string("cacert", &g_.cacert, "TLS roots (PEM); implies -tls");
     f.string("cert", &g_.cert, "Client certificate (PEM)");
@@ -67,7 +67,7 @@ class Grpc final : public Command {
     const int code = run_attack(
         "grpc", path, out_, load, [&](const AttackOptions& o) { return attack_grpc(g_, o); }, run);
     if (code == kOk && summary) write_ghz_summary(std::cout, run.metrics);
-    return code;
+    return written("grpc", std::cout, code);
   }
 
  private:

@@ -41,8 +41,9 @@ class Plot final : public Command {
       file.open(output_);
       if (!file) return fail("plot", output_ + ": cannot open output file", kFailure);
     }
-    write_html_plot(file.is_open() ? file : std::cout, series, title_);
-    return kOk;
+    std::ostream& out = file.is_open() ? file : std::cout;
+    write_html_plot(out, series, title_);
+    return written("plot", out, kOk);
   }
 
  private:

@@ -61,10 +61,11 @@ class Report final : public Command {
     } catch (const InputError& e) {
       // Report what was read before the bad record: measured results are never lost.
       if (m.count() > 0) write(out, m);
+      written("report", out, kOk);
       return fail("report", e.what(), kBadInput);
     }
     write(out, m);
-    return kOk;
+    return written("report", out, kOk);
   }
 
  private:

@@ -84,7 +84,7 @@ class Ws final : public Command {
     const int code = run_attack(
         "ws", path, out_, load, [&](const AttackOptions& o) { return attack_ws(w_, o); }, run);
     if (code == kOk && summary) write_text_report(std::cout, run.metrics);
-    return code;
+    return written("ws", std::cout, code);
   }
 
  private:

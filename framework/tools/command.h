@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "flagset.h"
@@ -42,5 +43,9 @@ std::unique_ptr<Command> serve_command();
 
 /// Prints "loadgate <command>: <message>" to stderr and returns `code`.
 int fail(const std::string& command, const std::string& message, int code);
+
+/// Flushes `out` and returns `code`, or, when anything written to it was lost (a closed pipe, a
+/// full disk), says so and returns kFailure: a report is never lost silently.
+int written(const std::string& command, std::ostream& out, int code);
 
 }  // namespace loadgate::cli

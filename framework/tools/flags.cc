@@ -61,7 +61,7 @@ void HttpFlags::define(FlagSet& f) {
   f.integer("redirects", &redirects, "Number of redirects to follow; -1 = do not follow");
   f.string("max-body", &max_body, "Maximum number of bytes to capture from response bodies; -1 = no limit");
   f.strings("header", &headers, "Request header (repeatable)");
-  f.string("body", &body, "Requests body file");
+  f.string("body", &body, "Requests body file (at most 64 MB)");
 }
 
 void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out) const {
@@ -80,7 +80,7 @@ void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out) const {
     http.max_body = static_cast<int64_t>(*size);
   }
   for (auto& h : headers) http.headers.push_back(header_flag(h));
-  if (!body.empty()) http.body = read_file_or_throw(body, "-body", "cannot read body file");
+  if (!body.empty()) http.body = read_file_or_throw(body, "-body", "cannot read body file", kMaxBodyBytes);
   out = load_targets(targets, parse_targets_format(format));
 }
 
@@ -115,10 +115,12 @@ std::vector<MonitoredProcess> MonitorFlags::parse() const {
 Header header_flag(const std::string& text, const char* flag) {
   const auto colon = text.find(':');
   if (colon == std::string::npos || colon == 0)
-    throw InputError("", 0, flag, "bad header \"" + text + "\" (want Name: value)");
+    throw InputError("", 0, flag, "bad header \"" + shown_header(text, "") + "\" (want Name: value)");
   std::string value = text.substr(colon + 1);
-  while (!value.empty() && value.front() == ' ') value.erase(value.begin());
-  return {text.substr(0, colon), value};
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(value.begin());
+  Header h{text.substr(0, colon), value};
+  if (const std::string why = header_problem(h); !why.empty()) throw InputError("", 0, flag, why);
+  return h;
 }
 
 }  // namespace loadgate::cli

@@ -18,6 +18,12 @@ int fail(const std::string& command, const std::string& message, int code) {
   return code;
 }
 
+int written(const std::string& command, std::ostream& out, int code) {
+  out.flush();
+  if (out.good()) return code;
+  return fail(command, "writing the output failed (closed pipe or full disk)", kFailure);
+}
+
 int run_attack(const std::string& command, const std::string& path, const OutputFlags& out, AttackOptions& load,
                const std::function<AttackRun(const AttackOptions&)>& attack, AttackRun& run) {
   std::FILE* file = nullptr;

@@ -68,6 +68,9 @@ class ResultsSink {
   virtual void sample(const Sample& sample) = 0;
   /// The end of the attack, once, after everything else.
   virtual void end(const RunEnd&) {}
+  /// Whether the sink can take no more (a closed pipe, a full disk): the attack then stops.
+  /// Thread-safe.
+  virtual bool broken() const { return false; }
 };
 
 /// AttackOptions is a Load and where the attack's output goes.

@@ -41,6 +41,10 @@ struct SearchOptions {
   /// Pause after a step that broke, so that the service drains its backlog before the next
   /// step (otherwise a good rate is measured on a still-overloaded service). 0 = twice `step`.
   Nanos cooldown{0};
+  /// Measure a rate that broke once more (after the cooldown) before trusting the break: one
+  /// noisy p99 on a busy machine must not decide the capacity. Each rate is re-measured once at
+  /// most, so the search stays bounded.
+  bool confirm = true;
   /// Optional: set to end the search before its next step (Ctrl-C).
   const std::atomic<bool>* stop = nullptr;
   /// Optional: told about each step as soon as it is judged (progress).
@@ -54,7 +58,8 @@ struct BreakpointStep {
   int64_t p99_ns = 0;
   double success = 0;
   bool held = false;
-  std::string why;  ///< why it broke ("" when held)
+  std::string why;    ///< why it broke ("" when held)
+  bool retry = false;  ///< this step re-measured a rate that had just broken (SearchOptions::confirm)
 };
 
 /// Breakpoint is the outcome of a search.

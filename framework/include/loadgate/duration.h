@@ -28,7 +28,8 @@ std::string format_duration_short(Nanos d, int decimals = 2);
 /// time.Time JSON encoding does ("2026-11-27T09:07:31.123456789Z").
 std::string format_rfc3339(int64_t unix_ns);
 
-/// Parses RFC 3339 (with optional fraction and Z or +hh:mm offset) into Unix ns.
+/// Parses RFC 3339 (with optional fraction and Z or +hh:mm offset) into Unix ns; nullopt for
+/// anything else and for years outside 1678..2261 (what 64-bit Unix nanoseconds can hold).
 std::optional<int64_t> parse_rfc3339(std::string_view text);
 
 /// Current Unix time in ns (system clock).

@@ -11,6 +11,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace loadgate {
 
@@ -37,6 +38,11 @@ class InputError : public Error {
   std::string field_;
   std::string message_;
 };
+
+/// `text` made safe to show in a message: control bytes escaped ("\r", "\n", "\x01"), bytes
+/// that are not UTF-8 as "\xNN", and cut to `max` characters with "..." (a 1 MB line of garbage
+/// must not flood a terminal).
+std::string printable(std::string_view text, size_t max = 120);
 
 /// RunError reports an environment that cannot provide what a run needs, e.g. a service that
 /// does not start or report its address.

@@ -18,6 +18,10 @@
 
 namespace loadgate {
 
+/// Most channels (-connections) a gRPC attack opens: each is a TCP connection with its own
+/// HTTP/2 state and gRPC threads' attention; more than this is a mistake, not a load.
+inline constexpr int kMaxGrpcConnections = 1000;
+
 /// Default method when none is given: the embedded kernel service's Execute.
 inline constexpr const char* kDefaultGrpcCall = "loadgate.kernel.Kernel/Execute";
 
@@ -31,7 +35,7 @@ struct GrpcOptions {
   std::vector<std::string> data;          ///< request messages as JSON, cycled through per call;
                                           ///< empty = one default message ("{}")
   std::vector<Header> metadata;           ///< sent with every call
-  int connections = 1;                    ///< channels (TCP connections); calls spread over them
+  int connections = 1;                    ///< channels (TCP connections), 1..kMaxGrpcConnections
   bool tls = false;                       ///< TLS instead of plaintext
   std::string cacert;                     ///< PEM roots (implies tls)
   std::string cert, key;                  ///< client certificate and key (mutual TLS)

@@ -12,6 +12,7 @@
 // A reader stops at the last whole frame of a truncated file and says so in warning().
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -129,11 +130,12 @@ class ResultsFileSink final : public ResultsSink {
   void sample(const Sample& sample) override;
   void end(const RunEnd& end) override;
   /// False once any write failed (a closed pipe, a full disk).
-  bool ok() const { return ok_; }
+  bool ok() const { return ok_.load(); }
+  bool broken() const override { return !ok(); }
 
  private:
   ResultWriter writer_;
-  bool ok_ = true;
+  std::atomic<bool> ok_{true};
 };
 
 }  // namespace loadgate

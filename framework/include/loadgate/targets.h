@@ -21,6 +21,9 @@ namespace loadgate {
 /// Header is one request header line.
 using Header = std::pair<std::string, std::string>;
 
+/// The largest body file read for a request (bytes): a larger one (or /dev/zero) is an error.
+inline constexpr size_t kMaxBodyBytes = 64u << 20;
+
 /// Target is one request to send: method, absolute URL, headers and body.
 struct Target {
   std::string method;           ///< upper-case HTTP method
@@ -31,13 +34,32 @@ struct Target {
   std::string label() const { return method + " " + url; }
 };
 
+/// Why header `h` cannot go on the wire, or "" when it can: its name must be an RFC 9110 token
+/// and its value field content (visible characters, spaces and tabs: no CR, LF, NUL or other
+/// control byte, which would end the header or inject another).
+std::string header_problem(const Header& h);
+
+/// Why the framing headers of a request disagree with its body, or "" when they do not: a
+/// Content-Length other than the body's length, or a Transfer-Encoding (loadgate frames the
+/// body itself: a chunked header beside a plain body desyncs the connection).
+std::string framing_problem(const std::vector<Header>& headers, std::string_view body);
+
+/// Whether a header's value is a secret (Authorization, Proxy-Authorization, Cookie): shown as
+/// "<redacted>" in results, reports and error messages.
+bool secret_header(std::string_view name);
+
+/// A header line as messages may show it: "Name: value", the value of a secret as
+/// "<redacted>", control bytes escaped, cut to a readable length.
+std::string shown_header(std::string_view name, std::string_view value);
+
 /// TargetsFormat selects the parser.
 enum class TargetsFormat { kHttp, kJson };
 
 /// Parses targets from `text`. `file` names the source in errors; relative "@body" paths are
-/// looked up in the working directory first (Vegeta's rule), then beside `file`.
-/// Throws InputError naming the file, line and field on any malformed target, and when there
-/// is no target at all. Never returns a partial list.
+/// looked up beside `file` first, then in the working directory (Vegeta's rule); a body file
+/// is read up to kMaxBodyBytes. Throws InputError naming the file, line and field on any
+/// malformed target (a bad method, URL, header, or framing headers that disagree with the
+/// body), and when there is no target at all. Never returns a partial list.
 std::vector<Target> parse_targets(std::string_view text, std::string_view file,
                                   TargetsFormat format = TargetsFormat::kHttp);
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "loadgate/attack.h"
+#include "loadgate/fd_limit.h"
 #include "loadgate/pacer.h"
 #include "loadgate/targets.h"
 
@@ -55,7 +56,5 @@ struct WsOptions {
 /// Throws InputError for a bad URL or options; failures of the server are results.
 AttackRun attack_ws(const WsOptions& w, const AttackOptions& load);
 
-/// Raises RLIMIT_NOFILE's soft limit to its hard limit; returns the resulting soft limit.
-uint64_t raise_fd_limit();
 
 }  // namespace loadgate

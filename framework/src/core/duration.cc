@@ -140,6 +140,10 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
   if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                   &tm.tm_min, &tm.tm_sec, &consumed) != 6)
     return std::nullopt;
+  // Unix nanoseconds in 64 bits span 1677-09-21 .. 2262-04-11: keep to whole years inside.
+  if (tm.tm_year < 1678 || tm.tm_year > 2261 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+      tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+    return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   int64_t secs = static_cast<int64_t>(timegm(&tm));
@@ -155,7 +159,8 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
   }
   if (i < str.size() && (str[i] == '+' || str[i] == '-')) {
     int hh = 0, mm = 0;
-    if (std::sscanf(str.c_str() + i + 1, "%2d:%2d", &hh, &mm) != 2) return std::nullopt;
+    if (std::sscanf(str.c_str() + i + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59 || hh < 0 || mm < 0)
+      return std::nullopt;
     const int64_t offset = (hh * 3600 + mm * 60) * (str[i] == '+' ? 1 : -1);
     secs -= offset;
   } else if (i >= str.size() || (str[i] != 'Z' && str[i] != 'z')) {

@@ -2,7 +2,10 @@
 #include "loadgate/targets.h"
 
 #include <openssl/evp.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -39,10 +42,16 @@ std::string dir_of(std::string_view file) {
   return slash == std::string_view::npos ? "" : std::string(file.substr(0, slash + 1));
 }
 
-bool read_into(const std::string& path, std::string& out) {
-  auto text = read_file(path);
-  if (text) out = std::move(*text);
-  return text.has_value();
+// Whether `c` may appear in an RFC 9110 token (a header name, a method).
+bool token_char(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 class HttpParser {
@@ -82,14 +91,18 @@ class HttpParser {
 
   Target target(std::string_view line) {
     Target t;
+    const int start = line_no_;
     const auto sp = line.find_first_of(" \t");
     if (sp == std::string_view::npos)
-      fail(line_no_, "target", "bad target \"" + std::string(line) + "\" (want METHOD URL)");
+      fail(line_no_, "target", "bad target \"" + printable(line) + "\" (want METHOD URL)");
     t.method = std::string(line.substr(0, sp));
     t.url = std::string(trim(line.substr(sp + 1)));
-    if (!is_method(t.method)) fail(line_no_, "method", "bad method \"" + t.method + "\" (want upper-case, e.g. GET)");
-    if (t.url.find_first_of(" \t") != std::string::npos || !parse_url(t.url))
-      fail(line_no_, "url", "bad URL \"" + t.url + "\" (want an absolute http:// or https:// URL)");
+    if (!is_method(t.method))
+      fail(line_no_, "method", "bad method \"" + printable(t.method) + "\" (want upper-case, e.g. GET)");
+    if (!parse_url(t.url))
+      fail(line_no_, "url",
+           "bad URL \"" + printable(t.url) + "\" (want an absolute http:// or https:// URL, no spaces or control "
+                                           "bytes)");
     while (true) {
       std::string_view nextl = peek();
       if (pos_ >= text_.size() || nextl.empty() || is_request_line(nextl)) break;
@@ -105,18 +118,25 @@ class HttpParser {
       const std::string_view name = colon == std::string_view::npos ? l : trim(l.substr(0, colon));
       const std::string_view value = colon == std::string_view::npos ? std::string_view{} : trim(l.substr(colon + 1));
       if (colon == std::string_view::npos || name.empty() || value.empty())
-        fail(line_no_, "header", "bad header \"" + std::string(l) + "\" (want Name: value)");
-      t.headers.emplace_back(std::string(name), std::string(value));
+        fail(line_no_, "header", "bad header \"" + shown_header(l, "") + "\" (want Name: value)");
+      Header h{std::string(name), std::string(value)};
+      if (const std::string why = header_problem(h); !why.empty()) fail(line_no_, "header", why);
+      t.headers.push_back(std::move(h));
     }
+    if (const std::string why = framing_problem(t.headers, t.body); !why.empty()) fail(start, "header", why);
     return t;
   }
 
+  // "@path": beside the targets file first, then in the working directory (as Vegeta).
   void body(Target& t, std::string_view path_text) {
     const std::string path(trim(path_text));
     if (path.empty()) fail(line_no_, "body", "empty body file name after '@'");
-    if (read_into(path, t.body)) return;
-    if (!path.empty() && path[0] != '/' && read_into(dir_of(file_) + path, t.body)) return;
-    fail(line_no_, "body", "cannot read body file \"" + path + "\"");
+    const std::string beside = path[0] == '/' ? path : dir_of(file_) + path;
+    try {
+      t.body = read_file_or_throw(access(beside.c_str(), F_OK) == 0 ? beside : path, "", "", kMaxBodyBytes);
+    } catch (const InputError& e) {
+      fail(line_no_, "body", "cannot read body file \"" + printable(path) + "\"" + e.message());
+    }
   }
 
   std::string_view text_;
@@ -138,7 +158,8 @@ std::vector<Target> parse_json(std::string_view text, std::string_view file) {
     ++line_no;
     if (line.empty()) continue;
     nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw InputError(f, line_no, "target", "not a JSON object");
+    if (j.is_discarded() || !j.is_object())
+      throw InputError(f, line_no, "target", "not a JSON object: \"" + printable(line, 60) + "\"");
     Target t;
     for (auto& [key, value] : j.items()) {
       if (key == "method" && value.is_string()) {
@@ -151,20 +172,29 @@ std::vector<Target> parse_json(std::string_view text, std::string_view file) {
         for (auto& [name, values] : value.items()) {
           if (!values.is_array()) throw InputError(f, line_no, "header." + name, "want an array of strings");
           for (auto& v : values) {
-            if (!v.is_string()) throw InputError(f, line_no, "header." + name, "want an array of strings");
-            t.headers.emplace_back(name, v.get<std::string>());
+            if (!v.is_string())
+              throw InputError(f, line_no, "header." + printable(name, 60), "want an array of strings");
+            Header h{name, v.get<std::string>()};
+            if (const std::string why = header_problem(h); !why.empty())
+              throw InputError(f, line_no, "header." + printable(name, 60), why);
+            t.headers.push_back(std::move(h));
           }
         }
       } else if (key == "method" || key == "url" || key == "body" || key == "header") {
         throw InputError(f, line_no, key, "wrong type");
       } else {
-        throw InputError(f, line_no, key, "unknown key (want method, url, header, body)");
+        throw InputError(f, line_no, printable(key, 60), "unknown key (want method, url, header, body)");
       }
     }
     if (t.method.empty()) throw InputError(f, line_no, "method", "required method is missing");
     if (t.url.empty()) throw InputError(f, line_no, "url", "required url is missing");
-    if (!is_method(t.method)) throw InputError(f, line_no, "method", "bad method \"" + t.method + "\"");
-    if (!parse_url(t.url)) throw InputError(f, line_no, "url", "bad URL \"" + t.url + "\"");
+    if (!is_method(t.method)) throw InputError(f, line_no, "method", "bad method \"" + printable(t.method) + "\"");
+    if (!parse_url(t.url))
+      throw InputError(f, line_no, "url",
+                       "bad URL \"" + printable(t.url) + "\" (want an absolute http:// or https:// URL, no spaces or "
+                                                        "control bytes)");
+    if (const std::string why = framing_problem(t.headers, t.body); !why.empty())
+      throw InputError(f, line_no, "header", why);
     out.push_back(std::move(t));
   }
   if (out.empty()) throw InputError(f, 0, "", "no targets to attack");
@@ -172,6 +202,43 @@ std::vector<Target> parse_json(std::string_view text, std::string_view file) {
 }
 
 }  // namespace
+
+std::string header_problem(const Header& h) {
+  if (h.first.empty()) return "empty header name";
+  for (char c : h.first)
+    if (!token_char(static_cast<unsigned char>(c)))
+      return "header name \"" + printable(h.first, 60) + "\" holds a character a header name cannot (RFC 9110)";
+  for (char c : h.second) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && u != '\t') || u == 0x7f)
+      return "value of header " + h.first + " holds a control byte (CR, LF, NUL...): \"" +
+             printable(secret_header(h.first) ? "<redacted>" : h.second, 60) + "\"";
+  }
+  return "";
+}
+
+std::string framing_problem(const std::vector<Header>& headers, std::string_view body) {
+  for (const auto& [name, value] : headers) {
+    if (iequals(name, "Transfer-Encoding"))
+      return "Transfer-Encoding: loadgate frames request bodies itself (a user's chunked header beside a plain body "
+             "desyncs the connection)";
+    if (iequals(name, "Content-Length") && value != std::to_string(body.size()))
+      return "Content-Length: " + printable(value, 20) + " disagrees with the body's " + std::to_string(body.size()) +
+             " bytes";
+  }
+  return "";
+}
+
+bool secret_header(std::string_view name) {
+  return iequals(name, "Authorization") || iequals(name, "Proxy-Authorization") || iequals(name, "Cookie");
+}
+
+std::string shown_header(std::string_view name, std::string_view value) {
+  // A line without a colon may still start with a secret's name ("Authorization Bearer x").
+  const auto end = name.find_first_of(" \t:");
+  if (secret_header(name.substr(0, end))) return printable(name.substr(0, end), 60) + ": <redacted>";
+  return printable(name, 60) + (value.empty() ? "" : ": " + printable(value, 60));
+}
 
 std::vector<Target> parse_targets(std::string_view text, std::string_view file, TargetsFormat format) {
   if (format == TargetsFormat::kJson) return parse_json(text, file);

@@ -64,7 +64,8 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   Progress progress(o.progress, o.duration);
   bool stop_sent = false;
   while (!all(workers, &WorkerBase::finished)) {
-    if (!stop_sent && o.stop && o.stop->load()) {
+    // Ctrl-C, a stop flag, or a sink that takes no more (`attack | head`): stop now.
+    if (!stop_sent && ((o.stop && o.stop->load()) || (o.sink && o.sink->broken()))) {
       stop_sent = true;
       run.interrupted = true;
       for (auto& w : workers) w->request_stop();

@@ -347,6 +347,8 @@ void record_reference(const std::string& path, const std::string& scenario,
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw InputError(path, 0, "", "cannot write baseline file");
   out << j.dump(2) << "\n";
+  out.flush();
+  if (!out) throw InputError(path, 0, "", "writing the baseline file failed (full disk?)");
 }
 
 }  // namespace loadgate

@@ -47,19 +47,26 @@ Breakpoint find_breakpoint(const StepRunner& run, const Objective& o, const Sear
   const int64_t deadline = steady_now_ns() + s.max_time.count();
   const Nanos cooldown = s.cooldown.count() > 0 ? s.cooldown : 2 * s.step;
   bool cool = false;  // the previous step broke: let the service drain first
-  auto step = [&](double rate) {
-    if (cool) std::this_thread::sleep_for(cooldown);
-    BreakpointStep st = judge_step(rate, run(rate, s.step), o);
-    b.steps.push_back(st);
-    if (s.on_step) s.on_step(st);
-    cool = !st.held;
-    return st;
-  };
   auto time_left = [&] {
     if (s.stop && s.stop->load()) return false;
     if (steady_now_ns() + s.step.count() + (cool ? cooldown.count() : 0) <= deadline) return true;
     b.timed_out = true;
     return false;
+  };
+  auto measure = [&](double rate, bool retry) {
+    if (cool) std::this_thread::sleep_for(cooldown);
+    BreakpointStep st = judge_step(rate, run(rate, s.step), o);
+    st.retry = retry;
+    b.steps.push_back(st);
+    if (s.on_step) s.on_step(st);
+    cool = !st.held;
+    return st;
+  };
+  // One step; a break is measured again before it counts, when there is time for it.
+  auto step = [&](double rate) {
+    BreakpointStep st = measure(rate, false);
+    if (!st.held && s.confirm && time_left()) st = measure(rate, true);
+    return st;
   };
   double held = 0, broke = 0;
   std::string why;

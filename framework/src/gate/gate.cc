@@ -369,6 +369,8 @@ void append_history(const std::string& path, const std::string& scenario, const 
   std::ofstream out(path, std::ios::app);
   if (!out) throw InputError(path, 0, "", "cannot append to history file");
   out << j.dump() << "\n";
+  out.flush();
+  if (!out) throw InputError(path, 0, "", "writing to the history file failed (full disk?)");
 }
 
 }  // namespace loadgate

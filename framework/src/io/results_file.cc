@@ -17,6 +17,8 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "binary results are lit
 constexpr char kSignature[8] = {'L', 'O', 'A', 'D', 'G', 'A', 'T', 'E'};
 constexpr uint8_t kFrameHeader = 1, kFrameString = 2, kFrameResult = 3, kFrameSample = 4, kFrameEnd = 5;
 constexpr uint32_t kMaxFrame = 16u << 20;
+// The longest duration a text result may carry (ns): 100 days. Longer is corruption.
+constexpr int64_t kMaxNs = 100LL * 24 * 3600 * 1'000'000'000;
 
 struct FrameHead {
   uint8_t type;
@@ -322,6 +324,11 @@ bool ResultReader::next_binary(Result& r) {
       map(r.error);
       // Bytes from a file: an unknown kind is corruption; an unknown error kind (a newer
       // writer) reads as "other".
+      if (r.latency_ns < 0 || r.latency_ns > kMaxNs || r.send_delay_ns < 0 || r.send_delay_ns > r.latency_ns ||
+          r.first_ns < 0 || r.first_ns > kMaxNs) {
+        error_ = name_ + ": corrupt record " + std::to_string(count_ + 1) + " (times out of range)";
+        return false;
+      }
       if (static_cast<int>(r.kind) >= kKindCount) {
         error_ = name_ + ": corrupt record " + std::to_string(count_ + 1) + " (kind " +
                  std::to_string(static_cast<int>(r.kind)) + ")";
@@ -398,10 +405,23 @@ bool ResultReader::next_text(Result& r) {
       try {
         auto ts = parse_rfc3339(j.value("timestamp", ""));
         if (!ts) {
-          error_ = where + ": timestamp: not an RFC 3339 time";
+          error_ = where + ": timestamp: not an RFC 3339 time of years 1678..2261";
           return false;
         }
         timestamp = *ts;
+        // Numbers from a file: integers within range, or the record is refused (a latency of
+        // 1e30 must not read as 0, nor a negative one pass).
+        for (const char* key : {"code", "latency", "bytes_out", "bytes_in", "send_delay", "first", "messages"}) {
+          if (!j.contains(key)) continue;
+          const auto& v = j[key];
+          const int64_t max = std::string(key) == "code" ? 65535 : std::string(key) == "messages" ? UINT32_MAX : kMaxNs;
+          if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > max ||
+              (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max))) {
+            error_ = where + ": " + key + ": want an integer 0.." + std::to_string(max) + ", got " +
+                     printable(v.dump(), 40);
+            return false;
+          }
+        }
         r.status = j.value("code", uint16_t{0});
         r.latency_ns = j.value("latency", int64_t{0});
         r.bytes_out = j.value("bytes_out", uint64_t{0});
@@ -430,10 +450,16 @@ bool ResultReader::next_text(Result& r) {
       }
       try {
         timestamp = std::stoll(f[0]);
-        r.status = static_cast<uint16_t>(std::stoul(f[1]));
+        const unsigned long code = std::stoul(f[1]);
         r.latency_ns = std::stoll(f[2]);
         r.bytes_out = std::stoull(f[3]);
         r.bytes_in = std::stoull(f[4]);
+        if (code > 65535 || r.latency_ns < 0 || r.latency_ns > kMaxNs || f[3][0] == '-' || f[4][0] == '-') {
+          error_ = where + ": a column is out of range (code 0..65535, latency 0.." + std::to_string(kMaxNs) +
+                   " ns, bytes >= 0)";
+          return false;
+        }
+        r.status = static_cast<uint16_t>(code);
         error = f[5];
         method = f[9];
         url = f[10];
@@ -441,13 +467,24 @@ bool ResultReader::next_text(Result& r) {
           r.send_delay_ns = std::stoll(f[12]);
           kind = f[13];
           r.first_ns = std::stoll(f[14]);
-          r.messages = static_cast<uint32_t>(std::stoul(f[15]));
+          const unsigned long messages = std::stoul(f[15]);
           ekind = f[16];
+          if (r.send_delay_ns < 0 || r.send_delay_ns > kMaxNs || r.first_ns < 0 || r.first_ns > kMaxNs ||
+              messages > UINT32_MAX || f[15][0] == '-') {
+            error_ = where + ": a column is out of range (send delay and first 0.." + std::to_string(kMaxNs) +
+                     " ns, messages >= 0)";
+            return false;
+          }
+          r.messages = static_cast<uint32_t>(messages);
         }
       } catch (const std::exception&) {
         error_ = where + ": a numeric column is not a number";
         return false;
       }
+    }
+    if (timestamp < 0) {  // before 1970: nothing measured then
+      error_ = where + ": timestamp: before 1970";
+      return false;
     }
     // Vegeta's latency is from the actual send; ours adds the send delay back.
     r.scheduled_ns = timestamp - r.send_delay_ns;
@@ -500,22 +537,22 @@ ResultsFileSink::ResultsFileSink(std::FILE* out, Encoding encoding) : writer_(ou
 
 void ResultsFileSink::header(const AttackInfo& info) {
   writer_.header(info);
-  ok_ = writer_.flush() && ok_;
+  if (!writer_.flush()) ok_ = false;
 }
 
 void ResultsFileSink::results(const Result* r, size_t n) {
   writer_.write(r, n);
-  ok_ = writer_.flush() && ok_;  // a reader at the other end of a pipe sees results as they happen
+  if (!writer_.flush()) ok_ = false;  // a reader at the other end of a pipe sees results as they happen
 }
 
 void ResultsFileSink::sample(const Sample& s) {
   writer_.sample(s);
-  ok_ = writer_.flush() && ok_;
+  if (!writer_.flush()) ok_ = false;
 }
 
 void ResultsFileSink::end(const RunEnd& e) {
   writer_.end(e);
-  ok_ = writer_.flush() && ok_;
+  if (!writer_.flush()) ok_ = false;
 }
 
 }  // namespace loadgate

@@ -23,7 +23,8 @@ std::string breakpoint_text(const Breakpoint& b) {
     const BreakpointStep& st = b.steps[i];
     tw.row({std::to_string(i + 1), fixed(st.rate) + "/s", fixed(st.throughput) + "/s",
             format_duration_short(Nanos(st.p99_ns)), fixed(st.success * 100, "%.2f%%"),
-            st.held ? "held" : "broke: " + st.why});
+            std::string(st.held ? "held" : "broke: " + st.why) +
+                (st.retry ? (st.held ? " (re-measured: the break did not repeat)" : " (re-measured: confirmed)") : "")});
   }
   std::ostringstream out;
   tw.flush(out);

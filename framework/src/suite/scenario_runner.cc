@@ -232,6 +232,7 @@ Breakpoint run_breakpoint(T target, const Scenario& s) {
                           {"p99", st.p99_ns},
                           {"success", st.success},
                           {"held", st.held},
+                          {"retry", st.retry},
                           {"why", st.why}});
   std::ofstream(dir + "/" + s.key() + ".json") << j.dump(2) << "\n";
   return b;

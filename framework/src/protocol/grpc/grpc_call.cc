@@ -149,14 +149,21 @@ std::vector<std::string> load_grpc_data(const std::string& flag) {
 namespace {
 
 // gRPC metadata keys are lower case [a-z0-9-_.]; upper case is folded, anything else refused.
+// Values are printable ASCII (space to '~'): gRPC aborts the process on anything else.
 Header metadata_entry(std::string key, std::string value) {
+  if (key.empty()) throw InputError("", 0, "-metadata", "empty key");
   for (char& c : key) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-      throw InputError("", 0, "-metadata", "key \"" + key + "\": want letters, digits, '-', '_' or '.'");
+      throw InputError("", 0, "-metadata", "key \"" + printable(key, 60) + "\": want letters, digits, '-', '_' or '.'");
   }
   if (key.size() > 4 && key.substr(key.size() - 4) == "-bin")
     throw InputError("", 0, "-metadata", "key \"" + key + "\": binary (-bin) metadata is not supported");
+  for (char c : value)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+      throw InputError("", 0, "-metadata." + key,
+                       "value \"" + printable(key == "authorization" ? "<redacted>" : value, 60) +
+                           "\": want printable ASCII (space to '~'); gRPC sends nothing else in a text value");
   return {key, value};
 }
 
@@ -169,14 +176,14 @@ std::vector<Header> parse_grpc_metadata(const std::string& flag) {
     auto j = nlohmann::json::parse(flag, nullptr, false);
     if (j.is_discarded() || !j.is_object()) throw InputError("", 0, "-metadata", "not a JSON object");
     for (auto& [k, v] : j.items()) {
-      if (!v.is_string()) throw InputError("", 0, "-metadata." + k, "want a string value");
+      if (!v.is_string()) throw InputError("", 0, "-metadata." + printable(k, 60), "want a string value");
       out.push_back(metadata_entry(k, v.get<std::string>()));
     }
     return out;
   }
   const auto colon = flag.find(':');
   if (colon == std::string::npos || colon == 0)
-    throw InputError("", 0, "-metadata", "\"" + flag + "\": want {\"key\":\"value\"} or key:value");
+    throw InputError("", 0, "-metadata", "\"" + printable(flag, 60) + "\": want {\"key\":\"value\"} or key:value");
   std::string value = flag.substr(colon + 1);
   while (!value.empty() && value.front() == ' ') value.erase(value.begin());
   out.push_back(metadata_entry(flag.substr(0, colon), value));

@@ -12,9 +12,11 @@
 #include <atomic>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "engine/attacker.h"
 #include "loadgate/error.h"
+#include "loadgate/fd_limit.h"
 #include "loadgate/file.h"
 #include "loadgate/grpc.h"
 #include "loadgate/interner.h"
@@ -105,9 +107,17 @@ class GrpcDriver final : public engine::Driver {
       channels_.push_back(grpc::CreateCustomChannel(g.addr, creds, args));
       stubs_.push_back(std::make_unique<grpc::GenericStub>(channels_.back()));
     }
-    // Connect before the clock starts; an unreachable server is measured, not fatal.
-    const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(2);
-    for (auto& c : channels_) c->WaitForConnected(deadline);
+    // Connect every channel at once before the clock starts, for 2 s at most, and stop on
+    // Ctrl-C; an unreachable server is measured, not fatal.
+    for (auto& c : channels_) c->GetState(/*try_to_connect=*/true);
+    const int64_t until = steady_now_ns() + 2'000'000'000;
+    for (size_t i = 0; i < channels_.size();) {
+      if (steady_now_ns() >= until || (load.stop && load.stop->load())) break;
+      if (channels_[i]->GetState(false) == GRPC_CHANNEL_READY)
+        ++i;
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
 
   std::unique_ptr<engine::Slot> make_slot(asio::io_context& io, engine::SlotOwner& owner) override {
@@ -211,6 +221,16 @@ void GrpcSlot::complete(const grpc::Status& s) {
 
 AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& load) {
   if (g.addr.empty()) throw InputError("", 0, "-addr", "want host:port");
+  if (g.connections < 1 || g.connections > kMaxGrpcConnections)
+    throw InputError("", 0, "-connections",
+                     "want 1 to " + std::to_string(kMaxGrpcConnections) + " channels (each a TCP connection), got " +
+                         std::to_string(g.connections));
+  // Each channel holds a socket and a few descriptors of gRPC's own: check them all up front.
+  const uint64_t fds = raise_fd_limit();
+  if (fds < static_cast<uint64_t>(g.connections) * 4 + 64)
+    throw InputError("", 0, "-connections",
+                     std::to_string(g.connections) + " channels need more open files than the limit (" +
+                         std::to_string(fds) + "); raise `ulimit -n`");
   GrpcDriver driver(g, load);
   return engine::run_attack(driver, load);
 }

@@ -244,14 +244,20 @@ class HttpDriver final : public engine::Driver {
     for (const Target& t : targets) {
       auto url = parse_url(t.url);
       if (!url || (url->scheme != "http" && url->scheme != "https"))
-        throw InputError("", 0, "url", "bad URL \"" + t.url + "\"");
+        throw InputError("", 0, "url", "bad URL \"" + printable(t.url) + "\"");
       Prepared p;
-      p.origin = static_cast<uint32_t>(origin_index(*url));
       p.method = t.method;
       p.url = *url;
       p.headers = o.headers;
       p.headers.insert(p.headers.end(), t.headers.begin(), t.headers.end());
       p.body = t.body.empty() ? o.body : t.body;
+      // Nothing reaches the wire that could end the request early or smuggle another one.
+      std::string why = header_problem({t.method, ""});
+      if (!why.empty()) why = "bad method \"" + printable(t.method) + "\"";
+      for (size_t i = 0; why.empty() && i < p.headers.size(); ++i) why = header_problem(p.headers[i]);
+      if (why.empty()) why = framing_problem(p.headers, p.body);
+      if (!why.empty()) throw InputError("", 0, "target " + printable(t.label()), why);
+      p.origin = static_cast<uint32_t>(origin_index(*url));
       p.body_size = p.body.size();
       p.head = t.method == "HEAD";
       p.label = intern(t.label());

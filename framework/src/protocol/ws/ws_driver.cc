@@ -5,7 +5,6 @@
 // opens connections on the ramp; one timer, over a min-heap of due times, sends every
 // connection's messages on schedule. Message headers carry a sequence number and the scheduled
 // time, so echoes are matched (FIFO per connection) and pushed messages timed.
-#include <sys/resource.h>
 
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
@@ -18,6 +17,7 @@
 #include "engine/launch.h"
 #include "engine/schedule.h"
 #include "loadgate/error.h"
+#include "loadgate/fd_limit.h"
 #include "loadgate/interner.h"
 #include "loadgate/url.h"
 #include "loadgate/ws.h"
@@ -602,17 +602,6 @@ AttackRun run_ws(const WsPlan& plan, const AttackOptions& load, const std::strin
 }
 
 }  // namespace
-
-uint64_t raise_fd_limit() {
-  rlimit l{};
-  if (getrlimit(RLIMIT_NOFILE, &l) != 0) return 0;
-  if (l.rlim_cur < l.rlim_max) {
-    l.rlim_cur = l.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &l);
-    getrlimit(RLIMIT_NOFILE, &l);
-  }
-  return l.rlim_cur;
-}
 
 AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   auto url = parse_url(w.url);
