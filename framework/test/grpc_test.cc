@@ -8,6 +8,7 @@
 
 #include "kernel.grpc.pb.h"
 #include "loadgate/error.h"
+#include "test_results.h"
 #include "loadgate/grpc_typed.h"
 #include "loadgate/services/grpc_services.h"
 
@@ -61,10 +62,16 @@ TEST(Grpc, OpenModelHoldsTheRate) {
   GrpcOptions g;
   g.addr = kernel->addr();
   g.connections = 2;
-  const Summary s = attack_grpc(g, open(200, seconds(2))).metrics.summarize();
+  AttackOptions o = open(200, seconds(2));
+  testing::RecordingSink sink;
+  o.sink = &sink;
+  const Summary s = attack_grpc(g, o).metrics.summarize();
   EXPECT_EQ(s.requests, 400u);
   EXPECT_EQ(s.success, 400u);
-  EXPECT_NEAR(s.rate, 400 / 1.995, 2.0);
+  // Against the schedule, which a busy machine does not move: every call due 5 ms apart.
+  const std::vector<int64_t> due = sink.scheduled(Kind::kGrpcUnary);
+  ASSERT_EQ(due.size(), 400u);
+  for (size_t k = 0; k < due.size(); ++k) ASSERT_EQ(due[k], static_cast<int64_t>(k) * 5'000'000) << "call " << k;
 }
 
 TEST(Grpc, MetadataIsSent) {
@@ -94,13 +101,14 @@ TEST(Grpc, ServerStreamingMeasuresFirstMessageAndCount) {
   EXPECT_EQ(s.requests, 10u);
   EXPECT_EQ(s.success, 10u);
   EXPECT_EQ(s.messages, 100u);
+  // The server waits exactly 50 ms for the first token, then 10 ms per token: lower bounds are
+  // exact; the upper ones leave room for a busy machine's scheduling (several times the waits).
   EXPECT_GE(s.first.p50, 50'000'000);
-  EXPECT_LT(s.first.p50, 80'000'000);
-  // 50 ms to the first token, then 9 more 10 ms apart.
+  EXPECT_LT(s.first.p50, 250'000'000);
   EXPECT_GE(s.gap.p50, 9'000'000);
-  EXPECT_LT(s.gap.p50, 20'000'000);
+  EXPECT_LT(s.gap.p50, 60'000'000);
   EXPECT_GE(s.uncorrected.p50, 140'000'000);
-  EXPECT_LT(s.uncorrected.p50, 250'000'000);
+  EXPECT_LT(s.uncorrected.p50, 750'000'000);
 }
 
 TEST(Grpc, DeadlineExceededIsCounted) {
@@ -123,24 +131,36 @@ TEST(Grpc, DeadlineExceededIsCounted) {
   EXPECT_EQ(deadline + cancelled, 10u);
   EXPECT_GE(deadline, 5u);
   EXPECT_EQ(s.errors.at(0), "DEADLINE_EXCEEDED: Deadline Exceeded");
+  // No call ends before its 100 ms deadline; none long after it (the server would answer at
+  // 500 ms): a second leaves room for a busy machine.
   EXPECT_GE(s.uncorrected.min, 100'000'000);
-  EXPECT_LT(s.uncorrected.max, 300'000'000);
+  EXPECT_LT(s.uncorrected.max, 1'000'000'000);
 }
 
 TEST(Grpc, ServerStoppingMidRunGivesUnavailable) {
   auto kernel = start(GrpcService::Kind::kKernel);
   GrpcOptions g;
   g.addr = kernel->addr();
+  std::atomic<int64_t> stopping{0}, stopped{0};  // Unix ns around the stop
   std::thread stopper([&] {
     std::this_thread::sleep_for(milliseconds(700));
+    stopping = unix_now_ns();
     kernel->stop();
+    stopped = unix_now_ns();
   });
-  const Summary s = attack_grpc(g, open(100, seconds(2))).metrics.summarize();
+  AttackOptions o = open(100, seconds(2));
+  testing::RecordingSink sink;
+  o.sink = &sink;
+  const Summary s = attack_grpc(g, o).metrics.summarize();
   stopper.join();
   EXPECT_EQ(s.requests, 200u);
-  EXPECT_GT(s.success, 40u);
-  EXPECT_LT(s.success, 100u);
-  EXPECT_GT(s.status_codes.at("UNAVAILABLE"), 90u);
+  EXPECT_GT(s.status_codes.at("UNAVAILABLE"), 0u);
+  // Judged against when the stop happened, wherever a busy machine put it: calls due well
+  // before it succeed, calls due well after it find no server.
+  for (const Result& r : sink.all) {
+    if (r.scheduled_ns + 100'000'000 < stopping) EXPECT_TRUE(r.ok()) << "due before the stop";
+    if (r.scheduled_ns > stopped + 500'000'000) EXPECT_EQ(r.status, 14) << "due after the stop: UNAVAILABLE";
+  }
 }
 
 TEST(Grpc, UnreachableServerIsCountedNotFatal) {

@@ -1,8 +1,11 @@
 // test_results.h: deterministic synthetic results for codec and report tests.
 #pragma once
 
+#include <algorithm>
+#include <mutex>
 #include <vector>
 
+#include "loadgate/attack.h"
 #include "loadgate/interner.h"
 #include "loadgate/result.h"
 
@@ -39,5 +42,26 @@ inline std::vector<Result> synthetic_results(int n, int64_t start_ns = 1'700'000
   }
   return out;
 }
+
+/// RecordingSink keeps what an attack hands its sink, so that tests assert against scheduled
+/// times, which do not depend on how busy the machine is, rather than against the clock.
+class RecordingSink final : public ResultsSink {
+ public:
+  void header(const AttackInfo& i) override { info = i; }
+  void results(const Result* r, size_t n) override { all.insert(all.end(), r, r + n); }
+  void sample(const Sample&) override {}
+  void end(const RunEnd& e) override { run_end = e; }
+  /// Scheduled times of the results of `kind`, as offsets from the attack's start (ns), sorted.
+  std::vector<int64_t> scheduled(Kind kind) const {
+    std::vector<int64_t> out;
+    for (const Result& r : all)
+      if (r.kind == kind) out.push_back(r.scheduled_ns - info.started_ns);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  AttackInfo info;          ///< the header
+  std::vector<Result> all;  ///< every result, in the order received
+  RunEnd run_end;           ///< the end record
+};
 
 }  // namespace loadgate::testing

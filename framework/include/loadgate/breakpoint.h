@@ -41,9 +41,10 @@ struct SearchOptions {
   /// Pause after a step that broke, so that the service drains its backlog before the next
   /// step (otherwise a good rate is measured on a still-overloaded service). 0 = twice `step`.
   Nanos cooldown{0};
-  /// Measure a rate that broke once more (after the cooldown) before trusting the break: one
-  /// noisy p99 on a busy machine must not decide the capacity. Each rate is re-measured once at
-  /// most, so the search stays bounded.
+  /// Measure a rate that broke narrowly (less than twice past the objective) once more, after
+  /// the cooldown, before trusting the break: one noisy p99 on a busy machine must not decide the
+  /// capacity. A wide break is trusted at once, and no rate is re-measured twice, so the search
+  /// stays bounded.
   bool confirm = true;
   /// Optional: set to end the search before its next step (Ctrl-C).
   const std::atomic<bool>* stop = nullptr;
@@ -59,6 +60,7 @@ struct BreakpointStep {
   double success = 0;
   bool held = false;
   std::string why;    ///< why it broke ("" when held)
+  double excess = 0;   ///< how far past the objective it broke: measured / limit (> 1), 0 when held
   bool retry = false;  ///< this step re-measured a rate that had just broken (SearchOptions::confirm)
 };
 

@@ -24,14 +24,19 @@ BreakpointStep judge_step(double rate, const Metrics& m, const Objective& o) {
   st.p99_ns = s.latency.p99;
   st.success = s.success_ratio;
   std::string why;
-  if (s.requests == 0)
+  if (s.requests == 0) {
     why = "nothing was measured";
-  else if (o.success && s.success_ratio < *o.success)
+    st.excess = 1e9;
+  } else if (o.success && s.success_ratio < *o.success) {
     why = "success " + fixed(s.success_ratio * 100, "%.2f%%") + " < " + fixed(*o.success * 100, "%.2f%%");
-  else if (o.p99 && s.latency.p99 >= o.p99->count())
+    st.excess = *o.success < 1 ? (1 - s.success_ratio) / (1 - *o.success) : 1e9;  // failures over those allowed
+  } else if (o.p99 && s.latency.p99 >= o.p99->count()) {
     why = "p99 " + format_duration_short(Nanos(s.latency.p99)) + " >= " + format_duration_short(*o.p99);
-  else if (s.dropped > 0 || s.rate < rate * (1 - o.rate_tolerance))
+    st.excess = static_cast<double>(s.latency.p99) / static_cast<double>(o.p99->count());
+  } else if (s.dropped > 0 || s.rate < rate * (1 - o.rate_tolerance)) {
     why = "sent " + fixed(s.rate) + "/s of " + fixed(rate) + "/s (" + std::to_string(s.dropped) + " dropped)";
+    st.excess = s.rate > 0 ? rate * (1 - o.rate_tolerance) / s.rate : 1e9;
+  }
   st.held = why.empty();
   st.why = why;
   return st;
@@ -65,7 +70,7 @@ Breakpoint find_breakpoint(const StepRunner& run, const Objective& o, const Sear
   // One step; a break is measured again before it counts, when there is time for it.
   auto step = [&](double rate) {
     BreakpointStep st = measure(rate, false);
-    if (!st.held && s.confirm && time_left()) st = measure(rate, true);
+    if (!st.held && s.confirm && st.excess < 2 && time_left()) st = measure(rate, true);
     return st;
   };
   double held = 0, broke = 0;
