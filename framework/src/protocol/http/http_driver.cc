@@ -5,7 +5,6 @@
 // them, reads into a fixed buffer and feeds http-parser, which counts the body without
 // keeping it. A request that finds its reused connection closed by the server before any
 // response byte is retried once on a new connection, as Go's client does for idempotent reuse.
-#include <http_parser.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -28,6 +27,7 @@
 #include "loadgate/http.h"
 #include "loadgate/interner.h"
 #include "loadgate/url.h"
+#include "protocol/http/response_parser.h"
 
 namespace loadgate {
 namespace {
@@ -176,14 +176,6 @@ class HttpSlot final : public engine::Slot {
   void warm() override;
 
  private:
-  static int on_status(http_parser* p, const char* at, size_t n);
-  static int on_header_field(http_parser* p, const char* at, size_t n);
-  static int on_header_value(http_parser* p, const char* at, size_t n);
-  static int on_headers_complete(http_parser* p);
-  static int on_body(http_parser* p, const char* at, size_t n);
-  static int on_message_complete(http_parser* p);
-  static const http_parser_settings kSettings;
-
   Conn& conn_for(size_t origin);
   void send(size_t origin, const std::string* bytes);
   void connect();
@@ -210,12 +202,7 @@ class HttpSlot final : public engine::Slot {
   std::string redirect_bytes_;
   Url current_;  // URL of the request in flight (redirects resolve against it)
   std::array<char, kReadBuffer> buf_{};
-  http_parser parser_{};
-  std::string reason_;
-  std::string field_;
-  std::string location_;
-  bool in_location_ = false;
-  bool last_was_value_ = false;
+  http1::ResponseParser parser_;
 
   Hit hit_{};
   int64_t deadline_ = 0;  // steady ns by which the request in flight must complete
@@ -228,11 +215,9 @@ class HttpSlot final : public engine::Slot {
   bool retried_ = false;
   bool opened_here_ = false;  // the connection in use was opened for the request in flight
   bool head_ = false;
-  bool complete_ = false;
   int redirects_left_ = 0;
   int64_t sent_ = 0;
   int64_t first_ = 0;
-  uint64_t bytes_in_ = 0;
   uint64_t response_bytes_ = 0;
 };
 
@@ -336,24 +321,8 @@ class HttpDriver final : public engine::Driver {
   std::vector<Prepared> prepared_;
 };
 
-const http_parser_settings HttpSlot::kSettings = [] {
-  http_parser_settings s;
-  http_parser_settings_init(&s);
-  s.on_status = &HttpSlot::on_status;
-  s.on_header_field = &HttpSlot::on_header_field;
-  s.on_header_value = &HttpSlot::on_header_value;
-  s.on_headers_complete = &HttpSlot::on_headers_complete;
-  s.on_body = &HttpSlot::on_body;
-  s.on_message_complete = &HttpSlot::on_message_complete;
-  return s;
-}();
-
 HttpSlot::HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver)
-    : io_(io), owner_(owner), d_(driver), timer_(io) {
-  reason_.reserve(64);
-  field_.reserve(64);
-  location_.reserve(256);
-}
+    : io_(io), owner_(owner), d_(driver), timer_(io) {}
 
 Conn& HttpSlot::conn_for(size_t origin) {
   if (conns_.size() <= origin) conns_.resize(origin + 1);
@@ -367,10 +336,10 @@ Conn& HttpSlot::conn_for(size_t origin) {
 void HttpSlot::start(const Hit& hit) {
   hit_ = hit;
   busy_ = true;
-  timed_out_ = cancelled_ = retried_ = complete_ = opened_here_ = false;
+  timed_out_ = cancelled_ = retried_ = opened_here_ = false;
   sent_ = steady_now_ns();
   first_ = 0;
-  bytes_in_ = 0;
+  parser_.reset(false);  // a request that fails before its response has no response figures
   const Prepared& p = d_.prepared(hit.target);
   head_ = p.head;
   current_ = p.url;
@@ -499,13 +468,7 @@ void HttpSlot::connected(const asio::error_code& ec, ErrorKind kind, const std::
 }
 
 void HttpSlot::write() {
-  http_parser_init(&parser_, HTTP_RESPONSE);
-  parser_.data = this;
-  reason_.clear();
-  field_.clear();
-  location_.clear();
-  in_location_ = last_was_value_ = false;
-  complete_ = false;
+  parser_.reset(head_, d_.opts().max_body);
   conn_->write(asio::buffer(*bytes_), [this](const asio::error_code& ec, size_t) {
     if (aborted(ec)) return;
     if (ec) {
@@ -525,25 +488,24 @@ void HttpSlot::on_read(const asio::error_code& ec, size_t n) {
   if (n > 0 && first_ == 0) first_ = steady_now_ns() - sent_;
   response_bytes_ += n;
   if (n > 0) {
-    const size_t used = http_parser_execute(&parser_, &kSettings, buf_.data(), n);
-    if (complete_) {
+    size_t used = 0;
+    const auto state = parser_.feed(buf_.data(), n, used);
+    if (state == http1::ResponseParser::State::kComplete) {
       on_response();
       return;
     }
-    if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK || used != n) {
+    if (state == http1::ResponseParser::State::kError) {
       conn_->close();
-      fail(ErrorKind::kProtocol, std::string("bad response: ") + http_errno_description(HTTP_PARSER_ERRNO(&parser_)));
+      fail(ErrorKind::kProtocol, std::string("bad response: ") + parser_.error());
       return;
     }
   }
   if (ec) {
-    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
-      http_parser_execute(&parser_, &kSettings, nullptr, 0);  // EOF ends a close-delimited body
-      if (complete_) {
-        conn_->open = false;
-        on_response();
-        return;
-      }
+    if ((ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) &&
+        parser_.eof() == http1::ResponseParser::State::kComplete) {
+      conn_->open = false;
+      on_response();
+      return;
     }
     conn_->close();
     if (!retry())
@@ -566,9 +528,9 @@ bool HttpSlot::retry() {
 
 void HttpSlot::on_response() {
   ++conn_->served;
-  if (!http_should_keep_alive(&parser_) || !d_.opts().keepalive) conn_->close();
-  const int code = parser_.status_code;
-  if (code >= 300 && code < 400 && code != 304 && d_.opts().redirects >= 0 && !location_.empty()) {
+  if (!parser_.keep_alive() || !d_.opts().keepalive) conn_->close();
+  const int code = parser_.status();
+  if (code >= 300 && code < 400 && code != 304 && d_.opts().redirects >= 0 && !parser_.location().empty()) {
     if (redirects_left_ == 0) {
       finish(ErrorKind::kProtocol, intern("stopped after " + std::to_string(d_.opts().redirects) + " redirects"));
       return;
@@ -576,15 +538,15 @@ void HttpSlot::on_response() {
     if (follow_redirect()) return;
   }
   const bool failed_status = code < 200 || code >= 400;
-  finish(failed_status ? ErrorKind::kStatus : ErrorKind::kNone, failed_status ? status_error(code, reason_) : 0);
+  finish(failed_status ? ErrorKind::kStatus : ErrorKind::kNone, failed_status ? status_error(code, parser_.reason()) : 0);
 }
 
 bool HttpSlot::follow_redirect() {
   const Prepared& p = d_.prepared(hit_.target);
-  auto next = resolve_url(current_, location_);
+  auto next = resolve_url(current_, parser_.location());
   if (!next || (next->scheme != "http" && next->scheme != "https")) return false;
   --redirects_left_;
-  const int code = parser_.status_code;
+  const int code = parser_.status();
   const bool keep_method = code == 307 || code == 308;
   const std::string method = keep_method ? p.method : (p.method == "HEAD" ? "HEAD" : "GET");
   std::vector<Header> headers;
@@ -609,56 +571,13 @@ void HttpSlot::finish(ErrorKind kind, uint32_t error) {
   if (kind != ErrorKind::kNone && kind != ErrorKind::kStatus && conn_) conn_->close();
   Result r = engine::make_result(hit_, sent_, end, Kind::kHttp);
   r.first_ns = first_;
-  r.bytes_in = bytes_in_;
+  r.bytes_in = parser_.body_bytes();
   r.bytes_out = d_.prepared(hit_.target).body_size;
   r.target = d_.prepared(hit_.target).label;
-  r.status = kind == ErrorKind::kNone || kind == ErrorKind::kStatus ? static_cast<uint16_t>(parser_.status_code) : 0;
+  r.status = kind == ErrorKind::kNone || kind == ErrorKind::kStatus ? static_cast<uint16_t>(parser_.status()) : 0;
   r.error_kind = kind;
   r.error = error;
   owner_.done(*this, r);
-}
-
-int HttpSlot::on_status(http_parser* p, const char* at, size_t n) {
-  static_cast<HttpSlot*>(p->data)->reason_.append(at, n);
-  return 0;
-}
-
-int HttpSlot::on_header_field(http_parser* p, const char* at, size_t n) {
-  auto* s = static_cast<HttpSlot*>(p->data);
-  if (s->last_was_value_) {
-    s->field_.clear();
-    s->last_was_value_ = false;
-  }
-  s->field_.append(at, n);
-  return 0;
-}
-
-int HttpSlot::on_header_value(http_parser* p, const char* at, size_t n) {
-  auto* s = static_cast<HttpSlot*>(p->data);
-  if (!s->last_was_value_) {
-    s->in_location_ = iequals(s->field_, "Location");
-    s->last_was_value_ = true;
-  }
-  if (s->in_location_) s->location_.append(at, n);
-  return 0;
-}
-
-int HttpSlot::on_headers_complete(http_parser* p) {
-  return static_cast<HttpSlot*>(p->data)->head_ ? 1 : 0;  // 1: no body follows (HEAD)
-}
-
-int HttpSlot::on_body(http_parser* p, const char*, size_t n) {
-  auto* s = static_cast<HttpSlot*>(p->data);
-  const int64_t max = s->d_.opts().max_body;
-  s->bytes_in_ = max < 0 ? s->bytes_in_ + n : std::min<uint64_t>(static_cast<uint64_t>(max), s->bytes_in_ + n);
-  return 0;
-}
-
-int HttpSlot::on_message_complete(http_parser* p) {
-  auto* s = static_cast<HttpSlot*>(p->data);
-  s->complete_ = true;
-  http_parser_pause(p, 1);  // stop here: bytes after the response are not ours
-  return 0;
 }
 
 }  // namespace
