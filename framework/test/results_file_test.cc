@@ -169,6 +169,22 @@ INSTANTIATE_TEST_SUITE_P(
         OddRow{"1588320000000000000,99999,1,0,0,,,,,GET,http://h/,",
                ":1: a column is out of range (code 0..65535, latency 0..8640000000000000 ns, bytes >= 0)"}));
 
+// Found by fuzz_results: a binary record whose scheduled time is far in the past made the
+// summary's duration overflow. Out-of-range times are corruption, named as such.
+TEST(ResultsFile, FuzzRecordWithAnImpossibleTimeIsCorruption) {
+  const std::string path = std::string(LOADGATE_TEST_DIR) + "/data/fuzz_results_negative_time.bin";
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  ASSERT_NE(f, nullptr);
+  ResultReader r(f, "crash.bin");
+  Metrics m;
+  Result x;
+  while (r.next(x)) m.add(x);
+  std::fclose(f);
+  EXPECT_NE(r.error().find("corrupt record"), std::string::npos) << r.error();
+  std::ostringstream out;
+  write_json_report(out, m);  // what was read before it still reports
+}
+
 TEST(ResultsFile, VegetaJsonResultIsRead) {
   // A line as Vegeta's encoder writes it: latency from the actual send, no loadgate keys.
   const std::string path = temp_path("vegeta.json");

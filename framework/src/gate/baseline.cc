@@ -29,8 +29,9 @@ class Reader {
 
   void only(const json& j, const std::string& path, std::initializer_list<const char*> keys) const {
     if (!j.is_object()) fail(path, "want an object");
-    for (auto& [k, v] : j.items())
-      if (std::find_if(keys.begin(), keys.end(), [&](const char* a) { return k == a; }) == keys.end()) {
+    for (auto& item : j.items())
+      if (const std::string& k = item.key();
+          std::find_if(keys.begin(), keys.end(), [&k](const char* a) { return k == a; }) == keys.end()) {
         std::string known;
         for (const char* a : keys) known += (known.empty() ? "" : ", ") + std::string(a);
         fail(join(path, k), "unknown key (known: " + known + ")");

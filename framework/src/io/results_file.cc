@@ -17,8 +17,11 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "binary results are lit
 constexpr char kSignature[8] = {'L', 'O', 'A', 'D', 'G', 'A', 'T', 'E'};
 constexpr uint8_t kFrameHeader = 1, kFrameString = 2, kFrameResult = 3, kFrameSample = 4, kFrameEnd = 5;
 constexpr uint32_t kMaxFrame = 16u << 20;
-// The longest duration a text result may carry (ns): 100 days. Longer is corruption.
+// The longest duration a result may carry (ns): 100 days. Longer is corruption.
 constexpr int64_t kMaxNs = 100LL * 24 * 3600 * 1'000'000'000;
+// The latest time a result may carry (Unix ns, 2^62: the year 2116), so that sums of times and
+// durations never overflow.
+constexpr int64_t kMaxTimeNs = int64_t{1} << 62;
 
 struct FrameHead {
   uint8_t type;
@@ -324,8 +327,8 @@ bool ResultReader::next_binary(Result& r) {
       map(r.error);
       // Bytes from a file: an unknown kind is corruption; an unknown error kind (a newer
       // writer) reads as "other".
-      if (r.latency_ns < 0 || r.latency_ns > kMaxNs || r.send_delay_ns < 0 || r.send_delay_ns > r.latency_ns ||
-          r.first_ns < 0 || r.first_ns > kMaxNs) {
+      if (r.scheduled_ns < 0 || r.scheduled_ns > kMaxTimeNs || r.latency_ns < 0 || r.latency_ns > kMaxNs ||
+          r.send_delay_ns < 0 || r.send_delay_ns > r.latency_ns || r.first_ns < 0 || r.first_ns > kMaxNs) {
         error_ = name_ + ": corrupt record " + std::to_string(count_ + 1) + " (times out of range)";
         return false;
       }
@@ -482,8 +485,8 @@ bool ResultReader::next_text(Result& r) {
         return false;
       }
     }
-    if (timestamp < 0) {  // before 1970: nothing measured then
-      error_ = where + ": timestamp: before 1970";
+    if (timestamp < r.send_delay_ns || timestamp > kMaxTimeNs) {  // nothing was measured before 1970 or after 2116
+      error_ = where + ": timestamp: out of range (1970..2116)";
       return false;
     }
     // Vegeta's latency is from the actual send; ours adds the send delay back.
