@@ -17,7 +17,10 @@ if(NOT TARGET loadgate_asio)
   add_library(loadgate_asio INTERFACE)
   target_include_directories(loadgate_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
   # Never ASIO_NO_DEPRECATED: websocketpp still uses io_service.
-  target_compile_definitions(loadgate_asio INTERFACE ASIO_STANDALONE)
+  # ASIO_DISABLE_STD_ALIGNED_ALLOC: Asio picks aligned_alloc or operator new depending on whether
+  # a libstdc++ header came before its own in a translation unit; two choices in one program make
+  # an inline aligned_delete that frees with the wrong one (ASan: alloc-dealloc-mismatch).
+  target_compile_definitions(loadgate_asio INTERFACE ASIO_STANDALONE ASIO_DISABLE_STD_ALIGNED_ALLOC)
   target_link_libraries(loadgate_asio INTERFACE Threads::Threads)
 endif()
 

@@ -13,21 +13,11 @@
 
 #include "loadgate/gate.h"
 #include "loadgate/report.h"
+#include "subprocess.h"
 #include "test_results.h"
 
 namespace loadgate {
 namespace {
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 // Opens `path` in headless Chromium and returns the <body ...> tag after the page's script ran.
 std::string rendered_body(const std::string& path, const std::string& screenshot = "") {
@@ -36,9 +26,9 @@ std::string rendered_body(const std::string& path, const std::string& screenshot
       "--disable-component-update --disable-sync --no-first-run --user-data-dir=" +
       ::testing::TempDir() + "/lg_chromium";
   if (!screenshot.empty())
-    run("chromium " + flags + " --window-size=1100,2600 --screenshot=" + screenshot + " file://" + path +
+    testing::output_of("chromium " + flags + " --window-size=1100,2600 --screenshot=" + screenshot + " file://" + path +
         " 2>/dev/null");
-  const std::string dom = run("chromium " + flags + " --dump-dom file://" + path + " 2>/dev/null");
+  const std::string dom = testing::output_of("chromium " + flags + " --dump-dom file://" + path + " 2>/dev/null");
   std::smatch m;
   std::regex body("<body[^>]*>");
   return std::regex_search(dom, m, body) ? m.str() : "";

@@ -18,6 +18,29 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+using testing::output_of;
+
+// Reads a results file through: (ok results, the reader's warning, its error, all results).
+struct ReadBack {
+  uint64_t ok = 0, all = 0;
+  std::string warning, error;
+};
+ReadBack read_back(const std::string& path) {
+  ReadBack b;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return b;
+  ResultReader reader(f, path);
+  Result r;
+  while (reader.next(r)) {
+    ++b.all;
+    b.ok += r.ok() ? 1 : 0;
+  }
+  std::fclose(f);
+  b.warning = reader.warning();
+  b.error = reader.error();
+  return b;
+}
+
 class Http : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -273,31 +296,13 @@ TEST_F(Http, SigintMidAttackStillGivesAReport) {
   std::this_thread::sleep_for(milliseconds(1500));
   attack.signal(SIGINT);
   EXPECT_EQ(attack.wait(seconds(5)), 0) << "attack must exit cleanly after SIGINT";
-  std::FILE* f = std::fopen(out.c_str(), "rb");
-  ASSERT_NE(f, nullptr);
-  ResultReader reader(f, out);
-  Result r;
-  uint64_t n = 0;
-  while (reader.next(r)) n += r.ok() ? 1 : 0;
-  std::fclose(f);
-  EXPECT_EQ(reader.warning(), "") << "a clean end, with its end record";
-  EXPECT_EQ(reader.error(), "");
+  const ReadBack b = read_back(out);
+  EXPECT_EQ(b.warning, "") << "a clean end, with its end record";
+  EXPECT_EQ(b.error, "");
   // At 100/s for the 1.5 s before the signal: some results, and far fewer than 30 s worth
   // (how many depends on how fast the process started on a busy machine).
-  EXPECT_GT(n, 0u);
-  EXPECT_LT(n, 1000u);
-}
-
-// The output of a command line (stdout).
-std::string output_of(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
+  EXPECT_GT(b.ok, 0u);
+  EXPECT_LT(b.ok, 1000u);
 }
 
 TEST_F(Http, GeneratorThatFallsBehindSaysSoInReportsAndGates) {
@@ -336,16 +341,10 @@ TEST_F(Http, KilledAttackLeavesAFileThatSaysSo) {
   std::this_thread::sleep_for(milliseconds(1500));
   attack.signal(SIGKILL);
   EXPECT_EQ(attack.wait(seconds(5)), -1) << "killed";
-  std::FILE* f = std::fopen(out.c_str(), "rb");
-  ASSERT_NE(f, nullptr);
-  ResultReader reader(f, out);
-  Result r;
-  while (reader.next(r)) {
-  }
-  std::fclose(f);
-  EXPECT_NE(reader.warning().find("the run did not finish (no end record"), std::string::npos) << reader.warning();
-  EXPECT_EQ(reader.error(), "");
-  EXPECT_GT(reader.count(), 0u) << "what was measured before the kill is kept";
+  const ReadBack b = read_back(out);
+  EXPECT_NE(b.warning.find("the run did not finish (no end record"), std::string::npos) << b.warning;
+  EXPECT_EQ(b.error, "");
+  EXPECT_GT(b.all, 0u) << "what was measured before the kill is kept";
 }
 
 // HTTPS against a TLS instance of the API with a self-signed certificate for 127.0.0.1.

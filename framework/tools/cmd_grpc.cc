@@ -36,7 +36,7 @@ class Grpc final : public Command {
     load_.spec.timeout = "20s";
     load_.define(f, LoadFlags::Style::kGhz);
     out_.define(f, "Results file");
-    f.string("format", &format_, "stdout: summary (ghz) or results (binary); default: summary on a terminal");
+    out_.define_format(f);
     monitor_.define(f);
   }
 
@@ -51,8 +51,7 @@ class Grpc final : public Command {
       static_cast<Load&>(load) = load_.parse();
       load.name = name_;
       load.monitor = monitor_.parse();
-      if (format_ != "" && format_ != "summary" && format_ != "results")
-        throw InputError("", 0, "-format", "\"" + format_ + "\": want summary or results");
+      out_.summary();  // a bad -format is an error now
       const GrpcCallInfo info = describe_grpc_call(g_);  // bad proto, method or data: exit 2 now
       if (isatty(STDERR_FILENO) && !out_.quiet)
         std::fprintf(stderr, "loadgate grpc: %s %s (%s -> %s) at %s\n", info.server_streaming ? "streaming" : "unary",
@@ -61,18 +60,16 @@ class Grpc final : public Command {
       return fail("grpc", e.what(), kBadInput);
     }
     // Summary on a terminal (ghz), results when piped (Vegeta) or to -output.
-    const bool summary = format_ == "summary" || (format_.empty() && isatty(STDOUT_FILENO));
-    const std::string path = out_.output.empty() ? (summary ? "" : "stdout") : out_.output;
     AttackRun run;
     const int code = run_attack(
-        "grpc", path, out_, load, [&](const AttackOptions& o) { return attack_grpc(g_, o); }, run);
-    if (code == kOk && summary) write_ghz_summary(std::cout, run.metrics);
+        "grpc", out_.results_path(), out_, load, [&](const AttackOptions& o) { return attack_grpc(g_, o); }, run);
+    if (code == kOk && out_.summary()) write_ghz_summary(std::cout, run.metrics);
     return written("grpc", std::cout, code);
   }
 
  private:
   GrpcOptions g_;
-  std::string data_, name_, format_;
+  std::string data_, name_;
   std::vector<std::string> metadata_;
   LoadFlags load_;
   OutputFlags out_;

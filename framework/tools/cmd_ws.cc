@@ -51,7 +51,7 @@ class Ws final : public Command {
     f.integer("cpus", &load_.cpus, "Client threads");
     f.string("name", &name_, "Attack name");
     out_.define(f, "Results file");
-    f.string("format", &format_, "stdout: summary or results; default: summary on a terminal");
+    out_.define_format(f);
     monitor_.define(f);
   }
 
@@ -73,17 +73,15 @@ class Ws final : public Command {
       for (const std::string& h : headers_) w_.headers.push_back(header_flag(h));
       load.name = name_;
       load.monitor = monitor_.parse();
-      if (format_ != "" && format_ != "summary" && format_ != "results")
-        throw InputError("", 0, "-format", "\"" + format_ + "\": want summary or results");
+      out_.summary();  // a bad -format is an error now
     } catch (const InputError& e) {
       return fail("ws", e.what(), kBadInput);
     }
-    const bool summary = format_ == "summary" || (format_.empty() && isatty(STDOUT_FILENO));
-    const std::string path = out_.output.empty() ? (summary ? "" : "stdout") : out_.output;
+    // Summary on a terminal (ghz), results when piped (Vegeta) or to -output.
     AttackRun run;
     const int code = run_attack(
-        "ws", path, out_, load, [&](const AttackOptions& o) { return attack_ws(w_, o); }, run);
-    if (code == kOk && summary) write_text_report(std::cout, run.metrics);
+        "ws", out_.results_path(), out_, load, [&](const AttackOptions& o) { return attack_ws(w_, o); }, run);
+    if (code == kOk && out_.summary()) write_text_report(std::cout, run.metrics);
     return written("ws", std::cout, code);
   }
 
@@ -92,7 +90,7 @@ class Ws final : public Command {
   std::string addr_ = "127.0.0.1:8000", path_ = "/echo", connect_rate_ = "1000", rate_per_conn_ = "10", payload_;
   std::vector<std::string> headers_;
   LoadSpec load_;
-  std::string name_, format_;
+  std::string name_;
   OutputFlags out_;
   MonitorFlags monitor_;
 };

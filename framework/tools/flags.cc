@@ -1,6 +1,8 @@
 // flags.cc: flag values and the shared flag groups.
 #include "flags.h"
 
+#include <unistd.h>
+
 #include "loadgate/error.h"
 #include "loadgate/file.h"
 #include "loadgate/monitor.h"
@@ -88,6 +90,16 @@ void OutputFlags::define(FlagSet& f, const char* help) {
   f.string("output,o", &output, help);
   f.flag("quiet", &quiet, "No progress line");
   f.flag("progress", &progress, "Print progress to stderr even when it is not a terminal");
+}
+
+void OutputFlags::define_format(FlagSet& f) {
+  f.string("format", &format, "stdout: summary or results (binary); default: summary on a terminal");
+}
+
+bool OutputFlags::summary() const {
+  if (format != "" && format != "summary" && format != "results")
+    throw InputError("", 0, "-format", "\"" + format + "\": want summary or results");
+  return format == "summary" || (format.empty() && isatty(STDOUT_FILENO));
 }
 
 void MonitorFlags::define(FlagSet& f) {

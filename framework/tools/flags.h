@@ -53,8 +53,15 @@ struct OutputFlags {
   std::string output;  ///< results file; "" = the command's default
   bool quiet = false;
   bool progress = false;
+  std::string format;  ///< grpc, ws: "summary", "results" or "" (summary on a terminal)
   /// Declares -output (with `help`), -quiet and -progress.
   void define(FlagSet& f, const char* help);
+  /// Declares -format (grpc, ws: a summary on a terminal, results when piped).
+  void define_format(FlagSet& f);
+  /// Whether stdout gets a summary rather than results. Throws InputError for a bad -format.
+  bool summary() const;
+  /// Where results go: -output, else stdout unless it gets the summary ("" = nowhere).
+  std::string results_path() const { return !output.empty() ? output : summary() ? "" : "stdout"; }
 };
 
 /// MonitorFlags: -monitor-pid PID or ROLE=PID, repeatable.

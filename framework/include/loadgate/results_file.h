@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -95,7 +96,7 @@ class ResultReader {
   std::string name_;
   Encoding encoding_ = Encoding::kBinary;
   bool started_ = false;
-  std::vector<uint32_t> ids_;  // stream id -> interned id
+  std::unordered_map<uint32_t, uint32_t> ids_;  // stream id -> interned id (a map: a tiny file may name id 2^24)
   std::string warning_;
   std::string error_;
   uint64_t count_ = 0;

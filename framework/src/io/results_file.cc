@@ -321,7 +321,8 @@ bool ResultReader::next_binary(Result& r) {
       }
       auto map = [&](uint32_t& id) {
         if (id == 0) return;
-        id = id < ids_.size() && ids_[id] ? ids_[id] : intern("(undefined string " + std::to_string(id) + ")");
+        auto it = ids_.find(id);
+        id = it != ids_.end() ? it->second : intern("(undefined string " + std::to_string(id) + ")");
       };
       map(r.target);
       map(r.error);
@@ -349,7 +350,6 @@ bool ResultReader::next_binary(Result& r) {
       uint32_t id;
       std::memcpy(&id, buf_.data(), 4);
       if (id < (1u << 24)) {
-        if (ids_.size() <= id) ids_.resize(id + 1, 0);
         ids_[id] = intern(std::string_view(buf_).substr(4));
       }
     } else if (h.type == kFrameHeader) {
