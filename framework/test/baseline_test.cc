@@ -86,7 +86,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{"{\"service\": \"api\", \"scenarios\": {}}",
                "baselines/api.json: scenarios: want an object with at least one scenario"},
         BadRow{"{\"service\": \"api\", \"owner\": \"me\", \"scenarios\": {}}",
-               "baselines/api.json: owner: unknown key (known: $schema, service, description, targets, scenarios)"},
+               "baselines/api.json: owner: unknown key (known: $schema, service, description, targets, scenarios, protocol, process)"},
         BadRow{file_with("{\"load\": {}, " + kThresholds + "}"),
                "baselines/api.json: scenarios.s.tier: missing (want one of light, medium, heavy, stress, soak, "
                "breakpoint)"},
@@ -99,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
                "baselines/api.json: scenarios.s.thresholds: missing"},
         BadRow{file_with("{\"tier\": \"light\", \"lod\": {}, " + kLoad + ", " + kThresholds + "}"),
                "baselines/api.json: scenarios.s.lod: unknown key (known: tier, description, targets, load, thresholds, "
-               "reference, tolerance, search, abort_after)"},
+               "reference, tolerance, search, abort_after, protocol, process)"},
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": -5}, " + kThresholds + "}"),
                "baselines/api.json: scenarios.s.load.rate: must not be negative"},
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"-5/1s\"}, " + kThresholds + "}"),

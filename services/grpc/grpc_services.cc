@@ -2,6 +2,7 @@
 // grpc::Alarm, so a slow call holds no thread.
 #include "loadgate/services/grpc_services.h"
 
+#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
 
@@ -201,6 +202,8 @@ int GrpcService::start() {
     s.service = std::make_unique<KernelImpl>();
   else
     s.service = std::make_unique<AiImpl>(s.o);
+  // grpc.health.v1.Health: the readiness probe of the built-in declarations ("ready": "grpc").
+  grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder b;
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
   if (!s.o.cert_file.empty()) {

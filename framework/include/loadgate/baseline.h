@@ -16,6 +16,7 @@
 
 #include "loadgate/duration.h"
 #include "loadgate/load.h"
+#include "loadgate/process.h"
 
 namespace loadgate {
 
@@ -31,6 +32,8 @@ struct ProtocolLoad {
   double connect_rate = 0;   ///< WebSocket connections opened per second
   double rate_per_conn = 0;  ///< WebSocket messages per second per connection
   int message_size = 0;      ///< WebSocket message size in bytes
+  std::string proto;         ///< gRPC .proto file ("" = the embedded services' protos)
+  std::string path;          ///< WebSocket URL path ("" = "/")
 };
 
 /// ResourceLimits bound the peaks of one monitored process ("sut", "generator").
@@ -99,6 +102,13 @@ struct Scenario {
   /// Windowed soak checks: stop the run after this many consecutive breached windows (0 = never).
   int abort_after = 0;
   std::map<std::string, double> tolerance;  ///< figure -> allowed relative regression (0.2 = 20 %)
+  /// "http", "grpc" or "ws": the scenario's "protocol", else the file's, else "grpc" when the
+  /// load names a call, "ws" when it sets rate_per_conn, connect_rate or message_size, else "http".
+  std::string protocol_name = "http";
+  /// How to start the service: the scenario's own "process" (wins over everything) ...
+  std::optional<ProcessSpec> process;
+  /// ... and the file's top-level "process" (which loadgate_add_perf_test(SERVICE) overrides).
+  std::optional<ProcessSpec> file_process;
   /// "service.name", e.g. "api.heavy".
   std::string key() const { return service + "." + name; }
   /// Key path of a field in its file, e.g. "scenarios.heavy.thresholds.p99".
@@ -110,6 +120,7 @@ struct BaselineFile {
   std::string path;
   std::string service;
   std::string description;
+  std::optional<ProcessSpec> process;  ///< top-level "process"
   std::map<std::string, Scenario> scenarios;
   /// Finds "heavy" or "api.heavy". Throws InputError (naming the file and the known
   /// scenarios) when absent.

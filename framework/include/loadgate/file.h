@@ -20,4 +20,7 @@ std::optional<std::string> read_file(const std::string& path, size_t max = kMaxI
 std::string read_file_or_throw(const std::string& path, const std::string& field, const std::string& message,
                                size_t max = kMaxInputBytes);
 
+/// Creates directory `path` and its parents, as `mkdir -p` does; true when it exists after.
+bool make_dirs(const std::string& path);
+
 }  // namespace loadgate

@@ -37,6 +37,10 @@ struct ProcessCounters {
 /// Reads the counters of `pid` from /proc; nullopt when the process is gone.
 std::optional<ProcessCounters> read_process(int pid);
 
+/// The counters of every live process of group `pgid`, summed (CPU includes the children its
+/// members have waited for); nullopt when none is left.
+std::optional<ProcessCounters> read_group(int pgid);
+
 /// The Sample between two reads of the same process.
 Sample sample_between(const ProcessCounters& before, const ProcessCounters& after, int pid, const std::string& role);
 
@@ -56,6 +60,7 @@ class Monitor {
  private:
   void loop(Nanos interval);
   void take();
+  static std::optional<ProcessCounters> read(const MonitoredProcess& p);
   std::vector<MonitoredProcess> targets_;
   std::map<int, ProcessCounters> last_;
   std::vector<Sample> samples_;

@@ -10,6 +10,7 @@
 #include "loadgate/duration.h"
 #include "loadgate/gate.h"
 #include "loadgate/metrics.h"
+#include "loadgate/process.h"
 
 namespace loadgate {
 
@@ -23,6 +24,7 @@ struct ReportOptions {
   std::string tier;                       ///< the scenario's tier
   const Verdict* verdict = nullptr;       ///< the gate's verdict, when the run was judged
   std::string aborted;                    ///< why the run was stopped early, if it was
+  const ServiceStatus* service = nullptr;  ///< the service process the run loaded, when it had one
 };
 
 /// Writes Vegeta's text report of the primary kind, plus loadgate's extra lines

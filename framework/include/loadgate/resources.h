@@ -15,6 +15,9 @@ namespace loadgate {
 struct MonitoredProcess {
   int pid = 0;
   std::string role;
+  /// Sample its whole process group (pid is the group id): a service and the children it forks
+  /// count as one.
+  bool group = false;
 };
 
 /// Sample is the resource usage of one process at one moment.

@@ -5,10 +5,10 @@
 //   run.verdict.pass();
 //
 // attack() takes the load from the scenario (durations scaled by LOADGATE_DURATION_SCALE),
-// sends it to the service's URL (LOADGATE_<SERVICE>_URL, else the embedded service of that
-// name, started on loopback), judges the run once against the scenario, then writes
-// reports/<key>.{json,txt,html} with the verdict, appends to $LOADGATE_HISTORY when set, and
-// re-records the scenario's reference when LOADGATE_RECORD_BASELINES=1.
+// sends it to the service (the one given, else LOADGATE_<SERVICE>_URL, else a process started
+// from its declaration: see declared_process()), judges the run once against the scenario, then
+// writes reports/<key>.{json,txt,html} with the verdict, appends to $LOADGATE_HISTORY when set,
+// and re-records the scenario's reference when LOADGATE_RECORD_BASELINES=1.
 #pragma once
 
 #include <optional>
@@ -20,6 +20,7 @@
 #include "loadgate/breakpoint.h"
 #include "loadgate/gate.h"
 #include "loadgate/grpc.h"
+#include "loadgate/service.h"
 #include "loadgate/targets.h"
 #include "loadgate/ws.h"
 
@@ -29,6 +30,7 @@ namespace loadgate {
 struct ScenarioRun : AttackRun {
   const Scenario* scenario = nullptr;  ///< the scenario it ran (lives as long as the process)
   Verdict verdict;                     ///< every threshold and reference check of the scenario
+  std::optional<ServiceStatus> service;  ///< the service process it loaded, when it had one
 };
 
 /// The scenario "service.name" from the baselines directory (see find_scenario()).
@@ -44,40 +46,50 @@ double duration_scale();
 /// The load of `s` as AttackOptions, durations scaled by duration_scale().
 AttackOptions attack_options(const Scenario& s);
 
-/// URL of `service`: $LOADGATE_<SERVICE>_URL when set; else, for an embedded service
-/// (api, kernel, ai, websocket), the URL of an instance started once per process on loopback
-/// and stopped by PID at exit; else nullopt. Throws RunError if the embedded service
-/// cannot start.
-std::optional<std::string> service_url(const std::string& service);
+/// A deployed service to load instead of starting one: $LOADGATE_<SERVICE>_URL (also
+/// $LOADGATE_GRPC_ADDR for kernel and ai, $LOADGATE_WS_URL for websocket); nullopt when unset.
+std::optional<std::string> service_url_from_env(const std::string& service);
 
-/// PID of the embedded service started for `service` by service_url(), or 0.
-int embedded_pid(const std::string& service);
+/// The built-in declaration of an embedded service (api, kernel, ai, websocket): `loadgate serve
+/// <name> -addr {addr}` with the probe that fits it; nullopt for any other name.
+std::optional<ProcessSpec> builtin_process(const std::string& service);
 
-/// The processes a scenario run samples besides itself: the embedded service of `service`
-/// (role "sut") and $LOADGATE_MONITOR_PID when set (role "sut", or "monitored" beside an
-/// embedded one).
-std::vector<MonitoredProcess> monitored(const std::string& service);
+/// How a run of `s` starts its service, the most specific declaration first: the scenario's
+/// "process", else the file named by $LOADGATE_<SERVICE>_PROCESS_FILE (written by
+/// loadgate_add_perf_test(... SERVICE ...)), else the baseline file's "process", else
+/// builtin_process(). nullopt: the targets are loaded as written.
+std::optional<ProcessSpec> declared_process(const Scenario& s);
 
-/// Runs `s` over `targets` (HTTP), rebased onto service_url(s.service) when there is one,
-/// judges it and writes its reports. Throws InputError on bad input (never for a failing service).
-ScenarioRun attack(std::vector<Target> targets, const Scenario& s);
+/// Runs `s` over `targets` (HTTP) and judges it, then writes its reports. The service loaded:
+/// `service` when given (targets rebased onto its address, its process monitored and watched);
+/// else service_url_from_env(); else declared_process(), started for this run (output in
+/// reports/<key>.service.log) and stopped after it; else the targets as written. A service
+/// that ends during the run stops it and fails its verdict ("service"). Throws InputError on
+/// bad input, RunError when a declared service does not start (never for a failing service).
+ScenarioRun attack(std::vector<Target> targets, const Scenario& s, Service* service = nullptr);
 
-/// Runs `s` as a gRPC load: the scenario's load.call, load.data and load.connections override
-/// `g`'s when set, and g.addr becomes service_url(s.service) when there is one. Writes reports.
-ScenarioRun attack(GrpcOptions g, const Scenario& s);
+/// Runs `s` as a gRPC load: the scenario's load.call, load.data, load.proto and
+/// load.connections override `g`'s when set; g.addr becomes the service's address (as above).
+ScenarioRun attack(GrpcOptions g, const Scenario& s, Service* service = nullptr);
 
-/// Runs `s` as a WebSocket load: load.connections, connect_rate, rate_per_conn and
-/// message_size override `w`'s when set; the URL's scheme, host and port become
-/// service_url(s.service)'s when there is one (the path stays). Writes reports.
-ScenarioRun attack(WsOptions w, const Scenario& s);
+/// Runs `s` as a WebSocket load: load.connections, connect_rate, rate_per_conn, message_size and
+/// path override `w`'s when set; the URL's scheme, host and port become the service's (as
+/// above).
+ScenarioRun attack(WsOptions w, const Scenario& s, Service* service = nullptr);
+
+/// Runs `s` the way its protocol says (Scenario::protocol_name): HTTP over its targets file, gRPC
+/// or WebSocket with the options of its load. What `loadgate run` does; `interrupt` (a Ctrl-C
+/// flag) ends the run early, keeping what was measured.
+ScenarioRun attack(const Scenario& s, Service* service = nullptr, const std::atomic<bool>* interrupt = nullptr);
 
 /// Runs the capacity search of breakpoint scenario `s` (its "search" block; its thresholds p99
 /// and success are the objective) against HTTP targets, gRPC calls or WebSocket messages (the
-/// rate is then messages per second over all connections). Writes reports/<key>.{txt,html}.
-/// Throws InputError when `s` has no search block.
-Breakpoint breakpoint(std::vector<Target> targets, const Scenario& s);
-Breakpoint breakpoint(GrpcOptions g, const Scenario& s);
-Breakpoint breakpoint(WsOptions w, const Scenario& s);
+/// rate is then messages per second over all connections), against the service as attack()
+/// finds it. Writes reports/<key>.{txt,html,json}. Throws InputError when `s` has no search
+/// block, RunError when the service ends during the search.
+Breakpoint breakpoint(std::vector<Target> targets, const Scenario& s, Service* service = nullptr);
+Breakpoint breakpoint(GrpcOptions g, const Scenario& s, Service* service = nullptr);
+Breakpoint breakpoint(WsOptions w, const Scenario& s, Service* service = nullptr);
 
 /// Where reports go: $LOADGATE_REPORTS_DIR, else $LOADGATE_DEFAULT_REPORTS_DIR (set by
 /// loadgate_add_perf_test() for its tests), else "reports".

@@ -53,3 +53,17 @@ std::string read_file_or_throw(const std::string& path, const std::string& field
 }
 
 }  // namespace loadgate
+
+namespace loadgate {
+
+bool make_dirs(const std::string& path) {
+  if (path.empty()) return true;
+  for (size_t i = 1; i <= path.size(); ++i) {
+    if (i < path.size() && path[i] != '/') continue;
+    mkdir(path.substr(0, i).c_str(), 0755);  // exists already: fine
+  }
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace loadgate

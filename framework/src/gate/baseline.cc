@@ -85,7 +85,7 @@ class Reader {
   void load(const json& j, const std::string& path, Scenario& s) const {
     only(j, path,
          {"rate", "duration", "workers", "max_workers", "requests", "timeout", "step", "call", "data", "connections",
-          "connect_rate", "rate_per_conn", "message_size"});
+          "connect_rate", "rate_per_conn", "message_size", "proto", "path"});
     LoadSpec& l = s.load;
     if (j.contains("rate")) {
       if (j["rate"].is_number()) {
@@ -109,6 +109,11 @@ class Reader {
     if (j.contains("connect_rate")) p.connect_rate = number(j["connect_rate"], join(path, "connect_rate"));
     if (j.contains("rate_per_conn")) p.rate_per_conn = number(j["rate_per_conn"], join(path, "rate_per_conn"));
     if (j.contains("message_size")) p.message_size = integer(j["message_size"], join(path, "message_size"));
+    if (j.contains("proto")) p.proto = str(j["proto"], join(path, "proto"));
+    if (j.contains("path")) {
+      p.path = str(j["path"], join(path, "path"));
+      if (p.path.empty() || p.path[0] != '/') fail(join(path, "path"), "want a URL path starting with /");
+    }
     // gRPC's channels double as its closed-model concurrency when no workers are given.
     if (!l.workers && !l.max_workers && p.connections > 0) l.workers = p.connections;
     scenario_load(s);  // the one parser of loads: throws naming this file and path
@@ -178,16 +183,82 @@ class Reader {
     return t;
   }
 
+  // "http", "grpc" or "ws".
+  std::string protocol(const json& j, const std::string& path) const {
+    const std::string p = str(j, path);
+    if (p != "http" && p != "grpc" && p != "ws") fail(path, "\"" + p + "\" is not a protocol (want http, grpc or ws)");
+    return p;
+  }
+
+  // A "process" object: how to start the service under test.
+  ProcessSpec process(const json& j, const std::string& path) const {
+    only(j, path, {"command", "env", "ready", "timeout", "grace", "port", "directory"});
+    ProcessSpec p;
+    p.file = file_;
+    p.field = path;
+    const std::string cpath = join(path, "command");
+    if (!j.contains("command")) fail(cpath, "missing (want [\"./server\", \"--port\", \"{port}\"])");
+    if (!j["command"].is_array() || j["command"].empty()) fail(cpath, "want a non-empty array of strings");
+    for (size_t i = 0; i < j["command"].size(); ++i)
+      p.command.push_back(str(j["command"][i], cpath + "[" + std::to_string(i) + "]"));
+    if (p.command[0].empty()) fail(cpath + "[0]", "empty program name");
+    if (j.contains("env")) {
+      if (!j["env"].is_object()) fail(join(path, "env"), "want an object of NAME: value");
+      for (auto& [k, v] : j["env"].items()) {
+        if (k.empty() || k.find('=') != std::string::npos) fail(join(join(path, "env"), k), "not a variable name");
+        p.env[k] = str(v, join(join(path, "env"), k));
+      }
+    }
+    if (j.contains("ready")) {
+      const json& r = j["ready"];
+      const std::string rpath = join(path, "ready");
+      std::string spec;
+      if (r.is_string()) {
+        spec = r.get<std::string>();
+      } else {
+        only(r, rpath, {"tcp", "http", "grpc", "ws", "log"});
+        if (r.size() != 1) fail(rpath, "want exactly one probe, e.g. {\"http\": \"/health\"}");
+        const auto& [kind, arg] = *r.items().begin();
+        if (kind == "tcp") {
+          if (!arg.is_boolean() || !arg.get<bool>()) fail(join(rpath, kind), "want true");
+          spec = "tcp";
+        } else {
+          const std::string a = str(arg, join(rpath, kind));
+          spec = a.empty() ? kind : kind + ":" + a;
+        }
+      }
+      auto probe = parse_ready(spec);
+      if (!probe)
+        fail(rpath, "\"" + spec + "\" is not a probe (want tcp, http:/path, grpc, grpc:service, ws:/path or log:regex)");
+      p.ready = *probe;
+    }
+    if (j.contains("timeout")) p.timeout = duration(j["timeout"], join(path, "timeout"));
+    if (j.contains("grace")) p.grace = duration(j["grace"], join(path, "grace"));
+    if (j.contains("port")) {
+      p.port = integer(j["port"], join(path, "port"));
+      if (p.port < 1 || p.port > 65535) fail(join(path, "port"), "want 1..65535");
+    }
+    if (j.contains("directory")) p.directory = str(j["directory"], join(path, "directory"));
+    if (p.port == 0 && !p.uses("{port}") && !p.uses("{port_file}") && !p.uses("{addr}"))
+      fail(cpath, "neither {port}, {addr} nor {port_file} appears, and no \"port\" is given: where does it listen?");
+    if (p.port != 0 && (p.uses("{port}") || p.uses("{port_file}") || p.uses("{addr}")))
+      fail(join(path, "port"), "a fixed port and a {port}, {addr} or {port_file} placeholder: choose one");
+    return p;
+  }
+
   Scenario scenario(const json& j, const std::string& name, const BaselineFile& file,
-                    const std::string& targets) const {
+                    const std::string& targets, const std::string& file_protocol) const {
     const std::string path = "scenarios." + name;
     only(j, path,
-         {"tier", "description", "targets", "load", "thresholds", "reference", "tolerance", "search", "abort_after"});
+         {"tier", "description", "targets", "load", "thresholds", "reference", "tolerance", "search", "abort_after",
+          "protocol", "process"});
     Scenario s;
     s.file = file.path;
     s.service = file.service;
     s.name = name;
     s.targets = targets;
+    s.file_process = file.process;
+    if (j.contains("process")) s.process = process(j["process"], join(path, "process"));
     if (!j.contains("tier"))
       fail(join(path, "tier"), "missing (want one of light, medium, heavy, stress, soak, breakpoint)");
     s.tier = str(j["tier"], join(path, "tier"));
@@ -198,6 +269,15 @@ class Reader {
     if (j.contains("targets")) s.targets = str(j["targets"], join(path, "targets"));
     if (!j.contains("load")) fail(join(path, "load"), "missing");
     load(j["load"], join(path, "load"), s);
+    if (j.contains("protocol"))
+      s.protocol_name = protocol(j["protocol"], join(path, "protocol"));
+    else if (!file_protocol.empty())
+      s.protocol_name = file_protocol;
+    else if (!s.protocol.call.empty() || !s.protocol.proto.empty())
+      s.protocol_name = "grpc";
+    else if (s.protocol.rate_per_conn > 0 || s.protocol.connect_rate > 0 || s.protocol.message_size > 0 ||
+             !s.protocol.path.empty())
+      s.protocol_name = "ws";
     if (!j.contains("thresholds")) fail(join(path, "thresholds"), "missing");
     s.thresholds = thresholds(j["thresholds"], join(path, "thresholds"));
     if (j.contains("search")) {
@@ -296,20 +376,33 @@ BaselineFile parse_baseline(const std::string& text, const std::string& path) {
   } catch (const json::exception& e) {  // e.g. a number out of range: 1e400
     throw InputError(path, 0, "", std::string("not valid JSON: ") + e.what());
   }
-  r.only(j, "", {"$schema", "service", "description", "targets", "scenarios"});
+  r.only(j, "", {"$schema", "service", "description", "targets", "scenarios", "protocol", "process"});
   BaselineFile f;
   f.path = path;
   if (!j.contains("service")) r.fail("service", "missing");
   f.service = r.str(j["service"], "service");
   if (j.contains("description")) f.description = r.str(j["description"], "description");
   const std::string targets = j.contains("targets") ? r.str(j["targets"], "targets") : "";
+  const std::string protocol = j.contains("protocol") ? r.protocol(j["protocol"], "protocol") : "";
+  if (j.contains("process")) f.process = r.process(j["process"], "process");
   if (!j.contains("scenarios") || !j["scenarios"].is_object() || j["scenarios"].empty())
     r.fail("scenarios", "want an object with at least one scenario");
-  for (auto& [name, s] : j["scenarios"].items()) f.scenarios[name] = r.scenario(s, name, f, targets);
+  for (auto& [name, s] : j["scenarios"].items()) f.scenarios[name] = r.scenario(s, name, f, targets, protocol);
   return f;
 }
 
 BaselineFile load_baseline(const std::string& path) { return parse_baseline(read_text(path), path); }
+
+ProcessSpec load_process_file(const std::string& path) {
+  const std::string text = read_file_or_throw(path, "", "cannot read process file");
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw InputError(path, 0, "", std::string("not valid JSON: ") + e.what());
+  }
+  return Reader(path).process(j, "process");
+}
 
 const Scenario& find_scenario(const std::string& key, const std::string& dir) {
   static std::mutex mu;

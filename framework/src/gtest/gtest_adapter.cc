@@ -17,6 +17,14 @@ namespace {
                                        << v.table();
 }
 
+// A failing result of a run whose service ended during it, with the end of its output.
+::testing::AssertionResult with_service(::testing::AssertionResult r, const ScenarioRun& run) {
+  if (r || !run.service || run.service->failure.empty()) return r;
+  r << "last lines of the service's output (" << run.service->log << "):\n";
+  for (const std::string& line : run.service->last_lines) r << "  | " << line << "\n";
+  return r;
+}
+
 std::string call(const char* macro, const char* a, const char* b) {
   return std::string(macro) + "(" + a + ", " + b + ")";
 }
@@ -101,7 +109,7 @@ void record_figures(const AttackRun& run) {
     return ::testing::AssertionFailure() << text << ": the run has no scenario; name one: " << macro << "(" << r
                                          << ", \"service.scenario\")";
   record_figures(run);
-  return result(text, run.verdict);
+  return with_service(result(text, run.verdict), run);
 }
 
 ::testing::AssertionResult MeetsBaseline::operator()(const char* r, const char* k, const ScenarioRun& run,
@@ -111,7 +119,7 @@ void record_figures(const AttackRun& run) {
                                          << ", not " << key;
   if (!run.scenario) return (*this)(r, k, static_cast<const AttackRun&>(run), key);
   record_figures(run);
-  return result(call(macro, r, k), run.verdict);
+  return with_service(result(call(macro, r, k), run.verdict), run);
 }
 
 ::testing::AssertionResult MeetsBaseline::operator()(const char* r, const char* k, const AttackRun& run,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -65,6 +66,41 @@ std::optional<ProcessCounters> read_process(int pid) {
   return c;
 }
 
+std::optional<ProcessCounters> read_group(int pgid) {
+  std::optional<ProcessCounters> sum;
+  DIR* d = opendir("/proc");
+  if (!d) return sum;
+  while (dirent* e = readdir(d)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
+    std::string text;
+    if (!std::getline(stat, text)) continue;
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(text.substr(close + 2));
+    std::vector<std::string> f;
+    std::string tok;
+    while (rest >> tok) f.push_back(tok);
+    // f[0] is field 3 (state), f[2] field 5 (pgrp); cutime and cstime are fields 16 and 17.
+    if (f.size() < 22 || f[0] == "Z" || std::strtol(f[2].c_str(), nullptr, 10) != pgid) continue;
+    auto c = read_process(static_cast<int>(pid));
+    if (!c) continue;
+    c->cpu_ticks += std::stoull(f[13]) + std::stoull(f[14]);
+    if (!sum) {
+      sum = *c;
+      continue;
+    }
+    sum->cpu_ticks += c->cpu_ticks;
+    sum->rss_bytes += c->rss_bytes;
+    sum->threads += c->threads;
+    sum->fds += c->fds;
+  }
+  closedir(d);
+  return sum;
+}
+
 Sample sample_between(const ProcessCounters& before, const ProcessCounters& after, int pid, const std::string& role) {
   Sample s;
   s.time_ns = unix_now_ns();
@@ -91,7 +127,7 @@ Monitor::~Monitor() { stop(); }
 void Monitor::start(Nanos interval, std::function<void(const Sample&)> on_sample) {
   on_sample_ = std::move(on_sample);
   for (const MonitoredProcess& t : targets_)
-    if (auto c = read_process(t.pid)) last_[t.pid] = *c;
+    if (auto c = read(t)) last_[t.pid] = *c;
   thread_ = std::thread([this, interval] { loop(interval); });
 }
 
@@ -118,12 +154,18 @@ void Monitor::loop(Nanos interval) {
   }
 }
 
+std::optional<ProcessCounters> Monitor::read(const MonitoredProcess& p) {
+  return p.group ? read_group(p.pid) : read_process(p.pid);
+}
+
 void Monitor::take() {
   for (const MonitoredProcess& t : targets_) {
-    auto now = read_process(t.pid);
+    auto now = read(t);
     auto it = last_.find(t.pid);
     if (!now || it == last_.end()) continue;
     if (now->steady_ns - it->second.steady_ns < 100'000'000) continue;  // too short to mean anything
+    // A group's CPU can drop when a member exits unwaited-for: never a negative interval.
+    if (now->cpu_ticks < it->second.cpu_ticks) it->second.cpu_ticks = now->cpu_ticks;
     Sample s = sample_between(it->second, *now, t.pid, t.role);
     it->second = *now;
     samples_.push_back(s);

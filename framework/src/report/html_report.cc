@@ -176,6 +176,30 @@ std::vector<std::pair<double, double>> lttb(const std::vector<std::pair<double, 
   return out;
 }
 
+namespace {
+
+// The service process the run loaded: its command, output file and how it ended.
+std::string service_section(const ServiceStatus& sv) {
+  std::string out = "<h2>Service " + escape_html(sv.name) + "</h2>\n<table>\n";
+  auto row = [&](const std::string& k, const std::string& v) {
+    out += "<tr><th>" + k + "</th><td>" + escape_html(v) + "</td></tr>\n";
+  };
+  row("command", sv.command);
+  row("pid", std::to_string(sv.pid));
+  row("address", sv.address);
+  row("output", sv.log);
+  row("ended", sv.ended.empty() ? "running" : sv.ended);
+  out += "</table>\n";
+  if (!sv.failure.empty()) {
+    out += "<p><span class=\"fail\">failed</span> " + escape_html(sv.failure) + "</p>\n<pre>";
+    for (const std::string& l : sv.last_lines) out += escape_html(l) + "\n";
+    out += "</pre>\n";
+  }
+  return out;
+}
+
+}  // namespace
+
 void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions& o) {
   const Kind primary = m.primary();
   const Group* g = m.group(primary);
@@ -187,6 +211,7 @@ void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions&
     html += "<p><span class=\"fail\">warning</span> " + escape_html(w) + "</p>\n";
   if (o.verdict) html += verdict_section(*o.verdict);
   if (!o.aborted.empty()) html += "<p><span class=\"fail\">aborted</span> " + escape_html(o.aborted) + "</p>\n";
+  if (o.service) html += service_section(*o.service);
   html += "<h2>Summary</h2>\n" + summary_table(s, primary);
   if (g) {
     html += format::svg_line_chart({{"corrected", percentile_curve(g->total.latency), "", false},

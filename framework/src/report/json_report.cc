@@ -119,6 +119,11 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
     j["verdict"] = {{"pass", o.verdict->pass()}, {"failures", o.verdict->failures()}, {"checks", checks}};
   }
   if (!o.aborted.empty()) j["aborted"] = o.aborted;
+  if (o.service) {
+    const ServiceStatus& sv = *o.service;
+    j["service"] = {{"name", sv.name}, {"command", sv.command}, {"address", sv.address}, {"pid", sv.pid},
+                    {"log", sv.log},   {"ended", sv.ended},     {"failure", sv.failure}, {"last_lines", sv.last_lines}};
+  }
   out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 

@@ -152,6 +152,16 @@ void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions&
     out << "\n";
     write_resources(out, m.resources());
   }
+  if (o.service) {
+    const ServiceStatus& sv = *o.service;
+    out << "\nService " << sv.name << ": " << sv.command << " (pid " << sv.pid << ", " << sv.address << ")\n"
+        << "  output: " << sv.log << "\n"
+        << "  ended:  " << (sv.ended.empty() ? "running" : sv.ended) << "\n";
+    if (!sv.failure.empty()) {
+      out << "  FAILED: " << sv.failure << "\n  last lines of its output:\n";
+      for (const std::string& l : sv.last_lines) out << "    | " << l << "\n";
+    }
+  }
   if (!o.aborted.empty()) out << "\n" << o.aborted << "\n";
   if (o.verdict) out << "\nVerdict: " << (o.verdict->pass() ? "PASS" : "FAIL") << "\n" << o.verdict->table();
 }

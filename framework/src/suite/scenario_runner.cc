@@ -7,9 +7,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "loadgate/error.h"
+#include "loadgate/file.h"
 #include "loadgate/http.h"
+#include "loadgate/monitor.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
 #include "loadgate/url.h"
@@ -20,18 +23,6 @@ namespace {
 bool env_true(const char* name) {
   const char* v = std::getenv(name);
   return v && (std::string(v) == "1" || std::string(v) == "true" || std::string(v) == "yes");
-}
-
-void make_dirs(const std::string& path) {
-  std::string partial;
-  std::istringstream in(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/') partial = "/";
-  while (std::getline(in, part, '/')) {
-    if (part.empty()) continue;
-    partial += part + "/";
-    mkdir(partial.c_str(), 0755);
-  }
 }
 
 // `d` times LOADGATE_DURATION_SCALE, with a floor of one second (or `d` itself when shorter), as
@@ -78,23 +69,92 @@ std::string reports_dir() {
 
 namespace {
 
+// The service a run loads: the caller's, a deployed one named in the environment, or one started
+// from its declaration for this run only.
+class Sut {
+ public:
+  Sut(const Scenario& s, Service* given) : scenario_(s) {
+    if (given) {
+      svc_ = given;
+    } else if (!(env_ = service_url_from_env(s.service))) {
+      if (auto spec = declared_process(s)) {
+        owned_.emplace(*spec, s.service, reports_dir() + "/" + s.key() + ".service.log");
+        svc_ = &*owned_;
+      }
+    }
+  }
+
+  /// Where the load goes: a URL with `scheme` (nullptr: host:port, for gRPC); nullopt = as written.
+  std::optional<std::string> origin(const char* scheme) const {
+    if (env_) return env_;
+    if (svc_ && !svc_->address().empty()) return scheme ? svc_->url(scheme) : svc_->address();
+    return std::nullopt;
+  }
+
+  /// The processes to sample besides the generator: the service's process group (role "sut") and
+  /// $LOADGATE_MONITOR_PID ("sut", or "monitored" beside a service loadgate started).
+  std::vector<MonitoredProcess> monitored() const {
+    std::vector<MonitoredProcess> out;
+    if (svc_) out = svc_->monitored();
+    if (const char* v = std::getenv("LOADGATE_MONITOR_PID"); v && *v) {
+      const int pid = std::atoi(v);
+      if (pid > 0 && read_process(pid)) out.push_back({pid, out.empty() ? "sut" : "monitored"});
+    }
+    return out;
+  }
+
+  void watch(std::atomic<bool>* stop) {
+    if (svc_) svc_->watch(stop);
+  }
+
+  /// After the run that started at `started_ns` (Unix): stops watching, stops a service started
+  /// for the run, and says what happened to it; nullopt without a process.
+  std::optional<ServiceStatus> finish(int64_t started_ns) {
+    if (!svc_ || svc_->pid() <= 0) return std::nullopt;
+    svc_->watch(nullptr);
+    std::string failure;
+    if (auto at = svc_->died_at()) {
+      char into[48];
+      std::snprintf(into, sizeof into, "%.1f s", static_cast<double>(std::max<int64_t>(0, *at - started_ns)) / 1e9);
+      failure = "service " + scenario_.service + " " + svc_->exit_text() + " " + into + " into " + scenario_.key();
+    }
+    ServiceStatus st = owned_ ? owned_->stop() : svc_->status();
+    st.failure = failure;
+    if (!failure.empty()) {
+      st.last_lines = svc_->tail(20);
+      std::fprintf(stderr, "loadgate: %s\n", failure.c_str());
+    }
+    return st;
+  }
+
+ private:
+  const Scenario& scenario_;
+  Service* svc_ = nullptr;
+  std::optional<Service> owned_;
+  std::optional<std::string> env_;
+};
+
 // Each protocol's target, adjusted to the scenario and pointed at its service.
-void prepare(std::vector<Target>& targets, const Scenario& s) {
-  if (auto url = service_url(s.service)) rebase_targets(targets, *url);
+void prepare(std::vector<Target>& targets, const Scenario&, const Sut& sut) {
+  const bool tls = !targets.empty() && targets[0].url.rfind("https:", 0) == 0;
+  if (auto url = sut.origin(tls ? "https" : "http")) rebase_targets(targets, *url);
 }
 
-void prepare(GrpcOptions& g, const Scenario& s) {
-  if (auto url = service_url(s.service)) g.addr = *url;
+void prepare(GrpcOptions& g, const Scenario& s, const Sut& sut) {
+  if (auto addr = sut.origin(nullptr)) g.addr = *addr;
   if (!s.protocol.call.empty()) g.call = s.protocol.call;
   if (!s.protocol.data.empty()) g.data = {s.protocol.data};
+  if (!s.protocol.proto.empty()) g.proto = s.protocol.proto;
   if (s.protocol.connections > 0) g.connections = s.protocol.connections;
 }
 
-void prepare(WsOptions& w, const Scenario& s) {
-  if (auto base = service_url(s.service)) {
-    auto u = parse_url(w.url);
-    w.url = *base + (u ? u->target : std::string("/echo"));
-  }
+void prepare(WsOptions& w, const Scenario& s, const Sut& sut) {
+  auto u = parse_url(w.url);
+  const std::string path = !s.protocol.path.empty() ? s.protocol.path : u ? u->target : std::string("/echo");
+  if (auto base = sut.origin(w.url.rfind("wss:", 0) == 0 ? "wss" : "ws"))
+    w.url = *base + path;
+  else if (u && !s.protocol.path.empty())
+    w.url = u->origin() + path;
   if (s.protocol.connections > 0) w.connections = s.protocol.connections;
   if (s.protocol.connect_rate > 0) w.connect_rate = s.protocol.connect_rate;
   if (s.protocol.rate_per_conn > 0) w.rate_per_conn = s.protocol.rate_per_conn;
@@ -125,11 +185,11 @@ AttackRun run_at(WsOptions w, const AttackOptions& o, double rate) {
 // windows: a soak test that collapses stops there, instead of running on for an hour.
 class WindowWatch final : public ResultsSink {
  public:
-  explicit WindowWatch(const Scenario& s) : s_(s), live_(s.thresholds.window.value_or(Nanos(1))) {}
+  WindowWatch(const Scenario& s, std::atomic<bool>& stop)
+      : s_(s), live_(s.thresholds.window.value_or(Nanos(1))), stop_(stop) {}
 
   void attach(AttackOptions& o) {
     if (s_.abort_after <= 0 || !s_.thresholds.window) return;
-    o.stop = &stop_;
     o.sink = this;
   }
   std::string reason() const { return reason_; }
@@ -158,31 +218,79 @@ class WindowWatch final : public ResultsSink {
 
   const Scenario& s_;
   Series live_;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool>& stop_;
   int64_t latest_ = 0;
   int64_t judged_ = INT64_MIN;
   int consecutive_ = 0;
   std::string reason_;
 };
 
+// Copies `from` (a Ctrl-C flag) into `to` every 20 ms while it lives: the attack polls one flag,
+// which the service's watcher and the window checks also set.
+class Relay {
+ public:
+  Relay(const std::atomic<bool>* from, std::atomic<bool>& to) {
+    if (!from) return;
+    thread_ = std::thread([this, from, &to] {
+      while (!done_.load()) {
+        if (from->load()) to.store(true);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  ~Relay() {
+    done_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
 template <class T>
-ScenarioRun run_scenario(T target, const Scenario& s) {
-  prepare(target, s);
+ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std::atomic<bool>* interrupt = nullptr) {
+  Sut sut(s, given);
+  prepare(target, s, sut);
   AttackOptions o = attack_options(s);
-  o.monitor = monitored(s.service);
-  WindowWatch watch(s);
+  o.monitor = sut.monitored();
+  std::atomic<bool> stop{false};
+  WindowWatch watch(s, stop);
   watch.attach(o);
-  AttackRun run = run_one(target, o);
-  run.abort_reason = watch.reason();
+  o.stop = &stop;
+  sut.watch(&stop);
+  AttackRun run;
+  {
+    Relay relay(interrupt, stop);
+    run = run_one(target, o);
+  }
+  std::optional<ServiceStatus> service = sut.finish(run.info.started_ns);
+  run.abort_reason = service && !service->failure.empty() ? service->failure : watch.reason();
   ScenarioRun judged = judge(std::move(run), s);
+  if (service && !service->failure.empty()) {
+    Check c;
+    c.name = "service";
+    c.measured = 1;  // it ended once
+    c.limit = 0;
+    c.op = Check::Op::kAtMost;
+    c.unit = Unit::kCount;
+    c.pass = false;
+    c.source = service->failure;
+    judged.verdict.checks.push_back(c);
+  }
+  judged.service = std::move(service);
   write_scenario_reports(judged);
   return judged;
 }
 
 template <class T>
-Breakpoint run_breakpoint(T target, const Scenario& s) {
+Breakpoint run_breakpoint(T target, const Scenario& s, Service* given) {
   if (!s.search) throw InputError(s.file, 0, s.path("search"), "missing: not a breakpoint scenario");
-  prepare(target, s);
+  Sut sut(s, given);
+  prepare(target, s, sut);
+  std::atomic<bool> died{false};
+  sut.watch(&died);
+  const int64_t started = unix_now_ns();
   Objective obj;
   obj.p99 = s.thresholds.p99;
   obj.success = s.thresholds.success;
@@ -196,15 +304,18 @@ Breakpoint run_breakpoint(T target, const Scenario& s) {
   search.precision = s.search->precision;
   search.cooldown = s.search->cooldown.count() > 0 ? scaled(s.search->cooldown) : Nanos(0);
   AttackOptions base = attack_options(s);
-  base.monitor = monitored(s.service);
+  base.monitor = sut.monitored();
   base.requests = 0;
+  base.stop = &died;  // a dead service ends the step; the search then stops below
   const Breakpoint b = find_breakpoint(
       [&](double rate, Nanos d) {
+        if (died.load()) return Metrics();
         AttackOptions o = base;
         o.duration = d;
         return run_at(target, o, rate).metrics;
       },
       obj, search);
+  const std::optional<ServiceStatus> service = sut.finish(started);
   const std::string dir = reports_dir();
   make_dirs(dir);
   const bool pass = b.capacity >= s.search->min_capacity && b.capacity > 0;
@@ -234,18 +345,37 @@ Breakpoint run_breakpoint(T target, const Scenario& s) {
                           {"held", st.held},
                           {"retry", st.retry},
                           {"why", st.why}});
+  if (service) j["service"] = {{"command", service->command}, {"ended", service->ended}, {"failure", service->failure}};
   std::ofstream(dir + "/" + s.key() + ".json") << j.dump(2) << "\n";
+  if (service && !service->failure.empty()) {
+    std::string lines;
+    for (const std::string& l : service->last_lines) lines += "\n  | " + l;
+    throw RunError(service->failure + " (the search stopped there)\nlast lines of its output (" + service->log + "):" + lines);
+  }
   return b;
 }
 
 }  // namespace
 
-ScenarioRun attack(std::vector<Target> targets, const Scenario& s) { return run_scenario(std::move(targets), s); }
-ScenarioRun attack(GrpcOptions g, const Scenario& s) { return run_scenario(std::move(g), s); }
-ScenarioRun attack(WsOptions w, const Scenario& s) { return run_scenario(std::move(w), s); }
-Breakpoint breakpoint(std::vector<Target> targets, const Scenario& s) { return run_breakpoint(std::move(targets), s); }
-Breakpoint breakpoint(GrpcOptions g, const Scenario& s) { return run_breakpoint(std::move(g), s); }
-Breakpoint breakpoint(WsOptions w, const Scenario& s) { return run_breakpoint(std::move(w), s); }
+ScenarioRun attack(std::vector<Target> targets, const Scenario& s, Service* service) {
+  return run_scenario(std::move(targets), s, service);
+}
+ScenarioRun attack(GrpcOptions g, const Scenario& s, Service* service) { return run_scenario(std::move(g), s, service); }
+ScenarioRun attack(WsOptions w, const Scenario& s, Service* service) { return run_scenario(std::move(w), s, service); }
+
+ScenarioRun attack(const Scenario& s, Service* service, const std::atomic<bool>* interrupt) {
+  if (s.protocol_name == "grpc") return run_scenario(GrpcOptions{}, s, service, interrupt);
+  if (s.protocol_name == "ws") return run_scenario(WsOptions{}, s, service, interrupt);
+  if (s.targets.empty())
+    throw InputError(s.file, 0, s.path("targets"), "missing: an HTTP scenario needs a targets file (or a top-level \"targets\")");
+  return run_scenario(targets_file(s.targets), s, service, interrupt);
+}
+
+Breakpoint breakpoint(std::vector<Target> targets, const Scenario& s, Service* service) {
+  return run_breakpoint(std::move(targets), s, service);
+}
+Breakpoint breakpoint(GrpcOptions g, const Scenario& s, Service* service) { return run_breakpoint(std::move(g), s, service); }
+Breakpoint breakpoint(WsOptions w, const Scenario& s, Service* service) { return run_breakpoint(std::move(w), s, service); }
 
 ScenarioRun judge(AttackRun run, const Scenario& s) {
   ScenarioRun out;
@@ -268,6 +398,7 @@ std::string write_scenario_reports(const ScenarioRun& run) {
   o.tier = s.tier;
   o.verdict = &run.verdict;
   o.aborted = run.abort_reason;
+  o.service = run.service ? &*run.service : nullptr;
   std::ofstream json(base + ".json");
   write_json_report(json, run.metrics, o);
   std::ofstream html(base + ".html");

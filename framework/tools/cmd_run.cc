@@ -1,0 +1,56 @@
+// cmd_run.cc: `loadgate run`: one baseline scenario end to end, for a CI step without a C++
+// test: start the service as declared, wait until ready, load it, gate the result, stop it.
+#include <iostream>
+
+#include "command.h"
+#include "loadgate/error.h"
+#include "loadgate/report.h"
+#include "loadgate/scenario.h"
+#include "signals.h"
+
+namespace loadgate::cli {
+namespace {
+
+class Run final : public Command {
+ public:
+  void define(FlagSet& f) override {
+    f.string("baselines", &baselines_, "Baseline file, e.g. baselines/shop.json");
+    f.require("baselines");
+    f.string("scenario", &scenario_, "Scenario, e.g. shop.heavy (or heavy)");
+    f.require("scenario");
+  }
+
+  int run() override {
+    const std::atomic<bool>& stop = install_stop_signals();
+    ScenarioRun r;
+    try {
+      const BaselineFile file = load_baseline(baselines_);
+      const Scenario& s = file.find(scenario_);
+      r = attack(s, nullptr, &stop);
+      ReportOptions o;
+      o.by_target = true;
+      o.info = &r.info;
+      o.scenario = s.key();
+      o.tier = s.tier;
+      o.verdict = &r.verdict;
+      o.aborted = r.abort_reason;
+      o.service = r.service ? &*r.service : nullptr;
+      write_text_report(std::cout, r.metrics, o);
+      std::cout << "\nreports: " << reports_dir() << "/" << s.key() << ".{txt,json,html}\n";
+    } catch (const InputError& e) {
+      return fail("run", e.what(), kBadInput);
+    } catch (const RunError& e) {
+      return fail("run", e.what(), kFailure);
+    }
+    return written("run", std::cout, r.verdict.pass() ? kOk : kBreach);
+  }
+
+ private:
+  std::string baselines_, scenario_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> run_command() { return std::make_unique<Run>(); }
+
+}  // namespace loadgate::cli
