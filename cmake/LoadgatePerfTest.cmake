@@ -6,7 +6,19 @@
 #     BASELINE ${PROJECT_SOURCE_DIR}/baselines/api.json
 #     [WORKING_DIRECTORY dir]      # where baselines/ and targets/ are found (default: project root)
 #     [REPORTS_DIR dir]            # where reports go (default: <build>/reports)
+#     [SERVICE target-or-command   # the service under test, started for each run
+#      ARGS --port {port} ...      #   its arguments ({port}, {addr}, {host}, {port_file})
+#      READY http:/health          #   tcp | http:/path | grpc[:service] | ws:/path | log:regex
+#      ENV NAME=value ...          #   added to its environment
+#      TIMEOUT 10s]                #   readiness deadline
+#     [PARALLEL]                   # may run beside other tests (default: RUN_SERIAL)
 #     [LINK libs...] [LABELS extra...])
+#
+# SERVICE names a CMake target (its $<TARGET_FILE>, built before the perf test) or a command.
+# It is written to <build>/<target>.process.json and handed to the tests as
+# LOADGATE_<SERVICE>_PROCESS_FILE, where <SERVICE> is the baseline's "service": it replaces the
+# baseline file's top-level "process" (a scenario's own "process" still wins). Each run then
+# starts it on a free loopback port, waits until READY, loads it, and stops it.
 #
 # A test whose name (after the suite) matches a scenario name, case-insensitively
 # (TEST(Api, Heavy) <-> "heavy"), gets that scenario's tier as a label; otherwise the first
@@ -35,8 +47,63 @@ function(_loadgate_duration_seconds text out)
   set(${out} ${secs} PARENT_SCOPE)
 endfunction()
 
+# `text` as a JSON string literal, quotes included.
+function(_loadgate_json_string text out)
+  string(REPLACE "\\" "\\\\" text "${text}")
+  string(REPLACE "\"" "\\\"" text "${text}")
+  set(${out} "\"${text}\"" PARENT_SCOPE)
+endfunction()
+
+# Writes the SERVICE declaration of loadgate_add_perf_test(${target}) as a process file, makes
+# the perf test depend on a SERVICE target, and returns the file's path in `out`.
+function(_loadgate_process_file target service args ready env timeout out)
+  if(TARGET ${service})
+    set(program "$<TARGET_FILE:${service}>")
+    add_dependencies(${target} ${service})
+  else()
+    set(program "${service}")
+  endif()
+  _loadgate_json_string("${program}" q)
+  set(command "${q}")
+  foreach(a IN LISTS args)
+    _loadgate_json_string("${a}" q)
+    string(APPEND command ", ${q}")
+  endforeach()
+  if(NOT ready)
+    set(ready "tcp")
+  endif()
+  if(NOT ready MATCHES "^(tcp|http:/.*|grpc|grpc:.+|ws:/.*|log:.+)$")
+    message(FATAL_ERROR "loadgate_add_perf_test(${target}): READY ${ready}: want tcp, http:/path, grpc, "
+                        "grpc:service, ws:/path or log:regex")
+  endif()
+  _loadgate_json_string("${ready}" q)
+  set(json "{\"command\": [${command}], \"ready\": ${q}")
+  if(env)
+    set(pairs "")
+    foreach(kv IN LISTS env)
+      if(NOT kv MATCHES "^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+        message(FATAL_ERROR "loadgate_add_perf_test(${target}): ENV ${kv}: want NAME=value")
+      endif()
+      _loadgate_json_string("${CMAKE_MATCH_1}" k)
+      _loadgate_json_string("${CMAKE_MATCH_2}" v)
+      list(APPEND pairs "${k}: ${v}")
+    endforeach()
+    list(JOIN pairs ", " pairs)
+    string(APPEND json ", \"env\": {${pairs}}")
+  endif()
+  if(timeout)
+    _loadgate_json_string("${timeout}" q)
+    string(APPEND json ", \"timeout\": ${q}")
+  endif()
+  string(APPEND json "}\n")
+  set(path ${CMAKE_CURRENT_BINARY_DIR}/${target}.process.json)
+  file(GENERATE OUTPUT ${path} CONTENT "${json}")
+  set(${out} ${path} PARENT_SCOPE)
+endfunction()
+
 function(loadgate_add_perf_test target)
-  cmake_parse_arguments(ARG "" "BASELINE;WORKING_DIRECTORY;REPORTS_DIR" "SOURCES;LINK;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "PARALLEL" "BASELINE;WORKING_DIRECTORY;REPORTS_DIR;SERVICE;READY;TIMEOUT"
+                        "SOURCES;LINK;LABELS;ARGS;ENV" ${ARGN})
   if(NOT ARG_BASELINE)
     message(FATAL_ERROR "loadgate_add_perf_test(${target}): BASELINE is required")
   endif()
@@ -70,15 +137,31 @@ function(loadgate_add_perf_test target)
     endforeach()
   endif()
 
+  set(extra_env "")
+  if(ARG_SERVICE)
+    _loadgate_process_file(${target} "${ARG_SERVICE}" "${ARG_ARGS}" "${ARG_READY}" "${ARG_ENV}" "${ARG_TIMEOUT}"
+                           process_file)
+    string(TOUPPER "${service}" env_service)
+    string(REGEX REPLACE "[-.]" "_" env_service "${env_service}")
+    set(extra_env ENVIRONMENT "LOADGATE_${env_service}_PROCESS_FILE=${process_file}")
+  elseif(ARG_ARGS OR ARG_READY OR ARG_ENV OR ARG_TIMEOUT)
+    message(FATAL_ERROR "loadgate_add_perf_test(${target}): ARGS, READY, ENV and TIMEOUT describe a SERVICE")
+  endif()
+  set(serial RUN_SERIAL TRUE)
+  if(ARG_PARALLEL)
+    set(serial "")
+  endif()
+
   set(list_var ${target}_TESTS)
   gtest_discover_tests(${target}
     TEST_PREFIX "${service}."
     TEST_LIST ${list_var}
     WORKING_DIRECTORY ${ARG_WORKING_DIRECTORY}
     DISCOVERY_TIMEOUT 60
-    PROPERTIES RUN_SERIAL TRUE
+    PROPERTIES ${serial}
                ENVIRONMENT "LOADGATE_DEFAULT_REPORTS_DIR=${ARG_REPORTS_DIR}"
-               ENVIRONMENT "LOADGATE_CLI=${LOADGATE_CLI}")
+               ENVIRONMENT "LOADGATE_CLI=${LOADGATE_CLI}"
+               ${extra_env})
 
   # Runs in ctest after the discovered tests are defined: labels and timeouts per test.
   set(include_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_labels.cmake)

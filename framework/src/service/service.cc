@@ -31,6 +31,7 @@ constexpr const char* kHost = "127.0.0.1";
 constexpr int kStartAttempts = 3;  // a {port} taken between the pick and the bind: pick again
 constexpr Nanos kProbeEvery = std::chrono::milliseconds(50);
 constexpr Nanos kMaxProbe = std::chrono::seconds(1);
+constexpr Nanos kMinProbe = std::chrono::milliseconds(250);
 constexpr Nanos kKillWait = std::chrono::seconds(10);
 
 // A port free on loopback now: the kernel's pick for bind(0).
@@ -193,7 +194,9 @@ std::string Service::State::wait_ready(bool& exited_early) {
       }
     }
     if (port != 0) {
-      const Nanos left(std::max<int64_t>(1'000'000, deadline - steady_now_ns()));
+      // The last probe may run past the deadline by kMinProbe: cut shorter, it would report "no
+      // answer in time" instead of what the service really answers.
+      const Nanos left(std::max<int64_t>(kMinProbe.count(), deadline - steady_now_ns()));
       last = service::probe_once(spec.ready, kHost, port, log, std::min(left, kMaxProbe));
       if (last.empty()) return "";
     }

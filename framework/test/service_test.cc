@@ -1,0 +1,371 @@
+// service_test.cc: the service under test, started from its declaration, probed, watched and
+// stopped: the happy path, the C++ handle (started and adopted), `loadgate run`, and the fault
+// table of issue 13. After every case no process of the service is left (checked in /proc).
+#include <dirent.h>
+#include <gtest/gtest-spi.h>
+#include <httplib.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "loadgate/error.h"
+#include "loadgate/file.h"
+#include "loadgate/gtest.h"
+#include "loadgate/http.h"
+#include "loadgate/report.h"
+#include "subprocess.h"
+
+namespace loadgate {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kFake = LOADGATE_FAKE_SERVICE;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Processes (not zombies) whose command line holds `token`, or whose process group is `pgid`.
+std::vector<int> running(const std::string& token, int pgid = 0) {
+  std::vector<int> out;
+  DIR* d = opendir("/proc");
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    const int pid = std::atoi(e->d_name);
+    if (pid <= 0 || pid == getpid()) continue;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state = 0;
+    int ppid = 0, pgrp = 0;
+    rest >> state >> ppid >> pgrp;
+    if (state == 'Z') continue;
+    std::string cmd = slurp("/proc/" + std::to_string(pid) + "/cmdline");
+    for (char& c : cmd) c = c == '\0' ? ' ' : c;
+    if ((!token.empty() && cmd.find(token) != std::string::npos) || (pgid > 0 && pgrp == pgid)) out.push_back(pid);
+  }
+  closedir(d);
+  return out;
+}
+
+// A fake_service declaration with `flags`, tagged with `token` so that the test can find it.
+ProcessSpec fake(const std::string& token, std::vector<std::string> flags, const std::string& ready = "http:/health") {
+  ProcessSpec p;
+  p.command = {kFake, "--port", "{port}", "--say", token};
+  for (std::string& f : flags) p.command.push_back(std::move(f));
+  p.ready = *parse_ready(ready);
+  p.timeout = 3s;
+  p.grace = 500ms;
+  p.file = "service_test";
+  return p;
+}
+
+std::string log_path(const std::string& name) { return reports_dir() + "/service-test/" + name + ".log"; }
+
+// What the constructor threw, with the type: "InputError: ..." or "RunError: ...".
+std::string start_error(const ProcessSpec& spec, const std::string& name) {
+  try {
+    Service s(spec, name, log_path(name));
+  } catch (const InputError& e) {
+    return std::string("InputError: ") + e.what();
+  } catch (const RunError& e) {
+    return std::string("RunError: ") + e.what();
+  }
+  return "started";
+}
+
+// A baseline file of one scenario "fake.<name>" that starts `process` and loads /hello.
+const Scenario& fake_scenario(const std::string& name, const ProcessSpec& process, const std::string& load,
+                              const std::string& thresholds = R"({"success": 0.99})") {
+  static std::map<std::string, BaselineFile>* files = new std::map<std::string, BaselineFile>();
+  const std::string dir = reports_dir() + "/service-test";
+  make_dirs(dir);
+  std::ofstream(dir + "/hello.txt") << "GET http://service/hello\n";
+  nlohmann::json cmd = process.command;
+  std::ostringstream j;
+  j << R"({"service": "fake", "targets": ")" << dir << R"(/hello.txt",
+           "process": {"command": )" << cmd.dump() << R"(, "ready": ")" << process.ready.spec()
+    << R"(", "timeout": "3s", "grace": "500ms"},
+           "scenarios": {")" << name << R"(": {"tier": "light", "load": )" << load
+    << R"(, "thresholds": )" << thresholds << "}}}";
+  const std::string path = dir + "/" + name + ".json";
+  std::ofstream(path) << j.str();
+  auto [it, _] = files->insert_or_assign(name, load_baseline(path));
+  return it->second.find(name);
+}
+
+// --- the happy path --------------------------------------------------------------------------
+
+TEST(Service, StartsOnAFreePortIsReadyAndStops) {
+  const std::string token = "svc-happy";
+  Service s(fake(token, {}), "fake", log_path("happy"));
+  EXPECT_EQ(s.address().rfind("127.0.0.1:", 0), 0u) << s.address();
+  EXPECT_GT(s.pid(), 0);
+  ASSERT_EQ(s.monitored().size(), 1u);
+  EXPECT_TRUE(s.monitored()[0].group);
+  EXPECT_EQ(s.monitored()[0].role, "sut");
+  httplib::Client c(s.url());
+  auto r = c.Get("/hello");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "hello");
+  const int pid = s.pid();
+  const ServiceStatus st = s.stop();
+  EXPECT_EQ(st.ended.rfind("exited with code 0 on SIGTERM after ", 0), 0u) << st.ended;
+  EXPECT_TRUE(running(token, pid).empty());
+  EXPECT_NE(slurp(st.log).find("fake_service: listening on " + s.address()), std::string::npos) << slurp(st.log);
+}
+
+// Every READY form: the same service is ready by each probe that fits it.
+TEST(Service, EveryProbeKindFindsItReady) {
+  struct Row {
+    const char* ready;
+    std::vector<std::string> flags;
+  } rows[] = {
+      {"tcp", {}},
+      {"http:/health", {}},
+      {"log:^ready to serve$", {"--say", "ready to serve"}},
+  };
+  for (const Row& row : rows) {
+    Service s(fake("svc-probe", row.flags, row.ready), "fake", log_path("probe"));
+    EXPECT_GT(s.pid(), 0) << row.ready;
+  }
+  EXPECT_TRUE(running("svc-probe").empty());
+}
+
+TEST(Service, PortFileIsReadWhenTheServiceChoosesItsPort) {
+  ProcessSpec p;
+  p.command = {kFake, "--port-file", "{port_file}", "--say", "svc-portfile"};
+  p.ready = *parse_ready("http:/health");
+  Service s(p, "fake", log_path("portfile"));
+  httplib::Client c(s.url());
+  auto r = c.Get("/hello");
+  ASSERT_TRUE(r) << s.address();
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST(Service, AScenarioStartsItsDeclaredProcessLoadsAndStopsIt) {
+  const std::string token = "svc-scenario";
+  const Scenario& sc = fake_scenario("steady", fake(token, {}), R"({"rate": "50/1s", "duration": "1s"})");
+  const ScenarioRun run = attack(targets_file(sc.targets), sc);
+  PERF_EXPECT_BASELINE(run);
+  EXPECT_EQ(run.metrics.summarize().requests, 50u);
+  ASSERT_TRUE(run.service);
+  EXPECT_EQ(run.service->ended.rfind("exited with code 0 on SIGTERM", 0), 0u) << run.service->ended;
+  EXPECT_TRUE(run.service->failure.empty());
+  EXPECT_TRUE(running(token).empty());
+  const std::string text = slurp(reports_dir() + "/fake.steady.txt");
+  EXPECT_NE(text.find("/hello"), std::string::npos) << text;
+  EXPECT_NE(text.find("sut"), std::string::npos) << "the service's CPU and RSS: " << text;
+  EXPECT_NE(slurp(reports_dir() + "/fake.steady.service.log").find("listening"), std::string::npos);
+}
+
+// One Service shared by the tests of a suite, as SetUpTestSuite() would hold it.
+class SharedService : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { shop_ = new Service(fake("svc-shared", {}), "fake", log_path("shared")); }
+  static void TearDownTestSuite() {
+    delete shop_;
+    shop_ = nullptr;
+  }
+  static Service* shop_;
+};
+Service* SharedService::shop_ = nullptr;
+
+TEST_F(SharedService, FirstRunUsesIt) {
+  const Scenario& sc = fake_scenario("shared1", fake("unused-1", {}), R"({"rate": "20/1s", "duration": "1s"})");
+  const ScenarioRun run = attack(targets_file(sc.targets), sc, shop_);
+  PERF_EXPECT_BASELINE(run);
+  EXPECT_TRUE(running("unused-1").empty()) << "the given service replaces the declared one";
+}
+
+TEST_F(SharedService, SecondRunUsesTheSameProcess) {
+  const int pid = shop_->pid();
+  const Scenario& sc = fake_scenario("shared2", fake("unused-2", {}), R"({"rate": "20/1s", "duration": "1s"})");
+  const ScenarioRun run = attack(targets_file(sc.targets), sc, shop_);
+  PERF_EXPECT_BASELINE(run);
+  EXPECT_EQ(shop_->pid(), pid);
+  EXPECT_EQ(shop_->exit_text(), "running") << "a given service outlives the run";
+}
+
+TEST(Service, AdoptsAServerTheTestRunsItself) {
+  httplib::Server svr;
+  svr.Get("/hello", [](const httplib::Request&, httplib::Response& res) { res.set_content("in-process", "text/plain"); });
+  const int port = svr.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread t([&] { svr.listen_after_bind(); });
+  Service adopted = Service::adopt("127.0.0.1:" + std::to_string(port), "fake");
+  EXPECT_EQ(adopted.pid(), 0);
+  EXPECT_TRUE(adopted.monitored().empty());
+  const Scenario& sc = fake_scenario("adopted", fake("unused-3", {}), R"({"rate": "20/1s", "duration": "1s"})");
+  const ScenarioRun run = attack(targets_file(sc.targets), sc, &adopted);
+  PERF_EXPECT_BASELINE(run);
+  EXPECT_EQ(run.metrics.summarize().requests, 20u);
+  EXPECT_FALSE(run.service) << "nothing was started";
+  svr.stop();
+  t.join();
+}
+
+// --- the fault table -------------------------------------------------------------------------
+
+TEST(ServiceFault, MissingExecutable) {
+  ProcessSpec p = fake("svc-missing", {});
+  p.command[0] = "./no-such-server";
+  const std::string e = start_error(p, "missing");
+  EXPECT_EQ(e.rfind("InputError: service_test: process.command[0]: ./no-such-server: no such file", 0), 0u) << e;
+}
+
+TEST(ServiceFault, PortPlaceholderIgnored) {
+  const std::string e = start_error(fake("svc-elsewhere", {"--bind-elsewhere"}), "elsewhere");
+  EXPECT_EQ(e.rfind("RunError: service elsewhere (", 0), 0u) << e;
+  EXPECT_NE(e.find("was not ready after 3s: "), std::string::npos) << e;
+  EXPECT_NE(e.find("Connection refused"), std::string::npos) << "the probe's last error: " << e;
+  EXPECT_NE(e.find("  | fake_service: listening on 127.0.0.1:"), std::string::npos) << "its last lines: " << e;
+  EXPECT_TRUE(running("svc-elsewhere").empty());
+}
+
+TEST(ServiceFault, FixedPortAlreadyTaken) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  ProcessSpec p;
+  p.command = {kFake, "--port", std::to_string(port), "--say", "svc-taken"};
+  p.port = port;
+  p.file = "service_test";
+  const std::string e = start_error(p, "taken");
+  close(fd);
+  EXPECT_EQ(e, "InputError: service_test: process.port: " + std::to_string(port) +
+                   " is already in use on 127.0.0.1 (another server listens there): stop it, or let loadgate pick a "
+                   "free port with {port}");
+  EXPECT_TRUE(running("svc-taken").empty());
+}
+
+TEST(ServiceFault, ProbePathAnswers404) {
+  const std::string e = start_error(fake("svc-404", {"--health", "404"}), "notfound");
+  EXPECT_NE(e.find("was not ready after 3s: GET /health answered 404"), std::string::npos) << e;
+  EXPECT_TRUE(running("svc-404").empty());
+}
+
+TEST(ServiceFault, ExitsBeforeItIsReady) {
+  ProcessSpec p = fake("svc-early", {"--port", "not-a-port", "--health"});  // a flag without its value
+  const std::string e = start_error(p, "early");
+  EXPECT_NE(e.find("exited with code 2 before it was ready"), std::string::npos) << e;
+  EXPECT_NE(e.find("  | fake_service: --health needs a value"), std::string::npos) << e;
+}
+
+TEST(ServiceFault, CrashesOneSecondIntoAThreeSecondRun) {
+  const std::string token = "svc-crash";
+  const Scenario& sc = fake_scenario("crash", fake(token, {"--crash-after-ms", "1000"}),
+                                     R"({"rate": "50/1s", "duration": "3s"})");
+  const ScenarioRun run = attack(targets_file(sc.targets), sc);
+  ASSERT_TRUE(run.service);
+  const std::string& f = run.service->failure;
+  EXPECT_EQ(f.rfind("service fake exited with signal 11 (SIGSEGV) ", 0), 0u) << f;
+  EXPECT_NE(f.find(" s into fake.crash"), std::string::npos) << f;
+  EXPECT_TRUE(run.interrupted) << "a dead service stops the run";
+  EXPECT_LT(run.elapsed, 3s) << "stopped before the planned end";
+  const Summary s = run.metrics.summarize();
+  EXPECT_GE(s.requests, 40u) << "what was measured before the crash is kept";
+  EXPECT_GT(s.success, 0.0);
+  EXPECT_FALSE(run.verdict.pass());
+  bool named = false;
+  for (const Check& c : run.verdict.checks) named = named || (c.name == "service" && !c.pass && c.source == f);
+  EXPECT_TRUE(named) << run.verdict.table();
+  static const ScenarioRun* crashed;  // EXPECT_NONFATAL_FAILURE sees no locals
+  crashed = &run;
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(*crashed), "exited with signal 11 (SIGSEGV)");
+  bool crash_line = false;
+  for (const std::string& l : run.service->last_lines) crash_line = crash_line || l == "fake_service: crashing on purpose";
+  EXPECT_TRUE(crash_line);
+  const std::string text = slurp(reports_dir() + "/fake.crash.txt");
+  EXPECT_NE(text.find("exited with signal 11 (SIGSEGV)"), std::string::npos) << text;
+  EXPECT_TRUE(running(token).empty());
+}
+
+TEST(ServiceFault, IgnoresSigterm) {
+  const std::string token = "svc-stubborn";
+  Service s(fake(token, {"--ignore-term"}), "fake", log_path("stubborn"));
+  const int pid = s.pid();
+  const ServiceStatus st = s.stop();
+  EXPECT_EQ(st.ended, "ignored SIGTERM for 500ms: killed with SIGKILL");
+  EXPECT_TRUE(running(token, pid).empty());
+}
+
+TEST(ServiceFault, ForksAChildThatOutlivesIt) {
+  const std::string token = "svc-forks";
+  Service s(fake(token, {"--fork-child"}), "fake", log_path("forks"));
+  const int pid = s.pid();
+  EXPECT_EQ(running(token, pid).size(), 2u) << "the service and its child";
+  const ServiceStatus st = s.stop();
+  EXPECT_NE(st.ended.find("exited with code 0 on SIGTERM"), std::string::npos) << st.ended;
+  EXPECT_NE(st.ended.find("1 process of its group outlived it: killed with SIGKILL"), std::string::npos) << st.ended;
+  EXPECT_TRUE(running(token, pid).empty());
+}
+
+TEST(ServiceFault, NothingIsLeftWhenTheTestProcessIsKilled) {
+  // A child test process starts a service, then dies by SIGKILL without stopping it: the guard
+  // stops the service's group.
+  const std::string token = "svc-orphan";
+  const pid_t child = fork();
+  if (child == 0) {
+    Service* s = new Service(fake(token, {}), "fake", log_path("orphan"));
+    (void)s;
+    raise(SIGKILL);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  for (int i = 0; i < 200 && !running(token).empty(); ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(running(token).empty());
+}
+
+// --- loadgate run ------------------------------------------------------------------------------
+
+int run_cli(const std::string& baseline, const std::string& key, std::string* out) {
+  const std::string path = reports_dir() + "/service-test/run.out";
+  testing::Subprocess p({LOADGATE_BIN, "run", "-baselines=" + baseline, "-scenario=" + key}, path, path);
+  const int code = p.wait(60s);
+  *out = slurp(path);
+  return code;
+}
+
+TEST(Run, ExitsZeroThreeOrTwoAsCheckDoes) {
+  std::string out;
+  const Scenario& ok = fake_scenario("runok", fake("svc-run", {}), R"({"rate": "20/1s", "duration": "1s"})");
+  EXPECT_EQ(run_cli(ok.file, "fake.runok", &out), 0) << out;
+  EXPECT_NE(out.find("Verdict: PASS"), std::string::npos) << out;
+  const Scenario& breach = fake_scenario("runbreach", fake("svc-run", {}), R"({"rate": "20/1s", "duration": "1s"})",
+                                         R"({"p99": "1ns"})");
+  EXPECT_EQ(run_cli(breach.file, "fake.runbreach", &out), 3) << out;
+  EXPECT_NE(out.find("Verdict: FAIL"), std::string::npos) << out;
+  EXPECT_EQ(run_cli(breach.file, "fake.nothing", &out), 2) << out;
+  EXPECT_TRUE(running("svc-run").empty());
+}
+
+}  // namespace
+}  // namespace loadgate
+
+int main(int argc, char** argv) {
+  setenv("LOADGATE_REPORTS_DIR", LOADGATE_BINARY_DIR "/reports-test", 1);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
