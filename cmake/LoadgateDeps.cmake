@@ -33,6 +33,18 @@ if(NOT TARGET loadgate_http_parser)
   target_link_libraries(loadgate_http_parser INTERFACE ${HTTP_PARSER_LIBRARY})
 endif()
 
+# libnghttp2 (HTTP/2 framing) and c-ares (DNS against -resolvers): a header and a shared library
+# each. Exported like http-parser, so that find_package(loadgate) links them too.
+find_path(NGHTTP2_INCLUDE_DIR nghttp2/nghttp2.h REQUIRED)
+find_library(NGHTTP2_LIBRARY nghttp2 REQUIRED)
+find_path(CARES_INCLUDE_DIR ares.h REQUIRED)
+find_library(CARES_LIBRARY cares REQUIRED)
+if(NOT TARGET loadgate_nghttp2)
+  add_library(loadgate_nghttp2 INTERFACE)
+  target_include_directories(loadgate_nghttp2 SYSTEM INTERFACE ${NGHTTP2_INCLUDE_DIR} ${CARES_INCLUDE_DIR})
+  target_link_libraries(loadgate_nghttp2 INTERFACE ${NGHTTP2_LIBRARY} ${CARES_LIBRARY})
+endif()
+
 # cpp-httplib: Debian ships it compiled; its pkg-config target carries the defines the .so
 # was built with (without them, including httplib.h crashes at run time).
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

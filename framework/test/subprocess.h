@@ -1,6 +1,7 @@
 // subprocess.h: start a program, signal it and wait for it, by PID.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>

@@ -29,11 +29,10 @@ class Attack final : public Command {
       static_cast<Load&>(load) = load_.parse();
       load.name = name_;
       load.monitor = monitor_.parse();
-      http_.parse(http, targets);
+      http_.parse(http, targets, load_.spec);
     } catch (const InputError& e) {
       return fail("attack", e.what(), kBadInput);
     }
-    if (http_.http2) std::fprintf(stderr, "loadgate attack: -http2 ignored: loadgate speaks HTTP/1.1\n");
     AttackRun run;
     return run_attack(
         "attack", out_.output, out_, load, [&](const AttackOptions& o) { return attack_http(targets, http, o); }, run);

@@ -50,7 +50,7 @@ class BreakpointCommand final : public Command {
       load_.timeout = timeout_;
       static_cast<Load&>(load) = parse_load(load_, LoadSource::flags());
       load.monitor = monitor_.parse();
-      http_.parse(http, targets);
+      http_.parse(http, targets, load_);
       const Nanos p99 = duration_flag("p99", p99_);
       if (p99.count() > 0) objective_.p99 = p99;
       if (success_ < 0 || success_ > 1) throw InputError("", 0, "-success", "want a ratio 0..1");

@@ -51,13 +51,18 @@ class Report final : public Command {
     Metrics m;
     int64_t last = steady_now_ns();
     try {
-      read_metrics(inputs_, m, [&](const Result& r) {
-        if (hist_) hist_->add(r);
-        if (every.count() > 0 && steady_now_ns() - last >= every.count()) {
-          write(out, m);
-          last = steady_now_ns();
-        }
-      });
+      read_metrics(
+          inputs_, m,
+          [&](const Result& r) {
+            if (hist_) hist_->add(r);
+            if (every.count() > 0 && steady_now_ns() - last >= every.count()) {
+              write(out, m);
+              last = steady_now_ns();
+            }
+          },
+          [&](const AttackInfo& info) {
+            options_.protocols.insert(info.target_protocols.begin(), info.target_protocols.end());
+          });
     } catch (const InputError& e) {
       // Report what was read before the bad record: measured results are never lost.
       if (m.count() > 0) write(out, m);

@@ -55,7 +55,12 @@ void HttpFlags::define(FlagSet& f) {
   f.string("targets", &targets, "Targets file (default stdin)");
   f.string("format", &format, "Targets format: http or json");
   f.flag("keepalive", &keepalive, "Use persistent connections", "no-keepalive");
-  f.flag("http2", &http2, "Accepted for Vegeta compatibility; loadgate speaks HTTP/1.1");
+  f.flag("http2", &http2, "Send HTTP/2 requests to https targets that offer h2 by ALPN (-http2=false: HTTP/1.1)");
+  f.flag("h2c", &h2c, "Send HTTP/2 requests without TLS (prior knowledge) to http targets");
+  f.flag("chunked", &chunked, "Send HTTP/1.1 bodies with chunked transfer encoding");
+  f.string("unix-socket", &unix_socket, "Connect over this Unix socket (overrides the host of target URLs)");
+  f.string("laddr", &laddr, "Local IP address to connect from (default any)");
+  f.strings("resolvers", &resolvers, "DNS servers ip:port to resolve target hosts with, instead of the system's (comma separated)", ',');
   f.flag("insecure", &insecure, "Ignore invalid server TLS certificates");
   f.strings("root-certs", &root_certs, "TLS root certificate files (comma separated)", ',');
   f.string("cert", &cert, "TLS client PEM certificate file");
@@ -66,8 +71,15 @@ void HttpFlags::define(FlagSet& f) {
   f.string("body", &body, "Requests body file (at most 64 MB)");
 }
 
-void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out) const {
+void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out, const LoadSpec& load) const {
   http.keepalive = keepalive;
+  http.http2 = http2;
+  http.h2c = h2c;
+  http.chunked = chunked;
+  http.unix_socket = unix_socket;
+  http.laddr = laddr;
+  http.resolvers = resolvers;
+  http.connections = load.connections.value_or(0);
   http.insecure = insecure;
   http.root_certs = root_certs;
   http.cert = cert;

@@ -34,7 +34,11 @@ struct HttpFlags {
   std::string targets = "stdin";
   std::string format = "http";
   bool keepalive = true;
-  bool http2 = false;
+  bool http2 = true;
+  bool h2c = false;
+  bool chunked = false;
+  std::string unix_socket, laddr;
+  std::vector<std::string> resolvers;
   bool insecure = false;
   std::vector<std::string> root_certs;
   std::string cert, key;
@@ -44,8 +48,9 @@ struct HttpFlags {
   std::string body;  ///< file path (Vegeta's -body)
   /// Declares the flags.
   void define(FlagSet& f);
-  /// The driver's options and the targets. Throws InputError.
-  void parse(HttpOptions& http, std::vector<Target>& targets) const;
+  /// The driver's options and the targets; `load` gives -connections (HTTP/2 connections).
+  /// Throws InputError.
+  void parse(HttpOptions& http, std::vector<Target>& targets, const LoadSpec& load) const;
 };
 
 /// OutputFlags: where results go and what is said on stderr.

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct AttackInfo {
   std::string rate;         ///< the pacer's spec, or "0" for closed model
   int64_t started_ns = 0;   ///< Unix ns of the attack's start
   int64_t duration_ns = 0;  ///< requested duration (0 = unbounded)
+  /// The wire protocol of each target by label ("GET https://h/" -> "HTTP/2.0"), when known.
+  std::map<std::string, std::string> target_protocols;
   /// JSON text of this header.
   std::string to_json() const;
   /// Parses the JSON text of a header; unknown keys are ignored. False on malformed JSON.

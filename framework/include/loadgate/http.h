@@ -1,4 +1,4 @@
-// http.h: HTTP/1.1 load over Asio, Vegeta's semantics.
+// http.h: HTTP/1.1 and HTTP/2 load over Asio, Vegeta's semantics.
 //
 //   auto targets = loadgate::load_targets("targets/api.txt");
 //   loadgate::AttackOptions load;  load.rate = ...;  load.duration = 30s;
@@ -25,6 +25,13 @@ struct HttpOptions {
   std::vector<std::string> root_certs;  ///< -root-certs: PEM files of trusted CAs (default: system)
   std::string cert;                     ///< -cert: client certificate (PEM) for mutual TLS
   std::string key;                      ///< -key: client private key (PEM)
+  bool http2 = true;                    ///< -http2: offer h2 by ALPN to https origins (false: HTTP/1.1 only)
+  bool h2c = false;                     ///< -h2c: HTTP/2 without TLS, with prior knowledge, to http origins
+  int connections = 0;                  ///< -connections: HTTP/2 connections per origin (0 = as streams need)
+  bool chunked = false;                 ///< -chunked: HTTP/1.1 bodies in chunked transfer encoding
+  std::string unix_socket;              ///< -unix-socket: every connection goes to this socket path
+  std::string laddr;                    ///< -laddr: local IP address to connect from ("" = any)
+  std::vector<std::string> resolvers;   ///< -resolvers: DNS servers "ip:port" (default: the system's)
 };
 
 /// Runs an HTTP attack over `targets` (round-robin) and returns its measurements.

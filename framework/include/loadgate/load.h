@@ -38,6 +38,10 @@ struct Load {
   int max_workers = kDefaultMaxWorkers;  ///< open model: cap on concurrent workers (connections)
   int threads = 0;                       ///< I/O threads (-cpus); 0 = one per core
   Nanos timeout = kDefaultTimeout;       ///< per request; 0 = none
+  /// The same two figures when workers are streams sharing connections (HTTP/2): -connections
+  /// then counts connections, not workers, and does not cap them. 0 = as workers, max_workers.
+  int stream_workers = 0;
+  int stream_max_workers = 0;
   /// Whether hits are paced (open model) rather than sent back to back by workers.
   bool open() const { return !rate.unlimited(); }
 };

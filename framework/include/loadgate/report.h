@@ -7,6 +7,8 @@
 
 #include "loadgate/attack.h"
 #include "loadgate/breakpoint.h"
+#include <map>
+
 #include "loadgate/duration.h"
 #include "loadgate/gate.h"
 #include "loadgate/metrics.h"
@@ -25,6 +27,8 @@ struct ReportOptions {
   const Verdict* verdict = nullptr;       ///< the gate's verdict, when the run was judged
   std::string aborted;                    ///< why the run was stopped early, if it was
   const ServiceStatus* service = nullptr;  ///< the service process the run loaded, when it had one
+  /// The wire protocol of each target by label ("HTTP/2.0"), from the results header.
+  std::map<std::string, std::string> protocols;
 };
 
 /// Writes Vegeta's text report of the primary kind, plus loadgate's extra lines

@@ -64,20 +64,26 @@ Load parse_load(const LoadSpec& spec, const LoadSource& src, double scale, bool 
   const int workers = count_field(spec.workers, "workers", src, 1);
   const int max_workers = count_field(spec.max_workers, "max_workers", src, 1);
   const int connections = count_field(spec.connections, "connections", src, 1);
-  int cap = max_workers > 0 ? max_workers : kDefaultMaxWorkers;
-  if (connections > 0) cap = max_workers > 0 ? std::min(cap, connections) : connections;
-  if (l.open()) {
-    l.max_workers = cap;
-    l.workers = std::min(workers > 0 ? workers : kDefaultWorkers, cap);
-  } else {
-    // The closed model: this many workers back to back.
-    l.workers = max_workers > 0 ? cap : connections > 0 ? connections : workers;
-    l.max_workers = l.workers;
-    if (l.workers <= 0)
-      throw InputError(src.file, 0, src.field("rate"),
-                       "rate 0 (the closed model) needs " + src.name("max_workers") + " (or " + src.name("workers") +
-                           ") > 0: the number of workers sending back to back");
-  }
+  // Workers and their cap, with -connections capping workers (each worker a connection) or not
+  // (workers are streams sharing connections).
+  auto figure = [&](int conns, int& out_workers, int& out_max) {
+    int cap = max_workers > 0 ? max_workers : kDefaultMaxWorkers;
+    if (conns > 0) cap = max_workers > 0 ? std::min(cap, conns) : conns;
+    if (l.open()) {
+      out_max = cap;
+      out_workers = std::min(workers > 0 ? workers : kDefaultWorkers, cap);
+    } else {
+      // The closed model: this many workers back to back.
+      out_workers = max_workers > 0 ? cap : conns > 0 ? conns : workers;
+      out_max = out_workers;
+    }
+  };
+  figure(connections, l.workers, l.max_workers);
+  figure(max_workers > 0 || workers > 0 ? 0 : connections, l.stream_workers, l.stream_max_workers);
+  if (!l.open() && l.workers <= 0)
+    throw InputError(src.file, 0, src.field("rate"),
+                     "rate 0 (the closed model) needs " + src.name("max_workers") + " (or " + src.name("workers") +
+                         ") > 0: the number of workers sending back to back");
   if (require_bound && l.duration.count() == 0 && l.requests == 0)
     throw InputError(src.file, 0, src.field("duration"), "a load needs a duration or a request count");
   return l;

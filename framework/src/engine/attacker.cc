@@ -92,8 +92,10 @@ class Worker final : public WorkerBase, public SlotOwner {
         deadline_(io_),
         pending_(o_.rate.unlimited() ? 1 : kPendingCapacity) {
     const int t = plan.threads;
-    max_slots_ =
-        o_.rate.unlimited() ? share(o_.workers, t, index) : share(std::max(o_.max_workers, o_.workers), t, index);
+    const bool streams = plan.driver->multiplexed() && o_.stream_workers > 0;
+    workers_ = streams ? o_.stream_workers : o_.workers;
+    const int max_workers = streams ? o_.stream_max_workers : o_.max_workers;
+    max_slots_ = o_.rate.unlimited() ? share(workers_, t, index) : share(std::max(max_workers, workers_), t, index);
     max_slots_ = std::max(1, max_slots_);
     const auto threads = static_cast<uint64_t>(t), i = static_cast<uint64_t>(index);
     quota_ = o_.requests / threads + (i < o_.requests % threads ? 1 : 0);
@@ -106,7 +108,7 @@ class Worker final : public WorkerBase, public SlotOwner {
       labels.push_back(plan_.driver->target_label(i));
     metrics().prepare(plan_.driver->kind(), labels);
     if (!closed_model()) {
-      initial_ = std::min(max_slots_, std::max(1, share(o_.workers, plan_.threads, index_)));
+      initial_ = std::min(max_slots_, std::max(1, share(workers_, plan_.threads, index_)));
       for (int i = 0; i < initial_; ++i) add_slot();
       warm_next();
     }
@@ -136,22 +138,36 @@ class Worker final : public WorkerBase, public SlotOwner {
   void on_begin() override {
     began_ = true;
     if (closed_model()) {
-      // N workers back to back; the clock, not a pacer, ends the schedule.
-      if (o_.requests && quota_ == 0) stop(false);
-      for (int i = 0; i < max_slots_ && !schedule_over_; ++i) {
-        slots_.push_back(plan_.driver->make_slot(io_, *this));
-        if (!try_start_closed(*slots_.back())) idle_.push_back(slots_.back().get());
-      }
-      if (o_.duration.count() > 0 && !schedule_over_) {
-        timer_.expires_at(at(start_.steady_ns + o_.duration.count()));
+      // The start was posted ahead of its instant: the first hit goes out at it, not before
+      // (a hit sent early would measure its latency from a later, scheduled time).
+      if (now() < start_.steady_ns) {
+        timer_.expires_at(at(start_.steady_ns));
         timer_.async_wait([this](const asio::error_code& ec) {
-          if (!ec) stop(false);
+          if (!ec) begin_closed();
         });
+        return;
       }
+      begin_closed();
     } else {
       schedule_.emplace(*o_.rate.pacer, static_cast<uint64_t>(index_), static_cast<uint64_t>(plan_.threads),
                         o_.duration, o_.requests, start_.steady_ns);
       on_wake();
+    }
+    maybe_finish();
+  }
+
+  // N workers back to back; the clock, not a pacer, ends the schedule.
+  void begin_closed() {
+    if (o_.requests && quota_ == 0) stop(false);
+    for (int i = 0; i < max_slots_ && !schedule_over_; ++i) {
+      slots_.push_back(plan_.driver->make_slot(io_, *this));
+      if (!try_start_closed(*slots_.back())) idle_.push_back(slots_.back().get());
+    }
+    if (o_.duration.count() > 0 && !schedule_over_) {
+      timer_.expires_at(at(start_.steady_ns + o_.duration.count()));
+      timer_.async_wait([this](const asio::error_code& ec) {
+        if (!ec) stop(false);
+      });
     }
     maybe_finish();
   }
@@ -328,6 +344,7 @@ class Worker final : public WorkerBase, public SlotOwner {
   std::vector<Slot*> idle_;
   HitRing pending_;
   int max_slots_ = 1;
+  int workers_ = 0;        // initial workers (open) or concurrency (closed), of this attack
   int connecting_ = 0;     // connections being opened by this thread's slots
   int64_t last_grow_ = 0;  // steady ns of the last connection grow() opened
   int initial_ = 1;        // connections opened before the start
@@ -348,7 +365,7 @@ class Worker final : public WorkerBase, public SlotOwner {
 AttackRun run_attack(Driver& driver, const AttackOptions& o) {
   validate(o);
   Plan plan{&o, &driver, thread_count(o)};
-  return launch(o, driver.protocol(), o.open() ? o.rate.pacer->describe() : "0", plan.threads,
+  return launch(o, driver.protocol(), o.open() ? o.rate.pacer->describe() : "0", plan.threads, driver.target_protocols(),
                 [&plan](int index, int, Collector* collector) -> std::unique_ptr<WorkerBase> {
                   return std::make_unique<Worker>(plan, index, collector);
                 });

@@ -8,6 +8,7 @@
 
 #include <asio/io_context.hpp>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -63,7 +64,11 @@ class Driver {
   virtual Kind kind() const = 0;
   /// "http", "grpc", ...
   virtual std::string protocol() const = 0;
-
+  /// Whether slots are streams sharing a few connections (HTTP/2) rather than a connection each:
+  /// then -connections does not cap the number of slots.
+  virtual bool multiplexed() const { return false; }
+  /// The wire protocol of each target by label ("HTTP/2.0"), when it varies; {} otherwise.
+  virtual std::map<std::string, std::string> target_protocols() const { return {}; }
 };
 
 /// Builds the Result skeleton for `hit` given the send and completion instants (steady ns).

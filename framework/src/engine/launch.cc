@@ -31,7 +31,7 @@ bool all(const std::vector<std::unique_ptr<WorkerBase>>& workers, std::atomic<bo
 }  // namespace
 
 AttackRun launch(const AttackOptions& o, const std::string& protocol, const std::string& rate, int threads,
-                 const WorkerFactory& make) {
+                 std::map<std::string, std::string> target_protocols, const WorkerFactory& make) {
   std::unique_ptr<Collector> collector;
   if (o.sink) collector = std::make_unique<Collector>(*o.sink);
   std::vector<std::unique_ptr<WorkerBase>> workers;
@@ -57,6 +57,7 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   run.info.rate = rate;
   run.info.started_ns = start.unix_ns;
   run.info.duration_ns = o.duration.count();
+  run.info.target_protocols = std::move(target_protocols);
   if (collector) collector->header(run.info);
   monitor.start(std::chrono::seconds(1), SampleForwarder(collector.get()));
   for (auto& w : workers) w->begin(start);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -20,9 +21,9 @@ inline constexpr Nanos kMaxPrepare = std::chrono::seconds(3);
 
 /// Runs an attack of `protocol` ("http", "grpc", "ws") on `threads` threads: makes the workers,
 /// lets them prepare, fixes one Start for all, sends the header (name, protocol, `rate`, start,
-/// duration) to o.sink, runs until every worker finished, forwarding o.stop, printing progress
-/// and sampling resources, then merges their Metrics into the returned run.
+/// duration, `target_protocols`) to o.sink, runs until every worker finished, forwarding o.stop,
+/// printing progress and sampling resources, then merges their Metrics into the returned run.
 AttackRun launch(const AttackOptions& o, const std::string& protocol, const std::string& rate, int threads,
-                 const WorkerFactory& make);
+                 std::map<std::string, std::string> target_protocols, const WorkerFactory& make);
 
 }  // namespace loadgate::engine

@@ -88,6 +88,7 @@ std::string AttackInfo::to_json() const {
                       {"started", format_rfc3339(started_ns)},
                       {"started_ns", started_ns},
                       {"duration_ns", duration_ns}};
+  if (!target_protocols.empty()) j["target_protocols"] = target_protocols;
   return j.dump();
 }
 
@@ -99,6 +100,9 @@ bool AttackInfo::from_json(const std::string& text, AttackInfo& out) {
   out.rate = j.value("rate", "");
   out.started_ns = j.value("started_ns", int64_t{0});
   out.duration_ns = j.value("duration_ns", int64_t{0});
+  if (j.contains("target_protocols") && j["target_protocols"].is_object())
+    for (auto& [k, v] : j["target_protocols"].items())
+      if (v.is_string()) out.target_protocols[k] = v.get<std::string>();
   return true;
 }
 

@@ -93,6 +93,7 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
     for (auto& [label, stats] : targets_of(m)) targets[label] = summary_object(summarize(*stats, primary));
     j["targets"] = targets;
   }
+  if (!o.protocols.empty()) j["protocols"] = o.protocols;
   if (!m.resources().empty()) j["resources"] = resources_json(m.resources());
   if (const GeneratorStats& g = m.generator(); g.threads > 0) {
     const std::string warning = generator_warning(m);

@@ -1,6 +1,8 @@
 // text_report.cc: Vegeta's text report layout, plus loadgate's extra lines.
 #include <algorithm>
 #include <cstdio>
+#include <iomanip>
+#include <set>
 
 #include "format/number.h"
 #include "format/tabwriter.h"
@@ -137,6 +139,13 @@ void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions&
     out << ")\n\n";
   }
   write_summary(out, m.summarize(primary), primary);
+  if (!o.protocols.empty()) {
+    std::set<std::string> distinct;
+    for (const auto& [label, p] : o.protocols) distinct.insert(p);
+    std::string list;
+    for (const std::string& p : distinct) list += (list.empty() ? "" : ", ") + p;
+    out << std::left << std::setw(14) << "Protocol" << std::setw(34) << "[protocol]" << list << "\n";
+  }
   for (int k = 0; k < kKindCount; ++k) {
     const Kind kind = static_cast<Kind>(k);
     if (kind == primary || !m.group(kind)) continue;
@@ -145,7 +154,8 @@ void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions&
   }
   if (o.by_target)
     for (auto& [label, stats] : targets_of(m)) {
-      out << "\n[target " << label << "]\n";
+      auto p = o.protocols.find(label);
+      out << "\n[target " << label << (p == o.protocols.end() ? "" : " (" + p->second + ")") << "]\n";
       write_summary(out, summarize(*stats, primary), primary);
     }
   if (!m.resources().empty()) {

@@ -399,6 +399,7 @@ std::string write_scenario_reports(const ScenarioRun& run) {
   o.verdict = &run.verdict;
   o.aborted = run.abort_reason;
   o.service = run.service ? &*run.service : nullptr;
+  o.protocols = run.info.target_protocols;
   std::ofstream json(base + ".json");
   write_json_report(json, run.metrics, o);
   std::ofstream html(base + ".html");

@@ -1,10 +1,13 @@
-// http_driver.cc: HTTP/1.1 slots over Asio (plain or TLS), responses parsed by http-parser.
+// http_driver.cc: HTTP slots over Asio: HTTP/1.1 (plain, TLS or a Unix socket, responses
+// parsed by http-parser) or HTTP/2 streams (h2 by ALPN, or h2c with prior knowledge; see
+// h2_session.h), decided once per origin before the attack.
 //
-// A slot carries one request at a time and keeps one keep-alive connection per origin. The
-// request bytes of every target are built once, before the attack; the hot path only writes
-// them, reads into a fixed buffer and feeds http-parser, which counts the body without
-// keeping it. A request that finds its reused connection closed by the server before any
-// response byte is retried once on a new connection, as Go's client does for idempotent reuse.
+// An HTTP/1.1 slot carries one request at a time and keeps one keep-alive connection per
+// origin. The request bytes of every target are built once, before the attack; the hot path
+// only writes them, reads into a fixed buffer and feeds http-parser, which counts the body
+// without keeping it. A request that finds its reused connection closed by the server before
+// any response byte is retried once on a new connection, as Go's client does for idempotent
+// reuse. An HTTP/2 slot is one stream at a time on its thread's shared connections.
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -20,6 +23,7 @@
 #include <deque>
 #include <fstream>
 #include <mutex>
+#include <map>
 #include <optional>
 
 #include "engine/attacker.h"
@@ -27,12 +31,13 @@
 #include "loadgate/http.h"
 #include "loadgate/interner.h"
 #include "loadgate/url.h"
+#include "protocol/http/connection.h"
+#include "protocol/http/h2_session.h"
 #include "protocol/http/response_parser.h"
 
 namespace loadgate {
 namespace {
 
-using asio::ip::tcp;
 using engine::Hit;
 
 constexpr char kUserAgent[] = "loadgate/0.1";
@@ -44,28 +49,23 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-// Where requests go: an origin resolved once.
-struct Origin {
-  Url url;
-  std::vector<tcp::endpoint> endpoints;
-  std::string resolve_error;  // non-empty: every request to it fails with this
-};
-
-// One target, ready to write.
+// One target, ready to write: HTTP/1.1 bytes, or an HTTP/2 request, as its origin speaks.
 struct Prepared {
   uint32_t origin = 0;
-  std::string bytes;  // the whole request
+  std::string bytes;  // HTTP/1.1: the whole request
+  http::H2Request h2;  // HTTP/2
   uint64_t body_size = 0;
   uint32_t label = 0;  // interned "METHOD URL"
   bool head = false;
   std::string method;  // for redirects
-  std::string body;    // for 307/308 redirects
+  std::string body;    // for 307/308 redirects, and HTTP/2's DATA
   std::vector<Header> headers;
   Url url;
 };
 
+// The request as HTTP/1.1 bytes; with `chunked`, a body goes as one chunk and the last chunk.
 std::string build_request(const std::string& method, const Url& url, const std::vector<Header>& headers,
-                          const std::string& body, bool keepalive) {
+                          const std::string& body, bool keepalive, bool chunked) {
   std::string out = method + " " + url.target + " HTTP/1.1\r\n";
   bool host = false, agent = false, length = false;
   for (auto& [k, v] : headers) {
@@ -77,29 +77,27 @@ std::string build_request(const std::string& method, const Url& url, const std::
   if (!agent) out += std::string("User-Agent: ") + kUserAgent + "\r\n";
   for (auto& [k, v] : headers) out += k + ": " + v + "\r\n";
   const bool wants_length = !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
-  if (wants_length && !length) out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (chunked && wants_length && !length) {
+    out += "Transfer-Encoding: chunked\r\n";
+  } else if (wants_length && !length) {
+    out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    chunked = false;
+  } else {
+    chunked = false;
+  }
   if (!keepalive) out += "Connection: close\r\n";
   out += "\r\n";
-  out += body;
-  return out;
-}
-
-Origin resolve_origin(const Url& url) {
-  Origin o;
-  o.url = url;
-  asio::io_context io;
-  tcp::resolver resolver(io);
-  asio::error_code ec;
-  auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
-  if (ec) {
-    o.resolve_error = "lookup " + url.host + ": " + ec.message();
-    return o;
+  if (chunked) {
+    if (!body.empty()) {
+      char size[32];
+      std::snprintf(size, sizeof size, "%zx\r\n", body.size());
+      out += size + body + "\r\n";
+    }
+    out += "0\r\n\r\n";
+  } else {
+    out += body;
   }
-  for (auto& r : results) o.endpoints.push_back(r.endpoint());
-  // Prefer IPv4 loopback first: "localhost" often lists ::1 first and servers bind 127.0.0.1.
-  std::stable_partition(o.endpoints.begin(), o.endpoints.end(),
-                        [](const tcp::endpoint& e) { return e.address().is_v4(); });
-  return o;
+  return out;
 }
 
 // Interns "<code> <reason>" once per status code per thread.
@@ -111,95 +109,74 @@ uint32_t status_error(int code, std::string_view reason) {
   return id;
 }
 
-// A connection: plain TCP or TLS over TCP.
-class Conn {
- public:
-  Conn(asio::io_context& io, asio::ssl::context* tls, const Origin& origin) : io_(io), tls_ctx_(tls), origin_(&origin) {
-    reset();
+// HTTP/2's reason phrases: none on the wire, so the standard ones.
+std::string_view standard_reason(int code) {
+  switch (code) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 418: return "I'm a teapot";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
   }
-  tcp::socket& socket() { return tls_ ? tls_->next_layer() : *sock_; }
-  const Origin& origin() const { return *origin_; }
-  bool open = false;    // connected (and handshaken)
-  uint64_t served = 0;  // requests completed on this connection
-
-  // Replaces the socket with a fresh, unconnected one.
-  void reset() {
-    open = false;
-    served = 0;
-    if (tls_ctx_ && origin_->url.tls()) {
-      tls_ = std::make_unique<asio::ssl::stream<tcp::socket>>(io_, *tls_ctx_);
-      sock_.reset();
-    } else {
-      sock_ = std::make_unique<tcp::socket>(io_);
-      tls_.reset();
-    }
-  }
-  void close() {
-    asio::error_code ignored;
-    socket().shutdown(tcp::socket::shutdown_both, ignored);
-    socket().close(ignored);
-    open = false;
-  }
-  bool tls() const { return tls_ != nullptr; }
-  asio::ssl::stream<tcp::socket>& tls_stream() { return *tls_; }
-
-  template <class Handler>
-  void write(const asio::const_buffer& b, Handler&& h) {
-    if (tls_)
-      asio::async_write(*tls_, b, std::forward<Handler>(h));
-    else
-      asio::async_write(*sock_, b, std::forward<Handler>(h));
-  }
-  template <class Handler>
-  void read_some(const asio::mutable_buffer& b, Handler&& h) {
-    if (tls_)
-      tls_->async_read_some(b, std::forward<Handler>(h));
-    else
-      sock_->async_read_some(b, std::forward<Handler>(h));
-  }
-
- private:
-  asio::io_context& io_;
-  asio::ssl::context* tls_ctx_;
-  const Origin* origin_;
-  std::unique_ptr<tcp::socket> sock_;
-  std::unique_ptr<asio::ssl::stream<tcp::socket>> tls_;
-};
+}
 
 class HttpDriver;
 
-class HttpSlot final : public engine::Slot {
+// One request at a time, over HTTP/1.1 connections of its own (one per origin) or as a stream
+// of its thread's HTTP/2 sessions (H2Pool), as the request's origin speaks.
+class HttpSlot final : public engine::Slot, public http::H2Stream {
  public:
-  HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver);
+  HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver, std::shared_ptr<http::H2Pool> h2);
   void start(const Hit& hit) override;
   void cancel() override;
   void warm() override;
 
+  // http::H2Stream
+  void h2_headers() override;
+  void h2_header(const std::string& name, const std::string& value) override;
+  void h2_data(const uint8_t* data, size_t n) override;
+  void h2_closed(ErrorKind kind, const std::string& error) override;
+  void h2_unsent() override;
+
  private:
-  Conn& conn_for(size_t origin);
-  void send(size_t origin, const std::string* bytes);
+  http::Conn& conn_for(size_t origin);
+  void send(size_t origin);
   void connect();
-  void handshake();
-  void connected(const asio::error_code& ec, ErrorKind kind, const std::string& what);
+  void connected(ErrorKind kind, const std::string& what);
   void write();
   void read();
   void on_read(const asio::error_code& ec, size_t n);
-  void on_response();
-  bool follow_redirect();
+  void on_response(int code, std::string_view reason, const std::string& location);
+  bool follow_redirect(int code, const std::string& location);
   bool retry();
   void fail(ErrorKind kind, const std::string& text);
   void arm_timer(int64_t at);
   void finish(ErrorKind kind, uint32_t error);
-  bool aborted(const asio::error_code& ec);
+  bool aborted();
+  bool h2_origin(size_t origin) const;
 
   asio::io_context& io_;
   engine::SlotOwner& owner_;
   HttpDriver& d_;
+  std::shared_ptr<http::H2Pool> h2_;  // this thread's HTTP/2 sessions (shared by its slots)
   asio::steady_timer timer_;
-  std::vector<std::unique_ptr<Conn>> conns_;  // by origin index
-  Conn* conn_ = nullptr;
-  const std::string* bytes_ = nullptr;
+  std::vector<std::unique_ptr<http::Conn>> conns_;  // HTTP/1.1, by origin index
+  http::Conn* conn_ = nullptr;
+  const std::string* bytes_ = nullptr;  // HTTP/1.1 request in flight
+  const http::H2Request* h2req_ = nullptr;  // HTTP/2 request in flight
   std::string redirect_bytes_;
+  http::H2Request redirect_h2_;
+  std::vector<Header> redirect_headers_;
+  std::string redirect_body_;
   Url current_;  // URL of the request in flight (redirects resolve against it)
   std::array<char, kReadBuffer> buf_{};
   http1::ResponseParser parser_;
@@ -215,10 +192,15 @@ class HttpSlot final : public engine::Slot {
   bool retried_ = false;
   bool opened_here_ = false;  // the connection in use was opened for the request in flight
   bool head_ = false;
+  bool in_h2_ = false;  // the request in flight is an HTTP/2 stream
   int redirects_left_ = 0;
   int64_t sent_ = 0;
   int64_t first_ = 0;
   uint64_t response_bytes_ = 0;
+  // The response, whichever protocol carried it.
+  int status_ = 0;
+  uint64_t body_bytes_ = 0;
+  std::string location_;
 };
 
 class HttpDriver final : public engine::Driver {
@@ -226,6 +208,22 @@ class HttpDriver final : public engine::Driver {
   HttpDriver(const std::vector<Target>& targets, const HttpOptions& o, const AttackOptions& load)
       : o_(o), load_(load), tls_(asio::ssl::context::tls_client) {
     setup_tls();
+    transport_.tls = &tls_;
+    transport_.insecure = o.insecure;
+    transport_.unix_socket = o.unix_socket;
+    if (!o.laddr.empty() && o.laddr != "0.0.0.0") {
+      asio::error_code ec;
+      transport_.local = asio::ip::make_address(o.laddr, ec);
+      if (ec) throw InputError("", 0, "-laddr", "\"" + printable(o.laddr) + "\" is not an IP address");
+    }
+    for (const std::string& r : o.resolvers) {
+      std::string host;
+      const auto colon = r.rfind(':');
+      asio::error_code ec;
+      asio::ip::make_address(r.substr(0, colon == std::string::npos ? r.size() : colon), ec);
+      if (ec && !(r.size() > 2 && r[0] == '['))
+        throw InputError("", 0, "-resolvers", "\"" + printable(r) + "\" is not ip:port (e.g. 127.0.0.1:53)");
+    }
     for (const Target& t : targets) {
       auto url = parse_url(t.url);
       if (!url || (url->scheme != "http" && url->scheme != "https"))
@@ -246,30 +244,59 @@ class HttpDriver final : public engine::Driver {
       p.body_size = p.body.size();
       p.head = t.method == "HEAD";
       p.label = intern(t.label());
-      p.bytes = build_request(p.method, p.url, p.headers, p.body, o.keepalive);
       prepared_.push_back(std::move(p));
     }
+    // Built after every origin is known (and probed): the bytes its protocol needs.
+    for (Prepared& p : prepared_) {
+      if (origins_[p.origin]->protocol == http::Protocol::kHttp2)
+        p.h2 = http::H2Request::make(p.method, p.url, p.headers, &p.body);
+      else
+        p.bytes = build_request(p.method, p.url, p.headers, p.body, o.keepalive, o.chunked);
+    }
+    const int threads = thread_count(load);
+    if (o.connections > 0) h2_conns_ = static_cast<size_t>(std::max(1, (o.connections + threads - 1) / threads));
   }
 
   std::unique_ptr<engine::Slot> make_slot(asio::io_context& io, engine::SlotOwner& owner) override {
-    return std::make_unique<HttpSlot>(io, owner, *this);
+    std::shared_ptr<http::H2Pool> pool;
+    {
+      std::lock_guard lock(pools_mu_);
+      auto& weak = pools_[&io];
+      pool = weak.lock();
+      if (!pool) {
+        pool = std::make_shared<http::H2Pool>(io, transport_, h2_conns_);
+        weak = pool;
+      }
+    }
+    return std::make_unique<HttpSlot>(io, owner, *this, std::move(pool));
   }
   uint32_t target_count() const override { return static_cast<uint32_t>(prepared_.size()); }
   uint32_t target_label(uint32_t i) const override { return prepared_[i].label; }
   Kind kind() const override { return Kind::kHttp; }
   std::string protocol() const override { return "http"; }
+  bool multiplexed() const override {
+    for (const auto& o : origins_)
+      if (o->protocol != http::Protocol::kHttp2) return false;
+    return true;
+  }
+  std::map<std::string, std::string> target_protocols() const override {
+    std::map<std::string, std::string> out;
+    for (const Prepared& p : prepared_) out[interned(p.label)] = http::protocol_name(origins_[p.origin]->protocol);
+    return out;
+  }
 
   const HttpOptions& opts() const { return o_; }
   const AttackOptions& load() const { return load_; }
   const Prepared& prepared(uint32_t i) const { return prepared_[i]; }
+  const http::Transport& transport() const { return transport_; }
   // Origin number i: the targets' origins first, then redirect targets met during the attack.
-  const Origin& origin(size_t i) const {
+  const http::Origin& origin(size_t i) const {
     if (i < origins_.size()) return *origins_[i];
     std::lock_guard lock(extra_mu_);
     return *extra_[i - origins_.size()];
   }
   // The number of the origin of `url`; a redirect target outside the targets file is resolved
-  // once for the whole attack (the first slot to meet it waits for the lookup).
+  // (and probed) once for the whole attack (the first slot to meet it waits for the lookup).
   size_t origin_of(const Url& url) {
     const std::string key = url.origin();
     for (size_t i = 0; i < origins_.size(); ++i)
@@ -277,21 +304,32 @@ class HttpDriver final : public engine::Driver {
     std::lock_guard lock(extra_mu_);
     for (size_t i = 0; i < extra_.size(); ++i)
       if (extra_[i]->url.origin() == key) return origins_.size() + i;
-    extra_.push_back(std::make_unique<Origin>(resolve_origin(url)));
+    extra_.push_back(std::make_unique<http::Origin>(open_origin(url)));
     return origins_.size() + extra_.size() - 1;
   }
-  asio::ssl::context* tls() { return &tls_; }
 
  private:
   size_t origin_index(const Url& url) {
     const std::string key = url.origin();
     for (size_t i = 0; i < origins_.size(); ++i)
       if (origins_[i]->url.origin() == key) return i;
-    origins_.push_back(std::make_unique<Origin>(resolve_origin(url)));
+    origins_.push_back(std::make_unique<http::Origin>(open_origin(url)));
     return origins_.size() - 1;
   }
 
+  // Resolves `url`'s origin and settles its protocol: h2 by ALPN for https (unless -http2=false),
+  // h2 with prior knowledge for http with -h2c, else HTTP/1.1.
+  http::Origin open_origin(const Url& url) {
+    http::Origin o = http::resolve_origin(url, o_.resolvers);
+    if (url.tls() && o_.http2 && o_.unix_socket.empty())
+      o.protocol = http::probe_alpn(o, transport_);
+    else if (!url.tls() && o_.h2c)
+      o.protocol = http::Protocol::kHttp2;
+    return o;
+  }
+
   void setup_tls() {
+    http::offer_alpn(tls_, o_.http2);
     if (o_.insecure) {
       tls_.set_verify_mode(asio::ssl::verify_none);
     } else {
@@ -315,21 +353,24 @@ class HttpDriver final : public engine::Driver {
   HttpOptions o_;
   const AttackOptions& load_;
   asio::ssl::context tls_;
-  std::vector<std::unique_ptr<Origin>> origins_;  // the targets', fixed before the attack
+  http::Transport transport_;
+  std::vector<std::unique_ptr<http::Origin>> origins_;  // the targets', fixed before the attack
   mutable std::mutex extra_mu_;
-  std::deque<std::unique_ptr<Origin>> extra_;  // redirect targets met during the attack
+  std::deque<std::unique_ptr<http::Origin>> extra_;  // redirect targets met during the attack
   std::vector<Prepared> prepared_;
+  size_t h2_conns_ = 0;  // HTTP/2 connections per origin per thread (0 = as streams need)
+  std::mutex pools_mu_;
+  std::map<asio::io_context*, std::weak_ptr<http::H2Pool>> pools_;  // by thread
 };
 
-HttpSlot::HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver)
-    : io_(io), owner_(owner), d_(driver), timer_(io) {}
+HttpSlot::HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver, std::shared_ptr<http::H2Pool> h2)
+    : io_(io), owner_(owner), d_(driver), h2_(std::move(h2)), timer_(io) {}
 
-Conn& HttpSlot::conn_for(size_t origin) {
+bool HttpSlot::h2_origin(size_t origin) const { return d_.origin(origin).protocol == http::Protocol::kHttp2; }
+
+http::Conn& HttpSlot::conn_for(size_t origin) {
   if (conns_.size() <= origin) conns_.resize(origin + 1);
-  if (!conns_[origin]) {
-    const Origin& o = d_.origin(origin);
-    conns_[origin] = std::make_unique<Conn>(io_, d_.tls(), o);
-  }
+  if (!conns_[origin]) conns_[origin] = std::make_unique<http::Conn>(io_, d_.transport(), d_.origin(origin));
   return *conns_[origin];
 }
 
@@ -339,28 +380,39 @@ void HttpSlot::start(const Hit& hit) {
   timed_out_ = cancelled_ = retried_ = opened_here_ = false;
   sent_ = steady_now_ns();
   first_ = 0;
+  status_ = 0;
+  body_bytes_ = 0;
+  location_.clear();
   parser_.reset(false);  // a request that fails before its response has no response figures
   const Prepared& p = d_.prepared(hit.target);
   head_ = p.head;
   current_ = p.url;
   redirects_left_ = d_.opts().redirects;
+  bytes_ = &p.bytes;
+  h2req_ = &p.h2;
   if (d_.load().timeout.count() > 0) {
     deadline_ = sent_ + d_.load().timeout.count();
     if (!timer_armed_) arm_timer(deadline_);
   }
   if (connecting_) {  // a warm-up connect is under way: connected() sends this hit
     origin_ = p.origin;
-    bytes_ = &p.bytes;
     return;
   }
-  send(p.origin, &p.bytes);
+  send(p.origin);
 }
 
 void HttpSlot::warm() {
   if (busy_ || connecting_ || d_.target_count() == 0) return;
-  origin_ = d_.prepared(0).origin;
+  const size_t origin = d_.prepared(0).origin;
+  if (!d_.origin(origin).resolve_error.empty()) return;
+  if (h2_origin(origin)) {
+    // One connection carries every stream: the first slot opens it, the others have nothing to do.
+    if (h2_->warm(origin, d_.origin(origin), [this] { owner_.connecting(-1); })) owner_.connecting(+1);
+    return;
+  }
+  origin_ = origin;
   conn_ = &conn_for(origin_);
-  if (conn_->open || !conn_->origin().resolve_error.empty()) return;
+  if (conn_->open) return;
   connect();
 }
 
@@ -378,17 +430,27 @@ void HttpSlot::arm_timer(int64_t at) {
       return;
     }
     timed_out_ = true;
-    if (conn_) conn_->close();
+    if (in_h2_) {  // the stream is reset; the session goes on carrying the others
+      h2_->cancel(*this);
+      aborted();
+    } else if (conn_) {
+      conn_->close();
+    }
   });
 }
 
 void HttpSlot::cancel() {
   if (!busy_) return;
   cancelled_ = true;
-  if (conn_) conn_->close();
+  if (in_h2_) {
+    h2_->cancel(*this);
+    aborted();
+  } else if (conn_) {
+    conn_->close();
+  }
 }
 
-bool HttpSlot::aborted(const asio::error_code& ec) {
+bool HttpSlot::aborted() {
   if (timed_out_) {
     fail(ErrorKind::kTimeout, "timeout: no response within " + format_duration(d_.load().timeout));
     return true;
@@ -397,21 +459,27 @@ bool HttpSlot::aborted(const asio::error_code& ec) {
     fail(ErrorKind::kCancelled, "cancelled: the attack was interrupted");
     return true;
   }
-  (void)ec;
   return false;
 }
 
-void HttpSlot::send(size_t origin, const std::string* bytes) {
+void HttpSlot::send(size_t origin) {
   origin_ = origin;
-  conn_ = &conn_for(origin);
-  bytes_ = bytes;
   response_bytes_ = 0;
-  if (!conn_->origin().resolve_error.empty()) {
+  const http::Origin& o = d_.origin(origin);
+  if (!o.resolve_error.empty()) {
     // Never complete inside start(): the owner may start the next hit from done(), and a
     // synchronous failure would recurse until the stack ends.
-    asio::post(io_, [this] { fail(ErrorKind::kConnect, conn_->origin().resolve_error); });
+    asio::post(io_, [this] { fail(ErrorKind::kConnect, d_.origin(origin_).resolve_error); });
     return;
   }
+  if (o.protocol == http::Protocol::kHttp2) {
+    in_h2_ = true;
+    request = h2req_;
+    h2_->submit(origin, o, *this, [this](int delta) { owner_.connecting(delta); });
+    return;
+  }
+  in_h2_ = false;
+  conn_ = &conn_for(origin);
   if (conn_->open)
     write();
   else
@@ -419,58 +487,30 @@ void HttpSlot::send(size_t origin, const std::string* bytes) {
 }
 
 void HttpSlot::connect() {
-  conn_->reset();
   opened_here_ = busy_;
   connecting_ = true;
   owner_.connecting(+1);
-  asio::async_connect(conn_->socket(), conn_->origin().endpoints,
-                      [this](const asio::error_code& ec, const tcp::endpoint&) {
-                        if (ec) {
-                          connected(ec, ErrorKind::kConnect,
-                                    "connect " + conn_->origin().url.host + ":" +
-                                        std::to_string(conn_->origin().url.port) + ": " + ec.message());
-                          return;
-                        }
-                        asio::error_code ignored;
-                        conn_->socket().set_option(tcp::no_delay(true), ignored);
-                        if (conn_->tls())
-                          handshake();
-                        else
-                          connected(ec, ErrorKind::kNone, "");
-                      });
-}
-
-void HttpSlot::handshake() {
-  auto& s = conn_->tls_stream();
-  const std::string& host = conn_->origin().url.host;
-  SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
-  if (!d_.opts().insecure) SSL_set1_host(s.native_handle(), host.c_str());
-  s.async_handshake(asio::ssl::stream_base::client, [this](const asio::error_code& ec) {
-    connected(ec, ErrorKind::kTls, ec ? "tls handshake with " + conn_->origin().url.host + ": " + ec.message() : "");
-  });
+  conn_->open_async(false, [this](ErrorKind kind, const std::string& what) { connected(kind, what); });
 }
 
 // The end of connect(): a hit in flight (if any) goes on; a warm-up just leaves it open.
-void HttpSlot::connected(const asio::error_code& ec, ErrorKind kind, const std::string& what) {
+void HttpSlot::connected(ErrorKind kind, const std::string& what) {
   connecting_ = false;
-  if (ec)
-    conn_->close();
-  else
-    conn_->open = true;
+  if (kind != ErrorKind::kNone) conn_->close();
   owner_.connecting(-1);
   if (!busy_) return;
-  if (aborted(ec)) return;
-  if (ec) {
+  if (aborted()) return;
+  if (kind != ErrorKind::kNone) {
     fail(kind, what);
     return;
   }
-  send(origin_, bytes_);
+  send(origin_);
 }
 
 void HttpSlot::write() {
   parser_.reset(head_, d_.opts().max_body);
   conn_->write(asio::buffer(*bytes_), [this](const asio::error_code& ec, size_t) {
-    if (aborted(ec)) return;
+    if (aborted()) return;
     if (ec) {
       if (!retry()) fail(ErrorKind::kIo, "write: " + ec.message());
       return;
@@ -484,14 +524,17 @@ void HttpSlot::read() {
 }
 
 void HttpSlot::on_read(const asio::error_code& ec, size_t n) {
-  if (aborted(ec)) return;
+  if (aborted()) return;
   if (n > 0 && first_ == 0) first_ = steady_now_ns() - sent_;
   response_bytes_ += n;
   if (n > 0) {
     size_t used = 0;
     const auto state = parser_.feed(buf_.data(), n, used);
     if (state == http1::ResponseParser::State::kComplete) {
-      on_response();
+      ++conn_->served;
+      if (!parser_.keep_alive() || !d_.opts().keepalive) conn_->close();
+      body_bytes_ = parser_.body_bytes();
+      on_response(parser_.status(), parser_.reason(), parser_.location());
       return;
     }
     if (state == http1::ResponseParser::State::kError) {
@@ -504,7 +547,9 @@ void HttpSlot::on_read(const asio::error_code& ec, size_t n) {
     if ((ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) &&
         parser_.eof() == http1::ResponseParser::State::kComplete) {
       conn_->open = false;
-      on_response();
+      ++conn_->served;
+      body_bytes_ = parser_.body_bytes();
+      on_response(parser_.status(), parser_.reason(), parser_.location());
       return;
     }
     conn_->close();
@@ -526,40 +571,88 @@ bool HttpSlot::retry() {
   return true;
 }
 
-void HttpSlot::on_response() {
-  ++conn_->served;
-  if (!parser_.keep_alive() || !d_.opts().keepalive) conn_->close();
-  const int code = parser_.status();
-  if (code >= 300 && code < 400 && code != 304 && d_.opts().redirects >= 0 && !parser_.location().empty()) {
+// ---- HTTP/2 ----
+
+void HttpSlot::h2_headers() {
+  if (first_ == 0) first_ = steady_now_ns() - sent_;
+}
+
+void HttpSlot::h2_header(const std::string& name, const std::string& value) {
+  if (name == ":status") {
+    status_ = std::atoi(value.c_str());
+  } else if (name == "location") {
+    location_ = value;
+  }
+}
+
+void HttpSlot::h2_data(const uint8_t*, size_t n) {
+  const int64_t cap = d_.opts().max_body;
+  body_bytes_ = cap < 0 ? body_bytes_ + n : std::min<uint64_t>(static_cast<uint64_t>(cap), body_bytes_ + n);
+}
+
+void HttpSlot::h2_closed(ErrorKind kind, const std::string& error) {
+  if (!busy_) return;
+  if (kind != ErrorKind::kNone) {
+    fail(kind, error);
+    return;
+  }
+  if (status_ == 0) {
+    fail(ErrorKind::kProtocol, "http2: the stream ended without a response");
+    return;
+  }
+  const std::string location = location_;
+  on_response(status_, standard_reason(status_), location);
+}
+
+void HttpSlot::h2_unsent() {
+  if (!busy_ || aborted()) return;
+  send(origin_);
+}
+
+// ---- the response, whichever protocol ----
+
+void HttpSlot::on_response(int code, std::string_view reason, const std::string& location) {
+  status_ = code;
+  if (code >= 300 && code < 400 && code != 304 && d_.opts().redirects >= 0 && !location.empty()) {
     if (redirects_left_ == 0) {
       finish(ErrorKind::kProtocol, intern("stopped after " + std::to_string(d_.opts().redirects) + " redirects"));
       return;
     }
-    if (follow_redirect()) return;
+    if (follow_redirect(code, location)) return;
   }
   const bool failed_status = code < 200 || code >= 400;
-  finish(failed_status ? ErrorKind::kStatus : ErrorKind::kNone, failed_status ? status_error(code, parser_.reason()) : 0);
+  finish(failed_status ? ErrorKind::kStatus : ErrorKind::kNone, failed_status ? status_error(code, reason) : 0);
 }
 
-bool HttpSlot::follow_redirect() {
+bool HttpSlot::follow_redirect(int code, const std::string& location) {
   const Prepared& p = d_.prepared(hit_.target);
-  auto next = resolve_url(current_, parser_.location());
+  auto next = resolve_url(current_, location);
   if (!next || (next->scheme != "http" && next->scheme != "https")) return false;
   --redirects_left_;
-  const int code = parser_.status();
   const bool keep_method = code == 307 || code == 308;
   const std::string method = keep_method ? p.method : (p.method == "HEAD" ? "HEAD" : "GET");
-  std::vector<Header> headers;
+  redirect_headers_.clear();
   for (auto& h : p.headers)
     if (!iequals(h.first, "Host") && !iequals(h.first, "Content-Length") &&
         (keep_method || !iequals(h.first, "Content-Type")))
-      headers.push_back(h);
-  redirect_bytes_ = build_request(method, *next, headers, keep_method ? p.body : "", d_.opts().keepalive);
+      redirect_headers_.push_back(h);
+  redirect_body_ = keep_method ? p.body : "";
   current_ = *next;
   head_ = method == "HEAD";
   const size_t index = d_.origin_of(*next);
+  if (h2_origin(index)) {
+    redirect_h2_ = http::H2Request::make(method, *next, redirect_headers_, &redirect_body_);
+    h2req_ = &redirect_h2_;
+  } else {
+    redirect_bytes_ = build_request(method, *next, redirect_headers_, redirect_body_, d_.opts().keepalive,
+                                    d_.opts().chunked);
+    bytes_ = &redirect_bytes_;
+  }
   retried_ = false;
-  send(index, &redirect_bytes_);
+  status_ = 0;
+  body_bytes_ = 0;
+  location_.clear();
+  send(index);
   return true;
 }
 
@@ -568,13 +661,14 @@ void HttpSlot::fail(ErrorKind kind, const std::string& text) { finish(kind, inte
 void HttpSlot::finish(ErrorKind kind, uint32_t error) {
   const int64_t end = steady_now_ns();
   busy_ = false;
-  if (kind != ErrorKind::kNone && kind != ErrorKind::kStatus && conn_) conn_->close();
+  if (kind != ErrorKind::kNone && kind != ErrorKind::kStatus && conn_ && !in_h2_) conn_->close();
+  in_h2_ = false;
   Result r = engine::make_result(hit_, sent_, end, Kind::kHttp);
   r.first_ns = first_;
-  r.bytes_in = parser_.body_bytes();
+  r.bytes_in = body_bytes_;
   r.bytes_out = d_.prepared(hit_.target).body_size;
   r.target = d_.prepared(hit_.target).label;
-  r.status = kind == ErrorKind::kNone || kind == ErrorKind::kStatus ? static_cast<uint16_t>(parser_.status()) : 0;
+  r.status = kind == ErrorKind::kNone || kind == ErrorKind::kStatus ? static_cast<uint16_t>(status_) : 0;
   r.error_kind = kind;
   r.error = error;
   owner_.done(*this, r);
@@ -585,6 +679,7 @@ void HttpSlot::finish(ErrorKind kind, uint32_t error) {
 AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& load) {
   if (targets.empty()) throw InputError("", 0, "targets", "no targets to attack");
   if (http.redirects < -1) throw InputError("", 0, "-redirects", "must be -1 or more");
+  if (http.connections < 0) throw InputError("", 0, "-connections", "must not be negative");
   HttpDriver driver(targets, http, load);
   return engine::run_attack(driver, load);
 }

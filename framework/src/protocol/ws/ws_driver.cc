@@ -595,7 +595,7 @@ class WsWorker final : public engine::WorkerBase {
 
 template <class Cfg>
 AttackRun run_ws(const WsPlan& plan, const AttackOptions& load, const std::string& rate) {
-  return engine::launch(load, "ws", rate, plan.threads,
+  return engine::launch(load, "ws", rate, plan.threads, {},
                         [&plan](int index, int, engine::Collector* c) -> std::unique_ptr<engine::WorkerBase> {
                           return std::make_unique<WsWorker<Cfg>>(plan, index, c);
                         });

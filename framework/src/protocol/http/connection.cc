@@ -1,0 +1,273 @@
+// connection.cc: resolving origins (the system's resolver, or c-ares against -resolvers), the
+// ALPN probe, and opening, reading and writing one connection.
+#include "protocol/http/connection.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <asio/connect.hpp>
+#include <chrono>
+#include <cstring>
+
+#include "loadgate/duration.h"
+
+namespace loadgate::http {
+namespace {
+
+using asio::ip::tcp;
+
+constexpr Nanos kProbeTimeout = std::chrono::seconds(5);
+constexpr int kDnsTimeoutMs = 5000;
+
+// The addresses of `host` from the DNS servers `servers` ("ip:port,..."), through c-ares;
+// "" on success, else why not.
+std::string ares_lookup(const std::string& host, const std::string& servers, std::vector<asio::ip::address>& out) {
+  static const int init = ares_library_init(ARES_LIB_INIT_ALL);
+  if (init != ARES_SUCCESS) return std::string("c-ares: ") + ares_strerror(init);
+  ares_channel channel = nullptr;
+  ares_options opts{};
+  opts.flags = ARES_FLAG_NOSEARCH;
+  opts.timeout = 1000;
+  opts.tries = 3;
+  if (const int rc = ares_init_options(&channel, &opts, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+      rc != ARES_SUCCESS)
+    return std::string("c-ares: ") + ares_strerror(rc);
+  std::string error;
+  if (const int rc = ares_set_servers_ports_csv(channel, servers.c_str()); rc != ARES_SUCCESS) {
+    ares_destroy(channel);
+    return "-resolvers \"" + servers + "\": " + ares_strerror(rc);
+  }
+  struct Query {
+    std::vector<asio::ip::address>* out;
+    std::string error;
+    int pending = 0;
+  } q{&out, "", 2};
+  auto on_host = [](void* arg, int status, int, hostent* h) {
+    auto* q = static_cast<Query*>(arg);
+    --q->pending;
+    if (status != ARES_SUCCESS) {
+      if (q->error.empty()) q->error = ares_strerror(status);
+      return;
+    }
+    for (char** a = h->h_addr_list; *a; ++a) {
+      if (h->h_addrtype == AF_INET) {
+        asio::ip::address_v4::bytes_type b;
+        std::memcpy(b.data(), *a, 4);
+        q->out->push_back(asio::ip::address_v4(b));
+      } else if (h->h_addrtype == AF_INET6) {
+        asio::ip::address_v6::bytes_type b;
+        std::memcpy(b.data(), *a, 16);
+        q->out->push_back(asio::ip::address_v6(b));
+      }
+    }
+  };
+  ares_gethostbyname(channel, host.c_str(), AF_INET, on_host, &q);
+  ares_gethostbyname(channel, host.c_str(), AF_INET6, on_host, &q);
+  const int64_t until = steady_now_ns() + int64_t{kDnsTimeoutMs} * 1'000'000;
+  while (q.pending > 0 && steady_now_ns() < until) {
+    ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+    const int bits = ares_getsock(channel, socks, ARES_GETSOCK_MAXNUM);
+    std::vector<pollfd> fds;
+    for (int i = 0; i < ARES_GETSOCK_MAXNUM; ++i) {
+      short ev = 0;
+      if (ARES_GETSOCK_READABLE(bits, i)) ev |= POLLIN;
+      if (ARES_GETSOCK_WRITABLE(bits, i)) ev |= POLLOUT;
+      if (ev) fds.push_back({socks[i], ev, 0});
+    }
+    if (fds.empty()) break;
+    poll(fds.data(), fds.size(), 100);
+    for (const pollfd& p : fds)
+      ares_process_fd(channel, (p.revents & (POLLIN | POLLERR | POLLHUP)) ? p.fd : ARES_SOCKET_BAD,
+                      (p.revents & POLLOUT) ? p.fd : ARES_SOCKET_BAD);
+    ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts
+  }
+  if (q.pending > 0) error = "no answer from " + servers;
+  ares_destroy(channel);
+  if (out.empty()) return error.empty() ? (q.error.empty() ? "no address" : q.error) : error;
+  return "";
+}
+
+}  // namespace
+
+const char* protocol_name(Protocol p) { return p == Protocol::kHttp2 ? "HTTP/2.0" : "HTTP/1.1"; }
+
+Origin resolve_origin(const Url& url, const std::vector<std::string>& resolvers) {
+  Origin o;
+  o.url = url;
+  asio::error_code ec;
+  const auto literal = asio::ip::make_address(url.host, ec);
+  if (!ec) {
+    o.endpoints.emplace_back(literal, url.port);
+  } else if (!resolvers.empty()) {
+    std::string servers;
+    for (const std::string& s : resolvers) servers += (servers.empty() ? "" : ",") + s;
+    std::vector<asio::ip::address> addrs;
+    const std::string why = ares_lookup(url.host, servers, addrs);
+    if (!why.empty()) {
+      o.resolve_error = "lookup " + url.host + " on " + servers + ": " + why;
+      return o;
+    }
+    for (const auto& a : addrs) o.endpoints.emplace_back(a, url.port);
+  } else {
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
+    if (ec) {
+      o.resolve_error = "lookup " + url.host + ": " + ec.message();
+      return o;
+    }
+    for (auto& r : results) o.endpoints.push_back(r.endpoint());
+  }
+  // Prefer IPv4 first: "localhost" often lists ::1 first and servers bind 127.0.0.1.
+  std::stable_partition(o.endpoints.begin(), o.endpoints.end(), [](const tcp::endpoint& e) { return e.address().is_v4(); });
+  return o;
+}
+
+void offer_alpn(asio::ssl::context& tls, bool h2) {
+  static const unsigned char kBoth[] = "\x02h2\x08http/1.1";
+  static const unsigned char kHttp1[] = "\x08http/1.1";
+  if (h2)
+    SSL_CTX_set_alpn_protos(tls.native_handle(), kBoth, sizeof kBoth - 1);
+  else
+    SSL_CTX_set_alpn_protos(tls.native_handle(), kHttp1, sizeof kHttp1 - 1);
+}
+
+Protocol probe_alpn(const Origin& origin, const Transport& t) {
+  if (!origin.resolve_error.empty() || !origin.url.tls()) return Protocol::kHttp1;
+  asio::io_context io;
+  Conn c(io, t, origin);
+  c.open_async(false, [](ErrorKind, const std::string&) {});
+  io.run_for(kProbeTimeout);
+  const bool h2 = c.open && c.alpn_h2;
+  c.close();
+  return h2 ? Protocol::kHttp2 : Protocol::kHttp1;
+}
+
+Conn::Conn(asio::io_context& io, const Transport& t, const Origin& origin) : io_(io), t_(t), origin_(&origin) {
+  reset();
+}
+
+void Conn::reset() {
+  open = false;
+  served = 0;
+  alpn_h2 = false;
+  tcp_.reset();
+  tls_.reset();
+  unix_.reset();
+  if (!t_.unix_socket.empty())
+    unix_ = std::make_unique<asio::local::stream_protocol::socket>(io_);
+  else if (t_.tls && origin_->url.tls())
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket>>(io_, *t_.tls);
+  else
+    tcp_ = std::make_unique<tcp::socket>(io_);
+}
+
+tcp::socket& Conn::tcp() { return tls_ ? tls_->next_layer() : *tcp_; }
+
+void Conn::close() {
+  asio::error_code ignored;
+  if (unix_) {
+    unix_->shutdown(asio::socket_base::shutdown_both, ignored);
+    unix_->close(ignored);
+  } else {
+    tcp().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().close(ignored);
+  }
+  open = false;
+}
+
+void Conn::open_async(bool want_h2, OpenHandler done) {
+  reset();
+  if (unix_) {
+    unix_->async_connect(asio::local::stream_protocol::endpoint(t_.unix_socket),
+                         [this, done = std::move(done)](const asio::error_code& ec) {
+                           if (ec) {
+                             done(ErrorKind::kConnect, "connect unix " + t_.unix_socket + ": " + ec.message());
+                             return;
+                           }
+                           open = true;
+                           done(ErrorKind::kNone, "");
+                         });
+    return;
+  }
+  if (!t_.local) {
+    asio::async_connect(tcp(), origin_->endpoints,
+                        [this, want_h2, done = std::move(done)](const asio::error_code& ec, const tcp::endpoint&) {
+                          if (ec) {
+                            done(ErrorKind::kConnect, "connect " + origin_->url.host + ":" +
+                                                          std::to_string(origin_->url.port) + ": " + ec.message());
+                            return;
+                          }
+                          connected(want_h2, done);
+                        });
+    return;
+  }
+  connect_next(0, want_h2, std::move(done));
+}
+
+// -laddr: each endpoint of the local address's family in turn, on a socket bound to it.
+void Conn::connect_next(size_t i, bool want_h2, OpenHandler done) {
+  const auto& eps = origin_->endpoints;
+  while (i < eps.size() && eps[i].address().is_v4() != t_.local->is_v4()) ++i;
+  if (i >= eps.size()) {
+    done(ErrorKind::kConnect, "connect " + origin_->url.host + ":" + std::to_string(origin_->url.port) +
+                                  ": no address of the family of -laddr " + t_.local->to_string());
+    return;
+  }
+  asio::error_code ec;
+  tcp().close(ec);
+  tcp().open(eps[i].protocol(), ec);
+  if (!ec) tcp().bind(tcp::endpoint(*t_.local, 0), ec);
+  if (ec) {
+    done(ErrorKind::kConnect, "bind -laddr " + t_.local->to_string() + ": " + ec.message());
+    return;
+  }
+  tcp().async_connect(eps[i], [this, i, want_h2, done = std::move(done)](const asio::error_code& ec) mutable {
+    if (ec) {
+      if (i + 1 < origin_->endpoints.size()) {
+        connect_next(i + 1, want_h2, std::move(done));
+        return;
+      }
+      done(ErrorKind::kConnect,
+           "connect " + origin_->url.host + ":" + std::to_string(origin_->url.port) + ": " + ec.message());
+      return;
+    }
+    connected(want_h2, std::move(done));
+  });
+}
+
+void Conn::connected(bool want_h2, OpenHandler done) {
+  asio::error_code ignored;
+  tcp().set_option(tcp::no_delay(true), ignored);
+  if (!tls_) {
+    open = true;
+    done(ErrorKind::kNone, "");
+    return;
+  }
+  const std::string& host = origin_->url.host;
+  SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str());
+  if (!t_.insecure) SSL_set1_host(tls_->native_handle(), host.c_str());
+  tls_->async_handshake(asio::ssl::stream_base::client, [this, want_h2, done = std::move(done)](const asio::error_code& ec) {
+    if (ec) {
+      done(ErrorKind::kTls, "tls handshake with " + origin_->url.host + ": " + ec.message());
+      return;
+    }
+    const unsigned char* alpn = nullptr;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(tls_->native_handle(), &alpn, &len);
+    alpn_h2 = len == 2 && std::memcmp(alpn, "h2", 2) == 0;
+    if (want_h2 && !alpn_h2) {
+      done(ErrorKind::kProtocol, "tls handshake with " + origin_->url.host + ": the server did not select h2 by ALPN (" +
+                                     (len ? std::string(reinterpret_cast<const char*>(alpn), len) : "none") + ")");
+      return;
+    }
+    open = true;
+    done(ErrorKind::kNone, "");
+  });
+}
+
+}  // namespace loadgate::http

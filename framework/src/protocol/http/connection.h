@@ -1,0 +1,118 @@
+// connection.h (internal): where HTTP requests go and the byte stream that carries them: an
+// Origin resolved once per attack, and a Conn (TCP, TLS over TCP, or a Unix socket) that opens
+// itself (local address, TCP_NODELAY, SNI, certificate check, ALPN) and reads and writes.
+// Shared by the HTTP/1.1 slots and the HTTP/2 sessions.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/ssl.hpp>
+#include <asio/write.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loadgate/result.h"
+#include "loadgate/url.h"
+
+namespace loadgate::http {
+
+/// Protocol is what an origin speaks.
+enum class Protocol {
+  kHttp1,  ///< HTTP/1.1
+  kHttp2,  ///< HTTP/2: over TLS by ALPN "h2", or cleartext with prior knowledge (-h2c)
+};
+
+/// "HTTP/1.1" or "HTTP/2.0" (nginx's $server_protocol spelling).
+const char* protocol_name(Protocol p);
+
+/// Transport is how every connection of an attack is opened.
+struct Transport {
+  asio::ssl::context* tls = nullptr;          ///< for https origins
+  bool insecure = false;                      ///< skip the certificate's name check too
+  std::optional<asio::ip::address> local;     ///< -laddr: bind here before connecting
+  std::string unix_socket;                    ///< -unix-socket: every connection goes to this path
+};
+
+/// Origin is scheme://host:port, resolved once, with the protocol it speaks.
+struct Origin {
+  Url url;
+  std::vector<asio::ip::tcp::endpoint> endpoints;
+  std::string resolve_error;  ///< non-empty: every request to it fails with this
+  Protocol protocol = Protocol::kHttp1;
+};
+
+/// Resolves `url`'s host with the system resolver, or with `resolvers` ("ip:port" DNS servers,
+/// -resolvers) when given; IPv4 addresses first. Blocking: before the attack, or once per
+/// redirect origin.
+Origin resolve_origin(const Url& url, const std::vector<std::string>& resolvers = {});
+
+/// The protocol an https origin negotiates by ALPN when offered h2 and http/1.1: one TLS
+/// handshake, blocking, before the attack. HTTP/1.1 when the server picks it, offers no ALPN,
+/// or cannot be reached (its requests then fail on their own).
+Protocol probe_alpn(const Origin& origin, const Transport& t);
+
+/// Sets the ALPN protocols offered by `tls`: "h2" and "http/1.1", or "http/1.1" alone.
+void offer_alpn(asio::ssl::context& tls, bool h2);
+
+/// Conn is one connection of an origin. Not thread-safe: used on its io_context's thread.
+class Conn {
+ public:
+  /// How open() ended: kNone, or kConnect / kTls with the message.
+  using OpenHandler = std::function<void(ErrorKind kind, const std::string& error)>;
+
+  Conn(asio::io_context& io, const Transport& t, const Origin& origin);
+  const Origin& origin() const { return *origin_; }
+  /// Connected (and handshaken).
+  bool open = false;
+  /// Requests completed on this connection.
+  uint64_t served = 0;
+  /// The TLS handshake selected "h2" by ALPN.
+  bool alpn_h2 = false;
+
+  /// Connects (binding Transport::local first), sets TCP_NODELAY and, for https, does the TLS
+  /// handshake (SNI, certificate and name check unless insecure). `want_h2`: the handshake must
+  /// select "h2" by ALPN, else it fails. `done` runs once, on the io_context's thread.
+  void open_async(bool want_h2, OpenHandler done);
+  /// Closes the connection; pending reads and writes complete with an error.
+  void close();
+
+  /// Writes all of `b`; h(error_code, size_t).
+  template <class Handler>
+  void write(const asio::const_buffer& b, Handler&& h) {
+    if (tls_)
+      asio::async_write(*tls_, b, std::forward<Handler>(h));
+    else if (unix_)
+      asio::async_write(*unix_, b, std::forward<Handler>(h));
+    else
+      asio::async_write(*tcp_, b, std::forward<Handler>(h));
+  }
+  /// Reads some bytes into `b`; h(error_code, size_t).
+  template <class Handler>
+  void read_some(const asio::mutable_buffer& b, Handler&& h) {
+    if (tls_)
+      tls_->async_read_some(b, std::forward<Handler>(h));
+    else if (unix_)
+      unix_->async_read_some(b, std::forward<Handler>(h));
+    else
+      tcp_->async_read_some(b, std::forward<Handler>(h));
+  }
+
+ private:
+  void reset();
+  void connect_next(size_t i, bool want_h2, OpenHandler done);
+  void connected(bool want_h2, OpenHandler done);
+  asio::ip::tcp::socket& tcp();
+
+  asio::io_context& io_;
+  const Transport& t_;
+  const Origin* origin_;
+  std::unique_ptr<asio::ip::tcp::socket> tcp_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket>> tls_;
+  std::unique_ptr<asio::local::stream_protocol::socket> unix_;
+};
+
+}  // namespace loadgate::http

@@ -1,0 +1,270 @@
+// h2_test.cc: HTTP/2 against a real server: nginx (Debian's nginx-light, built with http_v2) on
+// loopback, started by the test with a config of its own. nginx's access log, which prints
+// $server_protocol and $connection, says what really went over the wire.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <asio/ip/tcp.hpp>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "loadgate/http.h"
+#include "loadgate/interner.h"
+#include "loadgate/services/api_service.h"
+#include "subprocess.h"
+#include "test_results.h"
+
+namespace loadgate {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kNginx = "/usr/sbin/nginx";
+
+// One line of nginx's access log.
+struct Logged {
+  std::string protocol, connection, method, uri, status, content_length;
+};
+
+// nginx on four free ports: h2c (prior knowledge), TLS with h2 and http/1.1 by ALPN, plain
+// HTTP/1.1, and an h2c server that ends every connection after 50 requests (GOAWAY).
+class H2 : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    services::ApiOptions ao;
+    ao.port = 0;
+    api_ = new services::ApiService(ao);
+    api_->start();
+    dir_ = std::string(::testing::TempDir()) + "loadgate-h2-" + std::to_string(getpid());
+    mkdir(dir_.c_str(), 0755);
+    const std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                            "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir_ + "/key.pem -out " + dir_ +
+                            "/cert.pem 2>/dev/null";
+    ASSERT_EQ(std::system(gen.c_str()), 0);
+    for (int& p : ports_) p = free_port();
+    std::ofstream conf(dir_ + "/nginx.conf");
+    conf << "worker_processes 1;\ndaemon off;\nerror_log " << dir_ << "/error.log;\npid " << dir_ << "/nginx.pid;\n"
+         << "events { worker_connections 1024; }\nhttp {\n"
+         << "  log_format proto '$server_protocol $connection $request_method $uri $status $content_length';\n"
+         << "  access_log " << dir_ << "/access.log proto;\n"
+         << "  client_body_temp_path " << dir_ << "/body;\n  proxy_temp_path " << dir_ << "/proxy;\n"
+         << "  fastcgi_temp_path " << dir_ << "/fcgi;\n  uwsgi_temp_path " << dir_ << "/uwsgi;\n"
+         << "  scgi_temp_path " << dir_ << "/scgi;\n"
+         << "  keepalive_requests 1000000;\n"
+         << "  server {\n    listen 127.0.0.1:" << ports_[0] << " http2;\n    listen 127.0.0.1:" << ports_[1]
+         << " ssl http2;\n    listen 127.0.0.1:" << ports_[2] << ";\n"
+         << "    ssl_certificate " << dir_ << "/cert.pem;\n    ssl_certificate_key " << dir_ << "/key.pem;\n"
+         << "    location / { return 200 \"hello\\n\"; }\n"
+         << "    location /echo { client_body_buffer_size 64k; proxy_pass " << api_->url() << "/api/items; }\n"
+         << "    location /slow { proxy_pass " << api_->url() << "/api/delay?ms=1000; }\n"
+         << "    location /reset { return 444; }\n  }\n"
+         << "  server {\n    listen 127.0.0.1:" << ports_[3] << " http2;\n    keepalive_requests 50;\n"
+         << "    location / { return 200 \"hello\\n\"; }\n  }\n}\n";
+    conf.close();
+    nginx_ = new testing::Subprocess({kNginx, "-c", dir_ + "/nginx.conf", "-p", dir_}, dir_ + "/nginx.out",
+                                     dir_ + "/nginx.err");
+    for (int i = 0; i < 200 && !listening(ports_[3]); ++i) std::this_thread::sleep_for(10ms);
+  }
+  static void TearDownTestSuite() {
+    nginx_->signal(SIGTERM);
+    nginx_->wait(5000ms);
+    delete nginx_;
+    delete api_;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(listening(ports_[3])) << "nginx did not start: " << slurp(dir_ + "/error.log") << slurp(dir_ + "/nginx.err");
+    std::ofstream(dir_ + "/access.log", std::ios::trunc).close();  // nginx appends to the same inode
+  }
+
+  static int free_port() {
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    return a.local_endpoint().port();
+  }
+  static bool listening(int port) {
+    asio::io_context io;
+    asio::ip::tcp::socket s(io);
+    asio::error_code ec;
+    s.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)), ec);
+    return !ec;
+  }
+  static std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  // nginx writes a log line when a request ends; it may trail the client's last result.
+  static std::vector<Logged> access_log(size_t expect) {
+    std::vector<Logged> out;
+    for (int i = 0; i < 100; ++i) {
+      out.clear();
+      std::istringstream in(slurp(dir_ + "/access.log"));
+      Logged l;
+      while (in >> l.protocol >> l.connection >> l.method >> l.uri >> l.status >> l.content_length) out.push_back(l);
+      if (out.size() >= expect) break;
+      std::this_thread::sleep_for(20ms);
+    }
+    return out;
+  }
+  static std::vector<Target> target(int port, const std::string& path, bool tls = false) {
+    return {Target{"GET", std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port) + path, {}, ""}};
+  }
+  static AttackOptions open(double per_second, Nanos d) {
+    AttackOptions o;
+    o.rate.pacer = constant_pacer(per_second);
+    o.duration = d;
+    return o;
+  }
+  static AttackOptions closed(int streams, uint64_t requests) {
+    AttackOptions o;
+    o.workers = o.max_workers = o.stream_workers = o.stream_max_workers = streams;
+    o.requests = requests;
+    o.threads = 1;
+    return o;
+  }
+  static HttpOptions h2c() {
+    HttpOptions h;
+    h.h2c = true;
+    return h;
+  }
+  // Error text -> count.
+  static std::map<std::string, uint64_t> errors(const Summary& s) {
+    std::map<std::string, uint64_t> out;
+    for (size_t i = 0; i < s.errors.size(); ++i) out[s.errors[i]] = s.error_counts[i];
+    return out;
+  }
+
+  static services::ApiService* api_;
+  static testing::Subprocess* nginx_;
+  static std::string dir_;
+  static int ports_[4];
+};
+services::ApiService* H2::api_ = nullptr;
+testing::Subprocess* H2::nginx_ = nullptr;
+std::string H2::dir_;
+int H2::ports_[4] = {};
+
+TEST_F(H2, CleartextWithPriorKnowledgeIsHttp2OnTheWire) {
+  testing::RecordingSink sink;
+  AttackOptions o = open(100, 2s);
+  o.sink = &sink;
+  const AttackRun run = attack_http(target(ports_[0], "/"), h2c(), o);
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 200u);
+  EXPECT_EQ(s.status_codes.at("200"), 200u);
+  EXPECT_EQ(s.bytes_in, 200u * 6);
+  EXPECT_EQ(sink.info.target_protocols.at("GET http://127.0.0.1:" + std::to_string(ports_[0]) + "/"), "HTTP/2.0");
+  const auto log = access_log(200);
+  ASSERT_EQ(log.size(), 200u);
+  std::set<std::string> conns;
+  for (const Logged& l : log) {
+    EXPECT_EQ(l.protocol, "HTTP/2.0");
+    conns.insert(l.connection);
+  }
+  EXPECT_LE(conns.size(), 2u) << "streams share a connection per thread";
+  for (const Result& r : sink.all) EXPECT_GT(r.first_ns, 0) << "time to the response HEADERS";
+}
+
+TEST_F(H2, TlsNegotiatesH2ByAlpnAndHttp2FalseForcesHttp1) {
+  HttpOptions h;
+  h.root_certs = {dir_ + "/cert.pem"};
+  AttackRun run = attack_http(target(ports_[1], "/", true), h, open(50, 1s));
+  EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 50u);
+  auto log = access_log(50);
+  ASSERT_EQ(log.size(), 50u);
+  for (const Logged& l : log) EXPECT_EQ(l.protocol, "HTTP/2.0");
+
+  std::ofstream(dir_ + "/access.log", std::ios::trunc).close();
+  h.http2 = false;
+  run = attack_http(target(ports_[1], "/", true), h, open(50, 1s));
+  EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 50u);
+  log = access_log(50);
+  ASSERT_EQ(log.size(), 50u);
+  for (const Logged& l : log) EXPECT_EQ(l.protocol, "HTTP/1.1");
+}
+
+TEST_F(H2, PlainHttpStaysHttp1WithoutH2c) {
+  AttackRun run = attack_http(target(ports_[2], "/"), {}, open(20, 1s));
+  EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);
+  for (const Logged& l : access_log(20)) EXPECT_EQ(l.protocol, "HTTP/1.1");
+}
+
+TEST_F(H2, ManyStreamsShareOneConnection) {
+  HttpOptions h = h2c();
+  h.connections = 1;
+  const AttackRun run = attack_http(target(ports_[0], "/"), h, closed(50, 5000));
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 5000u);
+  EXPECT_EQ(s.status_codes.at("200"), 5000u);
+  EXPECT_EQ(run.workers, 50u) << "50 streams";
+  std::set<std::string> conns;
+  for (const Logged& l : access_log(5000)) conns.insert(l.connection);
+  EXPECT_EQ(conns.size(), 1u);
+}
+
+TEST_F(H2, BodiesGoAsData) {
+  std::vector<Target> t = target(ports_[0], "/echo");
+  t[0].method = "POST";
+  t[0].body = R"({"name":"tea","price":4})";
+  t[0].headers = {{"Content-Type", "application/json"}};
+  const AttackRun run = attack_http(t, h2c(), open(20, 1s));
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.status_codes.at("201"), 20u) << ::testing::PrintToString(s.errors);
+  EXPECT_EQ(s.bytes_out, 20u * t[0].body.size());
+  for (const Logged& l : access_log(20)) {
+    EXPECT_EQ(l.protocol, "HTTP/2.0");
+    EXPECT_EQ(l.content_length, std::to_string(t[0].body.size()));
+  }
+}
+
+TEST_F(H2, GoawayFailsUnprocessedStreamsAndNewOnesGoToANewConnection) {
+  // nginx ends each connection after 50 requests with GOAWAY(NO_ERROR): streams in flight past
+  // its last stream id fail with the code; the rest of the attack opens new connections.
+  const AttackRun run = attack_http(target(ports_[3], "/"), h2c(), closed(20, 1000));
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 1000u);
+  const uint64_t ok = s.status_codes.count("200") ? s.status_codes.at("200") : 0;
+  EXPECT_GE(ok, 700u);
+  uint64_t failed = 0;
+  for (const auto& [e, n] : errors(s)) {
+    EXPECT_EQ(e, "http2: GOAWAY (NO_ERROR) from the server: stream not processed");
+    failed += n;
+  }
+  EXPECT_EQ(s.requests - ok, failed);
+  std::set<std::string> conns;
+  const auto log = access_log(ok);
+  for (const Logged& l : log) conns.insert(l.connection);
+  EXPECT_GE(conns.size(), ok / 50) << "a new connection after every GOAWAY";
+}
+
+TEST_F(H2, ResetStreamsAreErrorsWithTheCode) {
+  const AttackRun run = attack_http(target(ports_[0], "/reset"), h2c(), open(20, 1s));
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 20u);
+  EXPECT_EQ(s.success, 0u);
+  ASSERT_FALSE(s.errors.empty());
+  for (const std::string& e : s.errors) EXPECT_EQ(e.rfind("http2: stream reset by the server: ", 0), 0u) << e;
+}
+
+TEST_F(H2, ATimeoutResetsItsStreamAndTheConnectionGoesOn) {
+  std::vector<Target> t = target(ports_[0], "/slow");
+  t.push_back(target(ports_[0], "/")[0]);
+  AttackOptions o = open(20, 1s);
+  o.timeout = 200ms;
+  HttpOptions h = h2c();
+  h.connections = 1;
+  o.threads = 1;
+  const AttackRun run = attack_http(t, h, o);
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 20u);
+  EXPECT_EQ(s.status_codes.at("200"), 10u) << "every fast request, on the same connection";
+  EXPECT_EQ(errors(s), (std::map<std::string, uint64_t>{{"timeout: no response within 200ms", 10}}));
+}
+
+}  // namespace
+}  // namespace loadgate
