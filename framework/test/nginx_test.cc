@@ -1,10 +1,14 @@
-// h2_test.cc: HTTP/2 against a real server: nginx (Debian's nginx-light, built with http_v2) on
-// loopback, started by the test with a config of its own. nginx's access log, which prints
-// $server_protocol and $connection, says what really went over the wire.
+// nginx_test.cc: HTTP/2 and the transport flags (-unix-socket, -laddr, -chunked, -resolvers)
+// against a real server: nginx (Debian's nginx-light, built with http_v2) on loopback, started
+// by the test with a config of its own. nginx's access log, which prints $server_protocol,
+// $connection, $remote_addr and $content_length, says what really went over the wire.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <array>
 #include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
+#include <atomic>
 
 #include <fstream>
 #include <map>
@@ -27,12 +31,12 @@ constexpr const char* kNginx = "/usr/sbin/nginx";
 
 // One line of nginx's access log.
 struct Logged {
-  std::string protocol, connection, method, uri, status, content_length;
+  std::string protocol, connection, remote, method, uri, status, content_length, transfer_encoding;
 };
 
 // nginx on four free ports: h2c (prior knowledge), TLS with h2 and http/1.1 by ALPN, plain
 // HTTP/1.1, and an h2c server that ends every connection after 50 requests (GOAWAY).
-class H2 : public ::testing::Test {
+class Nginx : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     services::ApiOptions ao;
@@ -49,14 +53,14 @@ class H2 : public ::testing::Test {
     std::ofstream conf(dir_ + "/nginx.conf");
     conf << "worker_processes 1;\ndaemon off;\nerror_log " << dir_ << "/error.log;\npid " << dir_ << "/nginx.pid;\n"
          << "events { worker_connections 1024; }\nhttp {\n"
-         << "  log_format proto '$server_protocol $connection $request_method $uri $status $content_length';\n"
+         << "  log_format proto '$server_protocol $connection $remote_addr $request_method $uri $status $content_length $http_transfer_encoding';\n"
          << "  access_log " << dir_ << "/access.log proto;\n"
          << "  client_body_temp_path " << dir_ << "/body;\n  proxy_temp_path " << dir_ << "/proxy;\n"
          << "  fastcgi_temp_path " << dir_ << "/fcgi;\n  uwsgi_temp_path " << dir_ << "/uwsgi;\n"
          << "  scgi_temp_path " << dir_ << "/scgi;\n"
          << "  keepalive_requests 1000000;\n"
          << "  server {\n    listen 127.0.0.1:" << ports_[0] << " http2;\n    listen 127.0.0.1:" << ports_[1]
-         << " ssl http2;\n    listen 127.0.0.1:" << ports_[2] << ";\n"
+         << " ssl http2;\n    listen 127.0.0.1:" << ports_[2] << ";\n    listen unix:" << dir_ << "/nginx.sock;\n"
          << "    ssl_certificate " << dir_ << "/cert.pem;\n    ssl_certificate_key " << dir_ << "/key.pem;\n"
          << "    location / { return 200 \"hello\\n\"; }\n"
          << "    location /echo { client_body_buffer_size 64k; proxy_pass " << api_->url() << "/api/items; }\n"
@@ -105,7 +109,7 @@ class H2 : public ::testing::Test {
       out.clear();
       std::istringstream in(slurp(dir_ + "/access.log"));
       Logged l;
-      while (in >> l.protocol >> l.connection >> l.method >> l.uri >> l.status >> l.content_length) out.push_back(l);
+      while (in >> l.protocol >> l.connection >> l.remote >> l.method >> l.uri >> l.status >> l.content_length >> l.transfer_encoding) out.push_back(l);
       if (out.size() >= expect) break;
       std::this_thread::sleep_for(20ms);
     }
@@ -144,12 +148,12 @@ class H2 : public ::testing::Test {
   static std::string dir_;
   static int ports_[4];
 };
-services::ApiService* H2::api_ = nullptr;
-testing::Subprocess* H2::nginx_ = nullptr;
-std::string H2::dir_;
-int H2::ports_[4] = {};
+services::ApiService* Nginx::api_ = nullptr;
+testing::Subprocess* Nginx::nginx_ = nullptr;
+std::string Nginx::dir_;
+int Nginx::ports_[4] = {};
 
-TEST_F(H2, CleartextWithPriorKnowledgeIsHttp2OnTheWire) {
+TEST_F(Nginx, CleartextWithPriorKnowledgeIsHttp2OnTheWire) {
   testing::RecordingSink sink;
   AttackOptions o = open(100, 2s);
   o.sink = &sink;
@@ -170,7 +174,7 @@ TEST_F(H2, CleartextWithPriorKnowledgeIsHttp2OnTheWire) {
   for (const Result& r : sink.all) EXPECT_GT(r.first_ns, 0) << "time to the response HEADERS";
 }
 
-TEST_F(H2, TlsNegotiatesH2ByAlpnAndHttp2FalseForcesHttp1) {
+TEST_F(Nginx, TlsNegotiatesH2ByAlpnAndHttp2FalseForcesHttp1) {
   HttpOptions h;
   h.root_certs = {dir_ + "/cert.pem"};
   AttackRun run = attack_http(target(ports_[1], "/", true), h, open(50, 1s));
@@ -188,13 +192,13 @@ TEST_F(H2, TlsNegotiatesH2ByAlpnAndHttp2FalseForcesHttp1) {
   for (const Logged& l : log) EXPECT_EQ(l.protocol, "HTTP/1.1");
 }
 
-TEST_F(H2, PlainHttpStaysHttp1WithoutH2c) {
+TEST_F(Nginx, PlainHttpStaysHttp1WithoutH2c) {
   AttackRun run = attack_http(target(ports_[2], "/"), {}, open(20, 1s));
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);
   for (const Logged& l : access_log(20)) EXPECT_EQ(l.protocol, "HTTP/1.1");
 }
 
-TEST_F(H2, ManyStreamsShareOneConnection) {
+TEST_F(Nginx, ManyStreamsShareOneConnection) {
   HttpOptions h = h2c();
   h.connections = 1;
   const AttackRun run = attack_http(target(ports_[0], "/"), h, closed(50, 5000));
@@ -207,7 +211,7 @@ TEST_F(H2, ManyStreamsShareOneConnection) {
   EXPECT_EQ(conns.size(), 1u);
 }
 
-TEST_F(H2, BodiesGoAsData) {
+TEST_F(Nginx, BodiesGoAsData) {
   std::vector<Target> t = target(ports_[0], "/echo");
   t[0].method = "POST";
   t[0].body = R"({"name":"tea","price":4})";
@@ -222,7 +226,7 @@ TEST_F(H2, BodiesGoAsData) {
   }
 }
 
-TEST_F(H2, GoawayFailsUnprocessedStreamsAndNewOnesGoToANewConnection) {
+TEST_F(Nginx, GoawayFailsUnprocessedStreamsAndNewOnesGoToANewConnection) {
   // nginx ends each connection after 50 requests with GOAWAY(NO_ERROR): streams in flight past
   // its last stream id fail with the code; the rest of the attack opens new connections.
   const AttackRun run = attack_http(target(ports_[3], "/"), h2c(), closed(20, 1000));
@@ -242,7 +246,7 @@ TEST_F(H2, GoawayFailsUnprocessedStreamsAndNewOnesGoToANewConnection) {
   EXPECT_GE(conns.size(), ok / 50) << "a new connection after every GOAWAY";
 }
 
-TEST_F(H2, ResetStreamsAreErrorsWithTheCode) {
+TEST_F(Nginx, ResetStreamsAreErrorsWithTheCode) {
   const AttackRun run = attack_http(target(ports_[0], "/reset"), h2c(), open(20, 1s));
   const Summary s = run.metrics.summarize();
   EXPECT_EQ(s.requests, 20u);
@@ -251,7 +255,7 @@ TEST_F(H2, ResetStreamsAreErrorsWithTheCode) {
   for (const std::string& e : s.errors) EXPECT_EQ(e.rfind("http2: stream reset by the server: ", 0), 0u) << e;
 }
 
-TEST_F(H2, ATimeoutResetsItsStreamAndTheConnectionGoesOn) {
+TEST_F(Nginx, ATimeoutResetsItsStreamAndTheConnectionGoesOn) {
   std::vector<Target> t = target(ports_[0], "/slow");
   t.push_back(target(ports_[0], "/")[0]);
   AttackOptions o = open(20, 1s);
@@ -264,6 +268,118 @@ TEST_F(H2, ATimeoutResetsItsStreamAndTheConnectionGoesOn) {
   EXPECT_EQ(s.requests, 20u);
   EXPECT_EQ(s.status_codes.at("200"), 10u) << "every fast request, on the same connection";
   EXPECT_EQ(errors(s), (std::map<std::string, uint64_t>{{"timeout: no response within 200ms", 10}}));
+}
+
+// ---- the transport flags ----
+
+TEST_F(Nginx, UnixSocketOverridesTheHost) {
+  HttpOptions h;
+  h.unix_socket = dir_ + "/nginx.sock";
+  const AttackRun run = attack_http(target(1, "/"), h, open(20, 1s));  // port 1: never dialled
+  EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);
+  const auto log = access_log(20);
+  ASSERT_EQ(log.size(), 20u);
+  for (const Logged& l : log) EXPECT_EQ(l.remote, "unix:");
+}
+
+TEST_F(Nginx, LocalAddressIsTheSource) {
+  HttpOptions h;
+  h.laddr = "127.0.0.2";
+  AttackRun run = attack_http(target(ports_[2], "/"), h, open(20, 1s));
+  EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);
+  for (const Logged& l : access_log(20)) EXPECT_EQ(l.remote, "127.0.0.2");
+  h.laddr = "::1";  // no IPv6 address of the target: a clear error, not a crash
+  run = attack_http(target(ports_[2], "/"), h, open(5, 1s));
+  const Summary s = run.metrics.summarize();
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_EQ(s.errors[0], "connect 127.0.0.1:" + std::to_string(ports_[2]) + ": no address of the family of -laddr ::1");
+}
+
+TEST_F(Nginx, ChunkedBodiesGoInChunks) {
+  std::vector<Target> t = target(ports_[2], "/echo");
+  t[0].method = "POST";
+  t[0].body = R"({"name":"tea","price":4})";
+  t[0].headers = {{"Content-Type", "application/json"}};
+  HttpOptions h;
+  h.chunked = true;
+  const AttackRun run = attack_http(t, h, open(20, 1s));
+  EXPECT_EQ(run.metrics.summarize().status_codes.at("201"), 20u) << "the API parsed every chunked body";
+  for (const Logged& l : access_log(20)) {
+    EXPECT_EQ(l.transfer_encoding, "chunked");
+    EXPECT_EQ(l.content_length, std::to_string(t[0].body.size())) << "nginx counts the body it read";
+  }
+}
+
+// A DNS server that knows one name: "shop.test" A 127.0.0.1; NXDOMAIN for anything else.
+class FakeDns {
+ public:
+  FakeDns() : sock_(io_, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FakeDns() {
+    done_ = true;
+    asio::io_context io;  // a datagram wakes the blocked receive
+    asio::ip::udp::socket poke(io, asio::ip::udp::v4());
+    asio::error_code ec;
+    poke.send_to(asio::buffer("x", 1), sock_.local_endpoint(), 0, ec);
+    thread_.join();
+  }
+  std::string addr() const { return "127.0.0.1:" + std::to_string(sock_.local_endpoint().port()); }
+  int queries = 0;
+
+ private:
+  void serve() {
+    std::array<uint8_t, 512> q{};
+    while (!done_) {
+      asio::ip::udp::endpoint from;
+      asio::error_code ec;
+      const size_t n = sock_.receive_from(asio::buffer(q), from, 0, ec);
+      if (ec || n < 12) continue;
+      ++queries;
+      // The question: labels from byte 12, then QTYPE and QCLASS.
+      std::string name;
+      size_t i = 12;
+      while (i < n && q[i] != 0) {
+        if (!name.empty()) name += ".";
+        name.append(reinterpret_cast<const char*>(&q[i + 1]), q[i]);
+        i += q[i] + 1;
+      }
+      const size_t qend = i + 5;
+      if (qend > n) continue;
+      const int qtype = q[i + 1] << 8 | q[i + 2];
+      std::vector<uint8_t> a(q.begin(), q.begin() + qend);
+      a[2] = 0x81;  // response, recursion desired
+      const bool known = name == "shop.test";
+      a[3] = known ? 0x80 : 0x83;  // recursion available; NXDOMAIN when unknown
+      a[6] = 0;
+      a[7] = known && qtype == 1 ? 1 : 0;  // one answer for A
+      a[8] = a[9] = a[10] = a[11] = 0;
+      if (known && qtype == 1) {
+        const uint8_t rr[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1};
+        a.insert(a.end(), rr, rr + sizeof rr);
+      }
+      sock_.send_to(asio::buffer(a), from, 0, ec);
+    }
+  }
+  asio::io_context io_;
+  asio::ip::udp::socket sock_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+TEST_F(Nginx, ResolversAnswerInsteadOfTheSystem) {
+  FakeDns dns;
+  HttpOptions h;
+  h.resolvers = {dns.addr()};
+  std::vector<Target> t = {Target{"GET", "http://shop.test:" + std::to_string(ports_[2]) + "/", {}, ""}};
+  AttackRun run = attack_http(t, h, open(20, 1s));
+  EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);
+  EXPECT_GE(dns.queries, 1);
+  t[0].url = "http://nowhere.test:" + std::to_string(ports_[2]) + "/";
+  run = attack_http(t, h, open(5, 1s));
+  const Summary s = run.metrics.summarize();
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_EQ(s.errors[0].rfind("lookup nowhere.test on " + dns.addr() + ": ", 0), 0u) << s.errors[0];
 }
 
 }  // namespace
