@@ -1,4 +1,4 @@
-// fuzz_results.cc: results files in every encoding (binary, JSON, CSV, Vegeta's JSON), read into
+// fuzz_results.cc: results files in every encoding (binary, JSON, CSV, Vegeta's JSON and gob), read into
 // Metrics and reported: a corrupt file is an error or a warning, never a crash.
 #include <cstdio>
 #include <sstream>

@@ -123,7 +123,7 @@ TEST(ResultsFile, GarbageIsAnErrorNamingTheFile) {
   ResultReader r(f, path);
   Result x;
   EXPECT_FALSE(r.next(x));
-  EXPECT_EQ(r.error(), path + ": not a results stream (want loadgate binary, JSON or CSV results)");
+  EXPECT_EQ(r.error(), path + ": not a results stream (want loadgate binary, JSON or CSV results, or Vegeta's gob)");
   std::fclose(f);
 }
 

@@ -32,10 +32,20 @@ class Encode final : public Command {
     install_stop_signals();
     ResultWriter writer(out, to);
     std::string error;
+    std::vector<KeptBody> body;  // the kept body of the next result, if any
     try {
       read_results(
-          inputs_, [&](const Result& r) { writer.write(&r, 1); }, [&](const Sample& s) { writer.sample(s); },
-          [&](const AttackInfo& info) { writer.header(info); }, [&](const RunEnd& e) { writer.end(e); });
+          inputs_,
+          [&](const Result& r) {
+            writer.write(&r, 1, body);
+            body.clear();
+          },
+          [&](const Sample& s) { writer.sample(s); }, [&](const AttackInfo& info) { writer.header(info); },
+          [&](const RunEnd& e) { writer.end(e); },
+          [&](const RecordExtras& x) {
+            if (!x.body.empty()) body = {KeptBody{0, x.body}};
+            if (!x.attack.empty()) writer.set_attack(x.attack);
+          });
     } catch (const InputError& e) {
       error = e.what();
     }

@@ -57,6 +57,13 @@ struct RunEnd {
   static bool from_json(const std::string& text, RunEnd& out);
 };
 
+/// KeptBody is the start of one result's response body, kept when asked (-max-body=N > 0):
+/// `index` is its result's position in the batch it came with.
+struct KeptBody {
+  uint32_t index = 0;
+  std::string bytes;
+};
+
 /// ResultsSink receives what an attack produces, from one thread at a time and in order: the
 /// header once, before anything else, then batches of results (in no particular order across
 /// the attacker's threads) and resource samples as they are taken, then the end once.
@@ -67,6 +74,12 @@ class ResultsSink {
   virtual void header(const AttackInfo& info) = 0;
   /// A batch of `count` results.
   virtual void results(const Result* results, size_t count) = 0;
+  /// A batch of which some results kept the start of their response body (ordered by index).
+  /// Default: the results alone.
+  virtual void results(const Result* results, size_t count, const std::vector<KeptBody>& bodies) {
+    (void)bodies;
+    this->results(results, count);
+  }
   /// One resource sample.
   virtual void sample(const Sample& sample) = 0;
   /// The end of the attack, once, after everything else.

@@ -16,7 +16,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -40,8 +42,12 @@ class ResultWriter {
   ResultWriter(std::FILE* out, Encoding encoding);
   /// Writes the attack's header (binary); JSON and CSV rows take the attack name from it.
   void header(const AttackInfo& info);
-  /// Writes results; string ids are defined in the stream before first use.
-  void write(const Result* results, size_t count);
+  /// Sets the attack name of the JSON and CSV rows that follow (as a header does).
+  void set_attack(const std::string& name) { attack_ = name; }
+  /// Writes results; string ids are defined in the stream before first use. `bodies` (ordered by
+  /// index) are the kept starts of some results' response bodies: a frame of their own before
+  /// their result (binary), Vegeta's base64 `body` (JSON, CSV).
+  void write(const Result* results, size_t count, const std::vector<KeptBody>& bodies = {});
   /// Writes one resource sample (binary only: JSON and CSV have no place for it).
   void sample(const Sample& s);
   /// Writes the end of the run (binary only).
@@ -61,16 +67,30 @@ class ResultWriter {
   bool failed_ = false;
 };
 
-/// Encodes one result as a line of Vegeta's JSON (plus loadgate's extra keys), no newline.
-std::string encode_json(const Result& r, const std::string& attack, uint64_t seq);
+/// Encodes one result as a line of Vegeta's JSON (plus loadgate's extra keys), no newline;
+/// `body` is its kept response body ("" = not kept), base64 in "body".
+std::string encode_json(const Result& r, const std::string& attack, uint64_t seq, std::string_view body = {});
 /// Encodes one result as a CSV row: Vegeta's 12 columns, then loadgate's 5 extra, no newline.
-std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq);
+std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq, std::string_view body = {});
 
-/// ResultReader decodes a results stream of any encoding (detected from the first byte).
+namespace gob {
+class Reader;
+}
+
+/// RecordExtras is what a record carries besides its Result: the kept response body, and for
+/// Vegeta's results the attack name each record holds.
+struct RecordExtras {
+  const std::string& body;    ///< "" when none was kept
+  const std::string& attack;  ///< Vegeta's "attack" of the record; "" for loadgate's binary
+};
+
+/// ResultReader decodes a results stream of any encoding (detected from the first byte):
+/// loadgate's binary frames, JSON or CSV lines (loadgate's or Vegeta's), or Vegeta's default gob.
 class ResultReader {
  public:
   /// Reads from `in` (not owned); `name` identifies it in warnings and errors.
   ResultReader(std::FILE* in, std::string name);
+  ~ResultReader();
   /// Reads the next result into `r`; false at the end of the stream or on a fatal error
   /// (see error()). Samples and headers met on the way are passed to the callbacks.
   bool next(Result& r);
@@ -87,10 +107,18 @@ class ResultReader {
   const std::string& error() const { return error_; }
   /// Results read so far.
   uint64_t count() const { return count_; }
+  /// The kept response body of the result last read ("" when none was kept).
+  const std::string& body() const { return body_; }
+  /// The attack name of the result last read, when its record holds one (Vegeta's).
+  const std::string& attack() const { return attack_; }
 
  private:
   bool next_binary(Result& r);
   bool next_text(Result& r);
+  bool next_gob(Result& r);
+  bool vegeta(Result& r, int64_t timestamp, const std::string& method, const std::string& url,
+              const std::string& error, const std::string& kind, const std::string& ekind, const std::string& where);
+  std::unique_ptr<gob::Reader> gob_;  // Vegeta's gob results
   bool read_exact(void* dst, size_t n, size_t& got);
   std::FILE* in_;
   std::string name_;
@@ -103,6 +131,9 @@ class ResultReader {
   uint64_t line_ = 0;
   bool open_stream_ = false;  // a header was read and its end not yet
   std::string buf_;
+  std::string body_;          // of the result last read
+  std::string attack_;        // of the result last read (Vegeta's records)
+  std::string pending_body_;  // a body frame waiting for its result
 };
 
 /// Reads every result of `paths` ("-" = stdin) in order, calling fn for each. Warnings (a
@@ -111,7 +142,8 @@ class ResultReader {
 void read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
                   const std::function<void(const Sample&)>& on_sample = nullptr,
                   const std::function<void(const AttackInfo&)>& on_header = nullptr,
-                  const std::function<void(const RunEnd&)>& on_end = nullptr);
+                  const std::function<void(const RunEnd&)>& on_end = nullptr,
+                  const std::function<void(const RecordExtras&)>& on_extras = nullptr);
 
 /// Reads every result, resource sample and end record of `paths` into `m`, as read_results(); `each`, when
 /// given, sees every result after it was added. Throws InputError as read_results(); `m` then
@@ -128,6 +160,7 @@ class ResultsFileSink final : public ResultsSink {
   ResultsFileSink(std::FILE* out, Encoding encoding);
   void header(const AttackInfo& info) override;
   void results(const Result* results, size_t count) override;
+  void results(const Result* results, size_t count, const std::vector<KeptBody>& bodies) override;
   void sample(const Sample& sample) override;
   void end(const RunEnd& end) override;
   /// False once any write failed (a closed pipe, a full disk).

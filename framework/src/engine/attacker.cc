@@ -266,7 +266,7 @@ class Worker final : public WorkerBase, public SlotOwner {
   // ---- completions ----
 
   void done(Slot& s, const Result& r) override {
-    record(r);
+    record(r, s.kept_body());
     if (!pending_.empty()) {
       s.start(pending_.pop());
       return;

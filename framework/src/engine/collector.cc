@@ -37,11 +37,11 @@ void Collector::end(const RunEnd& e) {
   push(std::move(item));
 }
 
-std::vector<Result> Collector::hand_over(std::vector<Result>&& full) {
+std::vector<Result> Collector::hand_over(std::vector<Result>&& full, std::vector<KeptBody>&& bodies) {
   std::vector<Result> empty;
   {
     std::lock_guard lock(mu_);
-    if (!full.empty()) queue_.push_back(Item{std::nullopt, std::move(full), std::nullopt, std::nullopt});
+    if (!full.empty()) queue_.push_back(Item{std::nullopt, std::move(full), std::move(bodies), std::nullopt, std::nullopt});
     if (!free_.empty()) {
       empty = std::move(free_.back());
       free_.pop_back();
@@ -76,7 +76,9 @@ void Collector::loop() {
     lock.unlock();
     if (item.header) sink_.header(*item.header);
     if (item.sample) sink_.sample(*item.sample);
-    if (!item.results.empty()) sink_.results(item.results.data(), item.results.size());
+    if (!item.results.empty() && item.bodies.empty()) sink_.results(item.results.data(), item.results.size());
+    if (!item.results.empty() && !item.bodies.empty())
+      sink_.results(item.results.data(), item.results.size(), item.bodies);
     if (item.end) sink_.end(*item.end);
     item.results.clear();
     lock.lock();

@@ -26,8 +26,9 @@ class Collector {
   ~Collector();
   /// Queues the attack's header.
   void header(const AttackInfo& info);
-  /// Queues `full` for the sink and returns an empty batch (capacity kBatch) to refill.
-  std::vector<Result> hand_over(std::vector<Result>&& full);
+  /// Queues `full` (and the bodies kept by some of its results) for the sink and returns an
+  /// empty batch (capacity kBatch) to refill.
+  std::vector<Result> hand_over(std::vector<Result>&& full, std::vector<KeptBody>&& bodies = {});
   /// Queues one resource sample.
   void sample(const Sample& s);
   /// Queues the end of the attack.
@@ -40,6 +41,7 @@ class Collector {
   struct Item {
     std::optional<AttackInfo> header;
     std::vector<Result> results;
+    std::vector<KeptBody> bodies;
     std::optional<Sample> sample;
     std::optional<RunEnd> end;
   };

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "loadgate/result.h"
 
@@ -48,6 +49,8 @@ class Slot {
   /// Opens a connection ahead of the first hit (before the attack starts); a hit started
   /// meanwhile waits for it. Default: nothing.
   virtual void warm() {}
+  /// The kept start of the response body of the request just done (valid inside done()).
+  virtual std::string_view kept_body() const { return {}; }
 };
 
 /// Driver makes slots for one protocol. make_slot() is called on the thread that runs `io`.

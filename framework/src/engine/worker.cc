@@ -53,19 +53,23 @@ void WorkerBase::tick() {
   });
 }
 
-void WorkerBase::record(const Result& r) {
+void WorkerBase::record(const Result& r, std::string_view body) {
   metrics_.add(r);
   // Single writer: plain load + store, relaxed, for the progress reader.
   completed.store(completed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (!r.ok()) failed.store(failed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (collector_) {
+    if (!body.empty()) bodies_.push_back({static_cast<uint32_t>(batch_.size()), std::string(body)});
     batch_.push_back(r);
-    if (batch_.size() >= Collector::kBatch) batch_ = collector_->hand_over(std::move(batch_));
+    if (batch_.size() >= Collector::kBatch) flush_batch();
   }
 }
 
 void WorkerBase::flush_batch() {
-  if (collector_ && !batch_.empty()) batch_ = collector_->hand_over(std::move(batch_));
+  if (collector_ && !batch_.empty()) {
+    batch_ = collector_->hand_over(std::move(batch_), std::move(bodies_));
+    bodies_.clear();
+  }
 }
 
 }  // namespace loadgate::engine

@@ -6,6 +6,7 @@
 #include <asio/steady_timer.hpp>
 #include <atomic>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "engine/collector.h"
@@ -63,8 +64,9 @@ class WorkerBase {
   void mark_ready() { ready.store(true); }
   /// Ends the event loop (the attack is over for this thread).
   void stop_loop();
-  /// Adds a result to the metrics, the counters and the sink's batch. O(1).
-  void record(const Result& r);
+  /// Adds a result to the metrics, the counters and the sink's batch. O(1); `body`, the kept
+  /// start of its response body (-max-body), is copied only when non-empty.
+  void record(const Result& r, std::string_view body = {});
   /// Counts a scheduled hit due at `due_steady`, handed over at `now_steady` (GeneratorStats).
   void count_hit(int64_t due_steady, int64_t now_steady) {
     ++generator.scheduled;
@@ -82,6 +84,7 @@ class WorkerBase {
   Collector* collector_;
   Metrics metrics_;
   std::vector<Result> batch_;
+  std::vector<KeptBody> bodies_;  // of results in batch_
 };
 
 }  // namespace loadgate::engine

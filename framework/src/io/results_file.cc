@@ -1,6 +1,8 @@
 // results_file.cc: binary frames, Vegeta JSON and CSV results, and the auto-detecting reader.
 #include "loadgate/results_file.h"
 
+#include "io/gob_reader.h"
+
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -15,7 +17,8 @@ namespace {
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "binary results are little-endian");
 
 constexpr char kSignature[8] = {'L', 'O', 'A', 'D', 'G', 'A', 'T', 'E'};
-constexpr uint8_t kFrameHeader = 1, kFrameString = 2, kFrameResult = 3, kFrameSample = 4, kFrameEnd = 5;
+constexpr uint8_t kFrameHeader = 1, kFrameString = 2, kFrameResult = 3, kFrameSample = 4, kFrameEnd = 5,
+                  kFrameBody = 6;  // the kept response body of the result that follows
 constexpr uint32_t kMaxFrame = 16u << 20;
 // The longest duration a result may carry (ns): 100 days. Longer is corruption.
 constexpr int64_t kMaxNs = 100LL * 24 * 3600 * 1'000'000'000;
@@ -139,7 +142,7 @@ Encoding parse_encoding(const std::string& name) {
 
 // ---- text encodings -------------------------------------------------------------------------
 
-std::string encode_json(const Result& r, const std::string& attack, uint64_t seq) {
+std::string encode_json(const Result& r, const std::string& attack, uint64_t seq, std::string_view body) {
   std::string method, url;
   split_label(interned(r.target), method, url);
   nlohmann::ordered_json j;
@@ -151,10 +154,11 @@ std::string encode_json(const Result& r, const std::string& attack, uint64_t seq
   j["bytes_out"] = r.bytes_out;
   j["bytes_in"] = r.bytes_in;
   j["error"] = interned(r.error);
-  j["body"] = "";
+  // As Go writes Vegeta's nil slices and maps: null for no body, and for no response at all.
+  j["body"] = body.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(base64_encode(body));
   j["method"] = method;
   j["url"] = url;
-  j["headers"] = nlohmann::ordered_json::object();
+  j["headers"] = r.status == 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json::object();
   // loadgate's own keys: enough to rebuild the record exactly.
   j["send_delay"] = r.send_delay_ns;
   j["first"] = r.first_ns;
@@ -164,7 +168,7 @@ std::string encode_json(const Result& r, const std::string& attack, uint64_t seq
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq) {
+std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq, std::string_view body) {
   std::string method, url;
   split_label(interned(r.target), method, url);
   std::string out;
@@ -174,7 +178,7 @@ std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq)
   out += std::to_string(r.bytes_out) + ",";
   out += std::to_string(r.bytes_in) + ",";
   out += csv_field(interned(r.error)) + ",";
-  out += ",";  // body (not kept)
+  out += base64_encode(body) + ",";  // "" when not kept
   out += csv_field(attack) + ",";
   out += std::to_string(seq) + ",";
   out += csv_field(method) + ",";
@@ -219,11 +223,20 @@ void ResultWriter::define(uint32_t id) {
   frame(kFrameString, payload);
 }
 
-void ResultWriter::write(const Result* results, size_t count) {
+void ResultWriter::write(const Result* results, size_t count, const std::vector<KeptBody>& bodies) {
   line_.clear();
+  size_t next_body = 0;
   for (size_t i = 0; i < count; ++i) {
     const Result& r = results[i];
+    std::string_view body;
+    while (next_body < bodies.size() && bodies[next_body].index < i) ++next_body;
+    if (next_body < bodies.size() && bodies[next_body].index == i) body = bodies[next_body].bytes;
     if (encoding_ == Encoding::kBinary) {
+      if (!body.empty()) {
+        FrameHead bh{kFrameBody, {0, 0, 0}, static_cast<uint32_t>(body.size())};
+        line_.append(reinterpret_cast<const char*>(&bh), sizeof bh);
+        line_.append(body);
+      }
       if (!defined_.count(r.target) || !defined_.count(r.error)) {
         // A new string: write what is buffered first, so that definitions precede use.
         if (!line_.empty() && std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) failed_ = true;
@@ -235,7 +248,7 @@ void ResultWriter::write(const Result* results, size_t count) {
       line_.append(reinterpret_cast<const char*>(&h), sizeof h);
       line_.append(reinterpret_cast<const char*>(&r), sizeof r);
     } else {
-      line_ += encoding_ == Encoding::kJson ? encode_json(r, attack_, seq_) : encode_csv(r, attack_, seq_);
+      line_ += encoding_ == Encoding::kJson ? encode_json(r, attack_, seq_, body) : encode_csv(r, attack_, seq_, body);
       line_ += '\n';
       ++seq_;
     }
@@ -251,6 +264,8 @@ bool ResultWriter::flush() {
 // ---- ResultReader ---------------------------------------------------------------------------
 
 ResultReader::ResultReader(std::FILE* in, std::string name) : in_(in), name_(std::move(name)) {}
+
+ResultReader::~ResultReader() = default;
 
 bool ResultReader::read_exact(void* dst, size_t n, size_t& got) {
   got = std::fread(dst, 1, n, in_);
@@ -270,12 +285,14 @@ bool ResultReader::next(Result& r) {
       encoding_ = Encoding::kJson;
     } else if ((c >= '0' && c <= '9') || c == '-') {
       encoding_ = Encoding::kCsv;
+    } else if (gob::looks_like_gob(c)) {
+      gob_ = std::make_unique<gob::Reader>(in_, name_);
     } else {
-      error_ = name_ + ": not a results stream (want loadgate binary, JSON or CSV results)";
+      error_ = name_ + ": not a results stream (want loadgate binary, JSON or CSV results, or Vegeta's gob)";
       return false;
     }
   }
-  const bool ok = encoding_ == Encoding::kBinary ? next_binary(r) : next_text(r);
+  const bool ok = gob_ ? next_gob(r) : encoding_ == Encoding::kBinary ? next_binary(r) : next_text(r);
   if (ok) ++count_;
   return ok;
 }
@@ -311,13 +328,15 @@ bool ResultReader::next_binary(Result& r) {
           name_ + ": truncated after " + std::to_string(count_) + " results (a partial frame header was ignored)";
       return false;
     }
-    if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameEnd ||
+    if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameBody ||
         (h.type == kFrameResult && h.length != sizeof(Result))) {
       error_ = name_ + ": corrupt frame (type " + std::to_string(h.type) + ", length " + std::to_string(h.length) +
                ") after result " + std::to_string(count_);
       return false;
     }
     if (h.type == kFrameResult) {
+      body_.swap(pending_body_);
+      pending_body_.clear();
       if (!read_exact(&r, sizeof r, got)) {
         warning_ = name_ + ": truncated after " + std::to_string(count_) + " results (" + std::to_string(got) +
                    " bytes of a partial record ignored)";
@@ -360,6 +379,8 @@ bool ResultReader::next_binary(Result& r) {
       open_stream_ = true;
       AttackInfo info;
       if (on_header && AttackInfo::from_json(buf_, info)) on_header(info);
+    } else if (h.type == kFrameBody) {
+      pending_body_ = buf_;
     } else if (h.type == kFrameEnd) {
       open_stream_ = false;
       RunEnd end;
@@ -434,6 +455,9 @@ bool ResultReader::next_text(Result& r) {
         r.bytes_out = j.value("bytes_out", uint64_t{0});
         r.bytes_in = j.value("bytes_in", uint64_t{0});
         error = j.value("error", "");
+        attack_ = j.value("attack", "");
+        body_.clear();
+        if (j.contains("body") && j["body"].is_string()) base64_decode(j["body"].get<std::string>(), body_);
         method = j.value("method", "");
         url = j.value("url", "");
         r.send_delay_ns = j.value("send_delay", int64_t{0});
@@ -468,6 +492,9 @@ bool ResultReader::next_text(Result& r) {
         }
         r.status = static_cast<uint16_t>(code);
         error = f[5];
+        attack_ = f[7];
+        body_.clear();
+        base64_decode(f[6], body_);
         method = f[9];
         url = f[10];
         if (f.size() == 17) {
@@ -489,27 +516,57 @@ bool ResultReader::next_text(Result& r) {
         return false;
       }
     }
-    if (timestamp < r.send_delay_ns || timestamp > kMaxTimeNs) {  // nothing was measured before 1970 or after 2116
-      error_ = where + ": timestamp: out of range (1970..2116)";
-      return false;
-    }
-    // Vegeta's latency is from the actual send; ours adds the send delay back.
-    r.scheduled_ns = timestamp - r.send_delay_ns;
-    r.latency_ns += r.send_delay_ns;
-    r.kind = kind_from_name(kind).value_or(Kind::kHttp);
-    r.error = intern(error);
-    r.error_kind = error_kind_from(ekind, !error.empty());
-    if (r.error_kind == ErrorKind::kOther && r.status != 0 && (r.status < 200 || r.status >= 400))
-      r.error_kind = ErrorKind::kStatus;
-    r.target = intern(method.empty() ? url : method + " " + url);
-    return true;
+    return vegeta(r, timestamp, method, url, error, kind, ekind, where);
   }
+}
+
+// The end of a record in Vegeta's shape (JSON, CSV, gob): times and labels as loadgate keeps them.
+bool ResultReader::vegeta(Result& r, int64_t timestamp, const std::string& method, const std::string& url,
+                          const std::string& error, const std::string& kind, const std::string& ekind,
+                          const std::string& where) {
+  if (timestamp < r.send_delay_ns || timestamp > kMaxTimeNs) {  // nothing was measured before 1970 or after 2116
+    error_ = where + ": timestamp: out of range (1970..2116)";
+    return false;
+  }
+  // Vegeta's latency is from the actual send; ours adds the send delay back.
+  r.scheduled_ns = timestamp - r.send_delay_ns;
+  r.latency_ns += r.send_delay_ns;
+  r.kind = kind_from_name(kind).value_or(Kind::kHttp);
+  r.error = intern(error);
+  r.error_kind = error_kind_from(ekind, !error.empty());
+  if (r.error_kind == ErrorKind::kOther && r.status != 0 && (r.status < 200 || r.status >= 400))
+    r.error_kind = ErrorKind::kStatus;
+  r.target = intern(method.empty() ? url : method + " " + url);
+  return true;
+}
+
+bool ResultReader::next_gob(Result& r) {
+  gob::VegetaResult v;
+  if (!gob_->next(v)) {
+    if (!gob_->error().empty()) error_ = gob_->error();
+    if (!gob_->warning().empty()) warning_ = gob_->warning() + "; kept " + std::to_string(count_) + " results";
+    return false;
+  }
+  const std::string where = name_ + ": result " + std::to_string(count_ + 1);
+  if (v.code > 65535 || v.latency_ns < 0 || v.latency_ns > kMaxNs) {
+    error_ = where + ": a field is out of range (code 0..65535, latency 0.." + std::to_string(kMaxNs) + " ns)";
+    return false;
+  }
+  r = Result{};
+  r.status = static_cast<uint16_t>(v.code);
+  r.latency_ns = v.latency_ns;
+  r.bytes_in = v.bytes_in;
+  r.bytes_out = v.bytes_out;
+  body_ = std::move(v.body);
+  attack_ = std::move(v.attack);
+  return vegeta(r, v.timestamp_ns, v.method, v.url, v.error, "http", "", where);
 }
 
 void read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
                   const std::function<void(const Sample&)>& on_sample,
                   const std::function<void(const AttackInfo&)>& on_header,
-                  const std::function<void(const RunEnd&)>& on_end) {
+                  const std::function<void(const RunEnd&)>& on_end,
+                  const std::function<void(const RecordExtras&)>& on_extras) {
   std::vector<std::string> inputs = paths.empty() ? std::vector<std::string>{"-"} : paths;
   for (const std::string& path : inputs) {
     const bool is_stdin = path == "-" || path == "stdin";
@@ -520,7 +577,10 @@ void read_results(const std::vector<std::string>& paths, const std::function<voi
     reader.on_header = on_header;
     reader.on_end = on_end;
     Result r;
-    while (reader.next(r)) fn(r);
+    while (reader.next(r)) {
+      if (on_extras) on_extras(RecordExtras{reader.body(), reader.attack()});
+      fn(r);
+    }
     if (!is_stdin) std::fclose(f);
     if (!reader.warning().empty()) std::fprintf(stderr, "loadgate: warning: %s\n", reader.warning().c_str());
     if (!reader.error().empty()) throw InputError("", 0, "", reader.error());
@@ -550,6 +610,11 @@ void ResultsFileSink::header(const AttackInfo& info) {
 void ResultsFileSink::results(const Result* r, size_t n) {
   writer_.write(r, n);
   if (!writer_.flush()) ok_ = false;  // a reader at the other end of a pipe sees results as they happen
+}
+
+void ResultsFileSink::results(const Result* r, size_t n, const std::vector<KeptBody>& bodies) {
+  writer_.write(r, n, bodies);
+  if (!writer_.flush()) ok_ = false;
 }
 
 void ResultsFileSink::sample(const Sample& s) {

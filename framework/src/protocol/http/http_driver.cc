@@ -139,6 +139,7 @@ class HttpSlot final : public engine::Slot, public http::H2Stream {
   void start(const Hit& hit) override;
   void cancel() override;
   void warm() override;
+  std::string_view kept_body() const override { return in_h2_done_ ? std::string_view(h2_body_) : std::string_view(parser_.body()); }
 
   // http::H2Stream
   void h2_headers() override;
@@ -163,6 +164,8 @@ class HttpSlot final : public engine::Slot, public http::H2Stream {
   void finish(ErrorKind kind, uint32_t error);
   bool aborted();
   bool h2_origin(size_t origin) const;
+  // Body bytes to keep for the results (-max-body=N > 0 keeps N), else 0.
+  size_t keep() const;
 
   asio::io_context& io_;
   engine::SlotOwner& owner_;
@@ -201,6 +204,8 @@ class HttpSlot final : public engine::Slot, public http::H2Stream {
   int status_ = 0;
   uint64_t body_bytes_ = 0;
   std::string location_;
+  std::string h2_body_;        // HTTP/2: the kept start of the body
+  bool in_h2_done_ = false;    // the request just done went over HTTP/2
 };
 
 class HttpDriver final : public engine::Driver {
@@ -366,6 +371,8 @@ class HttpDriver final : public engine::Driver {
 HttpSlot::HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver, std::shared_ptr<http::H2Pool> h2)
     : io_(io), owner_(owner), d_(driver), h2_(std::move(h2)), timer_(io) {}
 
+size_t HttpSlot::keep() const { return d_.opts().max_body > 0 ? static_cast<size_t>(d_.opts().max_body) : 0; }
+
 bool HttpSlot::h2_origin(size_t origin) const { return d_.origin(origin).protocol == http::Protocol::kHttp2; }
 
 http::Conn& HttpSlot::conn_for(size_t origin) {
@@ -383,6 +390,7 @@ void HttpSlot::start(const Hit& hit) {
   status_ = 0;
   body_bytes_ = 0;
   location_.clear();
+  h2_body_.clear();
   parser_.reset(false);  // a request that fails before its response has no response figures
   const Prepared& p = d_.prepared(hit.target);
   head_ = p.head;
@@ -508,7 +516,7 @@ void HttpSlot::connected(ErrorKind kind, const std::string& what) {
 }
 
 void HttpSlot::write() {
-  parser_.reset(head_, d_.opts().max_body);
+  parser_.reset(head_, d_.opts().max_body, keep());
   conn_->write(asio::buffer(*bytes_), [this](const asio::error_code& ec, size_t) {
     if (aborted()) return;
     if (ec) {
@@ -585,7 +593,9 @@ void HttpSlot::h2_header(const std::string& name, const std::string& value) {
   }
 }
 
-void HttpSlot::h2_data(const uint8_t*, size_t n) {
+void HttpSlot::h2_data(const uint8_t* data, size_t n) {
+  if (h2_body_.size() < keep())
+    h2_body_.append(reinterpret_cast<const char*>(data), std::min(n, keep() - h2_body_.size()));
   const int64_t cap = d_.opts().max_body;
   body_bytes_ = cap < 0 ? body_bytes_ + n : std::min<uint64_t>(static_cast<uint64_t>(cap), body_bytes_ + n);
 }
@@ -652,6 +662,7 @@ bool HttpSlot::follow_redirect(int code, const std::string& location) {
   status_ = 0;
   body_bytes_ = 0;
   location_.clear();
+  h2_body_.clear();
   send(index);
   return true;
 }
@@ -662,6 +673,7 @@ void HttpSlot::finish(ErrorKind kind, uint32_t error) {
   const int64_t end = steady_now_ns();
   busy_ = false;
   if (kind != ErrorKind::kNone && kind != ErrorKind::kStatus && conn_ && !in_h2_) conn_->close();
+  in_h2_done_ = in_h2_;
   in_h2_ = false;
   Result r = engine::make_result(hit_, sent_, end, Kind::kHttp);
   r.first_ns = first_;
