@@ -103,6 +103,23 @@ TEST(Pacer, DueTimesNeverDecrease) {
   }
 }
 
+// fuzz_flags found a ramp down to a tiny rate whose far due times overflowed into the past: they
+// saturate instead ("never" within any duration).
+TEST(Pacer, TinyRatesSaturateInsteadOfWrapping) {
+  for (const char* spec : {".1..0.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000011111",
+                           "1e-300/1s"}) {
+    auto parsed = parse_rate(spec, seconds(10));
+    const Pacer& p = pacer_of(parsed);
+    Nanos last{-1};
+    for (uint64_t n = 0; n < 64; ++n) {
+      auto d = p.due(n);
+      if (!d) break;
+      ASSERT_GE(*d, last) << spec << " hit " << n;
+      last = *d;
+    }
+  }
+}
+
 TEST(Pacer, ZeroAndInfinityMeanClosedModel) {
   for (const char* spec : {"0", "infinity", "0/1s"}) {
     EXPECT_TRUE(parse_rate(spec).unlimited()) << spec;

@@ -16,7 +16,14 @@ namespace {
 
 constexpr double kNsPerSec = 1e9;
 
-Nanos from_seconds(double s) { return Nanos{static_cast<int64_t>(std::llround(s * kNsPerSec))}; }
+// Nanoseconds, saturating: a due time past int64 (a rate of 1e-95/s) is "never", not a wrap to
+// a time in the past (found by fuzz_flags: a ramp down to a tiny rate made due times decrease).
+Nanos saturating_ns(long double ns) {
+  if (!(ns < static_cast<long double>(INT64_MAX))) return Nanos::max();
+  if (ns < 0) return Nanos{0};
+  return Nanos{static_cast<int64_t>(std::llround(static_cast<double>(ns)))};
+}
+Nanos from_seconds(double s) { return saturating_ns(static_cast<long double>(s) * kNsPerSec); }
 double seconds(Nanos d) { return static_cast<double>(d.count()) / kNsPerSec; }
 
 std::string rate_text(double r) {
@@ -30,8 +37,7 @@ class ConstantPacer final : public Pacer {
   ConstantPacer(double freq, Nanos per) : freq_(freq), per_(per) {}
   std::optional<Nanos> due(uint64_t hit) const override {
     // hit * per / freq without losing precision for large hit counts.
-    const long double ns = static_cast<long double>(hit) * per_.count() / freq_;
-    return Nanos{static_cast<int64_t>(std::llround(static_cast<double>(ns)))};
+    return saturating_ns(static_cast<long double>(hit) * per_.count() / freq_);
   }
   double rate(Nanos) const override { return freq_ / seconds(per_); }
   std::string describe() const override { return rate_text(freq_) + "/" + format_duration(per_); }
