@@ -4,7 +4,9 @@
 
 #include <asio/ip/tcp.hpp>
 #include <fstream>
+#include <set>
 
+#include "loadgate/error.h"
 #include "loadgate/http.h"
 #include "loadgate/interner.h"
 #include "loadgate/results_file.h"
@@ -395,6 +397,50 @@ TEST_F(Https, RootCertsTrustTheServer) {
   HttpOptions h;
   h.root_certs = {dir_ + "/cert.pem"};
   EXPECT_EQ(run(h).metrics.summarize().success, 5u);
+}
+
+// -lazy / a targeter: the attack ends with the stream (as Vegeta's), hits take the targets in
+// the order they were made, and a bad target ends it with the error after the results.
+TEST_F(Http, StreamedTargetsEndTheAttackWithTheStream) {
+  HttpOptions h;
+  const std::string base = api_->url();
+  h.targeter = [base](uint64_t n, Target& t) {
+    if (n == 50) return false;
+    t = Target{"GET", base + "/api/items/" + std::to_string(n % 5 + 1), {}, ""};
+    return true;
+  };
+  AttackOptions o = rate(100, seconds(10));
+  testing::RecordingSink sink;
+  o.sink = &sink;
+  const AttackRun run = attack_http({}, h, o);
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 50u) << "50 targets, then the stream ended";
+  EXPECT_EQ(s.status_codes.at("200"), 50u);
+  EXPECT_EQ(sink.scheduled(Kind::kHttp).back(), 490'000'000) << "hit 49 at 490 ms: the schedule ended there";
+  EXPECT_FALSE(run.interrupted);
+  std::set<std::string> labels;
+  for (const Result& r : sink.all) labels.insert(interned(r.target));
+  EXPECT_EQ(labels.size(), 5u);
+}
+
+TEST_F(Http, ABadStreamedTargetEndsTheAttackAfterItsResults) {
+  HttpOptions h;
+  const std::string base = api_->url();
+  h.targeter = [base](uint64_t n, Target& t) {
+    if (n == 20) throw InputError("stdin", 41, "target", "bad target \"BAD\" (want METHOD URL)");
+    t = Target{"GET", base + "/health", {}, ""};
+    return true;
+  };
+  AttackOptions o = rate(100, seconds(10));
+  testing::RecordingSink sink;
+  o.sink = &sink;
+  try {
+    attack_http({}, h, o);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "stdin:41: target: bad target \"BAD\" (want METHOD URL)");
+  }
+  EXPECT_EQ(sink.all.size(), 20u) << "every result before the bad target reached the sink";
 }
 
 TEST_F(Http, BadTargetsFileExitsWithCodeTwoAndNamesTheLine) {

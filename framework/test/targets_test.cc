@@ -191,6 +191,60 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.json:1: header.Authorization: value of header Authorization holds a control byte (CR, LF, "
                   "NUL...): \"<redacted>\""}));
 
+// -lazy: the stream reader gives what parse_targets() gives for the whole text, one at a time.
+std::vector<Target> read_stream(const std::string& text, TargetsFormat format) {
+  std::FILE* f = fmemopen(const_cast<char*>(text.data()), text.size(), "rb");
+  TargetReader reader(f, "stream.txt", format);
+  std::vector<Target> out;
+  Target t;
+  try {
+    while (reader.next(t)) out.push_back(t);
+  } catch (...) {
+    std::fclose(f);
+    throw;
+  }
+  std::fclose(f);
+  return out;
+}
+
+TEST(TargetReader, StreamsWhatTheWholeFileParsesTo) {
+  struct Row {
+    const char* text;
+    TargetsFormat format;
+  } rows[] = {
+      {"# c\n\nGET http://h/a\nX-A: 1\n\n\nPOST http://h/b\nContent-Type: text/plain\nGET http://h/c\n", TargetsFormat::kHttp},
+      {"GET http://h/a\nGET http://h/b\n\nHEAD http://h/c", TargetsFormat::kHttp},  // no blank lines, no last newline
+      {"{\"method\":\"GET\",\"url\":\"http://h/a\"}\n\n{\"method\":\"PUT\",\"url\":\"http://h/b\",\"body\":\"aGk=\"}\n",
+       TargetsFormat::kJson},
+  };
+  for (const Row& r : rows) {
+    const auto whole = parse_targets(r.text, "stream.txt", r.format);
+    const auto streamed = read_stream(r.text, r.format);
+    ASSERT_EQ(streamed.size(), whole.size()) << r.text;
+    for (size_t i = 0; i < whole.size(); ++i) {
+      EXPECT_EQ(streamed[i].label(), whole[i].label());
+      EXPECT_EQ(streamed[i].headers, whole[i].headers);
+      EXPECT_EQ(streamed[i].body, whole[i].body);
+    }
+  }
+}
+
+TEST(TargetReader, ErrorsNameTheStreamsLine) {
+  try {
+    read_stream("GET http://h/a\n\nGET http://h/b\nBad header\n", TargetsFormat::kHttp);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 4);
+    EXPECT_EQ(e.file(), "stream.txt");
+  }
+  try {
+    read_stream("{\"method\":\"GET\",\"url\":\"http://h/a\"}\n\n{\"url\":3}\n", TargetsFormat::kJson);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 3);
+  }
+}
+
 TEST(Targets, RebaseKeepsPathsAndQueries) {
   std::vector<Target> t = {{"GET", "http://localhost:8000/api/items?x=1", {}, ""},
                            {"POST", "http://localhost:8000/", {}, "b"}};

@@ -58,6 +58,7 @@ void HttpFlags::define(FlagSet& f) {
   f.flag("http2", &http2, "Send HTTP/2 requests to https targets that offer h2 by ALPN (-http2=false: HTTP/1.1)");
   f.flag("h2c", &h2c, "Send HTTP/2 requests without TLS (prior knowledge) to http targets");
   f.flag("chunked", &chunked, "Send HTTP/1.1 bodies with chunked transfer encoding");
+  f.flag("lazy", &lazy, "Read targets as a stream while attacking (the attack ends with the stream)");
   f.string("unix-socket", &unix_socket, "Connect over this Unix socket (overrides the host of target URLs)");
   f.string("laddr", &laddr, "Local IP address to connect from (default any)");
   f.strings("resolvers", &resolvers, "DNS servers ip:port to resolve target hosts with, instead of the system's (comma separated)", ',');
@@ -95,7 +96,20 @@ void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out, const LoadSpe
   }
   for (auto& h : headers) http.headers.push_back(header_flag(h));
   if (!body.empty()) http.body = read_file_or_throw(body, "-body", "cannot read body file", kMaxBodyBytes);
-  out = load_targets(targets, parse_targets_format(format));
+  const TargetsFormat fmt = parse_targets_format(format);
+  if (!lazy) {
+    out = load_targets(targets, fmt);
+    return;
+  }
+  // -lazy: one target at a time from the stream, for as long as it lasts.
+  const bool is_stdin = targets == "stdin" || targets == "-" || targets.empty();
+  std::FILE* in = is_stdin ? stdin : std::fopen(targets.c_str(), "rb");
+  if (!in) throw InputError(targets, 0, "-targets", "cannot open targets file");
+  auto reader = std::make_shared<TargetReader>(in, is_stdin ? "stdin" : targets, fmt);
+  std::shared_ptr<std::FILE> file(in, [is_stdin](std::FILE* f) {
+    if (!is_stdin) std::fclose(f);
+  });
+  http.targeter = [reader, file](uint64_t, Target& t) { return reader->next(t); };
 }
 
 void OutputFlags::define(FlagSet& f, const char* help) {

@@ -37,6 +37,7 @@ struct HttpFlags {
   bool http2 = true;
   bool h2c = false;
   bool chunked = false;
+  bool lazy = false;
   std::string unix_socket, laddr;
   std::vector<std::string> resolvers;
   bool insecure = false;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,18 @@ struct HttpOptions {
   std::string unix_socket;              ///< -unix-socket: every connection goes to this socket path
   std::string laddr;                    ///< -laddr: local IP address to connect from ("" = any)
   std::vector<std::string> resolvers;   ///< -resolvers: DNS servers "ip:port" (default: the system's)
+  /// Targets made while the attack runs instead of a fixed list: -lazy reads them from a
+  /// stream (TargetReader); code may build them. Called from one thread of its own, in order,
+  /// n = 0, 1, 2, ..., up to 4096 ahead of the hits; fills `t` and returns true, or false when
+  /// there are no more: the attack then ends, as Vegeta's does at the end of a lazy stream. An
+  /// InputError it throws ends the attack too and is rethrown by attack_http() (the results
+  /// until then went to the sink). Labels: the first 1024 distinct "METHOD URL", then
+  /// "METHOD origin (other URLs)", so that memory stays constant over any number of targets.
+  std::function<bool(uint64_t n, Target& t)> targeter;
 };
 
-/// Runs an HTTP attack over `targets` (round-robin) and returns its measurements.
+/// Runs an HTTP attack over `targets` (round-robin), or over what http.targeter makes (then
+/// `targets` must be empty), and returns its measurements.
 /// Throws InputError for invalid options or unreadable certificate files. Connection and
 /// protocol failures are results (status 0 and an error), never exceptions.
 AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& load);

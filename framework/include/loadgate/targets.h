@@ -11,6 +11,7 @@
 //   {"method":"GET","url":"http://...","header":{"Accept":["application/json"]},"body":"<base64>"}
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -65,6 +66,26 @@ std::vector<Target> parse_targets(std::string_view text, std::string_view file,
 
 /// Reads and parses a targets file ("-" or "stdin" = standard input). Throws InputError.
 std::vector<Target> load_targets(const std::string& path, TargetsFormat format = TargetsFormat::kHttp);
+
+/// TargetReader reads targets one at a time from a stream (-lazy), in either format: memory stays
+/// constant whatever the stream's length. Errors name the stream's line, as parse_targets().
+class TargetReader {
+ public:
+  /// Reads from `in` (not owned); `name` names it in errors and is where "@body" paths are
+  /// looked up first.
+  TargetReader(std::FILE* in, std::string name, TargetsFormat format);
+  /// The next target; false at the end of the stream. Throws InputError for a malformed target.
+  bool next(Target& t);
+
+ private:
+  bool line(std::string& out);
+  std::FILE* in_;
+  std::string name_;
+  TargetsFormat format_;
+  int line_no_ = 0;
+  std::string pushed_;  // a request line read ahead (http format)
+  bool has_pushed_ = false;
+};
 
 /// Parses a -format flag value ("http", "json"). Throws InputError on anything else.
 TargetsFormat parse_targets_format(std::string_view text);

@@ -254,6 +254,78 @@ std::vector<Target> load_targets(const std::string& path, TargetsFormat format) 
   return parse_targets(read_file_or_throw(path, "", "cannot read targets file"), path, format);
 }
 
+TargetReader::TargetReader(std::FILE* in, std::string name, TargetsFormat format)
+    : in_(in), name_(std::move(name)), format_(format) {}
+
+// One line without its newline; false at the end. A line longer than a body is an error.
+bool TargetReader::line(std::string& out) {
+  out.clear();
+  char chunk[4096];
+  bool any = false;
+  while (std::fgets(chunk, sizeof chunk, in_)) {
+    any = true;
+    out += chunk;
+    if (out.back() == '\n') {
+      out.pop_back();
+      break;
+    }
+    if (out.size() > kMaxBodyBytes) throw InputError(name_, line_no_ + 1, "target", "a line longer than 64 MB");
+  }
+  if (any) ++line_no_;
+  return any;
+}
+
+bool TargetReader::next(Target& t) {
+  std::string l;
+  // Parses `block` (lines from `first`) as targets, with errors naming the stream's lines.
+  auto parse = [&](const std::string& block, int first) {
+    try {
+      std::vector<Target> one = parse_targets(block, name_, format_);
+      t = std::move(one.front());
+    } catch (const InputError& e) {
+      throw InputError(name_, e.line() > 0 ? e.line() + first - 1 : first, e.field(), e.message());
+    }
+  };
+  if (format_ == TargetsFormat::kJson) {
+    while (line(l)) {
+      if (trim(l).empty()) continue;
+      parse(l, line_no_);
+      return true;
+    }
+    return false;
+  }
+  // http format: a request line, then headers, then an optional @body, up to a blank line or
+  // the next request line (read ahead and kept).
+  std::string block;
+  int first = 0;
+  for (;;) {
+    if (has_pushed_) {
+      l = std::move(pushed_);
+      has_pushed_ = false;
+    } else if (!line(l)) {
+      break;
+    }
+    const std::string_view s = trim(l);
+    if (block.empty()) {
+      if (s.empty() || s[0] == '#') continue;
+      first = line_no_;
+      block = l;
+      continue;
+    }
+    if (s.empty()) break;
+    if (is_request_line(s)) {
+      pushed_ = std::move(l);
+      has_pushed_ = true;
+      break;
+    }
+    block += "\n" + l;
+    if (s[0] == '@') break;
+  }
+  if (block.empty()) return false;
+  parse(block, first);
+  return true;
+}
+
 TargetsFormat parse_targets_format(std::string_view text) {
   if (text == "http") return TargetsFormat::kHttp;
   if (text == "json") return TargetsFormat::kJson;

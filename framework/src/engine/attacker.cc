@@ -178,12 +178,15 @@ class Worker final : public WorkerBase, public SlotOwner {
     return slots_.back().get();
   }
 
-  Hit hit_for(uint64_t seq, int64_t due_steady) const {
+  // The hit `seq` due at `due_steady`, or nullopt when its targets are over (a streamed list ended).
+  std::optional<Hit> hit_for(uint64_t seq, int64_t due_steady) const {
+    const std::optional<uint32_t> target = plan_.driver->target_for(seq);
+    if (!target) return std::nullopt;
     Hit h;
     h.seq = seq;
     h.scheduled_steady = due_steady;
     h.scheduled_ns = start_.unix_ns + (due_steady - start_.steady_ns);
-    h.target = static_cast<uint32_t>(seq % plan_.driver->target_count());
+    h.target = *target;
     return h;
   }
 
@@ -196,8 +199,13 @@ class Worker final : public WorkerBase, public SlotOwner {
     // This thread's own lag: a hit found due long ago means the thread was busy or preempted.
     if (!schedule_->over() && t - schedule_->due() > kGrowAfter) behind_until_ = t + kGrowAfter;
     while (!schedule_->over() && schedule_->due() <= t) {
+      const std::optional<Hit> h = hit_for(schedule_->seq(), schedule_->due());
+      if (!h) {  // the targets stream ended: so does the schedule, as in Vegeta
+        stop(false);
+        return;
+      }
       count_hit(schedule_->due(), t);
-      dispatch(hit_for(schedule_->seq(), schedule_->due()), t);
+      dispatch(*h, t);
       schedule_->advance();
       t = now();  // a long catch-up takes time of its own: each hit is handed over when it is
     }
@@ -258,8 +266,13 @@ class Worker final : public WorkerBase, public SlotOwner {
       return false;
     }
     const uint64_t seq = issued_ * static_cast<uint64_t>(plan_.threads) + static_cast<uint64_t>(index_);
+    const std::optional<Hit> h = hit_for(seq, std::max(t, start_.steady_ns));
+    if (!h) {
+      stop(false);
+      return false;
+    }
     ++issued_;
-    s.start(hit_for(seq, std::max(t, start_.steady_ns)));
+    s.start(*h);
     return true;
   }
 
@@ -296,6 +309,7 @@ class Worker final : public WorkerBase, public SlotOwner {
     static const uint32_t kText = intern("dropped: no free worker before the attack ended");
     r.error = kText;
     record(r);
+    plan_.driver->release(h.target);
   }
 
   // ---- the end ----

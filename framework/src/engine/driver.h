@@ -9,6 +9,7 @@
 #include <asio/io_context.hpp>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +62,12 @@ class Driver {
   virtual std::unique_ptr<Slot> make_slot(asio::io_context& io, SlotOwner& owner) = 0;
   /// Number of targets hits are spread over (round-robin by hit number).
   virtual uint32_t target_count() const = 0;
+  /// The target of hit `seq` (Hit::target): round-robin by default; for targets read as a
+  /// stream (-lazy), the next one, or nullopt when the stream is over (the schedule then ends).
+  /// Thread-safe. A streamed target is held until release().
+  virtual std::optional<uint32_t> target_for(uint64_t seq) { return static_cast<uint32_t>(seq % target_count()); }
+  /// Hit with target `index` is over (its result recorded): a streamed target may be reused.
+  virtual void release(uint32_t index) { (void)index; }
   /// Interned label of target `index` (Result::target).
   virtual uint32_t target_label(uint32_t index) const = 0;
   /// Kind of the results this driver produces.

@@ -22,7 +22,12 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <thread>
+#include <unordered_map>
 #include <map>
 #include <optional>
 
@@ -129,6 +134,75 @@ std::string_view standard_reason(int code) {
   }
 }
 
+// Targets made while the attack runs (HttpOptions::targeter), read ahead by a thread of their own
+// into a bounded queue, so that a slow source never blocks the I/O threads while targets wait.
+class LazyTargets {
+ public:
+  static constexpr size_t kAhead = 4096;
+  explicit LazyTargets(std::function<bool(uint64_t, Target&)> make) : make_(std::move(make)) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~LazyTargets() {
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  // The next target; false when there are no more. Waits (the hit is then late) for a source
+  // slower than the rate.
+  bool pop(Target& t) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !queue_.empty() || over_; });
+    if (queue_.empty()) return false;
+    t = std::move(queue_.front());
+    queue_.pop_front();
+    cv_.notify_all();
+    return true;
+  }
+  // What the source threw, if it did.
+  std::optional<InputError> error() const {
+    std::lock_guard lock(mu_);
+    return error_;
+  }
+
+ private:
+  void run() {
+    for (uint64_t n = 0;; ++n) {
+      Target t;
+      bool more = false;
+      std::optional<InputError> failed;
+      try {
+        more = make_(n, t);
+      } catch (const InputError& e) {
+        failed = e;
+      }
+      std::unique_lock lock(mu_);
+      if (failed) error_ = failed;
+      if (!more || closing_) {
+        over_ = true;
+        cv_.notify_all();
+        return;
+      }
+      cv_.wait(lock, [this] { return queue_.size() < kAhead || closing_; });
+      queue_.push_back(std::move(t));
+      cv_.notify_all();
+    }
+  }
+  std::function<bool(uint64_t, Target&)> make_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Target> queue_;
+  bool over_ = false, closing_ = false;
+  std::optional<InputError> error_;
+  std::thread thread_;
+};
+
+// Bytes prepared from `t` for origin number `origin` speaking `protocol`; throws InputError when
+// `t` cannot go on the wire.
+Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, http::Protocol protocol, uint32_t label);
+
 class HttpDriver;
 
 // One request at a time, over HTTP/1.1 connections of its own (one per origin) or as a stream
@@ -229,37 +303,69 @@ class HttpDriver final : public engine::Driver {
       if (ec && !(r.size() > 2 && r[0] == '['))
         throw InputError("", 0, "-resolvers", "\"" + printable(r) + "\" is not ip:port (e.g. 127.0.0.1:53)");
     }
+    // Every origin first (resolved and probed), then the bytes its protocol needs.
+    std::vector<uint32_t> origin_of_target;
     for (const Target& t : targets) {
       auto url = parse_url(t.url);
       if (!url || (url->scheme != "http" && url->scheme != "https"))
         throw InputError("", 0, "url", "bad URL \"" + printable(t.url) + "\"");
-      Prepared p;
-      p.method = t.method;
-      p.url = *url;
-      p.headers = o.headers;
-      p.headers.insert(p.headers.end(), t.headers.begin(), t.headers.end());
-      p.body = t.body.empty() ? o.body : t.body;
-      // Nothing reaches the wire that could end the request early or smuggle another one.
-      std::string why = header_problem({t.method, ""});
-      if (!why.empty()) why = "bad method \"" + printable(t.method) + "\"";
-      for (size_t i = 0; why.empty() && i < p.headers.size(); ++i) why = header_problem(p.headers[i]);
-      if (why.empty()) why = framing_problem(p.headers, p.body);
-      if (!why.empty()) throw InputError("", 0, "target " + printable(t.label()), why);
-      p.origin = static_cast<uint32_t>(origin_index(*url));
-      p.body_size = p.body.size();
-      p.head = t.method == "HEAD";
-      p.label = intern(t.label());
-      prepared_.push_back(std::move(p));
+      origin_of_target.push_back(static_cast<uint32_t>(origin_index(*url)));
     }
-    // Built after every origin is known (and probed): the bytes its protocol needs.
-    for (Prepared& p : prepared_) {
-      if (origins_[p.origin]->protocol == http::Protocol::kHttp2)
-        p.h2 = http::H2Request::make(p.method, p.url, p.headers, &p.body);
-      else
-        p.bytes = build_request(p.method, p.url, p.headers, p.body, o.keepalive, o.chunked);
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const uint32_t origin = origin_of_target[i];
+      prepared_.push_back(prepare_target(targets[i], o, origin, origins_[origin]->protocol, intern(targets[i].label())));
     }
     const int threads = thread_count(load);
     if (o.connections > 0) h2_conns_ = static_cast<size_t>(std::max(1, (o.connections + threads - 1) / threads));
+    if (o.targeter) {
+      lazy_ = std::make_unique<LazyTargets>(o.targeter);
+      arena_.resize(static_cast<size_t>(threads) *
+                    (kPendingCapacity + static_cast<size_t>(std::max(load.max_workers, load.workers)) + 16));
+      for (size_t i = arena_.size(); i > 0; --i) free_.push_back(static_cast<uint32_t>(i - 1));
+    }
+  }
+
+  // Streamed targets: the next one, prepared into a free arena entry.
+  std::optional<uint32_t> target_for(uint64_t seq) override {
+    if (!lazy_) return engine::Driver::target_for(seq);
+    Target t;
+    if (stream_over_.load(std::memory_order_relaxed) || !lazy_->pop(t)) {
+      stream_over_ = true;
+      return std::nullopt;
+    }
+    try {
+      auto url = parse_url(t.url);
+      if (!url || (url->scheme != "http" && url->scheme != "https"))
+        throw InputError("", 0, "url", "bad URL \"" + printable(t.url) + "\"");
+      const size_t origin = origin_of(*url);
+      Prepared p = prepare_target(t, o_, static_cast<uint32_t>(origin), this->origin(origin).protocol, lazy_label(t, *url));
+      std::lock_guard lock(arena_mu_);
+      if (free_.empty()) {  // cannot happen: the arena holds every hit in flight or waiting
+        stream_over_ = true;
+        return std::nullopt;
+      }
+      const uint32_t index = free_.back();
+      free_.pop_back();
+      arena_[index] = std::make_unique<Prepared>(std::move(p));
+      return index;
+    } catch (const InputError& e) {
+      std::lock_guard lock(arena_mu_);
+      if (!bad_target_) bad_target_ = e;
+      stream_over_ = true;
+      return std::nullopt;
+    }
+  }
+  void release(uint32_t index) override {
+    if (!lazy_) return;
+    std::lock_guard lock(arena_mu_);
+    free_.push_back(index);
+  }
+  // The error that ended a streamed list early, if one did.
+  std::optional<InputError> stream_error() const {
+    if (!lazy_) return std::nullopt;
+    if (auto e = lazy_->error()) return e;
+    std::lock_guard lock(arena_mu_);
+    return bad_target_;
   }
 
   std::unique_ptr<engine::Slot> make_slot(asio::io_context& io, engine::SlotOwner& owner) override {
@@ -276,10 +382,11 @@ class HttpDriver final : public engine::Driver {
     return std::make_unique<HttpSlot>(io, owner, *this, std::move(pool));
   }
   uint32_t target_count() const override { return static_cast<uint32_t>(prepared_.size()); }
-  uint32_t target_label(uint32_t i) const override { return prepared_[i].label; }
+  uint32_t target_label(uint32_t i) const override { return prepared(i).label; }
   Kind kind() const override { return Kind::kHttp; }
   std::string protocol() const override { return "http"; }
   bool multiplexed() const override {
+    if (lazy_) return false;
     for (const auto& o : origins_)
       if (o->protocol != http::Protocol::kHttp2) return false;
     return true;
@@ -292,7 +399,7 @@ class HttpDriver final : public engine::Driver {
 
   const HttpOptions& opts() const { return o_; }
   const AttackOptions& load() const { return load_; }
-  const Prepared& prepared(uint32_t i) const { return prepared_[i]; }
+  const Prepared& prepared(uint32_t i) const { return lazy_ ? *arena_[i] : prepared_[i]; }
   const http::Transport& transport() const { return transport_; }
   // Origin number i: the targets' origins first, then redirect targets met during the attack.
   const http::Origin& origin(size_t i) const {
@@ -366,7 +473,52 @@ class HttpDriver final : public engine::Driver {
   size_t h2_conns_ = 0;  // HTTP/2 connections per origin per thread (0 = as streams need)
   std::mutex pools_mu_;
   std::map<asio::io_context*, std::weak_ptr<http::H2Pool>> pools_;  // by thread
+  // Streamed targets (-lazy): the source, an arena of the prepared ones in flight or waiting
+  // (indices are Hit::target), their free entries, and the labels met so far.
+  static constexpr size_t kMaxLabels = 1024;
+  uint32_t lazy_label(const Target& t, const Url& url) {
+    std::lock_guard lock(arena_mu_);
+    const std::string label = t.label();
+    auto it = labels_.find(label);
+    if (it != labels_.end()) return it->second;
+    if (labels_.size() < kMaxLabels) return labels_[label] = intern(label);
+    return intern(t.method + " " + url.origin() + " (other URLs)");
+  }
+  std::unique_ptr<LazyTargets> lazy_;
+  mutable std::mutex arena_mu_;
+  std::vector<std::unique_ptr<Prepared>> arena_;
+  std::vector<uint32_t> free_;
+  std::unordered_map<std::string, uint32_t> labels_;
+  std::optional<InputError> bad_target_;
+  std::atomic<bool> stream_over_{false};
 };
+
+Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, http::Protocol protocol, uint32_t label) {
+  auto url = parse_url(t.url);
+  if (!url || (url->scheme != "http" && url->scheme != "https"))
+    throw InputError("", 0, "url", "bad URL \"" + printable(t.url) + "\"");
+  Prepared p;
+  p.method = t.method;
+  p.url = *url;
+  p.headers = o.headers;
+  p.headers.insert(p.headers.end(), t.headers.begin(), t.headers.end());
+  p.body = t.body.empty() ? o.body : t.body;
+  // Nothing reaches the wire that could end the request early or smuggle another one.
+  std::string why = header_problem({t.method, ""});
+  if (!why.empty()) why = "bad method \"" + printable(t.method) + "\"";
+  for (size_t i = 0; why.empty() && i < p.headers.size(); ++i) why = header_problem(p.headers[i]);
+  if (why.empty()) why = framing_problem(p.headers, p.body);
+  if (!why.empty()) throw InputError("", 0, "target " + printable(t.label()), why);
+  p.origin = origin;
+  p.body_size = p.body.size();
+  p.head = t.method == "HEAD";
+  p.label = label;
+  if (protocol == http::Protocol::kHttp2)
+    p.h2 = http::H2Request::make(p.method, p.url, p.headers, &p.body);
+  else
+    p.bytes = build_request(p.method, p.url, p.headers, p.body, o.keepalive, o.chunked);
+  return p;
+}
 
 HttpSlot::HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver, std::shared_ptr<http::H2Pool> h2)
     : io_(io), owner_(owner), d_(driver), h2_(std::move(h2)), timer_(io) {}
@@ -683,17 +835,21 @@ void HttpSlot::finish(ErrorKind kind, uint32_t error) {
   r.status = kind == ErrorKind::kNone || kind == ErrorKind::kStatus ? static_cast<uint16_t>(status_) : 0;
   r.error_kind = kind;
   r.error = error;
+  d_.release(hit_.target);
   owner_.done(*this, r);
 }
 
 }  // namespace
 
 AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& load) {
-  if (targets.empty()) throw InputError("", 0, "targets", "no targets to attack");
+  if (targets.empty() && !http.targeter) throw InputError("", 0, "targets", "no targets to attack");
+  if (!targets.empty() && http.targeter) throw InputError("", 0, "targets", "a list of targets or a targeter, not both");
   if (http.redirects < -1) throw InputError("", 0, "-redirects", "must be -1 or more");
   if (http.connections < 0) throw InputError("", 0, "-connections", "must not be negative");
   HttpDriver driver(targets, http, load);
-  return engine::run_attack(driver, load);
+  AttackRun run = engine::run_attack(driver, load);
+  if (auto e = driver.stream_error()) throw *e;
+  return run;
 }
 
 }  // namespace loadgate
