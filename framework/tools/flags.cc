@@ -67,7 +67,9 @@ void HttpFlags::define(FlagSet& f) {
   f.string("cert", &cert, "TLS client PEM certificate file");
   f.string("key", &key, "TLS client PEM private key file");
   f.integer("redirects", &redirects, "Number of redirects to follow; -1 = do not follow");
-  f.string("max-body", &max_body, "Maximum number of bytes to capture from response bodies; -1 = no limit");
+  f.string("max-body", &max_body,
+           "Bytes of each response body to capture: N > 0 keeps (and counts) the first N in the results; "
+           "-1 (default) counts all and keeps none (Vegeta's default keeps every body)");
   f.strings("header", &headers, "Request header (repeatable)");
   f.string("body", &body, "Requests body file (at most 64 MB)");
 }
