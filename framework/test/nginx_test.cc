@@ -8,10 +8,14 @@
 #include <array>
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
 #include <atomic>
 
 #include <fstream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -46,7 +50,7 @@ class Nginx : public ::testing::Test {
     dir_ = std::string(::testing::TempDir()) + "loadgate-h2-" + std::to_string(getpid());
     mkdir(dir_.c_str(), 0755);
     const std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                            "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir_ + "/key.pem -out " + dir_ +
+                            "-addext subjectAltName=IP:127.0.0.1,DNS:shop.test -keyout " + dir_ + "/key.pem -out " + dir_ +
                             "/cert.pem 2>/dev/null";
     ASSERT_EQ(std::system(gen.c_str()), 0);
     for (int& p : ports_) p = free_port();
@@ -380,6 +384,159 @@ TEST_F(Nginx, ResolversAnswerInsteadOfTheSystem) {
   const Summary s = run.metrics.summarize();
   ASSERT_EQ(s.errors.size(), 1u);
   EXPECT_EQ(s.errors[0].rfind("lookup nowhere.test on " + dns.addr() + ": ", 0), 0u) << s.errors[0];
+}
+
+// An HTTP proxy for the tests: CONNECT tunnels and absolute-form requests, "shop.test" meaning
+// 127.0.0.1 (so that the target is not a loopback name, which Go and loadgate never proxy).
+// Answers 407 to a CONNECT without `require` among its headers, when `require` is set.
+class TestProxy {
+ public:
+  explicit TestProxy(std::string require = "") : require_(std::move(require)),
+      acceptor_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    thread_ = std::thread([this] { accept_loop(); });
+  }
+  ~TestProxy() {
+    done_ = true;
+    asio::error_code ec;
+    asio::io_context io;
+    asio::ip::tcp::socket poke(io);
+    poke.connect(acceptor_.local_endpoint(), ec);  // wakes the blocked accept
+    thread_.join();
+    for (auto& t : tunnels_) t.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+  // The first line and headers of every request the proxy received.
+  std::vector<std::string> heads() {
+    std::lock_guard lock(mu_);
+    return heads_;
+  }
+
+ private:
+  void accept_loop() {
+    while (!done_) {
+      auto client = std::make_shared<asio::ip::tcp::socket>(io_);
+      asio::error_code ec;
+      acceptor_.accept(*client, ec);
+      if (ec || done_) return;
+      tunnels_.emplace_back([this, client] { serve(client); });
+    }
+  }
+  void serve(std::shared_ptr<asio::ip::tcp::socket> client) {
+    std::string head;
+    char c;
+    asio::error_code ec;
+    while (head.find("\r\n\r\n") == std::string::npos && asio::read(*client, asio::buffer(&c, 1), ec) == 1) head += c;
+    if (ec) return;
+    {
+      std::lock_guard lock(mu_);
+      heads_.push_back(head);
+    }
+    std::istringstream line(head);
+    std::string method, target;
+    line >> method >> target;
+    std::string hostport = target;
+    if (method != "CONNECT") hostport = target.substr(7, target.find('/', 7) - 7);  // http://host:port/...
+    const std::string host = hostport.substr(0, hostport.rfind(':'));
+    const int port = std::atoi(hostport.substr(hostport.rfind(':') + 1).c_str());
+    asio::ip::tcp::socket up(io_);
+    up.connect(asio::ip::tcp::endpoint(asio::ip::make_address(host == "shop.test" ? "127.0.0.1" : host),
+                                       static_cast<uint16_t>(port)), ec);
+    if (method == "CONNECT") {
+      const bool allowed = require_.empty() || head.find(require_) != std::string::npos;
+      const std::string answer = !allowed ? "HTTP/1.1 407 Proxy Authentication Required\r\n\r\n"
+                                 : ec     ? "HTTP/1.1 502 Bad Gateway\r\n\r\n"
+                                          : "HTTP/1.1 200 Connection established\r\n\r\n";
+      asio::write(*client, asio::buffer(answer), ec);
+      if (!allowed || ec) return;
+    } else {
+      asio::write(up, asio::buffer(head), ec);
+    }
+    // Bytes both ways until either side closes.
+    std::thread back([&] {
+      char buf[16384];
+      asio::error_code e;
+      for (size_t n; (n = up.read_some(asio::buffer(buf), e)) > 0 && !e;) asio::write(*client, asio::buffer(buf, n), e);
+      client->shutdown(asio::socket_base::shutdown_both, e);
+    });
+    char buf[16384];
+    for (size_t n; (n = client->read_some(asio::buffer(buf), ec)) > 0 && !ec;) asio::write(up, asio::buffer(buf, n), ec);
+    up.shutdown(asio::socket_base::shutdown_both, ec);
+    back.join();
+  }
+  std::string require_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+  std::vector<std::thread> tunnels_;
+  std::mutex mu_;
+  std::vector<std::string> heads_;
+};
+
+// Sets an environment variable for the scope of a test.
+struct Env {
+  Env(const char* name, const std::string& value) : name_(name) { setenv(name, value.c_str(), 1); }
+  ~Env() { unsetenv(name_); }
+  const char* name_;
+};
+
+TEST_F(Nginx, HttpsGoesThroughAConnectTunnelWithTheProxyHeaders) {
+  TestProxy proxy("Proxy-Authorization: Basic dGVzdDp0ZXN0");
+  Env env("HTTPS_PROXY", proxy.url());
+  HttpOptions h;
+  h.root_certs = {dir_ + "/cert.pem"};
+  h.proxy_headers = {{"Proxy-Authorization", "Basic dGVzdDp0ZXN0"}};
+  std::vector<Target> t = {Target{"GET", "https://shop.test:" + std::to_string(ports_[1]) + "/", {}, ""}};
+  testing::RecordingSink sink;
+  AttackOptions o = open(20, 1s);
+  o.sink = &sink;
+  const AttackRun run = attack_http(t, h, o);
+  EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u) << ::testing::PrintToString(run.metrics.summarize().errors);
+  EXPECT_EQ(sink.info.target_protocols.begin()->second, "HTTP/2.0") << "ALPN inside the tunnel";
+  for (const Logged& l : access_log(20)) EXPECT_EQ(l.protocol, "HTTP/2.0");
+  const auto heads = proxy.heads();
+  ASSERT_FALSE(heads.empty());
+  for (const std::string& head : heads) {
+    EXPECT_EQ(head.rfind("CONNECT shop.test:" + std::to_string(ports_[1]) + " HTTP/1.1\r\n", 0), 0u) << head;
+    EXPECT_NE(head.find("\r\nProxy-Authorization: Basic dGVzdDp0ZXN0\r\n"), std::string::npos) << head;
+  }
+}
+
+TEST_F(Nginx, ARefusedConnectIsAConnectError) {
+  TestProxy proxy("Proxy-Authorization: Basic dGVzdDp0ZXN0");
+  Env env("HTTPS_PROXY", proxy.url());
+  HttpOptions h;
+  h.root_certs = {dir_ + "/cert.pem"};
+  h.http2 = false;
+  std::vector<Target> t = {Target{"GET", "https://shop.test:" + std::to_string(ports_[1]) + "/", {}, ""}};
+  const Summary s = attack_http(t, h, open(5, 1s)).metrics.summarize();
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_EQ(s.errors[0], "proxy " + proxy.url().substr(7) + ": CONNECT shop.test:" + std::to_string(ports_[1]) +
+                             ": 407 Proxy Authentication Required");
+}
+
+TEST_F(Nginx, HttpGoesToTheProxyInAbsoluteFormAndNoProxyBypassesIt) {
+  TestProxy proxy;
+  Env env("HTTP_PROXY", proxy.url());
+  std::vector<Target> t = {Target{"GET", "http://shop.test:" + std::to_string(ports_[2]) + "/", {}, ""}};
+  AttackRun run = attack_http(t, {}, open(20, 1s));
+  EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);
+  const auto heads = proxy.heads();
+  ASSERT_FALSE(heads.empty());
+  EXPECT_EQ(heads[0].rfind("GET http://shop.test:" + std::to_string(ports_[2]) + "/ HTTP/1.1\r\n", 0), 0u) << heads[0];
+
+  Env no("NO_PROXY", "example.com, .test");
+  run = attack_http(t, {}, open(5, 1s));
+  const Summary s = run.metrics.summarize();
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_EQ(s.errors[0].rfind("lookup shop.test: ", 0), 0u) << "straight to the target: " << s.errors[0];
+  EXPECT_EQ(proxy.heads().size(), heads.size()) << "nothing more reached the proxy";
+}
+
+TEST_F(Nginx, LoopbackTargetsNeverGoThroughAProxy) {
+  Env env("HTTP_PROXY", "http://127.0.0.1:1");  // nothing listens there
+  AttackRun run = attack_http(target(ports_[2], "/"), {}, open(10, 1s));
+  EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 10u);
 }
 
 }  // namespace

@@ -71,6 +71,8 @@ void HttpFlags::define(FlagSet& f) {
            "Bytes of each response body to capture: N > 0 keeps (and counts) the first N in the results; "
            "-1 (default) counts all and keeps none (Vegeta's default keeps every body)");
   f.strings("header", &headers, "Request header (repeatable)");
+  f.strings("proxy-header", &proxy_headers,
+            "Header of the CONNECT to the proxy ($HTTPS_PROXY) of https targets (repeatable)");
   f.string("body", &body, "Requests body file (at most 64 MB)");
 }
 
@@ -97,6 +99,7 @@ void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out, const LoadSpe
     http.max_body = static_cast<int64_t>(*size);
   }
   for (auto& h : headers) http.headers.push_back(header_flag(h));
+  for (auto& h : proxy_headers) http.proxy_headers.push_back(header_flag(h, "-proxy-header"));
   if (!body.empty()) http.body = read_file_or_throw(body, "-body", "cannot read body file", kMaxBodyBytes);
   const TargetsFormat fmt = parse_targets_format(format);
   if (!lazy) {

@@ -46,6 +46,7 @@ struct HttpFlags {
   int redirects = 10;
   std::string max_body = "-1";
   std::vector<std::string> headers;
+  std::vector<std::string> proxy_headers;
   std::string body;  ///< file path (Vegeta's -body)
   /// Declares the flags.
   void define(FlagSet& f);

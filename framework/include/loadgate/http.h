@@ -33,6 +33,10 @@ struct HttpOptions {
   std::string unix_socket;              ///< -unix-socket: every connection goes to this socket path
   std::string laddr;                    ///< -laddr: local IP address to connect from ("" = any)
   std::vector<std::string> resolvers;   ///< -resolvers: DNS servers "ip:port" (default: the system's)
+  /// -proxy-header: headers of the CONNECT sent to the proxy of https targets. The proxy comes
+  /// from $HTTPS_PROXY / $HTTP_PROXY (not for localhost or loopback, nor hosts in $NO_PROXY),
+  /// as in Go: https goes through a CONNECT tunnel, http as absolute-form requests.
+  std::vector<Header> proxy_headers;
   /// Targets made while the attack runs instead of a fixed list: -lazy reads them from a
   /// stream (TargetReader); code may build them. Called from one thread of its own, in order,
   /// n = 0, 1, 2, ..., up to 4096 ahead of the hits; fills `t` and returns true, or false when

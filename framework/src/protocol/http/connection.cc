@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <asio/connect.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 #include "loadgate/duration.h"
+#include "loadgate/error.h"
 
 namespace loadgate::http {
 namespace {
@@ -95,29 +97,69 @@ std::string ares_lookup(const std::string& host, const std::string& servers, std
 
 const char* protocol_name(Protocol p) { return p == Protocol::kHttp2 ? "HTTP/2.0" : "HTTP/1.1"; }
 
-Origin resolve_origin(const Url& url, const std::vector<std::string>& resolvers) {
+std::optional<Url> proxy_for(const Url& url, std::string& error) {
+  auto env = [](const char* upper, const char* lower) -> std::string {
+    const char* v = std::getenv(upper);
+    if (!v || !*v) v = std::getenv(lower);
+    return v ? v : "";
+  };
+  const std::string spec = url.tls() ? env("HTTPS_PROXY", "https_proxy") : env("HTTP_PROXY", "http_proxy");
+  if (spec.empty()) return std::nullopt;
+  asio::error_code ec;
+  const auto ip = asio::ip::make_address(url.host, ec);
+  if (url.host == "localhost" || (!ec && ip.is_loopback())) return std::nullopt;
+  const std::string no = env("NO_PROXY", "no_proxy");
+  size_t at = 0;
+  while (at <= no.size()) {
+    const size_t end = std::min(no.find(',', at), no.size());
+    std::string name = no.substr(at, end - at);
+    at = end + 1;
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    if (const auto colon = name.rfind(':'); colon != std::string::npos && name.find(']') == std::string::npos &&
+                                             name.find(':') == colon)
+      name = name.substr(0, colon);  // a port in NO_PROXY: the host alone decides
+    if (name.empty()) continue;
+    if (name == "*") return std::nullopt;
+    if (name[0] == '.') name = name.substr(1);
+    if (url.host == name ||
+        (url.host.size() > name.size() && url.host.compare(url.host.size() - name.size(), name.size(), name) == 0 &&
+         url.host[url.host.size() - name.size() - 1] == '.'))
+      return std::nullopt;
+  }
+  auto p = parse_url(spec.find("://") == std::string::npos ? "http://" + spec : spec);
+  if (!p || p->scheme != "http") {
+    error = "proxy \"" + spec + "\" for " + url.scheme + " targets: want http://host:port";
+    return std::nullopt;
+  }
+  return p;
+}
+
+Origin resolve_origin(const Url& url, const std::vector<std::string>& resolvers, const std::optional<Url>& proxy) {
   Origin o;
   o.url = url;
+  o.proxy = proxy;
+  const Url& dial = proxy ? *proxy : url;
   asio::error_code ec;
-  const auto literal = asio::ip::make_address(url.host, ec);
+  const auto literal = asio::ip::make_address(dial.host, ec);
   if (!ec) {
-    o.endpoints.emplace_back(literal, url.port);
+    o.endpoints.emplace_back(literal, dial.port);
   } else if (!resolvers.empty()) {
     std::string servers;
     for (const std::string& s : resolvers) servers += (servers.empty() ? "" : ",") + s;
     std::vector<asio::ip::address> addrs;
-    const std::string why = ares_lookup(url.host, servers, addrs);
+    const std::string why = ares_lookup(dial.host, servers, addrs);
     if (!why.empty()) {
-      o.resolve_error = "lookup " + url.host + " on " + servers + ": " + why;
+      o.resolve_error = "lookup " + dial.host + " on " + servers + ": " + why;
       return o;
     }
-    for (const auto& a : addrs) o.endpoints.emplace_back(a, url.port);
+    for (const auto& a : addrs) o.endpoints.emplace_back(a, dial.port);
   } else {
     asio::io_context io;
     tcp::resolver resolver(io);
-    auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
+    auto results = resolver.resolve(dial.host, std::to_string(dial.port), ec);
     if (ec) {
-      o.resolve_error = "lookup " + url.host + ": " + ec.message();
+      o.resolve_error = "lookup " + dial.host + (proxy ? " (the proxy)" : "") + ": " + ec.message();
       return o;
     }
     for (auto& r : results) o.endpoints.push_back(r.endpoint());
@@ -243,11 +285,64 @@ void Conn::connect_next(size_t i, bool want_h2, OpenHandler done) {
 void Conn::connected(bool want_h2, OpenHandler done) {
   asio::error_code ignored;
   tcp().set_option(tcp::no_delay(true), ignored);
+  if (origin_->proxy && origin_->url.tls()) {
+    tunnel(want_h2, std::move(done));
+    return;
+  }
   if (!tls_) {
     open = true;
     done(ErrorKind::kNone, "");
     return;
   }
+  handshake(want_h2, std::move(done));
+}
+
+// CONNECT host:port through the proxy, then TLS inside the tunnel.
+void Conn::tunnel(bool want_h2, OpenHandler done) {
+  const std::string target = origin_->url.host.find(':') != std::string::npos
+                                 ? "[" + origin_->url.host + "]:" + std::to_string(origin_->url.port)
+                                 : origin_->url.host + ":" + std::to_string(origin_->url.port);
+  tunnel_buf_ = "CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n";
+  for (const auto& [k, v] : t_.proxy_headers) tunnel_buf_ += k + ": " + v + "\r\n";
+  tunnel_buf_ += "\r\n";
+  asio::async_write(tcp(), asio::buffer(tunnel_buf_), [this, want_h2, target, done = std::move(done)](const asio::error_code& ec, size_t) mutable {
+    const std::string what = "proxy " + origin_->proxy->authority() + ": CONNECT " + target + ": ";
+    if (ec) {
+      done(ErrorKind::kConnect, what + ec.message());
+      return;
+    }
+    tunnel_buf_.clear();
+    read_tunnel(want_h2, what, std::move(done));
+  });
+}
+
+// Reads the proxy's answer to CONNECT up to its blank line: 2xx opens the tunnel.
+void Conn::read_tunnel(bool want_h2, std::string what, OpenHandler done) {
+  const size_t have = tunnel_buf_.size();
+  tunnel_buf_.resize(have + 1024);
+  tcp().async_read_some(asio::buffer(&tunnel_buf_[have], 1024),
+                        [this, have, want_h2, what = std::move(what), done = std::move(done)](const asio::error_code& ec,
+                                                                                              size_t n) mutable {
+                          tunnel_buf_.resize(have + n);
+                          if (tunnel_buf_.find("\r\n\r\n") == std::string::npos) {
+                            if (ec || tunnel_buf_.size() > 16384) {
+                              done(ErrorKind::kConnect, what + (ec ? ec.message() : std::string("answer too long")));
+                              return;
+                            }
+                            read_tunnel(want_h2, std::move(what), std::move(done));
+                            return;
+                          }
+                          const std::string status = tunnel_buf_.substr(0, tunnel_buf_.find("\r\n"));
+                          if (status.size() < 12 || status.compare(0, 5, "HTTP/") != 0 || status[9] != '2') {
+                            done(ErrorKind::kConnect, what + (status.size() > 9 ? printable(status.substr(9), 80)
+                                                                                 : std::string("not an HTTP answer")));
+                            return;
+                          }
+                          handshake(want_h2, std::move(done));
+                        });
+}
+
+void Conn::handshake(bool want_h2, OpenHandler done) {
   const std::string& host = origin_->url.host;
   SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str());
   if (!t_.insecure) SSL_set1_host(tls_->native_handle(), host.c_str());

@@ -35,6 +35,8 @@ struct Transport {
   bool insecure = false;                      ///< skip the certificate's name check too
   std::optional<asio::ip::address> local;     ///< -laddr: bind here before connecting
   std::string unix_socket;                    ///< -unix-socket: every connection goes to this path
+  /// -proxy-header: sent with every CONNECT to a proxy (as Go's ProxyConnectHeader).
+  std::vector<std::pair<std::string, std::string>> proxy_headers;
 };
 
 /// Origin is scheme://host:port, resolved once, with the protocol it speaks.
@@ -43,12 +45,23 @@ struct Origin {
   std::vector<asio::ip::tcp::endpoint> endpoints;
   std::string resolve_error;  ///< non-empty: every request to it fails with this
   Protocol protocol = Protocol::kHttp1;
+  /// Set when requests go through a proxy: `endpoints` are then the proxy's. https origins are
+  /// reached through a CONNECT tunnel; http ones take absolute-form requests.
+  std::optional<Url> proxy;
 };
 
 /// Resolves `url`'s host with the system resolver, or with `resolvers` ("ip:port" DNS servers,
-/// -resolvers) when given; IPv4 addresses first. Blocking: before the attack, or once per
-/// redirect origin.
-Origin resolve_origin(const Url& url, const std::vector<std::string>& resolvers = {});
+/// -resolvers) when given; IPv4 addresses first. With `proxy`, resolves the proxy's host instead
+/// (the proxy resolves the target's). Blocking: before the attack, or once per redirect origin.
+Origin resolve_origin(const Url& url, const std::vector<std::string>& resolvers = {},
+                      const std::optional<Url>& proxy = std::nullopt);
+
+/// The proxy for `url` as Go's ProxyFromEnvironment picks it: $HTTPS_PROXY (https) or
+/// $HTTP_PROXY (http), lower-case names too; none for localhost and loopback addresses, or a
+/// host that $NO_PROXY names (a host, a ".domain" or "domain" suffix, or "*"). A proxy URL
+/// without a scheme is http://. Throws nothing: a proxy that does not parse is an error of the
+/// requests (Origin::resolve_error).
+std::optional<Url> proxy_for(const Url& url, std::string& error);
 
 /// The protocol an https origin negotiates by ALPN when offered h2 and http/1.1: one TLS
 /// handshake, blocking, before the attack. HTTP/1.1 when the server picks it, offers no ALPN,
@@ -105,6 +118,9 @@ class Conn {
   void reset();
   void connect_next(size_t i, bool want_h2, OpenHandler done);
   void connected(bool want_h2, OpenHandler done);
+  void tunnel(bool want_h2, OpenHandler done);
+  void read_tunnel(bool want_h2, std::string what, OpenHandler done);
+  void handshake(bool want_h2, OpenHandler done);
   asio::ip::tcp::socket& tcp();
 
   asio::io_context& io_;
@@ -113,6 +129,7 @@ class Conn {
   std::unique_ptr<asio::ip::tcp::socket> tcp_;
   std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket>> tls_;
   std::unique_ptr<asio::local::stream_protocol::socket> unix_;
+  std::string tunnel_buf_;  // CONNECT request, then the proxy's answer
 };
 
 }  // namespace loadgate::http

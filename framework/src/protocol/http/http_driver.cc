@@ -69,9 +69,10 @@ struct Prepared {
 };
 
 // The request as HTTP/1.1 bytes; with `chunked`, a body goes as one chunk and the last chunk.
+// `absolute`: the request target in absolute form, for a proxy.
 std::string build_request(const std::string& method, const Url& url, const std::vector<Header>& headers,
-                          const std::string& body, bool keepalive, bool chunked) {
-  std::string out = method + " " + url.target + " HTTP/1.1\r\n";
+                          const std::string& body, bool keepalive, bool chunked, bool absolute = false) {
+  std::string out = method + " " + (absolute ? url.origin() + url.target : url.target) + " HTTP/1.1\r\n";
   bool host = false, agent = false, length = false;
   for (auto& [k, v] : headers) {
     host |= iequals(k, "Host");
@@ -201,7 +202,7 @@ class LazyTargets {
 
 // Bytes prepared from `t` for origin number `origin` speaking `protocol`; throws InputError when
 // `t` cannot go on the wire.
-Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, http::Protocol protocol, uint32_t label);
+Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, const http::Origin& to, uint32_t label);
 
 class HttpDriver;
 
@@ -290,6 +291,7 @@ class HttpDriver final : public engine::Driver {
     transport_.tls = &tls_;
     transport_.insecure = o.insecure;
     transport_.unix_socket = o.unix_socket;
+    transport_.proxy_headers = o.proxy_headers;
     if (!o.laddr.empty() && o.laddr != "0.0.0.0") {
       asio::error_code ec;
       transport_.local = asio::ip::make_address(o.laddr, ec);
@@ -313,7 +315,7 @@ class HttpDriver final : public engine::Driver {
     }
     for (size_t i = 0; i < targets.size(); ++i) {
       const uint32_t origin = origin_of_target[i];
-      prepared_.push_back(prepare_target(targets[i], o, origin, origins_[origin]->protocol, intern(targets[i].label())));
+      prepared_.push_back(prepare_target(targets[i], o, origin, *origins_[origin], intern(targets[i].label())));
     }
     const int threads = thread_count(load);
     if (o.connections > 0) h2_conns_ = static_cast<size_t>(std::max(1, (o.connections + threads - 1) / threads));
@@ -338,7 +340,7 @@ class HttpDriver final : public engine::Driver {
       if (!url || (url->scheme != "http" && url->scheme != "https"))
         throw InputError("", 0, "url", "bad URL \"" + printable(t.url) + "\"");
       const size_t origin = origin_of(*url);
-      Prepared p = prepare_target(t, o_, static_cast<uint32_t>(origin), this->origin(origin).protocol, lazy_label(t, *url));
+      Prepared p = prepare_target(t, o_, static_cast<uint32_t>(origin), this->origin(origin), lazy_label(t, *url));
       std::lock_guard lock(arena_mu_);
       if (free_.empty()) {  // cannot happen: the arena holds every hit in flight or waiting
         stream_over_ = true;
@@ -431,11 +433,15 @@ class HttpDriver final : public engine::Driver {
 
   // Resolves `url`'s origin and settles its protocol: h2 by ALPN for https (unless -http2=false),
   // h2 with prior knowledge for http with -h2c, else HTTP/1.1.
+  // With a proxy ($HTTPS_PROXY, $HTTP_PROXY), the proxy's address; h2c does not cross one.
   http::Origin open_origin(const Url& url) {
-    http::Origin o = http::resolve_origin(url, o_.resolvers);
+    std::string proxy_error;
+    const std::optional<Url> proxy = o_.unix_socket.empty() ? http::proxy_for(url, proxy_error) : std::nullopt;
+    http::Origin o = http::resolve_origin(url, o_.resolvers, proxy);
+    if (!proxy_error.empty()) o.resolve_error = proxy_error;
     if (url.tls() && o_.http2 && o_.unix_socket.empty())
       o.protocol = http::probe_alpn(o, transport_);
-    else if (!url.tls() && o_.h2c)
+    else if (!url.tls() && o_.h2c && !proxy)
       o.protocol = http::Protocol::kHttp2;
     return o;
   }
@@ -493,7 +499,7 @@ class HttpDriver final : public engine::Driver {
   std::atomic<bool> stream_over_{false};
 };
 
-Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, http::Protocol protocol, uint32_t label) {
+Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, const http::Origin& to, uint32_t label) {
   auto url = parse_url(t.url);
   if (!url || (url->scheme != "http" && url->scheme != "https"))
     throw InputError("", 0, "url", "bad URL \"" + printable(t.url) + "\"");
@@ -513,10 +519,10 @@ Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, 
   p.body_size = p.body.size();
   p.head = t.method == "HEAD";
   p.label = label;
-  if (protocol == http::Protocol::kHttp2)
+  if (to.protocol == http::Protocol::kHttp2)
     p.h2 = http::H2Request::make(p.method, p.url, p.headers, &p.body);
   else
-    p.bytes = build_request(p.method, p.url, p.headers, p.body, o.keepalive, o.chunked);
+    p.bytes = build_request(p.method, p.url, p.headers, p.body, o.keepalive, o.chunked, to.proxy && !to.url.tls());
   return p;
 }
 
@@ -806,8 +812,9 @@ bool HttpSlot::follow_redirect(int code, const std::string& location) {
     redirect_h2_ = http::H2Request::make(method, *next, redirect_headers_, &redirect_body_);
     h2req_ = &redirect_h2_;
   } else {
+    const http::Origin& to = d_.origin(index);
     redirect_bytes_ = build_request(method, *next, redirect_headers_, redirect_body_, d_.opts().keepalive,
-                                    d_.opts().chunked);
+                                    d_.opts().chunked, to.proxy && !to.url.tls());
     bytes_ = &redirect_bytes_;
   }
   retried_ = false;
