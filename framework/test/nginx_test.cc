@@ -539,5 +539,14 @@ TEST_F(Nginx, LoopbackTargetsNeverGoThroughAProxy) {
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 10u);
 }
 
+TEST_F(Nginx, ConnectToDialsAnotherAddressKeepingTheUrl) {
+  HttpOptions h;
+  h.connect_to["api.example.com:80"] = "127.0.0.1:" + std::to_string(ports_[2]);
+  std::vector<Target> t = {Target{"GET", "http://api.example.com/", {}, ""}};
+  const AttackRun run = attack_http(t, h, open(10, 1s));
+  EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 10u);
+  EXPECT_EQ(access_log(10).size(), 10u);
+}
+
 }  // namespace
 }  // namespace loadgate

@@ -26,6 +26,7 @@ class Attack final : public Command {
     HttpOptions http;
     std::vector<Target> targets;
     try {
+      http_.adjust(load_.spec);
       static_cast<Load&>(load) = load_.parse();
       load.name = name_;
       load.monitor = monitor_.parse();

@@ -47,6 +47,7 @@ class BreakpointCommand final : public Command {
     std::vector<Target> targets;
     try {
       load_.rate = "1";  // each step sets its own rate and duration
+      http_.adjust(load_);
       load_.timeout = timeout_;
       static_cast<Load&>(load) = parse_load(load_, LoadSource::flags());
       load.monitor = monitor_.parse();

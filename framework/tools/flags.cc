@@ -71,6 +71,12 @@ void HttpFlags::define(FlagSet& f) {
            "Bytes of each response body to capture: N > 0 keeps (and counts) the first N in the results; "
            "-1 (default) counts all and keeps none (Vegeta's default keeps every body)");
   f.strings("header", &headers, "Request header (repeatable)");
+  f.strings("connect-to", &connect_to,
+            "Dial another address for a target's host:port, e.g. api.example.com:443:127.0.0.1:8443 (repeatable)");
+  f.string("dns-ttl", &dns_ttl, "Vegeta's DNS cache: loadgate resolves each origin once per attack (0 = forever only)");
+  f.flag("session-tickets", &session_tickets, "Vegeta's TLS session resumption: not supported (false only)");
+  f.optional_integer("max-connections", &max_connections,
+                     "Vegeta's connections per host: the same as -connections here");
   f.strings("proxy-header", &proxy_headers,
             "Header of the CONNECT to the proxy ($HTTPS_PROXY) of https targets (repeatable)");
   f.string("body", &body, "Requests body file (at most 64 MB)");
@@ -100,6 +106,35 @@ void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out, const LoadSpe
   }
   for (auto& h : headers) http.headers.push_back(header_flag(h));
   for (auto& h : proxy_headers) http.proxy_headers.push_back(header_flag(h, "-proxy-header"));
+  for (const std::string& m : connect_to) {
+    // src-host:src-port:dst-host:dst-port (IPv6 hosts in brackets).
+    std::vector<std::string> parts;
+    std::string cur;
+    int depth = 0;
+    for (char c : m) {
+      if (c == '[') ++depth;
+      if (c == ']') --depth;
+      if (c == ':' && depth == 0) {
+        parts.push_back(cur);
+        cur.clear();
+      } else {
+        cur += c;
+      }
+    }
+    parts.push_back(cur);
+    if (parts.size() != 4 || parts[0].empty() || parts[2].empty() || std::atoi(parts[1].c_str()) <= 0 ||
+        std::atoi(parts[3].c_str()) <= 0)
+      throw InputError("", 0, "-connect-to", "\"" + printable(m) + "\": want host:port:host:port");
+    http.connect_to[parts[0] + ":" + parts[1]] = parts[2] + ":" + parts[3];
+  }
+  if (dns_ttl != "0" && dns_ttl != "0s")
+    throw InputError("", 0, "-dns-ttl", "\"" + printable(dns_ttl) + "\": loadgate resolves each origin once per attack (-dns-ttl=0)");
+  if (session_tickets)
+    throw InputError("", 0, "-session-tickets", "not supported: every connection does a full TLS handshake");
+  if (max_connections) {
+    if (load.connections && *load.connections != *max_connections)
+      throw InputError("", 0, "-max-connections", "give -connections or -max-connections, not both");
+  }
   if (!body.empty()) http.body = read_file_or_throw(body, "-body", "cannot read body file", kMaxBodyBytes);
   const TargetsFormat fmt = parse_targets_format(format);
   if (!lazy) {

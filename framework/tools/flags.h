@@ -47,9 +47,17 @@ struct HttpFlags {
   std::string max_body = "-1";
   std::vector<std::string> headers;
   std::vector<std::string> proxy_headers;
+  std::vector<std::string> connect_to;
+  std::string dns_ttl = "0";
+  bool session_tickets = false;
+  std::optional<int> max_connections;
   std::string body;  ///< file path (Vegeta's -body)
   /// Declares the flags.
   void define(FlagSet& f);
+  /// Vegeta's -max-connections is -connections here.
+  void adjust(LoadSpec& load) const {
+    if (max_connections && !load.connections) load.connections = max_connections;
+  }
   /// The driver's options and the targets; `load` gives -connections (HTTP/2 connections).
   /// Throws InputError.
   void parse(HttpOptions& http, std::vector<Target>& targets, const LoadSpec& load) const;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@ struct HttpOptions {
   /// from $HTTPS_PROXY / $HTTP_PROXY (not for localhost or loopback, nor hosts in $NO_PROXY),
   /// as in Go: https goes through a CONNECT tunnel, http as absolute-form requests.
   std::vector<Header> proxy_headers;
+  /// -connect-to: "host:port" -> "host:port" to dial instead (the URL, Host and SNI stay).
+  std::map<std::string, std::string> connect_to;
   /// Targets made while the attack runs instead of a fixed list: -lazy reads them from a
   /// stream (TargetReader); code may build them. Called from one thread of its own, in order,
   /// n = 0, 1, 2, ..., up to 4096 ahead of the hits; fills `t` and returns true, or false when

@@ -437,7 +437,15 @@ class HttpDriver final : public engine::Driver {
   http::Origin open_origin(const Url& url) {
     std::string proxy_error;
     const std::optional<Url> proxy = o_.unix_socket.empty() ? http::proxy_for(url, proxy_error) : std::nullopt;
-    http::Origin o = http::resolve_origin(url, o_.resolvers, proxy);
+    Url dial = url;
+    if (auto m = o_.connect_to.find(url.host + ":" + std::to_string(url.port)); m != o_.connect_to.end() && !proxy) {
+      if (auto to = parse_url("http://" + m->second)) {
+        dial.host = to->host;
+        dial.port = to->port;
+      }
+    }
+    http::Origin o = http::resolve_origin(dial, o_.resolvers, proxy);
+    o.url = url;  // -connect-to dials elsewhere; the URL, Host and SNI stay
     if (!proxy_error.empty()) o.resolve_error = proxy_error;
     if (url.tls() && o_.http2 && o_.unix_socket.empty())
       o.protocol = http::probe_alpn(o, transport_);
