@@ -7,6 +7,7 @@
 //   --bind-elsewhere    ignore --port and listen on a port of its own (never written anywhere)
 //   --health STATUS     what GET /health answers (default 200)
 //   --crash-after-ms T  raise SIGSEGV T ms after it listens
+//   --crash-after N     raise SIGSEGV once it has answered N requests to /hello
 //   --ignore-term       SIGTERM is ignored (the test then needs SIGKILL)
 //   --fork-child        fork a child (same process group) that ignores SIGTERM and sleeps 300 s
 //   --say TEXT          print TEXT on stdout once it listens
@@ -15,6 +16,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -34,7 +36,7 @@ void on_term(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int port = 0, health = 200, crash_ms = -1;
+  int port = 0, health = 200, crash_ms = -1, crash_after = -1;
   std::string port_file, say;
   bool elsewhere = false, ignore_term = false, fork_child = false;
   for (int i = 1; i < argc; ++i) {
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
     else if (a == "--bind-elsewhere") elsewhere = true;
     else if (a == "--health") health = std::atoi(next().c_str());
     else if (a == "--crash-after-ms") crash_ms = std::atoi(next().c_str());
+    else if (a == "--crash-after") crash_after = std::atoi(next().c_str());
     else if (a == "--ignore-term") ignore_term = true;
     else if (a == "--fork-child") fork_child = true;
     else if (a == "--say") say = next();
@@ -70,7 +73,15 @@ int main(int argc, char** argv) {
     res.status = health;
     res.set_content(health == 200 ? "ok" : "not ok", "text/plain");
   });
-  svr.Get("/hello", [](const httplib::Request&, httplib::Response& res) { res.set_content("hello", "text/plain"); });
+  std::atomic<int> served{0};
+  svr.Get("/hello", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content("hello", "text/plain");
+    if (crash_after >= 0 && ++served > crash_after) {
+      std::fprintf(stderr, "fake_service: crashing on purpose\n");
+      std::fflush(stderr);
+      raise(SIGSEGV);
+    }
+  });
   signal(SIGTERM, ignore_term ? SIG_IGN : on_term);
   int bound = 0;
   if (elsewhere || port == 0) {

@@ -65,6 +65,8 @@ class Service {
   /// "exited with code 0 on SIGTERM after 3ms", "exited with signal 11 (SIGSEGV)", "ignored
   /// SIGTERM for 5s: killed", or "running".
   std::string exit_text() const;
+  /// How it ended, alone: "exited with signal 11 (SIGSEGV)", "exited with code 3"; "running".
+  std::string exit_cause() const;
   /// Its status for a report: command, address, pid, log, how it ended.
   ServiceStatus status() const;
   /// The last `n` lines of its output.

@@ -363,6 +363,11 @@ std::string Service::exit_text() const {
   return s_->describe();
 }
 
+std::string Service::exit_cause() const {
+  std::lock_guard lock(s_->mu);
+  return s_->pid > 0 && s_->exited ? service::describe_status(s_->wait_status) : "running";
+}
+
 ServiceStatus Service::status() const {
   ServiceStatus out;
   out.name = s_->name;

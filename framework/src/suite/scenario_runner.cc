@@ -116,7 +116,7 @@ class Sut {
     if (auto at = svc_->died_at()) {
       char into[48];
       std::snprintf(into, sizeof into, "%.1f s", static_cast<double>(std::max<int64_t>(0, *at - started_ns)) / 1e9);
-      failure = "service " + scenario_.service + " " + svc_->exit_text() + " " + into + " into " + scenario_.key();
+      failure = "service " + scenario_.service + " " + svc_->exit_cause() + " " + into + " into " + scenario_.key();
     }
     ServiceStatus st = owned_ ? owned_->stop() : svc_->status();
     st.failure = failure;

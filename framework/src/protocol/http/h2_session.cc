@@ -35,8 +35,7 @@ struct Busy {
 
 }  // namespace
 
-H2Request H2Request::make(const std::string& method, const Url& url, const std::vector<Header>& headers,
-                          const std::string* body) {
+H2Request H2Request::make(const std::string& method, const Url& url, const std::vector<Header>& headers) {
   H2Request r;
   std::string authority = url.authority();
   for (const auto& [k, v] : headers) {
@@ -54,7 +53,6 @@ H2Request H2Request::make(const std::string& method, const Url& url, const std::
     r.headers.emplace_back(std::move(lower), v);
   }
   if (!agent) r.headers.emplace_back("user-agent", "loadgate/0.1");
-  r.body = body && !body->empty() ? body : nullptr;
   return r;
 }
 
@@ -136,7 +134,7 @@ struct H2Callbacks {
   static ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
                            nghttp2_data_source* source, void*) {
     auto* st = static_cast<H2Stream*>(source->ptr);
-    const std::string& body = *st->request->body;
+    const std::string& body = *st->body;
     const size_t n = std::min(length, body.size() - st->body_sent);
     std::memcpy(buf, body.data() + st->body_sent, n);
     st->body_sent += n;
@@ -230,7 +228,7 @@ void H2Session::start_stream(H2Stream& s) {
   nghttp2_data_provider body{};
   body.source.ptr = &s;
   body.read_callback = H2Callbacks::read_body;
-  const int32_t id = nghttp2_submit_request(ng_, nullptr, nva.data(), nva.size(), s.request->body ? &body : nullptr, &s);
+  const int32_t id = nghttp2_submit_request(ng_, nullptr, nva.data(), nva.size(), s.body && !s.body->empty() ? &body : nullptr, &s);
   if (id < 0) {
     s.session = nullptr;
     const std::string why = std::string("http2: cannot submit the request: ") + nghttp2_strerror(id);

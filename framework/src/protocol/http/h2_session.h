@@ -31,10 +31,9 @@ namespace loadgate::http {
 /// in lower case without the connection-specific ones (RFC 9113 8.2.2). Built once per target.
 struct H2Request {
   std::vector<std::pair<std::string, std::string>> headers;  ///< (name, value), names lower case
-  const std::string* body = nullptr;                        ///< nullptr or empty: no DATA
-  /// Builds the request; `headers` as the user wrote them (Host becomes :authority).
-  static H2Request make(const std::string& method, const Url& url, const std::vector<Header>& headers,
-                        const std::string* body);
+  /// Builds the request; `headers` as the user wrote them (Host becomes :authority). The body
+  /// goes with each stream (H2Stream::body): it lives where the request's owner keeps it.
+  static H2Request make(const std::string& method, const Url& url, const std::vector<Header>& headers);
 };
 
 class H2Session;
@@ -61,6 +60,7 @@ class H2Stream {
   H2Session* session = nullptr;
   int32_t stream_id = -1;
   const H2Request* request = nullptr;
+  const std::string* body = nullptr;  ///< DATA to send (nullptr or empty: none)
   size_t body_sent = 0;
   bool reset_by_peer = false;  ///< an RST_STREAM came from the server
 };

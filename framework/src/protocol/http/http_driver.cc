@@ -251,6 +251,7 @@ class HttpSlot final : public engine::Slot, public http::H2Stream {
   http::Conn* conn_ = nullptr;
   const std::string* bytes_ = nullptr;  // HTTP/1.1 request in flight
   const http::H2Request* h2req_ = nullptr;  // HTTP/2 request in flight
+  const std::string* h2body_ = nullptr;     // and its body
   std::string redirect_bytes_;
   http::H2Request redirect_h2_;
   std::vector<Header> redirect_headers_;
@@ -528,7 +529,7 @@ Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, 
   p.head = t.method == "HEAD";
   p.label = label;
   if (to.protocol == http::Protocol::kHttp2)
-    p.h2 = http::H2Request::make(p.method, p.url, p.headers, &p.body);
+    p.h2 = http::H2Request::make(p.method, p.url, p.headers);
   else
     p.bytes = build_request(p.method, p.url, p.headers, p.body, o.keepalive, o.chunked, to.proxy && !to.url.tls());
   return p;
@@ -564,6 +565,7 @@ void HttpSlot::start(const Hit& hit) {
   redirects_left_ = d_.opts().redirects;
   bytes_ = &p.bytes;
   h2req_ = &p.h2;
+  h2body_ = &p.body;
   if (d_.load().timeout.count() > 0) {
     deadline_ = sent_ + d_.load().timeout.count();
     if (!timer_armed_) arm_timer(deadline_);
@@ -649,6 +651,7 @@ void HttpSlot::send(size_t origin) {
   if (o.protocol == http::Protocol::kHttp2) {
     in_h2_ = true;
     request = h2req_;
+    body = h2body_;
     h2_->submit(origin, o, *this, [this](int delta) { owner_.connecting(delta); });
     return;
   }
@@ -817,8 +820,9 @@ bool HttpSlot::follow_redirect(int code, const std::string& location) {
   head_ = method == "HEAD";
   const size_t index = d_.origin_of(*next);
   if (h2_origin(index)) {
-    redirect_h2_ = http::H2Request::make(method, *next, redirect_headers_, &redirect_body_);
+    redirect_h2_ = http::H2Request::make(method, *next, redirect_headers_);
     h2req_ = &redirect_h2_;
+    h2body_ = &redirect_body_;
   } else {
     const http::Origin& to = d_.origin(index);
     redirect_bytes_ = build_request(method, *next, redirect_headers_, redirect_body_, d_.opts().keepalive,
