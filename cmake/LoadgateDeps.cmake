@@ -45,6 +45,9 @@ if(NOT TARGET loadgate_nghttp2)
   target_link_libraries(loadgate_nghttp2 INTERFACE ${NGHTTP2_LIBRARY} ${CARES_LIBRARY})
 endif()
 
+# prometheus-cpp 1.0 (live metrics): core, pull (the /metrics exposer) and push (Pushgateway).
+find_package(prometheus-cpp CONFIG REQUIRED)
+
 # cpp-httplib: Debian ships it compiled; its pkg-config target carries the defines the .so
 # was built with (without them, including httplib.h crashes at run time).
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
     if (crash_after >= 0 && ++served > crash_after) {
       std::fprintf(stderr, "fake_service: crashing on purpose\n");
       std::fflush(stderr);
+      signal(SIGSEGV, SIG_DFL);  // a sanitizer's handler would turn it into an abort
       raise(SIGSEGV);
     }
   });
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(crash_ms));
       std::fprintf(stderr, "fake_service: crashing on purpose\n");
       std::fflush(stderr);
+      signal(SIGSEGV, SIG_DFL);  // a sanitizer's handler would turn it into an abort
       raise(SIGSEGV);
     }).detach();
   }

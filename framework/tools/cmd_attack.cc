@@ -19,6 +19,7 @@ class Attack final : public Command {
     out_.output = "stdout";
     out_.define(f, "Output file (default stdout)");
     monitor_.define(f);
+    prom_.define(f);
   }
 
   int run() override {
@@ -36,7 +37,7 @@ class Attack final : public Command {
     }
     AttackRun run;
     return run_attack(
-        "attack", out_.output, out_, load, [&](const AttackOptions& o) { return attack_http(targets, http, o); }, run);
+        "attack", out_.output, out_, load, [&](const AttackOptions& o) { return attack_http(targets, http, o); }, run, &prom_);
   }
 
  private:
@@ -45,6 +46,7 @@ class Attack final : public Command {
   HttpFlags http_;
   OutputFlags out_;
   MonitorFlags monitor_;
+  PrometheusFlags prom_;
 };
 
 }  // namespace

@@ -27,6 +27,7 @@ class BreakpointCommand final : public Command {
     f.integer("cpus", &load_.cpus, "Number of attacker threads (default: one per CPU)");
     f.flag("quiet", &quiet_, "No line per step on stderr");
     monitor_.define(f);
+    prom_.define(f);
     f.number("start", &search_.start, "First rate (per second)");
     f.number("max-rate", &search_.max_rate, "Highest rate ever tried");
     f.number("growth", &search_.growth, "Factor between rising steps");
@@ -62,6 +63,13 @@ class BreakpointCommand final : public Command {
     } catch (const InputError& e) {
       return fail("breakpoint", e.what(), kBadInput);
     }
+    std::unique_ptr<PrometheusExporter> exporter;
+    try {
+      const PrometheusOptions po = prom_.options();
+      if (!po.listen.empty() || !po.push.empty()) exporter = std::make_unique<PrometheusExporter>(po);
+    } catch (const InputError& e) {
+      return fail("breakpoint", e.what(), kBadInput);
+    }
     const std::atomic<bool>& stop = install_stop_signals();
     search_.stop = &stop;
     if (!quiet_)
@@ -78,12 +86,21 @@ class BreakpointCommand final : public Command {
             o.duration = d;
             o.requests = 0;
             o.stop = &stop;
+            if (o.name.empty()) o.name = "breakpoint";
+            std::unique_ptr<ResultsSink> sink;
+            if (exporter) {  // one series for the whole search; the target rate says which step
+              sink = exporter->sink(o, nullptr);
+              o.sink = sink.get();
+              o.live = exporter->live(o);
+            }
             return attack_http(targets, http, o).metrics;
           },
           objective_, search_);
     } catch (const InputError& e) {
       return fail("breakpoint", e.what(), kBadInput);
     }
+    if (exporter)
+      if (const std::string why = exporter->push(); !why.empty()) std::fprintf(stderr, "loadgate breakpoint: %s\n", why.c_str());
     std::cout << breakpoint_text(b);
     if (written("breakpoint", std::cout, kOk) != kOk) return kFailure;
     if (!output_.empty()) {
@@ -106,6 +123,7 @@ class BreakpointCommand final : public Command {
   std::string timeout_ = "5s";
   bool quiet_ = false;
   MonitorFlags monitor_;
+  PrometheusFlags prom_;
   SearchOptions search_;
   Objective objective_;
   std::string step_ = "5s", max_time_ = "5m", cooldown_ = "0", p99_ = "500ms";

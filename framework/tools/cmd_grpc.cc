@@ -38,6 +38,7 @@ class Grpc final : public Command {
     out_.define(f, "Results file");
     out_.define_format(f);
     monitor_.define(f);
+    prom_.define(f);
   }
 
   int run() override {
@@ -62,7 +63,7 @@ class Grpc final : public Command {
     // Summary on a terminal (ghz), results when piped (Vegeta) or to -output.
     AttackRun run;
     const int code = run_attack(
-        "grpc", out_.results_path(), out_, load, [&](const AttackOptions& o) { return attack_grpc(g_, o); }, run);
+        "grpc", out_.results_path(), out_, load, [&](const AttackOptions& o) { return attack_grpc(g_, o); }, run, &prom_);
     if (code == kOk && out_.summary()) write_ghz_summary(std::cout, run.metrics);
     return written("grpc", std::cout, code);
   }
@@ -74,6 +75,7 @@ class Grpc final : public Command {
   LoadFlags load_;
   OutputFlags out_;
   MonitorFlags monitor_;
+  PrometheusFlags prom_;
 };
 
 }  // namespace

@@ -16,7 +16,7 @@ namespace {
 class Report final : public Command {
  public:
   void define(FlagSet& f) override {
-    f.string("type", &type_, "Report type: text, json, html, hist[buckets], hdrplot");
+    f.string("type", &type_, "Report type: text, json, html, hist[buckets], hdrplot, gbench (Google Benchmark JSON)");
     f.string("every", &every_, "Report interval while reading");
     f.string("output", &output_, "Output file");
     f.string("by", &by_, "Break down by: target");
@@ -28,9 +28,9 @@ class Report final : public Command {
     try {
       if (type_.rfind("hist", 0) == 0)
         hist_.emplace(type_);
-      else if (type_ != "text" && type_ != "json" && type_ != "hdrplot" && type_ != "html")
+      else if (type_ != "text" && type_ != "json" && type_ != "hdrplot" && type_ != "html" && type_ != "gbench")
         throw InputError("", 0, "-type",
-                         "unknown report type \"" + type_ + "\" (want text, json, html, hist[...], hdrplot)");
+                         "unknown report type \"" + type_ + "\" (want text, json, html, hist[...], hdrplot, gbench)");
       auto e = parse_duration(every_);
       if (!e || e->count() < 0) throw InputError("", 0, "-every", "\"" + every_ + "\" is not a duration");
       every = *e;
@@ -62,6 +62,10 @@ class Report final : public Command {
           },
           [&](const AttackInfo& info) {
             options_.protocols.insert(info.target_protocols.begin(), info.target_protocols.end());
+            if (!options_.info) {  // the first attack's name and load (gbench names entries by it)
+              header_ = info;
+              options_.info = &header_;
+            }
           });
     } catch (const InputError& e) {
       // Report what was read before the bad record: measured results are never lost.
@@ -84,6 +88,8 @@ class Report final : public Command {
       write_html_report(out, m, options_);
     else if (type_ == "hdrplot")
       write_hdrplot_report(out, m);
+    else if (type_ == "gbench")
+      write_gbench_report(out, m, options_);
     else if (hist_)
       hist_->write(out);
     out.flush();
@@ -93,6 +99,7 @@ class Report final : public Command {
   std::vector<std::string> inputs_;
   std::optional<HistBuckets> hist_;
   ReportOptions options_;
+  AttackInfo header_;
 };
 
 }  // namespace

@@ -53,6 +53,7 @@ class Ws final : public Command {
     out_.define(f, "Results file");
     out_.define_format(f);
     monitor_.define(f);
+    prom_.define(f);
   }
 
   int run() override {
@@ -80,7 +81,7 @@ class Ws final : public Command {
     // Summary on a terminal (ghz), results when piped (Vegeta) or to -output.
     AttackRun run;
     const int code = run_attack(
-        "ws", out_.results_path(), out_, load, [&](const AttackOptions& o) { return attack_ws(w_, o); }, run);
+        "ws", out_.results_path(), out_, load, [&](const AttackOptions& o) { return attack_ws(w_, o); }, run, &prom_);
     if (code == kOk && out_.summary()) write_text_report(std::cout, run.metrics);
     return written("ws", std::cout, code);
   }
@@ -93,6 +94,7 @@ class Ws final : public Command {
   std::string name_;
   OutputFlags out_;
   MonitorFlags monitor_;
+  PrometheusFlags prom_;
 };
 
 }  // namespace

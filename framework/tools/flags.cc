@@ -168,6 +168,22 @@ bool OutputFlags::summary() const {
   return format == "summary" || (format.empty() && isatty(STDOUT_FILENO));
 }
 
+void PrometheusFlags::define(FlagSet& f) {
+  f.string("prometheus-addr", &addr,
+           "Serve live figures for Prometheus at host:port/metrics while attacking (e.g. 127.0.0.1:9464)");
+  f.string("prometheus-push", &push, "Push the figures to this Pushgateway at the end (e.g. http://127.0.0.1:9091)");
+  f.string("prometheus-wait", &wait, "Keep serving /metrics this long after the attack, for a last scrape");
+}
+
+PrometheusOptions PrometheusFlags::options() const {
+  PrometheusOptions o;
+  o.listen = addr;
+  if (o.listen.empty())
+    if (const char* v = std::getenv("LOADGATE_PROMETHEUS_ADDR")) o.listen = v;
+  o.push = push;
+  return o;
+}
+
 void MonitorFlags::define(FlagSet& f) {
   f.strings("monitor-pid", &pids,
             "Sample this process's CPU, RSS, threads, files, network each second: PID or ROLE=PID (repeatable)");

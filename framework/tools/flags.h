@@ -9,6 +9,7 @@
 #include "flagset.h"
 #include "loadgate/attack.h"
 #include "loadgate/http.h"
+#include "loadgate/prometheus.h"
 
 namespace loadgate::cli {
 
@@ -77,6 +78,18 @@ struct OutputFlags {
   bool summary() const;
   /// Where results go: -output, else stdout unless it gets the summary ("" = nowhere).
   std::string results_path() const { return !output.empty() ? output : summary() ? "" : "stdout"; }
+};
+
+/// PrometheusFlags: -prometheus-addr, -prometheus-push, -prometheus-wait (live figures).
+struct PrometheusFlags {
+  std::string addr, push;
+  std::string wait = "0s";
+  /// Declares the flags.
+  void define(FlagSet& f);
+  /// The exporter's options (addr from $LOADGATE_PROMETHEUS_ADDR when the flag is unset).
+  PrometheusOptions options() const;
+  /// How long to keep serving after the attack. Throws InputError.
+  Nanos linger() const { return duration_flag("prometheus-wait", wait); }
 };
 
 /// MonitorFlags: -monitor-pid PID or ROLE=PID, repeatable.

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <thread>
 
 #include "command.h"
 #include "loadgate/error.h"
@@ -25,7 +26,19 @@ int written(const std::string& command, std::ostream& out, int code) {
 }
 
 int run_attack(const std::string& command, const std::string& path, const OutputFlags& out, AttackOptions& load,
-               const std::function<AttackRun(const AttackOptions&)>& attack, AttackRun& run) {
+               const std::function<AttackRun(const AttackOptions&)>& attack, AttackRun& run,
+               const PrometheusFlags* prom) {
+  std::unique_ptr<PrometheusExporter> exporter;
+  Nanos linger{0};
+  if (prom) {
+    try {
+      const PrometheusOptions po = prom->options();
+      linger = prom->linger();
+      if (!po.listen.empty() || !po.push.empty()) exporter = std::make_unique<PrometheusExporter>(po);
+    } catch (const InputError& e) {
+      return fail(command, e.what(), kBadInput);
+    }
+  }
   std::FILE* file = nullptr;
   if (path == "stdout" || path == "-") {
     file = stdout;
@@ -37,6 +50,12 @@ int run_attack(const std::string& command, const std::string& path, const Output
   if (file) {
     sink = std::make_unique<ResultsFileSink>(file, Encoding::kBinary);
     load.sink = sink.get();
+  }
+  std::unique_ptr<ResultsSink> prom_sink;
+  if (exporter) {
+    prom_sink = exporter->sink(load, load.sink);
+    load.sink = prom_sink.get();
+    load.live = exporter->live(load);
   }
   load.stop = &install_stop_signals();
   if (!out.quiet && (out.progress || isatty(STDERR_FILENO))) load.progress = stderr;
@@ -52,6 +71,10 @@ int run_attack(const std::string& command, const std::string& path, const Output
                  static_cast<unsigned long long>(run.metrics.count()), format_duration_short(run.elapsed).c_str(),
                  s.rate, static_cast<unsigned long long>(run.workers), static_cast<unsigned long long>(s.late),
                  static_cast<unsigned long long>(s.dropped));
+  if (exporter) {
+    if (linger.count() > 0 && !load.stop->load()) std::this_thread::sleep_for(linger);
+    if (const std::string why = exporter->push(); !why.empty()) std::fprintf(stderr, "loadgate %s: %s\n", command.c_str(), why.c_str());
+  }
   const bool ok = !sink || sink->ok();
   if (file && file != stdout) std::fclose(file);
   if (!ok) return fail(command, "writing results failed (closed pipe or full disk)", kFailure);

@@ -89,6 +89,15 @@ class ResultsSink {
   virtual bool broken() const { return false; }
 };
 
+/// LiveCounters are an attack's figures that its launcher publishes while it runs (every 50 ms),
+/// for live exporters (prometheus.h): read with relaxed loads, from any thread.
+struct LiveCounters {
+  std::atomic<uint64_t> in_flight{0};  ///< hits handed to a worker and not yet done
+  std::atomic<uint64_t> workers{0};    ///< workers open (connections, streams, call slots)
+  std::atomic<int64_t> started_ns{0};  ///< Unix ns of the attack's start; 0 before it
+  std::atomic<bool> done{false};       ///< the attack is over
+};
+
 /// AttackOptions is a Load and where the attack's output goes.
 struct AttackOptions : Load {
   std::string name;                                 ///< attack name (Vegeta's -name), kept in results headers
@@ -100,6 +109,8 @@ struct AttackOptions : Load {
   std::vector<MonitoredProcess> monitor;
   /// Sample the generator's own resource usage (default on).
   bool monitor_self = true;
+  /// Optional: live figures the launcher keeps up to date (see LiveCounters).
+  LiveCounters* live = nullptr;
 };
 
 /// AttackRun is what an attack produced (named so as not to clash with testing::Test::Run).

@@ -43,6 +43,12 @@ void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions&
 /// and "aborted" when known.
 void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions& o = {});
 
+/// Writes the run in Google Benchmark's JSON schema (a "context", then "benchmarks"): entries
+/// "<scenario>/p50", "/p90", "/p99", "/mean" with that latency as real_time in us, and
+/// "<scenario>" with user counters throughput, success, requests, rate, p50_us and p99_us, for
+/// github-action-benchmark ("googlecpp") and Google Benchmark's compare.py.
+void write_gbench_report(std::ostream& out, const Metrics& m, const ReportOptions& o = {});
+
 /// Writes one self-contained HTML page (inline SVG charts and a small script; no network):
 /// summary, latency percentile curve, latency and throughput over time, status codes, errors,
 /// other kinds, per-target table, resource usage, and the gate verdict when given.

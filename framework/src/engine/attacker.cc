@@ -161,6 +161,7 @@ class Worker final : public WorkerBase, public SlotOwner {
     if (o_.requests && quota_ == 0) stop(false);
     for (int i = 0; i < max_slots_ && !schedule_over_; ++i) {
       slots_.push_back(plan_.driver->make_slot(io_, *this));
+      workers_open.store(static_cast<uint32_t>(slots_.size()), std::memory_order_relaxed);
       if (!try_start_closed(*slots_.back())) idle_.push_back(slots_.back().get());
     }
     if (o_.duration.count() > 0 && !schedule_over_) {
@@ -174,6 +175,7 @@ class Worker final : public WorkerBase, public SlotOwner {
 
   Slot* add_slot() {
     slots_.push_back(plan_.driver->make_slot(io_, *this));
+    workers_open.store(static_cast<uint32_t>(slots_.size()), std::memory_order_relaxed);
     idle_.push_back(slots_.back().get());
     return slots_.back().get();
   }
@@ -228,6 +230,7 @@ class Worker final : public WorkerBase, public SlotOwner {
 
   void dispatch(const Hit& h, int64_t t) {
     ++issued_;
+    count_started();
     if (!idle_.empty()) {
       Slot* s = idle_.back();
       idle_.pop_back();
@@ -272,6 +275,7 @@ class Worker final : public WorkerBase, public SlotOwner {
       return false;
     }
     ++issued_;
+    count_started();
     s.start(*h);
     return true;
   }

@@ -59,6 +59,7 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   run.info.duration_ns = o.duration.count();
   run.info.target_protocols = std::move(target_protocols);
   if (collector) collector->header(run.info);
+  if (o.live) o.live->started_ns.store(start.unix_ns);
   monitor.start(std::chrono::seconds(1), SampleForwarder(collector.get()));
   for (auto& w : workers) w->begin(start);
 
@@ -70,6 +71,16 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
       stop_sent = true;
       run.interrupted = true;
       for (auto& w : workers) w->request_stop();
+    }
+    if (o.live) {
+      uint64_t started = 0, done = 0, open = 0;
+      for (auto& w : workers) {
+        started += w->started.load(std::memory_order_relaxed);
+        done += w->completed.load(std::memory_order_relaxed);
+        open += w->workers_open.load(std::memory_order_relaxed);
+      }
+      o.live->in_flight.store(started > done ? started - done : 0);
+      o.live->workers.store(open);
     }
     if (o.progress) {
       uint64_t n = 0, bad = 0;
@@ -84,6 +95,11 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   for (auto& t : pool) t.join();
+  if (o.live) {
+    o.live->in_flight.store(0);
+    o.live->workers.store(0);
+    o.live->done.store(true);
+  }
   monitor.stop();
   progress.finish();
   RunEnd end;

@@ -43,6 +43,10 @@ class WorkerBase {
   std::atomic<uint64_t> completed{0};
   /// Failed results so far (progress line).
   std::atomic<uint64_t> failed{0};
+  /// Hits handed to a worker so far (live counters: in flight = started - completed).
+  std::atomic<uint64_t> started{0};
+  /// Workers (connections, streams, call slots) open now (live counters).
+  std::atomic<uint32_t> workers_open{0};
   /// p99 so far, ns (progress line; published by the tick).
   std::atomic<int64_t> p99{0};
   /// Set when run() is over.
@@ -68,6 +72,8 @@ class WorkerBase {
   /// start of its response body (-max-body), is copied only when non-empty.
   void record(const Result& r, std::string_view body = {});
   /// Counts a scheduled hit due at `due_steady`, handed over at `now_steady` (GeneratorStats).
+  /// Counts a hit handed to a worker (single writer: a plain relaxed store).
+  void count_started() { started.store(started.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   void count_hit(int64_t due_steady, int64_t now_steady) {
     ++generator.scheduled;
     if (now_steady - due_steady > kLateThreshold.count()) ++generator.late;

@@ -13,6 +13,7 @@
 #include "loadgate/file.h"
 #include "loadgate/http.h"
 #include "loadgate/monitor.h"
+#include "loadgate/prometheus.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
 #include "loadgate/url.h"
@@ -248,6 +249,19 @@ class Relay {
   std::thread thread_;
 };
 
+// The process's exporter of live figures, when $LOADGATE_PROMETHEUS_ADDR or
+// $LOADGATE_PROMETHEUS_PUSH asks for one; it serves every scenario the process runs.
+PrometheusExporter* exporter() {
+  static std::unique_ptr<PrometheusExporter> e = [] {
+    PrometheusOptions o;
+    if (const char* v = std::getenv("LOADGATE_PROMETHEUS_ADDR")) o.listen = v;
+    if (const char* v = std::getenv("LOADGATE_PROMETHEUS_PUSH")) o.push = v;
+    if (const char* v = std::getenv("LOADGATE_SHARD")) o.shard = v;
+    return o.listen.empty() && o.push.empty() ? nullptr : std::make_unique<PrometheusExporter>(o);
+  }();
+  return e.get();
+}
+
 template <class T>
 ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std::atomic<bool>* interrupt = nullptr) {
   Sut sut(s, given);
@@ -259,6 +273,13 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
   watch.attach(o);
   o.stop = &stop;
   sut.watch(&stop);
+  if (o.name.empty()) o.name = s.key();
+  std::unique_ptr<ResultsSink> prom_sink;
+  if (PrometheusExporter* e = exporter()) {
+    prom_sink = e->sink(o, o.sink);
+    o.sink = prom_sink.get();
+    o.live = e->live(o);
+  }
   AttackRun run;
   {
     Relay relay(interrupt, stop);
@@ -279,6 +300,10 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
     judged.verdict.checks.push_back(c);
   }
   judged.service = std::move(service);
+  if (PrometheusExporter* e = exporter()) {
+    e->verdict(s.key(), judged.verdict);
+    if (const std::string why = e->push(); !why.empty()) std::fprintf(stderr, "loadgate: %s\n", why.c_str());
+  }
   write_scenario_reports(judged);
   return judged;
 }
@@ -402,6 +427,8 @@ std::string write_scenario_reports(const ScenarioRun& run) {
   o.protocols = run.info.target_protocols;
   std::ofstream json(base + ".json");
   write_json_report(json, run.metrics, o);
+  std::ofstream gbench(base + ".gbench.json");
+  write_gbench_report(gbench, run.metrics, o);
   std::ofstream html(base + ".html");
   write_html_report(html, run.metrics, o);
   std::ofstream text(base + ".txt");

@@ -38,6 +38,7 @@
 #include "loadgate/url.h"
 #include "protocol/http/connection.h"
 #include "protocol/http/h2_session.h"
+#include "protocol/http/request.h"
 #include "protocol/http/response_parser.h"
 
 namespace loadgate {
@@ -45,7 +46,6 @@ namespace {
 
 using engine::Hit;
 
-constexpr char kUserAgent[] = "loadgate/0.1";
 constexpr size_t kReadBuffer = 16 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -69,43 +69,6 @@ struct Prepared {
 };
 
 // The request as HTTP/1.1 bytes; with `chunked`, a body goes as one chunk and the last chunk.
-// `absolute`: the request target in absolute form, for a proxy.
-std::string build_request(const std::string& method, const Url& url, const std::vector<Header>& headers,
-                          const std::string& body, bool keepalive, bool chunked, bool absolute = false) {
-  std::string out = method + " " + (absolute ? url.origin() + url.target : url.target) + " HTTP/1.1\r\n";
-  bool host = false, agent = false, length = false;
-  for (auto& [k, v] : headers) {
-    host |= iequals(k, "Host");
-    agent |= iequals(k, "User-Agent");
-    length |= iequals(k, "Content-Length");
-  }
-  if (!host) out += "Host: " + url.authority() + "\r\n";
-  if (!agent) out += std::string("User-Agent: ") + kUserAgent + "\r\n";
-  for (auto& [k, v] : headers) out += k + ": " + v + "\r\n";
-  const bool wants_length = !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
-  if (chunked && wants_length && !length) {
-    out += "Transfer-Encoding: chunked\r\n";
-  } else if (wants_length && !length) {
-    out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-    chunked = false;
-  } else {
-    chunked = false;
-  }
-  if (!keepalive) out += "Connection: close\r\n";
-  out += "\r\n";
-  if (chunked) {
-    if (!body.empty()) {
-      char size[32];
-      std::snprintf(size, sizeof size, "%zx\r\n", body.size());
-      out += size + body + "\r\n";
-    }
-    out += "0\r\n\r\n";
-  } else {
-    out += body;
-  }
-  return out;
-}
-
 // Interns "<code> <reason>" once per status code per thread.
 uint32_t status_error(int code, std::string_view reason) {
   thread_local std::array<uint32_t, 600> cache{};
@@ -531,7 +494,7 @@ Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, 
   if (to.protocol == http::Protocol::kHttp2)
     p.h2 = http::H2Request::make(p.method, p.url, p.headers);
   else
-    p.bytes = build_request(p.method, p.url, p.headers, p.body, o.keepalive, o.chunked, to.proxy && !to.url.tls());
+    p.bytes = http::build_request(p.method, p.url, p.headers, p.body, o.keepalive, o.chunked, to.proxy && !to.url.tls());
   return p;
 }
 
@@ -825,7 +788,7 @@ bool HttpSlot::follow_redirect(int code, const std::string& location) {
     h2body_ = &redirect_body_;
   } else {
     const http::Origin& to = d_.origin(index);
-    redirect_bytes_ = build_request(method, *next, redirect_headers_, redirect_body_, d_.opts().keepalive,
+    redirect_bytes_ = http::build_request(method, *next, redirect_headers_, redirect_body_, d_.opts().keepalive,
                                     d_.opts().chunked, to.proxy && !to.url.tls());
     bytes_ = &redirect_bytes_;
   }

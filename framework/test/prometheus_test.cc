@@ -1,0 +1,215 @@
+// prometheus_test.cc: live figures, against the real thing: Debian's Prometheus server scrapes
+// a running `loadgate attack -prometheus-addr`, and a real Pushgateway takes
+// `-prometheus-push`; the request counter Prometheus stores must equal the results file's
+// count, and histogram_quantile()'s p99 must fall in the same bucket as the file's exact p99.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <sys/stat.h>
+
+#include <asio/ip/tcp.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "loadgate/error.h"
+#include "loadgate/interner.h"
+#include "loadgate/metrics.h"
+#include "loadgate/prometheus.h"
+#include "loadgate/results_file.h"
+#include "loadgate/services/api_service.h"
+#include "subprocess.h"
+
+namespace loadgate {
+namespace {
+
+using namespace std::chrono_literals;
+
+int free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+// The exporter alone: what a scrape would read after known results.
+TEST(PrometheusExporter, CountsWhatTheSinkGets) {
+  PrometheusExporter prom({});
+  AttackOptions o;
+  o.name = "unit";
+  auto sink = prom.sink(o, nullptr);
+  AttackInfo info;
+  info.name = "unit";
+  info.protocol = "http";
+  sink->header(info);
+  std::vector<Result> rs(5);
+  for (size_t i = 0; i < rs.size(); ++i) {
+    rs[i].target = intern("GET http://h/");
+    rs[i].status = i < 3 ? 200 : 503;
+    rs[i].scheduled_ns = 1'800'000'000'000'000'000;
+    rs[i].latency_ns = static_cast<int64_t>(i + 1) * 1'000'000;  // 1..5 ms
+    rs[i].send_delay_ns = i == 4 ? 2'000'000 : 0;                 // one late hit
+  }
+  sink->results(rs.data(), rs.size());
+  Verdict v;
+  v.checks.push_back(Check{"p99", 5e6, 1e6, Check::Op::kBelow, Unit::kNanos, false, "src"});
+  prom.verdict("api.unit", v);
+  const std::string text = prom.text();
+  auto has = [&](const std::string& line) { return text.find(line) != std::string::npos; };
+  EXPECT_TRUE(has("loadgate_requests_total{attack=\"unit\",kind=\"http\",protocol=\"http\",status=\"200\",target=\"GET http://h/\"} 3")) << text;
+  EXPECT_TRUE(has("status=\"503\",target=\"GET http://h/\"} 2")) << text;
+  EXPECT_TRUE(has("loadgate_late_hits_total{attack=\"unit\",kind=\"http\",protocol=\"http\",target=\"GET http://h/\"} 1")) << text;
+  EXPECT_TRUE(has("loadgate_request_duration_seconds_count{attack=\"unit\",corrected=\"true\",kind=\"http\",protocol=\"http\",target=\"GET http://h/\"} 5")) << text;
+  EXPECT_TRUE(has("le=\"0.0025\"} 2")) << "1 ms and 2 ms are at most 2.5 ms: " << text;
+  EXPECT_TRUE(has("loadgate_check_passed{check=\"p99\",scenario=\"api.unit\"} 0")) << text;
+  EXPECT_TRUE(has("loadgate_verdict_passed{scenario=\"api.unit\"} 0")) << text;
+}
+
+TEST(PrometheusExporter, BadAddressesAreInputErrors) {
+  PrometheusOptions bad;
+  bad.listen = "not an address";
+  EXPECT_THROW(PrometheusExporter{bad}, InputError);
+  PrometheusOptions push;
+  push.push = "ftp://x";
+  EXPECT_THROW(PrometheusExporter{push}, InputError);
+}
+
+// Prometheus and a Pushgateway on free loopback ports, scraping every second.
+class Prometheus : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    services::ApiOptions ao;
+    ao.port = 0;
+    api_ = new services::ApiService(ao);
+    api_->start();
+    dir_ = std::string(::testing::TempDir()) + "loadgate-prom-" + std::to_string(getpid());
+    mkdir(dir_.c_str(), 0755);
+    exporter_port_ = free_port();
+    prom_port_ = free_port();
+    push_port_ = free_port();
+    std::ofstream(dir_ + "/prometheus.yml")
+        << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        << "scrape_configs:\n"
+        << "  - job_name: loadgate\n    static_configs:\n      - targets: ['127.0.0.1:" << exporter_port_ << "']\n"
+        << "  - job_name: pushgateway\n    honor_labels: true\n    static_configs:\n      - targets: ['127.0.0.1:"
+        << push_port_ << "']\n";
+    push_ = new testing::Subprocess({"/usr/bin/prometheus-pushgateway", "--web.listen-address=127.0.0.1:" +
+                                         std::to_string(push_port_)},
+                                    dir_ + "/pushgateway.log", dir_ + "/pushgateway.log");
+    prom_ = new testing::Subprocess({"/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml",
+                                     "--storage.tsdb.path=" + dir_ + "/data",
+                                     "--web.listen-address=127.0.0.1:" + std::to_string(prom_port_)},
+                                    dir_ + "/prometheus.log", dir_ + "/prometheus.log");
+    httplib::Client c("127.0.0.1", prom_port_);
+    for (int i = 0; i < 300; ++i) {
+      auto r = c.Get("/-/ready");
+      if (r && r->status == 200) break;
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  static void TearDownTestSuite() {
+    prom_->signal(SIGTERM);
+    prom_->wait(10000ms);
+    push_->signal(SIGTERM);
+    push_->wait(5000ms);
+    delete prom_;
+    delete push_;
+    delete api_;
+  }
+
+  // The value of an instant PromQL query with one result; NaN when there is none.
+  static double query(const std::string& promql) {
+    httplib::Client c("127.0.0.1", prom_port_);
+    auto r = c.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
+    if (!r || r->status != 200) return std::nan("");
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    if (j.is_discarded() || j["data"]["result"].empty()) return std::nan("");
+    return std::stod(j["data"]["result"][0]["value"][1].get<std::string>());
+  }
+  // Polls `promql` until it equals `want` (scrapes are a second apart), or 15 s pass.
+  static double wait_for(const std::string& promql, double want) {
+    double v = std::nan("");
+    for (int i = 0; i < 150; ++i) {
+      v = query(promql);
+      if (v == want) return v;
+      std::this_thread::sleep_for(100ms);
+    }
+    return v;
+  }
+  // Runs `loadgate attack` against the API with `flags`; its results go to `out`.
+  static int attack(const std::string& name, const std::vector<std::string>& flags, const std::string& out) {
+    const std::string targets = dir_ + "/targets.txt";
+    std::ofstream(targets) << "GET " << api_->url() << "/health\n\nGET " << api_->url() << "/api/items\n";
+    std::vector<std::string> argv = {LOADGATE_BIN, "attack", "-targets=" + targets, "-name=" + name, "-rate=100",
+                                     "-duration=4s", "-output=" + out};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    testing::Subprocess p(argv, dir_ + "/" + name + ".out", dir_ + "/" + name + ".err");
+    return p.wait(30000ms);
+  }
+  static Summary summary(const std::string& path) {
+    Metrics m;
+    read_metrics({path}, m);
+    return m.summarize();
+  }
+  // The bounds (seconds) of the buckets the true value of a results-file latency can be in: the
+  // file's figure is never below the true one, and at most 0.1 % above it (histogram.h).
+  static std::pair<double, double> bucket(double seconds) {
+    auto of = [](double v) {
+      double lower = 0;
+      for (double b : kLatencyBuckets) {
+        if (v <= b) return std::pair<double, double>{lower, b};
+        lower = b;
+      }
+      return std::pair<double, double>{lower, INFINITY};
+    };
+    return {of(seconds / 1.001).first, of(seconds).second};
+  }
+
+  static services::ApiService* api_;
+  static testing::Subprocess* prom_;
+  static testing::Subprocess* push_;
+  static std::string dir_;
+  static int exporter_port_, prom_port_, push_port_;
+};
+services::ApiService* Prometheus::api_ = nullptr;
+testing::Subprocess* Prometheus::prom_ = nullptr;
+testing::Subprocess* Prometheus::push_ = nullptr;
+std::string Prometheus::dir_;
+int Prometheus::exporter_port_ = 0, Prometheus::prom_port_ = 0, Prometheus::push_port_ = 0;
+
+TEST_F(Prometheus, ScrapedCounterAndP99MatchTheResultsFile) {
+  ASSERT_EQ(query("vector(1)"), 1.0) << "Prometheus is not answering";
+  const std::string out = dir_ + "/scraped.bin";
+  ASSERT_EQ(attack("scraped", {"-prometheus-addr=127.0.0.1:" + std::to_string(exporter_port_), "-prometheus-wait=3s"}, out), 0);
+  const Summary s = summary(out);
+  ASSERT_EQ(s.requests, 400u);
+  // The attack is over and its series went stale: the last scraped values, over a range.
+  const std::string count_q = "sum(last_over_time(loadgate_requests_total{attack=\"scraped\"}[5m]))";
+  const double counted = wait_for(count_q, static_cast<double>(s.requests));
+  EXPECT_EQ(counted, static_cast<double>(s.requests)) << "PromQL: " << count_q;
+  const std::string p99_q =
+      "histogram_quantile(0.99, sum by (le) (last_over_time(loadgate_request_duration_seconds_bucket{attack=\"scraped\","
+      "corrected=\"true\"}[5m])))";
+  const double p99 = query(p99_q);
+  const double exact = static_cast<double>(s.latency.p99) / 1e9;
+  const auto [lo, hi] = bucket(exact);
+  EXPECT_GE(p99, lo) << "histogram_quantile " << p99 << " s, results file " << exact << " s";
+  EXPECT_LE(p99, hi) << "histogram_quantile " << p99 << " s, results file " << exact << " s";
+  std::printf("PromQL %s = %.0f (results file: %llu requests)\nPromQL %s = %.6f s (results file p99: %.6f s; bucket %g..%g s)\n",
+              count_q.c_str(), counted, static_cast<unsigned long long>(s.requests), p99_q.c_str(), p99, exact, lo, hi);
+}
+
+TEST_F(Prometheus, PushedCounterReachesPrometheusThroughThePushgateway) {
+  const std::string out = dir_ + "/pushed.bin";
+  ASSERT_EQ(attack("pushed", {"-prometheus-push=http://127.0.0.1:" + std::to_string(push_port_)}, out), 0);
+  const Summary s = summary(out);
+  ASSERT_EQ(s.requests, 400u);
+  const double counted = wait_for("sum(loadgate_requests_total{attack=\"pushed\"})", static_cast<double>(s.requests));
+  EXPECT_EQ(counted, static_cast<double>(s.requests)) << "through the Pushgateway";
+  const double p99 = query("histogram_quantile(0.99, sum by (le) (loadgate_request_duration_seconds_bucket{attack=\"pushed\",corrected=\"true\"}))");
+  const auto [lo, hi] = bucket(static_cast<double>(s.latency.p99) / 1e9);
+  EXPECT_GE(p99, lo);
+  EXPECT_LE(p99, hi);
+}
+
+}  // namespace
+}  // namespace loadgate
