@@ -59,6 +59,8 @@ void HttpFlags::define(FlagSet& f) {
   f.flag("h2c", &h2c, "Send HTTP/2 requests without TLS (prior knowledge) to http targets");
   f.flag("chunked", &chunked, "Send HTTP/1.1 bodies with chunked transfer encoding");
   f.flag("lazy", &lazy, "Read targets as a stream while attacking (the attack ends with the stream)");
+  f.string("feeder", &feeder, "CSV (header row) or JSON-lines file of rows for {{feed.column}} placeholders in targets");
+  f.string("feeder-mode", &feeder_mode, "Rows per hit: circular, sequential (the attack ends with the rows) or random");
   f.string("unix-socket", &unix_socket, "Connect over this Unix socket (overrides the host of target URLs)");
   f.string("laddr", &laddr, "Local IP address to connect from (default any)");
   f.strings("resolvers", &resolvers, "DNS servers ip:port to resolve target hosts with, instead of the system's (comma separated)", ',');
@@ -136,6 +138,7 @@ void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out, const LoadSpe
       throw InputError("", 0, "-max-connections", "give -connections or -max-connections, not both");
   }
   if (!body.empty()) http.body = read_file_or_throw(body, "-body", "cannot read body file", kMaxBodyBytes);
+  if (!feeder.empty()) http.feeder = std::make_shared<Feeder>(load_feeder(feeder, parse_feed_mode(feeder_mode)));
   const TargetsFormat fmt = parse_targets_format(format);
   if (!lazy) {
     out = load_targets(targets, fmt);

@@ -39,6 +39,7 @@ struct HttpFlags {
   bool h2c = false;
   bool chunked = false;
   bool lazy = false;
+  std::string feeder, feeder_mode = "circular";
   std::string unix_socket, laddr;
   std::vector<std::string> resolvers;
   bool insecure = false;

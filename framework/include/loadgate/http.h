@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "loadgate/attack.h"
+#include "loadgate/feeder.h"
 #include "loadgate/targets.h"
 
 namespace loadgate {
@@ -48,6 +50,14 @@ struct HttpOptions {
   /// until then went to the sink). Labels: the first 1024 distinct "METHOD URL", then
   /// "METHOD origin (other URLs)", so that memory stays constant over any number of targets.
   std::function<bool(uint64_t n, Target& t)> targeter;
+  /// Rows for {{feed.column}} placeholders in the targets (feeder.h); a sequential feeder ends
+  /// the attack when its rows are used up. Targets may hold placeholders (template.h) in their
+  /// path, query, header values and body with or without one.
+  std::shared_ptr<const Feeder> feeder;
+  /// What {{shard}} says: "i/n" of a sharded attack.
+  std::string shard = "0/1";
+  /// Names of journey variables the targets may use ({{token}}); journey.h sets them.
+  std::vector<std::string> variables;
 };
 
 /// Runs an HTTP attack over `targets` (round-robin), or over what http.targeter makes (then

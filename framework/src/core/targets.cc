@@ -13,6 +13,7 @@
 
 #include "loadgate/error.h"
 #include "loadgate/file.h"
+#include "loadgate/template.h"
 #include "loadgate/url.h"
 
 namespace loadgate {
@@ -99,7 +100,7 @@ class HttpParser {
     t.url = std::string(trim(line.substr(sp + 1)));
     if (!is_method(t.method))
       fail(line_no_, "method", "bad method \"" + printable(t.method) + "\" (want upper-case, e.g. GET)");
-    if (!parse_url(t.url))
+    if (!parse_url(Template::shape(t.url)))
       fail(line_no_, "url",
            "bad URL \"" + printable(t.url) + "\" (want an absolute http:// or https:// URL, no spaces or control "
                                            "bytes)");
@@ -189,7 +190,7 @@ std::vector<Target> parse_json(std::string_view text, std::string_view file) {
     if (t.method.empty()) throw InputError(f, line_no, "method", "required method is missing");
     if (t.url.empty()) throw InputError(f, line_no, "url", "required url is missing");
     if (!is_method(t.method)) throw InputError(f, line_no, "method", "bad method \"" + printable(t.method) + "\"");
-    if (!parse_url(t.url))
+    if (!parse_url(Template::shape(t.url)))
       throw InputError(f, line_no, "url",
                        "bad URL \"" + printable(t.url) + "\" (want an absolute http:// or https:// URL, no spaces or "
                                                         "control bytes)");
@@ -338,8 +339,11 @@ void rebase_targets(std::vector<Target>& targets, std::string_view origin) {
     throw InputError("", 0, "origin", "\"" + std::string(origin) + "\" is not an http(s) URL");
   std::string prefix = base->scheme + "://" + base->authority();
   for (Target& t : targets) {
-    auto u = parse_url(t.url);
-    if (u) t.url = prefix + u->target;
+    if (!parse_url(Template::shape(t.url))) continue;
+    // The path as written, placeholders kept.
+    const size_t scheme_end = t.url.find("://");
+    const size_t path = scheme_end == std::string::npos ? std::string::npos : t.url.find_first_of("/?", scheme_end + 3);
+    t.url = prefix + (path == std::string::npos ? "/" : (t.url[path] == '?' ? "/" : "") + t.url.substr(path));
   }
 }
 

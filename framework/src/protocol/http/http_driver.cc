@@ -30,11 +30,13 @@
 #include <unordered_map>
 #include <map>
 #include <optional>
+#include <random>
 
 #include "engine/attacker.h"
 #include "loadgate/error.h"
 #include "loadgate/http.h"
 #include "loadgate/interner.h"
+#include "loadgate/template.h"
 #include "loadgate/url.h"
 #include "protocol/http/connection.h"
 #include "protocol/http/h2_session.h"
@@ -66,6 +68,7 @@ struct Prepared {
   std::string body;    // for 307/308 redirects, and HTTP/2's DATA
   std::vector<Header> headers;
   Url url;
+  std::shared_ptr<const http::RequestTemplate> tpl;  // set when the target holds placeholders
 };
 
 // The request as HTTP/1.1 bytes; with `chunked`, a body goes as one chunk and the last chunk.
@@ -245,6 +248,18 @@ class HttpSlot final : public engine::Slot, public http::H2Stream {
   std::string location_;
   std::string h2_body_;        // HTTP/2: the kept start of the body
   bool in_h2_done_ = false;    // the request just done went over HTTP/2
+  // Targets with placeholders: the request as filled for the hit in flight, in buffers reused
+  // from hit to hit, and what filled it.
+  std::string filled_bytes_, filled_body_;
+  http::H2Request filled_h2_;
+  std::mt19937_64 rng_;
+  FillContext ctx_;
+  const std::vector<std::string>* variables_ = nullptr;
+  uint64_t body_out_ = 0;
+
+ public:
+  /// Journey variables for the next requests' placeholders (journey.h); nullptr: none.
+  void set_variables(const std::vector<std::string>* v) { variables_ = v; }
 };
 
 class HttpDriver final : public engine::Driver {
@@ -272,7 +287,7 @@ class HttpDriver final : public engine::Driver {
     // Every origin first (resolved and probed), then the bytes its protocol needs.
     std::vector<uint32_t> origin_of_target;
     for (const Target& t : targets) {
-      auto url = parse_url(t.url);
+      auto url = parse_url(Template::shape(t.url));
       if (!url || (url->scheme != "http" && url->scheme != "https"))
         throw InputError("", 0, "url", "bad URL \"" + printable(t.url) + "\"");
       origin_of_target.push_back(static_cast<uint32_t>(origin_index(*url)));
@@ -293,6 +308,7 @@ class HttpDriver final : public engine::Driver {
 
   // Streamed targets: the next one, prepared into a free arena entry.
   std::optional<uint32_t> target_for(uint64_t seq) override {
+    if (o_.feeder && o_.feeder->mode == FeedMode::kSequential && seq >= o_.feeder->size()) return std::nullopt;
     if (!lazy_) return engine::Driver::target_for(seq);
     Target t;
     if (stream_over_.load(std::memory_order_relaxed) || !lazy_->pop(t)) {
@@ -300,7 +316,7 @@ class HttpDriver final : public engine::Driver {
       return std::nullopt;
     }
     try {
-      auto url = parse_url(t.url);
+      auto url = parse_url(Template::shape(t.url));
       if (!url || (url->scheme != "http" && url->scheme != "https"))
         throw InputError("", 0, "url", "bad URL \"" + printable(t.url) + "\"");
       const size_t origin = origin_of(*url);
@@ -472,7 +488,7 @@ class HttpDriver final : public engine::Driver {
 };
 
 Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, const http::Origin& to, uint32_t label) {
-  auto url = parse_url(t.url);
+  auto url = parse_url(Template::shape(t.url));
   if (!url || (url->scheme != "http" && url->scheme != "https"))
     throw InputError("", 0, "url", "bad URL \"" + printable(t.url) + "\"");
   Prepared p;
@@ -491,6 +507,16 @@ Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, 
   p.body_size = p.body.size();
   p.head = t.method == "HEAD";
   p.label = label;
+  bool holes = Template::has_holes(t.url) || Template::has_holes(p.body);
+  for (const Header& h : p.headers) holes = holes || Template::has_holes(h.second);
+  if (holes) {
+    TemplateNames names;
+    if (o.feeder) names.columns = o.feeder->columns();
+    names.variables = o.variables;
+    p.tpl = std::make_shared<http::RequestTemplate>(p.method, t.url, p.headers, p.body, o.keepalive, o.chunked,
+                                                    to.proxy && !to.url.tls(), names, "target " + printable(t.label()));
+    return p;
+  }
   if (to.protocol == http::Protocol::kHttp2)
     p.h2 = http::H2Request::make(p.method, p.url, p.headers);
   else
@@ -499,7 +525,8 @@ Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, 
 }
 
 HttpSlot::HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver, std::shared_ptr<http::H2Pool> h2)
-    : io_(io), owner_(owner), d_(driver), h2_(std::move(h2)), timer_(io) {}
+    : io_(io), owner_(owner), d_(driver), h2_(std::move(h2)), timer_(io),
+      rng_(std::random_device{}() ^ reinterpret_cast<uintptr_t>(this)) {}
 
 size_t HttpSlot::keep() const { return d_.opts().max_body > 0 ? static_cast<size_t>(d_.opts().max_body) : 0; }
 
@@ -529,6 +556,23 @@ void HttpSlot::start(const Hit& hit) {
   bytes_ = &p.bytes;
   h2req_ = &p.h2;
   h2body_ = &p.body;
+  body_out_ = p.body_size;
+  if (p.tpl) {
+    ctx_.seq = hit.seq;
+    ctx_.shard = d_.opts().shard;
+    ctx_.rng = &rng_;
+    ctx_.row = d_.opts().feeder ? d_.opts().feeder->row(hit.seq, rng_) : nullptr;
+    ctx_.variables = variables_;
+    if (h2_origin(p.origin)) {
+      p.tpl->fill_http2(ctx_, filled_h2_, filled_body_);
+      h2req_ = &filled_h2_;
+      h2body_ = &filled_body_;
+      body_out_ = filled_body_.size();
+    } else {
+      body_out_ = p.tpl->fill_http1(ctx_, filled_bytes_, filled_body_);
+      bytes_ = &filled_bytes_;
+    }
+  }
   if (d_.load().timeout.count() > 0) {
     deadline_ = sent_ + d_.load().timeout.count();
     if (!timer_armed_) arm_timer(deadline_);
@@ -778,7 +822,18 @@ bool HttpSlot::follow_redirect(int code, const std::string& location) {
     if (!iequals(h.first, "Host") && !iequals(h.first, "Content-Length") &&
         (keep_method || !iequals(h.first, "Content-Type")))
       redirect_headers_.push_back(h);
-  redirect_body_ = keep_method ? p.body : "";
+  redirect_body_ = keep_method ? (p.tpl ? filled_body_ : p.body) : "";
+  if (p.tpl) {  // the headers as filled for this hit (compiled here: redirects are rare)
+    TemplateNames names;
+    if (d_.opts().feeder) names.columns = d_.opts().feeder->columns();
+    names.variables = d_.opts().variables;
+    for (auto& h : redirect_headers_) {
+      if (!Template::has_holes(h.second)) continue;
+      std::string filled;
+      Template::compile(h.second, names, "header").fill(ctx_, filled);
+      h.second = filled;
+    }
+  }
   current_ = *next;
   head_ = method == "HEAD";
   const size_t index = d_.origin_of(*next);
@@ -812,7 +867,7 @@ void HttpSlot::finish(ErrorKind kind, uint32_t error) {
   Result r = engine::make_result(hit_, sent_, end, Kind::kHttp);
   r.first_ns = first_;
   r.bytes_in = body_bytes_;
-  r.bytes_out = d_.prepared(hit_.target).body_size;
+  r.bytes_out = body_out_;
   r.target = d_.prepared(hit_.target).label;
   r.status = kind == ErrorKind::kNone || kind == ErrorKind::kStatus ? static_cast<uint16_t>(status_) : 0;
   r.error_kind = kind;

@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "loadgate/targets.h"
+#include "loadgate/template.h"
 #include "loadgate/url.h"
+#include "protocol/http/h2_session.h"
 
 namespace loadgate::http {
 
@@ -19,5 +21,33 @@ inline constexpr char kUserAgent[] = "loadgate/0.1";
 /// Content-Length. `absolute`: the request target in absolute form, for a proxy.
 std::string build_request(const std::string& method, const Url& url, const std::vector<Header>& headers,
                           const std::string& body, bool keepalive, bool chunked, bool absolute = false);
+
+/// RequestTemplate is a request whose path, header values and body hold placeholders
+/// (template.h): compiled once per target, filled per hit into buffers the caller reuses, so
+/// that a fill allocates nothing once they are warm. The scheme, host and port are fixed (they
+/// pick the connection): a placeholder there is an error.
+class RequestTemplate {
+ public:
+  /// Compiles the request; `url` is the URL as written, placeholders included. Throws
+  /// InputError naming `where` ("target GET http://...") for a bad placeholder, a placeholder
+  /// in the origin, or a Content-Length beside a templated body.
+  RequestTemplate(const std::string& method, const std::string& url, const std::vector<Header>& headers,
+                  const std::string& body, bool keepalive, bool chunked, bool absolute, const TemplateNames& names,
+                  const std::string& where);
+  /// The HTTP/1.1 bytes for `ctx` into `out` (replaced); `body` is scratch. Returns the body's size.
+  size_t fill_http1(const FillContext& ctx, std::string& out, std::string& body) const;
+  /// The HTTP/2 request for `ctx` into `req` and `body` (both replaced, their strings reused).
+  void fill_http2(const FillContext& ctx, H2Request& req, std::string& body) const;
+  /// The journey variables it uses (indices into TemplateNames::variables).
+  std::vector<uint32_t> uses() const;
+
+ private:
+  Template head_;  // request line and headers, up to the framing headers
+  Template body_;
+  Template path_;  // HTTP/2's :path
+  std::vector<std::pair<std::string, Template>> h2_headers_;  // lower-case name -> value
+  std::string method_, scheme_, authority_;
+  bool wants_length_ = false, chunked_ = false, keepalive_ = true;
+};
 
 }  // namespace loadgate::http

@@ -1,0 +1,169 @@
+// template.cc: compiling "{{...}}" placeholders, and filling them into a caller's buffer.
+#include "loadgate/template.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+
+#include "loadgate/error.h"
+
+namespace loadgate {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+bool parse_int(std::string_view s, int64_t& v) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+// Appends `v` in decimal without allocating beyond `out`'s growth.
+void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  out.append(buf, static_cast<size_t>(p - buf));
+}
+
+int index_of(const std::vector<std::string>& names, std::string_view name) {
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+std::string listed(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+std::string Template::shape(std::string_view text, std::string_view with) {
+  std::string out;
+  size_t at = 0;
+  while (at < text.size()) {
+    const size_t open = text.find("{{", at);
+    if (open == std::string_view::npos) break;
+    const size_t close = text.find("}}", open);
+    if (close == std::string_view::npos) break;
+    out.append(text.substr(at, open - at));
+    out.append(with);
+    at = close + 2;
+  }
+  out.append(text.substr(at));
+  return out;
+}
+
+Template Template::compile(std::string_view text, const TemplateNames& names, const std::string& field,
+                           const std::string& file) {
+  Template t;
+  t.source_ = std::string(text);
+  auto fail = [&](const std::string& why) { throw InputError(file, 0, field, why); };
+  size_t at = 0;
+  while (at < text.size()) {
+    const size_t open = text.find("{{", at);
+    const size_t lit_end = open == std::string_view::npos ? text.size() : open;
+    if (lit_end > at) {
+      Piece p;
+      p.offset = static_cast<uint32_t>(t.literals_.size());
+      p.length = static_cast<uint32_t>(lit_end - at);
+      t.literals_.append(text.substr(at, lit_end - at));
+      t.pieces_.push_back(p);
+    }
+    if (open == std::string_view::npos) break;
+    const size_t close = text.find("}}", open + 2);
+    if (close == std::string_view::npos) fail("\"{{\" without \"}}\" in \"" + printable(text, 60) + "\"");
+    const std::string_view inner = trim(text.substr(open + 2, close - open - 2));
+    Piece p;
+    if (inner == "seq") {
+      p.kind = Kind::kSeq;
+    } else if (inner == "shard") {
+      p.kind = Kind::kShard;
+    } else if (inner == "uuid") {
+      p.kind = Kind::kUuid;
+    } else if (inner == "now_unix_ms") {
+      p.kind = Kind::kNowMs;
+    } else if (inner.rfind("rand_int", 0) == 0 && (inner.size() == 8 || inner[8] == ' ')) {
+      p.kind = Kind::kRandInt;
+      std::string_view args = trim(inner.substr(8));
+      const size_t sp = args.find(' ');
+      if (sp == std::string_view::npos || !parse_int(trim(args.substr(0, sp)), p.lo) ||
+          !parse_int(trim(args.substr(sp + 1)), p.hi) || p.lo > p.hi)
+        fail("{{" + std::string(inner) + "}}: want {{rand_int LOW HIGH}} with integers LOW <= HIGH");
+    } else if (inner.rfind("feed.", 0) == 0) {
+      p.kind = Kind::kFeed;
+      const int i = index_of(names.columns, inner.substr(5));
+      if (i < 0)
+        fail("{{" + std::string(inner) + "}}: no feeder column \"" + std::string(inner.substr(5)) +
+             "\" (columns: " + listed(names.columns) + ")");
+      p.index = static_cast<uint32_t>(i);
+    } else {
+      const int i = index_of(names.variables, inner);
+      if (i < 0)
+        fail("{{" + printable(inner, 40) + "}}: unknown variable (want seq, shard, rand_int, uuid, now_unix_ms, "
+             "feed.COLUMN, or a variable extracted by an earlier step: " + listed(names.variables) + ")");
+      p.kind = Kind::kVar;
+      p.index = static_cast<uint32_t>(i);
+      t.uses_.push_back(p.index);
+    }
+    t.pieces_.push_back(p);
+    ++t.holes_;
+    at = close + 2;
+  }
+  return t;
+}
+
+void Template::fill(const FillContext& ctx, std::string& out) const {
+  for (const Piece& p : pieces_) {
+    switch (p.kind) {
+      case Kind::kLiteral:
+        out.append(literals_, p.offset, p.length);
+        break;
+      case Kind::kSeq:
+        append_int(out, static_cast<int64_t>(ctx.seq));
+        break;
+      case Kind::kShard:
+        out.append(ctx.shard);
+        break;
+      case Kind::kRandInt: {
+        const auto span = static_cast<uint64_t>(p.hi - p.lo) + 1;
+        const uint64_t r = span == 0 ? (*ctx.rng)() : (*ctx.rng)() % span;
+        append_int(out, p.lo + static_cast<int64_t>(r));
+        break;
+      }
+      case Kind::kUuid: {
+        static const char kHex[] = "0123456789abcdef";
+        uint64_t a = (*ctx.rng)(), b = (*ctx.rng)();
+        a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+        b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
+        char s[36];
+        int k = 0;
+        for (int i = 0; i < 32; ++i) {
+          if (i == 8 || i == 12 || i == 16 || i == 20) s[k++] = '-';
+          const uint64_t w = i < 16 ? a : b;
+          s[k++] = kHex[(w >> (60 - 4 * (i % 16))) & 0xf];
+        }
+        out.append(s, 36);
+        break;
+      }
+      case Kind::kNowMs:
+        append_int(out, std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
+        break;
+      case Kind::kFeed:
+        if (ctx.row && p.index < ctx.row->size()) out.append((*ctx.row)[p.index]);
+        break;
+      case Kind::kVar:
+        if (ctx.variables && p.index < ctx.variables->size()) out.append((*ctx.variables)[p.index]);
+        break;
+    }
+  }
+}
+
+}  // namespace loadgate
