@@ -40,6 +40,7 @@ std::unique_ptr<Command> breakpoint_command();
 std::unique_ptr<Command> grpc_command();
 std::unique_ptr<Command> ws_command();
 std::unique_ptr<Command> run_command();
+std::unique_ptr<Command> journey_command();
 std::unique_ptr<Command> serve_command();
 
 /// Prints "loadgate <command>: <message>" to stderr and returns `code`.

@@ -29,6 +29,7 @@ const Entry kCommands[] = {
     {"grpc", "Load a gRPC service: unary or server-streaming calls from a .proto", &loadgate::cli::grpc_command},
     {"ws", "Load a WebSocket server: connections on a ramp, paced messages, round trips", &loadgate::cli::ws_command},
     {"run", "Start a baseline scenario's service, load it, gate it, stop it", &loadgate::cli::run_command},
+    {"journey", "Run a multi-step journey file: journeys per second, values carried between steps", &loadgate::cli::journey_command},
     {"serve", "Run an embedded reference service until interrupted", &loadgate::cli::serve_command},
 };
 

@@ -10,7 +10,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
+#include <unordered_map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -102,6 +104,78 @@ struct ApiService::Impl {
   std::atomic<int> next_id{1000};
   std::mutex degrade_mu;
   std::map<std::string, Clock::time_point> degrade_first;  // /api/degrade keys
+  // Journeys: sessions by token, orders by id (the last kMaxOrders), both behind one lock.
+  static constexpr size_t kMaxOrders = 100000;
+  std::mutex session_mu;
+  std::unordered_map<std::string, std::string> sessions;  // token -> user
+  std::unordered_map<long, json> orders;
+  std::deque<long> order_ids;
+  std::atomic<long> next_order{1};
+
+  // The user of a request's "Authorization: Bearer <token>", or "".
+  std::string user_of(const httplib::Request& req) {
+    const std::string auth = req.get_header_value("Authorization");
+    if (auth.rfind("Bearer ", 0) != 0) return "";
+    std::lock_guard lock(session_mu);
+    auto it = sessions.find(auth.substr(7));
+    return it == sessions.end() ? "" : it->second;
+  }
+
+  void journey_routes() {
+    // POST /api/login {"user", "password"} -> {"token"}: any user; one token per user.
+    // ?no_token=1 answers 200 without a token (a broken login, for tests).
+    server.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) {
+      json body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("user") || !body["user"].is_string() ||
+          body["user"].get<std::string>().empty() || !body.contains("password") || !body["password"].is_string())
+        return reply(res, 400, {{"error", "want {\"user\": \"...\", \"password\": \"...\"}"}});
+      const std::string user = body["user"];
+      unsigned char digest[SHA256_DIGEST_LENGTH];
+      const std::string seed = "loadgate-session:" + user;
+      SHA256(reinterpret_cast<const unsigned char*>(seed.data()), seed.size(), digest);
+      char token[33];
+      for (int i = 0; i < 16; ++i) std::snprintf(token + 2 * i, 3, "%02x", digest[i]);
+      {
+        std::lock_guard lock(session_mu);
+        sessions[token] = user;
+      }
+      if (req.has_param("no_token")) return reply(res, 200, {{"ok", true}});
+      reply(res, 200, {{"token", token}, {"user", user}});
+    });
+    // GET /api/me: 401 without a valid Bearer token.
+    server.Get("/api/me", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string user = user_of(req);
+      if (user.empty()) return reply(res, 401, {{"error", "want Authorization: Bearer <token from /api/login>"}});
+      reply(res, 200, {{"user", user}});
+    });
+    // POST /api/orders {"item": id, "quantity": n} -> {"id", ...}; 401 without a token.
+    server.Post("/api/orders", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string user = user_of(req);
+      if (user.empty()) return reply(res, 401, {{"error", "want Authorization: Bearer <token from /api/login>"}});
+      json body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object()) return reply(res, 400, {{"error", "body is not a JSON object"}});
+      const long id = next_order++;
+      json order = {{"id", id}, {"user", user}, {"item", body.value("item", 1)}, {"quantity", body.value("quantity", 1)}};
+      {
+        std::lock_guard lock(session_mu);
+        orders[id] = order;
+        order_ids.push_back(id);
+        if (order_ids.size() > kMaxOrders) {
+          orders.erase(order_ids.front());
+          order_ids.pop_front();
+        }
+      }
+      reply(res, 201, order);
+    });
+    // GET /api/orders/{id}: 404 for an unknown id.
+    server.Get(R"(/api/orders/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+      const long id = std::strtol(req.matches[1].str().c_str(), nullptr, 10);
+      std::lock_guard lock(session_mu);
+      auto it = orders.find(id);
+      if (it == orders.end()) return reply(res, 404, {{"error", "order not found"}});
+      reply(res, 200, it->second);
+    });
+  }
 
   explicit Impl(ApiOptions opts)
       : o(std::move(opts)),
@@ -220,6 +294,7 @@ ApiService::~ApiService() { stop(); }
 int ApiService::start() {
   Impl& s = *impl_;
   s.routes();
+  s.journey_routes();
   const int threads = s.o.threads;
   s.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   s.server.set_tcp_nodelay(true);

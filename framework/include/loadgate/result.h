@@ -17,9 +17,10 @@ enum class Kind : uint8_t {
   kWsHandshake = 4,  ///< one WebSocket opening handshake; status is the HTTP code (101 = ok)
   kWsPush = 5,       ///< one message pushed by the server (push mode); status is a WsOutcome
   kWsClose = 6,      ///< the end of one WebSocket connection; status is the close code
+  kJourney = 7,      ///< one user journey, all its steps (journey.h); status is the steps run
 };
 /// Number of Kind values.
-inline constexpr int kKindCount = 7;
+inline constexpr int kKindCount = 8;
 
 /// ErrorKind classifies failures without allocating. The human-readable detail, when there is
 /// one, is interned separately (Result::error).

@@ -273,7 +273,7 @@ void Metrics::merge(const Metrics& other) {
 
 Kind Metrics::primary() const {
   for (Kind k : {Kind::kHttp, Kind::kGrpcUnary, Kind::kGrpcStream, Kind::kWsMessage, Kind::kWsPush, Kind::kWsHandshake,
-                 Kind::kWsClose})
+                 Kind::kWsClose, Kind::kJourney})
     if (group(k)) return k;
   return Kind::kHttp;
 }

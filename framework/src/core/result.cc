@@ -21,6 +21,8 @@ bool Result::ok() const {
       return status == 101;
     case Kind::kWsClose:
       return true;  // a close is a failure only when it carries an error (dropped mid-run)
+    case Kind::kJourney:
+      return true;  // a journey fails by its first failed step's error
   }
   return false;
 }
@@ -49,6 +51,8 @@ std::string_view kind_name(Kind kind) {
       return "ws-push";
     case Kind::kWsClose:
       return "ws-close";
+    case Kind::kJourney:
+      return "journey";
   }
   return "unknown";
 }

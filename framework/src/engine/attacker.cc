@@ -293,6 +293,8 @@ class Worker final : public WorkerBase, public SlotOwner {
     maybe_finish();
   }
 
+  void extra(Slot&, const Result& r) override { record(r); }
+
   void connecting(int delta) override {
     connecting_ += delta;
     if (!began_) {

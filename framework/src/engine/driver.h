@@ -34,6 +34,11 @@ class SlotOwner {
   virtual ~SlotOwner() = default;
   /// Called once per started hit with its result; `slot` is free again when this is called.
   virtual void done(Slot& slot, const Result& result) = 0;
+  /// A result besides the one done() reports: a journey's steps (journey.h), recorded as they end.
+  virtual void extra(Slot& slot, const Result& result) {
+    (void)slot;
+    (void)result;
+  }
   /// A slot began (+1) or finished (-1) opening a connection. The owner bounds how many
   /// connections open at once, so that falling behind never becomes a connection storm.
   virtual void connecting(int delta) = 0;

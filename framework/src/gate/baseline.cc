@@ -218,7 +218,8 @@ class Reader {
       } else {
         only(r, rpath, {"tcp", "http", "grpc", "ws", "log"});
         if (r.size() != 1) fail(rpath, "want exactly one probe, e.g. {\"http\": \"/health\"}");
-        const auto& [kind, arg] = *r.items().begin();
+        const std::string kind = r.begin().key();  // (a structured binding over items() would dangle)
+        const json& arg = r.begin().value();
         if (kind == "tcp") {
           if (!arg.is_boolean() || !arg.get<bool>()) fail(join(rpath, kind), "want true");
           spec = "tcp";

@@ -40,6 +40,7 @@
 #include "loadgate/url.h"
 #include "protocol/http/connection.h"
 #include "protocol/http/h2_session.h"
+#include "protocol/http/http_driver.h"
 #include "protocol/http/request.h"
 #include "protocol/http/response_parser.h"
 
@@ -174,7 +175,7 @@ class HttpDriver;
 
 // One request at a time, over HTTP/1.1 connections of its own (one per origin) or as a stream
 // of its thread's HTTP/2 sessions (H2Pool), as the request's origin speaks.
-class HttpSlot final : public engine::Slot, public http::H2Stream {
+class HttpSlot final : public http::StepSlot, public http::H2Stream {
  public:
   HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& driver, std::shared_ptr<http::H2Pool> h2);
   void start(const Hit& hit) override;
@@ -256,16 +257,18 @@ class HttpSlot final : public engine::Slot, public http::H2Stream {
   FillContext ctx_;
   const std::vector<std::string>* variables_ = nullptr;
   uint64_t body_out_ = 0;
+  std::vector<std::string> h2_captured_;  // HTTP/2: captured response headers
 
  public:
-  /// Journey variables for the next requests' placeholders (journey.h); nullptr: none.
-  void set_variables(const std::vector<std::string>* v) { variables_ = v; }
+  void set_variables(const std::vector<std::string>* v) override { variables_ = v; }
+  const std::vector<std::string>& captured() const override { return in_h2_done_ ? h2_captured_ : parser_.captured(); }
 };
 
-class HttpDriver final : public engine::Driver {
+class HttpDriver final : public http::HttpEngineDriver {
  public:
-  HttpDriver(const std::vector<Target>& targets, const HttpOptions& o, const AttackOptions& load)
-      : o_(o), load_(load), tls_(asio::ssl::context::tls_client) {
+  HttpDriver(const std::vector<Target>& targets, const HttpOptions& o, const AttackOptions& load,
+             std::vector<http::StepSettings> steps = {})
+      : o_(o), load_(load), tls_(asio::ssl::context::tls_client), steps_(std::move(steps)) {
     setup_tls();
     transport_.tls = &tls_;
     transport_.insecure = o.insecure;
@@ -294,7 +297,9 @@ class HttpDriver final : public engine::Driver {
     }
     for (size_t i = 0; i < targets.size(); ++i) {
       const uint32_t origin = origin_of_target[i];
-      prepared_.push_back(prepare_target(targets[i], o, origin, *origins_[origin], intern(targets[i].label())));
+      const bool step = i < steps_.size();
+      prepared_.push_back(prepare_target(targets[i], o, origin, *origins_[origin],
+                                         intern(step && !steps_[i].label.empty() ? steps_[i].label : targets[i].label())));
     }
     const int threads = thread_count(load);
     if (o.connections > 0) h2_conns_ = static_cast<size_t>(std::max(1, (o.connections + threads - 1) / threads));
@@ -343,7 +348,7 @@ class HttpDriver final : public engine::Driver {
     free_.push_back(index);
   }
   // The error that ended a streamed list early, if one did.
-  std::optional<InputError> stream_error() const {
+  std::optional<InputError> stream_error() const override {
     if (!lazy_) return std::nullopt;
     if (auto e = lazy_->error()) return e;
     std::lock_guard lock(arena_mu_);
@@ -383,6 +388,8 @@ class HttpDriver final : public engine::Driver {
   const AttackOptions& load() const { return load_; }
   const Prepared& prepared(uint32_t i) const { return lazy_ ? *arena_[i] : prepared_[i]; }
   const http::Transport& transport() const { return transport_; }
+  // Journey steps' settings of target `i`, or nullptr.
+  const http::StepSettings* step(uint32_t i) const { return i < steps_.size() ? &steps_[i] : nullptr; }
   // Origin number i: the targets' origins first, then redirect targets met during the attack.
   const http::Origin& origin(size_t i) const {
     if (i < origins_.size()) return *origins_[i];
@@ -485,6 +492,7 @@ class HttpDriver final : public engine::Driver {
   std::unordered_map<std::string, uint32_t> labels_;
   std::optional<InputError> bad_target_;
   std::atomic<bool> stream_over_{false};
+  std::vector<http::StepSettings> steps_;
 };
 
 Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, const http::Origin& to, uint32_t label) {
@@ -528,7 +536,10 @@ HttpSlot::HttpSlot(asio::io_context& io, engine::SlotOwner& owner, HttpDriver& d
     : io_(io), owner_(owner), d_(driver), h2_(std::move(h2)), timer_(io),
       rng_(std::random_device{}() ^ reinterpret_cast<uintptr_t>(this)) {}
 
-size_t HttpSlot::keep() const { return d_.opts().max_body > 0 ? static_cast<size_t>(d_.opts().max_body) : 0; }
+size_t HttpSlot::keep() const {
+  if (const http::StepSettings* s = d_.step(hit_.target); s && s->keep_body > 0) return s->keep_body;
+  return d_.opts().max_body > 0 ? static_cast<size_t>(d_.opts().max_body) : 0;
+}
 
 bool HttpSlot::h2_origin(size_t origin) const { return d_.origin(origin).protocol == http::Protocol::kHttp2; }
 
@@ -548,6 +559,7 @@ void HttpSlot::start(const Hit& hit) {
   body_bytes_ = 0;
   location_.clear();
   h2_body_.clear();
+  if (const http::StepSettings* st = d_.step(hit.target)) h2_captured_.assign(st->capture.size(), std::string());
   parser_.reset(false);  // a request that fails before its response has no response figures
   const Prepared& p = d_.prepared(hit.target);
   head_ = p.head;
@@ -692,7 +704,8 @@ void HttpSlot::connected(ErrorKind kind, const std::string& what) {
 }
 
 void HttpSlot::write() {
-  parser_.reset(head_, d_.opts().max_body, keep());
+  const http::StepSettings* st = d_.step(hit_.target);
+  parser_.reset(head_, d_.opts().max_body, keep(), st ? &st->capture : nullptr);
   conn_->write(asio::buffer(*bytes_), [this](const asio::error_code& ec, size_t) {
     if (aborted()) return;
     if (ec) {
@@ -762,6 +775,9 @@ void HttpSlot::h2_headers() {
 }
 
 void HttpSlot::h2_header(const std::string& name, const std::string& value) {
+  if (const http::StepSettings* st = d_.step(hit_.target))
+    for (size_t i = 0; i < st->capture.size(); ++i)
+      if (iequals(name, st->capture[i])) h2_captured_[i] = value;
   if (name == ":status") {
     status_ = std::atoi(value.c_str());
   } else if (name == "location") {
@@ -887,6 +903,12 @@ AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& htt
   AttackRun run = engine::run_attack(driver, load);
   if (auto e = driver.stream_error()) throw *e;
   return run;
+}
+
+std::unique_ptr<http::HttpEngineDriver> http::make_http_driver(const std::vector<Target>& targets, const HttpOptions& o,
+                                                               const AttackOptions& load, std::vector<StepSettings> steps) {
+  if (o.redirects < -1) throw InputError("", 0, "-redirects", "must be -1 or more");
+  return std::make_unique<HttpDriver>(targets, o, load, std::move(steps));
 }
 
 }  // namespace loadgate

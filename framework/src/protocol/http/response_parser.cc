@@ -42,7 +42,10 @@ ResponseParser::ResponseParser() {
   reset(false);
 }
 
-void ResponseParser::reset(bool head, int64_t count_max, size_t keep) {
+void ResponseParser::reset(bool head, int64_t count_max, size_t keep, const std::vector<std::string>* capture) {
+  capture_ = capture && !capture->empty() ? capture : nullptr;
+  captured_.assign(capture_ ? capture_->size() : 0, std::string());
+  capturing_ = -1;
   http_parser_init(&parser_, HTTP_RESPONSE);
   parser_.data = this;
   reason_.clear();
@@ -81,7 +84,7 @@ int ResponseParser::on_header_field(http_parser* p, const char* at, size_t n) {
     s->field_.clear();
     s->last_was_value_ = false;
   }
-  append_capped(s->field_, at, n, 64);  // only "Location" matters
+  append_capped(s->field_, at, n, 256);  // "Location" and captured names
   return 0;
 }
 
@@ -89,9 +92,14 @@ int ResponseParser::on_header_value(http_parser* p, const char* at, size_t n) {
   auto* s = static_cast<ResponseParser*>(p->data);
   if (!s->last_was_value_) {
     s->in_location_ = iequals(s->field_, "Location");
+    s->capturing_ = -1;
+    if (s->capture_)
+      for (size_t i = 0; i < s->capture_->size(); ++i)
+        if (iequals(s->field_, (*s->capture_)[i])) s->capturing_ = static_cast<int>(i);
     s->last_was_value_ = true;
   }
   if (s->in_location_) append_capped(s->location_, at, n, kMaxLocation);
+  if (s->capturing_ >= 0) append_capped(s->captured_[static_cast<size_t>(s->capturing_)], at, n, kMaxLocation);
   return 0;
 }
 

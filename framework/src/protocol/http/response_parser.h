@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace loadgate::http1 {
 
@@ -27,7 +28,10 @@ class ResponseParser {
 
   /// Prepares for the next response. `head`: the request was HEAD (no body follows).
   /// `count_max`: body bytes counted at most (-1 = all). `keep`: body bytes kept (0 = none).
-  void reset(bool head, int64_t count_max = -1, size_t keep = 0);
+  /// `capture`: header names whose values to keep (captured()), case-insensitive; may be null.
+  void reset(bool head, int64_t count_max = -1, size_t keep = 0, const std::vector<std::string>* capture = nullptr);
+  /// The values of the captured headers, as reset()'s `capture` names them ("" when absent).
+  const std::vector<std::string>& captured() const { return captured_; }
   /// Feeds `n` bytes; `consumed` is set to how many belong to this response.
   State feed(const char* data, size_t n, size_t& consumed);
   /// The peer closed the stream: completes a response whose body runs to the close.
@@ -62,6 +66,9 @@ class ResponseParser {
   std::string field_;
   std::string location_;
   std::string body_;
+  const std::vector<std::string>* capture_ = nullptr;
+  std::vector<std::string> captured_;
+  int capturing_ = -1;  // index in capture_ of the header whose value is being read
   uint64_t body_bytes_ = 0;
   int64_t count_max_ = -1;
   size_t keep_ = 0;
