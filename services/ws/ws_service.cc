@@ -1,12 +1,14 @@
 // ws_service.cc: echo, broadcast and fault-injection endpoints on websocketpp.
 #include "loadgate/services/ws_service.h"
 
+#include <asio/post.hpp>
 #include <asio/write.hpp>
 #include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <future>
 #include <thread>
 #include <vector>
 #include <websocketpp/config/asio_no_tls.hpp>
@@ -154,14 +156,21 @@ void WsService::stop() {
   if (!impl_ || !impl_->running) return;
   Impl& s = *impl_;
   s.running = false;
-  websocketpp::lib::error_code ec;
-  s.server.stop_listening(ec);
-  std::vector<Hdl> open;
-  {
-    std::lock_guard lock(s.mu);
-    open.assign(s.open.begin(), s.open.end());
-  }
-  for (const Hdl& h : open) s.server.close(h, websocketpp::close::status::going_away, "server stopping", ec);
+  // On the server's own loop: the acceptor and the connections are its (closing them from this
+  // thread raced with an accept in progress: ThreadSanitizer saw it).
+  auto closed = std::make_shared<std::promise<void>>();
+  asio::post(s.server.get_io_service(), [&s, closed] {
+    websocketpp::lib::error_code ec;
+    s.server.stop_listening(ec);
+    std::vector<Hdl> open;
+    {
+      std::lock_guard lock(s.mu);
+      open.assign(s.open.begin(), s.open.end());
+    }
+    for (const Hdl& h : open) s.server.close(h, websocketpp::close::status::going_away, "server stopping", ec);
+    closed->set_value();
+  });
+  closed->get_future().wait_for(std::chrono::seconds(2));
   // Give closing handshakes a moment, then stop the loop regardless.
   for (int i = 0; i < 100 && s.connections_open() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   s.server.stop();
