@@ -111,6 +111,8 @@ struct ApiService::Impl {
   std::unordered_map<long, json> orders;
   std::deque<long> order_ids;
   std::atomic<long> next_order{1};
+  mutable std::mutex served_mu;
+  std::unordered_map<std::string, uint64_t> served;  // by path
 
   // The user of a request's "Authorization: Bearer <token>", or "".
   std::string user_of(const httplib::Request& req) {
@@ -191,7 +193,11 @@ struct ApiService::Impl {
   }
 
   void routes() {
-    server.set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
+    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+      {
+        std::lock_guard lock(served_mu);
+        ++served[req.path];
+      }
       wait_out_stall();
       return httplib::Server::HandlerResponse::Unhandled;
     });
@@ -319,6 +325,12 @@ void ApiService::stop() {
   if (!impl_ || !impl_->thread.joinable()) return;
   impl_->server.stop();
   impl_->thread.join();
+}
+
+uint64_t ApiService::served(const std::string& path) const {
+  std::lock_guard lock(impl_->served_mu);
+  auto it = impl_->served.find(path);
+  return it == impl_->served.end() ? 0 : it->second;
 }
 
 std::string ApiService::url() const {

@@ -176,6 +176,8 @@ void JourneySlot::run_step(int64_t due_steady) {
     r.target = d_.plan(step_).label;
     r.error_kind = ErrorKind::kOther;
     r.error = intern(missing_[v]);
+    // What this step would have extracted is missing for the same reason.
+    for (size_t i : d_.plan(step_).extracts) missing_[i] = missing_[v];
     owner_.extra(*this, r);
     if (failure_.empty()) {
       failure_ = missing_[v];
@@ -190,7 +192,8 @@ void JourneySlot::run_step(int64_t due_steady) {
 
 void JourneySlot::done(engine::Slot&, const Result& raw) {
   in_step_ = false;
-  const int64_t end = steady_now_ns();
+  // The step's end as its result says it, so that the next step is due exactly a think time later.
+  const int64_t end = hit_.scheduled_steady + (raw.end_ns() - hit_.scheduled_ns);
   if (first_sent_ == 0) first_sent_ = hit_.scheduled_steady + (raw.sent_ns() - hit_.scheduled_ns);
   Result r = raw;
   const JourneyStep& step = d_.journey().steps[step_];

@@ -52,6 +52,9 @@ class ApiService {
   std::string url() const;
   /// Bound port (0 before start()).
   int port() const;
+  /// Requests that reached `path` (the path alone, no query) so far: what tests check the
+  /// wire with (e.g. that no request went out without a token).
+  uint64_t served(const std::string& path) const;
 
  private:
   struct Impl;

@@ -1,0 +1,243 @@
+// journey_test.cc: journeys against the embedded API (login, me, orders): values carried from
+// step to step, results per step and per journey, think time, the open and closed models, a
+// broken extraction that sends nothing without its token, and every bad journey file an error
+// naming its key path.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+#include "loadgate/error.h"
+#include "loadgate/interner.h"
+#include "loadgate/journey.h"
+#include "loadgate/services/api_service.h"
+#include "test_results.h"
+
+namespace loadgate {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Journeys : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    services::ApiOptions o;
+    o.port = 0;
+    api_ = new services::ApiService(o);
+    api_->start();
+  }
+  static void TearDownTestSuite() { delete api_; }
+
+  // The shop journey: log in, who am I, create an order, read it back.
+  static Journey shop(const std::string& login_query = "") {
+    const std::string api = api_->url();
+    Journey j("shop");
+    j.step("login")
+        .post(api + "/api/login" + login_query)
+        .header("Content-Type", "application/json")
+        .body(R"({"user":"user{{rand_int 1 50}}","password":"x"})")
+        .expect_status(200)
+        .extract_json("token", "/token");
+    j.step("me").get(api + "/api/me").header("Authorization", "Bearer {{token}}").expect_status(200).expect_body_contains("\"user\"");
+    j.step("create-order")
+        .post(api + "/api/orders")
+        .header("Authorization", "Bearer {{token}}")
+        .header("Content-Type", "application/json")
+        .body(R"({"item":{{rand_int 1 20}},"quantity":1})")
+        .expect_status(201)
+        .extract_json("order", "/id");
+    j.step("get-order").get(api + "/api/orders/{{order}}").header("Authorization", "Bearer {{token}}").expect_status(200);
+    return j;
+  }
+  static AttackOptions rate(double per_second, Nanos d) {
+    AttackOptions o;
+    o.rate.pacer = constant_pacer(per_second);
+    o.duration = d;
+    return o;
+  }
+  // Results of kind `k`, by label.
+  static std::map<std::string, std::vector<Result>> by_label(const testing::RecordingSink& sink, Kind k) {
+    std::map<std::string, std::vector<Result>> out;
+    for (const Result& r : sink.all)
+      if (r.kind == k) out[interned(r.target)].push_back(r);
+    return out;
+  }
+  static services::ApiService* api_;
+};
+services::ApiService* Journeys::api_ = nullptr;
+
+TEST_F(Journeys, EveryStepCarriesItsValuesAndIsReportedByName) {
+  testing::RecordingSink sink;
+  AttackOptions o = rate(200, 2s);
+  o.sink = &sink;
+  const AttackRun run = attack_journey(shop(), {}, o);
+  // 200 journeys/s for 2 s: exactly 400 journeys due, each at its scheduled time.
+  const std::vector<int64_t> due = sink.scheduled(Kind::kJourney);
+  ASSERT_EQ(due.size(), 400u);
+  for (size_t i = 0; i < due.size(); ++i) EXPECT_EQ(due[i], static_cast<int64_t>(i) * 5'000'000) << i;
+  const auto steps = by_label(sink, Kind::kHttp);
+  for (const char* name : {"login", "me", "create-order", "get-order"}) {
+    ASSERT_EQ(steps.at(name).size(), 400u) << name;
+    for (const Result& r : steps.at(name)) EXPECT_TRUE(r.ok()) << name << ": " << interned(r.error);
+  }
+  const Summary journeys = run.metrics.summarize(Kind::kJourney);
+  EXPECT_EQ(journeys.requests, 400u);
+  EXPECT_EQ(journeys.success, 400u);
+  EXPECT_EQ(api_->served("/api/me"), api_->served("/api/login")) << "one me per login";
+}
+
+TEST_F(Journeys, StepLatencyRunsFromWhenTheStepWasDue) {
+  Journey j = shop();
+  j.think = ThinkTime::fixed(20ms);
+  testing::RecordingSink sink;
+  AttackOptions o = rate(20, 1s);
+  o.sink = &sink;
+  attack_journey(j, {}, o);
+  const auto steps = by_label(sink, Kind::kHttp);
+  const auto journeys = by_label(sink, Kind::kJourney).at("shop");
+  ASSERT_EQ(journeys.size(), 20u);
+  // Each journey: four steps and three pauses of 20 ms at least between its start and its end.
+  for (const Result& r : journeys) EXPECT_GE(r.latency_ns, 60'000'000) << "three think times";
+  // The second step of journey k is due 20 ms after the first one ended.
+  std::map<int64_t, const Result*> logins;
+  for (const Result& r : steps.at("login")) logins[r.scheduled_ns] = &r;
+  for (const Result& me : steps.at("me")) {
+    auto it = logins.upper_bound(me.scheduled_ns);
+    ASSERT_NE(it, logins.begin());
+    --it;
+    EXPECT_EQ(me.scheduled_ns, it->second->end_ns() + 20'000'000) << "due at login's end + think";
+  }
+}
+
+TEST_F(Journeys, ABrokenExtractionSendsNothingWithoutItsToken) {
+  Journey j = shop("?no_token=1");
+  j.stop_on_failure = false;  // go on: every later step that needs the token fails without a request
+  const uint64_t me_before = api_->served("/api/me"), orders_before = api_->served("/api/orders");
+  testing::RecordingSink sink;
+  AttackOptions o = rate(50, 1s);
+  o.sink = &sink;
+  const AttackRun run = attack_journey(j, {}, o);
+  const auto steps = by_label(sink, Kind::kHttp);
+  for (const char* name : {"login", "me", "create-order", "get-order"}) {
+    ASSERT_EQ(steps.at(name).size(), 50u) << name;
+    for (const Result& r : steps.at(name)) {
+      EXPECT_FALSE(r.ok()) << name;
+      EXPECT_EQ(interned(r.error), "extract token: /token not found") << name << ": the first cause, carried on";
+    }
+  }
+  EXPECT_EQ(api_->served("/api/me"), me_before) << "no request went out with an empty token";
+  EXPECT_EQ(api_->served("/api/orders"), orders_before);
+  EXPECT_EQ(run.metrics.summarize(Kind::kJourney).success, 0u);
+}
+
+TEST_F(Journeys, StopOnFailureEndsTheJourneyAtTheFailedStep) {
+  Journey j = shop("?no_token=1");
+  testing::RecordingSink sink;
+  AttackOptions o = rate(20, 1s);
+  o.sink = &sink;
+  attack_journey(j, {}, o);
+  const auto steps = by_label(sink, Kind::kHttp);
+  EXPECT_EQ(steps.at("login").size(), 20u);
+  EXPECT_EQ(steps.count("me"), 0u) << "no step after the failed one";
+  for (const Result& r : by_label(sink, Kind::kJourney).at("shop")) {
+    EXPECT_EQ(interned(r.error), "extract token: /token not found");
+    EXPECT_EQ(r.status, 1) << "one step run";
+  }
+}
+
+TEST_F(Journeys, ChecksAndExtractionsOfEveryKind) {
+  const std::string api = api_->url();
+  Journey j("kinds");
+  j.stop_on_failure = false;
+  j.step("login")
+      .post(api + "/api/login")
+      .header("Content-Type", "application/json")
+      .body(R"({"user":"ada","password":"x"})")
+      .extract_regex("token", R"re("token":"([0-9a-f]+)")re")
+      .extract_header("type", "Content-Type")
+      .expect_json("/user", "\"ada\"");
+  j.step("me").get(api + "/api/me?t={{type}}").header("Authorization", "Bearer {{token}}").expect_json("/user", "\"ada\"");
+  j.step("wrong-status").get(api + "/api/me").header("Authorization", "Bearer {{token}}").expect_status(201);
+  j.step("no-header").get(api + "/health").extract_header("nope", "X-Nope");
+  testing::RecordingSink sink;
+  AttackOptions o = rate(10, 1s);
+  o.sink = &sink;
+  attack_journey(j, {}, o);
+  const auto steps = by_label(sink, Kind::kHttp);
+  for (const Result& r : steps.at("login")) EXPECT_TRUE(r.ok()) << interned(r.error);
+  for (const Result& r : steps.at("me")) EXPECT_TRUE(r.ok()) << interned(r.error);
+  for (const Result& r : steps.at("wrong-status")) EXPECT_EQ(interned(r.error), "check status == 201: got 200");
+  for (const Result& r : steps.at("no-header")) EXPECT_EQ(interned(r.error), "extract nope: header X-Nope not found");
+}
+
+TEST_F(Journeys, ClosedModelUsersLoop) {
+  AttackOptions o;
+  o.workers = o.max_workers = 5;
+  o.requests = 50;
+  o.threads = 1;
+  const AttackRun run = attack_journey(shop(), {}, o);
+  EXPECT_EQ(run.metrics.summarize(Kind::kJourney).requests, 50u);
+  EXPECT_EQ(run.metrics.summarize(Kind::kJourney).success, 50u);
+  EXPECT_EQ(run.metrics.summarize(Kind::kHttp).requests, 200u);
+}
+
+struct BadJourney {
+  const char* json;
+  const char* error;
+};
+
+TEST(JourneyFile, BadInputNamesTheKeyPath) {
+  const BadJourney rows[] = {
+      {R"({"steps": []})", "j.json: steps: a journey needs at least one step"},
+      {R"({"steps": [{"name": "a", "url": "http://h/{{tok}}"}]})",
+       "j.json: steps[0].url: {{tok}}: unknown variable (want seq, shard, rand_int, uuid, now_unix_ms, feed.COLUMN, or a variable extracted by an earlier step: none)"},
+      {R"({"steps": [{"name": "a", "url": "http://h/{{t}}"}, {"name": "b", "url": "http://h/", "extract": {"t": {"json": "/t"}}}]})",
+       "j.json: steps[0].url: {{t}} is extracted by no earlier step"},
+      {R"({"steps": [{"name": "a", "url": "http://h/", "extract": {"t": {"json": "token"}}}]})",
+       "j.json: steps[0].extract.t: \"token\" is not a JSON pointer (want e.g. /token, /items/0/id)"},
+      {R"({"steps": [{"name": "a", "url": "http://h/", "extract": {"t": {"regex": "("}}}]})", nullptr},
+      {R"({"steps": [{"name": "a", "url": "http://h/", "extract": {"t": {"xpath": "//a"}}}]})",
+       "j.json: steps[0].extract.t.xpath: unknown extraction (want json, header or regex)"},
+      {R"({"steps": [{"name": "a", "url": "http://h/", "check": {"status": "200"}}]})", "j.json: steps[0].check.status: want an integer"},
+      {R"({"steps": [{"name": "a", "url": "http://h/"}, {"name": "a", "url": "http://h/"}]})", "j.json: steps[1].name: \"a\" twice"},
+      {R"({"think": "soon", "steps": [{"name": "a", "url": "http://h/"}]})", "j.json: think: want a duration, uniform:A..B or exponential:MEAN"},
+      {R"({"steps": [{"name": "a", "url": "http://h/", "method": "GET", "verb": "x"}]})",
+       "j.json: steps[0].verb: unknown key (known: name, method, url, headers, body, extract, check, think)"},
+      {R"({"steps": [{"name": "a", "url": "ftp://h/"}]})", "j.json: steps[0].url: \"ftp://h/\" is not an http(s) URL"},
+  };
+  for (const BadJourney& r : rows) {
+    try {
+      parse_journey(r.json, "j.json");
+      ADD_FAILURE() << "no error for " << r.json;
+    } catch (const InputError& e) {
+      if (r.error)
+        EXPECT_EQ(std::string(e.what()), r.error);
+      else
+        EXPECT_EQ(std::string(e.what()).rfind("j.json: steps[0].extract.t: \"(\" is not a regular expression (", 0), 0u)
+            << e.what();
+    }
+  }
+}
+
+TEST(JourneyFile, RaggedFeederIsAnErrorNamingItsLine) {
+  const std::string dir = ::testing::TempDir();
+  std::ofstream(dir + "ragged.csv") << "user,password\na,1\nb\n";
+  try {
+    parse_journey(R"({"feeder": {"file": "ragged.csv"}, "steps": [{"name": "a", "url": "http://h/{{feed.user}}"}]})",
+                  dir + "j.json");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), dir + "ragged.csv:3: ragged row: 1 fields, the header has 2");
+  }
+}
+
+TEST(JourneyFile, TheShippedShopJourneyParses) {
+  const Journey j = load_journey(LOADGATE_SOURCE_DIR "/journeys/shop.json");
+  EXPECT_EQ(j.steps.size(), 4u);
+  EXPECT_EQ(j.variables(), (std::vector<std::string>{"token", "order"}));
+  ASSERT_TRUE(j.feeder);
+  EXPECT_EQ(j.feeder->size(), 100u);
+}
+
+}  // namespace
+}  // namespace loadgate
