@@ -94,6 +94,7 @@ struct Scenario {
   std::string tier;     ///< one of kTiers
   std::string description;
   std::string targets;    ///< targets file (scenario's, else the file's); may be empty
+  std::string journey;    ///< journey file (journey.h): the scenario runs it instead of targets
   LoadSpec load;          ///< the load as written (validated); see scenario_load()
   ProtocolLoad protocol;  ///< gRPC / WebSocket settings of the load
   Thresholds thresholds;

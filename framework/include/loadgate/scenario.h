@@ -20,6 +20,7 @@
 #include "loadgate/breakpoint.h"
 #include "loadgate/gate.h"
 #include "loadgate/grpc.h"
+#include "loadgate/journey.h"
 #include "loadgate/service.h"
 #include "loadgate/targets.h"
 #include "loadgate/ws.h"
@@ -76,6 +77,11 @@ ScenarioRun attack(GrpcOptions g, const Scenario& s, Service* service = nullptr)
 /// path override `w`'s when set; the URL's scheme, host and port become the service's (as
 /// above).
 ScenarioRun attack(WsOptions w, const Scenario& s, Service* service = nullptr);
+
+/// Runs `s` as journeys of `j` (journey.h): every step's URL onto the service (as above), the
+/// scenario's load in journeys per second (or looping users with rate 0). Per-step gates are
+/// per-target thresholds by step name; "kinds": {"journey": {...}} gates whole journeys.
+ScenarioRun attack(Journey j, const Scenario& s, Service* service = nullptr);
 
 /// Runs `s` the way its protocol says (Scenario::protocol_name): HTTP over its targets file, gRPC
 /// or WebSocket with the options of its load. What `loadgate run` does; `interrupt` (a Ctrl-C

@@ -252,7 +252,7 @@ class Reader {
     const std::string path = "scenarios." + name;
     only(j, path,
          {"tier", "description", "targets", "load", "thresholds", "reference", "tolerance", "search", "abort_after",
-          "protocol", "process"});
+          "protocol", "process", "journey"});
     Scenario s;
     s.file = file.path;
     s.service = file.service;
@@ -268,9 +268,12 @@ class Reader {
            "\"" + s.tier + "\" is not a tier (want light, medium, heavy, stress, soak, breakpoint)");
     if (j.contains("description")) s.description = str(j["description"], join(path, "description"));
     if (j.contains("targets")) s.targets = str(j["targets"], join(path, "targets"));
+    if (j.contains("journey")) s.journey = str(j["journey"], join(path, "journey"));
     if (!j.contains("load")) fail(join(path, "load"), "missing");
     load(j["load"], join(path, "load"), s);
-    if (j.contains("protocol"))
+    if (!s.journey.empty())
+      s.protocol_name = "journey";
+    else if (j.contains("protocol"))
       s.protocol_name = protocol(j["protocol"], join(path, "protocol"));
     else if (!file_protocol.empty())
       s.protocol_name = file_protocol;

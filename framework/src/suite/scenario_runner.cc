@@ -12,6 +12,7 @@
 #include "loadgate/error.h"
 #include "loadgate/file.h"
 #include "loadgate/http.h"
+#include "loadgate/journey.h"
 #include "loadgate/monitor.h"
 #include "loadgate/prometheus.h"
 #include "loadgate/report.h"
@@ -141,6 +142,11 @@ void prepare(std::vector<Target>& targets, const Scenario&, const Sut& sut) {
   if (auto url = sut.origin(tls ? "https" : "http")) rebase_targets(targets, *url);
 }
 
+void prepare(Journey& j, const Scenario&, const Sut& sut) {
+  const bool tls = !j.steps.empty() && j.steps[0].request.url.rfind("https:", 0) == 0;
+  if (auto url = sut.origin(tls ? "https" : "http")) rebase_journey(j, *url);
+}
+
 void prepare(GrpcOptions& g, const Scenario& s, const Sut& sut) {
   if (auto addr = sut.origin(nullptr)) g.addr = *addr;
   if (!s.protocol.call.empty()) g.call = s.protocol.call;
@@ -165,6 +171,7 @@ void prepare(WsOptions& w, const Scenario& s, const Sut& sut) {
 AttackRun run_one(const std::vector<Target>& t, const AttackOptions& o) { return attack_http(t, HttpOptions{}, o); }
 AttackRun run_one(const GrpcOptions& g, const AttackOptions& o) { return attack_grpc(g, o); }
 AttackRun run_one(const WsOptions& w, const AttackOptions& o) { return attack_ws(w, o); }
+AttackRun run_one(const Journey& j, const AttackOptions& o) { return attack_journey(j, HttpOptions{}, o); }
 
 // One breakpoint step at `rate` per second: for WebSocket, messages over all connections.
 template <class T>
@@ -389,12 +396,15 @@ ScenarioRun attack(GrpcOptions g, const Scenario& s, Service* service) { return 
 ScenarioRun attack(WsOptions w, const Scenario& s, Service* service) { return run_scenario(std::move(w), s, service); }
 
 ScenarioRun attack(const Scenario& s, Service* service, const std::atomic<bool>* interrupt) {
+  if (s.protocol_name == "journey") return run_scenario(load_journey(s.journey), s, service, interrupt);
   if (s.protocol_name == "grpc") return run_scenario(GrpcOptions{}, s, service, interrupt);
   if (s.protocol_name == "ws") return run_scenario(WsOptions{}, s, service, interrupt);
   if (s.targets.empty())
     throw InputError(s.file, 0, s.path("targets"), "missing: an HTTP scenario needs a targets file (or a top-level \"targets\")");
   return run_scenario(targets_file(s.targets), s, service, interrupt);
 }
+
+ScenarioRun attack(Journey j, const Scenario& s, Service* service) { return run_scenario(std::move(j), s, service); }
 
 Breakpoint breakpoint(std::vector<Target> targets, const Scenario& s, Service* service) {
   return run_breakpoint(std::move(targets), s, service);
