@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -200,6 +201,34 @@ TEST(Grpc, DataVariantsAreCycled) {
   EXPECT_EQ(s.success, 5u);
   EXPECT_EQ(s.status_codes.at("INVALID_ARGUMENT"), 5u);
   EXPECT_EQ(s.errors.at(0), "INVALID_ARGUMENT: op: want sum, product or hash");
+}
+
+// -data with placeholders: filled and encoded per call; a feeder's rows in sequence end the
+// attack; the C++ hook builds each message; a filled value that breaks the shape fails its call.
+TEST(Grpc, TemplatedDataFeederAndMessageHook) {
+  auto kernel = start(GrpcService::Kind::kKernel);
+  GrpcOptions g;
+  g.addr = kernel->addr();
+  g.data = {R"({"op":"{{feed.op}}","args":[{{rand_int 1 9}},{{seq}}]})"};
+  g.feeder = std::make_shared<Feeder>(parse_feeder("op\nsum\nproduct\nnope\n", "ops.csv", FeedMode::kSequential));
+  Summary s = attack_grpc(g, closed(1, 100)).metrics.summarize();
+  EXPECT_EQ(s.requests, 3u) << "three rows, in sequence";
+  EXPECT_EQ(s.success, 2u);
+  EXPECT_EQ(s.status_codes.at("INVALID_ARGUMENT"), 1u) << "the server saw op \"nope\"";
+
+  GrpcOptions h;
+  h.addr = kernel->addr();
+  std::atomic<uint64_t> built{0};
+  h.message = [&](uint64_t seq, std::string& json) {
+    ++built;
+    json = seq % 2 ? R"({"op":"sum","args":[1]})" : R"({"op":"sum","args":"x"})";  // even calls do not fit
+  };
+  s = attack_grpc(h, closed(2, 20)).metrics.summarize();
+  EXPECT_EQ(built.load(), 20u);
+  EXPECT_EQ(s.success, 10u);
+  EXPECT_EQ(s.status_codes.at("INVALID_ARGUMENT"), 10u);
+  ASSERT_FALSE(s.errors.empty());
+  EXPECT_EQ(s.errors[0].rfind("INVALID_ARGUMENT: data: ", 0), 0u) << s.errors[0];
 }
 
 TEST(Grpc, DynamicCallFromAProtoFile) {

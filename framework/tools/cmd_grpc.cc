@@ -21,7 +21,9 @@ class Grpc final : public Command {
     f.string("proto", &g_.proto, "The .proto file (default: the embedded services' protos)");
     f.strings("import-path", &g_.import_paths, "Import path for the .proto (repeatable)");
     f.string("call", &g_.call, "Method: package.Service/Method (default loadgate.kernel.Kernel/Execute)");
-    f.string("data", &data_, "Request as JSON, or @file with one JSON request per line (cycled)");
+    f.string("data", &data_, "Request as JSON, or @file with one JSON request per line (cycled); placeholders allowed");
+    f.string("feeder", &feeder_, "CSV or JSON-lines rows for {{feed.column}} placeholders in -data");
+    f.string("feeder-mode", &feeder_mode_, "Rows per call: circular, sequential (ends the attack) or random");
     f.strings("metadata", &metadata_, "Metadata: {\"key\":\"value\"} or key:value (repeatable)");
     f.integer("connections", &g_.connections, "Number of connections (channels), 1 to 1000");
     f.flag("tls", &g_.tls, "Use TLS (system roots)");
@@ -45,6 +47,7 @@ class Grpc final : public Command {
     AttackOptions load;
     try {
       g_.data = load_grpc_data(data_);
+      if (!feeder_.empty()) g_.feeder = std::make_shared<Feeder>(load_feeder(feeder_, parse_feed_mode(feeder_mode_)));
       for (const std::string& m : metadata_)
         for (auto& h : parse_grpc_metadata(m)) g_.metadata.push_back(h);
       if (load_.spec.requests == 0 && parse_duration(load_.spec.duration).value_or(Nanos(1)).count() == 0)
@@ -75,6 +78,7 @@ class Grpc final : public Command {
   LoadFlags load_;
   OutputFlags out_;
   MonitorFlags monitor_;
+  std::string feeder_, feeder_mode_ = "circular";
   PrometheusFlags prom_;
 };
 

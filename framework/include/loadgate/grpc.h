@@ -10,10 +10,13 @@
 //   loadgate::AttackRun run = loadgate::attack_grpc(g, load);
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "loadgate/attack.h"
+#include "loadgate/feeder.h"
 #include "loadgate/targets.h"
 
 namespace loadgate {
@@ -41,6 +44,13 @@ struct GrpcOptions {
   std::string cert, key;                  ///< client certificate and key (mutual TLS)
   bool skip_verify = false;               ///< TLS without verifying the server (implies tls)
   std::string authority;                  ///< :authority / TLS server name override
+  /// Rows for {{feed.column}} placeholders in `data` (feeder.h): `data` may hold placeholders
+  /// (template.h) anywhere, making it JSON with holes, filled and encoded per call.
+  std::shared_ptr<const Feeder> feeder;
+  std::string shard = "0/1";  ///< what {{shard}} says
+  /// Builds each call's request as JSON instead of `data` (a C++ hook): called on the attack's
+  /// threads, concurrently, with the call's number; `json` comes cleared.
+  std::function<void(uint64_t seq, std::string& json)> message;
 };
 
 /// Resolved facts about a call, for messages and tests.

@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <memory>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -98,8 +99,30 @@ const pb::MethodDescriptor* find_method(const GrpcOptions& g, const pb::Descript
 
 }  // namespace
 
+// What encodes JSON into request bytes: the loaded protos, a message factory, the input type.
+class Encoder {
+ public:
+  std::unique_ptr<Loaded> loaded;
+  std::unique_ptr<pb::DynamicMessageFactory> factory;
+  const pb::Descriptor* input = nullptr;
+};
+
+bool encode(const Encoder& e, const std::string& json, std::string& out, std::string& error) {
+  std::unique_ptr<pb::Message> msg(e.factory->GetPrototype(e.input)->New());
+  const auto status = pb::util::JsonStringToMessage(json, msg.get());
+  if (!status.ok()) {
+    error = std::string(status.message());
+    return false;
+  }
+  out.clear();
+  msg->SerializeToString(&out);
+  return true;
+}
+
 Call resolve_call(const GrpcOptions& g) {
-  Loaded l(g);
+  auto enc = std::make_shared<Encoder>();
+  enc->loaded = std::make_unique<Loaded>(g);
+  Loaded& l = *enc->loaded;
   load(g, l);
   const pb::MethodDescriptor* m = find_method(g, *l.pool);
   Call c;
@@ -107,19 +130,37 @@ Call resolve_call(const GrpcOptions& g) {
   c.info.server_streaming = m->server_streaming();
   c.info.input_type = m->input_type()->full_name();
   c.info.output_type = m->output_type()->full_name();
-  pb::DynamicMessageFactory factory(l.pool);
+  enc->factory = std::make_unique<pb::DynamicMessageFactory>(l.pool);
+  enc->input = m->input_type();
   const std::vector<std::string> data = g.data.empty() ? std::vector<std::string>{"{}"} : g.data;
+  bool holes = false;
+  for (const std::string& d : data) holes = holes || Template::has_holes(d);
+  TemplateNames names;
+  if (g.feeder) names.columns = g.feeder->columns();
+  std::mt19937_64 rng(1);
   for (size_t i = 0; i < data.size(); ++i) {
-    std::unique_ptr<pb::Message> msg(factory.GetPrototype(m->input_type())->New());
-    const auto status = pb::util::JsonStringToMessage(data[i], msg.get());
-    if (!status.ok()) {
-      const std::string which = data.size() > 1 ? "message " + std::to_string(i + 1) : "message";
-      throw InputError("", 0, "-data",
-                       which + " does not fit " + c.info.input_type + ": " + std::string(status.message()));
+    const std::string which = data.size() > 1 ? "message " + std::to_string(i + 1) : "message";
+    std::string json = data[i];
+    if (holes) {
+      // Compiled, then tried once filled (with the first feeder row), so that a shape that
+      // cannot fit is an error now rather than a failure of every call.
+      c.templates.push_back(Template::compile(data[i], names, "-data " + which));
+      FillContext ctx;
+      ctx.rng = &rng;
+      std::vector<std::string> row = g.feeder && g.feeder->size() ? *g.feeder->row(0, rng) : std::vector<std::string>{};
+      ctx.row = &row;
+      json.clear();
+      c.templates.back().fill(ctx, json);
     }
-    c.requests.push_back(msg->SerializeAsString());
+    std::string bytes, error;
+    if (!encode(*enc, json, bytes, error))
+      throw InputError("", 0, "-data",
+                       which + (holes ? " (filled: " + printable(json, 80) + ")" : "") + " does not fit " +
+                           c.info.input_type + ": " + error);
+    c.requests.push_back(bytes);
   }
   c.info.requests = c.requests.size();
+  c.encoder = enc;
   return c;
 }
 

@@ -5,15 +5,27 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "loadgate/grpc.h"
+#include "loadgate/template.h"
 
 namespace loadgate::grpcx {
 
-/// Call is what the driver sends: a method path and ready request bytes.
+class Encoder;
+
+/// Call is what the driver sends: a method path and ready request bytes, or templates of JSON
+/// requests to fill and encode per call.
 struct Call {
   GrpcCallInfo info;
   std::vector<std::string> requests;  ///< serialized request messages, cycled through
+  std::vector<Template> templates;    ///< -data with placeholders, by variant (else empty)
+  std::shared_ptr<const Encoder> encoder;  ///< JSON -> request bytes, for templates and GrpcOptions::message
 };
+
+/// Encodes a JSON request into the method's input message's bytes; false with `error` set
+/// when it does not fit. Thread-safe.
+bool encode(const Encoder& e, const std::string& json, std::string& out, std::string& error);
 
 /// Resolves g.call in g.proto (or the built-in protos) and serializes g.data.
 /// Throws InputError (see describe_grpc_call()).

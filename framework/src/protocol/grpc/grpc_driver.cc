@@ -10,6 +10,7 @@
 
 #include <asio/post.hpp>
 #include <atomic>
+#include <random>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -86,6 +87,8 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
   int64_t first_ = 0;
   uint64_t bytes_in_ = 0;
   uint32_t messages_ = 0;
+  std::string json_, bytes_;  // a request filled per call (templates, GrpcOptions::message)
+  std::mt19937_64 rng_{std::random_device{}()};
 };
 
 class GrpcDriver final : public engine::Driver {
@@ -124,6 +127,10 @@ class GrpcDriver final : public engine::Driver {
     return std::make_unique<GrpcSlot>(io, owner, *this, next_channel_++ % stubs_.size());
   }
   uint32_t target_count() const override { return static_cast<uint32_t>(requests_.size()); }
+  std::optional<uint32_t> target_for(uint64_t seq) override {
+    if (g_.feeder && g_.feeder->mode == FeedMode::kSequential && seq >= g_.feeder->size()) return std::nullopt;
+    return engine::Driver::target_for(seq);
+  }
   uint32_t target_label(uint32_t) const override { return label_; }
   Kind kind() const override { return call_.info.server_streaming ? Kind::kGrpcStream : Kind::kGrpcUnary; }
   std::string protocol() const override { return "grpc"; }
@@ -152,7 +159,31 @@ void GrpcSlot::start(const Hit& hit) {
   first_ = 0;
   bytes_in_ = 0;
   messages_ = 0;
-  request_ = d_.request(hit.target);  // shares the slices, no copy
+  if (!d_.call().templates.empty() || d_.options().message) {
+    // A request made for this call: a template filled, or the C++ hook's JSON, encoded.
+    json_.clear();
+    if (d_.options().message) {
+      d_.options().message(hit.seq, json_);
+    } else {
+      FillContext ctx;
+      ctx.seq = hit.seq;
+      ctx.shard = d_.options().shard;
+      ctx.rng = &rng_;
+      ctx.row = d_.options().feeder ? d_.options().feeder->row(hit.seq, rng_) : nullptr;
+      d_.call().templates[hit.target].fill(ctx, json_);
+    }
+    std::string error;
+    if (!grpcx::encode(*d_.call().encoder, json_, bytes_, error)) {
+      sent_ = steady_now_ns();
+      const grpc::Status bad(grpc::StatusCode::INVALID_ARGUMENT, "data: " + error);
+      asio::post(io_, [this, bad] { complete(bad); });  // never complete inside start()
+      return;
+    }
+    grpc::Slice slice(bytes_.data(), bytes_.size());
+    request_ = grpc::ByteBuffer(&slice, 1);
+  } else {
+    request_ = d_.request(hit.target);  // shares the slices, no copy
+  }
   response_.Clear();
   auto ctx = std::make_unique<grpc::ClientContext>();  // gRPC wants a fresh context per call
   if (d_.load().timeout.count() > 0) ctx->set_deadline(std::chrono::system_clock::now() + d_.load().timeout);
