@@ -456,5 +456,34 @@ TEST_F(Http, BadTargetsFileExitsWithCodeTwoAndNamesTheLine) {
   EXPECT_EQ(line, "loadgate attack: " + targets + ":2: header: bad header \"broken header\" (want Name: value)");
 }
 
+// -shard: four generators' share of one closed-model count sum to it exactly; -start-at keeps
+// the schedule for a generator that starts late (hits already due go at once, late).
+TEST_F(Http, ShardsSplitTheRequestsAndALateShardKeepsTheSchedule) {
+  uint64_t total = 0;
+  for (int i = 0; i < 4; ++i) {
+    AttackOptions o;
+    o.workers = o.max_workers = 3;
+    o.requests = 1001;
+    o.shard = i;
+    o.shards = 4;
+    total += attack_http(target("/health"), {}, o).metrics.summarize().requests;
+  }
+  EXPECT_EQ(total, 1001u);
+
+  AttackOptions o = rate(100, seconds(1));
+  o.shard = 1;
+  o.shards = 2;
+  o.start_at_ns = unix_now_ns() - 300'000'000;  // 300 ms ago
+  testing::RecordingSink sink;
+  o.sink = &sink;
+  const Summary s = attack_http(target("/health"), {}, o).metrics.summarize();
+  EXPECT_EQ(s.requests, 50u) << "hits 1, 3, ..., 99 of 100/s over 1 s";
+  EXPECT_EQ(sink.info.started_ns, o.start_at_ns) << "the schedule counts from -start-at";
+  EXPECT_EQ(sink.info.shard, "1/2");
+  const std::vector<int64_t> due = sink.scheduled(Kind::kHttp);
+  for (size_t k = 0; k < due.size(); ++k) EXPECT_EQ(due[k], static_cast<int64_t>(2 * k + 1) * 10'000'000);
+  EXPECT_GE(s.late, 14u) << "the 15 hits due in the first 300 ms went out late";
+}
+
 }  // namespace
 }  // namespace loadgate

@@ -241,5 +241,29 @@ TEST(ResultsFile, UnknownKindIsCorruption) {
   std::fclose(f);
 }
 
+// The shards of one attack make a whole, or say why not.
+TEST(Shards, ProblemsOfASet) {
+  auto h = [](const char* shard, const char* plan = "rate=100/1s", const char* name = "a") {
+    AttackInfo i;
+    i.shard = shard;
+    i.plan = plan;
+    i.name = name;
+    return i;
+  };
+  struct Row {
+    std::vector<AttackInfo> headers;
+    std::vector<std::string> problems;
+  } rows[] = {
+      {{h("0/2"), h("1/2")}, {}},
+      {{h(""), h("")}, {}},
+      {{h("0/3"), h("2/3")}, {"shard 1/3 is missing"}},
+      {{h("0/2"), h("1/2"), h("1/2")}, {"shard 1/2 is there twice"}},
+      {{h("0/2"), h("1/2", "rate=50/1s")}, {"shard 1/2 ran another plan (rate=50/1s, not rate=100/1s)"}},
+      {{h("0/2"), h("1/2", "rate=100/1s", "b")}, {"shard 1/2 is of attack \"b\", not \"a\""}},
+      {{h("0/2"), h("1/2"), h("")}, {"sharded and unsharded runs are mixed"}},
+  };
+  for (const Row& r : rows) EXPECT_EQ(shard_problems(r.headers), r.problems);
+}
+
 }  // namespace
 }  // namespace loadgate

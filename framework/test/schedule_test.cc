@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -95,6 +96,30 @@ TEST(Schedule, EndsAtTheDurationAndTheCount) {
   std::vector<uint64_t> seqs;
   for (; !by_count.over(); by_count.advance()) seqs.push_back(by_count.seq());
   EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 3, 5}));
+}
+
+// -shard=i/n: n generators of T threads each, taking hit k when k mod n == i, together make the
+// one generator's schedule: every hit once, at its own due time; with a count, the shards sum to it.
+TEST(Schedule, ShardsTogetherMakeTheOneSchedule) {
+  for (const char* spec : {"2500/1s", "10..500@2s", "50,100,200@1s", "sine:300:100:2s"}) {
+    const RateSpec r = parse_rate(spec, std::chrono::seconds(3));
+    const Pacer& p = *r.pacer;
+    for (uint64_t max_hits : {uint64_t{0}, uint64_t{1001}}) {
+      std::vector<std::pair<uint64_t, int64_t>> one, sharded;
+      Schedule whole(p, 0, 1, std::chrono::seconds(3), max_hits, 0);
+      for (; !whole.over(); whole.advance()) one.emplace_back(whole.seq(), whole.due());
+      const uint64_t n = 4, threads = 3;
+      for (uint64_t i = 0; i < n; ++i)
+        for (uint64_t t = 0; t < threads; ++t)
+          for (Schedule s(p, i + n * t, n * threads, std::chrono::seconds(3), max_hits, 0); !s.over(); s.advance()) {
+            EXPECT_EQ(s.seq() % n, i) << spec;
+            sharded.emplace_back(s.seq(), s.due());
+          }
+      std::sort(sharded.begin(), sharded.end());
+      EXPECT_EQ(sharded, one) << spec << " max " << max_hits;
+      if (max_hits && std::string(spec) == "2500/1s") EXPECT_EQ(sharded.size(), max_hits) << "the shards sum to the count";
+    }
+  }
 }
 
 }  // namespace

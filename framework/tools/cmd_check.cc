@@ -18,6 +18,7 @@ class Check final : public Command {
     f.string("scenario", &scenario_, "Scenario, e.g. api.heavy");
     f.require("scenario");
     f.string("history", &history_, "Append this run's figures and verdict to a JSON-lines file");
+    f.flag("strict", &strict_, "Fail (exit 2) when the shards given do not make a whole attack");
     f.positional("inputs", &inputs_, "Results files (default stdin)");
   }
 
@@ -29,6 +30,7 @@ class Check final : public Command {
       const Scenario& sc = file.find(scenario_);
       key = sc.key();
       Metrics m;
+      set_shard_check(strict_ ? ShardCheck::kStrict : ShardCheck::kWarn);
       read_metrics(inputs_, m);
       v = evaluate(m, sc);
       if (!history_.empty()) append_history(history_, key, m.summarize(kind_for(m, sc.thresholds.kind)), v);
@@ -43,6 +45,7 @@ class Check final : public Command {
 
  private:
   std::string baselines_, scenario_, history_;
+  bool strict_ = false;
   std::vector<std::string> inputs_;
 };
 

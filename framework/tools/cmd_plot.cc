@@ -27,6 +27,7 @@ class Plot final : public Command {
     try {
       for (size_t i = 0; i < inputs.size(); ++i) {
         names[i] = inputs[i] == "-" ? "stdin" : inputs[i];
+        set_shard_check(ShardCheck::kOff);  // one series per file
         read_metrics({inputs[i]}, runs[i], nullptr, [&](const AttackInfo& info) {
           if (!info.name.empty()) names[i] = info.name;
         });

@@ -2,6 +2,7 @@
 // HTML, over one or more results files, optionally every -every while reading.
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "command.h"
@@ -19,7 +20,8 @@ class Report final : public Command {
     f.string("type", &type_, "Report type: text, json, html, hist[buckets], hdrplot, gbench (Google Benchmark JSON)");
     f.string("every", &every_, "Report interval while reading");
     f.string("output", &output_, "Output file");
-    f.string("by", &by_, "Break down by: target");
+    f.string("by", &by_, "Break down by: target, or shard (one summary per generator's file)");
+    f.flag("strict", &strict_, "Fail (exit 2) when the shards given do not make a whole attack");
     f.positional("inputs", &inputs_, "Results files (default stdin)");
   }
 
@@ -34,8 +36,8 @@ class Report final : public Command {
       auto e = parse_duration(every_);
       if (!e || e->count() < 0) throw InputError("", 0, "-every", "\"" + every_ + "\" is not a duration");
       every = *e;
-      if (!by_.empty() && by_ != "target")
-        throw InputError("", 0, "-by", "unknown breakdown \"" + by_ + "\" (want target)");
+      if (!by_.empty() && by_ != "target" && by_ != "shard")
+        throw InputError("", 0, "-by", "unknown breakdown \"" + by_ + "\" (want target or shard)");
     } catch (const InputError& e) {
       return fail("report", e.what(), kBadInput);
     }
@@ -46,6 +48,8 @@ class Report final : public Command {
     }
     std::ostream& out = file.is_open() ? file : std::cout;
     options_.by_target = by_ == "target";
+    set_shard_check(strict_ ? ShardCheck::kStrict : ShardCheck::kWarn);
+    if (by_ == "shard") return by_shard(out);
     // Keep reading through the first Ctrl-C: the attacker upstream flushes and closes the pipe.
     install_stop_signals();
     Metrics m;
@@ -95,7 +99,44 @@ class Report final : public Command {
     out.flush();
   }
 
+  // One summary per file (each a shard's), then the merged figures.
+  int by_shard(std::ostream& out) {
+    Metrics all;
+    try {
+      read_metrics(inputs_, all);  // warns, or fails with -strict, when the shards are not whole
+      set_shard_check(ShardCheck::kOff);  // each file alone is a shard on purpose
+      for (const std::string& path : inputs_) {
+        Metrics m;
+        AttackInfo info;
+        read_metrics({path}, m, nullptr, [&](const AttackInfo& h) { info = h; });
+        const Summary s = m.summarize(m.primary());
+        if (type_ == "json") {
+          shards_json_[info.shard.empty() ? path : info.shard] = {{"file", path}, {"host", info.host},
+                                                                  {"requests", s.requests}, {"rate", s.rate},
+                                                                  {"success", s.success_ratio},
+                                                                  {"p50", s.latency.p50}, {"p99", s.latency.p99}};
+          continue;
+        }
+        out << "[shard " << (info.shard.empty() ? "?" : info.shard) << " " << info.host << " " << path << "]\n";
+        write_text_report(out, m, options_);
+        out << "\n";
+      }
+    } catch (const InputError& e) {
+      return fail("report", e.what(), kBadInput);
+    }
+    if (type_ == "json") {
+      nlohmann::json j = {{"shards", shards_json_}};
+      out << j.dump() << "\n";
+    } else {
+      out << "[all shards]\n";
+      write_text_report(out, all, options_);
+    }
+    return written("report", out, kOk);
+  }
+
   std::string type_ = "text", every_ = "0", output_ = "stdout", by_;
+  bool strict_ = false;
+  nlohmann::json shards_json_ = nlohmann::json::object();
   std::vector<std::string> inputs_;
   std::optional<HistBuckets> hist_;
   ReportOptions options_;

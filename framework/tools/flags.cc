@@ -49,6 +49,9 @@ void LoadFlags::define(FlagSet& f, Style style) {
   f.count(ghz ? "requests,n" : "requests", &spec.requests,
           ghz ? "Number of calls (default 200 without -duration)" : "Stop after this many requests (0 = no limit)");
   f.integer("cpus", &spec.cpus, "Number of attacker threads (default: one per CPU; at most 4 per CPU)");
+  if (const char* env = std::getenv("LOADGATE_SHARD")) spec.shard = env;
+  f.string("shard", &spec.shard, "This generator's share i/n of the attack: hits k with k mod n == i ($LOADGATE_SHARD)");
+  f.string("start-at", &spec.start_at, "Start the schedule at this RFC 3339 time or +DURATION (shards start together)");
 }
 
 void HttpFlags::define(FlagSet& f) {

@@ -39,6 +39,11 @@ struct AttackInfo {
   int64_t duration_ns = 0;  ///< requested duration (0 = unbounded)
   /// The wire protocol of each target by label ("GET https://h/" -> "HTTP/2.0"), when known.
   std::map<std::string, std::string> target_protocols;
+  std::string shard;  ///< "i/n" of a sharded attack; "" otherwise
+  std::string host;   ///< the generator's host name
+  /// The whole attack's plan, the same in every shard's header: "rate=2500/1s duration=10s
+  /// requests=0 workers=10 shards=4".
+  std::string plan;
   /// JSON text of this header.
   std::string to_json() const;
   /// Parses the JSON text of a header; unknown keys are ignored. False on malformed JSON.

@@ -42,6 +42,14 @@ struct Load {
   /// then counts connections, not workers, and does not cap them. 0 = as workers, max_workers.
   int stream_workers = 0;
   int stream_max_workers = 0;
+  /// Sharding: this generator is shard `shard` of `shards` (0-based; 1 = not sharded). It takes
+  /// hits k with k mod shards == shard of the one schedule, a share of -requests (the shards
+  /// sum to it) and of the closed model's workers.
+  int shard = 0;
+  int shards = 1;
+  /// Unix ns at which the schedule starts (-start-at); 0 = as soon as the generator is ready.
+  /// A generator that starts later keeps the schedule: hits already due go out at once, late.
+  int64_t start_at_ns = 0;
   /// Whether hits are paced (open model) rather than sent back to back by workers.
   bool open() const { return !rate.unlimited(); }
 };
@@ -57,7 +65,16 @@ struct LoadSpec {
   std::optional<int> connections;  ///< Vegeta's -connections: also caps workers
   uint64_t requests = 0;           ///< hit count bound; 0 = none
   int cpus = 0;                    ///< I/O threads; 0 = one per core
+  std::string shard;               ///< "i/n" (-shard, $LOADGATE_SHARD); "" = not sharded
+  std::string start_at;            ///< RFC 3339 time or "+5s" (-start-at); "" = at once
 };
+
+/// Parses "i/n" (0 <= i < n): the shard's index and count. Throws InputError naming `field`
+/// ("-shard") for anything else, e.g. "4/4" or "0/0".
+std::pair<int, int> parse_shard(const std::string& text, const std::string& field = "-shard");
+
+/// Parses -start-at: an RFC 3339 time, or "+DURATION" from now. Throws InputError.
+int64_t parse_start_at(const std::string& text, const std::string& field = "-start-at");
 
 /// LoadSource names the fields of a LoadSpec in error messages: flags ("-max-workers") or the
 /// key path of a baseline ("baselines/api.json: scenarios.heavy.load.max_workers").

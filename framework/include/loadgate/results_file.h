@@ -136,6 +136,20 @@ class ResultReader {
   std::string pending_body_;  // a body frame waiting for its result
 };
 
+/// What is wrong with a set of results headers (one per file read) as the shards of one attack:
+/// a shard missing or there twice, shards of different plans or attack names, sharded and
+/// unsharded runs mixed. Empty when they make a whole, or when none is sharded.
+std::vector<std::string> shard_problems(const std::vector<AttackInfo>& headers);
+
+/// What readers do when the shards read together do not make a whole (shard_problems()).
+enum class ShardCheck {
+  kWarn,    ///< a warning on stderr (the default)
+  kStrict,  ///< an InputError (report and check's -strict)
+  kOff,     ///< nothing: files read one by one on purpose (report -by=shard, plot, compare)
+};
+/// Sets what read_results() and read_metrics() do about shards, for the process.
+void set_shard_check(ShardCheck check);
+
 /// Reads every result of `paths` ("-" = stdin) in order, calling fn for each. Warnings (a
 /// truncated file) go to stderr. Throws InputError naming the file and record at the first
 /// fatal error, after fn saw every result before it.

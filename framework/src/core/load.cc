@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <tuple>
 
 #include "loadgate/error.h"
 
@@ -86,7 +87,38 @@ Load parse_load(const LoadSpec& spec, const LoadSource& src, double scale, bool 
                          ") > 0: the number of workers sending back to back");
   if (require_bound && l.duration.count() == 0 && l.requests == 0)
     throw InputError(src.file, 0, src.field("duration"), "a load needs a duration or a request count");
+  if (!spec.shard.empty()) std::tie(l.shard, l.shards) = parse_shard(spec.shard, src.field("shard"));
+  if (!spec.start_at.empty()) l.start_at_ns = parse_start_at(spec.start_at, src.field("start_at"));
   return l;
+}
+
+std::pair<int, int> parse_shard(const std::string& text, const std::string& field) {
+  const auto slash = text.find('/');
+  int i = -1, n = -1;
+  try {
+    size_t a = 0, b = 0;
+    if (slash != std::string::npos) {
+      i = std::stoi(text.substr(0, slash), &a);
+      n = std::stoi(text.substr(slash + 1), &b);
+    }
+    if (a != slash || b != text.size() - slash - 1) i = -1;
+  } catch (const std::exception&) {
+    i = -1;
+  }
+  if (i < 0 || n < 1 || i >= n || n > 100000)
+    throw InputError("", 0, field, "\"" + text + "\": want i/n with 0 <= i < n, e.g. 0/4 (the first of four)");
+  return {i, n};
+}
+
+int64_t parse_start_at(const std::string& text, const std::string& field) {
+  if (!text.empty() && text[0] == '+') {
+    auto d = parse_duration(text.substr(1));
+    if (!d || d->count() < 0) throw InputError("", 0, field, "\"" + text + "\": want +DURATION (e.g. +5s) or an RFC 3339 time");
+    return unix_now_ns() + d->count();
+  }
+  auto t = parse_rfc3339(text);
+  if (!t) throw InputError("", 0, field, "\"" + text + "\": want an RFC 3339 time (2026-12-01T10:00:00Z) or +DURATION");
+  return *t;
 }
 
 void validate(const Load& l, bool require_bound) {

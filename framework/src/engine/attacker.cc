@@ -95,10 +95,14 @@ class Worker final : public WorkerBase, public SlotOwner {
     const bool streams = plan.driver->multiplexed() && o_.stream_workers > 0;
     workers_ = streams ? o_.stream_workers : o_.workers;
     const int max_workers = streams ? o_.stream_max_workers : o_.max_workers;
+    // A shard closes its share of the workers (the open model's caps are per generator).
+    if (o_.rate.unlimited()) workers_ = std::max(1, share(workers_, std::max(1, o_.shards), o_.shard));
     max_slots_ = o_.rate.unlimited() ? share(workers_, t, index) : share(std::max(max_workers, workers_), t, index);
     max_slots_ = std::max(1, max_slots_);
     const auto threads = static_cast<uint64_t>(t), i = static_cast<uint64_t>(index);
-    quota_ = o_.requests / threads + (i < o_.requests % threads ? 1 : 0);
+    const auto shards = static_cast<uint64_t>(std::max(1, o_.shards)), shard = static_cast<uint64_t>(o_.shard);
+    const uint64_t mine = o_.requests / shards + (shard < o_.requests % shards ? 1 : 0);  // this shard's
+    quota_ = mine / threads + (i < mine % threads ? 1 : 0);
   }
 
   // Opens the initial connections before the start; ready when they are open (or failed).
@@ -149,8 +153,10 @@ class Worker final : public WorkerBase, public SlotOwner {
       }
       begin_closed();
     } else {
-      schedule_.emplace(*o_.rate.pacer, static_cast<uint64_t>(index_), static_cast<uint64_t>(plan_.threads),
-                        o_.duration, o_.requests, start_.steady_ns);
+      // Hit k belongs to shard k mod shards; within the shard, to thread (k div shards) mod threads.
+      const auto shards = static_cast<uint64_t>(std::max(1, o_.shards));
+      schedule_.emplace(*o_.rate.pacer, static_cast<uint64_t>(o_.shard) + shards * static_cast<uint64_t>(index_),
+                        shards * static_cast<uint64_t>(plan_.threads), o_.duration, o_.requests, start_.steady_ns);
       on_wake();
     }
     maybe_finish();
@@ -268,7 +274,9 @@ class Worker final : public WorkerBase, public SlotOwner {
       stop(false);
       return false;
     }
-    const uint64_t seq = issued_ * static_cast<uint64_t>(plan_.threads) + static_cast<uint64_t>(index_);
+    const auto shards = static_cast<uint64_t>(std::max(1, o_.shards));
+    const uint64_t seq =
+        (issued_ * static_cast<uint64_t>(plan_.threads) + static_cast<uint64_t>(index_)) * shards + static_cast<uint64_t>(o_.shard);
     const std::optional<Hit> h = hit_for(seq, std::max(t, start_.steady_ns));
     if (!h) {
       stop(false);

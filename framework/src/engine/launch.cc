@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <thread>
 
 #include "engine/progress.h"
@@ -49,7 +50,19 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   while (!all(workers, &WorkerBase::ready) && steady_now_ns() < prepare_until && !(o.stop && o.stop->load()))
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const int64_t lead = 2'000'000;  // time for every worker to receive the start before it comes
-  const Start start{steady_now_ns() + lead, unix_now_ns() + lead};
+  Start start{steady_now_ns() + lead, unix_now_ns() + lead};
+  if (o.start_at_ns > 0) {
+    // -start-at: every shard's schedule counts from the same instant. Waiting for it here keeps
+    // the workers' loops idle; a generator that is late keeps the schedule (its first hits are late).
+    const int64_t late = unix_now_ns() - o.start_at_ns;
+    while (unix_now_ns() + lead < o.start_at_ns && !(o.stop && o.stop->load()))
+      std::this_thread::sleep_for(std::chrono::microseconds(
+          std::min<int64_t>(100'000, std::max<int64_t>(50, (o.start_at_ns - lead - unix_now_ns()) / 1000))));
+    start = Start{steady_now_ns() + (o.start_at_ns - unix_now_ns()), o.start_at_ns};
+    if (late > 0)
+      std::fprintf(stderr, "loadgate: started %.3f s after -start-at: hits already due go out at once, late\n",
+                   static_cast<double>(late) / 1e9);
+  }
 
   AttackRun run;
   run.info.name = o.name;
@@ -58,6 +71,12 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   run.info.started_ns = start.unix_ns;
   run.info.duration_ns = o.duration.count();
   run.info.target_protocols = std::move(target_protocols);
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  run.info.host = host;
+  if (o.shards > 1) run.info.shard = std::to_string(o.shard) + "/" + std::to_string(o.shards);
+  run.info.plan = "rate=" + rate + " duration=" + format_duration(o.duration) + " requests=" + std::to_string(o.requests) +
+                  " workers=" + std::to_string(o.workers) + " shards=" + std::to_string(std::max(1, o.shards));
   if (collector) collector->header(run.info);
   if (o.live) o.live->started_ns.store(start.unix_ns);
   monitor.start(std::chrono::seconds(1), SampleForwarder(collector.get()));

@@ -3,7 +3,9 @@
 
 #include "io/gob_reader.h"
 
+#include <atomic>
 #include <cstring>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "loadgate/duration.h"
@@ -92,6 +94,9 @@ std::string AttackInfo::to_json() const {
                       {"started_ns", started_ns},
                       {"duration_ns", duration_ns}};
   if (!target_protocols.empty()) j["target_protocols"] = target_protocols;
+  if (!shard.empty()) j["shard"] = shard;
+  if (!host.empty()) j["host"] = host;
+  if (!plan.empty()) j["plan"] = plan;
   return j.dump();
 }
 
@@ -103,6 +108,9 @@ bool AttackInfo::from_json(const std::string& text, AttackInfo& out) {
   out.rate = j.value("rate", "");
   out.started_ns = j.value("started_ns", int64_t{0});
   out.duration_ns = j.value("duration_ns", int64_t{0});
+  out.shard = j.value("shard", "");
+  out.host = j.value("host", "");
+  out.plan = j.value("plan", "");
   if (j.contains("target_protocols") && j["target_protocols"].is_object())
     for (auto& [k, v] : j["target_protocols"].items())
       if (v.is_string()) out.target_protocols[k] = v.get<std::string>();
@@ -562,19 +570,58 @@ bool ResultReader::next_gob(Result& r) {
   return vegeta(r, v.timestamp_ns, v.method, v.url, v.error, "http", "", where);
 }
 
+namespace {
+std::atomic<ShardCheck> g_shard_check{ShardCheck::kWarn};
+}  // namespace
+
+void set_shard_check(ShardCheck check) { g_shard_check = check; }
+
+std::vector<std::string> shard_problems(const std::vector<AttackInfo>& headers) {
+  std::vector<std::string> out;
+  size_t sharded = 0;
+  for (const AttackInfo& h : headers) sharded += h.shard.empty() ? 0 : 1;
+  if (sharded == 0) return out;
+  if (sharded < headers.size()) out.push_back("sharded and unsharded runs are mixed");
+  std::map<int, int> seen;
+  int n = 0;
+  std::string plan, name;
+  for (const AttackInfo& h : headers) {
+    if (h.shard.empty()) continue;
+    const auto slash = h.shard.find('/');
+    const int i = std::atoi(h.shard.substr(0, slash).c_str()), count = std::atoi(h.shard.substr(slash + 1).c_str());
+    if (n == 0) {
+      n = count;
+      plan = h.plan;
+      name = h.name;
+    } else if (count != n) {
+      out.push_back("shards of " + std::to_string(n) + " and of " + std::to_string(count) + " generators are mixed");
+    }
+    if (h.plan != plan) out.push_back("shard " + h.shard + " ran another plan (" + h.plan + ", not " + plan + ")");
+    if (h.name != name) out.push_back("shard " + h.shard + " is of attack \"" + h.name + "\", not \"" + name + "\"");
+    if (++seen[i] == 2) out.push_back("shard " + h.shard + " is there twice");
+  }
+  for (int i = 0; i < n; ++i)
+    if (!seen.count(i)) out.push_back("shard " + std::to_string(i) + "/" + std::to_string(n) + " is missing");
+  return out;
+}
+
 void read_results(const std::vector<std::string>& paths, const std::function<void(const Result&)>& fn,
                   const std::function<void(const Sample&)>& on_sample,
                   const std::function<void(const AttackInfo&)>& on_header,
                   const std::function<void(const RunEnd&)>& on_end,
                   const std::function<void(const RecordExtras&)>& on_extras) {
   std::vector<std::string> inputs = paths.empty() ? std::vector<std::string>{"-"} : paths;
+  std::vector<AttackInfo> headers;
   for (const std::string& path : inputs) {
     const bool is_stdin = path == "-" || path == "stdin";
     std::FILE* f = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
     if (!f) throw InputError(path, 0, "", "cannot open results file");
     ResultReader reader(f, is_stdin ? "stdin" : path);
     reader.on_sample = on_sample;
-    reader.on_header = on_header;
+    reader.on_header = [&](const AttackInfo& info) {
+      headers.push_back(info);
+      if (on_header) on_header(info);
+    };
     reader.on_end = on_end;
     Result r;
     while (reader.next(r)) {
@@ -585,6 +632,13 @@ void read_results(const std::vector<std::string>& paths, const std::function<voi
     if (!reader.warning().empty()) std::fprintf(stderr, "loadgate: warning: %s\n", reader.warning().c_str());
     if (!reader.error().empty()) throw InputError("", 0, "", reader.error());
   }
+  if (g_shard_check == ShardCheck::kOff) return;
+  const std::vector<std::string> problems = shard_problems(headers);
+  if (problems.empty()) return;
+  std::string all;
+  for (const std::string& p : problems) all += (all.empty() ? "" : "; ") + p;
+  if (g_shard_check == ShardCheck::kStrict) throw InputError("", 0, "-strict", "the shards do not make a whole: " + all);
+  std::fprintf(stderr, "loadgate: warning: the shards do not make a whole: %s\n", all.c_str());
 }
 
 void read_metrics(const std::vector<std::string>& paths, Metrics& m, const std::function<void(const Result&)>& each,

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "loadgate/error.h"
 #include "loadgate/file.h"
@@ -58,6 +59,10 @@ AttackOptions attack_options(const Scenario& s) {
   AttackOptions o;
   static_cast<Load&>(o) = scenario_load(s, duration_scale());
   o.name = s.key();
+  // Sharded suites: every generator runs the same scenario with LOADGATE_SHARD=i/n (and the
+  // same LOADGATE_START_AT); their results merge into the one scenario's figures.
+  if (const char* v = std::getenv("LOADGATE_SHARD"); v && *v) std::tie(o.shard, o.shards) = parse_shard(v, "LOADGATE_SHARD");
+  if (const char* v = std::getenv("LOADGATE_START_AT"); v && *v) o.start_at_ns = parse_start_at(v, "LOADGATE_START_AT");
   if (env_true("LOADGATE_PROGRESS") || isatty(STDERR_FILENO)) o.progress = stderr;
   return o;
 }

@@ -195,7 +195,10 @@ class WsWorker final : public engine::WorkerBase {
         connect_timer_(io_),
         send_timer_(io_),
         end_timer_(io_) {
-    for (int g = index; g < w_.connections; g += plan.threads) global_.push_back(g);
+    // Connection g belongs to shard g mod shards (each opens on the one ramp, at its global time),
+    // and within the shard to thread (g div shards) mod threads.
+    const int shards = std::max(1, plan.load->shards);
+    for (int g = plan.load->shard + shards * index; g < w_.connections; g += shards * plan.threads) global_.push_back(g);
     conns_.resize(global_.size());
   }
 
@@ -615,8 +618,12 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
                      "must be at least " + std::to_string(kWsHeaderBytes) + " bytes (the header)");
   if (load.duration.count() <= 0 && !load.stop)
     throw InputError("", 0, "-duration", "a WebSocket attack needs a duration");
+  const int shards = std::max(1, load.shards);
+  const int mine = w.connections / shards + (load.shard < w.connections % shards ? 1 : 0);  // this shard's
+  if (mine <= 0) throw InputError("", 0, "-shard", "shard " + std::to_string(load.shard) + "/" + std::to_string(shards) +
+                                                       " has no connection of " + std::to_string(w.connections));
   const uint64_t fds = raise_fd_limit();
-  if (fds < static_cast<uint64_t>(w.connections) + 64)
+  if (fds < static_cast<uint64_t>(mine) + 64)
     throw InputError("", 0, "-connections",
                      std::to_string(w.connections) + " connections need more open files than the limit (" +
                          std::to_string(fds) + "); raise `ulimit -n`");
@@ -625,7 +632,7 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   plan.w = &w;
   plan.load = &load;
   plan.threads = thread_count(load);
-  plan.threads = std::min(plan.threads, w.connections);
+  plan.threads = std::min(plan.threads, mine);
   plan.payload = w.payload.empty() ? std::string(static_cast<size_t>(w.message_size), 'x') : w.payload;
   if (plan.payload.size() < static_cast<size_t>(kWsHeaderBytes)) plan.payload.resize(kWsHeaderBytes, 'x');
   plan.label = intern(w.url);
