@@ -1,0 +1,113 @@
+// cli_test.cc: the command line as a user meets it with bad input or a broken output: every
+// row a command, its exit code and what stderr says; nothing aborts, hangs or stays silent.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Ran {
+  int code = -1;
+  std::string err;
+  double seconds = 0;
+};
+
+// Runs `cmd` under sh with stderr captured; the exit code of the command (of the pipeline's last).
+Ran sh(const std::string& cmd) {
+  const std::string err = ::testing::TempDir() + "cli_test.err";
+  const auto t0 = Clock::now();
+  const int status = std::system(("{ " + cmd + "; } 2>" + err).c_str());
+  Ran r;
+  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream in(err);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  r.err = ss.str();
+  return r;
+}
+
+const std::string L = LOADGATE_BIN;
+
+std::string temp(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+struct Row {
+  std::string cmd;
+  int code;
+  std::string err;  // a substring of stderr
+};
+
+TEST(Cli, BadInputIsExitTwoWithTheFieldNamed) {
+  const std::string t = temp("cli_targets.txt", "GET http://127.0.0.1:1/\n");
+  const std::string huge = temp("cli_huge.json", R"({"service":"api","scenarios":{"a":{"tier":"light","load":{"rate":"1/1s","duration":"1s"},"thresholds":{"p99":"1s"},"x":1e400}}})");
+  const Row rows[] = {
+      {L + " attack -targets=" + t + " -duration=1s -cpus=1000", 2, "-cpus: want 0 (one thread per core) to"},
+      {L + " attack -targets=" + t + " -duration=1s -max-workers=-1", 2, "-max-workers: must be at least 1, got -1"},
+      {L + " attack -targets=" + t + " -duration=1s -connections=0", 2, "-connections: must be at least 1, got 0"},
+      {L + " attack -targets=" + t + " -duration=1s -rate=1e12", 2, "the most a pacer schedules"},
+      {L + " attack -targets=" + t + " -duration=1s -body=/dev/zero", 2, "/dev/zero: -body: cannot read body file (larger than"},
+      {L + " attack -targets=" + t + " -duration=1s -body=/tmp", 2, "-body: cannot read body file (is a directory)"},
+      {L + " attack -targets=" + t + " -duration=1s -header \"$(printf 'X-A: v\\r\\nX-Injected: 1')\"", 2,
+       "-header: value of header X-A holds a control byte"},
+      {L + " attack -targets=" + t + " -duration=1s -shard=4/4", 2, "-shard: \"4/4\": want i/n with 0 <= i < n"},
+      {L + " attack -targets=" + t + " -duration=1s -start-at=tomorrow", 2, "-start-at: \"tomorrow\""},
+      {L + " grpc -addr 127.0.0.1:1 -requests 1 -metadata '{\"x-echo\":\"\xc3\xa9\"}'", 2, "-metadata.x-echo: value"},
+      {L + " grpc -addr 127.0.0.1:1 -requests 1 -metadata \"x:$(printf 'a\\001b')\"", 2, "-metadata"},
+      {L + " grpc -addr 127.0.0.1:1 -requests 1 -connections 100000", 2, "-connections: want 1 to 1000 channels"},
+      {L + " check -baselines=" + huge + " -scenario=api.a /dev/null", 2, "number overflow parsing '1e400'"},
+      {L + " journey -file=/nonexistent.json", 2, "cannot read journey file"},
+  };
+  for (const Row& r : rows) {
+    const Ran ran = sh(r.cmd + " >/dev/null");
+    EXPECT_EQ(ran.code, r.code) << r.cmd << "\n" << ran.err;
+    EXPECT_NE(ran.err.find(r.err), std::string::npos) << r.cmd << "\n" << ran.err;
+  }
+}
+
+TEST(Cli, WriteErrorsAreExitOneAndSaid) {
+  const std::string t = temp("cli_targets.txt", "GET http://127.0.0.1:1/\n");
+  const std::string results = ::testing::TempDir() + "cli_results.bin";
+  ASSERT_EQ(sh(L + " attack -targets=" + t + " -rate=20 -duration=1s -output=" + results).code, 0);
+  const std::string b = temp("cli_b.json", R"({"service":"api","scenarios":{"a":{"tier":"light","load":{"rate":"1/1s","duration":"1s"},"thresholds":{"p99":"1s"}}}})");
+  const Row rows[] = {
+      {L + " report " + results + " > /dev/full", 1, "writing the output failed"},
+      {L + " report -type=json " + results + " > /dev/full", 1, "writing the output failed"},
+      {L + " plot " + results + " > /dev/full", 1, "writing the output failed"},
+      {L + " check -baselines=" + b + " -scenario=api.a " + results + " > /dev/full", 1, "writing the output failed"},
+      {L + " compare " + results + " " + results + " > /dev/full", 1, "writing the output failed"},
+      {L + " encode -to=json " + results + " > /dev/full", 1, "writing failed"},
+  };
+  for (const Row& r : rows) {
+    const Ran ran = sh(r.cmd);
+    EXPECT_EQ(ran.code, r.code) << r.cmd << "\n" << ran.err;
+    EXPECT_NE(ran.err.find(r.err), std::string::npos) << r.cmd << "\n" << ran.err;
+  }
+}
+
+// A closed output ends a 30 s attack at once, with a message: the sink stops it.
+TEST(Cli, AClosedOutputEndsTheAttackPromptly) {
+  const std::string t = temp("cli_targets.txt", "GET http://127.0.0.1:1/\n");
+  const std::string code = ::testing::TempDir() + "cli_code";
+  Ran ran = sh("( " + L + " attack -targets=" + t + " -rate=200 -duration=30s; echo $? > " + code +
+               " ) | head -c 100 > /dev/null");
+  std::ifstream in(code);
+  int attack_code = -1;
+  in >> attack_code;
+  EXPECT_EQ(attack_code, 1);
+  EXPECT_LT(ran.seconds, 15.0) << "of a 30 s attack";
+  EXPECT_NE(ran.err.find("writing results failed (closed pipe or full disk)"), std::string::npos) << ran.err;
+  ran = sh(L + " attack -targets=" + t + " -rate=200 -duration=30s -output=/dev/full");
+  EXPECT_EQ(ran.code, 1);
+  EXPECT_LT(ran.seconds, 15.0);
+}
+
+}  // namespace
