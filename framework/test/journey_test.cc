@@ -139,7 +139,9 @@ TEST_F(Journeys, StopOnFailureEndsTheJourneyAtTheFailedStep) {
   const auto steps = by_label(sink, Kind::kHttp);
   EXPECT_EQ(steps.at("login").size(), 20u);
   EXPECT_EQ(steps.count("me"), 0u) << "no step after the failed one";
-  for (const Result& r : by_label(sink, Kind::kJourney).at("shop")) {
+  const auto journeys = by_label(sink, Kind::kJourney);
+  ASSERT_EQ(journeys.count("shop"), 1u);
+  for (const Result& r : journeys.at("shop")) {
     EXPECT_EQ(interned(r.error), "extract token: /token not found");
     EXPECT_EQ(r.status, 1) << "one step run";
   }

@@ -1,5 +1,9 @@
-// cmd_breakpoint.cc: `loadgate breakpoint`: the highest constant rate at which HTTP targets
-// still meet an objective (p99, success, keeping up), found by rising steps and bisection.
+// cmd_breakpoint.cc: `loadgate breakpoint [grpc|ws]`: the highest constant rate at which HTTP
+// targets, a gRPC method or a WebSocket server still meet an objective (p99, success, keeping
+// up), found by rising steps and bisection. The search flags are the same for all three:
+//   loadgate breakpoint -targets t.txt -p99 100ms
+//   loadgate breakpoint grpc -addr :50051 -call pkg.Svc/Method -data '{}' -p99 50ms
+//   loadgate breakpoint ws -addr 127.0.0.1:8000 -connections 50 -p99 20ms   (messages per second)
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -8,6 +12,8 @@
 #include "flags.h"
 #include "loadgate/breakpoint.h"
 #include "loadgate/error.h"
+#include "loadgate/grpc.h"
+#include "loadgate/ws.h"
 #include "loadgate/report.h"
 #include "signals.h"
 
@@ -19,6 +25,12 @@ class BreakpointCommand final : public Command {
   BreakpointCommand() { search_.start = 50; }
 
   void define(FlagSet& f) override {
+    grpc_cmd_ = std::make_unique<FlagSet>(f.optional_subcommand(
+        "grpc", "Search a gRPC method's capacity (calls per second); ghz's call flags, the search flags below"));
+    grpc_.define(*grpc_cmd_);
+    ws_cmd_ = std::make_unique<FlagSet>(f.optional_subcommand(
+        "ws", "Search a WebSocket server's capacity (messages per second over -connections)"));
+    ws_.define(*ws_cmd_);
     http_.define(f);
     f.string("timeout", &timeout_, "Timeout of each request (a step must not wait long for an overloaded service)");
     f.optional_integer("workers", &load_.workers, "Initial number of workers (connections)");
@@ -46,13 +58,26 @@ class BreakpointCommand final : public Command {
     AttackOptions load;
     HttpOptions http;
     std::vector<Target> targets;
+    GrpcOptions g;
+    WsOptions w;
+    std::string what;  // what is searched, for the page's title
     try {
       load_.rate = "1";  // each step sets its own rate and duration
       http_.adjust(load_);
       load_.timeout = timeout_;
       static_cast<Load&>(load) = parse_load(load_, LoadSource::flags());
       load.monitor = monitor_.parse();
-      http_.parse(http, targets, load_);
+      if (grpc_cmd_->chosen()) {
+        g = grpc_.parse();
+        const GrpcCallInfo info = describe_grpc_call(g);  // bad proto, method or data: exit 2 now
+        what = "grpc " + info.path.substr(1) + " at " + g.addr;
+      } else if (ws_cmd_->chosen()) {
+        w = ws_.parse();
+        what = "ws " + w.url + " (" + std::to_string(w.connections) + " connections)";
+      } else {
+        http_.parse(http, targets, load_);
+        what = http_.targets;
+      }
       const Nanos p99 = duration_flag("p99", p99_);
       if (p99.count() > 0) objective_.p99 = p99;
       if (success_ < 0 || success_ > 1) throw InputError("", 0, "-success", "want a ratio 0..1");
@@ -93,6 +118,8 @@ class BreakpointCommand final : public Command {
               o.sink = sink.get();
               o.live = exporter->live(o);
             }
+            if (grpc_cmd_->chosen()) return attack_grpc(g, o).metrics;
+            if (ws_cmd_->chosen()) return attack_ws(ws_at_rate(w, rate), o).metrics;
             return attack_http(targets, http, o).metrics;
           },
           objective_, search_);
@@ -106,7 +133,7 @@ class BreakpointCommand final : public Command {
     if (!output_.empty()) {
       std::ofstream html(output_);
       if (!html) return fail("breakpoint", output_ + ": cannot open output file", kFailure);
-      write_breakpoint_html(html, b, "loadgate breakpoint: " + http_.targets);
+      write_breakpoint_html(html, b, "loadgate breakpoint: " + what);
       if (written("breakpoint", html, kOk) != kOk) return kFailure;
     }
     if (min_capacity_ > 0 && b.capacity < min_capacity_) {
@@ -119,6 +146,9 @@ class BreakpointCommand final : public Command {
 
  private:
   HttpFlags http_;
+  GrpcFlags grpc_;
+  WsFlags ws_;
+  std::unique_ptr<FlagSet> grpc_cmd_, ws_cmd_;  // `breakpoint grpc`, `breakpoint ws`
   LoadSpec load_;
   std::string timeout_ = "5s";
   bool quiet_ = false;

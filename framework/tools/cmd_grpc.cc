@@ -1,5 +1,6 @@
 // cmd_grpc.cc: `loadgate grpc`: the seed's `-addr localhost:50051 -requests 1000 -workers 10`,
-// ghz's calls from a .proto, results like `loadgate attack`'s, and a ghz-style summary.
+// ghz's calls (from a .proto, a protoset or reflection), -list and -describe, results like
+// `loadgate attack`'s, and a ghz-style summary.
 #include <unistd.h>
 
 #include <iostream>
@@ -17,21 +18,9 @@ namespace {
 class Grpc final : public Command {
  public:
   void define(FlagSet& f) override {
-    f.string("addr", &g_.addr, "Server address host:port");
-    f.string("proto", &g_.proto, "The .proto file (default: the embedded services' protos)");
-    f.strings("import-path", &g_.import_paths, "Import path for the .proto (repeatable)");
-    f.string("call", &g_.call, "Method: package.Service/Method (default loadgate.kernel.Kernel/Execute)");
-    f.string("data", &data_, "Request as JSON, or @file with one JSON request per line (cycled); placeholders allowed");
-    f.string("feeder", &feeder_, "CSV or JSON-lines rows for {{feed.column}} placeholders in -data");
-    f.string("feeder-mode", &feeder_mode_, "Rows per call: circular, sequential (ends the attack) or random");
-    f.strings("metadata", &metadata_, "Metadata: {\"key\":\"value\"} or key:value (repeatable)");
-    f.integer("connections", &g_.connections, "Number of connections (channels), 1 to 1000");
-    f.flag("tls", &g_.tls, "Use TLS (system roots)");
-    f.string("cacert", &g_.cacert, "TLS roots (PEM); implies -tls");
-    f.string("cert", &g_.cert, "Client certificate (PEM)");
-    f.string("key", &g_.key, "Client key (PEM)");
-    f.flag("skip-verify", &g_.skip_verify, "TLS without verifying the server certificate");
-    f.string("authority", &g_.authority, ":authority and TLS server name override");
+    grpc_.define(f);
+    f.flag("list", &list_, "List the server's services and methods (reflection, or the -proto/-protoset) and exit");
+    f.string("describe", &describe_, "Describe a method (Service/Method) or service: kind and messages, and exit");
     f.string("name", &name_, "Attack name");
     load_.spec.rate = "0";  // ghz: the closed model, 50 workers, 200 calls
     load_.spec.workers = 50;
@@ -44,12 +33,10 @@ class Grpc final : public Command {
   }
 
   int run() override {
+    if (list_ || !describe_.empty()) return inspect();
     AttackOptions load;
     try {
-      g_.data = load_grpc_data(data_);
-      if (!feeder_.empty()) g_.feeder = std::make_shared<Feeder>(load_feeder(feeder_, parse_feed_mode(feeder_mode_)));
-      for (const std::string& m : metadata_)
-        for (auto& h : parse_grpc_metadata(m)) g_.metadata.push_back(h);
+      g_ = grpc_.parse();
       if (load_.spec.requests == 0 && parse_duration(load_.spec.duration).value_or(Nanos(1)).count() == 0)
         load_.spec.requests = 200;  // ghz's -n default
       static_cast<Load&>(load) = load_.parse();
@@ -58,8 +45,9 @@ class Grpc final : public Command {
       out_.summary();  // a bad -format is an error now
       const GrpcCallInfo info = describe_grpc_call(g_);  // bad proto, method or data: exit 2 now
       if (isatty(STDERR_FILENO) && !out_.quiet)
-        std::fprintf(stderr, "loadgate grpc: %s %s (%s -> %s) at %s\n", info.server_streaming ? "streaming" : "unary",
-                     info.path.c_str(), info.input_type.c_str(), info.output_type.c_str(), g_.addr.c_str());
+        std::fprintf(stderr, "loadgate grpc: %s %s (%s -> %s, from %s) at %s\n", info.method_kind().c_str(),
+                     info.path.c_str(), info.input_type.c_str(), info.output_type.c_str(), info.source.c_str(),
+                     g_.addr.c_str());
     } catch (const InputError& e) {
       return fail("grpc", e.what(), kBadInput);
     }
@@ -67,18 +55,47 @@ class Grpc final : public Command {
     AttackRun run;
     const int code = run_attack(
         "grpc", out_.results_path(), out_, load, [&](const AttackOptions& o) { return attack_grpc(g_, o); }, run, &prom_);
-    if (code == kOk && out_.summary()) write_ghz_summary(std::cout, run.metrics);
+    if (code == kOk && out_.summary()) {
+      write_ghz_summary(std::cout, run.metrics);
+      // Message payloads as the calls carried them, beside what TCP carried (after -compression).
+      const Summary s = run.metrics.summarize();
+      std::cout << "\nBytes:\n  Payload:\tsent " << s.bytes_out << ", received " << s.bytes_in
+                << "\n  Wire:\tsent " << run.wire_bytes_out << ", received " << run.wire_bytes_in
+                << " (TCP: HTTP/2 framing, headers" << (g_.compression.empty() ? "" : ", " + g_.compression)
+                << " included)\n";
+    }
     return written("grpc", std::cout, code);
   }
 
  private:
+  // -list and -describe: what the server (or the files) say, nothing sent to the methods.
+  int inspect() {
+    try {
+      g_ = grpc_.parse();
+      if (!describe_.empty()) {
+        std::cout << describe_grpc_symbol(g_, describe_);
+        return written("grpc", std::cout, kOk);
+      }
+      for (const GrpcServiceInfo& s : list_grpc_services(g_)) {
+        std::cout << s.name << "\n";
+        for (const GrpcCallInfo& m : s.methods) {
+          const std::string name = m.path.substr(1);
+          std::cout << "  " << name << (m.method_kind() == "unary" ? "" : "  (" + m.method_kind() + ")") << "\n";
+        }
+      }
+    } catch (const InputError& e) {
+      return fail("grpc", e.what(), kBadInput);
+    }
+    return written("grpc", std::cout, kOk);
+  }
+
+  GrpcFlags grpc_;
   GrpcOptions g_;
-  std::string data_, name_;
-  std::vector<std::string> metadata_;
+  bool list_ = false;
+  std::string describe_, name_;
   LoadFlags load_;
   OutputFlags out_;
   MonitorFlags monitor_;
-  std::string feeder_, feeder_mode_ = "circular";
   PrometheusFlags prom_;
 };
 

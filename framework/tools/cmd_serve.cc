@@ -42,6 +42,7 @@ class Serve final : public Command {
     f.number("sigma", &sigma_, "ai: log-normal shape of the latency (default 0.6)");
     f.number("token-rate", &token_rate_, "ai: streamed tokens per second (default 50)");
     f.count("seed", &seed_, "ai: seed of the latency distribution");
+    f.string("reflection", &reflection_, "kernel, ai: server reflection offered: both, v1, v1alpha or off");
     f.integer("reset-every", &reset_every_, "ai: cancel every Nth stream halfway (fault injection)");
   }
 
@@ -89,6 +90,10 @@ class Serve final : public Command {
     if (token_rate_ > 0) o.token_rate = token_rate_;
     o.seed = seed_;
     o.reset_every = reset_every_;
+    if (reflection_ != "both" && reflection_ != "v1" && reflection_ != "v1alpha" && reflection_ != "off")
+      return fail("serve", "-reflection \"" + reflection_ + "\": want both, v1, v1alpha or off", kBadInput);
+    o.reflection_v1 = reflection_ == "both" || reflection_ == "v1";
+    o.reflection_v1alpha = reflection_ == "both" || reflection_ == "v1alpha";
     services::GrpcService svc(kind, o);
     return serve_until_stopped(svc, service_, [&] { return svc.addr(); });
   }
@@ -100,7 +105,7 @@ class Serve final : public Command {
     return serve_until_stopped(svc, "ws", [&] { return svc.url(); });
   }
 
-  std::string service_ = "api", addr_, median_, first_token_;
+  std::string service_ = "api", addr_, median_, first_token_, reflection_ = "both";
   int threads_ = 0;
   double sigma_ = -1, token_rate_ = 0;
   uint64_t seed_ = 42;

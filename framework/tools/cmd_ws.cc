@@ -31,21 +31,11 @@ class Ws final : public Command {
   }
 
   void define(FlagSet& f) override {
-    f.string("addr", &addr_, "host:port, or a ws:// or wss:// URL");
-    f.string("path", &path_, "Path when -addr has none (default /echo)");
-    f.integer("connections", &w_.connections, "Concurrent connections");
+    ws_.define(f);
     f.string("connect-rate", &connect_rate_, "Connections opened per second, or a schedule: 10..500@30s");
     f.string("rate-per-conn", &rate_per_conn_,
              "Messages per second per connection (0 = idle), or a schedule: 10,50,100@20s");
-    f.integer("message-size", &w_.message_size, "Bytes per message (at least 36)");
-    f.string("payload", &payload_, "Message template: @file");
-    f.flag("binary", &w_.binary, "Binary frames (default text)");
-    f.flag("push", &w_.push, "Count and time what the server pushes instead of matching echoes");
-    f.string("subprotocol", &w_.subprotocol, "Sec-WebSocket-Protocol");
-    f.strings("header", &headers_, "Handshake header (repeatable)");
-    f.strings("source", &w_.sources,
-              "Local source address (repeatable; default: 127.0.0.x past 16,000 loopback connections)");
-    f.flag("insecure", &w_.insecure, "wss: skip certificate verification");
+    f.flag("push", &push_, "Count and time what the server pushes instead of matching echoes");
     f.string("duration", &load_.duration, "Duration, ramp included");
     f.string("timeout", &load_.timeout, "How long to wait for missing echoes at the end");
     f.integer("cpus", &load_.cpus, "Client threads");
@@ -62,8 +52,8 @@ class Ws final : public Command {
   int run() override {
     AttackOptions load;
     try {
-      w_.url = addr_.find("://") != std::string::npos ? addr_ : "ws://" + addr_;
-      if (w_.url.find('/', w_.url.find("://") + 3) == std::string::npos) w_.url += path_;
+      w_ = ws_.parse();
+      w_.push = push_;
       static_cast<Load&>(load) = parse_load(load_, LoadSource::flags());
       if (!number(connect_rate_, w_.connect_rate)) {
         RateSpec r = parse_rate(connect_rate_, load.duration);
@@ -71,10 +61,6 @@ class Ws final : public Command {
         w_.connect_pacer = r.pacer;
       }
       if (!number(rate_per_conn_, w_.rate_per_conn)) w_.message_pacer = parse_rate(rate_per_conn_, load.duration).pacer;
-      if (!payload_.empty())
-        w_.payload = read_file_or_throw(payload_[0] == '@' ? payload_.substr(1) : payload_, "-payload",
-                                        "cannot read payload file");
-      for (const std::string& h : headers_) w_.headers.push_back(header_flag(h));
       load.name = name_;
       load.monitor = monitor_.parse();
       out_.summary();  // a bad -format is an error now
@@ -90,9 +76,10 @@ class Ws final : public Command {
   }
 
  private:
+  WsFlags ws_;
   WsOptions w_;
-  std::string addr_ = "127.0.0.1:8000", path_ = "/echo", connect_rate_ = "1000", rate_per_conn_ = "10", payload_;
-  std::vector<std::string> headers_;
+  bool push_ = false;
+  std::string connect_rate_ = "1000", rate_per_conn_ = "10";
   LoadSpec load_;
   std::string name_;
   OutputFlags out_;

@@ -54,6 +54,70 @@ void LoadFlags::define(FlagSet& f, Style style) {
   f.string("start-at", &spec.start_at, "Start the schedule at this RFC 3339 time or +DURATION (shards start together)");
 }
 
+void GrpcFlags::define(FlagSet& f) {
+  f.string("addr", &g.addr, "Server address host:port");
+  f.string("proto", &g.proto, "The .proto file (default: the server's reflection)");
+  f.string("protoset", &g.protoset, "A FileDescriptorSet: protoc --descriptor_set_out=FILE --include_imports");
+  f.strings("import-path", &g.import_paths, "Import path for the .proto (repeatable)");
+  f.string("call", &g.call, "Method: package.Service/Method (default loadgate.kernel.Kernel/Execute)");
+  f.string("data", &data,
+           "Request as JSON, or @file with one request per line (cycled); client streams take a JSON array of messages; "
+           "placeholders allowed in unary and server-streaming requests");
+  f.string("feeder", &feeder, "CSV or JSON-lines rows for {{feed.column}} placeholders in -data");
+  f.string("feeder-mode", &feeder_mode, "Rows per call: circular, sequential (ends the attack) or random");
+  f.strings("metadata", &metadata, "Metadata: {\"key\":\"value\"} or key:value (repeatable)");
+  f.strings("reflect-metadata", &reflect_metadata, "Metadata of the server reflection requests only (as -metadata)");
+  f.integer("stream-call-count", &g.stream_call_count,
+            "Messages per client stream, cycling through the -data array (default: the array's length)");
+  f.string("stream-interval", &stream_interval, "Pause between the messages of a client stream");
+  f.string("stream-call-duration", &stream_call_duration, "Close each client stream after this long");
+  f.string("compression", &g.compression, "Compress messages sent: gzip (default none)");
+  f.integer("connections", &g.connections, "Number of connections (channels), 1 to 1000");
+  f.flag("tls", &g.tls, "Use TLS (system roots)");
+  f.string("cacert", &g.cacert, "TLS roots (PEM); implies -tls");
+  f.string("cert", &g.cert, "Client certificate (PEM)");
+  f.string("key", &g.key, "Client key (PEM)");
+  f.flag("skip-verify", &g.skip_verify, "TLS without verifying the server certificate");
+  f.string("authority", &g.authority, ":authority and TLS server name override");
+}
+
+GrpcOptions GrpcFlags::parse() const {
+  GrpcOptions out = g;
+  out.data = load_grpc_data(data);
+  if (!feeder.empty()) out.feeder = std::make_shared<Feeder>(load_feeder(feeder, parse_feed_mode(feeder_mode)));
+  for (const std::string& m : metadata)
+    for (auto& h : parse_grpc_metadata(m)) out.metadata.push_back(h);
+  for (const std::string& m : reflect_metadata)
+    for (auto& h : parse_grpc_metadata(m)) out.reflect_metadata.push_back(h);
+  out.stream_interval = duration_flag("stream-interval", stream_interval);
+  out.stream_call_duration = duration_flag("stream-call-duration", stream_call_duration);
+  if (out.stream_call_count < 0) throw InputError("", 0, "-stream-call-count", "want 0 or more messages");
+  return out;
+}
+
+void WsFlags::define(FlagSet& f) {
+  f.string("addr", &addr, "host:port, or a ws:// or wss:// URL");
+  f.string("path", &path, "Path when -addr has none (default /echo)");
+  f.integer("connections", &w.connections, "Concurrent connections");
+  f.integer("message-size", &w.message_size, "Bytes per message (at least 36)");
+  f.string("payload", &payload, "Message template: @file");
+  f.flag("binary", &w.binary, "Binary frames (default text)");
+  f.string("subprotocol", &w.subprotocol, "Sec-WebSocket-Protocol");
+  f.strings("header", &headers, "Handshake header (repeatable)");
+  f.strings("source", &w.sources, "Local source address (repeatable; default: 127.0.0.x past 16,000 loopback connections)");
+  f.flag("insecure", &w.insecure, "wss: skip certificate verification");
+}
+
+WsOptions WsFlags::parse() const {
+  WsOptions out = w;
+  out.url = addr.find("://") != std::string::npos ? addr : "ws://" + addr;
+  if (out.url.find('/', out.url.find("://") + 3) == std::string::npos) out.url += path;
+  if (!payload.empty())
+    out.payload = read_file_or_throw(payload[0] == '@' ? payload.substr(1) : payload, "-payload", "cannot read payload file");
+  for (const std::string& h : headers) out.headers.push_back(header_flag(h));
+  return out;
+}
+
 void HttpFlags::define(FlagSet& f) {
   f.string("targets", &targets, "Targets file (default stdin)");
   f.string("format", &format, "Targets format: http or json");

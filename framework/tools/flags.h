@@ -8,8 +8,10 @@
 
 #include "flagset.h"
 #include "loadgate/attack.h"
+#include "loadgate/grpc.h"
 #include "loadgate/http.h"
 #include "loadgate/prometheus.h"
+#include "loadgate/ws.h"
 
 namespace loadgate::cli {
 
@@ -63,6 +65,31 @@ struct HttpFlags {
   /// The driver's options and the targets; `load` gives -connections (HTTP/2 connections).
   /// Throws InputError.
   void parse(HttpOptions& http, std::vector<Target>& targets, const LoadSpec& load) const;
+};
+
+/// GrpcFlags: what to call and how (ghz's flags besides the load), for `grpc` and
+/// `breakpoint grpc`.
+struct GrpcFlags {
+  GrpcOptions g;
+  std::string data, feeder, feeder_mode = "circular";
+  std::vector<std::string> metadata, reflect_metadata;
+  std::string stream_interval = "0s", stream_call_duration = "0s";
+  /// Declares the flags.
+  void define(FlagSet& f);
+  /// The options, data and metadata read. Throws InputError.
+  GrpcOptions parse() const;
+};
+
+/// WsFlags: where and what to send over WebSocket (besides the schedules), for `ws` and
+/// `breakpoint ws`.
+struct WsFlags {
+  WsOptions w;
+  std::string addr = "127.0.0.1:8000", path = "/echo", payload;
+  std::vector<std::string> headers;
+  /// Declares the flags.
+  void define(FlagSet& f);
+  /// The options (URL, payload, headers). Throws InputError.
+  WsOptions parse() const;
 };
 
 /// OutputFlags: where results go and what is said on stderr.

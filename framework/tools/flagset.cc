@@ -61,6 +61,13 @@ FlagSet FlagSet::subcommand(const char* name, const char* help) {
   return FlagSet(app_->add_subcommand(name, help));
 }
 
+FlagSet FlagSet::optional_subcommand(const char* name, const char* help) {
+  app_->require_subcommand(0, 1);
+  CLI::App* sub = app_->add_subcommand(name, help);
+  sub->fallthrough();
+  return FlagSet(sub);
+}
+
 bool FlagSet::chosen() const { return app_->parsed(); }
 
 }  // namespace loadgate::cli

@@ -42,6 +42,9 @@ class FlagSet {
   void require(const char* name);
   /// A nested command ("baseline record").
   FlagSet subcommand(const char* name, const char* help);
+  /// A nested command that may be given or not ("breakpoint grpc"): flags it does not know go
+  /// to this command, so that shared flags can be given before or after its name.
+  FlagSet optional_subcommand(const char* name, const char* help);
   /// Whether this (nested) command was the one given.
   bool chosen() const;
 

@@ -15,12 +15,89 @@
 
 #include "ai.grpc.pb.h"
 #include "kernel.grpc.pb.h"
+#include "reflection_service.h"
 
 namespace loadgate::services {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using Wall = std::chrono::system_clock;  // grpc::Alarm takes system_clock deadlines
+
+// Execute's work: `op` over `args`, `rounds` times. Not OK for a bad op or rounds.
+grpc::Status execute(const kernel::ExecuteRequest& req, kernel::ExecuteReply& reply) {
+  const int rounds = req.rounds() <= 0 ? 1 : req.rounds();
+  if (rounds > 10000) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "rounds: want 1..10000");
+  const std::string& op = req.op().empty() ? std::string("sum") : req.op();
+  if (op != "sum" && op != "product" && op != "hash")
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "op: want sum, product or hash");
+  int64_t result = op == "product" ? 1 : 0;
+  for (int i = 0; i < rounds; ++i) {
+    for (int64_t a : req.args()) {
+      if (op == "sum")
+        result += a;
+      else if (op == "product")
+        result *= a;
+      else
+        result = (result ^ a) * 1099511628211LL;
+    }
+  }
+  reply.set_result(result);
+  reply.set_rounds(rounds);
+  return grpc::Status::OK;
+}
+
+// Accumulate: executes each request read; answers once the client ends its stream.
+class AccumulateReactor final : public grpc::ServerReadReactor<kernel::ExecuteRequest> {
+ public:
+  explicit AccumulateReactor(kernel::ExecuteReply* reply) : reply_(reply) { StartRead(&req_); }
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client's stream ended
+      reply_->set_result(sum_);
+      reply_->set_rounds(rounds_);
+      return Finish(grpc::Status::OK);
+    }
+    kernel::ExecuteReply one;
+    if (grpc::Status s = execute(req_, one); !s.ok()) return Finish(s);
+    sum_ += one.result();
+    rounds_ += one.rounds();
+    StartRead(&req_);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  kernel::ExecuteReply* reply_;
+  kernel::ExecuteRequest req_;
+  int64_t sum_ = 0;
+  int32_t rounds_ = 0;
+};
+
+// Pipeline: one reply per request, in order; op "end" ends with OK, "abort" with ABORTED and
+// "reset" tears the stream down (RST_STREAM; the client sees CANCELLED).
+class PipelineReactor final : public grpc::ServerBidiReactor<kernel::ExecuteRequest, kernel::ExecuteReply> {
+ public:
+  explicit PipelineReactor(grpc::CallbackServerContext* ctx) : ctx_(ctx) { StartRead(&req_); }
+  void OnReadDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status::OK);
+    if (req_.op() == "end") return Finish(grpc::Status::OK);
+    if (req_.op() == "abort") return Finish(grpc::Status(grpc::StatusCode::ABORTED, "op abort: stream ended by the server"));
+    if (req_.op() == "reset") {
+      ctx_->TryCancel();
+      return Finish(grpc::Status::CANCELLED);
+    }
+    if (grpc::Status s = execute(req_, reply_); !s.ok()) return Finish(s);
+    StartWrite(&reply_);
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status::CANCELLED);
+    StartRead(&req_);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  grpc::CallbackServerContext* ctx_;
+  kernel::ExecuteRequest req_;
+  kernel::ExecuteReply reply_;
+};
 
 class KernelImpl final : public kernel::Kernel::CallbackService {
  public:
@@ -40,31 +117,20 @@ class KernelImpl final : public kernel::Kernel::CallbackService {
                                     kernel::ExecuteReply* reply) override {
     ++calls_;
     auto* r = ctx->DefaultReactor();
-    const int rounds = req->rounds() <= 0 ? 1 : req->rounds();
-    if (rounds > 10000) {
-      r->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "rounds: want 1..10000"));
-      return r;
-    }
-    const std::string& op = req->op().empty() ? std::string("sum") : req->op();
-    if (op != "sum" && op != "product" && op != "hash") {
-      r->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "op: want sum, product or hash"));
-      return r;
-    }
-    int64_t result = op == "product" ? 1 : 0;
-    for (int i = 0; i < rounds; ++i) {
-      for (int64_t a : req->args()) {
-        if (op == "sum")
-          result += a;
-        else if (op == "product")
-          result *= a;
-        else
-          result = (result ^ a) * 1099511628211LL;
-      }
-    }
-    reply->set_result(result);
-    reply->set_rounds(rounds);
-    r->Finish(grpc::Status::OK);
+    r->Finish(execute(*req, *reply));
     return r;
+  }
+
+  grpc::ServerReadReactor<kernel::ExecuteRequest>* Accumulate(grpc::CallbackServerContext*,
+                                                              kernel::ExecuteReply* reply) override {
+    ++calls_;
+    return new AccumulateReactor(reply);
+  }
+
+  grpc::ServerBidiReactor<kernel::ExecuteRequest, kernel::ExecuteReply>* Pipeline(
+      grpc::CallbackServerContext* ctx) override {
+    ++calls_;
+    return new PipelineReactor(ctx);
   }
 
  private:
@@ -185,6 +251,7 @@ struct GrpcService::Impl {
   Kind kind;
   GrpcServiceOptions o;
   std::unique_ptr<grpc::Service> service;
+  std::vector<std::unique_ptr<grpc::Service>> reflection;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
 };
@@ -220,6 +287,14 @@ int GrpcService::start() {
   }
   b.AddListeningPort(s.o.host + ":" + std::to_string(s.o.port), creds, &s.port);
   b.RegisterService(s.service.get());
+  // Server reflection over the generated protos: the services this server offers.
+  const std::string name = s.kind == Kind::kKernel ? "loadgate.kernel.Kernel" : "loadgate.ai.Ai";
+  std::vector<std::string> offered = {name, "grpc.health.v1.Health"};
+  if (s.o.reflection_v1) offered.push_back("grpc.reflection.v1.ServerReflection");
+  if (s.o.reflection_v1alpha) offered.push_back("grpc.reflection.v1alpha.ServerReflection");
+  if (s.o.reflection_v1) s.reflection.push_back(reflection_v1(offered, s.o.reflection_token));
+  if (s.o.reflection_v1alpha) s.reflection.push_back(reflection_v1alpha(offered, s.o.reflection_token));
+  for (auto& r : s.reflection) b.RegisterService(r.get());
   b.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 10000);
   if (s.o.threads > 0) b.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, s.o.threads);
   s.server = b.BuildAndStart();

@@ -4,6 +4,8 @@
 #include <asio/post.hpp>
 #include <asio/write.hpp>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
@@ -58,6 +60,7 @@ struct WsService::Impl {
   std::set<Hdl, std::owner_less<Hdl>> open;
   std::atomic<uint64_t> drop_counter{0};
   bool running = false;
+  int64_t next_free_ns = 0;  // /echo?capacity: when the queue is next free (steady ns)
 
   size_t connections_open() {
     std::lock_guard lock(mu);
@@ -108,6 +111,17 @@ struct WsService::Impl {
     }
   }
 
+  // The wait (ms, rounded up) of the next message through a queue served at `capacity` per
+  // second: each message takes 1/capacity of the server's time, in arrival order.
+  long queue_ms(double capacity) {
+    std::lock_guard lock(mu);
+    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count();
+    const int64_t start = std::max(now, next_free_ns);
+    next_free_ns = start + static_cast<int64_t>(1e9 / capacity);
+    return static_cast<long>((start - now + 999'999) / 1'000'000);
+  }
+
   void forget(Hdl h) {
     std::lock_guard lock(mu);
     open.erase(h);
@@ -118,7 +132,20 @@ struct WsService::Impl {
     auto con = server.get_con_from_hdl(h);
     websocketpp::lib::error_code ec;
     if (path_of(con->get_resource()) != "/broadcast") {
-      server.send(h, msg->get_payload(), msg->get_opcode(), ec);
+      // /echo?capacity=N: the server echoes at most N messages per second in all, queueing the
+      // rest (a service of known capacity for breakpoint searches).
+      const double capacity = std::atof(query_value(con->get_resource(), "capacity").c_str());
+      const long wait_ms = capacity > 0 ? queue_ms(capacity) : 0;
+      if (wait_ms <= 0) {
+        server.send(h, msg->get_payload(), msg->get_opcode(), ec);
+        return;
+      }
+      con->set_timer(wait_ms, [this, h, payload = msg->get_payload(), op = msg->get_opcode()](
+                                  const websocketpp::lib::error_code& e) {
+        if (e) return;
+        websocketpp::lib::error_code ignored;
+        server.send(h, payload, op, ignored);
+      });
       return;
     }
     std::vector<Hdl> members;

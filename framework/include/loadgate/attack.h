@@ -126,6 +126,10 @@ struct AttackRun {
   uint64_t workers = 0;      ///< workers (connections, call slots) opened, all threads
   std::string abort_reason;  ///< why the run was stopped early by a check, if it was
   Nanos elapsed{0};          ///< wall time from start to the last result
+  /// gRPC: bytes on the attack's TCP connections to the server, as the kernel counts them
+  /// (HTTP/2 framing, headers and compression included); 0 for other protocols.
+  uint64_t wire_bytes_out = 0;
+  uint64_t wire_bytes_in = 0;  ///< gRPC: bytes received on those connections
 };
 
 }  // namespace loadgate

@@ -1,6 +1,6 @@
-// grpc.h: gRPC load: any unary or server-streaming method, described by a .proto read at run
-// time (or one of the embedded services' methods), sent with gRPC's generic stub.
-// No gRPC header is included here; see grpc_typed.h for generated stubs.
+// grpc.h: gRPC load: any method (unary, server-, client- or bidirectional-streaming), described
+// by a .proto read at run time, a protoset, or the server's reflection, sent with gRPC's generic
+// stub. No gRPC header is included here; see grpc_typed.h for generated stubs.
 //
 //   loadgate::GrpcOptions g;
 //   g.addr = "127.0.0.1:50051";
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "loadgate/attack.h"
+#include "loadgate/duration.h"
 #include "loadgate/feeder.h"
 #include "loadgate/targets.h"
 
@@ -31,13 +32,25 @@ inline constexpr const char* kDefaultGrpcCall = "loadgate.kernel.Kernel/Execute"
 /// GrpcOptions say what to call and how to connect (ghz's flags of the same meaning).
 struct GrpcOptions {
   std::string addr = "127.0.0.1:50051";   ///< host:port
-  std::string proto;                      ///< .proto file; empty = the embedded services' protos
+  std::string proto;                      ///< .proto file; empty = protoset, else server reflection
+  std::string protoset;                   ///< FileDescriptorSet (protoc --descriptor_set_out
+                                          ///< --include_imports); empty = reflection
   std::vector<std::string> import_paths;  ///< extra directories for imports (the proto's own and
                                           ///< /usr/include are always searched)
   std::string call = kDefaultGrpcCall;    ///< "package.Service/Method" (or "package.Service.Method")
   std::vector<std::string> data;          ///< request messages as JSON, cycled through per call;
-                                          ///< empty = one default message ("{}")
+                                          ///< empty = one default message ("{}"). Streaming
+                                          ///< methods take a JSON array per call, one element
+                                          ///< per message of the client's stream
   std::vector<Header> metadata;           ///< sent with every call
+  std::vector<Header> reflect_metadata;   ///< sent with server reflection requests only
+  int stream_call_count = 0;              ///< messages per client stream, cycling through the
+                                          ///< array; 0 = the array's length (or no limit with
+                                          ///< stream_call_duration)
+  Nanos stream_interval{0};               ///< pause between the messages of a client stream
+  Nanos stream_call_duration{0};          ///< close each client stream this long after its start
+                                          ///< (0 = after stream_call_count messages)
+  std::string compression;                ///< "" (none) or "gzip": messages sent compressed
   int connections = 1;                    ///< channels (TCP connections), 1..kMaxGrpcConnections
   bool tls = false;                       ///< TLS instead of plaintext
   std::string cacert;                     ///< PEM roots (implies tls)
@@ -57,17 +70,39 @@ struct GrpcOptions {
 struct GrpcCallInfo {
   std::string path;  ///< "/package.Service/Method"
   bool server_streaming = false;
+  bool client_streaming = false;
+  std::string source;  ///< where the method came from: "proto FILE", "protoset FILE",
+                       ///< "reflection (grpc.reflection.v1)", "embedded protos"
   std::string input_type;  ///< full name of the request message
   std::string output_type;
   size_t requests = 0;  ///< data variants
+  /// "unary", "server-streaming", "client-streaming" or "bidirectional-streaming".
+  std::string method_kind() const;
 };
 
-/// Loads the proto, finds the method and converts every data message, without connecting.
-/// Throws InputError: a .proto that does not parse (file:line:column), an unknown service or
-/// method, a client-streaming method, JSON that does not fit the message (naming the variant).
+/// A service and its methods, for `loadgate grpc -list`.
+struct GrpcServiceInfo {
+  std::string name;                  ///< fully-qualified ("loadgate.kernel.Kernel")
+  std::vector<GrpcCallInfo> methods;  ///< empty when the server could not describe it
+};
+
+/// Loads the proto, protoset or the server's reflection (falling back on the embedded protos
+/// when the server offers none, or cannot be reached, and the method is one of theirs), finds
+/// the method and converts every data message. Throws InputError: a .proto that does not parse
+/// (file:line:column), a protoset that does not, a server without reflection, an unknown
+/// service or method, data of the wrong shape for the method's kind, JSON that does not fit
+/// the message (naming the variant).
 GrpcCallInfo describe_grpc_call(const GrpcOptions& g);
 
-/// Reads -data: a JSON object, or "@file" whose lines (JSON objects) are cycled through.
+/// Every service with its methods: from the proto or protoset, else by reflection (the
+/// server's own list). Throws InputError as describe_grpc_call().
+std::vector<GrpcServiceInfo> list_grpc_services(const GrpcOptions& g);
+
+/// A method ("Service/Method") or service, described in proto syntax: its kind and the
+/// definitions of its messages. Throws InputError for an unknown name.
+std::string describe_grpc_symbol(const GrpcOptions& g, const std::string& symbol);
+
+/// Reads -data: a JSON object (or array, for streams), or "@file" whose lines are cycled through.
 /// Throws InputError naming the file when it cannot be read.
 std::vector<std::string> load_grpc_data(const std::string& flag);
 
@@ -75,7 +110,9 @@ std::vector<std::string> load_grpc_data(const std::string& flag);
 std::vector<Header> parse_grpc_metadata(const std::string& flag);
 
 /// Runs a gRPC attack (open model with a rate, closed model with workers) and returns its
-/// measurements. Results have Kind kGrpcUnary or kGrpcStream and the gRPC code as status.
+/// measurements. Results have Kind kGrpcUnary, kGrpcStream, kGrpcClientStream or kGrpcBidi and
+/// the gRPC code as status; a client stream that the server ends before all its messages were
+/// sent fails (ErrorKind::kProtocol) even with OK.
 /// Throws InputError for a call that cannot be made (see describe_grpc_call); an unreachable
 /// or failing server yields counted failures (UNAVAILABLE, DEADLINE_EXCEEDED, ...), not errors.
 AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& load);

@@ -60,6 +60,7 @@ class Stats {
   uint64_t bytes_in = 0;                                ///< sum of bytes_in
   uint64_t bytes_out = 0;                               ///< sum of bytes_out
   uint64_t messages = 0;                                ///< sum of stream messages received
+  uint64_t messages_sent = 0;                           ///< sum of stream messages sent (client-streaming, bidi)
   int64_t earliest_ns = 0;                              ///< earliest actual send (Unix ns); 0 when none was sent
   int64_t latest_ns = 0;                                ///< latest actual send (Unix ns)
   int64_t end_ns = 0;                                   ///< latest completion (Unix ns)
@@ -138,7 +139,8 @@ struct Summary {
   uint64_t bytes_out = 0;
   double bytes_in_mean = 0;
   double bytes_out_mean = 0;
-  uint64_t messages = 0;
+  uint64_t messages = 0;       ///< stream messages received
+  uint64_t messages_sent = 0;  ///< stream messages sent (client-streaming and bidi calls)
   std::map<std::string, uint64_t> status_codes;  ///< label -> count
   std::vector<std::string> errors;               ///< error texts, first-seen order
   std::vector<uint64_t> error_counts;            ///< parallel to errors

@@ -1,6 +1,7 @@
 // result.h: the one record every driver produces and every report consumes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,9 +19,15 @@ enum class Kind : uint8_t {
   kWsPush = 5,       ///< one message pushed by the server (push mode); status is a WsOutcome
   kWsClose = 6,      ///< the end of one WebSocket connection; status is the close code
   kJourney = 7,      ///< one user journey, all its steps (journey.h); status is the steps run
+  kGrpcClientStream = 8,  ///< one client-streaming gRPC call; status is the gRPC code
+  kGrpcBidi = 9,          ///< one bidirectional-streaming gRPC call; status is the gRPC code
 };
 /// Number of Kind values.
-inline constexpr int kKindCount = 8;
+inline constexpr int kKindCount = 10;
+
+/// Whether a kind's calls send a stream of messages (client-streaming and bidi gRPC): their
+/// `messages` field counts both ways (Result::messages_in(), Result::messages_out()).
+constexpr bool sends_stream(Kind k) { return k == Kind::kGrpcClientStream || k == Kind::kGrpcBidi; }
 
 /// ErrorKind classifies failures without allocating. The human-readable detail, when there is
 /// one, is interned separately (Result::error).
@@ -54,7 +61,9 @@ struct Result {
   uint64_t bytes_out = 0;     ///< request bytes sent (body for HTTP, payload for gRPC/WS)
   uint32_t target = 0;        ///< interned id of the target's label (see interner.h)
   uint32_t error = 0;         ///< interned id of the error text; 0 = no error
-  uint32_t messages = 0;      ///< messages received (streams); 0 = not a stream
+  uint32_t messages = 0;      ///< messages received (streams); 0 = not a stream. For kinds that
+                              ///< send streams (sends_stream()), received in the low 16 bits and
+                              ///< sent in the high 16 (each saturating at 65535): use the accessors
   uint16_t status = 0;        ///< HTTP code, gRPC code or WsOutcome, by kind
   Kind kind = Kind::kHttp;
   ErrorKind error_kind = ErrorKind::kNone;
@@ -65,6 +74,15 @@ struct Result {
   int64_t end_ns() const { return scheduled_ns + latency_ns; }
   /// Latency from the actual send (ns): what a tool without CO correction reports.
   int64_t uncorrected_ns() const { return latency_ns - send_delay_ns; }
+  /// Messages received in a stream (0 = not a stream).
+  uint32_t messages_in() const { return sends_stream(kind) ? messages & 0xffff : messages; }
+  /// Messages sent in a stream: the client's stream for client-streaming and bidi calls, else 1
+  /// for a call with one request and 0 for other kinds.
+  uint32_t messages_out() const;
+  /// Sets both counts of a client-streaming or bidi call (saturating at 65535 each).
+  void set_stream_messages(uint32_t in, uint32_t out) {
+    messages = std::min<uint32_t>(in, 0xffff) | std::min<uint32_t>(out, 0xffff) << 16;
+  }
   /// Whether this result counts as a success (Vegeta's rule for HTTP: 200..399 and no error).
   bool ok() const;
 };

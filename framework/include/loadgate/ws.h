@@ -56,5 +56,10 @@ struct WsOptions {
 /// Throws InputError for a bad URL or options; failures of the server are results.
 AttackRun attack_ws(const WsOptions& w, const AttackOptions& load);
 
+/// `w` made to send `rate` messages per second in all over its connections (a breakpoint step):
+/// each connection paced at rate / connections, and every connection opened within the first
+/// few percent of the step (a slow ramp would read as the generator falling behind).
+WsOptions ws_at_rate(WsOptions w, double rate);
+
 
 }  // namespace loadgate

@@ -219,12 +219,14 @@ Journey parse_journey(const std::string& text, const std::string& path) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw InputError(path, 0, "", "not a JSON object");
   auto only = [&](const json& o, const std::string& where, std::initializer_list<const char*> keys) {
-    for (auto& [k, v] : o.items())
+    for (const auto& item : o.items()) {
+      const std::string& k = item.key();
       if (std::find_if(keys.begin(), keys.end(), [&](const char* x) { return k == x; }) == keys.end()) {
         std::string known;
         for (const char* x : keys) known += (known.empty() ? "" : ", ") + std::string(x);
         throw InputError(path, 0, (where.empty() ? "" : where + ".") + k, "unknown key (known: " + known + ")");
       }
+    }
   };
   auto str = [&](const json& v, const std::string& where) {
     if (!v.is_string()) throw InputError(path, 0, where, "want a string");

@@ -63,15 +63,16 @@ void Stats::add(const Result& r) {
   if (r.send_delay_ns > kLateThreshold.count()) ++late;
   bytes_in += r.bytes_in;
   bytes_out += r.bytes_out;
-  messages += r.messages;
+  messages += r.messages_in();
+  if (sends_stream(r.kind)) messages_sent += r.messages_out();
   send_delay.record(r.send_delay_ns);
   if (!timed(r)) return;
   latency.record(r.latency_ns);
   uncorrected.record(r.uncorrected_ns());
   if (r.first_ns > 0) first.record(r.first_ns);
   // Messages 2..n of a stream arrive over (end - first message): their mean spacing.
-  if (r.messages > 1 && r.first_ns > 0)
-    gap.record((r.uncorrected_ns() - r.first_ns) / static_cast<int64_t>(r.messages - 1));
+  if (const uint32_t in = r.messages_in(); in > 1 && r.first_ns > 0)
+    gap.record((r.uncorrected_ns() - r.first_ns) / static_cast<int64_t>(in - 1));
 }
 
 void Stats::merge(const Stats& o) {
@@ -82,6 +83,7 @@ void Stats::merge(const Stats& o) {
   bytes_in += o.bytes_in;
   bytes_out += o.bytes_out;
   messages += o.messages;
+  messages_sent += o.messages_sent;
   if (o.earliest_ns && (earliest_ns == 0 || o.earliest_ns < earliest_ns)) earliest_ns = o.earliest_ns;
   latest_ns = std::max(latest_ns, o.latest_ns);
   end_ns = std::max(end_ns, o.end_ns);
@@ -211,6 +213,7 @@ Summary summarize(const Stats& s, Kind kind) {
   m.bytes_in = s.bytes_in;
   m.bytes_out = s.bytes_out;
   m.messages = s.messages;
+  m.messages_sent = s.messages_sent;
   for (auto& [code, n] : s.status) m.status_codes[status_label(kind, code)] += n;
   for (auto& [id, n] : s.errors) {
     m.errors.push_back(interned(id));
@@ -273,7 +276,7 @@ void Metrics::merge(const Metrics& other) {
 
 Kind Metrics::primary() const {
   for (Kind k : {Kind::kHttp, Kind::kGrpcUnary, Kind::kGrpcStream, Kind::kWsMessage, Kind::kWsPush, Kind::kWsHandshake,
-                 Kind::kWsClose, Kind::kJourney})
+                 Kind::kWsClose, Kind::kJourney, Kind::kGrpcClientStream, Kind::kGrpcBidi})
     if (group(k)) return k;
   return Kind::kHttp;
 }

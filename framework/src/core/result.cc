@@ -13,6 +13,8 @@ bool Result::ok() const {
       return status >= 200 && status < 400;
     case Kind::kGrpcUnary:
     case Kind::kGrpcStream:
+    case Kind::kGrpcClientStream:
+    case Kind::kGrpcBidi:
       return status == 0;
     case Kind::kWsMessage:
     case Kind::kWsPush:
@@ -25,6 +27,11 @@ bool Result::ok() const {
       return true;  // a journey fails by its first failed step's error
   }
   return false;
+}
+
+uint32_t Result::messages_out() const {
+  if (sends_stream(kind)) return messages >> 16;
+  return kind == Kind::kGrpcUnary || kind == Kind::kGrpcStream ? 1 : 0;
 }
 
 std::string_view error_kind_name(ErrorKind kind) {
@@ -53,6 +60,10 @@ std::string_view kind_name(Kind kind) {
       return "ws-close";
     case Kind::kJourney:
       return "journey";
+    case Kind::kGrpcClientStream:
+      return "grpc-client-stream";
+    case Kind::kGrpcBidi:
+      return "grpc-bidi";
   }
   return "unknown";
 }
@@ -81,7 +92,9 @@ std::string_view grpc_code_name(uint16_t code) {
 std::string status_label(Kind kind, uint16_t status) {
   switch (kind) {
     case Kind::kGrpcUnary:
-    case Kind::kGrpcStream: {
+    case Kind::kGrpcStream:
+    case Kind::kGrpcClientStream:
+    case Kind::kGrpcBidi: {
       auto name = grpc_code_name(status);
       return name.empty() ? "CODE(" + std::to_string(status) + ")" : std::string(name);
     }

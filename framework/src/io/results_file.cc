@@ -170,7 +170,8 @@ std::string encode_json(const Result& r, const std::string& attack, uint64_t seq
   // loadgate's own keys: enough to rebuild the record exactly.
   j["send_delay"] = r.send_delay_ns;
   j["first"] = r.first_ns;
-  j["messages"] = r.messages;
+  j["messages"] = r.messages_in();
+  if (sends_stream(r.kind)) j["messages_sent"] = r.messages_out();
   j["kind"] = std::string(kind_name(r.kind));
   j["error_kind"] = std::string(error_kind_name(r.error_kind));
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -447,10 +448,11 @@ bool ResultReader::next_text(Result& r) {
         timestamp = *ts;
         // Numbers from a file: integers within range, or the record is refused (a latency of
         // 1e30 must not read as 0, nor a negative one pass).
-        for (const char* key : {"code", "latency", "bytes_out", "bytes_in", "send_delay", "first", "messages"}) {
+        for (const char* key : {"code", "latency", "bytes_out", "bytes_in", "send_delay", "first", "messages", "messages_sent"}) {
           if (!j.contains(key)) continue;
           const auto& v = j[key];
-          const int64_t max = std::string(key) == "code" ? 65535 : std::string(key) == "messages" ? UINT32_MAX : kMaxNs;
+          const int64_t max = std::string(key) == "code" ? 65535 : std::string(key) == "messages" ? UINT32_MAX
+                            : std::string(key) == "messages_sent" ? 65535 : kMaxNs;
           if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > max ||
               (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max))) {
             error_ = where + ": " + key + ": want an integer 0.." + std::to_string(max) + ", got " +
@@ -473,6 +475,8 @@ bool ResultReader::next_text(Result& r) {
         r.messages = j.value("messages", uint32_t{0});
         kind = j.value("kind", "http");
         ekind = j.value("error_kind", "");
+        if (auto k = kind_from_name(kind); k && sends_stream(*k))
+          r.set_stream_messages(r.messages, j.value("messages_sent", uint32_t{0}));
       } catch (const nlohmann::json::exception& e) {
         error_ = where + ": wrong type of a field (" + e.what() + ")";
         return false;

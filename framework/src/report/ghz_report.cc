@@ -50,6 +50,12 @@ void write_ghz_summary(std::ostream& out, const Metrics& m) {
                   nano_unit(s.first.p50).c_str(), nano_unit(s.first.p99).c_str());
     out << line;
   }
+  if (s.messages_sent > 0) {
+    char line[128];
+    std::snprintf(line, sizeof line, "  Sent:\t%llu messages (%.2f/s)\n", static_cast<unsigned long long>(s.messages_sent),
+                  total_ns > 0 ? static_cast<double>(s.messages_sent) / (static_cast<double>(total_ns) / 1e9) : 0.0);
+    out << line;
+  }
 
   // Ten equal buckets from fastest to slowest, as ghz.
   out << "\nResponse time histogram:\n";

@@ -48,6 +48,7 @@ ordered summary_object(const Summary& s) {
   j["late"] = s.late;
   j["dropped"] = s.dropped;
   j["messages"] = s.messages;
+  if (s.messages_sent > 0) j["messages_sent"] = s.messages_sent;
   ordered counts = ordered::object();
   for (size_t i = 0; i < s.errors.size(); ++i) counts[s.errors[i]] = s.error_counts[i];
   j["error_counts"] = counts;

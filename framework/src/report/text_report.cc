@@ -52,13 +52,18 @@ void write_summary(std::ostream& out, const Summary& s, Kind kind) {
   tw.row({"Late", "[late, dropped, max send delay]",
           std::to_string(s.late) + ", " + std::to_string(s.dropped) + ", " + dur(s.send_delay.max)});
   if (s.first.max > 0) tw.row({"First byte", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.first)});
-  if (kind == Kind::kGrpcStream || s.messages > 0) {
+  if (kind == Kind::kGrpcStream || sends_stream(kind) || s.messages > 0) {
     const double secs = static_cast<double>((s.duration + s.wait).count()) / 1e9;
     tw.row(
         {"Messages", "[total, per call, per second]",
          std::to_string(s.messages) + ", " +
              format_number("%.2f", s.requests ? static_cast<double>(s.messages) / static_cast<double>(s.requests) : 0) +
              ", " + format_number("%.2f", secs > 0 ? static_cast<double>(s.messages) / secs : 0)});
+    if (s.messages_sent > 0)
+      tw.row({"Sent", "[messages, per call, per second]",
+              std::to_string(s.messages_sent) + ", " +
+                  format_number("%.2f", s.requests ? static_cast<double>(s.messages_sent) / static_cast<double>(s.requests) : 0) +
+                  ", " + format_number("%.2f", secs > 0 ? static_cast<double>(s.messages_sent) / secs : 0)});
     if (s.gap.max > 0) tw.row({"Message gap", "[min, mean, 50, 90, 95, 99, max]", latency_row(s.gap)});
   }
   tw.row({"Bytes In", "[total, mean]", std::to_string(s.bytes_in) + ", " + format_number("%.2f", s.bytes_in_mean)});

@@ -184,15 +184,7 @@ AttackRun run_at(const T& target, AttackOptions o, double rate) {
   o.rate.pacer = constant_pacer(rate);
   return run_one(target, o);
 }
-AttackRun run_at(WsOptions w, const AttackOptions& o, double rate) {
-  w.rate_per_conn = rate / std::max(1, w.connections);
-  w.message_pacer.reset();
-  // Open every connection within the first few percent of the step: the rate is measured
-  // over the whole step, and a slow ramp would read as the generator falling behind.
-  w.connect_rate = std::max(w.connect_rate, 50.0 * w.connections);
-  w.connect_pacer.reset();
-  return run_one(w, o);
-}
+AttackRun run_at(const WsOptions& w, const AttackOptions& o, double rate) { return run_one(ws_at_rate(w, rate), o); }
 
 // Watches windows as results arrive and stops the run after `abort_after` consecutive breached
 // windows: a soak test that collapses stops there, instead of running on for an hour.

@@ -1,21 +1,34 @@
-// grpc_call.cc: .proto files at run time (compiler::Importer), JSON into DynamicMessage, bytes.
+// grpc_call.cc: where a method's descriptors come from (a .proto compiled at run time, a
+// protoset, the server's reflection, or the protos linked in), and JSON into request bytes.
 #include "protocol/grpc/grpc_call.h"
 
 #include <google/protobuf/compiler/importer.h>
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/descriptor_database.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <random>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "ai.pb.h"
 #include "kernel.pb.h"
 #include "loadgate/error.h"
+#include "loadgate/file.h"
+#include "protocol/grpc/grpc_reflection.h"
 
 namespace loadgate {
+
+std::string GrpcCallInfo::method_kind() const {
+  if (client_streaming) return server_streaming ? "bidirectional-streaming" : "client-streaming";
+  return server_streaming ? "server-streaming" : "unary";
+}
+
 namespace grpcx {
 namespace {
 
@@ -37,6 +50,16 @@ class Errors final : public pb::compiler::MultiFileErrorCollector {
   std::string main_virtual_, main_path_;
 };
 
+// The first error building descriptors from a protoset or reflection (a missing import, ...).
+class PoolErrors final : public pb::DescriptorPool::ErrorCollector {
+ public:
+  void AddError(const std::string& file, const std::string& element, const pb::Message*, ErrorLocation,
+                const std::string& message) override {
+    if (first.empty()) first = file + ": " + element + ": " + message;
+  }
+  std::string first;
+};
+
 std::string dir_of(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
@@ -46,23 +69,74 @@ std::string base_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// "package.Service/Method" (or with a '.' before the method, or a leading '/').
+struct CallName {
+  std::string service, method;
+};
+CallName split_call(const std::string& text, const char* flag) {
+  std::string call = text;
+  if (!call.empty() && call[0] == '/') call = call.substr(1);
+  auto slash = call.rfind('/');
+  if (slash == std::string::npos) slash = call.rfind('.');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == call.size())
+    throw InputError("", 0, flag, "\"" + text + "\": want package.Service/Method");
+  return {call.substr(0, slash), call.substr(slash + 1)};
+}
+
+bool embedded_service(const std::string& service) {
+  (void)kernel::ExecuteRequest::descriptor();
+  (void)ai::GenerateRequest::descriptor();
+  return pb::DescriptorPool::generated_pool()->FindServiceByName(service) != nullptr;
+}
+
+}  // namespace
+
 // Everything that must outlive descriptor lookups for one resolution.
 struct Loaded {
   explicit Loaded(const GrpcOptions& g) : errors(base_of(g.proto), g.proto) {}
   pb::compiler::DiskSourceTree tree;
   Errors errors;
   std::unique_ptr<pb::compiler::Importer> importer;
+  // A protoset's or the server's files (and the well-known ones they import).
+  pb::SimpleDescriptorDatabase files;
+  PoolErrors pool_errors;
+  std::unique_ptr<pb::DescriptorPool> own_pool;
   const pb::DescriptorPool* pool = nullptr;
+  std::string source;                  // GrpcCallInfo::source
+  std::vector<std::string> services;   // what reflection listed (list_grpc_services)
 };
 
-void load(const GrpcOptions& g, Loaded& l) {
-  if (g.proto.empty()) {
-    // The embedded services' protos are linked in: make sure their descriptors are registered.
-    (void)kernel::ExecuteRequest::descriptor();
-    (void)ai::GenerateRequest::descriptor();
-    l.pool = pb::DescriptorPool::generated_pool();
-    return;
+namespace {
+
+// A pool over `l.files` alone: a service the files lack is unknown even if linked in here.
+// Imports that no one sent (the well-known google/protobuf/*.proto, which protoc and servers
+// may leave out) come from the linked-in copies.
+void pool_from_files(Loaded& l) {
+  std::vector<std::string> names;
+  l.files.FindAllFileNames(&names);
+  std::vector<std::string> todo;
+  for (const std::string& n : names) {
+    pb::FileDescriptorProto f;
+    if (l.files.FindFileByName(n, &f))
+      for (const std::string& dep : f.dependency()) todo.push_back(dep);
   }
+  while (!todo.empty()) {
+    const std::string dep = todo.back();
+    todo.pop_back();
+    pb::FileDescriptorProto have;
+    if (l.files.FindFileByName(dep, &have)) continue;
+    const pb::FileDescriptor* linked = pb::DescriptorPool::generated_pool()->FindFileByName(dep);
+    if (!linked || dep.rfind("google/protobuf/", 0) != 0) continue;  // reported when the pool is built
+    pb::FileDescriptorProto copy;
+    linked->CopyTo(&copy);
+    l.files.Add(copy);
+    for (const std::string& d : copy.dependency()) todo.push_back(d);
+  }
+  l.own_pool = std::make_unique<pb::DescriptorPool>(&l.files, &l.pool_errors);
+  l.pool = l.own_pool.get();
+}
+
+void load_proto(const GrpcOptions& g, Loaded& l) {
   if (!std::ifstream(g.proto)) throw InputError(g.proto, 0, "-proto", "cannot read proto file");
   l.tree.MapPath("", dir_of(g.proto));
   for (const std::string& dir : g.import_paths) l.tree.MapPath("", dir);
@@ -73,28 +147,124 @@ void load(const GrpcOptions& g, Loaded& l) {
     throw InputError("", 0, "-proto", l.errors.first);
   }
   l.pool = l.importer->pool();
+  l.source = "proto " + g.proto;
 }
 
-const pb::MethodDescriptor* find_method(const GrpcOptions& g, const pb::DescriptorPool& pool) {
-  std::string call = g.call;
-  if (!call.empty() && call[0] == '/') call = call.substr(1);
-  auto slash = call.rfind('/');
-  if (slash == std::string::npos) slash = call.rfind('.');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == call.size())
-    throw InputError("", 0, "-call", "\"" + g.call + "\": want package.Service/Method");
-  const std::string service = call.substr(0, slash), method = call.substr(slash + 1);
-  const pb::ServiceDescriptor* s = pool.FindServiceByName(service);
-  const std::string where = g.proto.empty() ? "the embedded services' protos" : g.proto;
-  if (!s) throw InputError("", 0, "-call", "unknown service \"" + service + "\" in " + where);
-  const pb::MethodDescriptor* m = s->FindMethodByName(method);
+void load_protoset(const GrpcOptions& g, Loaded& l) {
+  const std::string bytes = read_file_or_throw(g.protoset, "-protoset", "cannot read protoset file");
+  pb::FileDescriptorSet set;
+  if (!set.ParseFromString(bytes) || set.file_size() == 0)
+    throw InputError(g.protoset, 0, "-protoset",
+                     "not a FileDescriptorSet (make one with protoc --descriptor_set_out=FILE --include_imports)");
+  for (const auto& f : set.file())
+    if (!l.files.Add(f)) throw InputError(g.protoset, 0, "-protoset", "file " + f.name() + " is in the set twice, differently");
+  pool_from_files(l);
+  l.source = "protoset " + g.protoset;
+}
+
+// Adds reflection's answer to l.files, then asks for every import still missing (bounded: a
+// server that keeps naming new files is cut off).
+void add_reflected(Reflector& r, const ReflectionAnswer& first, Loaded& l) {
+  std::set<std::string> have;
+  std::vector<std::string> pending;
+  auto add = [&](const ReflectionAnswer& a) {
+    for (const std::string& bytes : a.files) {
+      pb::FileDescriptorProto f;
+      if (!f.ParseFromString(bytes)) throw InputError("", 0, "-addr", "server reflection sent a file descriptor that does not parse");
+      if (!have.insert(f.name()).second) continue;
+      l.files.Add(f);
+      for (const std::string& dep : f.dependency()) pending.push_back(dep);
+    }
+  };
+  add(first);
+  for (int asked = 0; !pending.empty() && asked < 200;) {
+    const std::string name = pending.back();
+    pending.pop_back();
+    if (have.count(name) || name.rfind("google/protobuf/", 0) == 0) continue;  // well-known: linked in
+    ++asked;
+    const ReflectionAnswer a = r.file_by_filename(name);
+    if (a.outcome != ReflectionAnswer::Outcome::kOk)
+      throw InputError("", 0, "-addr", "server reflection: cannot get " + name + " (" + a.message + ")");
+    add(a);
+  }
+}
+
+[[noreturn]] void no_reflection(const GrpcOptions& g, const ReflectionAnswer& a) {
+  if (a.outcome == ReflectionAnswer::Outcome::kNotOffered)
+    throw InputError("", 0, "-proto",
+                     g.addr + " does not offer server reflection (grpc.reflection.v1 or v1alpha): give the method's "
+                              "-proto FILE or -protoset FILE");
+  throw InputError("", 0, "-addr",
+                   "server reflection at " + g.addr + ": " + a.message + "; give -proto FILE or -protoset FILE");
+}
+
+// Without a proto or protoset: the server's reflection, for `service` ("" = list services).
+void load_reflected(const GrpcOptions& g, const std::string& service, Loaded& l) {
+  Reflector r(g);
+  const ReflectionAnswer a = service.empty() ? r.list_services() : r.file_containing_symbol(service);
+  using Outcome = ReflectionAnswer::Outcome;
+  if (a.outcome == Outcome::kOk) {
+    if (service.empty()) {
+      l.services = a.services;
+      for (const std::string& s : a.services) {
+        const ReflectionAnswer f = r.file_containing_symbol(s);
+        if (f.outcome == Outcome::kOk) add_reflected(r, f, l);  // else listed without methods
+      }
+    } else {
+      add_reflected(r, a, l);
+    }
+    pool_from_files(l);
+    l.source = "reflection (" + r.version() + ")";
+    return;
+  }
+  if (a.outcome == Outcome::kNotFound) {  // the server has reflection but not this service
+    pool_from_files(l);
+    l.source = "reflection (" + r.version() + ")";
+    return;
+  }
+  // No reflection, or no server yet: the embedded services' own methods need neither.
+  if (!service.empty() && (a.outcome == Outcome::kNotOffered || a.outcome == Outcome::kUnreachable) &&
+      embedded_service(service)) {
+    l.pool = pb::DescriptorPool::generated_pool();
+    l.source = "embedded protos";
+    return;
+  }
+  no_reflection(g, a);
+}
+
+void load(const GrpcOptions& g, const std::string& service, Loaded& l) {
+  if (!g.proto.empty() && !g.protoset.empty()) throw InputError("", 0, "-protoset", "give -proto or -protoset, not both");
+  if (!g.proto.empty()) return load_proto(g, l);
+  if (!g.protoset.empty()) return load_protoset(g, l);
+  load_reflected(g, service, l);
+}
+
+const pb::MethodDescriptor* find_method(const GrpcOptions& g, const Loaded& l) {
+  const CallName name = split_call(g.call, "-call");
+  const pb::ServiceDescriptor* s = l.pool->FindServiceByName(name.service);
+  if (!s) {
+    std::string why = l.pool_errors.first.empty() ? "" : " (" + l.pool_errors.first + ")";
+    throw InputError("", 0, "-call", "unknown service \"" + name.service + "\" in " + l.source + why);
+  }
+  const pb::MethodDescriptor* m = s->FindMethodByName(name.method);
   if (!m) {
     std::string known;
     for (int i = 0; i < s->method_count(); ++i) known += (i ? ", " : "") + s->method(i)->name();
-    throw InputError("", 0, "-call", "unknown method \"" + method + "\" of " + service + " (known: " + known + ")");
+    throw InputError("", 0, "-call",
+                     "unknown method \"" + name.method + "\" of " + name.service + " (known: " + known + ")");
   }
-  if (m->client_streaming())
-    throw InputError("", 0, "-call", g.call + " is client-streaming: loadgate sends unary and server-streaming calls");
   return m;
+}
+
+GrpcCallInfo info_of(const pb::MethodDescriptor* m, const std::string& source) {
+  GrpcCallInfo info;
+  info.path = "/" + m->service()->full_name() + "/" + m->name();
+  info.server_streaming = m->server_streaming();
+  info.client_streaming = m->client_streaming();
+  info.input_type = m->input_type()->full_name();
+  info.output_type = m->output_type()->full_name();
+  info.source = source;
+  return info;
 }
 
 }  // namespace
@@ -119,19 +289,61 @@ bool encode(const Encoder& e, const std::string& json, std::string& out, std::st
   return true;
 }
 
+namespace {
+
+// A client stream's -data: a JSON array of messages, each encoded.
+std::vector<std::string> encode_stream(const Encoder& enc, const GrpcCallInfo& info, const std::string& data,
+                                       const std::string& which) {
+  const auto j = nlohmann::json::parse(data, nullptr, false);
+  const std::string kind = info.path.substr(1) + " is " + info.method_kind();
+  if (j.is_discarded()) throw InputError("", 0, "-data", which + " is not JSON");
+  if (!j.is_array())
+    throw InputError("", 0, "-data",
+                     kind + ": " + which + " must be a JSON array, one element per message of the stream (got " +
+                         std::string(j.type_name()) + ")");
+  if (j.empty()) throw InputError("", 0, "-data", kind + ": " + which + " is an empty array: a stream needs messages");
+  std::vector<std::string> out;
+  for (size_t k = 0; k < j.size(); ++k) {
+    std::string bytes, error;
+    if (!encode(enc, j[k].dump(), bytes, error))
+      throw InputError("", 0, "-data",
+                       which + ", element " + std::to_string(k + 1) + " does not fit " + info.input_type + ": " + error);
+    out.push_back(std::move(bytes));
+  }
+  return out;
+}
+
+}  // namespace
+
 Call resolve_call(const GrpcOptions& g) {
   auto enc = std::make_shared<Encoder>();
   enc->loaded = std::make_unique<Loaded>(g);
   Loaded& l = *enc->loaded;
-  load(g, l);
-  const pb::MethodDescriptor* m = find_method(g, *l.pool);
+  load(g, split_call(g.call, "-call").service, l);
+  const pb::MethodDescriptor* m = find_method(g, l);
   Call c;
-  c.info.path = "/" + m->service()->full_name() + "/" + m->name();
-  c.info.server_streaming = m->server_streaming();
-  c.info.input_type = m->input_type()->full_name();
-  c.info.output_type = m->output_type()->full_name();
+  c.info = info_of(m, l.source);
   enc->factory = std::make_unique<pb::DynamicMessageFactory>(l.pool);
   enc->input = m->input_type();
+  if (g.compression != "" && g.compression != "gzip")
+    throw InputError("", 0, "-compression", "\"" + g.compression + "\": want gzip (or none)");
+  if (g.stream_call_count < 0) throw InputError("", 0, "-stream-call-count", "want 0 or more messages");
+  if (g.stream_interval.count() < 0 || g.stream_call_duration.count() < 0)
+    throw InputError("", 0, "-stream-interval", "want a duration of 0 or more");
+  if (m->client_streaming()) {
+    const std::vector<std::string> data = g.data.empty() ? std::vector<std::string>{"[{}]"} : g.data;
+    for (size_t i = 0; i < data.size(); ++i) {
+      const std::string which = data.size() > 1 ? "stream " + std::to_string(i + 1) : "stream";
+      if (Template::has_holes(data[i]))
+        throw InputError("", 0, "-data", which + ": placeholders are not supported in the messages of a client stream");
+      c.streams.push_back(encode_stream(*enc, c.info, data[i], which));
+      c.requests.push_back(c.streams.back().front());
+    }
+    if (g.message) throw InputError("", 0, "message", c.info.method_kind() + " calls take -data streams, not a message hook");
+    c.info.requests = c.streams.size();
+    c.encoder = enc;
+    return c;
+  }
   const std::vector<std::string> data = g.data.empty() ? std::vector<std::string>{"{}"} : g.data;
   bool holes = false;
   for (const std::string& d : data) holes = holes || Template::has_holes(d);
@@ -141,6 +353,11 @@ Call resolve_call(const GrpcOptions& g) {
   for (size_t i = 0; i < data.size(); ++i) {
     const std::string which = data.size() > 1 ? "message " + std::to_string(i + 1) : "message";
     std::string json = data[i];
+    if (!holes && !json.empty() && json.find_first_not_of(" \t\r\n") != std::string::npos &&
+        json[json.find_first_not_of(" \t\r\n")] == '[')
+      throw InputError("", 0, "-data",
+                       c.info.path.substr(1) + " is " + c.info.method_kind() + ": " + which +
+                           " must be one JSON object per call (got an array, which is for client streams)");
     if (holes) {
       // Compiled, then tried once filled (with the first feeder row), so that a shape that
       // cannot fit is an error now rather than a failure of every call.
@@ -164,9 +381,71 @@ Call resolve_call(const GrpcOptions& g) {
   return c;
 }
 
+std::vector<GrpcServiceInfo> list_services(const GrpcOptions& g) {
+  Loaded l(g);
+  load(g, "", l);
+  std::vector<std::string> names = l.services;
+  if (!l.importer && l.services.empty()) {  // a protoset: every service in its files
+    std::vector<std::string> files;
+    l.files.FindAllFileNames(&files);
+    for (const std::string& f : files)
+      if (const pb::FileDescriptor* fd = l.pool->FindFileByName(f))
+        for (int i = 0; i < fd->service_count(); ++i) names.push_back(fd->service(i)->full_name());
+  }
+  if (l.importer) {
+    const pb::FileDescriptor* fd = l.pool->FindFileByName(base_of(g.proto));
+    for (int i = 0; fd && i < fd->service_count(); ++i) names.push_back(fd->service(i)->full_name());
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<GrpcServiceInfo> out;
+  for (const std::string& n : names) {
+    GrpcServiceInfo s;
+    s.name = n;
+    if (const pb::ServiceDescriptor* sd = l.pool->FindServiceByName(n))
+      for (int i = 0; i < sd->method_count(); ++i) s.methods.push_back(info_of(sd->method(i), l.source));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string describe_symbol(const GrpcOptions& g, const std::string& symbol) {
+  std::string service = symbol, method;
+  if (symbol.find('/') != std::string::npos) {
+    const CallName n = split_call(symbol, "-describe");
+    service = n.service;
+    method = n.method;
+  }
+  Loaded l(g);
+  load(g, service, l);
+  const pb::ServiceDescriptor* s = l.pool->FindServiceByName(service);
+  if (!s && method.empty()) {  // Service.Method spelled with a dot
+    const auto dot = symbol.rfind('.');
+    if (dot != std::string::npos) {
+      service = symbol.substr(0, dot);
+      method = symbol.substr(dot + 1);
+      s = l.pool->FindServiceByName(service);
+    }
+  }
+  if (!s) throw InputError("", 0, "-describe", "unknown service \"" + service + "\" in " + l.source);
+  if (method.empty()) return s->DebugString();
+  const pb::MethodDescriptor* m = s->FindMethodByName(method);
+  if (!m) throw InputError("", 0, "-describe", "unknown method \"" + method + "\" of " + service);
+  const GrpcCallInfo info = info_of(m, l.source);
+  std::string out = info.path.substr(1) + " (" + info.method_kind() + ", from " + l.source + ")\n";
+  out += "  rpc " + m->name() + "(" + (m->client_streaming() ? "stream " : "") + info.input_type + ") returns (" +
+         (m->server_streaming() ? "stream " : "") + info.output_type + ")\n\n";
+  out += m->input_type()->DebugString();
+  if (m->output_type() != m->input_type()) out += "\n" + m->output_type()->DebugString();
+  return out;
+}
+
 }  // namespace grpcx
 
 GrpcCallInfo describe_grpc_call(const GrpcOptions& g) { return grpcx::resolve_call(g).info; }
+std::vector<GrpcServiceInfo> list_grpc_services(const GrpcOptions& g) { return grpcx::list_services(g); }
+std::string describe_grpc_symbol(const GrpcOptions& g, const std::string& symbol) {
+  return grpcx::describe_symbol(g, symbol);
+}
 
 std::vector<std::string> load_grpc_data(const std::string& flag) {
   if (flag.empty()) return {};

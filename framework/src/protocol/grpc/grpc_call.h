@@ -1,5 +1,5 @@
-// grpc_call.h (internal): a method resolved from a .proto (or the built-in protos) and its
-// request messages serialized once, before the attack. Knows protobuf, not gRPC.
+// grpc_call.h (internal): a method resolved from a .proto, a protoset, the server's reflection
+// or the built-in protos, and its request messages serialized once, before the attack.
 #pragma once
 
 #include <string>
@@ -18,7 +18,10 @@ class Encoder;
 /// requests to fill and encode per call.
 struct Call {
   GrpcCallInfo info;
-  std::vector<std::string> requests;  ///< serialized request messages, cycled through
+  std::vector<std::string> requests;  ///< serialized request messages, cycled through (one per
+                                      ///< call; for streams, each stream's first message)
+  std::vector<std::vector<std::string>> streams;  ///< client-streaming and bidi: the messages of
+                                                  ///< each variant's stream, serialized
   std::vector<Template> templates;    ///< -data with placeholders, by variant (else empty)
   std::shared_ptr<const Encoder> encoder;  ///< JSON -> request bytes, for templates and GrpcOptions::message
 };
@@ -30,5 +33,10 @@ bool encode(const Encoder& e, const std::string& json, std::string& out, std::st
 /// Resolves g.call in g.proto (or the built-in protos) and serializes g.data.
 /// Throws InputError (see describe_grpc_call()).
 Call resolve_call(const GrpcOptions& g);
+
+/// See list_grpc_services().
+std::vector<GrpcServiceInfo> list_services(const GrpcOptions& g);
+/// See describe_grpc_symbol().
+std::string describe_symbol(const GrpcOptions& g, const std::string& symbol);
 
 }  // namespace loadgate::grpcx

@@ -6,9 +6,9 @@
 // over them round-robin.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/security/tls_credentials_options.h>
 
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <atomic>
 #include <random>
 #include <fstream>
@@ -22,6 +22,7 @@
 #include "loadgate/grpc.h"
 #include "loadgate/interner.h"
 #include "protocol/grpc/grpc_call.h"
+#include "protocol/grpc/grpc_channel.h"
 #include "protocol/grpc/grpc_result.h"
 
 namespace loadgate {
@@ -29,35 +30,15 @@ namespace {
 
 using engine::Hit;
 
-std::string read_pem(const std::string& path, const char* flag) {
-  return read_file_or_throw(path, flag, "cannot read PEM file");
-}
-
-std::shared_ptr<grpc::ChannelCredentials> credentials(const GrpcOptions& g) {
-  if (!g.tls && g.cacert.empty() && !g.skip_verify && g.cert.empty()) return grpc::InsecureChannelCredentials();
-  if (g.skip_verify) {
-    grpc::experimental::TlsChannelCredentialsOptions o;
-    o.set_verify_server_certs(false);
-    o.set_check_call_host(false);
-    o.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
-    return grpc::experimental::TlsCredentials(o);
-  }
-  grpc::SslCredentialsOptions o;
-  if (!g.cacert.empty()) o.pem_root_certs = read_pem(g.cacert, "-cacert");
-  if (!g.cert.empty()) {
-    o.pem_cert_chain = read_pem(g.cert, "-cert");
-    o.pem_private_key = read_pem(g.key.empty() ? g.cert : g.key, "-key");
-  }
-  return grpc::SslCredentials(o);
-}
-
 class GrpcDriver;
 
-// One call at a time; the stream reactor doubles as the per-call state of streaming calls.
+// One call at a time; the stream reactor doubles as the per-call state of streaming calls. A
+// client stream's writes form one chain (write, done, pause on the worker's timer, write), held
+// open with AddHold() until the last message, so that gRPC ends the call only after it.
 class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   GrpcSlot(asio::io_context& io, engine::SlotOwner& owner, GrpcDriver& d, size_t channel)
-      : io_(io), owner_(owner), d_(d), channel_(channel) {}
+      : io_(io), owner_(owner), d_(d), channel_(channel), timer_(io) {}
   void start(const Hit& hit) override;
   void cancel() override {
     std::lock_guard lock(mu_);
@@ -65,14 +46,19 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
       cancelled_ = true;
       ctx_->TryCancel();
     }
+    timer_.cancel();  // a pause between messages ends now; the write chain sees cancelled_
   }
   void warm() override;
   // Streaming callbacks (gRPC threads).
   void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
   void OnDone(const grpc::Status& s) override { complete(s); }
 
  private:
   void complete(const grpc::Status& s);
+  // Client streams: whether another message is due, and sending it (or closing the stream).
+  bool more_to_write() const;
+  void write_next();
   asio::io_context& io_;
   engine::SlotOwner& owner_;
   GrpcDriver& d_;
@@ -87,6 +73,15 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
   int64_t first_ = 0;
   uint64_t bytes_in_ = 0;
   uint32_t messages_ = 0;
+  // Client streams (touched only along the write chain, one step at a time).
+  asio::steady_timer timer_;
+  const std::vector<std::string>* stream_ = nullptr;
+  uint32_t planned_ = 0;       // messages to send; 0 = until writes_until_
+  int64_t writes_until_ = 0;   // steady ns after which no message starts; 0 = no limit
+  uint32_t out_ = 0;           // messages sent
+  uint64_t bytes_sent_ = 0;
+  size_t pending_bytes_ = 0;   // size of the message being written
+  bool write_failed_ = false;  // a write failed: the stream is over on the server's side
   std::string json_, bytes_;  // a request filled per call (templates, GrpcOptions::message)
   std::mt19937_64 rng_{std::random_device{}()};
 };
@@ -99,27 +94,20 @@ class GrpcDriver final : public engine::Driver {
       grpc::Slice slice(r.data(), r.size());
       requests_.emplace_back(&slice, 1);
     }
-    auto creds = credentials(g);
     const int n = std::max(1, g.connections);
     for (int i = 0; i < n; ++i) {
-      grpc::ChannelArguments args;
-      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one TCP connection per channel
-      args.SetInt("loadgate.channel", i);
-      if (!g.authority.empty()) args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, g.authority);
-      if (!g.authority.empty() && (g.tls || !g.cacert.empty())) args.SetSslTargetNameOverride(g.authority);
-      channels_.push_back(grpc::CreateCustomChannel(g.addr, creds, args));
+      channels_.push_back(grpcx::make_channel(g, i));
       stubs_.push_back(std::make_unique<grpc::GenericStub>(channels_.back()));
     }
     // Connect every channel at once before the clock starts, for 2 s at most, and stop on
     // Ctrl-C; an unreachable server is measured, not fatal.
+    // (A channel left alone does not progress: nothing polls it. WaitForConnected polls its
+    // own queue, in slices, so that Ctrl-C is seen.)
     for (auto& c : channels_) c->GetState(/*try_to_connect=*/true);
     const int64_t until = steady_now_ns() + 2'000'000'000;
     for (size_t i = 0; i < channels_.size();) {
       if (steady_now_ns() >= until || (load.stop && load.stop->load())) break;
-      if (channels_[i]->GetState(false) == GRPC_CHANNEL_READY)
-        ++i;
-      else
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (channels_[i]->WaitForConnected(std::chrono::system_clock::now() + std::chrono::milliseconds(50))) ++i;
     }
   }
 
@@ -132,7 +120,10 @@ class GrpcDriver final : public engine::Driver {
     return engine::Driver::target_for(seq);
   }
   uint32_t target_label(uint32_t) const override { return label_; }
-  Kind kind() const override { return call_.info.server_streaming ? Kind::kGrpcStream : Kind::kGrpcUnary; }
+  Kind kind() const override {
+    if (call_.info.client_streaming) return call_.info.server_streaming ? Kind::kGrpcBidi : Kind::kGrpcClientStream;
+    return call_.info.server_streaming ? Kind::kGrpcStream : Kind::kGrpcUnary;
+  }
   std::string protocol() const override { return "grpc"; }
 
   const grpcx::Call& call() const { return call_; }
@@ -188,12 +179,30 @@ void GrpcSlot::start(const Hit& hit) {
   auto ctx = std::make_unique<grpc::ClientContext>();  // gRPC wants a fresh context per call
   if (d_.load().timeout.count() > 0) ctx->set_deadline(std::chrono::system_clock::now() + d_.load().timeout);
   for (const auto& [k, v] : d_.options().metadata) ctx->AddMetadata(k, v);
+  if (d_.options().compression == "gzip") ctx->set_compression_algorithm(GRPC_COMPRESS_GZIP);
   {
     std::lock_guard lock(mu_);
     ctx_ = std::move(ctx);
   }
   sent_ = steady_now_ns();
   const std::string& path = d_.call().info.path;
+  if (d_.call().info.client_streaming) {
+    const GrpcOptions& g = d_.options();
+    stream_ = &d_.call().streams[hit.target];
+    out_ = 0;
+    bytes_sent_ = 0;
+    write_failed_ = false;
+    planned_ = g.stream_call_count > 0 ? static_cast<uint32_t>(g.stream_call_count)
+               : g.stream_call_duration.count() > 0 ? 0
+                                                    : static_cast<uint32_t>(stream_->size());
+    writes_until_ = g.stream_call_duration.count() > 0 ? sent_ + g.stream_call_duration.count() : 0;
+    d_.stub(channel_).PrepareBidiStreamingCall(ctx_.get(), path, grpc::StubOptions(), this);
+    AddHold();  // released by the write chain's end
+    StartRead(&response_);
+    StartCall();
+    write_next();
+    return;
+  }
   if (!d_.call().info.server_streaming) {
     d_.stub(channel_).UnaryCall(ctx_.get(), path, grpc::StubOptions(), &request_, &response_, [this](grpc::Status s) {
       bytes_in_ = s.ok() && response_.Valid() ? response_.Length() : 0;
@@ -231,12 +240,60 @@ void GrpcSlot::OnReadDone(bool ok) {
   StartRead(&response_);
 }
 
+bool GrpcSlot::more_to_write() const {
+  return !write_failed_ && !cancelled_ && (planned_ == 0 || out_ < planned_) &&
+         (writes_until_ == 0 || steady_now_ns() < writes_until_);
+}
+
+void GrpcSlot::write_next() {
+  if (!more_to_write()) {
+    if (!write_failed_ && !cancelled_) StartWritesDone();
+    RemoveHold();
+    return;
+  }
+  const std::string& m = (*stream_)[out_ % stream_->size()];
+  grpc::Slice slice(m.data(), m.size());
+  request_ = grpc::ByteBuffer(&slice, 1);
+  pending_bytes_ = m.size();
+  StartWrite(&request_);
+}
+
+void GrpcSlot::OnWriteDone(bool ok) {
+  if (!stream_ || !d_.call().info.client_streaming) return;  // server streams: the one request
+  if (!ok) {
+    write_failed_ = true;
+    return write_next();
+  }
+  ++out_;
+  bytes_sent_ += pending_bytes_;
+  const Nanos pause = d_.options().stream_interval;
+  if (pause.count() > 0 && more_to_write()) {
+    asio::post(io_, [this, pause] {  // the timer lives on the worker's thread
+      timer_.expires_after(pause);
+      timer_.async_wait([this](const asio::error_code&) { write_next(); });
+    });
+    return;
+  }
+  write_next();
+}
+
 // On a gRPC thread: measure now, hand the result to the worker's thread.
 void GrpcSlot::complete(const grpc::Status& s) {
   Result r = grpcx::grpc_result(hit_, sent_, s, d_.kind(), cancelled_.load());
-  r.bytes_out = d_.call().requests[hit_.target].size();  // request_ may be consumed by the call
   r.bytes_in = bytes_in_;
-  r.messages = messages_;
+  if (sends_stream(r.kind)) {
+    r.bytes_out = bytes_sent_;
+    r.set_stream_messages(messages_, out_);
+    // The server closed the call while the client still had messages to send: even with OK,
+    // the stream did not carry what was asked.
+    if (s.ok() && write_failed_ && !cancelled_) {
+      r.error_kind = ErrorKind::kProtocol;
+      r.error = intern("stream ended by the server before the client sent all its messages");
+    }
+  } else {
+    r.bytes_out = d_.call().requests[hit_.target].size();  // request_ may be consumed by the call
+    r.messages = messages_;
+  }
   r.first_ns = first_;
   r.target = d_.label();
   asio::post(io_, [this, r] {
@@ -263,7 +320,12 @@ AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& load) {
                      std::to_string(g.connections) + " channels need more open files than the limit (" +
                          std::to_string(fds) + "); raise `ulimit -n`");
   GrpcDriver driver(g, load);
-  return engine::run_attack(driver, load);
+  const grpcx::WireBytes before = grpcx::wire_bytes(g);  // the connections are open: count from here
+  AttackRun run = engine::run_attack(driver, load);
+  const grpcx::WireBytes after = grpcx::wire_bytes(g);
+  run.wire_bytes_out = after.sent > before.sent ? after.sent - before.sent : 0;
+  run.wire_bytes_in = after.received > before.received ? after.received - before.received : 0;
+  return run;
 }
 
 }  // namespace loadgate

@@ -665,4 +665,12 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   return run_ws<PlainConfig>(plan, load, rate);
 }
 
+WsOptions ws_at_rate(WsOptions w, double rate) {
+  w.rate_per_conn = rate / std::max(1, w.connections);
+  w.message_pacer.reset();
+  w.connect_rate = std::max(w.connect_rate, 50.0 * w.connections);
+  w.connect_pacer.reset();
+  return w;
+}
+
 }  // namespace loadgate

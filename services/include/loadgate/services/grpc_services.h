@@ -3,8 +3,11 @@
 //
 //   loadgate.kernel.Kernel/Status    fast unary call
 //   loadgate.kernel.Kernel/Execute   unary call with a small amount of work (rounds of hashing)
+//   loadgate.kernel.Kernel/Accumulate  client-streaming: Execute per message, one answer at the end
+//   loadgate.kernel.Kernel/Pipeline  bidirectional: one answer per message, as it arrives
 //   loadgate.ai.Ai/Generate          unary, latency drawn from a seeded log-normal distribution
 //   loadgate.ai.Ai/GenerateStream    server-streaming tokens: a first-token delay, then a steady rate
+// Both serve grpc.health.v1 and server reflection (grpc.reflection.v1 and v1alpha).
 #pragma once
 
 #include <chrono>
@@ -29,6 +32,10 @@ struct GrpcServiceOptions {
   int reset_every = 0;                            ///< GenerateStream: cancel every Nth stream halfway (0 = never)
   std::string cert_file;                          ///< PEM certificate: serve TLS instead of plaintext
   std::string key_file;                           ///< PEM private key of cert_file
+  bool reflection_v1 = true;                      ///< serve grpc.reflection.v1.ServerReflection
+  bool reflection_v1alpha = true;                 ///< serve grpc.reflection.v1alpha.ServerReflection
+  std::string reflection_token;                   ///< reflection requires metadata x-reflection-token
+                                                  ///< with this value ("" = open to all)
 };
 
 /// GrpcService runs the kernel or the AI service until stop() or destruction.

@@ -2,6 +2,7 @@
 // No websocketpp header here: the server lives in services/ws/ws_service.cc.
 //
 //   /echo                      every message back to its sender
+//   /echo?capacity=N           echo, at most N messages per second in all (the rest queue)
 //   /broadcast?room=NAME       every message to every connection of the room (sender included)
 //   /drop?every=N&after=MS     echo; every Nth connection is closed by the server (1001) after MS
 //   /malformed                 after the handshake, writes bytes that are not a valid frame

@@ -1,0 +1,159 @@
+// grpc_ws_cli_test.cc: `loadgate grpc`, `ws` and `breakpoint grpc|ws` as a ghz user drives
+// them, against `loadgate serve` processes started here and stopped by PID.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "subprocess.h"
+
+namespace {
+
+using loadgate::testing::output_of;
+using loadgate::testing::Subprocess;
+
+const std::string L = LOADGATE_BIN;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// `loadgate serve ARGS -addr 127.0.0.1:0`, and the address it bound (from its first line).
+class Served {
+ public:
+  explicit Served(const std::vector<std::string>& args, const std::string& name) {
+    out_ = ::testing::TempDir() + "served_" + name + ".out";
+    std::vector<std::string> argv = {L, "serve"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("-addr");
+    argv.push_back("127.0.0.1:0");
+    proc_ = std::make_unique<Subprocess>(argv, out_);
+    for (int i = 0; i < 500 && addr.empty(); ++i) {
+      const std::string line = slurp(out_);
+      const auto at = line.find("listening on ");
+      if (at != std::string::npos && line.find('\n', at) != std::string::npos) {
+        addr = line.substr(at + 13, line.find('\n', at) - at - 13);
+        if (addr.rfind("ws://", 0) == 0) addr = addr.substr(5);
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+  }
+  ~Served() {
+    proc_->signal(SIGTERM);
+    proc_->wait(std::chrono::seconds(5));
+  }
+  std::string addr;  ///< host:port
+
+ private:
+  std::string out_;
+  std::unique_ptr<Subprocess> proc_;
+};
+
+struct Ran {
+  int code = -1;
+  std::string out, err;
+};
+
+Ran run(const std::string& cmd) {
+  const std::string out = ::testing::TempDir() + "grpc_ws_cli.out", err = ::testing::TempDir() + "grpc_ws_cli.err";
+  const int status = std::system(("{ " + cmd + "; } >" + out + " 2>" + err).c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, slurp(out), slurp(err)};
+}
+
+double capacity_of(const std::string& text) {
+  const auto at = text.find("capacity: ");
+  return at == std::string::npos ? -1 : std::atof(text.c_str() + at + 10);
+}
+
+TEST(GrpcCli, ListDescribeAndCallEveryKindThroughReflection) {
+  Served kernel({"kernel"}, "kernel");
+  ASSERT_FALSE(kernel.addr.empty());
+  const std::string a = " -addr " + kernel.addr;
+  Ran r = run(L + " grpc" + a + " -list");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("loadgate.kernel.Kernel\n  loadgate.kernel.Kernel/Status\n  loadgate.kernel.Kernel/Execute\n"
+                       "  loadgate.kernel.Kernel/Accumulate  (client-streaming)\n"
+                       "  loadgate.kernel.Kernel/Pipeline  (bidirectional-streaming)\n"),
+            std::string::npos)
+      << r.out;
+  r = run(L + " grpc" + a + " -describe loadgate.kernel.Kernel/Accumulate");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("rpc Accumulate(stream loadgate.kernel.ExecuteRequest) returns (loadgate.kernel.ExecuteReply)"),
+            std::string::npos)
+      << r.out;
+
+  r = run(L + " grpc" + a +
+          " -call loadgate.kernel.Kernel/Pipeline -data '[{\"op\":\"sum\",\"args\":[1]},{\"op\":\"hash\",\"args\":[2]}]'"
+          " -stream-call-count 4 -n 20 -c 2 -format results | " + L + " report -type=json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["requests"], 20);
+  EXPECT_EQ(j["success"], 1.0);
+  EXPECT_EQ(j["messages"], 80) << "an answer per message";
+  EXPECT_EQ(j["messages_sent"], 80);
+
+  r = run(L + " grpc" + a + " -call loadgate.kernel.Kernel/Accumulate -data '{\"op\":\"sum\"}' -n 1");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("loadgate.kernel.Kernel/Accumulate is client-streaming: stream must be a JSON array"),
+            std::string::npos)
+      << r.err;
+  r = run(L + " grpc" + a + " -call loadgate.kernel.Kernel/Execute -compression zstd -n 1");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("-compression"), std::string::npos) << r.err;
+}
+
+TEST(GrpcCli, AServerWithoutReflectionAsksForAProto) {
+  Served kernel({"kernel", "-reflection", "off"}, "kernel_off");
+  ASSERT_FALSE(kernel.addr.empty());
+  const Ran r = run(L + " grpc -addr " + kernel.addr + " -list");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("does not offer server reflection (grpc.reflection.v1 or v1alpha): give the method's -proto FILE "
+                       "or -protoset FILE"),
+            std::string::npos)
+      << r.err;
+}
+
+// 20 workers at most, against calls that take 20 ms: no more than 1000 calls per second can be
+// made, so the search must end near there.
+TEST(BreakpointCli, GrpcMethodCapacityWithItsPage) {
+  Served ai({"ai", "-median", "20ms", "-sigma", "0"}, "ai");
+  ASSERT_FALSE(ai.addr.empty());
+  const std::string html = ::testing::TempDir() + "bp_grpc.html";
+  const Ran r = run(L + " breakpoint grpc -addr " + ai.addr +
+                    " -call loadgate.ai.Ai/Generate -data '{\"max_tokens\":1}' -workers 20 -max-workers 20"
+                    " -p99 250ms -start 200 -step 500ms -cooldown 500ms -precision 0.1 -max-time 60s -quiet -output " + html);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const double c = capacity_of(r.out);
+  EXPECT_GE(c, 600) << r.out;
+  EXPECT_LE(c, 1050) << r.out;
+  const std::string page = slurp(html);
+  EXPECT_NE(page.find("p99 by rate"), std::string::npos);
+  EXPECT_NE(page.find("grpc loadgate.ai.Ai/Generate"), std::string::npos);
+}
+
+// The echo path queues messages past 2000 per second: above that, waits grow for the whole
+// step and p99 breaks the objective; below, they stay near the timer's 1 ms.
+TEST(BreakpointCli, WebSocketMessageCapacityWithItsPage) {
+  Served ws({"ws"}, "ws");
+  ASSERT_FALSE(ws.addr.empty());
+  const std::string html = ::testing::TempDir() + "bp_ws.html";
+  const Ran r = run(L + " breakpoint ws -addr 'ws://" + ws.addr +
+                    "/echo?capacity=2000' -connections 10 -p99 50ms -start 250 -step 500ms -cooldown 500ms -precision 0.1 -max-time 60s"
+                    " -quiet -output " + html);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const double c = capacity_of(r.out);
+  EXPECT_GE(c, 1500) << r.out;
+  EXPECT_LE(c, 2100) << r.out;
+  const std::string page = slurp(html);
+  EXPECT_NE(page.find("p99 by rate"), std::string::npos);
+  EXPECT_NE(page.find("10 connections"), std::string::npos);
+}
+
+}  // namespace
