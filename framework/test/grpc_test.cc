@@ -617,6 +617,20 @@ TEST(GrpcCall, DataFileAndMetadataFlags) {
   EXPECT_EQ(parse_grpc_metadata("x-id: 7").at(0), (Header{"x-id", "7"}));
   EXPECT_THROW(parse_grpc_metadata("no colon"), InputError);
   EXPECT_THROW(parse_grpc_metadata(R"({"bad key":"x"})"), InputError);
+  // A bad authorization value is refused without being shown; other values are shown.
+  try {
+    parse_grpc_metadata("authorization: Bearer s3cret\x01");
+    ADD_FAILURE() << "a control byte in a metadata value was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("<redacted>"), std::string::npos) << e.what();
+  }
+  try {
+    parse_grpc_metadata("x-id: seven\x01");
+    ADD_FAILURE() << "a control byte in a metadata value was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("seven"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

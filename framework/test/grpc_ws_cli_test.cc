@@ -9,20 +9,17 @@
 #include <thread>
 
 #include "subprocess.h"
+#include "slurp.h"
 
 namespace {
+
+using loadgate::testing::slurp;
 
 using loadgate::testing::output_of;
 using loadgate::testing::Subprocess;
 
 const std::string L = LOADGATE_BIN;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // `loadgate serve ARGS -addr 127.0.0.1:0`, and the address it bound (from its first line).
 class Served {

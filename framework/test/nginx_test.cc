@@ -12,6 +12,7 @@
 #include <asio/write.hpp>
 #include <atomic>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -24,10 +25,13 @@
 #include "loadgate/interner.h"
 #include "loadgate/services/api_service.h"
 #include "subprocess.h"
+#include "slurp.h"
 #include "test_results.h"
 
 namespace loadgate {
 namespace {
+
+using loadgate::testing::slurp;
 
 using namespace std::chrono_literals;
 
@@ -82,6 +86,7 @@ class Nginx : public ::testing::Test {
     nginx_->wait(5000ms);
     delete nginx_;
     delete api_;
+    std::filesystem::remove_all(dir_);  // certificates, logs and nginx's temp folders
   }
   void SetUp() override {
     ASSERT_TRUE(listening(ports_[3])) << "nginx did not start: " << slurp(dir_ + "/error.log") << slurp(dir_ + "/nginx.err");
@@ -99,12 +104,6 @@ class Nginx : public ::testing::Test {
     asio::error_code ec;
     s.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)), ec);
     return !ec;
-  }
-  static std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
   }
   // nginx writes a log line when a request ends; it may trail the client's last result.
   static std::vector<Logged> access_log(size_t expect) {

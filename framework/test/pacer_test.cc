@@ -80,6 +80,8 @@ INSTANTIATE_TEST_SUITE_P(
                       CountRow{"10..500@60s", 0, 90, 15300 + 500 * 30},  // held at 500 after the ramp
                       CountRow{"10..500", 60, 60, 15300},                // ramp over -duration
                       CountRow{"500..10@10s", 0, 10, 2550},              // ramping down
+                      CountRow{"0..100@10s", 0, 10, 500},                // ramping up from nothing
+                      CountRow{"0..100@10s", 0, 5, 125},
                       CountRow{"50,100,200@30s", 0, 30, 1500}, CountRow{"50,100,200@30s", 0, 60, 4500},
                       CountRow{"50,100,200@30s", 0, 90, 10500},
                       CountRow{"50,100,200@30s", 0, 120, 16500},  // last step held
@@ -90,7 +92,8 @@ INSTANTIATE_TEST_SUITE_P(
                       CountRow{"sine:100:50:60s", 0, 30, 3000 + 2 * 50 * 60 / (2 * M_PI)}));
 
 TEST(Pacer, DueTimesNeverDecrease) {
-  for (const char* spec : {"10..500@60s", "500..10@10s", "50,0,100@10s", "sine:100:100:7s"}) {
+  // "0..1": fuzz_flags found hit 0 of a ramp from 0 due "never" (0 / 0), before hit 1.
+  for (const char* spec : {"10..500@60s", "500..10@10s", "0..1", "0..100@10s", "50,0,100@10s", "sine:100:100:7s"}) {
     auto parsed = parse_rate(spec, seconds(60));
     const Pacer& p = pacer_of(parsed);
     Nanos last{-1};

@@ -20,20 +20,17 @@
 #include "loadgate/http.h"
 #include "loadgate/report.h"
 #include "subprocess.h"
+#include "slurp.h"
 
 namespace loadgate {
 namespace {
+
+using loadgate::testing::slurp;
 
 using namespace std::chrono_literals;
 
 const std::string kFake = LOADGATE_FAKE_SERVICE;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Processes (not zombies) whose command line holds `token`, or whose process group is `pgid`.
 std::vector<int> running(const std::string& token, int pgid = 0) {

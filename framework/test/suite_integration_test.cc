@@ -8,9 +8,12 @@
 #include "loadgate/error.h"
 #include "loadgate/gtest.h"
 #include "loadgate/report.h"
+#include "slurp.h"
 
 namespace loadgate {
 namespace {
+
+using loadgate::testing::slurp;
 
 const ScenarioRun& run_of(const std::string& key) {
   static std::map<std::string, ScenarioRun>* runs = new std::map<std::string, ScenarioRun>();
@@ -22,12 +25,6 @@ const ScenarioRun& run_of(const std::string& key) {
   return it->second;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 TEST(Suite, PassesAgainstTheEmbeddedApi) {
   const ScenarioRun& run = run_of("api.quick");

@@ -14,18 +14,15 @@
 #include "loadgate/metrics.h"
 #include "loadgate/report.h"
 #include "loadgate/results_file.h"
+#include "slurp.h"
 
 namespace loadgate {
 namespace {
 
+using loadgate::testing::slurp;
+
 const std::string kDir = LOADGATE_TEST_DIR "/data/vegeta/";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Vegeta's own JSON report of the run.
 const nlohmann::json& vegeta_report() {

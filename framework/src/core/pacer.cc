@@ -63,6 +63,7 @@ class LinearPacer final : public Pacer {
       if (to_ <= 0) return std::nullopt;
       return from_seconds(ramp_s_ + (n - ramp_hits_) / to_);
     }
+    if (hit == 0) return Nanos{0};  // a ramp from 0 starts at 0 too (0 / 0 below would be NaN)
     if (std::fabs(slope_) < 1e-12) return from_seconds(n / from_);
     // Numerically stable root of slope/2 t^2 + from t - n = 0.
     const double disc = from_ * from_ + 2 * slope_ * n;
