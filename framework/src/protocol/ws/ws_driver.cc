@@ -668,6 +668,8 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
 WsOptions ws_at_rate(WsOptions w, double rate) {
   w.rate_per_conn = rate / std::max(1, w.connections);
   w.message_pacer.reset();
+  // Open every connection within the first few percent of the step: the rate is measured
+  // over the whole step, and a slow ramp would read as the generator falling behind.
   w.connect_rate = std::max(w.connect_rate, 50.0 * w.connections);
   w.connect_pacer.reset();
   return w;
