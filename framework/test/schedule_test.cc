@@ -76,7 +76,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Row{"80000/1s", 1, kPaceTick, 9},    // 12.5 us apart: 8 per 100 us, +1 at the edge
                       Row{"80000/1s", 2, kPaceTick, 5},    // two threads share the rate
                       Row{"50000/1s", 1, 250'000, 14},     // a longer tick batches more
-                      Row{"100..20000@2s", 1, kPaceTick, 3}));  // a ramp: bursts follow the rate
+                      Row{"100..20000@2s", 1, kPaceTick, 3},  // a ramp: bursts follow the rate
+                      Row{"150000/1s", 1, kPollTick, 9},      // polling: 7.5 per 50 us, +1 at the edge
+                      Row{"150000/1s", 2, kPollTick, 5}));
 
 TEST(Schedule, LowRatesWakeExactlyWhenDue) {
   const RateSpec rate = parse_rate("100/1s");
@@ -84,6 +86,37 @@ TEST(Schedule, LowRatesWakeExactlyWhenDue) {
     ASSERT_EQ(w.sent.size(), 1u);
     EXPECT_EQ(w.at, w.sent[0].second) << "a hit of its own, on time";
   }
+}
+
+// A thread polls while its own hits are due less than kPollBelowGap apart: from 50,000 hits/s
+// per thread; two threads at 80,000/s each see 40,000/s, and sleep.
+TEST(Schedule, PollsOnlyAtHighRatesPerThread) {
+  struct {
+    const char* rate;
+    uint64_t threads;
+    bool polls;
+  } rows[] = {{"200/1s", 1, false},    {"49000/1s", 1, false}, {"51000/1s", 1, true},
+              {"80000/1s", 2, false}, {"150000/1s", 2, true}, {"150000/1s", 4, false}};
+  for (const auto& row : rows) {
+    const RateSpec rate = parse_rate(row.rate);
+    Schedule s(*rate.pacer, 0, row.threads, std::chrono::seconds(1), 0, 0);
+    EXPECT_FALSE(s.polls()) << "nothing known of the rate before the second hit";
+    int64_t last = s.due();
+    s.advance();
+    EXPECT_EQ(s.gap(), s.due() - last) << row.rate;
+    EXPECT_EQ(s.polls(), row.polls) << row.rate << " on " << row.threads << " threads";
+    EXPECT_EQ(s.tick(), row.polls ? kPollTick : kPaceTick);
+  }
+}
+
+// A ramp starts sleeping and polls from where its rate passes 50,000/s (at 0.5 s of 0..100000@1s).
+TEST(Schedule, ARampStartsPollingWhereItsRateIsHigh) {
+  const RateSpec rate = parse_rate("0..100000@1s");
+  Schedule s(*rate.pacer, 0, 1, std::chrono::seconds(1), 0, 0);
+  int64_t first_poll = -1;
+  for (; !s.over(); s.advance())
+    if (s.polls() && first_poll < 0) first_poll = s.due();
+  EXPECT_NEAR(static_cast<double>(first_poll), 0.5e9, 0.01e9);
 }
 
 TEST(Schedule, EndsAtTheDurationAndTheCount) {

@@ -156,11 +156,17 @@ struct GeneratorStats {
   uint64_t scheduled = 0;  ///< hits made due by the pacer
   uint64_t late = 0;       ///< of them, handed over late by the generator itself
   int threads = 0;         ///< I/O threads (summed over merged runs)
+  int64_t polled_ns = 0;   ///< time the threads busy-polled with nothing to do (ns, summed)
+  int64_t ran_ns = 0;      ///< time the threads ran their schedules (ns, summed)
+  /// Share of the threads' time spent polling with nothing to do (0..1): CPU that is not load.
+  double polled_share() const { return ran_ns > 0 ? static_cast<double>(polled_ns) / static_cast<double>(ran_ns) : 0; }
   /// Adds `other`'s counts.
   void merge(const GeneratorStats& other) {
     scheduled += other.scheduled;
     late += other.late;
     threads += other.threads;
+    polled_ns += other.polled_ns;
+    ran_ns += other.ran_ns;
   }
 };
 

@@ -10,6 +10,7 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <cmath>
+#include <sched.h>
 #include <vector>
 
 #include "engine/collector.h"
@@ -202,13 +203,20 @@ class Worker final : public WorkerBase, public SlotOwner {
 
   // Sends every hit due by now (catching up after a stall); ends the schedule when it is over.
   void pump() {
-    if (schedule_over_) return;
+    // Not re-entered: a hit that fails inside dispatch() (a connect refused at once) completes
+    // into done(), which would pump the same hit, not yet advanced past, again and again.
+    if (schedule_over_ || pumping_) return;
     int64_t t = now();
+    // A polling thread sends at most once per kPollTick (see there).
+    if (polled_at_ != 0 && t < last_pump_ + kPollTick) return;
+    last_pump_ = t;
     // This thread's own lag: a hit found due long ago means the thread was busy or preempted.
     if (!schedule_->over() && t - schedule_->due() > kGrowAfter) behind_until_ = t + kGrowAfter;
+    pumping_ = true;
     while (!schedule_->over() && schedule_->due() <= t) {
       const std::optional<Hit> h = hit_for(schedule_->seq(), schedule_->due());
       if (!h) {  // the targets stream ended: so does the schedule, as in Vegeta
+        pumping_ = false;
         stop(false);
         return;
       }
@@ -217,21 +225,44 @@ class Worker final : public WorkerBase, public SlotOwner {
       schedule_->advance();
       t = now();  // a long catch-up takes time of its own: each hit is handed over when it is
     }
+    pumping_ = false;
     grow(t);
     if (schedule_->over()) stop(false);
   }
 
   // The pacing wake-up: send what is due, then sleep until the next hit is due, but at least a
-  // tick (see schedule.h), or until waiting hits may grow the pool.
+  // tick (see schedule.h), or until waiting hits may grow the pool. At a high rate the thread
+  // busy-polls instead (Schedule::polls()): a turn of the loop sends what is due, once a kPollTick.
   void on_wake() {
     pump();
     if (schedule_over_) return;
-    int64_t wake = schedule_->wake(now());
+    const int64_t t = now();
+    if (schedule_->polls()) {
+      poll_turn(t);
+      return;
+    }
+    polled_at_ = 0;
+    int64_t wake = schedule_->wake(t);
     if (!pending_.empty()) wake = std::min(wake, std::max(pending_.since() + kGrowAfter, last_grow_ + kGrowEvery));
     timer_.expires_at(at(wake));
     timer_.async_wait([this](const asio::error_code& ec) {
       if (!ec) on_wake();
     });
+  }
+
+  // One turn of the busy poll: the next pump runs after every handler ready now (the reactor
+  // polls its sockets without blocking). A turn in which nothing else happened was idle: its
+  // time is counted (GeneratorStats::polled_ns), and the core is offered to any other runnable
+  // thread (the sink's, a service's), so that polling never takes CPU somebody needs.
+  void poll_turn(int64_t t) {
+    const uint64_t events = completed.load(std::memory_order_relaxed) + issued_;
+    if (polled_at_ != 0 && events == polled_events_) {
+      generator.polled_ns += t - polled_at_;
+      sched_yield();
+    }
+    polled_at_ = t;
+    polled_events_ = events;
+    asio::post(io_, [this] { on_wake(); });
   }
 
   void dispatch(const Hit& h, int64_t t) {
@@ -298,6 +329,8 @@ class Worker final : public WorkerBase, public SlotOwner {
     }
     if (closed_model() && try_start_closed(s)) return;
     idle_.push_back(&s);
+    // A hit already due goes out now, on this connection (the last idle), not at the next wake.
+    if (!closed_model() && began_ && !schedule_over_ && !schedule_->over() && schedule_->due() <= now()) pump();
     maybe_finish();
   }
 
@@ -378,10 +411,14 @@ class Worker final : public WorkerBase, public SlotOwner {
   int initial_ = 1;        // connections opened before the start
   size_t warmed_ = 0;      // slots whose warm-up connection was started
   int64_t behind_until_ = 0;  // steady ns until which this thread counts as behind its schedule
+  int64_t last_pump_ = 0;
+  int64_t polled_at_ = 0;       // steady ns of the last busy-poll turn (0: not polling)
+  uint64_t polled_events_ = 0;  // hits issued + results recorded at that turn
   uint64_t quota_ = 0;
   uint64_t issued_ = 0;
   std::optional<Schedule> schedule_;  // open model: this thread's hits
   bool began_ = false;  // on_begin() ran
+  bool pumping_ = false;  // pump() is running
   bool schedule_over_ = false;
   bool interrupted_ = false;
   bool deadline_armed_ = false;

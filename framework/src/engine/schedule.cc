@@ -5,7 +5,7 @@ namespace loadgate::engine {
 
 Schedule::Schedule(const Pacer& pacer, uint64_t first, uint64_t stride, Nanos duration, uint64_t max_hits,
                    int64_t start_steady)
-    : pacer_(pacer), stride_(stride), duration_(duration), max_hits_(max_hits), start_(start_steady), seq_(first) {
+    : pacer_(pacer), stride_(stride), duration_(duration), max_hits_(max_hits), start_(start_steady), seq_(first), first_(first) {
   load();
 }
 
@@ -20,7 +20,9 @@ void Schedule::load() {
     over_ = true;
     return;
   }
-  due_ = start_ + due->count();
+  const int64_t next = start_ + due->count();
+  if (seq_ != first_) gap_ = next - due_;
+  due_ = next;
 }
 
 }  // namespace loadgate::engine

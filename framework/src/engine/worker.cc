@@ -3,6 +3,8 @@
 
 #include <sys/prctl.h>
 
+#include <algorithm>
+
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 
@@ -22,6 +24,7 @@ void WorkerBase::run() {
   // pending work between calls: only stop_loop() ends it.
   auto guard = asio::make_work_guard(io_);
   io_.run();
+  if (start_.steady_ns > 0) generator.ran_ns = std::max<int64_t>(0, steady_now_ns() - start_.steady_ns);
   after_run();
   flush_batch();
   finished.store(true);

@@ -140,11 +140,12 @@ Kind kind_for(const Metrics& m, const std::string& name) {
 
 namespace {
 
-// Mean CPU of the generator process as a share of its I/O threads (0..), or -1 when unknown.
+// Mean CPU of the generator process as a share of its I/O threads (0..), or -1 when unknown;
+// without the time its threads busy-polled with nothing to do (that CPU was there to be had).
 double generator_cpu_share(const Metrics& m) {
   const GeneratorStats& g = m.generator();
   if (g.threads <= 0 || m.resources().series("generator").empty()) return -1;
-  return m.resources().mean_cpu("generator") / (100.0 * g.threads);
+  return std::max(0.0, m.resources().mean_cpu("generator") / (100.0 * g.threads) - g.polled_share());
 }
 
 }  // namespace

@@ -122,7 +122,9 @@ std::string RunEnd::to_json() const {
                       {"elapsed_ns", elapsed_ns},
                       {"scheduled", generator.scheduled},
                       {"generator_late", generator.late},
-                      {"threads", generator.threads}};
+                      {"threads", generator.threads},
+                      {"polled_ns", generator.polled_ns},
+                      {"ran_ns", generator.ran_ns}};
   return j.dump();
 }
 
@@ -135,6 +137,8 @@ bool RunEnd::from_json(const std::string& text, RunEnd& out) {
     out.generator.scheduled = j.value("scheduled", uint64_t{0});
     out.generator.late = j.value("generator_late", uint64_t{0});
     out.generator.threads = j.value("threads", 0);
+    out.generator.polled_ns = j.value("polled_ns", int64_t{0});
+    out.generator.ran_ns = j.value("ran_ns", int64_t{0});
   } catch (const nlohmann::json::exception&) {
     return false;
   }

@@ -102,6 +102,7 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
                       {"late", g.late},
                       {"late_ratio", g.scheduled ? static_cast<double>(g.late) / static_cast<double>(g.scheduled) : 0.0},
                       {"threads", g.threads},
+                      {"polled", g.polled_share()},
                       {"fell_behind", !warning.empty()},
                       {"warning", warning}};
   }
