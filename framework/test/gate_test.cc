@@ -137,6 +137,44 @@ TEST(Gate, ResourcePeaksOfMonitoredProcesses) {
   EXPECT_TRUE(v.checks[2].pass);
 }
 
+// The "generator cpu" check counts the CPU that went to load: a thread that busy-polled with
+// nothing to do (GeneratorStats::polled_ns) shows a full core without being saturated.
+TEST(Gate, GeneratorCpuLeavesOutIdlePolling) {
+  struct {
+    double cpu_percent;  // the generator's sampled CPU (100 = one core)
+    double polled;       // share of its thread's time spent polling idle
+    bool pass;
+    const char* warning;  // start of generator_warning(), "" for none
+  } rows[] = {
+      {99, 0, false, "generator fell behind: 99 % CPU of its 1 thread"},
+      {99, 0.30, true, ""},  // 69 % went to load
+      {99, 0.03, false, "generator fell behind: 96 % CPU"},
+      {50, 0, true, ""},
+      {40, 0.60, true, ""},  // never below zero
+  };
+  for (const auto& row : rows) {
+    Metrics m = synthetic();
+    Sample s;
+    s.role = "generator";
+    s.cpu_percent = row.cpu_percent;
+    m.add_sample(s);
+    GeneratorStats g;
+    g.scheduled = 1000;
+    g.threads = 1;
+    g.ran_ns = 1'000'000'000;
+    g.polled_ns = static_cast<int64_t>(row.polled * 1e9);
+    m.add_generator(g);
+    Verdict v;
+    generator_checks(m, v);
+    ASSERT_EQ(v.checks.size(), 2u);
+    EXPECT_EQ(v.checks[1].name, "generator cpu");
+    EXPECT_EQ(v.checks[1].pass, row.pass) << row.cpu_percent << " % polled " << row.polled;
+    EXPECT_NEAR(v.checks[1].measured, std::max(0.0, row.cpu_percent / 100 - row.polled), 1e-9);
+    EXPECT_EQ(generator_warning(m).rfind(row.warning, 0), 0u) << generator_warning(m);
+    if (row.warning[0] == 0) EXPECT_EQ(generator_warning(m), "");
+  }
+}
+
 TEST(Gate, ReferenceFiguresAndContext) {
   const Summary s = synthetic().summarize();
   auto f = reference_figures(s);

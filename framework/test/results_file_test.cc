@@ -265,5 +265,31 @@ TEST(Shards, ProblemsOfASet) {
   for (const Row& r : rows) EXPECT_EQ(shard_problems(r.headers), r.problems);
 }
 
+// The end record keeps the generator's own account, polling included; an older file's record
+// without the newer keys reads as zeros.
+TEST(ResultsFile, EndRecordKeepsTheGeneratorsAccount) {
+  RunEnd e;
+  e.interrupted = true;
+  e.elapsed_ns = 5'000'000'000;
+  e.generator.scheduled = 750'000;
+  e.generator.late = 12;
+  e.generator.threads = 2;
+  e.generator.polled_ns = 1'234'567'890;
+  e.generator.ran_ns = 10'000'000'000;
+  RunEnd back;
+  ASSERT_TRUE(RunEnd::from_json(e.to_json(), back));
+  EXPECT_TRUE(back.interrupted);
+  EXPECT_EQ(back.elapsed_ns, e.elapsed_ns);
+  EXPECT_EQ(back.generator.scheduled, 750'000u);
+  EXPECT_EQ(back.generator.late, 12u);
+  EXPECT_EQ(back.generator.threads, 2);
+  EXPECT_EQ(back.generator.polled_ns, 1'234'567'890);
+  EXPECT_DOUBLE_EQ(back.generator.polled_share(), 0.123456789);
+  RunEnd old;
+  ASSERT_TRUE(RunEnd::from_json(R"({"interrupted":false,"elapsed_ns":1,"scheduled":3,"generator_late":0,"threads":1})", old));
+  EXPECT_EQ(old.generator.polled_ns, 0);
+  EXPECT_EQ(old.generator.polled_share(), 0);
+}
+
 }  // namespace
 }  // namespace loadgate
