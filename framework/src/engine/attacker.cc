@@ -113,11 +113,22 @@ class Worker final : public WorkerBase, public SlotOwner {
       labels.push_back(plan_.driver->target_label(i));
     metrics().prepare(plan_.driver->kind(), labels);
     if (!closed_model()) {
-      initial_ = std::min(max_slots_, std::max(1, share(workers_, plan_.threads, index_)));
+      initial_ = std::min(max_slots_, std::max({1, share(workers_, plan_.threads, index_), starting_need()}));
       for (int i = 0; i < initial_; ++i) add_slot();
       warm_next();
     }
     if (connecting_ == 0) mark_ready();
+  }
+
+  // Connections this thread needs at the start: the hits it has due in its first kGrowAfter (at
+  // 150,000/s, 30; each answer takes some tens of us, and hits sent 50 us apart overlap). Fewer
+  // made the first milliseconds of a fast attack queue for connections while the pool grew.
+  int starting_need() const {
+    const Pacer& p = *o_.rate.pacer;
+    const auto threads = static_cast<uint64_t>(plan_.threads) * static_cast<uint64_t>(std::max(1, o_.shards));
+    uint64_t n = 0;
+    while (n < static_cast<uint64_t>(max_slots_) * threads && p.due(n).value_or(Nanos::max()).count() < kGrowAfter) ++n;
+    return static_cast<int>(n / threads);
   }
 
   // Opens the next warm-up connections, kWarmAtOnce at a time: a burst of connects overflows the
@@ -257,6 +268,7 @@ class Worker final : public WorkerBase, public SlotOwner {
   void poll_turn(int64_t t) {
     const uint64_t events = completed.load(std::memory_order_relaxed) + issued_;
     if (polled_at_ != 0 && events == polled_events_) {
+      idle_at_ = t;
       generator.polled_ns += t - polled_at_;
       sched_yield();
     }
@@ -285,7 +297,9 @@ class Worker final : public WorkerBase, public SlotOwner {
   // queues hits too, but then the answers are waiting to be read, and more connections would
   // only add cost. Only a shortage while the thread keeps up means the service holds them all.
   void grow(int64_t t) {
-    if (pending_.empty() || t - pending_.since() < kGrowAfter || t - last_grow_ < kGrowEvery || t < behind_until_ ||
+    // A polling thread knows better: it keeps up if a turn of its loop found nothing to do lately.
+    const bool busy = polled_at_ != 0 ? t - idle_at_ > kGrowAfter : t < behind_until_;
+    if (pending_.empty() || t - pending_.since() < kGrowAfter || t - last_grow_ < kGrowEvery || busy ||
         static_cast<int>(slots_.size()) >= max_slots_ || connecting_ >= kMaxConnecting)
       return;
     last_grow_ = t;
@@ -412,6 +426,7 @@ class Worker final : public WorkerBase, public SlotOwner {
   size_t warmed_ = 0;      // slots whose warm-up connection was started
   int64_t behind_until_ = 0;  // steady ns until which this thread counts as behind its schedule
   int64_t last_pump_ = 0;
+  int64_t idle_at_ = 0;         // steady ns of the last busy-poll turn that found nothing to do
   int64_t polled_at_ = 0;       // steady ns of the last busy-poll turn (0: not polling)
   uint64_t polled_events_ = 0;  // hits issued + results recorded at that turn
   uint64_t quota_ = 0;
