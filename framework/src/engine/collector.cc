@@ -1,12 +1,9 @@
 // collector.cc: the queue between the attacker's threads and the results sink.
 #include "engine/collector.h"
 
-#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#include <algorithm>
 
 namespace loadgate::engine {
 
@@ -66,24 +63,10 @@ void Collector::close() {
   if (thread_.joinable()) thread_.join();
 }
 
-// Hands `results` to the sink kChunk at a time, yielding the core between chunks: an attacker
-// thread that never sleeps (busy polling at a high rate) is never woken, so the scheduler gives
-// this thread the core only at its tick, and without the yield it would keep it for a whole
-// slice (4 ms at HZ=250). Yielding, it keeps the core for one chunk (a few microseconds).
-void Collector::deliver(const std::vector<Result>& results) {
-  for (size_t at = 0; at < results.size(); at += kChunk) {
-    sink_.results(results.data() + at, std::min(kChunk, results.size() - at));
-    sched_yield();
-  }
-}
-
 void Collector::loop() {
-  // Behind the attacker's threads on a shared core, so that writing results never delays a send;
-  // batches queue meanwhile. SCHED_IDLE, not just a nice value: a waking attacker thread preempts
-  // an idle-policy thread at once, where a nice 10 thread keeps the core for its slice (1-3 ms,
-  // every hit due meanwhile late). Where the policy is refused, nice 10.
-  sched_param none{};
-  if (sched_setscheduler(0, SCHED_IDLE, &none) != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+  // Behind the attacker's threads on a shared core (nice 10: a tenth of their weight), so that
+  // writing results never delays a send; batches queue meanwhile.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
@@ -93,7 +76,7 @@ void Collector::loop() {
     lock.unlock();
     if (item.header) sink_.header(*item.header);
     if (item.sample) sink_.sample(*item.sample);
-    if (!item.results.empty() && item.bodies.empty()) deliver(item.results);
+    if (!item.results.empty() && item.bodies.empty()) sink_.results(item.results.data(), item.results.size());
     if (!item.results.empty() && !item.bodies.empty())
       sink_.results(item.results.data(), item.results.size(), item.bodies);
     if (item.end) sink_.end(*item.end);

@@ -45,10 +45,7 @@ class Collector {
     std::optional<Sample> sample;
     std::optional<RunEnd> end;
   };
-  /// Results handed to the sink between two yields of the core.
-  static constexpr size_t kChunk = 64;
   void push(Item item);
-  void deliver(const std::vector<Result>& results);
   void loop();
   ResultsSink& sink_;
   std::mutex mu_;
