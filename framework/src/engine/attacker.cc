@@ -218,8 +218,8 @@ class Worker final : public WorkerBase, public SlotOwner {
     // into done(), which would pump the same hit, not yet advanced past, again and again.
     if (schedule_over_ || pumping_) return;
     int64_t t = now();
-    // A polling thread sends at most once per kPollTick (see there).
-    if (polled_at_ != 0 && t < last_pump_ + kPollTick) return;
+    // A polling thread sends at most once per tick (kPollTick, see there).
+    if (polled_at_ != 0 && t < last_pump_ + schedule_->tick()) return;
     last_pump_ = t;
     // This thread's own lag: a hit found due long ago means the thread was busy or preempted.
     if (!schedule_->over() && t - schedule_->due() > kGrowAfter) behind_until_ = t + kGrowAfter;
@@ -425,7 +425,7 @@ class Worker final : public WorkerBase, public SlotOwner {
   int initial_ = 1;        // connections opened before the start
   size_t warmed_ = 0;      // slots whose warm-up connection was started
   int64_t behind_until_ = 0;  // steady ns until which this thread counts as behind its schedule
-  int64_t last_pump_ = 0;
+  int64_t last_pump_ = 0;       // steady ns of the last pump() that looked for due hits
   int64_t idle_at_ = 0;         // steady ns of the last busy-poll turn that found nothing to do
   int64_t polled_at_ = 0;       // steady ns of the last busy-poll turn (0: not polling)
   uint64_t polled_events_ = 0;  // hits issued + results recorded at that turn

@@ -5,13 +5,15 @@ namespace loadgate::engine {
 
 Schedule::Schedule(const Pacer& pacer, uint64_t first, uint64_t stride, Nanos duration, uint64_t max_hits,
                    int64_t start_steady)
-    : pacer_(pacer), stride_(stride), duration_(duration), max_hits_(max_hits), start_(start_steady), seq_(first), first_(first) {
+    : pacer_(pacer), stride_(stride), duration_(duration), max_hits_(max_hits), start_(start_steady), seq_(first) {
   load();
 }
 
 void Schedule::advance() {
+  const int64_t last = due_;
   seq_ += stride_;
   load();
+  if (!over_) gap_ = due_ - last;
 }
 
 void Schedule::load() {
@@ -20,9 +22,7 @@ void Schedule::load() {
     over_ = true;
     return;
   }
-  const int64_t next = start_ + due->count();
-  if (seq_ != first_) gap_ = next - due_;
-  due_ = next;
+  due_ = start_ + due->count();
 }
 
 }  // namespace loadgate::engine

@@ -66,7 +66,6 @@ class Schedule {
   uint64_t max_hits_;
   int64_t start_;
   uint64_t seq_;
-  uint64_t first_;
   int64_t due_ = 0;
   int64_t gap_ = INT64_MAX;
   bool over_ = false;
