@@ -135,8 +135,9 @@ TEST(BreakpointCli, GrpcMethodCapacityWithItsPage) {
   EXPECT_NE(page.find("grpc loadgate.ai.Ai/Generate"), std::string::npos);
 }
 
-// The echo path queues messages past 2000 per second: above that, waits grow for the whole
-// step and p99 breaks the objective; below, they stay near the timer's 1 ms.
+// The echo path queues messages past 2000 per second: above that, the wait grows through the
+// step, to (rate - 2000) x 0.5 s / 2000 at its end: 31 ms at 2125/s (held, under the 50 ms
+// objective), 62 ms at 2250/s (broken). Below 2000/s the waits stay near zero.
 TEST(BreakpointCli, WebSocketMessageCapacityWithItsPage) {
   Served ws({"ws"}, "ws");
   ASSERT_FALSE(ws.addr.empty());
@@ -147,7 +148,7 @@ TEST(BreakpointCli, WebSocketMessageCapacityWithItsPage) {
   ASSERT_EQ(r.code, 0) << r.err;
   const double c = capacity_of(r.out);
   EXPECT_GE(c, 1500) << r.out;
-  EXPECT_LE(c, 2100) << r.out;
+  EXPECT_LT(c, 2250) << r.out;
   const std::string page = slurp(html);
   EXPECT_NE(page.find("p99 by rate"), std::string::npos);
   EXPECT_NE(page.find("10 connections"), std::string::npos);

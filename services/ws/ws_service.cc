@@ -1,33 +1,50 @@
-// ws_service.cc: echo, broadcast and fault-injection endpoints on websocketpp.
+// ws_service.cc: echo, broadcast and fault-injection endpoints, on Asio and loadgate's frame
+// codec (ws_frame.h, ws_handshake.h).
+//
+// Each thread runs its own io_context and owns the connections accepted onto it: a read parses
+// every frame it brought, in place, and the echoes of that read go back in one send() straight
+// from the connection's buffer (through Asio only when the socket is full). Nothing is locked
+// per message; rooms (/broadcast) and the capacity queue (/echo?capacity) take a mutex.
 #include "loadgate/services/ws_service.h"
 
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
-#include <future>
 #include <thread>
 #include <vector>
-#include <websocketpp/config/asio_no_tls.hpp>
-#include <websocketpp/server.hpp>
+
+#include "loadgate/ws_frame.h"
+#include "loadgate/ws_handshake.h"
 
 namespace loadgate::services {
 namespace {
 
-// Quiet, small-buffered server configuration.
-struct ServerConfig : public websocketpp::config::asio {
-  static const websocketpp::log::level elog_level = websocketpp::log::elevel::none;
-  static const websocketpp::log::level alog_level = websocketpp::log::alevel::none;
-  static const size_t connection_read_buffer_size = 4096;
-};
+using asio::ip::tcp;
 
-using Server = websocketpp::server<ServerConfig>;
-using Hdl = websocketpp::connection_hdl;
+// The largest message the server takes.
+constexpr uint64_t kMaxMessage = 16 << 20;
+constexpr size_t kReadBuffer = 4096;
+// How long a close of ours waits for the client's answer before the socket closes anyway.
+constexpr auto kCloseWait = std::chrono::seconds(2);
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // "a=1&b=x" -> value of `key`, or "".
 std::string query_value(const std::string& resource, const std::string& key) {
@@ -50,111 +67,322 @@ std::string path_of(const std::string& resource) { return resource.substr(0, res
 
 }  // namespace
 
-struct WsService::Impl {
-  WsServiceOptions o;
-  Server server;
-  std::vector<std::thread> threads;
-  int port = 0;
-  std::mutex mu;  // rooms and counters
-  std::map<std::string, std::set<Hdl, std::owner_less<Hdl>>> rooms;
-  std::set<Hdl, std::owner_less<Hdl>> open;
-  std::atomic<uint64_t> drop_counter{0};
-  bool running = false;
+class WsConn;
+
+// What the connections of every thread share.
+struct WsShared {
+  std::mutex mu;  // rooms and the capacity queue
+  std::map<std::string, std::set<std::shared_ptr<WsConn>>> rooms;
   int64_t next_free_ns = 0;  // /echo?capacity: when the queue is next free (steady ns)
+  std::atomic<uint64_t> drop_counter{0};
+  std::atomic<size_t> open{0};
 
-  size_t connections_open() {
+  // The wait (ns) of the next message through a queue served at `capacity` per second: each
+  // message takes 1/capacity of the server's time, in arrival order.
+  int64_t queue_ns(double capacity) {
     std::lock_guard lock(mu);
-    return open.size();
-  }
-
-  void setup() {
-    server.init_asio();
-    server.set_reuse_addr(true);
-    server.set_validate_handler([this](Hdl h) {
-      auto con = server.get_con_from_hdl(h);
-      const std::string path = path_of(con->get_resource());
-      if (path == "/echo" || path == "/broadcast" || path == "/drop" || path == "/malformed") return true;
-      con->set_status(path == "/forbidden" ? websocketpp::http::status_code::forbidden
-                                           : websocketpp::http::status_code::not_found);
-      return false;
-    });
-    server.set_open_handler([this](Hdl h) { on_open(h); });
-    server.set_close_handler([this](Hdl h) { forget(h); });
-    server.set_fail_handler([this](Hdl h) { forget(h); });
-    server.set_message_handler([this](Hdl h, Server::message_ptr msg) { on_message(h, msg); });
-  }
-
-  void on_open(Hdl h) {
-    auto con = server.get_con_from_hdl(h);
-    const std::string resource = con->get_resource();
-    const std::string path = path_of(resource);
-    {
-      std::lock_guard lock(mu);
-      open.insert(h);
-      if (path == "/broadcast") rooms[query_value(resource, "room")].insert(h);
-    }
-    if (path == "/drop") {
-      const long every = std::max(1L, std::atol(query_value(resource, "every").c_str()));
-      const long after = std::atol(query_value(resource, "after").c_str());
-      if (static_cast<long>(drop_counter++ % static_cast<uint64_t>(every)) == 0) {
-        con->set_timer(after, [this, h](const websocketpp::lib::error_code& ec) {
-          if (ec) return;
-          websocketpp::lib::error_code ignored;
-          server.close(h, websocketpp::close::status::going_away, "dropped by the server", ignored);
-        });
-      }
-    } else if (path == "/malformed") {
-      // A frame header with reserved bits and opcode 0xF set: a protocol error for any client.
-      static const char garbage[] = {'\xFF', '\x7F', 'b', 'a', 'd'};
-      asio::error_code ignored;
-      asio::write(con->get_raw_socket(), asio::buffer(garbage, sizeof garbage), ignored);
-    }
-  }
-
-  // The wait (ms, rounded up) of the next message through a queue served at `capacity` per
-  // second: each message takes 1/capacity of the server's time, in arrival order.
-  long queue_ms(double capacity) {
-    std::lock_guard lock(mu);
-    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::steady_clock::now().time_since_epoch()).count();
+    const int64_t now = steady_ns();
     const int64_t start = std::max(now, next_free_ns);
     next_free_ns = start + static_cast<int64_t>(1e9 / capacity);
-    return static_cast<long>((start - now + 999'999) / 1'000'000);
+    return start - now;
+  }
+};
+
+// One connection: the handshake, then frames. Lives as long as a handler or a room holds it.
+class WsConn : public std::enable_shared_from_this<WsConn> {
+ public:
+  WsConn(asio::io_context& io, WsShared& shared) : io_(io), sock_(io), timer_(io), shared_(shared), in_(kReadBuffer) {}
+
+  tcp::socket& socket() { return sock_; }
+  asio::io_context& io() { return io_; }
+
+  void start() {
+    asio::error_code ignored;
+    sock_.set_option(tcp::no_delay(true), ignored);
+    sock_.non_blocking(true, ignored);
+    ++shared_.open;
+    counted_ = true;
+    read();
   }
 
-  void forget(Hdl h) {
-    std::lock_guard lock(mu);
-    open.erase(h);
-    for (auto& [name, members] : rooms) members.erase(h);
+  // Sends a message (from a broadcast); on this connection's thread.
+  void deliver(ws::Opcode op, const std::string& payload) {
+    if (!open_) return;
+    ws::append_frame(out_, op, payload);
+    flush();
   }
 
-  void on_message(Hdl h, Server::message_ptr msg) {
-    auto con = server.get_con_from_hdl(h);
-    websocketpp::lib::error_code ec;
-    if (path_of(con->get_resource()) != "/broadcast") {
-      // /echo?capacity=N: the server echoes at most N messages per second in all, queueing the
-      // rest (a service of known capacity for breakpoint searches).
-      const double capacity = std::atof(query_value(con->get_resource(), "capacity").c_str());
-      const long wait_ms = capacity > 0 ? queue_ms(capacity) : 0;
-      if (wait_ms <= 0) {
-        server.send(h, msg->get_payload(), msg->get_opcode(), ec);
-        return;
-      }
-      con->set_timer(wait_ms, [this, h, payload = msg->get_payload(), op = msg->get_opcode()](
-                                  const websocketpp::lib::error_code& e) {
-        if (e) return;
-        websocketpp::lib::error_code ignored;
-        server.send(h, payload, op, ignored);
-      });
+  // Closes with 1001 (the server is stopping); on this connection's thread.
+  void going_away() { start_close(ws::kCloseGoingAway, "server stopping"); }
+
+ private:
+  void read() {
+    if (in_.size() - have_ < 512) in_.resize(in_.size() * 2);
+    sock_.async_read_some(asio::buffer(in_.data() + have_, in_.size() - have_),
+                          [self = shared_from_this()](const asio::error_code& ec, size_t n) { self->on_read(ec, n); });
+  }
+
+  void on_read(const asio::error_code& ec, size_t n) {
+    if (done_) return;
+    have_ += n;
+    if (!open_ && have_ > 0 && !handshake()) return;
+    if (open_ && have_ > 0) frames();
+    if (done_) return;
+    if (ec) {
+      end();
       return;
     }
-    std::vector<Hdl> members;
-    {
-      std::lock_guard lock(mu);
-      auto it = rooms.find(query_value(con->get_resource(), "room"));
-      if (it != rooms.end()) members.assign(it->second.begin(), it->second.end());
+    read();
+  }
+
+  bool handshake() {
+    size_t used = 0;
+    const ws::ParseState s = request_.feed(in_.data(), have_, used);
+    if (s == ws::ParseState::kMore) {
+      have_ = 0;
+      return true;
     }
-    for (const Hdl& m : members) server.send(m, msg->get_payload(), msg->get_opcode(), ec);
+    if (s == ws::ParseState::kError) return refuse(400, "Bad Request");
+    if (const int status = request_.refusal()) return refuse(status, status == 426 ? "Upgrade Required" : "Bad Request");
+    resource_ = request_.resource();
+    path_ = path_of(resource_);
+    if (path_ != "/echo" && path_ != "/broadcast" && path_ != "/drop" && path_ != "/malformed")
+      return refuse(path_ == "/forbidden" ? 403 : 404, path_ == "/forbidden" ? "Forbidden" : "Not Found");
+    std::memmove(in_.data(), in_.data() + used, have_ - used);
+    have_ -= used;
+    out_ = ws::accept_response(request_.key());
+    open_ = true;
+    on_open();
+    flush();
+    return true;
+  }
+
+  bool refuse(int status, const char* reason) {
+    out_ = ws::refuse_response(status, reason);
+    close_after_write_ = true;
+    flush();
+    return false;
+  }
+
+  void on_open() {
+    capacity_ = std::atof(query_value(resource_, "capacity").c_str());
+    if (path_ == "/broadcast") {
+      room_ = query_value(resource_, "room");
+      std::lock_guard lock(shared_.mu);
+      shared_.rooms[room_].insert(shared_from_this());
+    } else if (path_ == "/drop") {
+      const long every = std::max(1L, std::atol(query_value(resource_, "every").c_str()));
+      const long after = std::atol(query_value(resource_, "after").c_str());
+      if (static_cast<long>(shared_.drop_counter++ % static_cast<uint64_t>(every)) == 0) {
+        timer_.expires_after(std::chrono::milliseconds(after));
+        timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
+          if (!e) self->start_close(ws::kCloseGoingAway, "dropped by the server");
+        });
+      }
+    } else if (path_ == "/malformed") {
+      // A frame header with reserved bits and opcode 0xF set: a protocol error for any client.
+      out_.append("\xFF\x7F" "bad", 5);
+    }
+  }
+
+  void frames() {
+    const size_t used = reader_.consume(in_.data(), have_, [this](const ws::Event& e) { on_event(e); });
+    std::memmove(in_.data(), in_.data() + used, have_ - used);
+    have_ -= used;
+    if (reader_.failed()) {
+      append_close(reader_.failed(), reader_.error());
+      close_after_write_ = true;
+    } else if (reader_.frame_size() > in_.size()) {
+      in_.resize(reader_.frame_size());
+    }
+    flush();  // every answer of this read in one write
+  }
+
+  void on_event(const ws::Event& e) {
+    switch (e.type) {
+      case ws::Event::kMessage:
+        on_message(e.opcode, e.payload);
+        return;
+      case ws::Event::kPing:
+        ws::append_frame(out_, ws::Opcode::kPong, e.payload);
+        return;
+      case ws::Event::kPong:
+        return;
+      case ws::Event::kClose:
+        // The client's close: answer it (unless it answers ours), then close the socket: the
+        // server closes the TCP connection first (RFC 6455 7.1.1).
+        if (!closing_) append_close(e.code == ws::kCloseNoStatus ? 0 : e.code, "");
+        close_after_write_ = true;
+        return;
+    }
+  }
+
+  void on_message(ws::Opcode op, std::string_view payload) {
+    if (closing_) return;
+    if (path_ == "/broadcast") {
+      broadcast(op, std::string(payload));
+      return;
+    }
+    const int64_t wait = capacity_ > 0 ? shared_.queue_ns(capacity_) : 0;
+    if (wait <= 0 && queued_.empty()) {
+      ws::append_frame(out_, op, payload);
+      return;
+    }
+    // /echo?capacity: held until its turn in the server's queue.
+    queued_.push_back(Queued{steady_ns() + wait, op, std::string(payload)});
+    if (queued_.size() == 1) arm_queue();
+  }
+
+  struct Queued {
+    int64_t at_ns;
+    ws::Opcode op;
+    std::string payload;
+  };
+
+  void arm_queue() {
+    timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(queued_.front().at_ns)));
+    timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
+      if (e || self->done_) return;
+      const int64_t now = steady_ns();
+      while (!self->queued_.empty() && self->queued_.front().at_ns <= now) {
+        if (!self->closing_) ws::append_frame(self->out_, self->queued_.front().op, self->queued_.front().payload);
+        self->queued_.pop_front();
+      }
+      self->flush();
+      if (!self->queued_.empty()) self->arm_queue();
+    });
+  }
+
+  void broadcast(ws::Opcode op, const std::string& payload) {
+    std::vector<std::shared_ptr<WsConn>> members;
+    {
+      std::lock_guard lock(shared_.mu);
+      auto it = shared_.rooms.find(room_);
+      if (it != shared_.rooms.end()) members.assign(it->second.begin(), it->second.end());
+    }
+    for (const auto& m : members) {
+      if (m.get() == this) {
+        ws::append_frame(out_, op, payload);
+      } else if (&m->io() == &io_) {
+        m->deliver(op, payload);
+      } else {
+        asio::post(m->io(), [m, op, payload] { m->deliver(op, payload); });
+      }
+    }
+  }
+
+  void append_close(uint16_t code, std::string_view reason) {
+    std::string payload;
+    if (code != 0) {
+      payload.push_back(static_cast<char>(code >> 8));
+      payload.push_back(static_cast<char>(code & 0xFF));
+      payload.append(reason.substr(0, 123));
+    }
+    ws::append_frame(out_, ws::Opcode::kClose, payload);
+  }
+
+  // A close of ours: the frame, then the client's answer (or kCloseWait) before the socket.
+  void start_close(uint16_t code, std::string_view reason) {
+    if (!open_ || closing_ || done_) return;
+    closing_ = true;
+    queued_.clear();
+    append_close(code, reason);
+    flush();
+    timer_.expires_after(kCloseWait);
+    timer_.async_wait([self = shared_from_this()](const asio::error_code& e) {
+      if (!e) self->end();
+    });
+  }
+
+  void flush() {
+    if (writing_ || done_) return;
+    if (out_.empty()) {
+      if (close_after_write_) end();
+      return;
+    }
+    asio::error_code ec;
+    const size_t n = sock_.write_some(asio::buffer(out_), ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      end();
+      return;
+    }
+    out_.erase(0, n);
+    if (out_.empty()) {
+      if (close_after_write_) end();
+      return;
+    }
+    writing_ = true;
+    out_.swap(writing_buf_);
+    asio::async_write(sock_, asio::buffer(writing_buf_), [self = shared_from_this()](const asio::error_code& e, size_t) {
+      self->writing_ = false;
+      self->writing_buf_.clear();
+      if (e) {
+        self->end();
+        return;
+      }
+      self->flush();
+    });
+  }
+
+  void end() {
+    if (done_) return;
+    done_ = true;
+    open_ = false;
+    asio::error_code ignored;
+    timer_.cancel(ignored);
+    sock_.shutdown(tcp::socket::shutdown_both, ignored);
+    sock_.close(ignored);
+    if (counted_) --shared_.open;
+    if (!room_.empty() || path_ == "/broadcast") {
+      std::lock_guard lock(shared_.mu);
+      auto it = shared_.rooms.find(room_);
+      if (it != shared_.rooms.end()) it->second.erase(shared_from_this());
+    }
+  }
+
+  asio::io_context& io_;
+  tcp::socket sock_;
+  asio::steady_timer timer_;  // a drop, the capacity queue, or the wait for a close's answer
+  WsShared& shared_;
+  ws::RequestReader request_;
+  ws::MessageReader reader_{ws::Role::kServer, kMaxMessage};
+  std::vector<char> in_;  // bytes read, [0, have_) not yet parsed
+  size_t have_ = 0;
+  std::string out_, writing_buf_;
+  std::deque<Queued> queued_;
+  std::string resource_, path_, room_;
+  double capacity_ = 0;
+  bool open_ = false, closing_ = false, done_ = false, writing_ = false, close_after_write_ = false, counted_ = false;
+};
+
+struct WsService::Impl {
+  WsServiceOptions o;
+  WsShared shared;
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::mutex conns_mu;  // all connections, for stop()
+  std::vector<std::weak_ptr<WsConn>> conns;
+  size_t next_loop = 0;
+  int port = 0;
+  bool running = false;
+
+  void accept() {
+    asio::io_context& io = *loops[next_loop++ % loops.size()];
+    auto conn = std::make_shared<WsConn>(io, shared);
+    acceptor->async_accept(conn->socket(), [this, conn](const asio::error_code& ec) {
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+      if (!ec) {
+        {
+          std::lock_guard lock(conns_mu);
+          conns.erase(std::remove_if(conns.begin(), conns.end(), [](const std::weak_ptr<WsConn>& w) { return w.expired(); }),
+                      conns.end());
+          conns.push_back(conn);
+        }
+        asio::post(conn->io(), [conn] { conn->start(); });
+      }
+      accept();
+    });
   }
 };
 
@@ -164,18 +392,25 @@ WsService::~WsService() { stop(); }
 
 int WsService::start() {
   Impl& s = *impl_;
-  s.setup();
-  websocketpp::lib::error_code ec;
-  s.server.listen(asio::ip::tcp::endpoint(asio::ip::make_address(s.o.host), static_cast<uint16_t>(s.o.port)), ec);
+  for (int i = 0; i < std::max(1, s.o.threads); ++i) s.loops.push_back(std::make_unique<asio::io_context>(1));
+  s.acceptor = std::make_unique<tcp::acceptor>(*s.loops[0]);
+  asio::error_code ec;
+  const tcp::endpoint at(asio::ip::make_address(s.o.host, ec), static_cast<uint16_t>(s.o.port));
+  if (!ec) s.acceptor->open(at.protocol(), ec);
+  if (!ec) s.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(at, ec);
+  if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
     throw std::runtime_error("ws service: cannot bind " + s.o.host + ":" + std::to_string(s.o.port) + ": " +
                              ec.message());
-  s.server.start_accept(ec);
-  if (ec) throw std::runtime_error("ws service: cannot accept: " + ec.message());
-  asio::error_code aec;
-  s.port = s.server.get_local_endpoint(aec).port();
+  s.port = s.acceptor->local_endpoint().port();
   s.running = true;
-  for (int i = 0; i < std::max(1, s.o.threads); ++i) s.threads.emplace_back([&s] { s.server.run(); });
+  s.accept();
+  for (auto& loop : s.loops)
+    s.threads.emplace_back([io = loop.get()] {
+      auto guard = asio::make_work_guard(*io);
+      io->run();
+    });
   return s.port;
 }
 
@@ -183,33 +418,35 @@ void WsService::stop() {
   if (!impl_ || !impl_->running) return;
   Impl& s = *impl_;
   s.running = false;
-  // On the server's own loop: the acceptor and the connections are its (closing them from this
-  // thread raced with an accept in progress: ThreadSanitizer saw it).
-  auto closed = std::make_shared<std::promise<void>>();
-  asio::post(s.server.get_io_service(), [&s, closed] {
-    websocketpp::lib::error_code ec;
-    s.server.stop_listening(ec);
-    std::vector<Hdl> open;
-    {
-      std::lock_guard lock(s.mu);
-      open.assign(s.open.begin(), s.open.end());
-    }
-    for (const Hdl& h : open) s.server.close(h, websocketpp::close::status::going_away, "server stopping", ec);
-    closed->set_value();
+  // On the acceptor's own loop (closing it from this thread would race an accept in progress).
+  std::promise<void> stopped;
+  asio::post(*s.loops[0], [&s, &stopped] {
+    asio::error_code ignored;
+    s.acceptor->close(ignored);
+    stopped.set_value();
   });
-  closed->get_future().wait_for(std::chrono::seconds(2));
-  // Give closing handshakes a moment, then stop the loop regardless.
-  for (int i = 0; i < 100 && s.connections_open() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  s.server.stop();
+  stopped.get_future().wait_for(std::chrono::seconds(2));
+  std::vector<std::shared_ptr<WsConn>> open;
+  {
+    std::lock_guard lock(s.conns_mu);
+    for (auto& w : s.conns)
+      if (auto c = w.lock()) open.push_back(c);
+  }
+  for (auto& c : open) asio::post(c->io(), [c] { c->going_away(); });
+  open.clear();
+  // Give closing handshakes a moment, then stop the loops regardless.
+  for (int i = 0; i < 100 && s.shared.open.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (auto& loop : s.loops) loop->stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
+  {
+    std::lock_guard lock(s.shared.mu);
+    s.shared.rooms.clear();
+  }
 }
 
 std::string WsService::url() const { return "ws://" + impl_->o.host + ":" + std::to_string(impl_->port); }
 
-size_t WsService::connections() const {
-  std::lock_guard lock(impl_->mu);
-  return impl_->open.size();
-}
+size_t WsService::connections() const { return impl_->shared.open.load(); }
 
 }  // namespace loadgate::services

@@ -38,6 +38,11 @@ struct Load {
   int max_workers = kDefaultMaxWorkers;  ///< open model: cap on concurrent workers (connections)
   int threads = 0;                       ///< I/O threads (-cpus); 0 = one per core
   Nanos timeout = kDefaultTimeout;       ///< per request; 0 = none
+  /// Pacing precision: how far past its due time a hit may go out so that it shares a wake-up
+  /// of the generator with others (-precision). Hits keep their exact scheduled times, so the
+  /// delay is measured whatever the precision; a coarser one costs the generator less CPU.
+  /// 0 = automatic (engine/schedule.h).
+  Nanos precision{0};
   /// The same two figures when workers are streams sharing connections (HTTP/2): -connections
   /// then counts connections, not workers, and does not cap them. 0 = as workers, max_workers.
   int stream_workers = 0;
@@ -60,6 +65,7 @@ struct LoadSpec {
   std::string duration = "0";      ///< Go duration; "0" = none
   std::string step;                ///< step length for "a,b,c" rates; "" = the duration split evenly
   std::string timeout = "30s";     ///< Go duration; "0" = none
+  std::string precision = "0";     ///< Go duration, 10us to 10ms; "0" = automatic
   std::optional<int> workers;      ///< initial workers (open) or concurrency (closed)
   std::optional<int> max_workers;  ///< cap on workers
   std::optional<int> connections;  ///< Vegeta's -connections: also caps workers

@@ -48,6 +48,10 @@ Load parse_load(const LoadSpec& spec, const LoadSource& src, double scale, bool 
   Load l;
   l.duration = scaled(duration_field(spec.duration, "duration", src), scale);
   l.timeout = duration_field(spec.timeout, "timeout", src);
+  l.precision = duration_field(spec.precision, "precision", src);
+  if (l.precision.count() != 0 && (l.precision < std::chrono::microseconds(10) || l.precision > std::chrono::milliseconds(10)))
+    throw InputError(src.file, 0, src.field("precision"),
+                     "want 0 (automatic) or 10us to 10ms, got " + format_duration(l.precision));
   Nanos step{0};
   if (!spec.step.empty())  // steps scale without a floor: they divide the duration
     step = Nanos(static_cast<int64_t>(static_cast<double>(duration_field(spec.step, "step", src).count()) * scale));

@@ -20,6 +20,14 @@ namespace loadgate::engine {
 /// long past its due time for the wake-up that sends it (well under the 1 ms "late" rule).
 inline constexpr int64_t kPaceTick = 100'000;
 
+/// The automatic pacing precision of session messages (ns; Load::precision = 0): a session
+/// thread wakes at most once per this time. Measured by ci/bench-ws (1000 connections, 20,000
+/// messages/s, server and generator on their own cores): a 100 us tick cost 0.67 of the
+/// generator's core and left 4 % of the messages late, 250 us 0.49 and 0.9 %, 500 us 0.38 and
+/// 0.6 %; wake-ups, not frames, are the cost on a virtual machine. 250 us keeps a message's
+/// wait well inside the 1 ms "late" rule.
+inline constexpr int64_t kSessionTick = 250'000;
+
 /// A thread whose hits are due less than this far apart (ns; 50,000 hits/s on the thread)
 /// busy-polls its sockets instead of sleeping between ticks: at such rates a sleep, and the
 /// wake-up that ends it, cost more than the I/O of the hits in between, and the wake-up latency

@@ -84,8 +84,8 @@ class Reader {
   // The "load" object: the load model (validated by parse_load()) and the protocol's part.
   void load(const json& j, const std::string& path, Scenario& s) const {
     only(j, path,
-         {"rate", "duration", "workers", "max_workers", "requests", "timeout", "step", "call", "data", "connections",
-          "connect_rate", "rate_per_conn", "message_size", "proto", "path"});
+         {"rate", "duration", "workers", "max_workers", "requests", "timeout", "precision", "step", "call", "data",
+          "connections", "connect_rate", "rate_per_conn", "message_size", "proto", "path"});
     LoadSpec& l = s.load;
     if (j.contains("rate")) {
       if (j["rate"].is_number()) {
@@ -102,6 +102,7 @@ class Reader {
     if (j.contains("requests")) l.requests = static_cast<uint64_t>(integer(j["requests"], join(path, "requests")));
     if (j.contains("timeout")) l.timeout = format_duration(duration(j["timeout"], join(path, "timeout")));
     if (j.contains("step")) l.step = format_duration(duration(j["step"], join(path, "step")));
+    if (j.contains("precision")) l.precision = format_duration(duration(j["precision"], join(path, "precision")));
     ProtocolLoad& p = s.protocol;
     if (j.contains("call")) p.call = str(j["call"], join(path, "call"));
     if (j.contains("data")) p.data = j["data"].is_string() ? j["data"].get<std::string>() : j["data"].dump();

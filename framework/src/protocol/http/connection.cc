@@ -222,6 +222,21 @@ void Conn::close() {
   open = false;
 }
 
+size_t Conn::try_write(const char* data, size_t n, asio::error_code& ec) {
+  ec.clear();
+  if (tls_) return 0;
+  size_t written = 0;
+  if (unix_) {
+    if (!unix_->non_blocking()) unix_->non_blocking(true, ec);
+    if (!ec) written = unix_->write_some(asio::buffer(data, n), ec);
+  } else {
+    if (!tcp_->non_blocking()) tcp_->non_blocking(true, ec);
+    if (!ec) written = tcp_->write_some(asio::buffer(data, n), ec);
+  }
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec.clear();
+  return written;
+}
+
 void Conn::open_async(bool want_h2, OpenHandler done) {
   reset();
   if (unix_) {

@@ -103,6 +103,11 @@ class Conn {
     else
       asio::async_write(*tcp_, b, std::forward<Handler>(h));
   }
+  /// Writes what it can of data[0, n) now, without waiting: the bytes written (0 for a TLS
+  /// connection, which only writes through write()); `ec` is set on a failure, not on a full
+  /// socket buffer. One send() system call and no handler: a connection that writes small
+  /// messages often (WebSocket frames) costs no more than the call.
+  size_t try_write(const char* data, size_t n, asio::error_code& ec);
   /// Reads some bytes into `b`; h(error_code, size_t).
   template <class Handler>
   void read_some(const asio::mutable_buffer& b, Handler&& h) {
