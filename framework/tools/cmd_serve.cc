@@ -48,6 +48,7 @@ class Serve final : public Command {
 
   int run() override {
     raise_fd_limit();  // thousands of connections
+    reserve_fds(8192);  // and no table growth (a wait for an RCU grace period) while they come
     if (service_ == "ws" || service_ == "websocket") return serve_ws();
     if (service_ == "api") return serve_api();
     if (service_ == "kernel") return serve_grpc(services::GrpcService::Kind::kKernel);

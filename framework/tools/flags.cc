@@ -32,6 +32,12 @@ bool split_addr(const std::string& addr, std::string& host, int& port) {
   }
 }
 
+void define_precision(FlagSet& f, LoadSpec& spec) {
+  f.string("precision", &spec.precision,
+           "How late a hit may go out to share the generator's wake-up with others, 10us..10ms (0 = automatic); "
+           "latency still counts from each hit's exact scheduled time");
+}
+
 void LoadFlags::define(FlagSet& f, Style style) {
   const bool ghz = style == Style::kGhz;
   f.string("rate", &spec.rate,
@@ -49,9 +55,7 @@ void LoadFlags::define(FlagSet& f, Style style) {
   f.count(ghz ? "requests,n" : "requests", &spec.requests,
           ghz ? "Number of calls (default 200 without -duration)" : "Stop after this many requests (0 = no limit)");
   f.integer("cpus", &spec.cpus, "Number of attacker threads (default: one per CPU; at most 4 per CPU)");
-  f.string("precision", &spec.precision,
-           "How late a hit may go out to share the generator's wake-up with others, 10us..10ms (0 = automatic); "
-           "latency still counts from each hit's exact scheduled time");
+  define_precision(f, spec);
   if (const char* env = std::getenv("LOADGATE_SHARD")) spec.shard = env;
   f.string("shard", &spec.shard, "This generator's share i/n of the attack: hits k with k mod n == i ($LOADGATE_SHARD)");
   f.string("start-at", &spec.start_at, "Start the schedule at this RFC 3339 time or +DURATION (shards start together)");

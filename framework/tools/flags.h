@@ -21,6 +21,9 @@ Nanos duration_flag(const std::string& name, const std::string& text);
 bool split_addr(const std::string& addr, std::string& host, int& port);
 
 /// LoadFlags: -rate -duration -step -timeout -workers -max-workers -connections -requests -cpus.
+/// Declares -precision into `spec` (every paced command has it).
+void define_precision(FlagSet& f, LoadSpec& spec);
+
 struct LoadFlags {
   /// Which tool's spelling: Vegeta's (attack), or ghz's (grpc: -n -c -z -t aliases, the closed
   /// model by default, and no -connections, which there means channels).

@@ -116,6 +116,9 @@ struct AttackOptions : Load {
   bool monitor_self = true;
   /// Optional: live figures the launcher keeps up to date (see LiveCounters).
   LiveCounters* live = nullptr;
+  /// CPUs the generator's I/O threads run on (empty = any): away from a service that shares
+  /// the machine, so that neither waits for the other's core.
+  std::vector<int> cpus;
 };
 
 /// AttackRun is what an attack produced (named so as not to clash with testing::Test::Run).

@@ -69,6 +69,10 @@ void generator_checks(const Metrics& m, Verdict& v);
 /// 7.0 % of hits late; figures include its delay"; "" when it kept up or is unknown.
 std::string generator_warning(const Metrics& m);
 
+/// A note on the hits that went out late in stalls of the machine (GeneratorStats::stalled):
+/// how many, in how many stalls, for how long; "" when none.
+std::string stall_note(const Metrics& m);
+
 /// Evaluates `t` against the results of kind `t.kind` (default: the primary kind), with
 /// check_measured() and, unless t.generator is false, generator_checks(). `source` prefixes each
 /// check's source ("baselines/api.json: scenarios.heavy.thresholds").

@@ -110,6 +110,9 @@ Load parse_load(const LoadSpec& spec, const LoadSource& source, double duration_
 /// inconsistent, or has no bound at all when `require_bound`.
 void validate(const Load& load, bool require_bound = false);
 
+/// This machine's cores (at least 1).
+int cores();
+
 /// The number of I/O threads `load` asks for: load.threads, else one per core.
 int thread_count(const Load& load);
 

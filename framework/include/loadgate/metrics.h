@@ -155,15 +155,30 @@ Summary summarize(const Stats& s, Kind kind);
 struct GeneratorStats {
   uint64_t scheduled = 0;  ///< hits made due by the pacer
   uint64_t late = 0;       ///< of them, handed over late by the generator itself
+  /// Of the late ones, those sent at a wake-up that came late while the machine held the
+  /// thread's core (the kernel or the hypervisor: engine/stall_probe.h), or while the thread
+  /// caught up on such a stall. They are late all the same, and their latency counts the delay.
+  uint64_t stalled = 0;
+  uint64_t stalls = 0;    ///< the generator's wake-ups late by more than kLateThreshold in a stall
+  int64_t stall_ns = 0;   ///< those wake-ups' lateness, summed (ns)
+  /// Time the machine held the cores, as the stall probes saw it (ns, summed over CPUs);
+  /// -1 when no probe ran (no right to real-time priority): no late hit is then attributed.
+  int64_t machine_stall_ns = -1;
   int threads = 0;         ///< I/O threads (summed over merged runs)
   int64_t polled_ns = 0;   ///< time the threads busy-polled with nothing to do (ns, summed)
   int64_t ran_ns = 0;      ///< time the threads ran their schedules (ns, summed)
   /// Share of the threads' time spent polling with nothing to do (0..1): CPU that is not load.
   double polled_share() const { return ran_ns > 0 ? static_cast<double>(polled_ns) / static_cast<double>(ran_ns) : 0; }
+  /// Late hits the generator itself is to blame for: late, and not in a stall of the machine.
+  uint64_t own_late() const { return late > stalled ? late - stalled : 0; }
   /// Adds `other`'s counts.
   void merge(const GeneratorStats& other) {
     scheduled += other.scheduled;
     late += other.late;
+    stalled += other.stalled;
+    stalls += other.stalls;
+    stall_ns += other.stall_ns;
+    if (other.machine_stall_ns >= 0) machine_stall_ns = std::max<int64_t>(0, machine_stall_ns) + other.machine_stall_ns;
     threads += other.threads;
     polled_ns += other.polled_ns;
     ran_ns += other.ran_ns;

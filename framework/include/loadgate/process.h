@@ -48,6 +48,7 @@ struct ProcessSpec {
   Nanos grace = std::chrono::seconds(5);     ///< SIGTERM to SIGKILL
   int port = 0;           ///< fixed port, for a command with neither {port} nor {port_file}
   std::string directory;  ///< working directory ("" = the test's)
+  std::vector<int> cpus;  ///< CPUs it (and everything it starts) runs on; empty = any
   std::string file;       ///< where it was declared, for messages: "baselines/shop.json"
   std::string field = "process";  ///< its key path there: "process", "scenarios.heavy.process"
   /// Whether the command (or env) holds `placeholder`, e.g. "{port}".

@@ -26,6 +26,9 @@ struct ReportOptions {
   std::string tier;                       ///< the scenario's tier
   const Verdict* verdict = nullptr;       ///< the gate's verdict, when the run was judged
   std::string aborted;                    ///< why the run was stopped early, if it was
+  /// How the run's load was fitted to the machine, when it was ("0.30 of the baseline's
+  /// message rate: ..."); "" when it ran as written.
+  std::string fitted;
   const ServiceStatus* service = nullptr;  ///< the service process the run loaded, when it had one
   /// The wire protocol of each target by label ("HTTP/2.0"), from the results header.
   std::map<std::string, std::string> protocols;

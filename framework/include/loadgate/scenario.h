@@ -32,6 +32,8 @@ struct ScenarioRun : AttackRun {
   const Scenario* scenario = nullptr;  ///< the scenario it ran (lives as long as the process)
   Verdict verdict;                     ///< every threshold and reference check of the scenario
   std::optional<ServiceStatus> service;  ///< the service process it loaded, when it had one
+  /// How its load was fitted to this machine ($LOADGATE_FIT), when it was; "" = as written.
+  std::string fitted;
 };
 
 /// The scenario "service.name" from the baselines directory (see find_scenario()).

@@ -31,9 +31,9 @@ int count_field(const std::optional<int>& v, const std::string& key, const LoadS
   return v.value_or(0);
 }
 
-int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
-
 }  // namespace
+
+int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 std::string LoadSource::name(const std::string& key) const {
   if (prefix != "-") return key;

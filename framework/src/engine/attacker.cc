@@ -17,6 +17,7 @@
 #include "engine/launch.h"
 #include "engine/schedule.h"
 #include "loadgate/error.h"
+#include "loadgate/fd_limit.h"
 #include "loadgate/interner.h"
 
 namespace loadgate::engine {
@@ -213,7 +214,8 @@ class Worker final : public WorkerBase, public SlotOwner {
   // ---- open model ----
 
   // Sends every hit due by now (catching up after a stall); ends the schedule when it is over.
-  void pump() {
+  // `stalled`: this is a wake-up that came late while the thread was off its core.
+  void pump(bool stalled = false) {
     // Not re-entered: a hit that fails inside dispatch() (a connect refused at once) completes
     // into done(), which would pump the same hit, not yet advanced past, again and again.
     if (schedule_over_ || pumping_) return;
@@ -231,7 +233,7 @@ class Worker final : public WorkerBase, public SlotOwner {
         stop(false);
         return;
       }
-      count_hit(schedule_->due(), t);
+      count_hit(schedule_->due(), t, stalled);
       dispatch(*h, t);
       schedule_->advance();
       t = now();  // a long catch-up takes time of its own: each hit is handed over when it is
@@ -245,7 +247,7 @@ class Worker final : public WorkerBase, public SlotOwner {
   // tick (see schedule.h), or until waiting hits may grow the pool. At a high rate the thread
   // busy-polls instead (Schedule::polls()): a turn of the loop sends what is due, once a kPollTick.
   void on_wake() {
-    pump();
+    pump(woke_stalled(armed_, now()));
     if (schedule_over_) return;
     const int64_t t = now();
     if (schedule_->polls()) {
@@ -255,6 +257,7 @@ class Worker final : public WorkerBase, public SlotOwner {
     polled_at_ = 0;
     int64_t wake = schedule_->wake(t);
     if (!pending_.empty()) wake = std::min(wake, std::max(pending_.since() + kGrowAfter, last_grow_ + kGrowEvery));
+    armed_ = wake;
     timer_.expires_at(at(wake));
     timer_.async_wait([this](const asio::error_code& ec) {
       if (!ec) on_wake();
@@ -273,6 +276,7 @@ class Worker final : public WorkerBase, public SlotOwner {
       sched_yield();
     }
     polled_at_ = t;
+    armed_ = t + schedule_->tick();
     polled_events_ = events;
     asio::post(io_, [this] { on_wake(); });
   }
@@ -426,6 +430,7 @@ class Worker final : public WorkerBase, public SlotOwner {
   size_t warmed_ = 0;      // slots whose warm-up connection was started
   int64_t behind_until_ = 0;  // steady ns until which this thread counts as behind its schedule
   int64_t last_pump_ = 0;       // steady ns of the last pump() that looked for due hits
+  int64_t armed_ = 0;           // steady ns the next pacing wake-up is armed for
   int64_t idle_at_ = 0;         // steady ns of the last busy-poll turn that found nothing to do
   int64_t polled_at_ = 0;       // steady ns of the last busy-poll turn (0: not polling)
   uint64_t polled_events_ = 0;  // hits issued + results recorded at that turn
@@ -444,6 +449,8 @@ class Worker final : public WorkerBase, public SlotOwner {
 
 AttackRun run_attack(Driver& driver, const AttackOptions& o) {
   validate(o);
+  raise_fd_limit();
+  reserve_fds(static_cast<uint64_t>(std::max(o.workers, o.max_workers)) + 64);
   Plan plan{&o, &driver, thread_count(o)};
   return launch(o, driver.protocol(), o.open() ? o.rate.pacer->describe() : "0", plan.threads, driver.target_protocols(),
                 [&plan](int index, int, Collector* collector) -> std::unique_ptr<WorkerBase> {

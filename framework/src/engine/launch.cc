@@ -1,6 +1,8 @@
 // launch.cc: threads, start, progress and merge of every attack.
 #include "engine/launch.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,12 +39,27 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   if (o.sink) collector = std::make_unique<Collector>(*o.sink);
   std::vector<std::unique_ptr<WorkerBase>> workers;
   for (int i = 0; i < threads; ++i) workers.push_back(make(i, threads, collector.get()));
+  // A paced attack runs beside the machine's stall probe (stall_probe.h): a late hit is the
+  // generator's own only when the machine was not holding its core.
+  std::unique_ptr<StallProbe> probe;
+  if (o.open()) {
+    probe = std::make_unique<StallProbe>();
+    if (!probe->running()) probe.reset();
+  }
+  for (auto& w : workers) w->set_probe(probe.get());
 
   std::vector<MonitoredProcess> watched = o.monitor;
   if (o.monitor_self) watched.insert(watched.begin(), MonitoredProcess{static_cast<int>(getpid()), "generator"});
   Monitor monitor(watched);
   std::vector<std::thread> pool;
   for (auto& w : workers) pool.emplace_back([&w] { w->run(); });
+  if (!o.cpus.empty()) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int c : o.cpus)
+      if (c >= 0 && c < CPU_SETSIZE) CPU_SET(c, &set);
+    for (auto& t : pool) pthread_setaffinity_np(t.native_handle(), sizeof set, &set);
+  }
 
   // Every thread up and its first connections open before the first hit is due: the start is
   // not counted against the service.
@@ -127,6 +144,8 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
     run.workers += w->opened;
     end.generator.merge(w->generator);
   }
+  if (probe) end.generator.machine_stall_ns = probe->stall_ns();
+  probe.reset();
   run.metrics.add_generator(end.generator);
   for (const Sample& s : monitor.samples()) run.metrics.add_sample(s);
   run.elapsed = Nanos(steady_now_ns() - start.steady_ns);

@@ -299,13 +299,14 @@ class SessionWorker final : public WorkerBase, public SessionEvents {
 
   void send_due() {
     const int64_t now = steady_now_ns();
+    const bool stalled = woke_stalled(send_at_, now);
     last_wake_ = now;
     while (!heap_.empty() && heap_.top().first <= now && !ending_) {
       auto [due, i] = heap_.top();
       heap_.pop();
       State& s = states_[i];
       if (s.phase != kOpen || s.closing) continue;
-      count_hit(due, now);
+      count_hit(due, now, stalled);
       count_started();
       const uint64_t seq = s.seq++;
       const int64_t unix_due = unix_of(due);

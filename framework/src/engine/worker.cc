@@ -1,6 +1,7 @@
 // worker.cc: per-thread bookkeeping of the attacker.
 #include "engine/worker.h"
 
+#include <sched.h>
 #include <sys/prctl.h>
 
 #include <algorithm>
@@ -66,6 +67,23 @@ void WorkerBase::record(const Result& r, std::string_view body) {
     batch_.push_back(r);
     if (batch_.size() >= Collector::kBatch) flush_batch();
   }
+}
+
+bool WorkerBase::woke_stalled(int64_t armed_steady, int64_t now_steady) {
+  if (!probe_) return false;
+  const int cpu = sched_getcpu();
+  const int before = wake_cpu_;
+  wake_cpu_ = cpu;
+  const int64_t late = now_steady - armed_steady;
+  if (late <= kLateThreshold.count()) return false;
+  if (probe_->held(cpu, armed_steady, now_steady, late / 2) ||
+      (before != cpu && probe_->held(before, armed_steady, now_steady, late / 2))) {
+    ++generator.stalls;
+    generator.stall_ns += late;
+    catch_up_until_ = now_steady + late;
+    return true;
+  }
+  return now_steady < catch_up_until_;
 }
 
 void WorkerBase::flush_batch() {

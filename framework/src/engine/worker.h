@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/collector.h"
+#include "engine/stall_probe.h"
 #include "loadgate/attack.h"
 
 namespace loadgate::engine {
@@ -34,6 +35,8 @@ class WorkerBase {
   void begin(const Start& start);
   /// Thread-safe: ends the attack early (interrupt).
   virtual void request_stop() = 0;
+  /// The machine's stall probe (may be null), before run().
+  void set_probe(const StallProbe* probe) { probe_ = probe; }
 
   /// Everything this thread measured (read after it finished).
   Metrics& metrics() { return metrics_; }
@@ -71,13 +74,22 @@ class WorkerBase {
   /// Adds a result to the metrics, the counters and the sink's batch. O(1); `body`, the kept
   /// start of its response body (-max-body), is copied only when non-empty.
   void record(const Result& r, std::string_view body = {});
-  /// Counts a scheduled hit due at `due_steady`, handed over at `now_steady` (GeneratorStats).
   /// Counts a hit handed to a worker (single writer: a plain relaxed store).
   void count_started() { started.store(started.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
-  void count_hit(int64_t due_steady, int64_t now_steady) {
+  /// Counts a scheduled hit due at `due_steady`, handed over at `now_steady`, at a wake-up that
+  /// `stalled` (woke_stalled()) (GeneratorStats).
+  void count_hit(int64_t due_steady, int64_t now_steady, bool stalled = false) {
     ++generator.scheduled;
-    if (now_steady - due_steady > kLateThreshold.count()) ++generator.late;
+    if (now_steady - due_steady > kLateThreshold.count()) {
+      ++generator.late;
+      if (stalled) ++generator.stalled;
+    }
   }
+  /// Call at every pacing wake-up, armed for `armed_steady`, now `now_steady`: whether it came
+  /// late in a stall of the machine: the stall probe of this thread's CPU (now or at its previous
+  /// wake-up) was held through at least half of the lateness. A late wake-up while the thread
+  /// catches up on a stall (for as long again as the stall) is the stall's too.
+  bool woke_stalled(int64_t armed_steady, int64_t now_steady);
 
   const AttackOptions& o_;
   asio::io_context io_;  ///< this thread's event loop
@@ -91,6 +103,9 @@ class WorkerBase {
   Metrics metrics_;
   std::vector<Result> batch_;
   std::vector<KeptBody> bodies_;  // of results in batch_
+  const StallProbe* probe_ = nullptr;
+  int wake_cpu_ = -1;              // the CPU of the previous pacing wake-up
+  int64_t catch_up_until_ = 0;     // steady ns until which the thread catches up on a stall
 };
 
 }  // namespace loadgate::engine

@@ -154,11 +154,11 @@ void generator_checks(const Metrics& m, Verdict& v) {
   const GeneratorStats& g = m.generator();
   if (g.scheduled > 0) {
     const double scheduled = static_cast<double>(g.scheduled);
-    v.checks.push_back(make("generator", static_cast<double>(g.late) / scheduled,
+    v.checks.push_back(make("generator", static_cast<double>(g.own_late()) / scheduled,
                             std::max(kGeneratorLateLimit, kGeneratorLateAllowance / scheduled), Check::Op::kAtMost,
                             Unit::kRatio,
-                            "hits the generator itself sent late: 1 %, and at least 10 of them (\"generator\": false "
-                            "to skip)"));
+                            "hits the generator itself sent late, stalls of the machine apart: 1 %, and at least 10 "
+                            "of them (\"generator\": false to skip)"));
   }
   if (const double cpu = generator_cpu_share(m); cpu >= 0)
     v.checks.push_back(make("generator cpu", cpu, kGeneratorCpuLimit, Check::Op::kBelow, Unit::kRatio,
@@ -168,14 +168,24 @@ void generator_checks(const Metrics& m, Verdict& v) {
 std::string generator_warning(const Metrics& m) {
   const GeneratorStats& g = m.generator();
   std::string what;
-  if (g.scheduled > 0 && static_cast<double>(g.late) > kGeneratorLateLimit * static_cast<double>(g.scheduled) &&
-      static_cast<double>(g.late) > kGeneratorLateAllowance)
-    what = format_number("%.1f", 100.0 * static_cast<double>(g.late) / static_cast<double>(g.scheduled)) +
-           " % of hits late";
+  const auto own = static_cast<double>(g.own_late());
+  if (g.scheduled > 0 && own > kGeneratorLateLimit * static_cast<double>(g.scheduled) && own > kGeneratorLateAllowance)
+    what = format_number("%.1f", 100.0 * own / static_cast<double>(g.scheduled)) + " % of hits late";
   if (const double cpu = generator_cpu_share(m); cpu >= kGeneratorCpuLimit)
     what += (what.empty() ? "" : ", ") + format_number("%.0f", cpu * 100) + " % CPU of its " +
             std::to_string(g.threads) + " thread" + (g.threads > 1 ? "s" : "");
   return what.empty() ? "" : "generator fell behind: " + what + "; figures include its delay";
+}
+
+std::string stall_note(const Metrics& m) {
+  const GeneratorStats& g = m.generator();
+  if (g.stalled == 0 || g.scheduled == 0) return "";
+  return format_number("%.2f", 100.0 * static_cast<double>(g.stalled) / static_cast<double>(g.scheduled)) +
+         " % of hits went out late in " + std::to_string(g.stalls) + " stall" + (g.stalls == 1 ? "" : "s") +
+         " of the machine (" + format_duration(Nanos(g.stall_ns)) +
+         " in all: the kernel or the hypervisor held the generator's core, by the stall probes, which saw the cores "
+         "held " + format_duration(Nanos(std::max<int64_t>(0, g.machine_stall_ns))) + " in all); their latency "
+         "counts the delay";
 }
 
 void check_measured(const Metrics& m, Kind kind, Verdict& v) {

@@ -122,6 +122,10 @@ std::string RunEnd::to_json() const {
                       {"elapsed_ns", elapsed_ns},
                       {"scheduled", generator.scheduled},
                       {"generator_late", generator.late},
+                      {"generator_stalled", generator.stalled},
+                      {"stalls", generator.stalls},
+                      {"stall_ns", generator.stall_ns},
+                      {"machine_stall_ns", generator.machine_stall_ns},
                       {"threads", generator.threads},
                       {"polled_ns", generator.polled_ns},
                       {"ran_ns", generator.ran_ns}};
@@ -136,6 +140,10 @@ bool RunEnd::from_json(const std::string& text, RunEnd& out) {
     out.elapsed_ns = j.value("elapsed_ns", int64_t{0});
     out.generator.scheduled = j.value("scheduled", uint64_t{0});
     out.generator.late = j.value("generator_late", uint64_t{0});
+    out.generator.stalled = j.value("generator_stalled", uint64_t{0});
+    out.generator.stalls = j.value("stalls", uint64_t{0});
+    out.generator.stall_ns = j.value("stall_ns", int64_t{0});
+    out.generator.machine_stall_ns = j.value("machine_stall_ns", int64_t{-1});
     out.generator.threads = j.value("threads", 0);
     out.generator.polled_ns = j.value("polled_ns", int64_t{0});
     out.generator.ran_ns = j.value("ran_ns", int64_t{0});

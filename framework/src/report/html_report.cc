@@ -209,8 +209,10 @@ void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions&
           " to " + format_rfc3339(s.end_ns) + "</p>\n";
   if (const std::string w = generator_warning(m); !w.empty())
     html += "<p><span class=\"fail\">warning</span> " + escape_html(w) + "</p>\n";
+  if (const std::string n = stall_note(m); !n.empty()) html += "<p class=\"muted\">note: " + escape_html(n) + "</p>\n";
   if (o.verdict) html += verdict_section(*o.verdict);
   if (!o.aborted.empty()) html += "<p><span class=\"fail\">aborted</span> " + escape_html(o.aborted) + "</p>\n";
+  if (!o.fitted.empty()) html += "<p class=\"muted\">fitted: " + escape_html(o.fitted) + "</p>\n";
   if (o.service) html += service_section(*o.service);
   html += "<h2>Summary</h2>\n" + summary_table(s, primary);
   if (g) {

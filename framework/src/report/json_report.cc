@@ -101,6 +101,10 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
     j["generator"] = {{"scheduled", g.scheduled},
                       {"late", g.late},
                       {"late_ratio", g.scheduled ? static_cast<double>(g.late) / static_cast<double>(g.scheduled) : 0.0},
+                      {"stalled", g.stalled},
+                      {"stalls", g.stalls},
+                      {"stall_ns", g.stall_ns},
+                      {"machine_stall_ns", g.machine_stall_ns},
                       {"threads", g.threads},
                       {"polled", g.polled_share()},
                       {"fell_behind", !warning.empty()},
@@ -122,6 +126,7 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
     j["verdict"] = {{"pass", o.verdict->pass()}, {"failures", o.verdict->failures()}, {"checks", checks}};
   }
   if (!o.aborted.empty()) j["aborted"] = o.aborted;
+  if (!o.fitted.empty()) j["fitted"] = o.fitted;
   if (o.service) {
     const ServiceStatus& sv = *o.service;
     j["service"] = {{"name", sv.name}, {"command", sv.command}, {"address", sv.address}, {"pid", sv.pid},

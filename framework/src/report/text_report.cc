@@ -138,9 +138,11 @@ std::vector<std::pair<std::string, const Stats*>> targets_of(const Metrics& m) {
 void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions& o) {
   const Kind primary = m.primary();
   if (const std::string w = generator_warning(m); !w.empty()) out << "WARNING: " << w << "\n\n";
+  if (const std::string n = stall_note(m); !n.empty()) out << "Note: " << n << "\n\n";
   if (!o.scenario.empty()) {
     out << "Scenario " << o.scenario << " (" << o.tier;
     if (o.info) out << ", rate " << o.info->rate << ", duration " << format_duration(Nanos(o.info->duration_ns));
+    if (!o.fitted.empty()) out << "; fitted: " << o.fitted;
     out << ")\n\n";
   }
   write_summary(out, m.summarize(primary), primary);

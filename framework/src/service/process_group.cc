@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -80,6 +81,10 @@ pid_t spawn_group(const Launch& l, std::string& error) {
   argv.push_back(nullptr);
   for (const std::string& e : l.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  for (int c : l.cpus)
+    if (c >= 0 && c < CPU_SETSIZE) CPU_SET(c, &cpus);
   const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   int report[2];  // the child writes errno here when exec fails; closed by a successful exec
   if (null_fd < 0 || pipe2(report, O_CLOEXEC) != 0) {
@@ -100,6 +105,7 @@ pid_t spawn_group(const Launch& l, std::string& error) {
     reset_signals();
     int err = 0;
     if (!l.directory.empty() && chdir(l.directory.c_str()) != 0) err = errno;
+    if (err == 0 && !l.cpus.empty() && sched_setaffinity(0, sizeof cpus, &cpus) != 0) err = errno;
     if (err == 0 && (dup2(null_fd, 0) < 0 || dup2(l.output_fd, 1) < 0 || dup2(l.output_fd, 2) < 0)) err = errno;
     if (err == 0) {
       close_from(3, report[1]);  // no descriptor of the test (sockets, listeners) leaks into it

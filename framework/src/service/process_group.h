@@ -19,6 +19,7 @@ struct Launch {
   std::vector<std::string> env;   ///< "NAME=value", the whole environment
   std::string directory;          ///< chdir first ("" = stay)
   int output_fd = -1;             ///< becomes its stdout and stderr
+  std::vector<int> cpus;          ///< pinned to these CPUs before exec (inherited); empty = any
 };
 
 /// Forks and execs `l` as the leader of a new process group (pgid = its pid), stdin from

@@ -139,6 +139,7 @@ void Service::State::spawn(const std::string& path, bool append_log) {
   }
   for (const auto& [k, v] : spec.env) l.env.push_back(k + "=" + fill(v));
   l.directory = spec.directory;
+  l.cpus = spec.cpus;
   command_line.clear();
   for (const std::string& a : l.argv) command_line += (command_line.empty() ? "" : " ") + a;
 

@@ -10,6 +10,7 @@
 #include <thread>
 #include <tuple>
 
+#include "loadgate/capacity.h"
 #include "loadgate/error.h"
 #include "loadgate/file.h"
 #include "loadgate/http.h"
@@ -85,6 +86,11 @@ class Sut {
       svc_ = given;
     } else if (!(env_ = service_url_from_env(s.service))) {
       if (auto spec = declared_process(s)) {
+        // $LOADGATE_PIN: the service on the last core, the generator on the others.
+        if (env_true("LOADGATE_PIN") && cores() >= 2) {
+          spec->cpus = {cores() - 1};
+          for (int c = 0; c + 1 < cores(); ++c) generator_cpus_.push_back(c);
+        }
         owned_.emplace(*spec, s.service, reports_dir() + "/" + s.key() + ".service.log");
         svc_ = &*owned_;
       }
@@ -116,6 +122,13 @@ class Sut {
 
   /// After the run that started at `started_ns` (Unix): stops watching, stops a service started
   /// for the run, and says what happened to it; nullopt without a process.
+  /// The CPUs the generator runs on when the service was pinned away from them; empty = any.
+  const std::vector<int>& generator_cpus() const { return generator_cpus_; }
+
+  /// Whether the service runs on this machine: started here for the run, or given by the
+  /// caller (an embedded one); a deployment named in the environment is elsewhere.
+  bool here() const { return !env_ && svc_ && svc_->pid() > 0; }
+
   std::optional<ServiceStatus> finish(int64_t started_ns) {
     if (!svc_ || svc_->pid() <= 0) return std::nullopt;
     svc_->watch(nullptr);
@@ -139,6 +152,7 @@ class Sut {
   Service* svc_ = nullptr;
   std::optional<Service> owned_;
   std::optional<std::string> env_;
+  std::vector<int> generator_cpus_;
 };
 
 // Each protocol's target, adjusted to the scenario and pointed at its service.
@@ -171,6 +185,51 @@ void prepare(WsOptions& w, const Scenario& s, const Sut& sut) {
   if (s.protocol.connect_rate > 0) w.connect_rate = s.protocol.connect_rate;
   if (s.protocol.rate_per_conn > 0) w.rate_per_conn = s.protocol.rate_per_conn;
   if (s.protocol.message_size > 0) w.message_size = s.protocol.message_size;
+}
+
+// The peak rate a load asks (hits, calls or messages per second; 0 = closed model) and its
+// protocol, for the Need said before a run.
+double peak_of(const AttackOptions& o) { return o.open() ? peak_rate(*o.rate.pacer, o.duration) : 0; }
+double peak_of(const std::vector<Target>&, const AttackOptions& o) { return peak_of(o); }
+double peak_of(const Journey&, const AttackOptions& o) { return peak_of(o); }
+double peak_of(const GrpcOptions&, const AttackOptions& o) { return peak_of(o); }
+double peak_of(const WsOptions& w, const AttackOptions& o) {
+  const double per = w.message_pacer ? peak_rate(*w.message_pacer, o.duration) : w.rate_per_conn;
+  return per * w.connections / std::max(1, o.shards);
+}
+const char* protocol_of(const std::vector<Target>&) { return "http"; }
+const char* protocol_of(const Journey&) { return "http"; }
+const char* protocol_of(const GrpcOptions&) { return "grpc"; }
+const char* protocol_of(const WsOptions&) { return "ws"; }
+
+// $LOADGATE_FIT=SHARE (the main job's, ci/load-test: 0.25): a load whose generator and
+// service here would need more than SHARE of this machine's cores runs at the rate that needs
+// SHARE, and says so; unset or 0 = every load as written. Only WebSocket messages are scaled
+// (connections stay as written): the seed's HTTP and gRPC rates fit any machine.
+double fit_share() {
+  const char* v = std::getenv("LOADGATE_FIT");
+  if (!v || !*v) return 0;
+  char* end = nullptr;
+  const double share = std::strtod(v, &end);
+  if (*end != '\0' || !(share >= 0) || share > 1)
+    throw InputError("", 0, "LOADGATE_FIT", "\"" + std::string(v) + "\": want a share of the cores, 0 (off) to 1");
+  return share;
+}
+
+template <class T>
+std::string fit(T&, const Need&) {
+  return "";
+}
+std::string fit(WsOptions& w, const Need& n) {
+  const double share = fit_share();
+  if (share <= 0 || n.fits(share) || w.message_pacer || w.rate_per_conn <= 0) return "";
+  const double f = fit_factor("ws", n.rate, n.service_here, share);
+  const double asked = w.rate_per_conn;
+  w.rate_per_conn = std::max(1.0, std::floor(asked * f));
+  char note[200];
+  std::snprintf(note, sizeof note, "%.0f/1s each of the baseline's %.0f/1s, to fit this machine (", w.rate_per_conn,
+                asked);
+  return note + n.line() + ")";
 }
 
 AttackRun run_one(const std::vector<Target>& t, const AttackOptions& o) { return attack_http(t, HttpOptions{}, o); }
@@ -272,12 +331,18 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
   prepare(target, s, sut);
   AttackOptions o = attack_options(s);
   o.monitor = sut.monitored();
+  o.cpus = sut.generator_cpus();
   std::atomic<bool> stop{false};
   WindowWatch watch(s, stop);
   watch.attach(o);
   o.stop = &stop;
   sut.watch(&stop);
   if (o.name.empty()) o.name = s.key();
+  // Said before, not only after: what the load needs of this machine, when it does not fit.
+  const Need need = estimate_need(protocol_of(target), peak_of(target, o), sut.here());
+  if (!need.fits()) std::fprintf(stderr, "loadgate: %s: %s\n", s.key().c_str(), need.line().c_str());
+  const std::string fitted = fit(target, need);
+  if (!fitted.empty()) std::fprintf(stderr, "loadgate: %s: fitted: %s\n", s.key().c_str(), fitted.c_str());
   std::unique_ptr<ResultsSink> prom_sink;
   if (PrometheusExporter* e = exporter()) {
     prom_sink = e->sink(o, o.sink);
@@ -304,6 +369,7 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
     judged.verdict.checks.push_back(c);
   }
   judged.service = std::move(service);
+  judged.fitted = fitted;
   if (PrometheusExporter* e = exporter()) {
     e->verdict(s.key(), judged.verdict);
     if (const std::string why = e->push(); !why.empty()) std::fprintf(stderr, "loadgate: %s\n", why.c_str());
@@ -334,6 +400,7 @@ Breakpoint run_breakpoint(T target, const Scenario& s, Service* given) {
   search.cooldown = s.search->cooldown.count() > 0 ? scaled(s.search->cooldown) : Nanos(0);
   AttackOptions base = attack_options(s);
   base.monitor = sut.monitored();
+  base.cpus = sut.generator_cpus();
   base.requests = 0;
   base.stop = &died;  // a dead service ends the step; the search then stops below
   const Breakpoint b = find_breakpoint(
@@ -430,6 +497,7 @@ std::string write_scenario_reports(const ScenarioRun& run) {
   o.tier = s.tier;
   o.verdict = &run.verdict;
   o.aborted = run.abort_reason;
+  o.fitted = run.fitted;
   o.service = run.service ? &*run.service : nullptr;
   o.protocols = run.info.target_protocols;
   std::ofstream json(base + ".json");

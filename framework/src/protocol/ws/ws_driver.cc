@@ -11,6 +11,7 @@
 #include <random>
 
 #include "engine/session.h"
+#include "loadgate/capacity.h"
 #include "loadgate/error.h"
 #include "loadgate/fd_limit.h"
 #include "loadgate/interner.h"
@@ -396,6 +397,7 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
     throw InputError("", 0, "-connections",
                      std::to_string(w.connections) + " connections need more open files than the limit (" +
                          std::to_string(fds) + "); raise `ulimit -n`");
+  reserve_fds(static_cast<uint64_t>(mine) + 64);
 
   WsPlan plan;
   plan.w = &w;
@@ -446,8 +448,15 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   sessions.push = w.push;
   const std::string rate = std::to_string(w.connections) + " conns @" + sessions.opens->describe() + ", " +
                            (sessions.messages ? sessions.messages->describe() : std::string("idle")) + " each";
+  // Messages per second at the peak, this shard's: threads by what they need (issue #23: two
+  // threads and a service on two cores left each waiting for the others).
+  const double peak =
+      sessions.messages ? static_cast<double>(mine) * peak_rate(*sessions.messages, load.duration) : 0;
+  const int threads = load.threads > 0 ? load.threads : threads_for(estimate_need("ws", peak, false).generator_cores);
   WsDriver driver(plan);
-  return engine::run_sessions(load, driver, sessions, std::min(thread_count(load), mine), rate);
+  AttackRun run = engine::run_sessions(load, driver, sessions, std::min(threads, mine), rate);
+  if (!run.interrupted) record_cost("ws", peak, run.metrics.resources(), run.elapsed);
+  return run;
 }
 
 WsOptions ws_at_rate(WsOptions w, double rate) {

@@ -1,0 +1,154 @@
+// ws_node_test.cc: loadgate's WebSocket client and embedded server against Node's `ws` (an
+// independent RFC 6455 implementation that validates what it receives): payloads at every length
+// boundary, text and binary, fragments with control frames between them, pings, and both close
+// handshakes. The peers are framework/test/node/ws_peer.mjs, installed by ci/node-peers.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "loadgate/services/ws_service.h"
+#include "loadgate/ws.h"
+#include "slurp.h"
+#include "subprocess.h"
+
+namespace loadgate {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::Subprocess;
+
+// build/node (ci/node-peers), or $LOADGATE_NODE_DIR.
+std::string node_dir() {
+  if (const char* d = std::getenv("LOADGATE_NODE_DIR")) return d;
+  return LOADGATE_NODE_DIR;
+}
+
+// Node's ws server, on a free port.
+class NodeServer {
+ public:
+  NodeServer() {
+    out_ = ::testing::TempDir() + "ws_peer_server.out";
+    err_ = ::testing::TempDir() + "ws_peer_server.err";
+    proc_ = std::make_unique<Subprocess>(std::vector<std::string>{"/usr/bin/node", node_dir() + "/ws_peer.mjs", "server"},
+                                         out_, err_);
+    for (int i = 0; i < 500 && port == 0; ++i) {
+      const std::string text = testing::slurp(out_);
+      if (text.find('\n') != std::string::npos) port = nlohmann::json::parse(text.substr(0, text.find('\n')))["port"];
+      else std::this_thread::sleep_for(milliseconds(10));
+    }
+  }
+  ~NodeServer() {
+    proc_->signal(SIGTERM);
+    proc_->wait(seconds(5));
+  }
+  std::string url(const std::string& path) const { return "ws://127.0.0.1:" + std::to_string(port) + path; }
+  std::string errors() const { return testing::slurp(err_); }
+  int port = 0;
+
+ private:
+  std::string out_, err_;
+  std::unique_ptr<Subprocess> proc_;
+};
+
+class WsNode : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(std::ifstream(node_dir() + "/node_modules/ws/package.json").good())
+        << "Node's ws is not installed in " << node_dir() << ": run ci/node-peers";
+  }
+  static AttackOptions lasting(Nanos d) {
+    AttackOptions o;
+    o.duration = d;
+    o.timeout = seconds(2);
+    o.monitor_self = false;
+    return o;
+  }
+  static Summary of(const AttackRun& run, Kind k) { return run.metrics.summarize(k); }
+};
+
+// Our client's frames at every length boundary, text and binary, echoed by ws: ws fails any
+// frame it finds wrong (masking, lengths, UTF-8), so every echo coming back byte-counted is the
+// check. ws also pings after each echo: our client must answer without losing a message.
+TEST_F(WsNode, OurClientAgainstTheirServerAtEveryLength) {
+  NodeServer node;
+  ASSERT_GT(node.port, 0) << node.errors();
+  for (int size : {36, 125, 126, 127, 65535, 65536, 200000}) {
+    for (bool binary : {false, true}) {
+      WsOptions w;
+      w.url = node.url("/echo");
+      w.connections = 3;
+      w.rate_per_conn = 20;
+      w.message_size = size;
+      w.binary = binary;
+      const AttackRun run = attack_ws(w, lasting(milliseconds(500)));
+      const Summary m = of(run, Kind::kWsMessage);
+      const std::string row = std::to_string(size) + (binary ? " binary" : " text");
+      EXPECT_GT(m.requests, 0u) << row;
+      EXPECT_EQ(m.success, m.requests) << row << ": " << (m.errors.empty() ? "" : m.errors[0]);
+      EXPECT_EQ(m.bytes_in, m.bytes_out) << row;
+      EXPECT_DOUBLE_EQ(m.bytes_in_mean, size) << row;
+      const Summary c = of(run, Kind::kWsClose);
+      EXPECT_EQ(c.success, 3u) << row << ": our close handshake, answered by ws";
+      EXPECT_EQ(c.status_codes.at("1000"), 3u) << row;
+    }
+  }
+  EXPECT_EQ(node.errors(), "") << "ws found nothing wrong in our frames";
+}
+
+// Their fragments, with a ping and a pong between them, reassembled by our client (push mode
+// counts every message the server sends): SIZES binary messages, then "done".
+TEST_F(WsNode, OurClientReassemblesTheirFragments) {
+  NodeServer node;
+  ASSERT_GT(node.port, 0) << node.errors();
+  WsOptions w;
+  w.url = node.url("/fragments");
+  w.connections = 2;
+  w.rate_per_conn = 0;
+  w.push = true;
+  const AttackRun run = attack_ws(w, lasting(milliseconds(800)));
+  const Summary p = of(run, Kind::kWsPush);
+  const uint64_t sizes = 0 + 1 + 125 + 126 + 127 + 65535 + 65536 + 200000 + 4;  // and "done"
+  EXPECT_EQ(p.requests, 2u * 9) << "8 fragmented messages and one whole, per connection";
+  EXPECT_EQ(p.bytes_in, 2 * sizes);
+  EXPECT_EQ(of(run, Kind::kWsClose).success, 2u);
+}
+
+// A close that ws starts (4000 "bye") is answered and recorded with its code and reason.
+TEST_F(WsNode, TheirCloseIsAnsweredAndNamed) {
+  NodeServer node;
+  ASSERT_GT(node.port, 0) << node.errors();
+  WsOptions w;
+  w.url = node.url("/close");
+  w.connections = 3;
+  w.rate_per_conn = 5;
+  const AttackRun run = attack_ws(w, lasting(seconds(1)));
+  const Summary c = of(run, Kind::kWsClose);
+  EXPECT_EQ(c.requests, 3u);
+  EXPECT_EQ(c.status_codes.at("4000"), 3u);
+  ASSERT_EQ(c.errors.size(), 1u);
+  EXPECT_EQ(c.errors[0], "closed by server: 4000 bye");
+}
+
+// ws's client against our embedded server: every length, text and binary, whole and in three
+// fragments with a ping between; each echo compared byte for byte by the client; then its close.
+TEST_F(WsNode, TheirClientAgainstOurServer) {
+  services::WsServiceOptions o;
+  o.port = 0;
+  services::WsService server(o);
+  const int port = server.start();
+  const std::string out = ::testing::TempDir() + "ws_peer_client.out";
+  const std::string err = ::testing::TempDir() + "ws_peer_client.err";
+  Subprocess client({"/usr/bin/node", node_dir() + "/ws_peer.mjs", "client", "ws://127.0.0.1:" + std::to_string(port) + "/echo"},
+                    out, err);
+  ASSERT_EQ(client.wait(seconds(20)), 0) << testing::slurp(out) << testing::slurp(err);
+  const auto seen = nlohmann::json::parse(testing::slurp(out));
+  EXPECT_EQ(seen["echoed"], 2 * 8 * 2) << seen.dump();
+  EXPECT_EQ(seen["mismatched"], 0) << seen.dump();
+  EXPECT_EQ(seen["pongs"], 2 * 8) << "a pong for every ping";
+  EXPECT_EQ(seen["errors"].size(), 0u) << seen.dump();
+  EXPECT_EQ(seen["close_code"], 1000) << "our server answered the close with its code";
+}
+
+}  // namespace
+}  // namespace loadgate
