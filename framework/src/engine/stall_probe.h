@@ -22,7 +22,7 @@
 namespace loadgate::engine {
 
 /// Time between two wake-ups of a probe (ns).
-inline constexpr int64_t kProbePeriod = 500'000;
+inline constexpr int64_t kProbePeriod = 1'000'000;
 /// A probe wake-up later than this is a stall (ns): a sleeping thread's wake-up latency on a
 /// virtual machine is 50-150 us (issue #11), well under it.
 inline constexpr int64_t kProbeSlack = 300'000;
