@@ -16,7 +16,6 @@ find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 if(NOT TARGET loadgate_asio)
   add_library(loadgate_asio INTERFACE)
   target_include_directories(loadgate_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
-  # Never ASIO_NO_DEPRECATED: websocketpp still uses io_service.
   # ASIO_DISABLE_STD_ALIGNED_ALLOC: Asio picks aligned_alloc or operator new depending on whether
   # a libstdc++ header came before its own in a translation unit; two choices in one program make
   # an inline aligned_delete that frees with the wrong one (ASan: alloc-dealloc-mismatch).
@@ -52,11 +51,3 @@ find_package(prometheus-cpp CONFIG REQUIRED)
 # was built with (without them, including httplib.h crashes at run time).
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
-# websocketpp 0.8.2: header-only, on standalone Asio. A second find in one directory is an error.
-if(NOT TARGET websocketpp::websocketpp)
-  find_package(websocketpp CONFIG REQUIRED)
-endif()
-if(NOT TARGET loadgate_websocketpp)
-  add_library(loadgate_websocketpp INTERFACE)
-  target_link_libraries(loadgate_websocketpp INTERFACE websocketpp::websocketpp loadgate_asio)
-endif()
