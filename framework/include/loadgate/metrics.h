@@ -23,6 +23,7 @@
 #include "loadgate/histogram.h"
 #include "loadgate/resources.h"
 #include "loadgate/result.h"
+#include "loadgate/stats.h"
 
 namespace loadgate {
 
@@ -144,8 +145,14 @@ struct Summary {
   std::map<std::string, uint64_t> status_codes;  ///< label -> count
   std::vector<std::string> errors;               ///< error texts, first-seen order
   std::vector<uint64_t> error_counts;            ///< parallel to errors
+  /// 95 % intervals of the figures by name (stats.h): "p50" "p90" "p95" "p99" "p99.9" (order
+  /// statistics, widened by a block bootstrap over the run's seconds when it has 8 or more),
+  /// "success" (Wilson's, widened likewise), "rate" and "throughput" (bootstrap over seconds).
+  /// A figure the data cannot bound has an entry with known = false, or none.
+  std::map<std::string, Interval> intervals;
 };
-/// Computes the figures of `s`; `kind` selects how status codes are labelled.
+/// Computes the figures of `s`; `kind` selects how status codes are labelled. Intervals come
+/// from `s` alone (no seconds: see Metrics::summarize).
 Summary summarize(const Stats& s, Kind kind);
 
 /// GeneratorStats is what the generator says of itself beside its results: how many hits its

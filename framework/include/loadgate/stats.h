@@ -54,6 +54,16 @@ Interval quantile_interval(const Histogram& h, double percentile, double level =
 Interval window_quantile_interval(const std::vector<const Histogram*>& windows, double percentile, int rounds = 400,
                                   uint64_t seed = 1, double level = kConfidence);
 
+/// window_quantile_interval() of several percentiles from the same draws (one pass).
+std::vector<Interval> window_quantile_intervals(const std::vector<const Histogram*>& windows,
+                                                const std::vector<double>& percentiles, int rounds = 400,
+                                                uint64_t seed = 1, double level = kConfidence);
+
+/// A ratio sum(hits) / sum(totals) over windows with a block-bootstrap interval (unknown with
+/// fewer than 8 windows with a total).
+Interval window_ratio_interval(const std::vector<double>& hits, const std::vector<double>& totals, int rounds = 400,
+                               uint64_t seed = 1, double level = kConfidence);
+
 /// A rate (events per second) from per-window counts of width `width_s` seconds: the mean and a
 /// block-bootstrap interval over the windows (unknown with fewer than 8 windows).
 Interval window_rate_interval(const std::vector<double>& counts, double width_s, int rounds = 400, uint64_t seed = 1,

@@ -9,6 +9,14 @@
 namespace loadgate {
 namespace {
 
+// The percentiles whose intervals a Summary carries, and their names.
+const std::vector<std::pair<const char*, double>>& interval_percentiles() {
+  static const std::vector<std::pair<const char*, double>> p = {
+      {"p50", 50}, {"p90", 90}, {"p95", 95}, {"p99", 99}, {"p99.9", 99.9}};
+  return p;
+}
+
+
 constexpr int64_t kNs = 1'000'000'000;
 
 bool was_sent(const Result& r) { return r.error_kind != ErrorKind::kDropped; }
@@ -206,6 +214,8 @@ Summary summarize(const Stats& s, Kind kind) {
     m.bytes_out_mean = static_cast<double>(s.bytes_out) / static_cast<double>(s.requests);
   }
   m.latency = latencies_of(s.latency);
+  for (const auto& [name, p] : interval_percentiles()) m.intervals[name] = quantile_interval(s.latency, p);
+  m.intervals["success"] = wilson_interval(s.success, s.requests);
   m.uncorrected = latencies_of(s.uncorrected);
   m.send_delay = latencies_of(s.send_delay);
   m.first = latencies_of(s.first);
@@ -281,9 +291,50 @@ Kind Metrics::primary() const {
   return Kind::kHttp;
 }
 
+namespace {
+
+// A rate interval from per-window counts, centred on the summary's own figure `value`.
+Interval rate_interval(const std::vector<double>& counts, double width_s, double value) {
+  Interval iv = window_rate_interval(counts, width_s);
+  if (!iv.known || iv.value <= 0) return Interval{value, 0, 0, false};
+  const double scale = value / iv.value;
+  return Interval{value, iv.low * scale, iv.high * scale, true};
+}
+
+}  // namespace
+
 Summary Metrics::summarize(Kind kind) const {
   const Group* g = group(kind);
-  return g ? loadgate::summarize(g->total, kind) : Summary{};
+  if (!g) return Summary{};
+  Summary s = loadgate::summarize(g->total, kind);
+  // Widen the intervals by the run's seconds: seconds that resemble each other (a slow minute)
+  // are not independent samples. The first and last windows are partial: left out of rates.
+  const auto& windows = g->series.windows();
+  std::vector<const Histogram*> hists;
+  std::vector<double> requests, success, inner_requests, inner_success;
+  for (size_t k = 0; k < windows.size(); ++k) {
+    const Window& w = windows[k];
+    hists.push_back(&w.latency);
+    requests.push_back(static_cast<double>(w.requests));
+    success.push_back(static_cast<double>(w.success));
+    if (k > 0 && k + 1 < windows.size()) {
+      inner_requests.push_back(static_cast<double>(w.requests));
+      inner_success.push_back(static_cast<double>(w.success));
+    }
+  }
+  std::vector<double> ps;
+  for (const auto& [name, p] : interval_percentiles()) ps.push_back(p);
+  const std::vector<Interval> boot = window_quantile_intervals(hists, ps);
+  for (size_t k = 0; k < ps.size(); ++k) {
+    Interval& iv = s.intervals[interval_percentiles()[k].first];
+    if (boot[k].known) iv = iv.widest(Interval{iv.value, boot[k].low, boot[k].high, true});
+  }
+  const Interval ratio = window_ratio_interval(success, requests);
+  if (ratio.known) s.intervals["success"] = s.intervals["success"].widest(Interval{s.success_ratio, ratio.low, ratio.high, true});
+  const double width_s = static_cast<double>(g->series.width().count()) / kNs;
+  s.intervals["rate"] = rate_interval(inner_requests, width_s, s.rate);
+  s.intervals["throughput"] = rate_interval(inner_success, width_s, s.throughput);
+  return s;
 }
 
 }  // namespace loadgate

@@ -70,12 +70,24 @@ std::string summary_table(const Summary& s, Kind kind) {
   out += html_row({"throughput", fixed(s.throughput) + "/s"});
   out += html_row({"duration", format_duration(round_for_report(s.duration)) + " (+" +
                                    format_duration(round_for_report(s.wait)) + " wait)"});
-  out += html_row({"success", fixed(s.success_ratio * 100) + "%"});
+  auto success = s.intervals.find("success");
+  out += html_row({"success", fixed(s.success_ratio * 100) + "%" +
+                                  (success != s.intervals.end() && success->second.known
+                                       ? " [" + fixed(success->second.low * 100) + "%, " + fixed(success->second.high * 100) + "%]"
+                                       : std::string())});
   out += html_row({"late / dropped", std::to_string(s.late) + " / " + std::to_string(s.dropped)});
   out += html_row({"bytes in / out", std::to_string(s.bytes_in) + " / " + std::to_string(s.bytes_out)});
   if (s.messages) out += html_row({"messages", std::to_string(s.messages)});
   out += "</table>\n<table>\n" + html_row({"latency", "min", "mean", "50", "90", "95", "99", "99.9", "max"}, "th");
   out += latency_row(kind == Kind::kWsClose ? "lifetime" : "corrected (from schedule)", s.latency);
+  // The 95 % interval of each percentile of the corrected latency ("" where too few values).
+  auto range = [&s](const char* name) -> std::string {
+    auto it = s.intervals.find(name);
+    if (it == s.intervals.end() || !it->second.known) return "";
+    return "[" + ms(static_cast<int64_t>(it->second.low)) + ", " + ms(static_cast<int64_t>(it->second.high)) + "]";
+  };
+  if (kind != Kind::kWsClose)
+    out += html_row({"95 % interval", "", "", range("p50"), range("p90"), range("p95"), range("p99"), range("p99.9"), ""});
   out += latency_row("uncorrected (from send)", s.uncorrected);
   if (s.first.max > 0) out += latency_row("first byte / message", s.first);
   if (s.gap.max > 0) out += latency_row("message gap", s.gap);

@@ -47,6 +47,15 @@ ordered summary_object(const Summary& s) {
   if (s.gap.max > 0) j["message_gap"] = latencies_json(s.gap);
   j["late"] = s.late;
   j["dropped"] = s.dropped;
+  // 95 % intervals: {"value", "low", "high"}, or null when the data cannot bound the figure.
+  ordered intervals = ordered::object();
+  for (const char* name : {"p50", "p90", "p95", "p99", "p99.9", "success", "rate", "throughput"}) {
+    auto it = s.intervals.find(name);
+    if (it == s.intervals.end()) continue;
+    intervals[name] = it->second.known ? ordered{{"value", it->second.value}, {"low", it->second.low}, {"high", it->second.high}}
+                                       : ordered(nullptr);
+  }
+  if (!intervals.empty()) j["intervals"] = intervals;
   j["messages"] = s.messages;
   if (s.messages_sent > 0) j["messages_sent"] = s.messages_sent;
   ordered counts = ordered::object();

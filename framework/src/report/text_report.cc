@@ -38,6 +38,19 @@ void write_closes(std::ostream& out, const Summary& s) {
   for (const std::string& e : s.errors) out << e << "\n";
 }
 
+// "4.10ms [3.90ms, 4.40ms]": a figure and its 95 % interval ("[too few values]" when the data
+// cannot bound it).
+std::string with_interval(const Summary& s, const std::string& name, const std::string& value,
+                          std::string (*format)(double)) {
+  auto it = s.intervals.find(name);
+  if (it == s.intervals.end() || !it->second.known) return value + " [too few values]";
+  return value + " [" + format(it->second.low) + ", " + format(it->second.high) + "]";
+}
+
+std::string dur_of(double ns) { return dur(static_cast<int64_t>(ns)); }
+std::string percent_of(double r) { return format_number("%.2f%%", r * 100); }
+std::string per_second_of(double v) { return format_number("%.2f", v); }
+
 void write_summary(std::ostream& out, const Summary& s, Kind kind) {
   if (kind == Kind::kWsClose) return write_closes(out, s);
   format::Tabwriter tw;
@@ -73,6 +86,11 @@ void write_summary(std::ostream& out, const Summary& s, Kind kind) {
   for (auto& [code, n] : s.status_codes) codes += code + ":" + std::to_string(n) + "  ";
   tw.row({"Status Codes", "[code:count]", codes});
   tw.flush(out);
+  // A line of its own: Vegeta's lines above keep their alignment.
+  out << "Intervals [95 %: 50, 99, success, throughput]  " << with_interval(s, "p50", dur(s.latency.p50), dur_of) << ", "
+      << with_interval(s, "p99", dur(s.latency.p99), dur_of) << ", "
+      << with_interval(s, "success", percent_of(s.success_ratio), percent_of) << ", "
+      << with_interval(s, "throughput", per_second_of(s.throughput), per_second_of) << "\n";
   out << "Error Set:\n";
   for (size_t i = 0; i < s.errors.size(); ++i) out << s.errors[i] << "\n";
 }

@@ -128,15 +128,21 @@ Interval quantile_interval(const Histogram& h, double percentile, double level) 
 
 Interval window_quantile_interval(const std::vector<const Histogram*>& windows, double percentile, int rounds,
                                   uint64_t seed, double level) {
-  Interval out;
+  return window_quantile_intervals(windows, {percentile}, rounds, seed, level)[0];
+}
+
+std::vector<Interval> window_quantile_intervals(const std::vector<const Histogram*>& windows,
+                                                const std::vector<double>& percentiles, int rounds, uint64_t seed,
+                                                double level) {
+  std::vector<Interval> out(percentiles.size());
   std::vector<const Histogram*> full;
   for (const Histogram* w : windows)
     if (w && w->count() > 0) full.push_back(w);
   if (full.empty()) return out;
-  // The union's figure, and a layout to count the draws in.
+  // The union's figures, and a layout to count the draws in.
   Histogram all(full[0]->highest(), full[0]->digits());
   for (const Histogram* w : full) all.merge(*w);
-  out.value = static_cast<double>(all.percentile(percentile));
+  for (size_t k = 0; k < percentiles.size(); ++k) out[k].value = static_cast<double>(all.percentile(percentiles[k]));
   if (full.size() < 8) return out;
   // Blocks of consecutive windows, at most 64: the draws stay cheap on an hour of seconds, and a
   // block keeps neighbouring seconds (which resemble each other) together.
@@ -146,13 +152,11 @@ Interval window_quantile_interval(const std::vector<const Histogram*>& windows, 
     Sparse& s = block[w * blocks / full.size()];
     full[w]->for_each([&](const Histogram::Bucket& b) { s.emplace_back(all.index_of(b.lowest), b.count); });
   }
-  size_t buckets = all.index_of(all.highest()) + 1;
+  const size_t buckets = all.index_of(all.highest()) + 1;
   std::vector<uint64_t> counts(buckets);
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<size_t> pick(0, blocks - 1);
-  std::vector<double> draws;
-  draws.reserve(static_cast<size_t>(rounds));
-  const double q = percentile / 100;
+  std::vector<std::vector<double>> draws(percentiles.size());
   for (int r = 0; r < rounds; ++r) {
     std::fill(counts.begin(), counts.end(), 0);
     uint64_t total = 0;
@@ -162,17 +166,55 @@ Interval window_quantile_interval(const std::vector<const Histogram*>& windows, 
         total += c;
       }
     if (total == 0) continue;
-    const auto rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * static_cast<double>(total))));
+    // Every percentile from one walk up the buckets, in increasing order of rank.
+    std::vector<size_t> order(percentiles.size());
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return percentiles[a] < percentiles[b]; });
     uint64_t seen = 0;
-    for (size_t i = 0; i < buckets; ++i) {
-      seen += counts[i];
-      if (seen >= rank) {
-        draws.push_back(static_cast<double>(std::min(all.highest_of(i), all.max())));
-        break;
-      }
+    size_t i = 0;
+    for (size_t k : order) {
+      const auto rank = std::max<uint64_t>(
+          1, static_cast<uint64_t>(std::ceil(percentiles[k] / 100 * static_cast<double>(total))));
+      while (i < buckets && seen + counts[i] < rank) seen += counts[i++];
+      if (i < buckets) draws[k].push_back(static_cast<double>(std::min(all.highest_of(i), all.max())));
     }
   }
-  if (draws.size() < 2) return out;
+  for (size_t k = 0; k < percentiles.size(); ++k) {
+    if (draws[k].size() < 2) continue;
+    const auto [lo, hi] = middle(draws[k], level);
+    out[k].low = std::min(lo, out[k].value);
+    out[k].high = std::max(hi, out[k].value);
+    out[k].known = true;
+  }
+  return out;
+}
+
+Interval window_ratio_interval(const std::vector<double>& hits, const std::vector<double>& totals, int rounds,
+                               uint64_t seed, double level) {
+  Interval out;
+  std::vector<size_t> used;
+  double h = 0, t = 0;
+  for (size_t k = 0; k < totals.size() && k < hits.size(); ++k)
+    if (totals[k] > 0) {
+      used.push_back(k);
+      h += hits[k];
+      t += totals[k];
+    }
+  if (t <= 0) return out;
+  out.value = h / t;
+  if (used.size() < 8) return out;
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, used.size() - 1);
+  std::vector<double> draws;
+  for (int r = 0; r < rounds; ++r) {
+    double dh = 0, dt = 0;
+    for (size_t k = 0; k < used.size(); ++k) {
+      const size_t w = used[pick(rng)];
+      dh += hits[w];
+      dt += totals[w];
+    }
+    draws.push_back(dh / dt);
+  }
   const auto [lo, hi] = middle(draws, level);
   out.low = std::min(lo, out.value);
   out.high = std::max(hi, out.value);
