@@ -16,6 +16,7 @@ enum Exit : int {
   kFailure = 1,   ///< runtime failure (I/O, server could not start)
   kBadInput = 2,  ///< bad flags, targets, results or baseline files
   kBreach = 3,    ///< a gate found a threshold breached (check, compare)
+  kInconclusive = 4,  ///< a comparison could not tell (compare, ab): more trials, or a longer run
 };
 
 /// Command is one verb: `define()` declares its flags (before parsing), `run()` acts on them.
@@ -42,6 +43,7 @@ std::unique_ptr<Command> ws_command();
 std::unique_ptr<Command> run_command();
 std::unique_ptr<Command> journey_command();
 std::unique_ptr<Command> serve_command();
+std::unique_ptr<Command> ab_command();
 
 /// Prints "loadgate <command>: <message>" to stderr and returns `code`.
 int fail(const std::string& command, const std::string& message, int code);

@@ -38,6 +38,12 @@ void define_precision(FlagSet& f, LoadSpec& spec) {
            "latency still counts from each hit's exact scheduled time");
 }
 
+void define_trials(FlagSet& f, LoadSpec& spec) {
+  f.integer("trials", &spec.trials,
+            "Run the attack this many times back to back, each a trial of its own in the results (compare and "
+            "the gate test changes across trials)");
+}
+
 void LoadFlags::define(FlagSet& f, Style style) {
   const bool ghz = style == Style::kGhz;
   f.string("rate", &spec.rate,
@@ -56,6 +62,7 @@ void LoadFlags::define(FlagSet& f, Style style) {
           ghz ? "Number of calls (default 200 without -duration)" : "Stop after this many requests (0 = no limit)");
   f.integer("cpus", &spec.cpus, "Number of attacker threads (default: one per CPU; at most 4 per CPU)");
   define_precision(f, spec);
+  define_trials(f, spec);
   if (const char* env = std::getenv("LOADGATE_SHARD")) spec.shard = env;
   f.string("shard", &spec.shard, "This generator's share i/n of the attack: hits k with k mod n == i ($LOADGATE_SHARD)");
   f.string("start-at", &spec.start_at, "Start the schedule at this RFC 3339 time or +DURATION (shards start together)");

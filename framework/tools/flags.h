@@ -23,6 +23,8 @@ bool split_addr(const std::string& addr, std::string& host, int& port);
 /// LoadFlags: -rate -duration -step -timeout -workers -max-workers -connections -requests -cpus.
 /// Declares -precision into `spec` (every paced command has it).
 void define_precision(FlagSet& f, LoadSpec& spec);
+/// Declares -trials into `spec`.
+void define_trials(FlagSet& f, LoadSpec& spec);
 
 struct LoadFlags {
   /// Which tool's spelling: Vegeta's (attack), or ghz's (grpc: -n -c -z -t aliases, the closed

@@ -23,6 +23,8 @@ const Entry kCommands[] = {
     {"plot", "Plot results files (one series each) as a self-contained HTML page", &loadgate::cli::plot_command},
     {"compare", "Compare two runs (results files, JSON reports or a history); exit 3 on a regression",
      &loadgate::cli::compare_command},
+    {"ab", "Run two sides alternately (A B B A ...) for N trials each and judge the change with statistics",
+     &loadgate::cli::ab_command},
     {"check", "Gate results against a baseline scenario; exit 3 on a breach", &loadgate::cli::check_command},
     {"baseline", "Manage baseline files", &loadgate::cli::baseline_command},
     {"breakpoint", "Find the highest rate at which HTTP targets, a gRPC method (grpc) or a WebSocket server (ws) meet an objective", &loadgate::cli::breakpoint_command},

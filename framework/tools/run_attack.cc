@@ -60,7 +60,7 @@ int run_attack(const std::string& command, const std::string& path, const Output
   load.stop = &install_stop_signals();
   if (!out.quiet && (out.progress || isatty(STDERR_FILENO))) load.progress = stderr;
   try {
-    run = attack(load);
+    run = run_trials(load, attack);
   } catch (const InputError& e) {
     return fail(command, e.what(), kBadInput);
   }

@@ -8,7 +8,10 @@
 #include <openssl/sha.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <random>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -231,9 +234,18 @@ struct ApiService::Impl {
       reply(res, 200, {{"rounds", n}, {"digest", hex}});
     });
     server.Get("/api/delay", [](const httplib::Request& req, httplib::Response& res) {
-      const int ms = query_int(req, "ms", 100, 0, 60000);
-      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-      reply(res, 200, {{"delayed_ms", ms}});
+      // A latency of known size: us (or ms) from the request's arrival, times a log-normal
+      // factor of spread `noise` (0 = exact), to the sleeping thread's precision.
+      const auto arrived = std::chrono::steady_clock::now();
+      int64_t us = req.has_param("us") ? query_int(req, "us", 0, 0, 60'000'000) : int64_t{query_int(req, "ms", 100, 0, 60000)} * 1000;
+      const double noise = req.has_param("noise") ? std::clamp(std::atof(req.get_param_value("noise").c_str()), 0.0, 2.0) : 0.0;
+      if (noise > 0) {
+        thread_local std::mt19937_64 rng(std::random_device{}());
+        std::lognormal_distribution<double> factor(0, noise);
+        us = static_cast<int64_t>(static_cast<double>(us) * factor(rng));
+      }
+      std::this_thread::sleep_until(arrived + std::chrono::microseconds(us));
+      reply(res, 200, {{"delayed_us", us}});
     });
     server.Get("/api/stall", [this](const httplib::Request& req, httplib::Response& res) {
       const int ms = query_int(req, "ms", 1000, 0, 60000);

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -40,6 +41,7 @@ struct AttackInfo {
   /// The wire protocol of each target by label ("GET https://h/" -> "HTTP/2.0"), when known.
   std::map<std::string, std::string> target_protocols;
   std::string shard;  ///< "i/n" of a sharded attack; "" otherwise
+  std::string trial;  ///< "k/n" of one of an attack's trials (Load::trials); "" otherwise
   std::string host;   ///< the generator's host name
   /// The whole attack's plan, the same in every shard's header: "rate=2500/1s duration=10s
   /// requests=0 workers=10 shards=4".
@@ -119,6 +121,8 @@ struct AttackOptions : Load {
   /// CPUs the generator's I/O threads run on (empty = any): away from a service that shares
   /// the machine, so that neither waits for the other's core.
   std::vector<int> cpus;
+  /// "k/n" when this run is trial k of n (written in the results header); "" otherwise.
+  std::string trial;
 };
 
 /// AttackRun is what an attack produced (named so as not to clash with testing::Test::Run).
@@ -133,6 +137,15 @@ struct AttackRun {
   /// (HTTP/2 framing, headers and compression included); 0 for other protocols.
   uint64_t wire_bytes_out = 0;
   uint64_t wire_bytes_in = 0;  ///< gRPC: bytes received on those connections
+  /// With trials (Load::trials > 1): each trial's figures of the primary kind, in order; the
+  /// run's metrics are all trials merged.
+  std::vector<Summary> trials;
 };
+
+/// Runs `attack` load.trials times back to back, each run told its trial ("k/n" in
+/// AttackOptions::trial, and so in its results header), and returns them as one run: every
+/// trial's metrics merged, each trial's summary of the primary kind in AttackRun::trials, the
+/// times and counts summed. An interrupted trial ends the series. With one trial, the run as is.
+AttackRun run_trials(const AttackOptions& load, const std::function<AttackRun(const AttackOptions&)>& attack);
 
 }  // namespace loadgate

@@ -91,7 +91,12 @@ std::string context_line(const Summary& s);
 
 /// Appends one JSON line describing this run and its verdict to `path` (a history that runs
 /// can be compared with: `loadgate compare`). Throws InputError if it cannot be written.
-void append_history(const std::string& path, const std::string& scenario, const Summary& s, const Verdict& v);
+/// With `trials` (a run of several trials), each trial's figures too. The entry also names the
+/// commit ($LOADGATE_COMMIT, $GITHUB_SHA, $CI_COMMIT_SHA) and the run ($LOADGATE_RUN_ID,
+/// $GITHUB_RUN_ID, $CI_PIPELINE_ID) when the environment says them, and the 95 % intervals of
+/// the figures.
+void append_history(const std::string& path, const std::string& scenario, const Summary& s, const Verdict& v,
+                    const std::vector<Summary>& trials = {});
 
 /// Kind named `name` ("http", "grpc", "ws-message", ...); the primary kind of `m` when empty.
 /// Throws InputError for an unknown name.

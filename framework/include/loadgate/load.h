@@ -43,6 +43,10 @@ struct Load {
   /// delay is measured whatever the precision; a coarser one costs the generator less CPU.
   /// 0 = automatic (engine/schedule.h).
   Nanos precision{0};
+  /// Trials: the attack runs this many times back to back (-trials, "trials" in a baseline's
+  /// load), each its own run in the results (AttackInfo::trial), so that statistics can tell
+  /// a change from the noise between runs (compare, the gate's references). 1 = one run.
+  int trials = 1;
   /// The same two figures when workers are streams sharing connections (HTTP/2): -connections
   /// then counts connections, not workers, and does not cap them. 0 = as workers, max_workers.
   int stream_workers = 0;
@@ -66,6 +70,7 @@ struct LoadSpec {
   std::string step;                ///< step length for "a,b,c" rates; "" = the duration split evenly
   std::string timeout = "30s";     ///< Go duration; "0" = none
   std::string precision = "0";     ///< Go duration, 10us to 10ms; "0" = automatic
+  int trials = 1;                  ///< runs of the attack, back to back (1..1000)
   std::optional<int> workers;      ///< initial workers (open) or concurrency (closed)
   std::optional<int> max_workers;  ///< cap on workers
   std::optional<int> connections;  ///< Vegeta's -connections: also caps workers

@@ -166,6 +166,17 @@ void read_metrics(const std::vector<std::string>& paths, Metrics& m,
                   const std::function<void(const Result&)>& each = nullptr,
                   const std::function<void(const AttackInfo&)>& on_header = nullptr);
 
+/// RunOfFile is one attack read from a results file: its header and what it measured.
+struct RunOfFile {
+  AttackInfo info;  ///< its header (empty fields for a file without one, e.g. Vegeta's)
+  Metrics metrics;
+};
+
+/// The runs of `path`, one per results header in the order they come (the trials of
+/// `attack -trials=N` and of `loadgate ab`), or one for a file without headers. Throws as
+/// read_results().
+std::vector<RunOfFile> read_runs(const std::string& path);
+
 /// ResultsFileSink writes an attack's header, results and resource samples to a results stream,
 /// flushing after each batch so that a reader at the other end of a pipe keeps up.
 class ResultsFileSink final : public ResultsSink {

@@ -66,6 +66,9 @@ Load parse_load(const LoadSpec& spec, const LoadSource& src, double scale, bool 
                      "want 0 (one thread per core) to " + std::to_string(kMaxThreadsPerCore * cores()) + " (" +
                          std::to_string(kMaxThreadsPerCore) + " per core), got " + std::to_string(spec.cpus));
   l.threads = spec.cpus;
+  if (spec.trials < 1 || spec.trials > 1000)
+    throw InputError(src.file, 0, src.field("trials"), "want 1 to 1000, got " + std::to_string(spec.trials));
+  l.trials = spec.trials;
   const int workers = count_field(spec.workers, "workers", src, 1);
   const int max_workers = count_field(spec.max_workers, "max_workers", src, 1);
   const int connections = count_field(spec.connections, "connections", src, 1);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -182,9 +183,9 @@ std::string stall_note(const Metrics& m) {
   if (g.stalled == 0 || g.scheduled == 0) return "";
   return format_number("%.2f", 100.0 * static_cast<double>(g.stalled) / static_cast<double>(g.scheduled)) +
          " % of hits went out late in " + std::to_string(g.stalls) + " stall" + (g.stalls == 1 ? "" : "s") +
-         " of the machine (" + format_duration(Nanos(g.stall_ns)) +
+         " of the machine (" + format_duration_short(Nanos(g.stall_ns)) +
          " in all: the kernel or the hypervisor held the generator's core, by the stall probes, which saw the cores "
-         "held " + format_duration(Nanos(std::max<int64_t>(0, g.machine_stall_ns))) + " in all); their latency "
+         "held " + format_duration_short(Nanos(std::max<int64_t>(0, g.machine_stall_ns))) + " in all); their latency "
          "counts the delay";
 }
 
@@ -366,15 +367,32 @@ std::string context_line(const Summary& s) {
          ", top error: " + top;
 }
 
-void append_history(const std::string& path, const std::string& scenario, const Summary& s, const Verdict& v) {
+void append_history(const std::string& path, const std::string& scenario, const Summary& s, const Verdict& v,
+                    const std::vector<Summary>& trials) {
   nlohmann::ordered_json j;
   j["time"] = format_rfc3339(unix_now_ns());
   j["scenario"] = scenario;
+  auto first_env = [](std::initializer_list<const char*> names) -> std::string {
+    for (const char* n : names)
+      if (const char* v = std::getenv(n); v && *v) return v;
+    return "";
+  };
+  if (auto c = first_env({"LOADGATE_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA"}); !c.empty()) j["commit"] = c;
+  if (auto r = first_env({"LOADGATE_RUN_ID", "GITHUB_RUN_ID", "CI_PIPELINE_ID"}); !r.empty()) j["run"] = r;
   j["pass"] = v.pass();
   j["failures"] = v.failures();
   for (auto& [k, x] : reference_figures(s)) j["figures"][k] = x;
   j["figures"]["requests"] = s.requests;
   j["figures"]["late"] = s.late;
+  for (const std::string& k : reference_figure_names()) {
+    auto it = s.intervals.find(k);
+    if (it != s.intervals.end() && it->second.known) j["intervals"][k] = {it->second.low, it->second.high};
+  }
+  for (const Summary& t : trials) {
+    nlohmann::ordered_json f;
+    for (auto& [k, x] : reference_figures(t)) f[k] = x;
+    j["trials"].push_back(f);
+  }
   for (const Check& c : v.checks)
     j["checks"].push_back({{"name", c.name}, {"measured", c.measured}, {"limit", c.limit}, {"pass", c.pass}});
   std::ofstream out(path, std::ios::app);

@@ -95,6 +95,7 @@ std::string AttackInfo::to_json() const {
                       {"duration_ns", duration_ns}};
   if (!target_protocols.empty()) j["target_protocols"] = target_protocols;
   if (!shard.empty()) j["shard"] = shard;
+  if (!trial.empty()) j["trial"] = trial;
   if (!host.empty()) j["host"] = host;
   if (!plan.empty()) j["plan"] = plan;
   return j.dump();
@@ -109,6 +110,7 @@ bool AttackInfo::from_json(const std::string& text, AttackInfo& out) {
   out.started_ns = j.value("started_ns", int64_t{0});
   out.duration_ns = j.value("duration_ns", int64_t{0});
   out.shard = j.value("shard", "");
+  out.trial = j.value("trial", "");
   out.host = j.value("host", "");
   out.plan = j.value("plan", "");
   if (j.contains("target_protocols") && j["target_protocols"].is_object())
@@ -666,6 +668,21 @@ void read_metrics(const std::vector<std::string>& paths, Metrics& m, const std::
         if (each) each(r);
       },
       [&](const Sample& s) { m.add_sample(s); }, on_header, [&](const RunEnd& e) { m.add_generator(e.generator); });
+}
+
+std::vector<RunOfFile> read_runs(const std::string& path) {
+  std::vector<RunOfFile> runs(1);
+  bool headed = false;  // the current run has its header
+  read_results(
+      {path}, [&](const Result& r) { runs.back().metrics.add(r); },
+      [&](const Sample& s) { runs.back().metrics.add_sample(s); },
+      [&](const AttackInfo& info) {
+        if (headed || runs.back().metrics.count() > 0) runs.emplace_back();
+        runs.back().info = info;
+        headed = true;
+      },
+      [&](const RunEnd& e) { runs.back().metrics.add_generator(e.generator); });
+  return runs;
 }
 
 // ---- ResultsFileSink ------------------------------------------------------------------------

@@ -6,7 +6,9 @@
 //   GET  /api/items/{id}         one item, or 404
 //   POST /api/items              validates {"name": non-empty string, "price": number >= 0}: 201 or 400
 //   GET  /api/compute?n=N        CPU work: N rounds of SHA-256 (default 1000, max 1e6)
-//   GET  /api/delay?ms=M         sleeps M ms (max 60000) then answers
+//   GET  /api/delay?ms=M         sleeps M ms (max 60000) then answers; us=U for microseconds,
+//        &noise=S                each delay times a log-normal factor of spread S (a server of
+//                                known latency, for A/A and A/B experiments: ci/bench-gate)
 //   GET  /api/stall?ms=M&after=K the K-th call (default 1) stalls the *whole service* for M ms
 //                                once, like a GC pause: every request in flight waits
 //   GET  /api/limited?ms=M       at most `limited_concurrency` served at once, each taking M ms
