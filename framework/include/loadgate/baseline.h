@@ -84,6 +84,11 @@ struct Search {
 struct Reference {
   std::string recorded_at;                ///< RFC 3339 time of the recording
   std::map<std::string, double> figures;  ///< "p99" -> ns, "throughput" -> per s, "success" -> ratio
+  /// Each trial's value of a figure, when the reference was recorded from trials ("trials" in
+  /// the file): the regression check then judges with statistics over them (compare.h).
+  std::map<std::string, std::vector<double>> trials;
+  /// The 95 % intervals of a one-run reference ("intervals"): the check judges with them.
+  std::map<std::string, std::pair<double, double>> intervals;
 };
 
 /// Scenario is one entry of a baseline file.
@@ -144,7 +149,11 @@ const Scenario& find_scenario(const std::string& key, const std::string& dir = "
 
 /// Records `figures` as the reference of `scenario` in its file, keeping every other byte of
 /// meaning (thresholds are never touched). Throws InputError if the file cannot be rewritten.
+/// With `trials` (each trial's figures) or `intervals` (of a one-run reference, by figure),
+/// those too, so that later runs are judged against the reference with statistics.
 void record_reference(const std::string& path, const std::string& scenario,
-                      const std::map<std::string, double>& figures);
+                      const std::map<std::string, double>& figures,
+                      const std::vector<std::map<std::string, double>>& trials = {},
+                      const std::map<std::string, std::pair<double, double>>& intervals = {});
 
 }  // namespace loadgate

@@ -84,7 +84,7 @@ class Reader {
   // The "load" object: the load model (validated by parse_load()) and the protocol's part.
   void load(const json& j, const std::string& path, Scenario& s) const {
     only(j, path,
-         {"rate", "duration", "workers", "max_workers", "requests", "timeout", "precision", "step", "call", "data",
+         {"rate", "duration", "workers", "max_workers", "requests", "timeout", "precision", "trials", "step", "call", "data",
           "connections", "connect_rate", "rate_per_conn", "message_size", "proto", "path"});
     LoadSpec& l = s.load;
     if (j.contains("rate")) {
@@ -103,6 +103,7 @@ class Reader {
     if (j.contains("timeout")) l.timeout = format_duration(duration(j["timeout"], join(path, "timeout")));
     if (j.contains("step")) l.step = format_duration(duration(j["step"], join(path, "step")));
     if (j.contains("precision")) l.precision = format_duration(duration(j["precision"], join(path, "precision")));
+    if (j.contains("trials")) l.trials = integer(j["trials"], join(path, "trials"));
     ProtocolLoad& p = s.protocol;
     if (j.contains("call")) p.call = str(j["call"], join(path, "call"));
     if (j.contains("data")) p.data = j["data"].is_string() ? j["data"].get<std::string>() : j["data"].dump();
@@ -317,10 +318,28 @@ class Reader {
       const std::string rpath = join(path, "reference");
       if (!r.is_object()) fail(rpath, "want an object");
       Reference ref;
+      // A figure's value: a duration for latencies ("4.1ms"), a number otherwise.
+      auto value = [this](const json& v, const std::string& p) {
+        return v.is_string() ? static_cast<double>(duration(v, p, false).count()) : number(v, p);
+      };
       for (auto& [k, v] : r.items()) {
-        if (k == "recorded_at")
+        if (k == "recorded_at") {
           ref.recorded_at = str(v, join(rpath, k));
-        else if (v.is_string())
+        } else if (k == "trials" || k == "intervals") {
+          const std::string p = join(rpath, k);
+          if (!v.is_object()) fail(p, "want an object of figure: [values]");
+          for (auto& [f, list] : v.items()) {
+            if (!find_figure(f)) fail(join(p, f), "unknown figure");
+            if (!list.is_array() || list.empty() || (k == "intervals" && list.size() != 2))
+              fail(join(p, f), k == "trials" ? "want a list of each trial's value" : "want [low, high]");
+            std::vector<double> xs;
+            for (size_t i = 0; i < list.size(); ++i) xs.push_back(value(list[i], join(p, f) + "[" + std::to_string(i) + "]"));
+            if (k == "trials")
+              ref.trials[f] = xs;
+            else
+              ref.intervals[f] = {xs[0], xs[1]};
+          }
+        } else if (v.is_string())
           ref.figures[k] = static_cast<double>(duration(v, join(rpath, k), false).count());
         else
           ref.figures[k] = number(v, join(rpath, k));
@@ -428,20 +447,29 @@ const Scenario& find_scenario(const std::string& key, const std::string& dir) {
 }
 
 void record_reference(const std::string& path, const std::string& scenario,
-                      const std::map<std::string, double>& figures) {
+                      const std::map<std::string, double>& figures,
+                      const std::vector<std::map<std::string, double>>& trials,
+                      const std::map<std::string, std::pair<double, double>>& intervals) {
   const std::string text = read_text(path);
   BaselineFile checked = parse_baseline(text, path);  // validate before touching it: it parses
   const Scenario& s = checked.find(scenario);
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
   nlohmann::ordered_json ref = nlohmann::ordered_json::object();
   ref["recorded_at"] = format_rfc3339(unix_now_ns());
-  for (auto& [k, v] : figures) {
+  auto as_json = [](const std::string& k, double v) -> nlohmann::ordered_json {
     const Figure* f = find_figure(k);
-    if (f && f->unit == Unit::kNanos)
-      ref[k] = format_duration(Nanos(static_cast<int64_t>(v)));
-    else
-      ref[k] = v;
-  }
+    if (f && f->unit == Unit::kNanos) return format_duration(Nanos(static_cast<int64_t>(v)));
+    return v;
+  };
+  for (auto& [k, v] : figures) ref[k] = as_json(k, v);
+  if (trials.size() > 1)
+    for (auto& [k, v] : figures) {
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
+      for (const auto& t : trials)
+        if (auto it = t.find(k); it != t.end()) list.push_back(as_json(k, it->second));
+      ref["trials"][k] = list;
+    }
+  for (auto& [k, iv] : intervals) ref["intervals"][k] = {as_json(k, iv.first), as_json(k, iv.second)};
   j["scenarios"][s.name]["reference"] = ref;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw InputError(path, 0, "", "cannot write baseline file");
