@@ -18,6 +18,8 @@ using WorkerFactory = std::function<std::unique_ptr<WorkerBase>(int index, int t
 /// How long the launcher waits for workers to prepare (open their first connections) before it
 /// starts the schedule anyway.
 inline constexpr Nanos kMaxPrepare = std::chrono::seconds(3);
+/// Nice value of the generator's I/O threads when pinned to cores of their own (AttackOptions::cpus).
+inline constexpr int kPinnedNice = -5;
 
 /// Runs an attack of `protocol` ("http", "grpc", "ws") on `threads` threads: makes the workers,
 /// lets them prepare, fixes one Start for all, sends the header (name, protocol, `rate`, start,

@@ -3,6 +3,8 @@
 
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -19,6 +21,7 @@ WorkerBase::WorkerBase(const AttackOptions& o, Collector* collector, int concurr
 void WorkerBase::run() {
   // Wake-ups on time: no timer slack (Linux adds 50 us to a normal thread's sleeps by default).
   prctl(PR_SET_TIMERSLACK, 1UL);
+  if (nice_ != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_);
   generator.threads = 1;
   prepare();
   // Drivers whose completions are posted from other threads (gRPC) leave the context without

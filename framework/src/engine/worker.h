@@ -37,6 +37,8 @@ class WorkerBase {
   virtual void request_stop() = 0;
   /// The machine's stall probe (may be null), before run().
   void set_probe(const StallProbe* probe) { probe_ = probe; }
+  /// Before run(): the thread runs at `nice` (setpriority; refused quietly when not allowed).
+  void set_nice(int nice) { nice_ = nice; }
 
   /// Everything this thread measured (read after it finished).
   Metrics& metrics() { return metrics_; }
@@ -105,6 +107,7 @@ class WorkerBase {
   std::vector<KeptBody> bodies_;  // of results in batch_
   const StallProbe* probe_ = nullptr;
   int wake_cpu_ = -1;              // the CPU of the previous pacing wake-up
+  int nice_ = 0;                   // set_nice()
   int64_t catch_up_until_ = 0;     // steady ns until which the thread catches up on a stall
 };
 
