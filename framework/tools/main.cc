@@ -25,6 +25,8 @@ const Entry kCommands[] = {
      &loadgate::cli::compare_command},
     {"ab", "Run two sides alternately (A B B A ...) for N trials each and judge the change with statistics",
      &loadgate::cli::ab_command},
+    {"history", "Change points of every scenario and figure in a history file; -html trend page; -gate exits 3 on a new regression",
+     &loadgate::cli::history_command},
     {"check", "Gate results against a baseline scenario; exit 3 on a breach", &loadgate::cli::check_command},
     {"baseline", "Manage baseline files", &loadgate::cli::baseline_command},
     {"breakpoint", "Find the highest rate at which HTTP targets, a gRPC method (grpc) or a WebSocket server (ws) meet an objective", &loadgate::cli::breakpoint_command},
