@@ -171,5 +171,61 @@ TEST(Baseline, RecordingAReferenceKeepsThresholds) {
   EXPECT_FALSE(s.reference->recorded_at.empty());
 }
 
+// Summaries of `n` trials whose p99 is `ms` x a fixed ±2 % pattern.
+std::vector<Summary> trials_at(double ms, int n = 8) {
+  std::vector<Summary> out;
+  for (int i = 0; i < n; ++i) {
+    Summary t;
+    t.latency.p99 = static_cast<int64_t>(ms * 1e6 * (1 + 0.004 * ((i * 7) % 11 - 5)));
+    t.success_ratio = 1;
+    t.requests = 1000;
+    out.push_back(t);
+  }
+  return out;
+}
+
+TEST(Baseline, ReferenceOfTrialsIsJudgedWithStatistics) {
+  const std::string path = ::testing::TempDir() + "/lg_record_trials.json";
+  std::ofstream(path) << file_with("{\"tier\": \"light\", " + kLoad + ", " + kThresholds + "}");
+  std::vector<std::map<std::string, double>> recorded;
+  for (const Summary& t : trials_at(2.6)) recorded.push_back(reference_figures(t));
+  record_reference(path, "s", reference_figures(trials_at(2.6)[0]), recorded);
+  // The tolerance is the user's: added to the recorded file.
+  std::string text;
+  {
+    std::ifstream in(path);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto ref = text.find("\"reference\"");
+  ASSERT_NE(ref, std::string::npos);
+  text.insert(ref, "\"tolerance\": {\"p99\": 0.1}, ");
+  const BaselineFile f = parse_baseline(text, path);
+  const Scenario& s = f.find("s");
+  ASSERT_TRUE(s.reference);
+  ASSERT_EQ(s.reference->trials.at("p99").size(), 8u);
+
+  struct Row {
+    double new_ms;
+    bool pass;
+    const char* outcome;
+  };
+  for (const Row& row : {Row{2.6, true, "no change"}, Row{2.6 * 1.03, true, "no change"},
+                         Row{2.6 * 1.15, false, "regression"}, Row{2.6 / 1.2, true, "improvement"}}) {
+    const std::vector<Summary> run = trials_at(row.new_ms);
+    const std::vector<Check> checks = reference_checks(run[0], s, run);
+    ASSERT_EQ(checks.size(), 1u);
+    EXPECT_EQ(checks[0].name, "p99 regression");
+    EXPECT_EQ(checks[0].pass, row.pass) << checks[0].line();
+    EXPECT_NE(checks[0].source.find(std::string(": ") + row.outcome + " (Mann-Whitney U, 8 and 8 trials"),
+              std::string::npos)
+        << checks[0].source;
+  }
+  // A regression's evidence: the change, its interval, p and the tolerance.
+  const std::vector<Summary> worse = trials_at(2.6 * 1.15);
+  const std::string source = reference_checks(worse[0], s, worse)[0].source;
+  EXPECT_EQ(source.substr(0, 10), "p99 +15.0 ") << source;
+  EXPECT_NE(source.find("], p = 1.6e-04, tolerance 10 %: regression"), std::string::npos) << source;
+}
+
 }  // namespace
 }  // namespace loadgate

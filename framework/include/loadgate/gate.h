@@ -79,8 +79,17 @@ std::string stall_note(const Metrics& m);
 Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& source = "");
 
 /// Evaluates a scenario: its thresholds, the regression checks of its reference and
-/// tolerance, and check_measured().
-Verdict evaluate(const Metrics& m, const Scenario& s);
+/// tolerance (reference_checks()), and check_measured(). `trials`: each trial's summary when the
+/// run was several (AttackRun::trials).
+Verdict evaluate(const Metrics& m, const Scenario& s, const std::vector<Summary>& trials = {});
+
+/// The regression checks of `sc`'s reference, one per figure with a tolerance ("p99
+/// regression"). A reference recorded with its trials or intervals is judged with statistics
+/// (judge.h: the run's trials, or its own intervals): the check fails only on a regression, both
+/// significant and beyond the tolerance, and its source is the evidence ("p99 +14.8 % [+9.1 %,
+/// +20.3 %], p = 0.002, tolerance 10 %: regression"); an older reference of single figures keeps
+/// the fixed rule (the figure beyond reference x (1 + tolerance)). Empty without a reference.
+std::vector<Check> reference_checks(const Summary& s, const Scenario& sc, const std::vector<Summary>& trials = {});
 
 /// Why window `w` breaches the latency percentiles and success ratio of `t`, or "" when it
 /// does not (the per-window checks of soak tests).

@@ -84,6 +84,14 @@ struct MeetsBaseline {
                                         const std::string& key) const;
 };
 
+/// No regression against the scenario's reference (reference_checks(): with statistics over
+/// the run's trials or intervals when the reference has them). Fails, naming the evidence, on a
+/// regression, and when the scenario has no reference to compare with.
+struct NoRegression {
+  const char* macro;  ///< the macro's name, for the failure text
+  ::testing::AssertionResult operator()(const char* run_text, const ScenarioRun& run) const;
+};
+
 /// Records the run's figures as test properties (perf.requests, perf.p99_ms, ...).
 void record_figures(const AttackRun& run);
 
@@ -128,6 +136,12 @@ void record_figures(const AttackRun& run);
   EXPECT_PRED_FORMAT2((::loadgate::gtest::CapacityAtLeast{"PERF_EXPECT_CAPACITY_AT_LEAST"}), breakpoint, rate)
 #define PERF_ASSERT_CAPACITY_AT_LEAST(breakpoint, rate) \
   ASSERT_PRED_FORMAT2((::loadgate::gtest::CapacityAtLeast{"PERF_ASSERT_CAPACITY_AT_LEAST"}), breakpoint, rate)
+// No regression against the scenario's reference, decided with statistics:
+// PERF_EXPECT_NO_REGRESSION(run) fails with "p99 +14.8 % [+9.1 %, +20.3 %], p = 0.002, tolerance 10 %".
+#define PERF_EXPECT_NO_REGRESSION(run) \
+  EXPECT_PRED_FORMAT1((::loadgate::gtest::NoRegression{"PERF_EXPECT_NO_REGRESSION"}), run)
+#define PERF_ASSERT_NO_REGRESSION(run) \
+  ASSERT_PRED_FORMAT1((::loadgate::gtest::NoRegression{"PERF_ASSERT_NO_REGRESSION"}), run)
 // Every threshold (and reference regression) of the run's baseline scenario:
 // PERF_EXPECT_BASELINE(run), or PERF_EXPECT_BASELINE(run, "api.heavy") to name it (it must be
 // the run's own scenario; a run made without one is judged against it).

@@ -42,10 +42,11 @@ Side side_of(const std::vector<Summary>& trials, const std::string& name);
 
 /// Outcome of comparing one figure, or a whole comparison.
 enum class Outcome {
-  kNoChange,      ///< within the noise, or a shift smaller than the tolerance
+  kNoChange,      ///< within the noise (the interval rules out a regression beyond the tolerance), or a
+                  ///< significant shift smaller than the tolerance
   kImprovement,   ///< significantly better, by more than the tolerance
   kRegression,    ///< significantly worse, by more than the tolerance
-  kInconclusive,  ///< not significant, and the interval does not rule out a change beyond the tolerance
+  kInconclusive,  ///< not significant, and the interval does not rule out a regression beyond the tolerance
 };
 
 /// "no change", "improvement", "regression", "inconclusive".

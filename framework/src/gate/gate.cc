@@ -12,6 +12,7 @@
 #include "format/tabwriter.h"
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
+#include "loadgate/judge.h"
 
 namespace loadgate {
 namespace {
@@ -330,22 +331,83 @@ Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& sourc
   return evaluate_kind(m, t, source, ignored);
 }
 
-Verdict evaluate(const Metrics& m, const Scenario& sc) {
-  Summary s;
-  Verdict v = evaluate_kind(m, sc.thresholds, sc.file + ": " + sc.path("thresholds"), s);
-  if (!sc.reference) return v;
+namespace {
+
+// The reference as a side of a comparison: its trials, or its one run with its intervals.
+Side reference_side(const Reference& r, const std::string& name) {
+  Side out;
+  out.name = name;
+  size_t n = 0;
+  for (const auto& [figure, values] : r.trials) n = std::max(n, values.size());
+  for (size_t i = 0; i < n; ++i) {
+    Figures f;
+    f.name = name;
+    for (const auto& [figure, values] : r.trials)
+      if (i < values.size()) f.values[figure] = values[i];
+    out.trials.push_back(std::move(f));
+  }
+  if (out.trials.empty()) {
+    out.trials.push_back(Figures{name, r.figures});
+    for (const auto& [figure, iv] : r.intervals)
+      if (auto it = r.figures.find(figure); it != r.figures.end())
+        out.intervals[figure] = Interval{it->second, iv.first, iv.second, true};
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Check> reference_checks(const Summary& s, const Scenario& sc, const std::vector<Summary>& trials) {
+  std::vector<Check> out;
+  if (!sc.reference) return out;
+  const Reference& r = *sc.reference;
+  const bool statistical = r.trials.size() > 0 || !r.intervals.empty();
+  const std::string recorded = r.recorded_at.empty() ? "" : ", recorded " + r.recorded_at;
+  std::vector<Judgement> judged;
+  if (statistical) {
+    JudgeOptions o;
+    for (auto& [name, tolerance] : sc.tolerance) {
+      o.figures.push_back(name);
+      o.per_figure[name] = tolerance;
+    }
+    judged = judge(reference_side(r, sc.file + ": " + sc.path("reference")),
+                   side_of(trials.size() > 1 ? trials : std::vector<Summary>{s}, "this run"), o);
+  }
   for (auto& [name, tolerance] : sc.tolerance) {
     const Figure& f = *find_figure(name);  // validated when the baseline was loaded
-    const double ref = sc.reference->figures.at(name);
-    const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + format_value(ref, f.unit) + " " +
-                               (f.higher_is_better ? "-" : "+") + format_number("%.0f%%", tolerance * 100) +
-                               (sc.reference->recorded_at.empty() ? "" : ", recorded " + sc.reference->recorded_at);
-    // Before the "measured something" checks, after the thresholds.
-    auto pos =
-        std::find_if(v.checks.begin(), v.checks.end(), [](const Check& c) { return c.source == "measured something"; });
-    v.checks.insert(pos, make(name + " regression", f.of(s), tolerance_limit(f, ref, tolerance),
-                              f.higher_is_better ? Check::Op::kAtLeast : Check::Op::kAtMost, f.unit, source));
+    const double ref = r.figures.at(name);
+    auto j = std::find_if(judged.begin(), judged.end(), [&](const Judgement& x) { return x.figure == name; });
+    if (j == judged.end()) {
+      const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + format_value(ref, f.unit) + " " +
+                                 (f.higher_is_better ? "-" : "+") + format_number("%.0f%%", tolerance * 100) + recorded;
+      out.push_back(make(name + " regression", f.of(s), tolerance_limit(f, ref, tolerance),
+                         f.higher_is_better ? Check::Op::kAtLeast : Check::Op::kAtMost, f.unit, source));
+      continue;
+    }
+    // With statistics: the change (worse is positive) against the tolerance; it fails only when
+    // it is also significant.
+    Check c;
+    c.name = name + " regression";
+    c.measured = f.higher_is_better ? -j->change : j->change;
+    c.limit = j->tolerance;
+    c.op = Check::Op::kAtMost;
+    c.unit = Unit::kRatio;
+    c.pass = j->outcome != Outcome::kRegression;
+    c.source = j->evidence() + ": " + outcome_name(j->outcome) + " (" + j->method + ", against " + sc.file + ": " +
+               sc.path("reference." + name) + " " + format_value(ref, f.unit) + recorded + ")";
+    out.push_back(std::move(c));
   }
+  return out;
+}
+
+Verdict evaluate(const Metrics& m, const Scenario& sc, const std::vector<Summary>& trials) {
+  Summary s;
+  Verdict v = evaluate_kind(m, sc.thresholds, sc.file + ": " + sc.path("thresholds"), s);
+  // Before the "measured something" checks, after the thresholds.
+  auto pos =
+      std::find_if(v.checks.begin(), v.checks.end(), [](const Check& c) { return c.source == "measured something"; });
+  const std::vector<Check> refs = reference_checks(s, sc, trials);
+  v.checks.insert(pos, refs.begin(), refs.end());
   return v;
 }
 

@@ -141,15 +141,14 @@ std::vector<Judgement> judge(const Side& a, const Side& b, const JudgeOptions& o
     // Oriented so that positive is worse.
     const double sign = f->higher_is_better ? -1 : 1;
     const double worse = sign * j.change;
-    const double lo = std::min(sign * j.change_low, sign * j.change_high);
     const double hi = std::max(sign * j.change_low, sign * j.change_high);
     const bool significant = j.p < o.alpha;
     if (significant && worse > j.tolerance)
       j.outcome = Outcome::kRegression;
     else if (significant && worse < -j.tolerance)
       j.outcome = Outcome::kImprovement;
-    else if (significant || (j.interval_known && lo >= -j.tolerance && hi <= j.tolerance))
-      j.outcome = Outcome::kNoChange;
+    else if (significant || (j.interval_known && hi <= j.tolerance))
+      j.outcome = Outcome::kNoChange;  // no regression beyond the tolerance is left in the interval
     else
       j.outcome = Outcome::kInconclusive;
     out.push_back(j);

@@ -132,4 +132,23 @@ void record_figures(const AttackRun& run) {
   }
 }
 
+::testing::AssertionResult NoRegression::operator()(const char* r, const ScenarioRun& run) const {
+  const std::string text = std::string(macro) + "(" + r + ")";
+  if (!run.scenario || !run.scenario->reference)
+    return ::testing::AssertionFailure() << text << ": " << (run.scenario ? run.scenario->key() : "the run")
+                                         << " has no reference to compare with (record one: LOADGATE_RECORD_BASELINES=1)";
+  const Summary s = run.metrics.summarize(kind_for(run.metrics, run.scenario->thresholds.kind));
+  Verdict v;
+  v.checks = reference_checks(s, *run.scenario, run.trials);
+  v.context = context_line(s);
+  if (v.checks.empty())
+    return ::testing::AssertionFailure() << text << ": " << run.scenario->key()
+                                         << " has a reference but no tolerance to judge it with";
+  ::testing::AssertionResult out = result(text, v);
+  if (!out)
+    for (const Check& c : v.checks)
+      if (!c.pass) out << c.source << "\n";
+  return out;
+}
+
 }  // namespace loadgate::gtest

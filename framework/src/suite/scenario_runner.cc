@@ -352,7 +352,7 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
   AttackRun run;
   {
     Relay relay(interrupt, stop);
-    run = run_one(target, o);
+    run = run_trials(o, [&target](const AttackOptions& trial) { return run_one(target, trial); });
   }
   std::optional<ServiceStatus> service = sut.finish(run.info.started_ns);
   run.abort_reason = service && !service->failure.empty() ? service->failure : watch.reason();
@@ -480,7 +480,7 @@ ScenarioRun judge(AttackRun run, const Scenario& s) {
   ScenarioRun out;
   static_cast<AttackRun&>(out) = std::move(run);
   out.scenario = &s;
-  out.verdict = evaluate(out.metrics, s);
+  out.verdict = evaluate(out.metrics, s, out.trials);
   return out;
 }
 
@@ -510,10 +510,20 @@ std::string write_scenario_reports(const ScenarioRun& run) {
   write_text_report(text, run.metrics, o);
 
   const Summary summary = run.metrics.summarize(kind_for(run.metrics, s.thresholds.kind));
-  if (const char* h = std::getenv("LOADGATE_HISTORY"); h && *h) append_history(h, s.key(), summary, run.verdict);
-  // A reference is the last *accepted* run: a failing run is not recorded.
-  if (env_true("LOADGATE_RECORD_BASELINES") && summary.requests > 0 && run.verdict.pass())
-    record_reference(s.file, s.name, reference_figures(summary));
+  if (const char* h = std::getenv("LOADGATE_HISTORY"); h && *h)
+    append_history(h, s.key(), summary, run.verdict, run.trials);
+  // A reference is the last *accepted* run: a failing run is not recorded. It keeps each trial's
+  // figures, or the run's intervals, so that the next runs are judged with statistics.
+  if (env_true("LOADGATE_RECORD_BASELINES") && summary.requests > 0 && run.verdict.pass()) {
+    std::vector<std::map<std::string, double>> trials;
+    for (const Summary& t : run.trials) trials.push_back(reference_figures(t));
+    std::map<std::string, std::pair<double, double>> intervals;
+    const std::map<std::string, double> figures = reference_figures(summary);
+    if (trials.empty())
+      for (const auto& [figure, iv] : summary.intervals)
+        if (iv.known && figures.count(figure)) intervals[figure] = {iv.low, iv.high};
+    record_reference(s.file, s.name, figures, trials, intervals);
+  }
   return base + ".json";
 }
 
