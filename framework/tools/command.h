@@ -45,6 +45,7 @@ std::unique_ptr<Command> journey_command();
 std::unique_ptr<Command> serve_command();
 std::unique_ptr<Command> ab_command();
 std::unique_ptr<Command> history_command();
+std::unique_ptr<Command> calibrate_command();
 
 /// Prints "loadgate <command>: <message>" to stderr and returns `code`.
 int fail(const std::string& command, const std::string& message, int code);

@@ -25,6 +25,8 @@ const Entry kCommands[] = {
      &loadgate::cli::compare_command},
     {"ab", "Run two sides alternately (A B B A ...) for N trials each and judge the change with statistics",
      &loadgate::cli::ab_command},
+    {"calibrate", "Run a scenario as A/A trials: this runner's noise per figure, and the tolerances and trials for a false-alarm rate (-write)",
+     &loadgate::cli::calibrate_command},
     {"history", "Change points of every scenario and figure in a history file; -html trend page; -gate exits 3 on a new regression",
      &loadgate::cli::history_command},
     {"check", "Gate results against a baseline scenario; exit 3 on a breach", &loadgate::cli::check_command},

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "loadgate/duration.h"
+#include "loadgate/calibration.h"
 #include "loadgate/load.h"
 #include "loadgate/process.h"
 
@@ -155,5 +156,14 @@ void record_reference(const std::string& path, const std::string& scenario,
                       const std::map<std::string, double>& figures,
                       const std::vector<std::map<std::string, double>>& trials = {},
                       const std::map<std::string, std::pair<double, double>>& intervals = {});
+
+/// Writes a calibration (calibration.h) into scenario `scenario` of the baseline file at `path`:
+/// load.trials, a tolerance per figure, and a "calibration" object with the numbers behind them
+/// (each figure's median and spread, the A/A trials, the false-alarm rate, the trials' duration).
+/// The reference is recorded from the A/A trials (record_reference). Thresholds and the rest of
+/// the file are kept. Throws InputError as record_reference does.
+void record_calibration(const std::string& path, const std::string& scenario, const Calibration& c,
+                        const std::map<std::string, double>& figures,
+                        const std::vector<std::map<std::string, double>>& trials, const std::string& duration);
 
 }  // namespace loadgate

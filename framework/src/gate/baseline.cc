@@ -254,7 +254,7 @@ class Reader {
     const std::string path = "scenarios." + name;
     only(j, path,
          {"tier", "description", "targets", "load", "thresholds", "reference", "tolerance", "search", "abort_after",
-          "protocol", "process", "journey"});
+          "protocol", "process", "journey", "calibration"});
     Scenario s;
     s.file = file.path;
     s.service = file.service;
@@ -471,6 +471,36 @@ void record_reference(const std::string& path, const std::string& scenario,
     }
   for (auto& [k, iv] : intervals) ref["intervals"][k] = {as_json(k, iv.first), as_json(k, iv.second)};
   j["scenarios"][s.name]["reference"] = ref;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw InputError(path, 0, "", "cannot write baseline file");
+  out << j.dump(2) << "\n";
+  out.flush();
+  if (!out) throw InputError(path, 0, "", "writing the baseline file failed (full disk?)");
+}
+
+void record_calibration(const std::string& path, const std::string& scenario, const Calibration& c,
+                        const std::map<std::string, double>& figures,
+                        const std::vector<std::map<std::string, double>>& trials, const std::string& duration) {
+  record_reference(path, scenario, figures, trials);
+  const std::string text = read_text(path);
+  const BaselineFile checked = parse_baseline(text, path);
+  const Scenario& s = checked.find(scenario);
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
+  nlohmann::ordered_json& sc = j["scenarios"][s.name];
+  sc["load"]["trials"] = c.trials;
+  nlohmann::ordered_json tolerance = nlohmann::ordered_json::object(), noise = nlohmann::ordered_json::object();
+  for (const FigureNoise& n : c.figures) {
+    tolerance[n.figure] = n.tolerance;
+    noise[n.figure] = {{"median", n.median}, {"spread", n.spread}, {"tolerance", n.tolerance}};
+  }
+  sc["tolerance"] = tolerance;
+  sc["calibration"] = {{"recorded_at", format_rfc3339(unix_now_ns())},
+                       {"runs", c.runs},
+                       {"false_alarm", c.false_alarm},
+                       {"trials", c.trials},
+                       {"duration", duration},
+                       {"figures", noise}};
+  parse_baseline(j.dump(2), path);  // what is written must load
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw InputError(path, 0, "", "cannot write baseline file");
   out << j.dump(2) << "\n";
