@@ -149,5 +149,68 @@ TEST(Feeder, BadFilesNameTheLine) {
   EXPECT_THROW(parse_feeder("{\"a\":1}\n{\"b\":1}\n", "u.jsonl"), InputError);
 }
 
+// Data values are checked where they land: percent-encoded in a URL, refused with CR, LF or NUL
+// in a header or a raw request line, as they are in a body.
+TEST(Template, DataValuesAreCheckedWhereTheyLand) {
+  const TemplateNames names{{"v"}, {"var"}};
+  struct Row {
+    const char* text;
+    Context context;
+    const char* value;
+    bool filled;
+    const char* want;  // when filled
+  };
+  const Row rows[] = {
+      {"/items/{{feed.v}}", Context::kUrl, "a b/c?d&e=f", true, "/items/a%20b%2Fc%3Fd%26e%3Df"},
+      {"/items/{{feed.v}}", Context::kUrl, "a\r\nX-Injected: 1", true, "/items/a%0D%0AX-Injected%3A%201"},
+      {"/items/{{raw feed.v}}", Context::kUrl, "a/b?c=d", true, "/items/a/b?c=d"},
+      {"/items/{{raw feed.v}}", Context::kUrl, "a\r\nX: 1", false, ""},
+      {"/items/{{feed.v}}", Context::kUrl, "safe-._~AZaz09", true, "/items/safe-._~AZaz09"},
+      {"{{feed.v}}", Context::kHeader, "b\r\n\r\nGET /smuggled HTTP/1.1", false, ""},
+      {"{{feed.v}}", Context::kHeader, "plain value / with spaces", true, "plain value / with spaces"},
+      {"Bearer {{var}}", Context::kHeader, "tok\nen", false, ""},
+      {"{\"v\":\"{{feed.v}}\"}", Context::kText, "line\r\nbreak", true, "{\"v\":\"line\r\nbreak\"}"},
+      {"GET /i/{{feed.v}} HTTP/1.1\r\nX-A: {{var}}\r\n", Context::kRequestHead, "a b", true,
+       "GET /i/a%20b HTTP/1.1\r\nX-A: a b\r\n"},
+      {"GET /i/{{feed.v}} HTTP/1.1\r\nX-A: {{var}}\r\n", Context::kRequestHead, "a\nb", false, ""},
+  };
+  for (const Row& r : rows) {
+    const std::vector<std::string> row = {r.value}, vars = {r.value};
+    FillContext ctx;
+    ctx.row = &row;
+    ctx.variables = &vars;
+    const Template t = Template::compile(r.text, names, "f", "", r.context);
+    std::string out;
+    EXPECT_EQ(t.fill(ctx, out), r.filled) << r.text << " <- " << printable(r.value);
+    if (r.filled) {
+      EXPECT_EQ(out, r.want) << r.text;
+      EXPECT_EQ(t.refusal(ctx), "") << r.text;
+    } else {
+      EXPECT_NE(t.refusal(ctx).find("holds a CR, LF or NUL byte"), std::string::npos) << t.refusal(ctx);
+    }
+  }
+  // A NUL inside a value (not cut by c_str) is refused in a header too.
+  const std::vector<std::string> nul = {std::string("a\0b", 3)};
+  FillContext ctx;
+  ctx.row = &nul;
+  std::string out;
+  EXPECT_FALSE(Template::compile("{{feed.v}}", names, "f", "", Context::kHeader).fill(ctx, out));
+  EXPECT_THROW(Template::compile("{{raw seq}}", names, "f"), InputError);
+}
+
+TEST(Template, FeederValuesBoundForAHeaderAreCheckedBeforeTheAttack) {
+  const Feeder f = parse_feeder("id,h\nok,fine\n\"a\",\"b\r\n\r\nGET /smuggled HTTP/1.1\"\n", "crlf.csv");
+  const Template t = Template::compile("X-Test: {{feed.h}}\r\n", TemplateNames{f.columns(), {}}, "f", "",
+                                       Context::kHeader);
+  ASSERT_EQ(t.guarded_columns(), std::vector<uint32_t>{1});
+  try {
+    f.refuse_breaks(1, "target GET /");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).substr(0, 18), "crlf.csv:3: h: hol") << e.what();
+  }
+  EXPECT_NO_THROW(f.refuse_breaks(0, "target GET /"));
+}
+
 }  // namespace
 }  // namespace loadgate

@@ -32,6 +32,9 @@ class Feeder {
   size_t size() const { return rows_.size(); }
   /// The row for hit `seq` as `mode` picks it; nullptr once a sequential feeder is used up.
   const std::vector<std::string>* row(uint64_t seq, std::mt19937_64& rng) const;
+  /// Throws InputError naming the file, the row's line and the column when a value of column
+  /// `column` holds CR, LF or NUL: it would land in a header or a request line (`where`).
+  void refuse_breaks(size_t column, const std::string& where) const;
   FeedMode mode = FeedMode::kCircular;
 
  private:
@@ -39,6 +42,8 @@ class Feeder {
   friend Feeder parse_feeder(const std::string& text, const std::string& path, FeedMode mode);
   std::vector<std::string> columns_;
   std::vector<std::vector<std::string>> rows_;
+  std::vector<int> lines_;  // the line each row starts on
+  std::string path_;
 };
 
 /// Reads a feeder: ".csv" (RFC 4180 quoting, a header row) or ".jsonl"/".json" (JSON lines of

@@ -111,6 +111,7 @@ Feeder parse_feeder(const std::string& text, const std::string& path, FeedMode m
           throw InputError(path, line, f.columns_[i], "want a string, number or boolean");
       }
       f.rows_.push_back(std::move(row));
+      f.lines_.push_back(line);
     }
   } else {
     size_t at = 0;
@@ -125,10 +126,21 @@ Feeder parse_feeder(const std::string& text, const std::string& path, FeedMode m
         throw InputError(path, start, "", "ragged row: " + std::to_string(row.size()) + " fields, the header has " +
                                               std::to_string(f.columns_.size()));
       f.rows_.push_back(std::move(row));
+      f.lines_.push_back(start);
     }
   }
   if (f.rows_.empty()) throw InputError(path, 0, "", "no rows");
+  f.path_ = path;
   return f;
+}
+
+void Feeder::refuse_breaks(size_t column, const std::string& where) const {
+  if (column >= columns_.size()) return;
+  for (size_t i = 0; i < rows_.size(); ++i)
+    if (rows_[i][column].find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+      throw InputError(path_, i < lines_.size() ? lines_[i] : 0, columns_[column],
+                       "holds a CR, LF or NUL byte (\"" + printable(rows_[i][column], 40) + "\"), and " + where +
+                           " puts it in a header or, raw, in the request line: refused");
 }
 
 Feeder load_feeder(const std::string& path, FeedMode mode) {

@@ -60,9 +60,15 @@ std::string Template::shape(std::string_view text, std::string_view with) {
 }
 
 Template Template::compile(std::string_view text, const TemplateNames& names, const std::string& field,
-                           const std::string& file) {
+                           const std::string& file, Context context) {
   Template t;
   t.source_ = std::string(text);
+  // A request head: its first line is the request line (a URL), the rest are headers.
+  const size_t line_end = context == Context::kRequestHead ? text.find("\r\n") : std::string_view::npos;
+  auto lands_at = [&](size_t at) {
+    if (context != Context::kRequestHead) return context;
+    return at < line_end ? Context::kUrl : Context::kHeader;
+  };
   auto fail = [&](const std::string& why) { throw InputError(file, 0, field, why); };
   size_t at = 0;
   while (at < text.size()) {
@@ -78,8 +84,17 @@ Template Template::compile(std::string_view text, const TemplateNames& names, co
     if (open == std::string_view::npos) break;
     const size_t close = text.find("}}", open + 2);
     if (close == std::string_view::npos) fail("\"{{\" without \"}}\" in \"" + printable(text, 60) + "\"");
-    const std::string_view inner = trim(text.substr(open + 2, close - open - 2));
+    std::string_view inner = trim(text.substr(open + 2, close - open - 2));
     Piece p;
+    p.lands = lands_at(open);
+    p.at = static_cast<uint32_t>(open);
+    p.len = static_cast<uint32_t>(close + 2 - open);
+    if (inner.rfind("raw ", 0) == 0) {
+      p.raw = true;
+      inner = trim(inner.substr(4));
+      if (inner.rfind("feed.", 0) != 0 && index_of(names.variables, inner) < 0)
+        fail("{{raw " + printable(inner, 40) + "}}: raw is for a feeder column or a journey variable");
+    }
     if (inner == "seq") {
       p.kind = Kind::kSeq;
     } else if (inner == "shard") {
@@ -118,7 +133,58 @@ Template Template::compile(std::string_view text, const TemplateNames& names, co
   return t;
 }
 
-void Template::fill(const FillContext& ctx, std::string& out) const {
+namespace {
+
+bool unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+
+// Appends a data value as `p` lands it: percent-encoded in a URL unless raw.
+void append_value(std::string& out, std::string_view v, Context lands, bool raw) {
+  if (lands != Context::kUrl || raw) {
+    out.append(v);
+    return;
+  }
+  static const char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : v) {
+    if (unreserved(c)) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+}
+
+}  // namespace
+
+bool Template::refused(const Piece& p, std::string_view value) {
+  if (p.lands == Context::kText || (p.lands == Context::kUrl && !p.raw)) return false;
+  return value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+std::vector<uint32_t> Template::guarded_columns() const {
+  std::vector<uint32_t> out;
+  for (const Piece& p : pieces_)
+    if (p.kind == Kind::kFeed && (p.lands == Context::kHeader || (p.lands == Context::kUrl && p.raw)))
+      out.push_back(p.index);
+  return out;
+}
+
+std::string Template::refusal(const FillContext& ctx) const {
+  for (const Piece& p : pieces_) {
+    const std::vector<std::string>* from = p.kind == Kind::kFeed ? ctx.row : p.kind == Kind::kVar ? ctx.variables : nullptr;
+    if (!from || p.index >= from->size() || !refused(p, (*from)[p.index])) continue;
+    return source_.substr(p.at, p.len) + " holds a CR, LF or NUL byte (\"" + printable((*from)[p.index], 40) +
+           "\"): refused in " + (p.lands == Context::kHeader ? "a header" : "the request line");
+  }
+  return "";
+}
+
+bool Template::fill(const FillContext& ctx, std::string& out) const {
+  bool ok = true;
   for (const Piece& p : pieces_) {
     switch (p.kind) {
       case Kind::kLiteral:
@@ -157,13 +223,20 @@ void Template::fill(const FillContext& ctx, std::string& out) const {
                             .count());
         break;
       case Kind::kFeed:
-        if (ctx.row && p.index < ctx.row->size()) out.append((*ctx.row)[p.index]);
+      case Kind::kVar: {
+        const std::vector<std::string>* from = p.kind == Kind::kFeed ? ctx.row : ctx.variables;
+        if (!from || p.index >= from->size()) break;
+        const std::string& v = (*from)[p.index];
+        if (refused(p, v)) {
+          ok = false;
+          break;
+        }
+        append_value(out, v, p.lands, p.raw);
         break;
-      case Kind::kVar:
-        if (ctx.variables && p.index < ctx.variables->size()) out.append((*ctx.variables)[p.index]);
-        break;
+      }
     }
   }
+  return ok;
 }
 
 }  // namespace loadgate

@@ -523,6 +523,8 @@ Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, 
     names.variables = o.variables;
     p.tpl = std::make_shared<http::RequestTemplate>(p.method, t.url, p.headers, p.body, o.keepalive, o.chunked,
                                                     to.proxy && !to.url.tls(), names, "target " + printable(t.label()));
+    if (o.feeder)
+      for (uint32_t c : p.tpl->guarded_columns()) o.feeder->refuse_breaks(c, "target " + printable(t.label()));
     return p;
   }
   if (to.protocol == http::Protocol::kHttp2)
@@ -575,14 +577,22 @@ void HttpSlot::start(const Hit& hit) {
     ctx_.rng = &rng_;
     ctx_.row = d_.opts().feeder ? d_.opts().feeder->row(hit.seq, rng_) : nullptr;
     ctx_.variables = variables_;
+    bool filled = true;
     if (h2_origin(p.origin)) {
-      p.tpl->fill_http2(ctx_, filled_h2_, filled_body_);
+      filled = p.tpl->fill_http2(ctx_, filled_h2_, filled_body_);
       h2req_ = &filled_h2_;
       h2body_ = &filled_body_;
       body_out_ = filled_body_.size();
     } else {
-      body_out_ = p.tpl->fill_http1(ctx_, filled_bytes_, filled_body_);
+      const std::optional<size_t> size = p.tpl->fill_http1(ctx_, filled_bytes_, filled_body_);
+      filled = size.has_value();
+      body_out_ = size.value_or(0);
       bytes_ = &filled_bytes_;
+    }
+    if (!filled) {  // a value that would end a header early or smuggle a request: never sent
+      body_out_ = 0;
+      fail(ErrorKind::kOther, "template: " + p.tpl->refusal(ctx_));
+      return;
     }
   }
   if (d_.load().timeout.count() > 0) {
@@ -846,7 +856,11 @@ bool HttpSlot::follow_redirect(int code, const std::string& location) {
     for (auto& h : redirect_headers_) {
       if (!Template::has_holes(h.second)) continue;
       std::string filled;
-      Template::compile(h.second, names, "header").fill(ctx_, filled);
+      const Template t = Template::compile(h.second, names, "header", "", Context::kHeader);
+      if (!t.fill(ctx_, filled)) {
+        finish(ErrorKind::kOther, intern("template: " + t.refusal(ctx_)));
+        return true;
+      }
       h.second = filled;
     }
   }

@@ -80,16 +80,16 @@ RequestTemplate::RequestTemplate(const std::string& method, const std::string& u
     if (!iequals(k, "Content-Length")) head += k + ": " + v + "\r\n";
   if (!keepalive) head += "Connection: close\r\n";
   wants_length_ = !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
-  head_ = Template::compile(head, names, where + " (request line and headers)");
+  head_ = Template::compile(head, names, where + " (request line and headers)", "", Context::kRequestHead);
   body_ = Template::compile(body, names, where + " (body)");
-  path_ = Template::compile(path, names, where + " (path)");
+  path_ = Template::compile(path, names, where + " (path)", "", Context::kUrl);
   for (auto& [k, v] : headers) {
     std::string lower = k;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     if (lower == "host" || lower == "connection" || lower == "keep-alive" || lower == "proxy-connection" ||
         lower == "transfer-encoding" || lower == "upgrade" || lower == "content-length")
       continue;
-    h2_headers_.emplace_back(lower, Template::compile(v, names, where + " (header " + k + ")"));
+    h2_headers_.emplace_back(lower, Template::compile(v, names, where + " (header " + k + ")", "", Context::kHeader));
   }
   if (host)
     for (auto& [k, v] : headers)
@@ -97,11 +97,11 @@ RequestTemplate::RequestTemplate(const std::string& method, const std::string& u
   if (!agent) h2_headers_.emplace_back("user-agent", Template::compile(kUserAgent, names, where));
 }
 
-size_t RequestTemplate::fill_http1(const FillContext& ctx, std::string& out, std::string& body) const {
+std::optional<size_t> RequestTemplate::fill_http1(const FillContext& ctx, std::string& out, std::string& body) const {
   body.clear();
   body_.fill(ctx, body);
   out.clear();
-  head_.fill(ctx, out);
+  if (!head_.fill(ctx, out)) return std::nullopt;
   char size[48];
   if (chunked_ && wants_length_) {
     out += "Transfer-Encoding: chunked\r\n\r\n";
@@ -119,7 +119,8 @@ size_t RequestTemplate::fill_http1(const FillContext& ctx, std::string& out, std
   return body.size();
 }
 
-void RequestTemplate::fill_http2(const FillContext& ctx, H2Request& req, std::string& body) const {
+bool RequestTemplate::fill_http2(const FillContext& ctx, H2Request& req, std::string& body) const {
+  bool ok = true;
   const size_t n = 4 + h2_headers_.size();
   if (req.headers.size() != n) req.headers.resize(n);
   auto set = [&](size_t i, const char* name, const std::string& value) {
@@ -131,14 +132,33 @@ void RequestTemplate::fill_http2(const FillContext& ctx, H2Request& req, std::st
   set(2, ":authority", authority_);
   req.headers[3].first.assign(":path");
   req.headers[3].second.clear();
-  path_.fill(ctx, req.headers[3].second);
+  ok = path_.fill(ctx, req.headers[3].second) && ok;
   for (size_t i = 0; i < h2_headers_.size(); ++i) {
     req.headers[4 + i].first.assign(h2_headers_[i].first);
     req.headers[4 + i].second.clear();
-    h2_headers_[i].second.fill(ctx, req.headers[4 + i].second);
+    ok = h2_headers_[i].second.fill(ctx, req.headers[4 + i].second) && ok;
   }
   body.clear();
   body_.fill(ctx, body);
+  return ok;
+}
+
+std::string RequestTemplate::refusal(const FillContext& ctx) const {
+  std::string why = head_.refusal(ctx);
+  if (why.empty()) why = path_.refusal(ctx);
+  for (auto& [k, t] : h2_headers_)
+    if (why.empty()) why = t.refusal(ctx);
+  return why;
+}
+
+std::vector<uint32_t> RequestTemplate::guarded_columns() const {
+  std::vector<uint32_t> out = head_.guarded_columns();
+  for (uint32_t c : path_.guarded_columns()) out.push_back(c);
+  for (auto& [k, t] : h2_headers_)
+    for (uint32_t c : t.guarded_columns()) out.push_back(c);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::vector<uint32_t> RequestTemplate::uses() const {

@@ -2,6 +2,7 @@
 // attack (and per redirect), never on the hot path.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,10 +35,17 @@ class RequestTemplate {
   RequestTemplate(const std::string& method, const std::string& url, const std::vector<Header>& headers,
                   const std::string& body, bool keepalive, bool chunked, bool absolute, const TemplateNames& names,
                   const std::string& where);
-  /// The HTTP/1.1 bytes for `ctx` into `out` (replaced); `body` is scratch. Returns the body's size.
-  size_t fill_http1(const FillContext& ctx, std::string& out, std::string& body) const;
-  /// The HTTP/2 request for `ctx` into `req` and `body` (both replaced, their strings reused).
-  void fill_http2(const FillContext& ctx, H2Request& req, std::string& body) const;
+  /// The HTTP/1.1 bytes for `ctx` into `out` (replaced); `body` is scratch. Returns the body's
+  /// size, or nullopt when a data value was refused where it lands (refusal() says which): the
+  /// request must not be sent.
+  std::optional<size_t> fill_http1(const FillContext& ctx, std::string& out, std::string& body) const;
+  /// The HTTP/2 request for `ctx` into `req` and `body` (both replaced, their strings reused);
+  /// false when a data value was refused, as fill_http1.
+  bool fill_http2(const FillContext& ctx, H2Request& req, std::string& body) const;
+  /// Why the last fill of `ctx` was refused ("{{feed.h}} holds a CR, LF or NUL byte ..."), or "".
+  std::string refusal(const FillContext& ctx) const;
+  /// Feeder columns that land in the request line raw or in a header (Template::guarded_columns).
+  std::vector<uint32_t> guarded_columns() const;
   /// The journey variables it uses (indices into TemplateNames::variables).
   std::vector<uint32_t> uses() const;
 
