@@ -44,6 +44,16 @@ if(NOT TARGET loadgate_nghttp2)
   target_link_libraries(loadgate_nghttp2 INTERFACE ${NGHTTP2_LIBRARY} ${CARES_LIBRARY})
 endif()
 
+# RE2 (every user regular expression: journey extraction, readiness log probes): linear time,
+# bounded memory. Debian's libre2-dev; a header and a shared library, exported like nghttp2.
+find_path(RE2_INCLUDE_DIR re2/re2.h REQUIRED)
+find_library(RE2_LIBRARY re2 REQUIRED)
+if(NOT TARGET loadgate_re2)
+  add_library(loadgate_re2 INTERFACE)
+  target_include_directories(loadgate_re2 SYSTEM INTERFACE ${RE2_INCLUDE_DIR})
+  target_link_libraries(loadgate_re2 INTERFACE ${RE2_LIBRARY})
+endif()
+
 # prometheus-cpp 1.0 (live metrics): core, pull (the /metrics exposer) and push (Pushgateway).
 find_package(prometheus-cpp CONFIG REQUIRED)
 

@@ -2,9 +2,10 @@
 // the HTTP driver's (protocol/http/journey_driver.cc).
 #include "loadgate/journey.h"
 
+#include "core/pattern.h"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 
 #include "loadgate/duration.h"
@@ -191,11 +192,7 @@ void validate(const Journey& j) {
           throw InputError(j.file, 0, where, "\"" + printable(e.expr) + "\" is not a JSON pointer (want e.g. /token, /items/0/id)");
         }
       } else if (e.from == Extraction::From::kRegex) {
-        try {
-          std::regex r(e.expr);
-        } catch (const std::regex_error& ex) {
-          throw InputError(j.file, 0, where, "\"" + printable(e.expr) + "\" is not a regular expression (" + ex.what() + ")");
-        }
+        Pattern::compile(e.expr, j.file, 0, where);  // RE2's syntax: refused here, not at the first body
       } else if (e.expr.empty()) {
         throw InputError(j.file, 0, where, "empty header name");
       }

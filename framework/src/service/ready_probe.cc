@@ -12,9 +12,10 @@
 
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
+#include "core/pattern.h"
+#include "loadgate/error.h"
 #include "protocol/grpc/grpc_health.h"
 
 namespace loadgate::service {
@@ -133,16 +134,16 @@ std::string http_probe(const ReadyProbe& p, const std::string& host, int port, i
 }
 
 std::string log_probe(const ReadyProbe& p, const std::string& log) {
-  std::regex pattern;
+  Pattern pattern;
   try {
-    pattern = std::regex(p.arg);
-  } catch (const std::regex_error& e) {
-    return "log:" + p.arg + ": not a regular expression (" + e.what() + ")";
+    pattern = Pattern::compile(p.arg, "", 0, "ready log:");
+  } catch (const InputError& e) {
+    return std::string("log:") + e.what();
   }
   std::ifstream in(log);
   std::string line;
   while (std::getline(in, line))
-    if (std::regex_search(line, pattern)) return "";
+    if (pattern.search(line)) return "";
   return "no line of its output matches /" + p.arg + "/ yet";
 }
 

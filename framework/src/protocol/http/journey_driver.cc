@@ -4,8 +4,8 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
-#include <regex>
 
+#include "core/pattern.h"
 #include "engine/attacker.h"
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
@@ -27,7 +27,7 @@ struct StepPlan {
   uint32_t label = 0;
   std::vector<uint32_t> uses;       // variables its request uses
   std::vector<size_t> extracts;     // by extraction: the variable it sets
-  std::vector<std::regex> regexes;  // by extraction, for From::kRegex
+  std::vector<Pattern> regexes;  // by extraction, for From::kRegex (RE2: linear in the body)
 };
 
 class JourneyDriver;
@@ -93,7 +93,8 @@ class JourneyDriver final : public engine::Driver {
       plan.label = intern(s.name);
       const std::vector<std::string> vars = j.variables();
       for (const Extraction& e : s.extract) {
-        plan.regexes.push_back(e.from == Extraction::From::kRegex ? std::regex(e.expr) : std::regex());
+        plan.regexes.push_back(e.from == Extraction::From::kRegex ? Pattern::compile(e.expr, j.file, 0, "extract." + e.variable)
+                                                                  : Pattern());
         plan.extracts.push_back(static_cast<size_t>(std::find(vars.begin(), vars.end(), e.variable) - vars.begin()));
       }
       plans_.push_back(std::move(plan));
@@ -271,11 +272,7 @@ std::string JourneySlot::judge(const JourneyStep& step, const StepPlan& plan, co
       }
       ++captured;
     } else {
-      std::match_results<std::string_view::const_iterator> m;
-      if (std::regex_search(body.begin(), body.end(), m, plan.regexes[k])) {
-        value = m.size() > 1 ? m[1].str() : m[0].str();
-        found = true;
-      }
+      found = plan.regexes[k].search(body, &value);
     }
     const size_t i = plan.extracts[k];
     if (!found) {
