@@ -215,7 +215,7 @@ TEST(JourneyFile, BadInputNamesTheKeyPath) {
       if (r.error)
         EXPECT_EQ(std::string(e.what()), r.error);
       else
-        EXPECT_EQ(std::string(e.what()).rfind("j.json: steps[0].extract.t: \"(\" is not a regular expression (", 0), 0u)
+        EXPECT_EQ(std::string(e.what()).rfind("j.json: steps[0].extract.t: \"(\" is not a regular expression RE2 accepts (", 0), 0u)
             << e.what();
     }
   }
