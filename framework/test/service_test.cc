@@ -360,6 +360,23 @@ TEST(Run, ExitsZeroThreeOrTwoAsCheckDoes) {
   EXPECT_TRUE(running("svc-run").empty());
 }
 
+// #27 row 7: a run cut short by SIGINT wrote "Verdict: PASS" and exited 0. Whenever the signal
+// lands (readiness, load or drain), the exit is 130 and the verdict is never a pass.
+TEST(Run, AnInterruptedRunIsNeverAPass) {
+  const Scenario& sc = fake_scenario("runint", fake("svc-runint", {}), R"({"rate": "20/1s", "duration": "20s"})");
+  const std::string path = reports_dir() + "/service-test/runint.out";
+  testing::Subprocess p({LOADGATE_BIN, "run", "-baselines=" + sc.file, "-scenario=fake.runint"}, path, path);
+  for (int i = 0; i < 500 && running("svc-runint").empty(); ++i) std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(1s);
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(30s), 130) << slurp(path);
+  const std::string out = slurp(path);
+  EXPECT_EQ(out.find("Verdict: PASS"), std::string::npos) << out;
+  EXPECT_NE(out.find("interrupted"), std::string::npos) << out;
+  for (int i = 0; i < 200 && !running("svc-runint").empty(); ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(running("svc-runint").empty());
+}
+
 }  // namespace
 }  // namespace loadgate
 

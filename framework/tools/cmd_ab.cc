@@ -145,7 +145,7 @@ class Ab final : public Command {
     }
     if (out_a_.empty()) std::remove(file_a.c_str());
     if (out_b_.empty()) std::remove(file_b.c_str());
-    return stop.load() && code == kOk ? 130 : code;
+    return stop.load() && code == kOk ? kInterrupted : code;
   }
 
  private:

@@ -46,7 +46,7 @@ class Calibrate final : public Command {
       s.tolerance.clear();
       std::cerr << "loadgate calibrate: " << s.key() << ": " << trials_ << " A/A trials\n";
       const ScenarioRun r = attack(s, nullptr, &stop);
-      if (stop.load()) return fail("calibrate", "interrupted: nothing written", 130);
+      if (stop.load()) return fail("calibrate", "interrupted: nothing written", kInterrupted);
       CalibrationOptions o;
       o.figures = split_list(figures_);
       o.false_alarm = false_alarm_;

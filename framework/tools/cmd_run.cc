@@ -42,7 +42,9 @@ class Run final : public Command {
     } catch (const RunError& e) {
       return fail("run", e.what(), kFailure);
     }
-    return written("run", std::cout, r.verdict.pass() ? kOk : kBreach);
+    // Interrupted: the report is written, and the exit says so (130, as a shell does for SIGINT):
+    // a cancelled CI job never reads as green.
+    return written("run", std::cout, stop.load() ? kInterrupted : r.verdict.pass() ? kOk : kBreach);
   }
 
  private:

@@ -17,6 +17,7 @@ enum Exit : int {
   kBadInput = 2,  ///< bad flags, targets, results or baseline files
   kBreach = 3,    ///< a gate found a threshold breached (check, compare)
   kInconclusive = 4,  ///< a comparison could not tell (compare, ab): more trials, or a longer run
+  kInterrupted = 130, ///< cut short by SIGINT or SIGTERM: what was measured is written, never a pass
 };
 
 /// Command is one verb: `define()` declares its flags (before parsing), `run()` acts on them.

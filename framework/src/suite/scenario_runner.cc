@@ -368,6 +368,19 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
     c.source = service->failure;
     judged.verdict.checks.push_back(c);
   }
+  if (interrupt && interrupt->load()) {
+    // Cut short by a signal: what was measured is reported, and it is never a pass.
+    Check c;
+    c.name = "interrupted";
+    c.measured = 1;
+    c.limit = 0;
+    c.op = Check::Op::kAtMost;
+    c.unit = Unit::kCount;
+    c.pass = false;
+    c.source = "the run was cut short by a signal: its figures are partial, its verdict cannot be a pass";
+    judged.verdict.checks.push_back(c);
+    if (judged.abort_reason.empty()) judged.abort_reason = "interrupted by a signal";
+  }
   judged.service = std::move(service);
   judged.fitted = fitted;
   if (PrometheusExporter* e = exporter()) {
