@@ -377,6 +377,22 @@ TEST(Run, AnInterruptedRunIsNeverAPass) {
   EXPECT_TRUE(running("svc-runint").empty());
 }
 
+// #27 row 6: SIGINT while `run` waits for a service that never gets ready waited out the whole
+// readiness timeout and exited 1. The wait ends at its next probe; the exit is 130.
+TEST(Run, ASignalEndsTheWaitForReadiness) {
+  ProcessSpec spec = fake("svc-neverready", {"--health", "503"});
+  spec.timeout = 60s;
+  const Scenario& sc = fake_scenario("runnever", spec, R"({"rate": "20/1s", "duration": "1s"})");
+  const std::string path = reports_dir() + "/service-test/runnever.out";
+  testing::Subprocess p({LOADGATE_BIN, "run", "-baselines=" + sc.file, "-scenario=fake.runnever"}, path, path);
+  for (int i = 0; i < 500 && running("svc-neverready").empty(); ++i) std::this_thread::sleep_for(20ms);
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(30s), 130) << slurp(path);  // well before the 60 s the readiness wait allows
+  EXPECT_NE(slurp(path).find("interrupted"), std::string::npos) << slurp(path);
+  for (int i = 0; i < 200 && !running("svc-neverready").empty(); ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(running("svc-neverready").empty());
+}
+
 }  // namespace
 }  // namespace loadgate
 

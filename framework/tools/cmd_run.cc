@@ -6,6 +6,7 @@
 #include "loadgate/error.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
+#include "loadgate/service.h"
 #include "signals.h"
 
 namespace loadgate::cli {
@@ -22,6 +23,7 @@ class Run final : public Command {
 
   int run() override {
     const std::atomic<bool>& stop = install_stop_signals();
+    set_service_interrupt(&stop);
     ScenarioRun r;
     try {
       const BaselineFile file = load_baseline(baselines_);
@@ -40,7 +42,7 @@ class Run final : public Command {
     } catch (const InputError& e) {
       return fail("run", e.what(), kBadInput);
     } catch (const RunError& e) {
-      return fail("run", e.what(), kFailure);
+      return fail("run", e.what(), stop.load() ? kInterrupted : kFailure);
     }
     // Interrupted: the report is written, and the exit says so (130, as a shell does for SIGINT):
     // a cancelled CI job never reads as green.

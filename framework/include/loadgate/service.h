@@ -30,6 +30,10 @@
 
 namespace loadgate {
 
+/// A flag (the CLI's SIGINT/SIGTERM flag) that, once set, ends a wait for a service's readiness
+/// at its next probe (within 50 ms): the start fails with "interrupted". Null (the default): none.
+void set_service_interrupt(const std::atomic<bool>* flag);
+
 /// Service is a running service under test. Movable, not copyable; destroying it stops it.
 class Service {
  public:

@@ -173,10 +173,18 @@ void Service::State::spawn(const std::string& path, bool append_log) {
   });
 }
 
+namespace {
+std::atomic<const std::atomic<bool>*> g_interrupt{nullptr};
+}  // namespace
+
+void set_service_interrupt(const std::atomic<bool>* flag) { g_interrupt.store(flag); }
+
 std::string Service::State::wait_ready(bool& exited_early) {
   const int64_t deadline = started_steady + spec.timeout.count();
   std::string last = "no probe ran";
   for (;;) {
+    if (const std::atomic<bool>* stop = g_interrupt.load(); stop && stop->load())
+      return "was interrupted (a signal) while waiting for it to be ready: " + last;
     {
       std::lock_guard lock(mu);
       if (exited) {
