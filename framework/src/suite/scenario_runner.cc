@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 #include <tuple>
 
 #include "loadgate/capacity.h"
@@ -325,13 +326,33 @@ PrometheusExporter* exporter() {
   return e.get();
 }
 
+// $LOADGATE_REMEASURE (default 1): whether a run that failed only the generator check is run again once.
+bool remeasure_allowed() {
+  const char* v = std::getenv("LOADGATE_REMEASURE");
+  return !v || !*v || std::string(v) != "0";
+}
+
+// Whether every failed check is the generator's own (generator_checks()).
+bool only_generator_failed(const Verdict& v) {
+  bool any = false;
+  for (const Check& c : v.checks) {
+    if (c.pass) continue;
+    if (c.name != "generator" && c.name != "generator cpu") return false;
+    any = true;
+  }
+  return any;
+}
+
 template <class T>
 ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std::atomic<bool>* interrupt = nullptr) {
   Sut sut(s, given);
   prepare(target, s, sut);
   AttackOptions o = attack_options(s);
   o.monitor = sut.monitored();
-  o.cpus = sut.generator_cpus();
+  // gRPC's completions run on gRPC's own threads, which no pinning reaches: a pinned worker then
+  // waits behind them on its one core (kernel.stress: 1.8 % of hits late pinned, 0.2-0.6 % not,
+  // same minutes). The gRPC generator floats; the service stays on its core.
+  if (!std::is_same_v<T, GrpcOptions>) o.cpus = sut.generator_cpus();
   std::atomic<bool> stop{false};
   WindowWatch watch(s, stop);
   watch.attach(o);
@@ -350,9 +371,20 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
     o.live = e->live(o);
   }
   AttackRun run;
-  {
-    Relay relay(interrupt, stop);
-    run = run_trials(o, [&target](const AttackOptions& trial) { return run_one(target, trial); });
+  std::string remeasured;
+  for (int attempt = 1;; ++attempt) {
+    {
+      Relay relay(interrupt, stop);
+      run = run_trials(o, [&target](const AttackOptions& trial) { return run_one(target, trial); });
+    }
+    if (attempt > 1 || stop.load() || (interrupt && interrupt->load()) || !remeasure_allowed()) break;
+    // The generator fell behind and nothing else failed: the figures carry the generator's own
+    // delay (or a noisy machine's), so they say nothing of the service. Measured again once, as a
+    // breakpoint search re-measures a break; a second failure stands, and the report says both.
+    const Verdict first = evaluate(run.metrics, s, run.trials);
+    if (first.pass() || !only_generator_failed(first)) break;
+    remeasured = "re-measured once: the first run's " + generator_warning(run.metrics);
+    std::fprintf(stderr, "loadgate: %s: %s\n", s.key().c_str(), remeasured.c_str());
   }
   std::optional<ServiceStatus> service = sut.finish(run.info.started_ns);
   run.abort_reason = service && !service->failure.empty() ? service->failure : watch.reason();
@@ -383,6 +415,7 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
   }
   judged.service = std::move(service);
   judged.fitted = fitted;
+  if (!remeasured.empty()) judged.fitted += (judged.fitted.empty() ? "" : "; ") + remeasured;
   if (PrometheusExporter* e = exporter()) {
     e->verdict(s.key(), judged.verdict);
     if (const std::string why = e->push(); !why.empty()) std::fprintf(stderr, "loadgate: %s\n", why.c_str());
