@@ -30,6 +30,9 @@ struct Interval {
   Interval widest(const Interval& other) const;
 };
 
+/// The median of `values` (the mean of the middle two for an even count); NaN when empty.
+double median(std::vector<double> values);
+
 /// The ranks (1-based, in 1..n) of the order statistics that bound the q-quantile (0 < q < 1)
 /// of n independent samples with probability at least `level`: the distribution-free interval
 /// [X(l), X(u)], from the exact binomial distribution for n <= 100,000 and its normal

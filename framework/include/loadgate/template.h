@@ -43,6 +43,11 @@ struct FillContext {
   const std::vector<std::string>* variables = nullptr;   ///< journey values (indexed as TemplateNames::variables)
 };
 
+/// Whether `value` holds a CR, LF or NUL byte: what may not land in a header or a request line.
+inline bool breaks_lines(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
 /// Where a template's text goes: what its data values must not contain (see above).
 enum class Context : uint8_t {
   kText,         ///< a body, a gRPC message: values as they are

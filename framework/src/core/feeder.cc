@@ -5,6 +5,7 @@
 
 #include "loadgate/error.h"
 #include "loadgate/file.h"
+#include "loadgate/template.h"
 
 namespace loadgate {
 namespace {
@@ -137,7 +138,7 @@ Feeder parse_feeder(const std::string& text, const std::string& path, FeedMode m
 void Feeder::refuse_breaks(size_t column, const std::string& where) const {
   if (column >= columns_.size()) return;
   for (size_t i = 0; i < rows_.size(); ++i)
-    if (rows_[i][column].find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+    if (breaks_lines(rows_[i][column]))
       throw InputError(path_, i < lines_.size() ? lines_[i] : 0, columns_[column],
                        "holds a CR, LF or NUL byte (\"" + printable(rows_[i][column], 40) + "\"), and " + where +
                            " puts it in a header or, raw, in the request line: refused");

@@ -162,7 +162,7 @@ void append_value(std::string& out, std::string_view v, Context lands, bool raw)
 
 bool Template::refused(const Piece& p, std::string_view value) {
   if (p.lands == Context::kText || (p.lands == Context::kUrl && !p.raw)) return false;
-  return value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+  return breaks_lines(value);
 }
 
 std::vector<uint32_t> Template::guarded_columns() const {

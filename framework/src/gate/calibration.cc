@@ -14,12 +14,6 @@
 namespace loadgate {
 namespace {
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 // 1.4826 x the median absolute deviation of the logs: a standard deviation that one wild trial
 // (a stall of the machine) does not inflate.
 double robust_spread(const std::vector<double>& values) {

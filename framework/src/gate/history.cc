@@ -13,13 +13,6 @@ namespace {
 
 const std::vector<std::string> kDefaultFigures = {"p50", "p90", "p99", "success", "throughput"};
 
-double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 // The value of `figure` in a run: the median over its trials, NaN when no trial has it.
 double value_of(const HistoryEntry& e, const std::string& figure) {
   std::vector<double> v;

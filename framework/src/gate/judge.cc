@@ -30,11 +30,6 @@ const std::vector<std::string>& default_judged() {
   return f;
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 std::vector<double> values_of(const Side& s, const std::string& figure) {
   std::vector<double> out;

@@ -64,9 +64,7 @@ std::vector<Figures> history_figures(const std::string& path, const std::string&
       std::vector<double> v;
       for (const Figures& t : e.side.trials)
         if (auto it = t.values.find(name); it != t.values.end()) v.push_back(it->second);
-      if (v.empty()) continue;
-      std::sort(v.begin(), v.end());
-      f.values[name] = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+      if (!v.empty()) f.values[name] = median(std::move(v));
     }
     out.push_back(f);
   }

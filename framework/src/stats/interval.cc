@@ -6,6 +6,14 @@
 #include "loadgate/stats.h"
 
 namespace loadgate {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 namespace {
 
 // log of the binomial probability P(B = k), B ~ Binomial(n, q).

@@ -370,47 +370,42 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
     o.sink = prom_sink.get();
     o.live = e->live(o);
   }
-  AttackRun run;
+  ScenarioRun judged;
   std::string remeasured;
   for (int attempt = 1;; ++attempt) {
+    AttackRun run;
     {
       Relay relay(interrupt, stop);
       run = run_trials(o, [&target](const AttackOptions& trial) { return run_one(target, trial); });
     }
-    if (attempt > 1 || stop.load() || (interrupt && interrupt->load()) || !remeasure_allowed()) break;
+    judged = judge(std::move(run), s);
+    if (attempt > 1 || stop.load() || (interrupt && interrupt->load()) || !remeasure_allowed() ||
+        judged.verdict.pass() || !only_generator_failed(judged.verdict))
+      break;
     // The generator fell behind and nothing else failed: the figures carry the generator's own
     // delay (or a noisy machine's), so they say nothing of the service. Measured again once, as a
     // breakpoint search re-measures a break; a second failure stands, and the report says both.
-    const Verdict first = evaluate(run.metrics, s, run.trials);
-    if (first.pass() || !only_generator_failed(first)) break;
-    remeasured = "re-measured once: the first run's " + generator_warning(run.metrics);
+    remeasured = "re-measured once: the first run's " + generator_warning(judged.metrics);
     std::fprintf(stderr, "loadgate: %s: %s\n", s.key().c_str(), remeasured.c_str());
   }
-  std::optional<ServiceStatus> service = sut.finish(run.info.started_ns);
-  run.abort_reason = service && !service->failure.empty() ? service->failure : watch.reason();
-  ScenarioRun judged = judge(std::move(run), s);
-  if (service && !service->failure.empty()) {
+  std::optional<ServiceStatus> service = sut.finish(judged.info.started_ns);
+  judged.abort_reason = service && !service->failure.empty() ? service->failure : watch.reason();
+  // A failed check that is no threshold: the service ended, or the run was cut short.
+  auto fail_with = [&judged](const std::string& name, const std::string& source) {
     Check c;
-    c.name = "service";
-    c.measured = 1;  // it ended once
+    c.name = name;
+    c.measured = 1;  // it happened once
     c.limit = 0;
     c.op = Check::Op::kAtMost;
     c.unit = Unit::kCount;
     c.pass = false;
-    c.source = service->failure;
+    c.source = source;
     judged.verdict.checks.push_back(c);
-  }
+  };
+  if (service && !service->failure.empty()) fail_with("service", service->failure);
   if (interrupt && interrupt->load()) {
     // Cut short by a signal: what was measured is reported, and it is never a pass.
-    Check c;
-    c.name = "interrupted";
-    c.measured = 1;
-    c.limit = 0;
-    c.op = Check::Op::kAtMost;
-    c.unit = Unit::kCount;
-    c.pass = false;
-    c.source = "the run was cut short by a signal: its figures are partial, its verdict cannot be a pass";
-    judged.verdict.checks.push_back(c);
+    fail_with("interrupted", "the run was cut short by a signal: its figures are partial, its verdict cannot be a pass");
     if (judged.abort_reason.empty()) judged.abort_reason = "interrupted by a signal";
   }
   judged.service = std::move(service);
