@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "test_results.h"
@@ -165,13 +166,60 @@ TEST(Gate, GeneratorCpuLeavesOutIdlePolling) {
     g.polled_ns = static_cast<int64_t>(row.polled * 1e9);
     m.add_generator(g);
     Verdict v;
-    generator_checks(m, v);
+    generator_checks(m, v, /*delay_counted=*/false);  // the check itself, never excused
     ASSERT_EQ(v.checks.size(), 2u);
     EXPECT_EQ(v.checks[1].name, "generator cpu");
     EXPECT_EQ(v.checks[1].pass, row.pass) << row.cpu_percent << " % polled " << row.polled;
     EXPECT_NEAR(v.checks[1].measured, std::max(0.0, row.cpu_percent / 100 - row.polled), 1e-9);
     EXPECT_EQ(generator_warning(m).rfind(row.warning, 0), 0u) << generator_warning(m);
-    if (row.warning[0] == 0) EXPECT_EQ(generator_warning(m), "");
+    if (row.warning[0] == 0) {
+      EXPECT_EQ(generator_warning(m), "");
+    }
+  }
+}
+
+// A generator that fell behind fails the run only where its delay could flatter the service:
+// latency gated uncorrected, hits dropped, or another check failed (then the failure cannot be
+// laid on the service). A run that passed everything with the delay counted passes, warned.
+TEST(Gate, LateGeneratorFailsOnlyARunItCouldFlatter) {
+  struct {
+    const char* what;
+    uint64_t late;      // of 1000 scheduled hits, sent late by the generator itself
+    bool p99_passes;    // the one latency threshold
+    bool uncorrected;   // gated on latency from the actual send
+    int dropped;        // hits never sent
+    bool pass;          // the verdict
+    const char* state;  // of the "generator" check
+  } rows[] = {
+      {"on time", 5, true, false, 0, true, "ok"},
+      {"late, everything else passed with the delay counted", 40, true, false, 0, true, "warn"},
+      {"late, and p99 failed: not the service's failure alone", 40, false, false, 0, false, "FAIL"},
+      {"late, p99 uncorrected: the delay is left out", 40, true, true, 0, false, "FAIL"},
+      {"late, and hits dropped: the load was not sent", 40, true, false, 3, false, "FAIL"},
+      {"on time, p99 failed: the service's failure", 5, false, false, 0, false, "ok"},
+  };
+  for (const auto& row : rows) {
+    Metrics m = synthetic();
+    for (int i = 0; i < row.dropped; ++i) {
+      Result r;
+      r.scheduled_ns = testing::synthetic_results(1)[0].scheduled_ns;
+      r.error_kind = ErrorKind::kDropped;
+      m.add(r);
+    }
+    GeneratorStats g;
+    g.scheduled = 1000;
+    g.late = row.late;
+    g.threads = 1;
+    m.add_generator(g);
+    Thresholds t;
+    t.uncorrected = row.uncorrected;
+    t.p99 = row.p99_passes ? seconds(1) : milliseconds(1);
+    const Verdict v = evaluate(m, t);
+    EXPECT_EQ(v.pass(), row.pass) << row.what << "\n" << v.table();
+    const auto c = std::find_if(v.checks.begin(), v.checks.end(), [](const Check& c) { return c.name == "generator"; });
+    ASSERT_NE(c, v.checks.end()) << row.what;
+    EXPECT_STREQ(c->state(), row.state) << row.what << "\n" << v.table();
+    EXPECT_NEAR(c->measured, static_cast<double>(row.late) / 1000, 1e-12) << row.what;
   }
 }
 

@@ -29,6 +29,9 @@ struct ReportOptions {
   /// How the run's load was fitted to the machine, when it was ("0.30 of the baseline's
   /// message rate: ..."); "" when it ran as written.
   std::string fitted;
+  /// Why the run was measured again, when it was ("re-measured once: the first run's generator
+  /// fell behind: ..."); "" when it was measured once.
+  std::string remeasured;
   const ServiceStatus* service = nullptr;  ///< the service process the run loaded, when it had one
   /// The wire protocol of each target by label ("HTTP/2.0"), from the results header.
   std::map<std::string, std::string> protocols;

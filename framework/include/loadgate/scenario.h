@@ -34,6 +34,8 @@ struct ScenarioRun : AttackRun {
   std::optional<ServiceStatus> service;  ///< the service process it loaded, when it had one
   /// How its load was fitted to this machine ($LOADGATE_FIT), when it was; "" = as written.
   std::string fitted;
+  /// Why it was measured again, when it was ($LOADGATE_REMEASURE); "" = measured once.
+  std::string remeasured;
 };
 
 /// The scenario "service.name" from the baselines directory (see find_scenario()).

@@ -115,7 +115,7 @@ std::string verdict_section(const Verdict& v) {
   for (const Check& c : v.checks)
     out += html_row(
         {escape_html(c.name), escape_html(c.measured_text()), escape_html(c.limit_text()), escape_html(c.source)}, "td",
-        c.pass ? "" : "fail");
+        !c.pass ? "fail" : c.warned ? "warn" : "");
   return out + "</table>\n";
 }
 
@@ -225,6 +225,7 @@ void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions&
   if (o.verdict) html += verdict_section(*o.verdict);
   if (!o.aborted.empty()) html += "<p><span class=\"fail\">aborted</span> " + escape_html(o.aborted) + "</p>\n";
   if (!o.fitted.empty()) html += "<p class=\"muted\">fitted: " + escape_html(o.fitted) + "</p>\n";
+  if (!o.remeasured.empty()) html += "<p class=\"muted\">" + escape_html(o.remeasured) + "</p>\n";
   if (o.service) html += service_section(*o.service);
   html += "<h2>Summary</h2>\n" + summary_table(s, primary);
   if (g) {

@@ -129,6 +129,7 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
     for (const Check& c : o.verdict->checks)
       checks.push_back({{"name", c.name},
                         {"pass", c.pass},
+                        {"warned", c.warned},
                         {"measured", c.measured_text()},
                         {"limit", c.limit_text()},
                         {"source", c.source}});
@@ -136,6 +137,7 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
   }
   if (!o.aborted.empty()) j["aborted"] = o.aborted;
   if (!o.fitted.empty()) j["fitted"] = o.fitted;
+  if (!o.remeasured.empty()) j["remeasured"] = o.remeasured;
   if (o.service) {
     const ServiceStatus& sv = *o.service;
     j["service"] = {{"name", sv.name}, {"command", sv.command}, {"address", sv.address}, {"pid", sv.pid},

@@ -161,6 +161,7 @@ void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions&
     out << "Scenario " << o.scenario << " (" << o.tier;
     if (o.info) out << ", rate " << o.info->rate << ", duration " << format_duration(Nanos(o.info->duration_ns));
     if (!o.fitted.empty()) out << "; fitted: " << o.fitted;
+    if (!o.remeasured.empty()) out << "; " << o.remeasured;
     out << ")\n\n";
   }
   write_summary(out, m.summarize(primary), primary);

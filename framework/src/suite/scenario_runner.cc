@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -326,21 +327,18 @@ PrometheusExporter* exporter() {
   return e.get();
 }
 
-// $LOADGATE_REMEASURE (default 1): whether a run that failed only the generator check is run again once.
+// $LOADGATE_REMEASURE (default 1): whether a failed run whose generator fell behind is run again once.
 bool remeasure_allowed() {
   const char* v = std::getenv("LOADGATE_REMEASURE");
   return !v || !*v || std::string(v) != "0";
 }
 
-// Whether every failed check is the generator's own (generator_checks()).
-bool only_generator_failed(const Verdict& v) {
-  bool any = false;
-  for (const Check& c : v.checks) {
-    if (c.pass) continue;
-    if (c.name != "generator" && c.name != "generator cpu") return false;
-    any = true;
-  }
-  return any;
+// Whether a generator check failed (generator_checks(): the generator fell behind in a run
+// that failed, or whose figures leave its delay out).
+bool generator_failed(const Verdict& v) {
+  return std::any_of(v.checks.begin(), v.checks.end(), [](const Check& c) {
+    return !c.pass && (c.name == "generator" || c.name == "generator cpu");
+  });
 }
 
 template <class T>
@@ -380,11 +378,11 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
     }
     judged = judge(std::move(run), s);
     if (attempt > 1 || stop.load() || (interrupt && interrupt->load()) || !remeasure_allowed() ||
-        judged.verdict.pass() || !only_generator_failed(judged.verdict))
+        judged.verdict.pass() || !generator_failed(judged.verdict))
       break;
-    // The generator fell behind and nothing else failed: the figures carry the generator's own
-    // delay (or a noisy machine's), so they say nothing of the service. Measured again once, as a
-    // breakpoint search re-measures a break; a second failure stands, and the report says both.
+    // The run failed and the generator fell behind: the figures carry the generator's own delay
+    // (or a noisy machine's), so the failure cannot be laid on the service. Measured again once,
+    // as a breakpoint search re-measures a break; a second failure stands, and the report says both.
     remeasured = "re-measured once: the first run's " + generator_warning(judged.metrics);
     std::fprintf(stderr, "loadgate: %s: %s\n", s.key().c_str(), remeasured.c_str());
   }
@@ -410,7 +408,7 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
   }
   judged.service = std::move(service);
   judged.fitted = fitted;
-  if (!remeasured.empty()) judged.fitted += (judged.fitted.empty() ? "" : "; ") + remeasured;
+  judged.remeasured = remeasured;
   if (PrometheusExporter* e = exporter()) {
     e->verdict(s.key(), judged.verdict);
     if (const std::string why = e->push(); !why.empty()) std::fprintf(stderr, "loadgate: %s\n", why.c_str());
@@ -539,6 +537,7 @@ std::string write_scenario_reports(const ScenarioRun& run) {
   o.verdict = &run.verdict;
   o.aborted = run.abort_reason;
   o.fitted = run.fitted;
+  o.remeasured = run.remeasured;
   o.service = run.service ? &*run.service : nullptr;
   o.protocols = run.info.target_protocols;
   std::ofstream json(base + ".json");
