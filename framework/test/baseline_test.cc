@@ -81,7 +81,7 @@ TEST_P(BaselineBad, ErrorNamesFileAndKeyPath) {
 INSTANTIATE_TEST_SUITE_P(
     Table, BaselineBad,
     ::testing::Values(
-        BadRow{"{\"service\": \"api\",\n \"scenarios\": {,}}", "baselines/api.json:2: not valid JSON"},
+        BadRow{"{\"service\": \"api\",\n \"scenarios\": {,}}", "baselines/api.json:2: not valid JSON: syntax error while parsing object key - unexpected ','; expected string literal"},
         BadRow{"{\"scenarios\": {}}", "baselines/api.json: service: missing"},
         BadRow{"{\"service\": \"api\", \"scenarios\": {}}",
                "baselines/api.json: scenarios: want an object with at least one scenario"},
@@ -124,7 +124,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"0\", \"workers\": 0}, " + kThresholds + "}"),
                "baselines/api.json: scenarios.s.load.workers: must be at least 1, got 0"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p99\": \"1s\"}, \"x\": 1e400}"),
-               "baselines/api.json: not valid JSON: [json.exception.out_of_range.406] number overflow parsing '1e400'"},
+               "baselines/api.json: not valid JSON: number overflow parsing '1e400'"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p99\": 500}}"),
                "baselines/api.json: scenarios.s.thresholds.p99: want a duration string with its unit, e.g. \"500ms\""},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p99\": \"0s\"}}"),

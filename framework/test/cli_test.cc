@@ -54,7 +54,7 @@ TEST(Cli, BadInputIsExitTwoWithTheFieldNamed) {
       {L + " attack -targets=" + t + " -duration=1s -max-workers=-1", 2, "-max-workers: must be at least 1, got -1"},
       {L + " attack -targets=" + t + " -duration=1s -connections=0", 2, "-connections: must be at least 1, got 0"},
       {L + " attack -targets=" + t + " -duration=1s -rate=1e12", 2, "the most a pacer schedules"},
-      {L + " attack -targets=" + t + " -duration=1s -body=/dev/zero", 2, "/dev/zero: -body: cannot read body file (larger than"},
+      {L + " attack -targets=" + t + " -duration=1s -body=/dev/zero", 2, "/dev/zero: -body: cannot read body file (is a device, not a file)"},
       {L + " attack -targets=" + t + " -duration=1s -body=/tmp", 2, "-body: cannot read body file (is a directory)"},
       {L + " attack -targets=" + t + " -duration=1s -header \"$(printf 'X-A: v\\r\\nX-Injected: 1')\"", 2,
        "-header: value of header X-A holds a control byte"},
@@ -65,6 +65,10 @@ TEST(Cli, BadInputIsExitTwoWithTheFieldNamed) {
       {L + " grpc -addr 127.0.0.1:1 -requests 1 -connections 100000", 2, "-connections: want 1 to 1000 channels"},
       {L + " check -baselines=" + huge + " -scenario=api.a /dev/null", 2, "number overflow parsing '1e400'"},
       {L + " journey -file=/nonexistent.json", 2, "cannot read journey file"},
+      {L + " attack -targets=" + t + " -duration=1s -rate=1/s -output=/nonexistent/dir/r.bin", 2,
+       "/nonexistent/dir/r.bin: -output: cannot open output file (No such file or directory)"},
+      {"printf '' | " + L + " report -output=/nonexistent/r.txt", 2,
+       "/nonexistent/r.txt: -output: cannot open output file (No such file or directory)"},
   };
   for (const Row& r : rows) {
     const Ran ran = sh(r.cmd + " >/dev/null");

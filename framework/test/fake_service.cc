@@ -10,6 +10,8 @@
 //   --crash-after N     raise SIGSEGV once it has answered N requests to /hello
 //   --ignore-term       SIGTERM is ignored (the test then needs SIGKILL)
 //   --fork-child        fork a child (same process group) that ignores SIGTERM and sleeps 300 s
+//   --setsid-child      fork a child that leaves the group (setsid), ignores SIGTERM, sleeps 300 s
+//   --spew-mb N         print N MiB of numbered lines once it listens, then "spew end"
 //   --say TEXT          print TEXT on stdout once it listens
 // Serves GET /health and GET /hello (body "hello"). Exits 0 on SIGTERM.
 #include <httplib.h>
@@ -38,7 +40,8 @@ void on_term(int) {
 int main(int argc, char** argv) {
   int port = 0, health = 200, crash_ms = -1, crash_after = -1;
   std::string port_file, say;
-  bool elsewhere = false, ignore_term = false, fork_child = false;
+  bool elsewhere = false, ignore_term = false, fork_child = false, setsid_child = false;
+  int spew_mb = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -56,6 +59,8 @@ int main(int argc, char** argv) {
     else if (a == "--crash-after") crash_after = std::atoi(next().c_str());
     else if (a == "--ignore-term") ignore_term = true;
     else if (a == "--fork-child") fork_child = true;
+    else if (a == "--setsid-child") setsid_child = true;
+    else if (a == "--spew-mb") spew_mb = std::atoi(next().c_str());
     else if (a == "--say") say = next();
     else {
       std::fprintf(stderr, "fake_service: unknown flag %s\n", a.c_str());
@@ -63,6 +68,12 @@ int main(int argc, char** argv) {
     }
   }
   if (fork_child && fork() == 0) {
+    signal(SIGTERM, SIG_IGN);
+    for (int n = 0; n < 300; ++n) sleep(1);
+    _exit(0);
+  }
+  if (setsid_child && fork() == 0) {
+    setsid();
     signal(SIGTERM, SIG_IGN);
     for (int n = 0; n < 300; ++n) sleep(1);
     _exit(0);
@@ -101,6 +112,13 @@ int main(int argc, char** argv) {
   std::printf("fake_service: listening on 127.0.0.1:%d\n", bound);
   if (!say.empty()) std::printf("%s\n", say.c_str());
   std::fflush(stdout);
+  if (spew_mb > 0) {
+    const long long bytes = static_cast<long long>(spew_mb) << 20;
+    for (long long line = 0, written = 0; written < bytes; ++line)
+      written += std::printf("spew line %012lld yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\n", line);
+    std::printf("spew end\n");
+    std::fflush(stdout);
+  }
   if (crash_ms >= 0) {
     std::thread([crash_ms] {
       std::this_thread::sleep_for(std::chrono::milliseconds(crash_ms));

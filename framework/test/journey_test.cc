@@ -206,6 +206,11 @@ TEST(JourneyFile, BadInputNamesTheKeyPath) {
       {R"({"steps": [{"name": "a", "url": "http://h/", "method": "GET", "verb": "x"}]})",
        "j.json: steps[0].verb: unknown key (known: name, method, url, headers, body, extract, check, think)"},
       {R"({"steps": [{"name": "a", "url": "ftp://h/"}]})", "j.json: steps[0].url: \"ftp://h/\" is not an http(s) URL"},
+      // Broken JSON says where and what, not "not a JSON object".
+      {"{\"steps\": [{\"name\": \"a\",\n", "j.json:2: not valid JSON: syntax error while parsing object key - unexpected end of input; expected string literal"},
+      {R"({"think": 1e400, "steps": []})", "j.json: not valid JSON: number overflow parsing '1e400'"},
+      {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", "j.json: not valid JSON: nested deeper than 64 levels"},
+      {"[1]", "j.json: not a JSON object (a journey is {\"name\": ..., \"steps\": [...]})"},
   };
   for (const BadJourney& r : rows) {
     try {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "loadgate/error.h"
 #include "loadgate/interner.h"
 #include "loadgate/metrics.h"
 #include "loadgate/report.h"
@@ -263,6 +264,34 @@ TEST(Shards, ProblemsOfASet) {
       {{h("0/2"), h("1/2"), h("")}, {"sharded and unsharded runs are mixed"}},
   };
   for (const Row& r : rows) EXPECT_EQ(shard_problems(r.headers), r.problems);
+}
+
+// A header whose shard label is not i/n (forged or damaged) is refused with the file named,
+// not shown as a shard.
+TEST(Shards, AForgedLabelIsRefused) {
+  for (const char* label : {"9/0", "a/b", "5/3", "1/", "-1/2"}) {
+    const std::string path = temp_path("forged");
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    ResultWriter w(f, Encoding::kBinary);
+    AttackInfo info;
+    info.name = "t";
+    info.shard = label;
+    w.header(info);
+    const std::vector<Result> rs = testing::synthetic_results(3);
+    w.write(rs.data(), rs.size());
+    ASSERT_TRUE(w.flush());
+    std::fclose(f);
+    std::string error;
+    try {
+      read_results({path}, [](const Result&) {});
+    } catch (const InputError& e) {
+      error = e.what();
+    }
+    EXPECT_NE(error.find(path), std::string::npos) << label << ": " << error;
+    EXPECT_NE(error.find("\"" + std::string(label) + "\" in its header is not a shard"), std::string::npos)
+        << label << ": " << error;
+  }
 }
 
 // The end record keeps the generator's own account, polling included; an older file's record

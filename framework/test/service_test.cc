@@ -337,6 +337,61 @@ TEST(ServiceFault, NothingIsLeftWhenTheTestProcessIsKilled) {
   EXPECT_TRUE(running(token).empty());
 }
 
+TEST(ServiceFault, WhatItStartsOutsideItsGroupIsStoppedWithIt) {
+  const std::string token = "svc-setsid";
+  Service s(fake(token, {"--setsid-child"}), "fake", log_path("setsid"));
+  const int pid = s.pid();
+  std::vector<int> both;
+  for (int i = 0; i < 100 && (both = running(token)).size() < 2; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(both.size(), 2u) << "the service and its setsid child";
+  EXPECT_TRUE(running("", pid).size() == 1u) << "the child left the service's process group";
+  const ServiceStatus st = s.stop();
+  EXPECT_NE(st.ended.find("1 process it started outside its group (setsid) outlived it: killed with SIGKILL"),
+            std::string::npos)
+      << st.ended;
+  EXPECT_TRUE(running(token).empty());
+}
+
+TEST(ServiceFault, WhatItStartsOutsideItsGroupIsStoppedWhenTheTestProcessIsKilled) {
+  const std::string token = "svc-setsid-orphan";
+  const pid_t child = fork();
+  if (child == 0) {
+    Service* s = new Service(fake(token, {"--setsid-child"}), "fake", log_path("setsid-orphan"));
+    for (int i = 0; i < 100 && running(token).size() < 2; ++i) std::this_thread::sleep_for(20ms);
+    (void)s;
+    raise(SIGKILL);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  for (int i = 0; i < 200 && !running(token).empty(); ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(running(token).empty());
+}
+
+// A service that prints without end fills its log up to the limit, then only its last MiB is
+// kept, after a line that says how much was cut.
+TEST(ServiceFault, ALogPastItsLimitKeepsItsStartAndItsEnd) {
+  ProcessSpec spec = fake("svc-spew", {"--spew-mb", "6"});
+  spec.log_limit = 1 << 20;
+  Service s(spec, "fake", log_path("spew"));
+  for (int i = 0; i < 250 && (s.tail(1).empty() || s.tail(1)[0] != "spew end"); ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(s.tail(1), std::vector<std::string>{"spew end"}) << "tail() reads the end, past the limit";
+  s.stop();
+  const std::string log = slurp(log_path("spew"));
+  EXPECT_LE(log.size(), (2u << 20) + 1000) << "1 MiB from the start, 1 MiB from the end, one note";
+  EXPECT_GE(log.size(), 2u << 20);
+  EXPECT_NE(log.find("svc-spew"), std::string::npos) << "the start is kept";
+  EXPECT_NE(log.find("spew line 000000000000"), std::string::npos);
+  const auto note = log.find("[loadgate: the service wrote ");
+  ASSERT_NE(note, std::string::npos);
+  EXPECT_NE(log.find(" bytes were cut here]\n", note), std::string::npos);
+  const auto end = log.rfind("spew end\n");
+  ASSERT_NE(end, std::string::npos) << "the end is kept";
+  EXPECT_GT(end, note);
+  EXPECT_EQ(log.substr(end), "spew end\nfake_service: stopped\n") << "and what it said on SIGTERM";
+}
+
 // --- loadgate run ------------------------------------------------------------------------------
 
 int run_cli(const std::string& baseline, const std::string& key, std::string* out) {

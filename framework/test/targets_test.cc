@@ -96,13 +96,15 @@ INSTANTIATE_TEST_SUITE_P(
         BadTarget{"GET http://h/\nX-A: v\rX-Injected: 1\n",
                   "targets/api.txt:2: header: value of header X-A holds a control byte (CR, LF, NUL...): \"v\\rX-Injected: "
                   "1\""},
+        BadTarget{"GET http://h/\nX-A: {{feed.id\n",
+                  "targets/api.txt:1: template: header X-A: \"{{\" without \"}}\" in \"{{feed.id\""},
         BadTarget{"POST http://h/\nContent-Length: 5\n",
                   "targets/api.txt:1: header: Content-Length: 5 disagrees with the body's 0 bytes"},
         BadTarget{"POST http://h/\nTransfer-Encoding: chunked\n",
                   "targets/api.txt:1: header: Transfer-Encoding: loadgate frames request bodies itself (a user's "
                   "chunked header beside a plain body desyncs the connection)"},
         BadTarget{"POST http://h/\n@/dev/zero\n",
-                  "targets/api.txt:2: body: cannot read body file \"/dev/zero\" (larger than 67108864 bytes)"},
+                  "targets/api.txt:2: body: cannot read body file \"/dev/zero\" (is a device, not a file)"},
         BadTarget{"POST http://h/\n@/tmp\n", "targets/api.txt:2: body: cannot read body file \"/tmp\" (is a directory)"},
         BadTarget{"GET http://h/\nAuthorization Bearer s3cret\n",
                   "targets/api.txt:2: header: bad header \"Authorization: <redacted>\" (want Name: value)"},

@@ -146,6 +146,13 @@ TEST(Feeder, BadFilesNameTheLine) {
     }
   }
   EXPECT_THROW(parse_feeder("{\"a\":1}\n[1]\n", "u.jsonl"), InputError);
+  // A row that is not JSON at all says where and what.
+  try {
+    parse_feeder("{\"id\":1}\n{\"id\":1e400}\n", "u.jsonl");
+    ADD_FAILURE() << "1e400 read";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "u.jsonl:2: not valid JSON: number overflow parsing '1e400'");
+  }
   EXPECT_THROW(parse_feeder("{\"a\":1}\n{\"b\":1}\n", "u.jsonl"), InputError);
 }
 

@@ -132,7 +132,7 @@ class BreakpointCommand final : public Command {
     if (written("breakpoint", std::cout, kOk) != kOk) return kFailure;
     if (!output_.empty()) {
       std::ofstream html(output_);
-      if (!html) return fail("breakpoint", output_ + ": cannot open output file", kFailure);
+      if (!html) return cannot_open_output("breakpoint", output_);
       write_breakpoint_html(html, b, "loadgate breakpoint: " + what);
       if (written("breakpoint", html, kOk) != kOk) return kFailure;
     }

@@ -27,7 +27,7 @@ class Encode final : public Command {
     std::FILE* out = stdout;
     if (output_ != "stdout" && output_ != "-") {
       out = std::fopen(output_.c_str(), "wb");
-      if (!out) return fail("encode", output_ + ": cannot open output file", kFailure);
+      if (!out) return cannot_open_output("encode", output_);
     }
     install_stop_signals();
     ResultWriter writer(out, to);

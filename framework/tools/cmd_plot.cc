@@ -40,7 +40,7 @@ class Plot final : public Command {
     std::ofstream file;
     if (output_ != "stdout" && output_ != "-") {
       file.open(output_);
-      if (!file) return fail("plot", output_ + ": cannot open output file", kFailure);
+      if (!file) return cannot_open_output("plot", output_);
     }
     std::ostream& out = file.is_open() ? file : std::cout;
     write_html_plot(out, series, title_);

@@ -44,7 +44,7 @@ class Report final : public Command {
     std::ofstream file;
     if (output_ != "stdout" && output_ != "-") {
       file.open(output_);
-      if (!file) return fail("report", output_ + ": cannot open output file", kFailure);
+      if (!file) return cannot_open_output("report", output_);
     }
     std::ostream& out = file.is_open() ? file : std::cout;
     options_.by_target = by_ == "target";

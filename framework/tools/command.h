@@ -51,6 +51,11 @@ std::unique_ptr<Command> calibrate_command();
 /// Prints "loadgate <command>: <message>" to stderr and returns `code`.
 int fail(const std::string& command, const std::string& message, int code);
 
+/// Says that the output file `path` could not be opened, with the reason in errno ("No such file
+/// or directory"), and returns kBadInput when the path itself is wrong (a missing directory, a
+/// directory, no permission), else kFailure.
+int cannot_open_output(const std::string& command, const std::string& path);
+
 /// Flushes `out` and returns `code`, or, when anything written to it was lost (a closed pipe, a
 /// full disk), says so and returns kFailure: a report is never lost silently.
 int written(const std::string& command, std::ostream& out, int code);

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
+#include <cerrno>
 #include <memory>
 #include <thread>
 
@@ -17,6 +19,13 @@ namespace loadgate::cli {
 int fail(const std::string& command, const std::string& message, int code) {
   std::fprintf(stderr, "loadgate %s: %s\n", command.c_str(), message.c_str());
   return code;
+}
+
+int cannot_open_output(const std::string& command, const std::string& path) {
+  const int e = errno;
+  const bool bad_path = e == ENOENT || e == ENOTDIR || e == EISDIR || e == EACCES || e == EROFS || e == ENAMETOOLONG;
+  return fail(command, path + ": -output: cannot open output file (" + std::strerror(e) + ")",
+              bad_path ? kBadInput : kFailure);
 }
 
 int written(const std::string& command, std::ostream& out, int code) {
@@ -44,7 +53,7 @@ int run_attack(const std::string& command, const std::string& path, const Output
     file = stdout;
   } else if (!path.empty()) {
     file = std::fopen(path.c_str(), "wb");
-    if (!file) return fail(command, path + ": cannot open output file", kFailure);
+    if (!file) return cannot_open_output(command, path);
   }
   std::unique_ptr<ResultsFileSink> sink;
   if (file) {

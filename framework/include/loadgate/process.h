@@ -7,6 +7,7 @@
 // or by CMake: loadgate_add_perf_test(... SERVICE shop_server ARGS --port {port} READY http:/health).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,6 +50,9 @@ struct ProcessSpec {
   int port = 0;           ///< fixed port, for a command with neither {port} nor {port_file}
   std::string directory;  ///< working directory ("" = the test's)
   std::vector<int> cpus;  ///< CPUs it (and everything it starts) runs on; empty = any
+  /// Bytes of its output kept in its log from the start (JSON "log_limit": "64MB"); past them only
+  /// its last MiB is kept, after a line saying how much was cut. 0 = no limit.
+  uint64_t log_limit = uint64_t{64} << 20;
   std::string file;       ///< where it was declared, for messages: "baselines/shop.json"
   std::string field = "process";  ///< its key path there: "process", "scenarios.heavy.process"
   /// Whether the command (or env) holds `placeholder`, e.g. "{port}".

@@ -64,6 +64,9 @@ class Template {
   /// an unclosed "{{".
   static Template compile(std::string_view text, const TemplateNames& names, const std::string& field,
                           const std::string& file = "", Context context = Context::kText);
+  /// Why `text` cannot be a template whatever the names ("\"{{\" without \"}}\" in ..."), or
+  /// "": what a targets file is checked for line by line, before any feeder is known.
+  static std::string syntax_problem(std::string_view text);
   /// Whether `text` has a "{{" at all (fast check before compiling).
   static bool has_holes(std::string_view text) { return text.find("{{") != std::string_view::npos; }
   /// `text` with every placeholder replaced by `with`: what a templated URL must look like to

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_input.h"
 #include "loadgate/error.h"
 #include "loadgate/file.h"
 #include "loadgate/template.h"
@@ -93,8 +94,8 @@ Feeder parse_feeder(const std::string& text, const std::string& path, FeedMode m
       at = nl + 1;
       ++line;
       if (l.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto j = nlohmann::json::parse(l, nullptr, false);
-      if (j.is_discarded() || !j.is_object()) throw InputError(path, line, "", "not a JSON object");
+      auto j = parse_json_input(l, path, line);
+      if (!j.is_object()) throw InputError(path, line, "", "not a JSON object (a row is {\"column\": value, ...})");
       if (f.columns_.empty())
         for (auto& [k, v] : j.items()) f.columns_.push_back(k);
       std::vector<std::string> row(f.columns_.size());

@@ -1,9 +1,15 @@
 // file.cc: reading whole files, bounded.
 #include "loadgate/file.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -12,28 +18,58 @@
 namespace loadgate {
 namespace {
 
-// Reads `path` into `out`; "" on success, else why not.
+// How long a pipe may stay silent, or without a writer, before its read is given up.
+constexpr int kPipeIdleMs = 5'000;
+
+// Reads `path` into `out`; "" on success, else why not. A regular file is measured before it is
+// read; a pipe (a FIFO, process substitution, /dev/stdin on a pipe) is read until its end, at
+// most kPipeIdleMs apart, up to `max`; a device (/dev/zero, a terminal) is refused unread.
 std::string read_bounded(const std::string& path, size_t max, std::string& out) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return std::strerror(errno);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return std::strerror(errno);
   struct stat st {};
-  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-    std::fclose(f);
-    return "is a directory";
+  if (fstat(fd, &st) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(fd);
+    return why;
   }
+  auto fail = [&](std::string why) {
+    ::close(fd);
+    out.clear();
+    return why;
+  };
+  const bool pipe = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+  if (S_ISDIR(st.st_mode)) return fail("is a directory");
+  if (!S_ISREG(st.st_mode) && !pipe) return fail("is a device, not a file");
+  const std::string too_large = "larger than " + std::to_string(max) + " bytes";
+  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > max) return fail(too_large);
   char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    if (out.size() + n > max) {
-      std::fclose(f);
-      out.clear();
-      return "larger than " + std::to_string(max) + " bytes";
+  const auto opened = std::chrono::steady_clock::now();
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      if (out.size() + static_cast<size_t>(n) > max) return fail(too_large);
+      out.append(buf, static_cast<size_t>(n));
+      continue;
     }
-    out.append(buf, n);
+    if (n == 0 && pipe && out.empty() &&
+        std::chrono::steady_clock::now() - opened < std::chrono::milliseconds(kPipeIdleMs)) {
+      // A FIFO with no writer yet reads as its end: give a writer the same time as a silent one.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    if (n == 0) break;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return fail(std::strerror(errno));
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, kPipeIdleMs);
+    if (ready == 0) return fail("a pipe that sent nothing for " + std::to_string(kPipeIdleMs / 1000) + " s");
+    if (ready < 0 && errno != EINTR) return fail(std::strerror(errno));
   }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  return failed ? "read error" : "";
+  ::close(fd);
+  if (pipe && out.empty())
+    return "a pipe with no writer for " + std::to_string(kPipeIdleMs / 1000) + " s, or one that wrote nothing";
+  return "";
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "loadgate/duration.h"
+#include "core/json_input.h"
 #include "loadgate/error.h"
 #include "loadgate/file.h"
 #include "loadgate/template.h"
@@ -213,8 +214,8 @@ void validate(const Journey& j) {
 }
 
 Journey parse_journey(const std::string& text, const std::string& path) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw InputError(path, 0, "", "not a JSON object");
+  json j = parse_json_input(text, path);
+  if (!j.is_object()) throw InputError(path, 0, "", "not a JSON object (a journey is {\"name\": ..., \"steps\": [...]})");
   auto only = [&](const json& o, const std::string& where, std::initializer_list<const char*> keys) {
     for (const auto& item : o.items()) {
       const std::string& k = item.key();

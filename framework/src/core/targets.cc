@@ -19,6 +19,14 @@
 namespace loadgate {
 namespace {
 
+// Why a placeholder of `t` (URL, header values, body) cannot be compiled whatever the feeder, or "".
+std::string template_problem(const Target& t) {
+  if (std::string why = Template::syntax_problem(t.url); !why.empty()) return why;
+  for (const Header& h : t.headers)
+    if (std::string why = Template::syntax_problem(h.second); !why.empty()) return "header " + h.first + ": " + why;
+  return Template::syntax_problem(t.body);
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
@@ -125,6 +133,7 @@ class HttpParser {
       t.headers.push_back(std::move(h));
     }
     if (const std::string why = framing_problem(t.headers, t.body); !why.empty()) fail(start, "header", why);
+    if (const std::string why = template_problem(t); !why.empty()) fail(start, "template", why);
     return t;
   }
 
@@ -196,6 +205,7 @@ std::vector<Target> parse_json(std::string_view text, std::string_view file) {
                                                         "control bytes)");
     if (const std::string why = framing_problem(t.headers, t.body); !why.empty())
       throw InputError(f, line_no, "header", why);
+    if (const std::string why = template_problem(t); !why.empty()) throw InputError(f, line_no, "template", why);
     out.push_back(std::move(t));
   }
   if (out.empty()) throw InputError(f, 0, "", "no targets to attack");

@@ -59,6 +59,15 @@ std::string Template::shape(std::string_view text, std::string_view with) {
   return out;
 }
 
+std::string Template::syntax_problem(std::string_view text) {
+  for (size_t open = text.find("{{"); open != std::string_view::npos; open = text.find("{{", open)) {
+    const size_t close = text.find("}}", open + 2);
+    if (close == std::string_view::npos) return "\"{{\" without \"}}\" in \"" + printable(text, 60) + "\"";
+    open = close + 2;
+  }
+  return "";
+}
+
 Template Template::compile(std::string_view text, const TemplateNames& names, const std::string& field,
                            const std::string& file, Context context) {
   Template t;
@@ -83,7 +92,7 @@ Template Template::compile(std::string_view text, const TemplateNames& names, co
     }
     if (open == std::string_view::npos) break;
     const size_t close = text.find("}}", open + 2);
-    if (close == std::string_view::npos) fail("\"{{\" without \"}}\" in \"" + printable(text, 60) + "\"");
+    if (close == std::string_view::npos) fail(syntax_problem(text));
     std::string_view inner = trim(text.substr(open + 2, close - open - 2));
     Piece p;
     p.lands = lands_at(open);

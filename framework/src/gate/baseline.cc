@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/json_input.h"
 #include "loadgate/error.h"
 #include "loadgate/figures.h"
 #include "loadgate/file.h"
@@ -194,7 +195,7 @@ class Reader {
 
   // A "process" object: how to start the service under test.
   ProcessSpec process(const json& j, const std::string& path) const {
-    only(j, path, {"command", "env", "ready", "timeout", "grace", "port", "directory"});
+    only(j, path, {"command", "env", "ready", "timeout", "grace", "port", "directory", "log_limit"});
     ProcessSpec p;
     p.file = file_;
     p.field = path;
@@ -242,6 +243,15 @@ class Reader {
       if (p.port < 1 || p.port > 65535) fail(join(path, "port"), "want 1..65535");
     }
     if (j.contains("directory")) p.directory = str(j["directory"], join(path, "directory"));
+    if (j.contains("log_limit")) {
+      const std::string lpath = join(path, "log_limit");
+      const json& l = j["log_limit"];
+      std::optional<uint64_t> bytes;
+      if (l.is_number_unsigned()) bytes = l.get<uint64_t>();
+      else if (l.is_string()) bytes = parse_size(l.get<std::string>());
+      if (!bytes) fail(lpath, "want a size such as \"64MB\" or a number of bytes (0 = no limit)");
+      p.log_limit = *bytes;
+    }
     if (p.port == 0 && !p.uses("{port}") && !p.uses("{port_file}") && !p.uses("{addr}"))
       fail(cpath, "neither {port}, {addr} nor {port_file} appears, and no \"port\" is given: where does it listen?");
     if (p.port != 0 && (p.uses("{port}") || p.uses("{port_file}") || p.uses("{addr}")))
@@ -390,16 +400,7 @@ const Scenario& BaselineFile::find(const std::string& name) const {
 
 BaselineFile parse_baseline(const std::string& text, const std::string& path) {
   Reader r(path);
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    const size_t upto = std::min<size_t>(e.byte, text.size());
-    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n');
-    throw InputError(path, static_cast<int>(line), "", "not valid JSON");
-  } catch (const json::exception& e) {  // e.g. a number out of range: 1e400
-    throw InputError(path, 0, "", std::string("not valid JSON: ") + e.what());
-  }
+  const json j = parse_json_input(text, path);
   r.only(j, "", {"$schema", "service", "description", "targets", "scenarios", "protocol", "process"});
   BaselineFile f;
   f.path = path;

@@ -11,6 +11,7 @@
 #include "loadgate/duration.h"
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
+#include "loadgate/load.h"
 #include "loadgate/targets.h"
 
 namespace loadgate {
@@ -635,9 +636,17 @@ void read_results(const std::vector<std::string>& paths, const std::function<voi
     std::FILE* f = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
     if (!f) throw InputError(path, 0, "", "cannot open results file");
     ResultReader reader(f, is_stdin ? "stdin" : path);
+    std::string bad_shard;  // a header's shard label that is not i/n
     reader.on_sample = on_sample;
     reader.on_header = [&](const AttackInfo& info) {
       headers.push_back(info);
+      if (!info.shard.empty() && bad_shard.empty()) {
+        try {
+          parse_shard(info.shard, "shard");
+        } catch (const InputError&) {
+          bad_shard = info.shard;
+        }
+      }
       if (on_header) on_header(info);
     };
     reader.on_end = on_end;
@@ -647,6 +656,10 @@ void read_results(const std::vector<std::string>& paths, const std::function<voi
       fn(r);
     }
     if (!is_stdin) std::fclose(f);
+    if (!bad_shard.empty())
+      throw InputError(is_stdin ? "stdin" : path, 0, "shard",
+                       "\"" + bad_shard + "\" in its header is not a shard (want i/n with 0 <= i < n): a forged or "
+                       "damaged results file");
     if (!reader.warning().empty()) std::fprintf(stderr, "loadgate: warning: %s\n", reader.warning().c_str());
     if (!reader.error().empty()) throw InputError("", 0, "", reader.error());
   }

@@ -7,10 +7,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -156,6 +160,89 @@ std::vector<pid_t> live_members(pid_t pgid) {
   return out;
 }
 
+Marker Marker::make() {
+  static std::atomic<unsigned> counter{0};
+  Marker m;
+  const int n = std::snprintf(m.entry, sizeof m.entry, "%s=%d.%u.%lld", kMarkerVariable, static_cast<int>(getpid()),
+                              counter.fetch_add(1) + 1, static_cast<long long>(steady_now_ns()));
+  m.size = n > 0 ? std::min(static_cast<size_t>(n), sizeof m.entry - 1) : 0;
+  return m;
+}
+
+namespace {
+
+// Whether the environment of the process `pid_name` (a directory of /proc, open as `proc`)
+// holds the entry `needle` ("\0NAME=value\0", `len` bytes). No allocation.
+bool environ_holds(int proc, const char* pid_name, const char* needle, size_t len) {
+  char path[48];
+  size_t at = 0;
+  for (const char* c = pid_name; *c && at < 24; ++c) path[at++] = *c;
+  std::memcpy(path + at, "/environ", 9);
+  const int fd = openat(proc, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char chunk[8192];
+  size_t kept = 1;
+  chunk[0] = '\0';  // the first entry follows no NUL of its own
+  bool found = false;
+  for (;;) {
+    const ssize_t n = read(fd, chunk + kept, sizeof chunk - kept);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    const size_t have = kept + static_cast<size_t>(n);
+    if (memmem(chunk, have, needle, len)) {
+      found = true;
+      break;
+    }
+    kept = std::min(have, len - 1);  // a match across the chunk boundary
+    std::memmove(chunk, chunk + have - kept, kept);
+  }
+  close(fd);
+  return found;
+}
+
+}  // namespace
+
+void for_each_marked(const Marker& m, void (*on)(pid_t, void*), void* arg) {
+  if (m.size == 0 || m.size + 2 > 128) return;
+  char needle[128];
+  needle[0] = '\0';
+  std::memcpy(needle + 1, m.entry, m.size);
+  needle[m.size + 1] = '\0';
+  const size_t len = m.size + 2;
+  const int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (proc < 0) return;
+  struct Entry {  // linux_dirent64
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[1];
+  };
+  alignas(8) char buf[8192];
+  const pid_t self = getpid();
+  for (;;) {
+    const long n = syscall(SYS_getdents64, proc, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      const auto* e = reinterpret_cast<const Entry*>(buf + off);
+      off += e->reclen;
+      long pid = 0;
+      const char* c = e->name;
+      for (; *c >= '0' && *c <= '9'; ++c) pid = pid * 10 + (*c - '0');
+      if (*c != '\0' || pid <= 0 || pid == self) continue;
+      if (environ_holds(proc, e->name, needle, len)) on(static_cast<pid_t>(pid), arg);
+    }
+  }
+  close(proc);
+}
+
+std::vector<pid_t> marked(const Marker& m) {
+  std::vector<pid_t> out;
+  for_each_marked(
+      m, [](pid_t pid, void* out) { static_cast<std::vector<pid_t>*>(out)->push_back(pid); }, &out);
+  return out;
+}
+
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
@@ -167,7 +254,8 @@ std::string describe_status(int status) {
   return "ended with status " + std::to_string(status);
 }
 
-Guard::Guard(pid_t pgid, Nanos grace) {
+Guard::Guard(pid_t pgid, Nanos grace, const Marker& marker_given) {
+  const Marker marker = marker_given;  // on this stack, which the fork copies
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return;
   const timespec wait{static_cast<time_t>(grace.count() / 1'000'000'000),
@@ -187,13 +275,19 @@ Guard::Guard(pid_t pgid, Nanos grace) {
     do n = read(fds[0], &c, 1);
     while (n < 0 && errno == EINTR);
     if (n == 1) _exit(0);  // released: the group was stopped properly
-    // The process that started the group is gone: stop the group the way stop() would.
-    if (kill(-pgid, SIGTERM) == 0) {
-      timespec left = wait;
-      while (nanosleep(&left, &left) != 0 && errno == EINTR) {
-      }
-      kill(-pgid, SIGKILL);
+    // The process that started the group is gone: stop the group, and what the service started
+    // outside it, the way stop() would.
+    static int signal_to_send;
+    auto send = [](pid_t pid, void*) { kill(pid, signal_to_send); };
+    signal_to_send = SIGTERM;
+    const bool group = kill(-pgid, SIGTERM) == 0;
+    for_each_marked(marker, send, nullptr);
+    timespec left = wait;
+    while (nanosleep(&left, &left) != 0 && errno == EINTR) {
     }
+    if (group) kill(-pgid, SIGKILL);
+    signal_to_send = SIGKILL;
+    for_each_marked(marker, send, nullptr);
     _exit(0);
   }
   close(fds[0]);

@@ -19,6 +19,7 @@
 
 #include "loadgate/error.h"
 #include "loadgate/file.h"
+#include "log_tap.h"
 #include "process_group.h"
 #include "ready_probe.h"
 
@@ -69,15 +70,8 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
-// The last `n` lines of the file at `path` (its last 64 KB at most).
-std::vector<std::string> last_lines(const std::string& path, size_t n) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  const std::streamoff from = std::max<std::streamoff>(0, size - 65536);
-  in.seekg(from);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+// The last `n` lines of `text`, the end of an output that began earlier when `cut`.
+std::vector<std::string> last_lines_of(const std::string& text, size_t n, bool cut) {
   std::vector<std::string> lines;
   size_t start = 0;
   while (start < text.size()) {
@@ -86,7 +80,7 @@ std::vector<std::string> last_lines(const std::string& path, size_t n) {
     lines.push_back(printable(text.substr(start, end - start), 300));
     start = end + 1;
   }
-  if (from > 0 && !lines.empty()) lines.erase(lines.begin());  // cut in the middle
+  if (cut && !lines.empty()) lines.erase(lines.begin());  // cut in the middle
   if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(n));
   return lines;
 }
@@ -103,6 +97,8 @@ struct Service::State {
   pid_t pid = 0;
   int64_t started_steady = 0;
   std::unique_ptr<service::Guard> guard;
+  std::unique_ptr<service::LogTap> tap;  // its output into `log`, up to spec.log_limit
+  service::Marker marker;                // in its environment and its descendants'
   std::thread reaper;
 
   mutable std::mutex mu;
@@ -138,6 +134,8 @@ void Service::State::spawn(const std::string& path, bool append_log) {
     if (!spec.env.count(kv.substr(0, kv.find('=')))) l.env.push_back(kv);
   }
   for (const auto& [k, v] : spec.env) l.env.push_back(k + "=" + fill(v));
+  marker = service::Marker::make();
+  l.env.emplace_back(marker.entry);
   l.directory = spec.directory;
   l.cpus = spec.cpus;
   command_line.clear();
@@ -145,19 +143,24 @@ void Service::State::spawn(const std::string& path, bool append_log) {
 
   const auto slash = log.rfind('/');
   if (slash != std::string::npos) make_dirs(log.substr(0, slash));
-  l.output_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (append_log ? O_APPEND : O_TRUNC), 0644);
-  if (l.output_fd < 0) throw RunError("service " + name + ": cannot write its log " + log + ": " + std::strerror(errno));
+  try {
+    tap = std::make_unique<service::LogTap>(log, append_log, spec.log_limit);
+  } catch (const RunError& e) {
+    throw RunError("service " + name + ": " + e.what());
+  }
+  l.output_fd = tap->writer();
   std::string error;
   started_steady = steady_now_ns();
   pid = service::spawn_group(l, error);
-  close(l.output_fd);
+  tap->close_writer();
   if (pid < 0) {
+    tap.reset();
     pid = 0;
     throw RunError("service " + name + ": " + error + " (declared in " + (spec.file.empty() ? "" : spec.file + ": ") +
                    spec.field + ")");
   }
   exited = stopping = killed = stopped = false;
-  guard = std::make_unique<service::Guard>(pid, spec.grace);
+  guard = std::make_unique<service::Guard>(pid, spec.grace, marker);
   reaper = std::thread([this] {
     int status = 0;
     pid_t r;
@@ -253,8 +256,27 @@ void Service::State::halt() {
                 (had_to_kill ? "killed with SIGKILL" : "ended on SIGTERM");
     lock.unlock();
   }
+  // What it started outside its group (setsid, a double fork), found by its marker.
+  std::vector<pid_t> strays = service::marked(marker);
+  if (!strays.empty()) {
+    const size_t count = strays.size();
+    for (pid_t p : strays) kill(p, SIGTERM);
+    const int64_t until = steady_now_ns() + spec.grace.count();
+    while (!strays.empty() && steady_now_ns() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      strays = service::marked(marker);
+    }
+    const bool had_to_kill = !strays.empty();
+    for (pid_t p : strays) kill(p, SIGKILL);
+    lock.lock();
+    leftovers += (leftovers.empty() ? "" : "; ") + std::to_string(count) +
+                 (count == 1 ? " process" : " processes") + " it started outside its group (setsid) outlived it: " +
+                 (had_to_kill ? "killed with SIGKILL" : "ended on SIGTERM");
+    lock.unlock();
+  }
   if (guard) guard->release();
   if (reaper.joinable()) reaper.join();
+  if (tap) tap->finish();
   lock.lock();
   stopped = true;
 }
@@ -389,7 +411,13 @@ ServiceStatus Service::status() const {
   return out;
 }
 
-std::vector<std::string> Service::tail(size_t n) const { return s_->pid > 0 ? last_lines(s_->log, n) : std::vector<std::string>{}; }
+std::vector<std::string> Service::tail(size_t n) const {
+  if (s_->pid <= 0) return {};
+  if (!s_->tap) return {};
+  s_->tap->settle(std::chrono::milliseconds(200));  // a service that just died: its last lines first
+  const std::string recent = s_->tap->recent();
+  return last_lines_of(recent, n, s_->tap->total() > recent.size());
+}
 
 ServiceStatus Service::stop() {
   s_->halt();
