@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <asio/ip/tcp.hpp>
+#include <asio/write.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -62,6 +63,39 @@ TEST(PrometheusExporter, CountsWhatTheSinkGets) {
   EXPECT_TRUE(has("le=\"0.0025\"} 2")) << "1 ms and 2 ms are at most 2.5 ms: " << text;
   EXPECT_TRUE(has("loadgate_check_passed{check=\"p99\",scenario=\"api.unit\"} 0")) << text;
   EXPECT_TRUE(has("loadgate_verdict_passed{scenario=\"api.unit\"} 0")) << text;
+}
+
+// Idle connections that never finish a request (a slowloris) do not hold the endpoint: a scrape
+// beside ten of them is served, and they are closed after the endpoint's request timeout.
+TEST(PrometheusExporter, IdleConnectionsDoNotHoldTheEndpoint) {
+  PrometheusOptions o;
+  const int port = free_port();
+  o.listen = "127.0.0.1:" + std::to_string(port);
+  PrometheusExporter prom(o);
+  asio::io_context io;
+  std::vector<asio::ip::tcp::socket> idle;
+  for (int i = 0; i < 10; ++i) {
+    idle.emplace_back(io);
+    idle.back().connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)));
+    asio::write(idle.back(), asio::buffer("G", 1));
+  }
+  httplib::Client scraper("127.0.0.1", port);
+  scraper.set_read_timeout(10, 0);
+  scraper.set_connection_timeout(10, 0);
+  const auto r = scraper.Get("/metrics");
+  ASSERT_TRUE(r) << "no answer beside 10 idle connections";
+  EXPECT_EQ(r->status, 200);
+  // The idle ones are closed by the endpoint (a read sees the end) within its timeout.
+  for (auto& s : idle) {
+    s.non_blocking(false);
+    struct timeval tv {10, 0};
+    setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[512];
+    asio::error_code ec;
+    size_t answered = 0;  // civetweb may answer "408" or "400" before it closes
+    while (!ec && answered < 4096) answered += s.read_some(asio::buffer(buf), ec);
+    EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  }
 }
 
 TEST(PrometheusExporter, BadAddressesAreInputErrors) {

@@ -146,6 +146,9 @@ TEST(Feeder, BadFilesNameTheLine) {
     }
   }
   EXPECT_THROW(parse_feeder("{\"a\":1}\n[1]\n", "u.jsonl"), InputError);
+  // An empty first row does not leave the columns to the second (a row narrower than the
+  // columns: found by fuzz_feeder).
+  EXPECT_THROW(parse_feeder("{}\n{\"id\":1}\n", "u.jsonl"), InputError);
   // A row that is not JSON at all says where and what.
   try {
     parse_feeder("{\"id\":1}\n{\"id\":1e400}\n", "u.jsonl");

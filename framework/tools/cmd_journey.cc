@@ -5,6 +5,7 @@
 #include "loadgate/error.h"
 #include "loadgate/journey.h"
 #include "run_attack.h"
+#include "signals.h"
 
 namespace loadgate::cli {
 namespace {
@@ -30,6 +31,9 @@ class JourneyCommand final : public Command {
   int run() override {
     AttackOptions load;
     Journey j;
+    // Signals are taken from the start: a large journey file takes a while to load, and a
+    // Ctrl-C then means "do not start", not "start, then stop".
+    const std::atomic<bool>& stop = install_stop_signals();
     try {
       j = load_journey(file_);
       if (!origin_.empty()) rebase_journey(j, origin_);
@@ -39,6 +43,7 @@ class JourneyCommand final : public Command {
     } catch (const InputError& e) {
       return fail("journey", e.what(), kBadInput);
     }
+    if (stop.load()) return fail("journey", "interrupted while loading " + file_ + ": nothing was sent", kInterrupted);
     AttackRun run;
     return run_attack(
         "journey", out_.output, out_, load, [&](const AttackOptions& o) { return attack_journey(j, http_, o); }, run,

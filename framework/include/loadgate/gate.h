@@ -24,10 +24,10 @@ struct Check {
   Op op = Op::kBelow;
   Unit unit = Unit::kNanos;
   bool pass = false;
+  std::string source;  ///< where the limit came from, e.g. "baselines/api.json: scenarios.heavy.thresholds.p99"
   /// Passed although measured is past the limit, for the reason in source (the generator checks
   /// of a run that cannot flatter the service: generator_checks()); shown as "warn".
   bool warned = false;
-  std::string source;  ///< where the limit came from, e.g. "baselines/api.json: scenarios.heavy.thresholds.p99"
   /// "612.4ms", "99.50%", "95.2/s", "3".
   std::string measured_text() const;
   /// "< 500ms", ">= 99.00%", "<= 3".

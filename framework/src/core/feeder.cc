@@ -96,6 +96,8 @@ Feeder parse_feeder(const std::string& text, const std::string& path, FeedMode m
       if (l.find_first_not_of(" \t\r") == std::string::npos) continue;
       auto j = parse_json_input(l, path, line);
       if (!j.is_object()) throw InputError(path, line, "", "not a JSON object (a row is {\"column\": value, ...})");
+      // An empty row would leave the columns to the next line, and this row narrower than them.
+      if (j.empty()) throw InputError(path, line, "", "no keys (a row is {\"column\": value, ...})");
       if (f.columns_.empty())
         for (auto& [k, v] : j.items()) f.columns_.push_back(k);
       std::vector<std::string> row(f.columns_.size());

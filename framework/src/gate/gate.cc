@@ -402,7 +402,8 @@ std::vector<Check> reference_checks(const Summary& s, const Scenario& sc, const 
   for (auto& [name, tolerance] : sc.tolerance) {
     const Figure& f = *find_figure(name);  // validated when the baseline was loaded
     const double ref = r.figures.at(name);
-    auto j = std::find_if(judged.begin(), judged.end(), [&](const Judgement& x) { return x.figure == name; });
+    const std::string& figure = name;  // (a structured binding cannot be captured before C++20's clang 16)
+    auto j = std::find_if(judged.begin(), judged.end(), [&figure](const Judgement& x) { return x.figure == figure; });
     if (j == judged.end()) {
       const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + format_value(ref, f.unit) + " " +
                                  (f.higher_is_better ? "-" : "+") + format_number("%.0f%%", tolerance * 100) + recorded;

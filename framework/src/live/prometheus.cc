@@ -31,6 +31,11 @@ namespace {
 
 using prometheus::Labels;
 
+// The endpoint's threads (one per connection being served) and how long a connection has to
+// send its request, or stay idle between requests, before it is closed (ms).
+constexpr int kScrapeThreads = 16;
+constexpr int kScrapeTimeoutMs = 2000;
+
 // Reads the live counters of the attacks under way when scraped.
 class LiveCollectable final : public prometheus::Collectable {
  public:
@@ -228,7 +233,13 @@ PrometheusExporter::PrometheusExporter(const PrometheusOptions& options) : s_(st
   if (!valid_listen(options.listen))
     throw InputError("", 0, "-prometheus-addr", "\"" + printable(options.listen) + "\": want host:port, e.g. 127.0.0.1:9464");
   try {
-    s_->exposer = std::make_unique<prometheus::Exposer>(options.listen, 2);
+    // civetweb gives each connection a thread until its request is read: with prometheus-cpp's
+    // default of 2 threads and civetweb's 30 s request timeout, two idle connections held the
+    // endpoint. A connection has kScrapeTimeout to send its request, and there are threads for
+    // scrapers beside a few idle ones.
+    s_->exposer = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", options.listen, "num_threads", std::to_string(kScrapeThreads), "request_timeout_ms",
+        std::to_string(kScrapeTimeoutMs), "keep_alive_timeout_ms", std::to_string(kScrapeTimeoutMs)});
   } catch (const std::exception& e) {
     throw InputError("", 0, "-prometheus-addr", options.listen + ": cannot listen (" + e.what() + ")");
   }
