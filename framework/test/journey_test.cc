@@ -92,10 +92,12 @@ TEST_F(Journeys, StepLatencyRunsFromWhenTheStepWasDue) {
   testing::RecordingSink sink;
   AttackOptions o = rate(20, 1s);
   o.sink = &sink;
-  attack_journey(j, {}, o);
+  const AttackRun run = attack_journey(j, {}, o);
   const auto steps = by_label(sink, Kind::kHttp);
   const auto journeys = by_label(sink, Kind::kJourney).at("shop");
-  ASSERT_EQ(journeys.size(), 20u);
+  // The last journey starts 50 ms before the end and needs 60 ms of think times: cut.
+  ASSERT_EQ(journeys.size() + run.metrics.generator().cut, 20u);
+  EXPECT_GE(journeys.size(), 18u);
   // Each journey: four steps and three pauses of 20 ms at least between its start and its end.
   for (const Result& r : journeys) EXPECT_GE(r.latency_ns, 60'000'000) << "three think times";
   // The second step of journey k is due 20 ms after the first one ended.
@@ -107,6 +109,35 @@ TEST_F(Journeys, StepLatencyRunsFromWhenTheStepWasDue) {
     --it;
     EXPECT_EQ(me.scheduled_ns, it->second->end_ns() + 20'000'000) << "due at login's end + think";
   }
+}
+
+// -duration bounds journeys, think times included: a journey still thinking when it ends is
+// cut at once and counted (not a result, neither a success nor a failure), and one whose
+// schedule ended on -requests is not cut.
+TEST_F(Journeys, DurationBoundsThinkTimes) {
+  Journey j = shop();
+  j.think = ThinkTime::fixed(15s);
+  testing::RecordingSink sink;
+  AttackOptions o = rate(10, 1s);
+  o.sink = &sink;
+  const auto started = std::chrono::steady_clock::now();
+  const AttackRun run = attack_journey(j, {}, o);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s) << "not the 15 s think time";
+  EXPECT_EQ(run.metrics.generator().cut, 10u) << "every journey was thinking after its first step";
+  EXPECT_EQ(by_label(sink, Kind::kJourney).count("shop"), 0u) << "a cut journey is no result";
+  EXPECT_EQ(by_label(sink, Kind::kHttp).at("login").size(), 10u) << "the steps done are";
+  EXPECT_EQ(run.metrics.summarize(Kind::kHttp).success, 10u);
+
+  // Ended by -requests (no -duration): journeys finish, think times and all.
+  j.think = ThinkTime::fixed(10ms);
+  testing::RecordingSink all;
+  AttackOptions n;
+  n.rate.pacer = constant_pacer(50);
+  n.requests = 5;
+  n.sink = &all;
+  const AttackRun whole = attack_journey(j, {}, n);
+  EXPECT_EQ(whole.metrics.generator().cut, 0u);
+  EXPECT_EQ(by_label(all, Kind::kJourney).at("shop").size(), 5u);
 }
 
 TEST_F(Journeys, ABrokenExtractionSendsNothingWithoutItsToken) {

@@ -171,6 +171,10 @@ struct GeneratorStats {
   /// Time the machine held the cores, as the stall probes saw it (ns, summed over CPUs);
   /// -1 when no probe ran (no right to real-time priority): no late hit is then attributed.
   int64_t machine_stall_ns = -1;
+  /// Journeys cut when the attack's duration ended: still thinking, or with steps left. Their
+  /// steps done are results; the journeys themselves are neither successes nor failures (as
+  /// k6's interrupted iterations), only counted here.
+  uint64_t cut = 0;
   int threads = 0;         ///< I/O threads (summed over merged runs)
   int64_t polled_ns = 0;   ///< time the threads busy-polled with nothing to do (ns, summed)
   int64_t ran_ns = 0;      ///< time the threads ran their schedules (ns, summed)
@@ -186,6 +190,7 @@ struct GeneratorStats {
     stalls += other.stalls;
     stall_ns += other.stall_ns;
     if (other.machine_stall_ns >= 0) machine_stall_ns = std::max<int64_t>(0, machine_stall_ns) + other.machine_stall_ns;
+    cut += other.cut;
     threads += other.threads;
     polled_ns += other.polled_ns;
     ran_ns += other.ran_ns;

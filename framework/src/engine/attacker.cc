@@ -92,6 +92,7 @@ class Worker final : public WorkerBase, public SlotOwner {
         index_(index),
         timer_(io_),
         deadline_(io_),
+        wind_down_(io_),
         pending_(o_.rate.unlimited() ? 1 : kPendingCapacity) {
     const int t = plan.threads;
     const bool streams = plan.driver->multiplexed() && o_.stream_workers > 0;
@@ -341,6 +342,16 @@ class Worker final : public WorkerBase, public SlotOwner {
 
   void done(Slot& s, const Result& r) override {
     record(r, s.kept_body());
+    free(s);
+  }
+
+  void cut(Slot& s) override {
+    ++generator.cut;
+    free(s);
+  }
+
+  // `s` finished its hit: the next one waiting, or idle.
+  void free(Slot& s) {
     if (!pending_.empty()) {
       s.start(pending_.pop());
       return;
@@ -387,6 +398,19 @@ class Worker final : public WorkerBase, public SlotOwner {
     schedule_over_ = true;
     timer_.cancel();
     if (interrupt) drop_pending();
+    // Sequences (journeys) end before their next part once -duration has passed (think times
+    // too); a schedule that ended on -requests lets them finish.
+    if (!interrupt && o_.duration.count() > 0) {
+      const int64_t end = start_.steady_ns + o_.duration.count();
+      if (steady_now_ns() >= end) {
+        wind_down_slots();
+      } else {
+        wind_down_.expires_at(at(end));
+        wind_down_.async_wait([this](const asio::error_code& ec) {
+          if (!ec) wind_down_slots();
+        });
+      }
+    }
     const Nanos grace = interrupt ? o_.interrupt_grace : o_.timeout;
     // Arm the deadline, or bring it closer (Ctrl-C during the drain of a normal end).
     const int64_t until = steady_now_ns() + grace.count();
@@ -404,6 +428,11 @@ class Worker final : public WorkerBase, public SlotOwner {
     maybe_finish();
   }
 
+  void wind_down_slots() {
+    for (auto& s : slots_)
+      if (std::find(idle_.begin(), idle_.end(), s.get()) == idle_.end()) s->wind_down();
+  }
+
   void drop_pending() {
     while (!pending_.empty()) record_dropped(pending_.pop());
   }
@@ -412,6 +441,7 @@ class Worker final : public WorkerBase, public SlotOwner {
     if (!schedule_over_ || !pending_.empty() || idle_.size() != slots_.size()) return;
     deadline_.cancel();
     timer_.cancel();
+    wind_down_.cancel();
     stop_loop();
   }
 
@@ -419,6 +449,7 @@ class Worker final : public WorkerBase, public SlotOwner {
   const int index_;
   asio::steady_timer timer_;     // next due hit (open) or end of duration (closed)
   asio::steady_timer deadline_;  // end of the drain/grace period
+  asio::steady_timer wind_down_;  // end of -duration, when the schedule ended before it
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<Slot*> idle_;
   HitRing pending_;

@@ -39,6 +39,9 @@ class SlotOwner {
     (void)slot;
     (void)result;
   }
+  /// Called instead of done() for a sequence `slot` cut at the end of the attack's duration
+  /// (Slot::wind_down()): no result, the slot is free again, the cut is counted.
+  virtual void cut(Slot& slot) = 0;
   /// A slot began (+1) or finished (-1) opening a connection. The owner bounds how many
   /// connections open at once, so that falling behind never becomes a connection storm.
   virtual void connecting(int delta) = 0;
@@ -52,6 +55,10 @@ class Slot {
   virtual void start(const Hit& hit) = 0;
   /// Abandons the request in flight, if any; done() follows with ErrorKind::kCancelled.
   virtual void cancel() = 0;
+  /// The attack's duration ended: a slot that runs a sequence (a journey) ends it before its
+  /// next part, at once when it is waiting (a think time), with cut() instead of done(); the
+  /// part in flight finishes. Default: nothing (one request is waited for, within the timeout).
+  virtual void wind_down() {}
   /// Opens a connection ahead of the first hit (before the attack starts); a hit started
   /// meanwhile waits for it. Default: nothing.
   virtual void warm() {}

@@ -157,6 +157,10 @@ void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions&
   const Kind primary = m.primary();
   if (const std::string w = generator_warning(m); !w.empty()) out << "WARNING: " << w << "\n\n";
   if (const std::string n = stall_note(m); !n.empty()) out << "Note: " << n << "\n\n";
+  if (const uint64_t cut = m.generator().cut; cut > 0)
+    out << "Note: " << cut << " journey" << (cut == 1 ? " was" : "s were")
+        << " cut when -duration ended (a think time or steps past its end are not waited for); the steps they "
+           "did are counted, the journeys are neither successes nor failures\n\n";
   if (!o.scenario.empty()) {
     out << "Scenario " << o.scenario << " (" << o.tier;
     if (o.info) out << ", rate " << o.info->rate << ", duration " << format_duration(Nanos(o.info->duration_ns));

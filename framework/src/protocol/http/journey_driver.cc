@@ -42,6 +42,8 @@ class JourneySlot final : public engine::Slot, public engine::SlotOwner {
   // engine::SlotOwner, for the inner HTTP slot.
   void done(engine::Slot& slot, const Result& r) override;
   void connecting(int delta) override { owner_.connecting(delta); }
+  void cut(engine::Slot&) override {}  // the inner HTTP slot runs one request: never cut
+  void wind_down() override;
   void extra(engine::Slot&, const Result& r) override { owner_.extra(*this, r); }
 
  private:
@@ -63,6 +65,7 @@ class JourneySlot final : public engine::Slot, public engine::SlotOwner {
   std::string failure_;  // the first failed step's error
   ErrorKind failure_kind_ = ErrorKind::kNone;
   bool busy_ = false, thinking_ = false, cancelled_ = false, in_step_ = false;
+  bool winding_ = false;  // the attack's duration ended: no further step
   std::vector<std::string> values_;    // by variable
   std::vector<std::string> missing_;   // by variable: why it has no value ("" = it has one)
 };
@@ -158,6 +161,7 @@ void JourneySlot::start(const Hit& hit) {
   hit_ = hit;
   busy_ = true;
   cancelled_ = false;
+  winding_ = false;
   step_ = 0;
   first_sent_ = 0;
   failure_.clear();
@@ -298,6 +302,11 @@ void JourneySlot::next(int64_t end_steady, bool step_failed) {
     finish(end_steady);
     return;
   }
+  if (winding_) {  // steps left when -duration ended: cut, not waited for
+    busy_ = false;
+    owner_.cut(*this);
+    return;
+  }
   const ThinkTime& think = j.steps[step_].think ? *j.steps[step_].think : j.think;
   ++step_;
   const Nanos pause = think.sample(rng_);
@@ -310,12 +319,23 @@ void JourneySlot::next(int64_t end_steady, bool step_failed) {
   think_.expires_at(std::chrono::steady_clock::time_point(Nanos(due)));
   think_.async_wait([this, due](const asio::error_code& ec) {
     thinking_ = false;
+    if (winding_ && !cancelled_) {  // -duration ended during its think time
+      busy_ = false;
+      owner_.cut(*this);
+      return;
+    }
     if (ec || cancelled_) {
       finish(steady_now_ns());
       return;
     }
     run_step(due);
   });
+}
+
+void JourneySlot::wind_down() {
+  if (!busy_ || winding_) return;
+  winding_ = true;
+  if (thinking_) think_.cancel();
 }
 
 void JourneySlot::finish(int64_t end_steady) {
