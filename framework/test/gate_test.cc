@@ -178,31 +178,43 @@ TEST(Gate, GeneratorCpuLeavesOutIdlePolling) {
   }
 }
 
-// A generator that fell behind fails the run only where its delay could flatter the service:
-// latency gated uncorrected, hits dropped, or another check failed (then the failure cannot be
-// laid on the service). A run that passed everything with the delay counted passes, warned.
+// A generator that fell behind fails the run only where its delay may explain it: latency gated
+// uncorrected, hits dropped, or a failed check that passes without the delay (the run is then
+// measured again). A run that passed everything with the delay counted passes, warned, and so
+// does the generator beside a failure that stands without its delay (the service's own).
 TEST(Gate, LateGeneratorFailsOnlyARunItCouldFlatter) {
   struct {
     const char* what;
-    uint64_t late;      // of 1000 scheduled hits, sent late by the generator itself
-    bool p99_passes;    // the one latency threshold
-    bool uncorrected;   // gated on latency from the actual send
-    int dropped;        // hits never sent
-    bool pass;          // the verdict
-    const char* state;  // of the "generator" check
+    uint64_t late;       // of 1000 scheduled hits, sent late by the generator itself
+    int64_t delay_ms;    // every hit's send delay; latency is 10 ms from the scheduled send
+    int64_t p99_ms;      // the one latency threshold
+    bool uncorrected;    // gated on latency from the actual send
+    int dropped;         // hits never sent
+    bool pass;           // the verdict
+    const char* state;   // of the "generator" check
   } rows[] = {
-      {"on time", 5, true, false, 0, true, "ok"},
-      {"late, everything else passed with the delay counted", 40, true, false, 0, true, "warn"},
-      {"late, and p99 failed: not the service's failure alone", 40, false, false, 0, false, "FAIL"},
-      {"late, p99 uncorrected: the delay is left out", 40, true, true, 0, false, "FAIL"},
-      {"late, and hits dropped: the load was not sent", 40, true, false, 3, false, "FAIL"},
-      {"on time, p99 failed: the service's failure", 5, false, false, 0, false, "ok"},
+      {"on time", 5, 0, 1000, false, 0, true, "ok"},
+      {"late, everything else passed with the delay counted", 40, 0, 1000, false, 0, true, "warn"},
+      {"late, and p99 failed by the delay: 10 ms, 2 ms without it", 40, 8, 5, false, 0, false, "FAIL"},
+      {"late, and p99 failed without the delay too: the service's failure", 40, 0, 5, false, 0, false, "warn"},
+      {"late, p99 uncorrected: the delay is left out", 40, 0, 1000, true, 0, false, "FAIL"},
+      {"late, and hits dropped: the load was not sent", 40, 0, 1000, false, 3, false, "FAIL"},
+      {"on time, p99 failed: the service's failure", 5, 0, 5, false, 0, false, "ok"},
   };
   for (const auto& row : rows) {
-    Metrics m = synthetic();
+    Metrics m;
+    const int64_t start = testing::synthetic_results(1)[0].scheduled_ns;
+    for (int i = 0; i < 1000; ++i) {
+      Result r;
+      r.scheduled_ns = start + i * 10'000'000LL;
+      r.send_delay_ns = row.delay_ms * 1'000'000;
+      r.latency_ns = 10'000'000;
+      r.status = 200;
+      m.add(r);
+    }
     for (int i = 0; i < row.dropped; ++i) {
       Result r;
-      r.scheduled_ns = testing::synthetic_results(1)[0].scheduled_ns;
+      r.scheduled_ns = start;
       r.error_kind = ErrorKind::kDropped;
       m.add(r);
     }
@@ -213,7 +225,7 @@ TEST(Gate, LateGeneratorFailsOnlyARunItCouldFlatter) {
     m.add_generator(g);
     Thresholds t;
     t.uncorrected = row.uncorrected;
-    t.p99 = row.p99_passes ? seconds(1) : milliseconds(1);
+    t.p99 = milliseconds(row.p99_ms);
     const Verdict v = evaluate(m, t);
     EXPECT_EQ(v.pass(), row.pass) << row.what << "\n" << v.table();
     const auto c = std::find_if(v.checks.begin(), v.checks.end(), [](const Check& c) { return c.name == "generator"; });

@@ -71,12 +71,13 @@ inline constexpr double kGeneratorCpuLimit = 0.95;
 /// A generator that fell behind puts its own delay into every latency figure, measured from the
 /// scheduled send (coordinated omission corrected), and sends every hit all the same, only
 /// later and burstier: it can make the service look worse, never better. So when `delay_counted`
-/// (no threshold gates on uncorrected latency), no hit was dropped and every check already in
-/// `v` passed, the service held its thresholds with the generator's delay charged to it: the
-/// generator checks then pass with a warning (Check::warned) instead of failing a sound run on
-/// a noisy machine. Otherwise they fail: a failed figure beside a late generator, or figures
-/// that leave its delay out, say nothing of the service.
-void generator_checks(const Metrics& m, Verdict& v, bool delay_counted = true);
+/// (no threshold gates on uncorrected latency) and no hit was dropped, the generator checks pass
+/// with a warning (Check::warned) when every check already in `v` passed (the service held its
+/// thresholds with the generator's delay charged to it), or when `failures_stand` (the failed
+/// checks fail as well with latency from the actual send: the delay is not what failed them).
+/// Otherwise they fail: a failure that the generator's delay may explain, or figures that leave
+/// its delay out, say nothing of the service (a suite measures such a run again once).
+void generator_checks(const Metrics& m, Verdict& v, bool delay_counted = true, bool failures_stand = false);
 
 /// One line saying the generator fell behind or was saturated, e.g. "generator fell behind:
 /// 7.0 % of hits late; figures include its delay"; "" when it kept up or is unknown.

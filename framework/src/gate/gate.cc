@@ -152,7 +152,7 @@ double generator_cpu_share(const Metrics& m) {
 
 }  // namespace
 
-void generator_checks(const Metrics& m, Verdict& v, bool delay_counted) {
+void generator_checks(const Metrics& m, Verdict& v, bool delay_counted, bool failures_stand) {
   const GeneratorStats& g = m.generator();
   const size_t first = v.checks.size();
   if (g.scheduled > 0) {
@@ -172,14 +172,17 @@ void generator_checks(const Metrics& m, Verdict& v, bool delay_counted) {
                                        [](const Check& c) { return c.pass; });
   const Group* group = m.group(m.primary());
   const bool all_sent = !group || group->total.dropped == 0;
-  if (!delay_counted || !others_pass || !all_sent) return;
+  if (!delay_counted || !all_sent || (!others_pass && !failures_stand)) return;
   for (size_t i = first; i < v.checks.size(); ++i) {
     Check& c = v.checks[i];
     if (c.pass) continue;
     c.pass = true;
     c.warned = true;
-    c.source = "the generator fell behind, but every hit was sent and every figure passed with its delay counted "
-               "from the scheduled send: it could only have made the service look worse; " +
+    c.source = std::string(others_pass ? "the generator fell behind, but every hit was sent and every figure passed "
+                                         "with its delay counted from the scheduled send: it could only have made "
+                                         "the service look worse; "
+                                       : "the generator fell behind, but the failed checks fail as well with latency "
+                                         "from the actual send: its delay is not what failed them; ") +
                c.source;
   }
 }
@@ -305,6 +308,16 @@ std::string window_breach(const Window& w, const Thresholds& t) {
 
 namespace {
 
+// `t` gating latency from the actual send (the generator's delay left out), without the
+// generator checks, for itself, its kinds and its targets.
+Thresholds without_delay(Thresholds t) {
+  t.uncorrected = true;
+  t.generator = false;
+  for (auto* subs : {&t.kinds, &t.targets})
+    for (auto& [name, sub] : *subs) sub = without_delay(sub);
+  return t;
+}
+
 // Whether no thresholds of t.kinds or t.targets gate on uncorrected latency.
 bool delay_counted_in_kinds(const Thresholds& t) {
   for (const auto* subs : {&t.kinds, &t.targets})
@@ -345,8 +358,13 @@ Verdict evaluate_kind(const Metrics& m, const Thresholds& t, const std::string& 
       v.checks.push_back(std::move(c));
     }
   }
-  // Last: whether a late generator fails the run depends on every other check.
-  if (t.generator) generator_checks(m, v, !t.uncorrected && delay_counted_in_kinds(t));
+  // Last: whether a late generator fails the run depends on every other check, and on whether
+  // the failed ones fail as well without its delay.
+  if (t.generator) {
+    const bool failed = !v.pass();
+    const bool stand = failed && !evaluate(m, without_delay(t), source).pass();
+    generator_checks(m, v, !t.uncorrected && delay_counted_in_kinds(t), stand);
+  }
   return v;
 }
 
