@@ -8,7 +8,7 @@
 
 #include "loadgate/error.h"
 #include "loadgate/gate.h"
-#include "test_results.h"
+#include "kit/results.h"
 
 namespace loadgate {
 namespace {

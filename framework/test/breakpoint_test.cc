@@ -5,6 +5,7 @@
 
 #include "loadgate/error.h"
 #include "loadgate/report.h"
+#include "kit/results.h"
 
 #include <memory>
 
@@ -86,10 +87,7 @@ StepRunner noisy_model(double capacity, size_t noisy, std::vector<double>* asked
     asked->push_back(rate);
     Metrics m = inner(rate, d);
     if ((*calls)++ == noisy) {
-      Result slow;
-      slow.status = 200;
-      slow.scheduled_ns = 1'000'000'000'000;
-      slow.latency_ns = 70'000'000;
+      const Result slow = testing::Hit().at(1'000'000'000'000).took(70'000'000);
       for (int i = 0; i < 100; ++i) m.add(slow);  // a p99 just past the 50 ms objective
     }
     return m;

@@ -2,35 +2,14 @@
 // row a command, its exit code and what stderr says; nothing aborts, hangs or stays silent.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdio>
+#include "kit/cli.h"
+
 #include <fstream>
-#include <sstream>
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-struct Ran {
-  int code = -1;
-  std::string err;
-  double seconds = 0;
-};
-
-// Runs `cmd` under sh with stderr captured; the exit code of the command (of the pipeline's last).
-Ran sh(const std::string& cmd) {
-  const std::string err = ::testing::TempDir() + "cli_test.err";
-  const auto t0 = Clock::now();
-  const int status = std::system(("{ " + cmd + "; } 2>" + err).c_str());
-  Ran r;
-  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::ifstream in(err);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  r.err = ss.str();
-  return r;
-}
+using loadgate::testing::Ran;
+using loadgate::testing::sh;
 
 const std::string L = LOADGATE_BIN;
 

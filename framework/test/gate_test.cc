@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "test_results.h"
+#include "kit/results.h"
 
 namespace loadgate {
 namespace {
@@ -204,20 +204,9 @@ TEST(Gate, LateGeneratorFailsOnlyARunItCouldFlatter) {
   for (const auto& row : rows) {
     Metrics m;
     const int64_t start = testing::synthetic_results(1)[0].scheduled_ns;
-    for (int i = 0; i < 1000; ++i) {
-      Result r;
-      r.scheduled_ns = start + i * 10'000'000LL;
-      r.send_delay_ns = row.delay_ms * 1'000'000;
-      r.latency_ns = 10'000'000;
-      r.status = 200;
-      m.add(r);
-    }
-    for (int i = 0; i < row.dropped; ++i) {
-      Result r;
-      r.scheduled_ns = start;
-      r.error_kind = ErrorKind::kDropped;
-      m.add(r);
-    }
+    for (int i = 0; i < 1000; ++i)
+      m.add(testing::Hit().at(start + i * 10'000'000LL).late(row.delay_ms * 1'000'000).took(10'000'000));
+    for (int i = 0; i < row.dropped; ++i) m.add(testing::Hit().at(start).status(0).failed(ErrorKind::kDropped));
     GeneratorStats g;
     g.scheduled = 1000;
     g.late = row.late;

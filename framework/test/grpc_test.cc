@@ -9,7 +9,8 @@
 
 #include "kernel.grpc.pb.h"
 #include "loadgate/error.h"
-#include "test_results.h"
+#include "kit/load.h"
+#include "kit/results.h"
 #include "loadgate/grpc_typed.h"
 #include "loadgate/services/grpc_services.h"
 
@@ -27,18 +28,15 @@ std::unique_ptr<GrpcService> start(GrpcService::Kind kind, services::GrpcService
   return s;
 }
 
+// The kit's loads with gRPC's 5 s deadline per call.
 AttackOptions closed(int workers, uint64_t requests) {
-  AttackOptions o;
-  o.workers = workers;
-  o.requests = requests;
+  AttackOptions o = testing::closed_load(workers, requests);
   o.timeout = seconds(5);
   return o;
 }
 
 AttackOptions open(double rate, Nanos duration) {
-  AttackOptions o;
-  o.rate.pacer = constant_pacer(rate);
-  o.duration = duration;
+  AttackOptions o = testing::open_load(rate, duration);
   o.timeout = seconds(5);
   return o;
 }

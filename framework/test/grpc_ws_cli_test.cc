@@ -8,8 +8,9 @@
 #include <sstream>
 #include <thread>
 
-#include "subprocess.h"
-#include "slurp.h"
+#include "kit/cli.h"
+#include "kit/subprocess.h"
+#include "kit/slurp.h"
 
 namespace {
 
@@ -53,16 +54,8 @@ class Served {
   std::unique_ptr<Subprocess> proc_;
 };
 
-struct Ran {
-  int code = -1;
-  std::string out, err;
-};
-
-Ran run(const std::string& cmd) {
-  const std::string out = ::testing::TempDir() + "grpc_ws_cli.out", err = ::testing::TempDir() + "grpc_ws_cli.err";
-  const int status = std::system(("{ " + cmd + "; } >" + out + " 2>" + err).c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, slurp(out), slurp(err)};
-}
+using loadgate::testing::Ran;
+using loadgate::testing::sh;
 
 double capacity_of(const std::string& text) {
   const auto at = text.find("capacity: ");
@@ -73,20 +66,20 @@ TEST(GrpcCli, ListDescribeAndCallEveryKindThroughReflection) {
   Served kernel({"kernel"}, "kernel");
   ASSERT_FALSE(kernel.addr.empty());
   const std::string a = " -addr " + kernel.addr;
-  Ran r = run(L + " grpc" + a + " -list");
+  Ran r = sh(L + " grpc" + a + " -list");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("loadgate.kernel.Kernel\n  loadgate.kernel.Kernel/Status\n  loadgate.kernel.Kernel/Execute\n"
                        "  loadgate.kernel.Kernel/Accumulate  (client-streaming)\n"
                        "  loadgate.kernel.Kernel/Pipeline  (bidirectional-streaming)\n"),
             std::string::npos)
       << r.out;
-  r = run(L + " grpc" + a + " -describe loadgate.kernel.Kernel/Accumulate");
+  r = sh(L + " grpc" + a + " -describe loadgate.kernel.Kernel/Accumulate");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("rpc Accumulate(stream loadgate.kernel.ExecuteRequest) returns (loadgate.kernel.ExecuteReply)"),
             std::string::npos)
       << r.out;
 
-  r = run(L + " grpc" + a +
+  r = sh(L + " grpc" + a +
           " -call loadgate.kernel.Kernel/Pipeline -data '[{\"op\":\"sum\",\"args\":[1]},{\"op\":\"hash\",\"args\":[2]}]'"
           " -stream-call-count 4 -n 20 -c 2 -format results | " + L + " report -type=json");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -96,12 +89,12 @@ TEST(GrpcCli, ListDescribeAndCallEveryKindThroughReflection) {
   EXPECT_EQ(j["messages"], 80) << "an answer per message";
   EXPECT_EQ(j["messages_sent"], 80);
 
-  r = run(L + " grpc" + a + " -call loadgate.kernel.Kernel/Accumulate -data '{\"op\":\"sum\"}' -n 1");
+  r = sh(L + " grpc" + a + " -call loadgate.kernel.Kernel/Accumulate -data '{\"op\":\"sum\"}' -n 1");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("loadgate.kernel.Kernel/Accumulate is client-streaming: stream must be a JSON array"),
             std::string::npos)
       << r.err;
-  r = run(L + " grpc" + a + " -call loadgate.kernel.Kernel/Execute -compression zstd -n 1");
+  r = sh(L + " grpc" + a + " -call loadgate.kernel.Kernel/Execute -compression zstd -n 1");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("-compression"), std::string::npos) << r.err;
 }
@@ -109,7 +102,7 @@ TEST(GrpcCli, ListDescribeAndCallEveryKindThroughReflection) {
 TEST(GrpcCli, AServerWithoutReflectionAsksForAProto) {
   Served kernel({"kernel", "-reflection", "off"}, "kernel_off");
   ASSERT_FALSE(kernel.addr.empty());
-  const Ran r = run(L + " grpc -addr " + kernel.addr + " -list");
+  const Ran r = sh(L + " grpc -addr " + kernel.addr + " -list");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("does not offer server reflection (grpc.reflection.v1 or v1alpha): give the method's -proto FILE "
                        "or -protoset FILE"),
@@ -123,7 +116,7 @@ TEST(BreakpointCli, GrpcMethodCapacityWithItsPage) {
   Served ai({"ai", "-median", "20ms", "-sigma", "0"}, "ai");
   ASSERT_FALSE(ai.addr.empty());
   const std::string html = ::testing::TempDir() + "bp_grpc.html";
-  const Ran r = run(L + " breakpoint grpc -addr " + ai.addr +
+  const Ran r = sh(L + " breakpoint grpc -addr " + ai.addr +
                     " -call loadgate.ai.Ai/Generate -data '{\"max_tokens\":1}' -workers 20 -max-workers 20"
                     " -p99 250ms -start 200 -step 500ms -cooldown 500ms -precision 0.1 -max-time 60s -quiet -output " + html);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -142,7 +135,7 @@ TEST(BreakpointCli, WebSocketMessageCapacityWithItsPage) {
   Served ws({"ws"}, "ws");
   ASSERT_FALSE(ws.addr.empty());
   const std::string html = ::testing::TempDir() + "bp_ws.html";
-  const Ran r = run(L + " breakpoint ws -addr 'ws://" + ws.addr +
+  const Ran r = sh(L + " breakpoint ws -addr 'ws://" + ws.addr +
                     "/echo?capacity=2000' -connections 10 -p99 50ms -start 250 -step 500ms -cooldown 500ms -precision 0.1 -max-time 60s"
                     " -quiet -output " + html);
   ASSERT_EQ(r.code, 0) << r.err;

@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "loadgate/gtest.h"
-#include "test_results.h"
+#include "kit/results.h"
 
 using namespace std::chrono_literals;
 

@@ -13,8 +13,8 @@
 
 #include "loadgate/gate.h"
 #include "loadgate/report.h"
-#include "subprocess.h"
-#include "test_results.h"
+#include "kit/subprocess.h"
+#include "kit/results.h"
 
 namespace loadgate {
 namespace {

@@ -11,12 +11,15 @@
 #include "loadgate/interner.h"
 #include "loadgate/results_file.h"
 #include "loadgate/services/api_service.h"
-#include "subprocess.h"
-#include "test_results.h"
+#include "kit/subprocess.h"
+#include "kit/load.h"
+#include "kit/results.h"
+#include "kit/services.h"
 
 namespace loadgate {
 namespace {
 
+using testing::open_load;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -43,38 +46,20 @@ ReadBack read_back(const std::string& path) {
   return b;
 }
 
-class Http : public ::testing::Test {
+class Http : public testing::ApiFixture {
  protected:
-  static void SetUpTestSuite() {
-    services::ApiOptions o;
-    o.port = 0;
-    api_ = new services::ApiService(o);
-    api_->start();
-  }
-  static void TearDownTestSuite() {
-    delete api_;
-    api_ = nullptr;
-  }
   static std::vector<Target> target(const std::string& path, const std::string& method = "GET",
                                     const std::string& body = "") {
     Target t{method, api_->url() + path, {}, body};
     if (!body.empty()) t.headers.emplace_back("Content-Type", "application/json");
     return {t};
   }
-  static AttackOptions rate(double per_second, Nanos duration) {
-    AttackOptions o;
-    o.rate.pacer = constant_pacer(per_second);
-    o.duration = duration;
-    return o;
-  }
-  static services::ApiService* api_;
 };
-services::ApiService* Http::api_ = nullptr;
 
 TEST_F(Http, ConstantRateIsScheduledExactly) {
   // Against the schedule, not the clock: on a busy machine hits may leave late (that is
   // measured, as send delay and late), but each keeps its exact due time.
-  AttackOptions o = rate(200, seconds(3));
+  AttackOptions o = open_load(200, seconds(3));
   testing::RecordingSink sink;
   o.sink = &sink;
   AttackRun run = attack_http(target("/health"), {}, o);
@@ -94,7 +79,7 @@ TEST_F(Http, StalledServerShowsInCorrectedP99Only) {
   // One connection, 100 req/s; the 50th request freezes the whole service for 1 s. Requests
   // due during the freeze queue behind it: measured from their schedule they waited up to 1 s
   // (corrected); measured from the moment they were finally sent, they did not (uncorrected).
-  AttackOptions o = rate(100, seconds(4));
+  AttackOptions o = open_load(100, seconds(4));
   o.workers = 1;
   o.max_workers = 1;
   AttackRun run = attack_http(target("/api/stall?ms=1000&after=50"), {}, o);
@@ -115,7 +100,7 @@ TEST_F(Http, ConnectionRefusedIsCountedNotFatal) {
   const int port = a.local_endpoint().port();
   a.close();
   std::vector<Target> t = {{"GET", "http://127.0.0.1:" + std::to_string(port) + "/", {}, ""}};
-  AttackRun run = attack_http(t, {}, rate(50, seconds(1)));
+  AttackRun run = attack_http(t, {}, open_load(50, seconds(1)));
   const Summary s = run.metrics.summarize();
   EXPECT_EQ(s.requests, 50u);
   EXPECT_EQ(s.success, 0u);
@@ -139,7 +124,7 @@ TEST_F(Http, UnresolvableHostInTheClosedModelIsCountedNotARecursion) {
 }
 
 TEST_F(Http, TimeoutIsCountedWithItsDuration) {
-  AttackOptions o = rate(10, seconds(1));
+  AttackOptions o = open_load(10, seconds(1));
   o.timeout = milliseconds(200);
   AttackRun run = attack_http(target("/api/delay?ms=2000"), {}, o);
   const Summary s = run.metrics.summarize();
@@ -166,7 +151,7 @@ TEST_P(HttpStatus, StatusAndRedirectRules) {
   const StatusRow& row = GetParam();
   HttpOptions h;
   h.redirects = row.redirects;
-  AttackRun run = attack_http(target(row.path), h, rate(20, milliseconds(250)));
+  AttackRun run = attack_http(target(row.path), h, open_load(20, milliseconds(250)));
   const Summary s = run.metrics.summarize();
   ASSERT_EQ(s.requests, 5u);
   EXPECT_EQ(s.status_codes.begin()->first, row.status);
@@ -192,7 +177,7 @@ INSTANTIATE_TEST_SUITE_P(Table, HttpStatus,
 TEST_F(Http, RedirectToAnotherOriginIsFollowed) {
   // 127.0.0.1 and localhost are different origins: the redirect opens a connection of its own.
   const std::string to = "http://localhost:" + std::to_string(api_->port()) + "/api/items/3";
-  const Summary s = attack_http(target("/api/redirect?to=" + to), {}, rate(20, milliseconds(500))).metrics.summarize();
+  const Summary s = attack_http(target("/api/redirect?to=" + to), {}, open_load(20, milliseconds(500))).metrics.summarize();
   EXPECT_EQ(s.requests, 10u);
   EXPECT_EQ(s.status_codes.at("200"), 10u);
   EXPECT_EQ(s.bytes_in_mean, 53) << "the body of /api/items/3, not of the redirect";
@@ -200,25 +185,25 @@ TEST_F(Http, RedirectToAnotherOriginIsFollowed) {
 
 TEST_F(Http, PostBodiesAreSentAndCounted) {
   const std::string good = R"({"name":"widget","price":9.5})";
-  AttackRun ok = attack_http(target("/api/items", "POST", good), {}, rate(20, milliseconds(500)));
+  AttackRun ok = attack_http(target("/api/items", "POST", good), {}, open_load(20, milliseconds(500)));
   EXPECT_EQ(ok.metrics.summarize().status_codes.at("201"), 10u);
   EXPECT_EQ(ok.metrics.summarize().bytes_out, 10 * good.size());
-  AttackRun bad = attack_http(target("/api/items", "POST", R"({"price":-1})"), {}, rate(20, milliseconds(500)));
+  AttackRun bad = attack_http(target("/api/items", "POST", R"({"price":-1})"), {}, open_load(20, milliseconds(500)));
   EXPECT_EQ(bad.metrics.summarize().status_codes.at("400"), 10u);
 }
 
 TEST_F(Http, ChunkedAndContentLengthBodiesAreCounted) {
-  AttackRun run = attack_http(target("/api/chunked?chunks=50"), {}, rate(20, milliseconds(250)));
+  AttackRun run = attack_http(target("/api/chunked?chunks=50"), {}, open_load(20, milliseconds(250)));
   EXPECT_EQ(run.metrics.summarize().bytes_in, 5u * 500);
   HttpOptions capped;
   capped.max_body = 100;
-  AttackRun small = attack_http(target("/api/chunked?chunks=50"), capped, rate(20, milliseconds(250)));
+  AttackRun small = attack_http(target("/api/chunked?chunks=50"), capped, open_load(20, milliseconds(250)));
   EXPECT_EQ(small.metrics.summarize().bytes_in, 5u * 100);
   EXPECT_EQ(small.metrics.summarize().success, 5u);
 }
 
 TEST_F(Http, HeadRequestsExpectNoBody) {
-  AttackRun run = attack_http(target("/health", "HEAD"), {}, rate(20, milliseconds(250)));
+  AttackRun run = attack_http(target("/health", "HEAD"), {}, open_load(20, milliseconds(250)));
   EXPECT_EQ(run.metrics.summarize().success, 5u);
   EXPECT_EQ(run.metrics.summarize().bytes_in, 0u);
 }
@@ -251,7 +236,7 @@ class CountingSink final : public ResultsSink {
 };
 
 TEST_F(Http, ResultsReachTheSinkOnce) {
-  AttackOptions o = rate(100, seconds(1));
+  AttackOptions o = open_load(100, seconds(1));
   o.name = "once";
   CountingSink sink;
   o.sink = &sink;
@@ -266,7 +251,7 @@ TEST_F(Http, ResultsReachTheSinkOnce) {
 }
 
 TEST_F(Http, StopFlagEndsTheAttackEarly) {
-  AttackOptions o = rate(100, seconds(30));
+  AttackOptions o = open_load(100, seconds(30));
   std::atomic<bool> stop{false};
   o.stop = &stop;
   std::thread stopper([&] {
@@ -350,7 +335,7 @@ TEST_F(Http, KilledAttackLeavesAFileThatSaysSo) {
 }
 
 // HTTPS against a TLS instance of the API with a self-signed certificate for 127.0.0.1.
-class Https : public ::testing::Test {
+class Https : public testing::ApiFixture {
  protected:
   static void SetUpTestSuite() {
     dir_ = ::testing::TempDir() + "/lg_tls";
@@ -360,24 +345,16 @@ class Https : public ::testing::Test {
                             dir_ + "/key.pem -out " + dir_ + "/cert.pem 2>/dev/null";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     services::ApiOptions o;
-    o.port = 0;
     o.cert_file = dir_ + "/cert.pem";
     o.key_file = dir_ + "/key.pem";
-    api_ = new services::ApiService(o);
-    api_->start();
+    start_api(o);
   }
-  static void TearDownTestSuite() { delete api_; }
   static AttackRun run(const HttpOptions& h) {
-    AttackOptions o;
-    o.rate.pacer = constant_pacer(20);
-    o.duration = std::chrono::milliseconds(250);
-    return attack_http({{"GET", api_->url() + "/health", {}, ""}}, h, o);
+    return attack_http({{"GET", api_->url() + "/health", {}, ""}}, h, open_load(20, std::chrono::milliseconds(250)));
   }
   static std::string dir_;
-  static services::ApiService* api_;
 };
 std::string Https::dir_;
-services::ApiService* Https::api_ = nullptr;
 
 TEST_F(Https, UntrustedCertificateIsATlsError) {
   const Summary s = run({}).metrics.summarize();
@@ -409,7 +386,7 @@ TEST_F(Http, StreamedTargetsEndTheAttackWithTheStream) {
     t = Target{"GET", base + "/api/items/" + std::to_string(n % 5 + 1), {}, ""};
     return true;
   };
-  AttackOptions o = rate(100, seconds(10));
+  AttackOptions o = open_load(100, seconds(10));
   testing::RecordingSink sink;
   o.sink = &sink;
   const AttackRun run = attack_http({}, h, o);
@@ -431,7 +408,7 @@ TEST_F(Http, ABadStreamedTargetEndsTheAttackAfterItsResults) {
     t = Target{"GET", base + "/health", {}, ""};
     return true;
   };
-  AttackOptions o = rate(100, seconds(10));
+  AttackOptions o = open_load(100, seconds(10));
   testing::RecordingSink sink;
   o.sink = &sink;
   try {
@@ -470,7 +447,7 @@ TEST_F(Http, ShardsSplitTheRequestsAndALateShardKeepsTheSchedule) {
   }
   EXPECT_EQ(total, 1001u);
 
-  AttackOptions o = rate(100, seconds(1));
+  AttackOptions o = open_load(100, seconds(1));
   o.shard = 1;
   o.shards = 2;
   o.start_at_ns = unix_now_ns() - 300'000'000;  // 300 ms ago

@@ -11,23 +11,18 @@
 #include "loadgate/interner.h"
 #include "loadgate/journey.h"
 #include "loadgate/services/api_service.h"
-#include "test_results.h"
+#include "kit/load.h"
+#include "kit/results.h"
+#include "kit/services.h"
 
 namespace loadgate {
 namespace {
 
+using testing::open_load;
 using namespace std::chrono_literals;
 
-class Journeys : public ::testing::Test {
+class Journeys : public testing::ApiFixture {
  protected:
-  static void SetUpTestSuite() {
-    services::ApiOptions o;
-    o.port = 0;
-    api_ = new services::ApiService(o);
-    api_->start();
-  }
-  static void TearDownTestSuite() { delete api_; }
-
   // The shop journey: log in, who am I, create an order, read it back.
   static Journey shop(const std::string& login_query = "") {
     const std::string api = api_->url();
@@ -49,12 +44,6 @@ class Journeys : public ::testing::Test {
     j.step("get-order").get(api + "/api/orders/{{order}}").header("Authorization", "Bearer {{token}}").expect_status(200);
     return j;
   }
-  static AttackOptions rate(double per_second, Nanos d) {
-    AttackOptions o;
-    o.rate.pacer = constant_pacer(per_second);
-    o.duration = d;
-    return o;
-  }
   // Results of kind `k`, by label.
   static std::map<std::string, std::vector<Result>> by_label(const testing::RecordingSink& sink, Kind k) {
     std::map<std::string, std::vector<Result>> out;
@@ -62,13 +51,11 @@ class Journeys : public ::testing::Test {
       if (r.kind == k) out[interned(r.target)].push_back(r);
     return out;
   }
-  static services::ApiService* api_;
 };
-services::ApiService* Journeys::api_ = nullptr;
 
 TEST_F(Journeys, EveryStepCarriesItsValuesAndIsReportedByName) {
   testing::RecordingSink sink;
-  AttackOptions o = rate(200, 2s);
+  AttackOptions o = open_load(200, 2s);
   o.sink = &sink;
   const AttackRun run = attack_journey(shop(), {}, o);
   // 200 journeys/s for 2 s: exactly 400 journeys due, each at its scheduled time.
@@ -90,7 +77,7 @@ TEST_F(Journeys, StepLatencyRunsFromWhenTheStepWasDue) {
   Journey j = shop();
   j.think = ThinkTime::fixed(20ms);
   testing::RecordingSink sink;
-  AttackOptions o = rate(20, 1s);
+  AttackOptions o = open_load(20, 1s);
   o.sink = &sink;
   const AttackRun run = attack_journey(j, {}, o);
   const auto steps = by_label(sink, Kind::kHttp);
@@ -118,7 +105,7 @@ TEST_F(Journeys, DurationBoundsThinkTimes) {
   Journey j = shop();
   j.think = ThinkTime::fixed(15s);
   testing::RecordingSink sink;
-  AttackOptions o = rate(10, 1s);
+  AttackOptions o = open_load(10, 1s);
   o.sink = &sink;
   const auto started = std::chrono::steady_clock::now();
   const AttackRun run = attack_journey(j, {}, o);
@@ -145,7 +132,7 @@ TEST_F(Journeys, ABrokenExtractionSendsNothingWithoutItsToken) {
   j.stop_on_failure = false;  // go on: every later step that needs the token fails without a request
   const uint64_t me_before = api_->served("/api/me"), orders_before = api_->served("/api/orders");
   testing::RecordingSink sink;
-  AttackOptions o = rate(50, 1s);
+  AttackOptions o = open_load(50, 1s);
   o.sink = &sink;
   const AttackRun run = attack_journey(j, {}, o);
   const auto steps = by_label(sink, Kind::kHttp);
@@ -164,7 +151,7 @@ TEST_F(Journeys, ABrokenExtractionSendsNothingWithoutItsToken) {
 TEST_F(Journeys, StopOnFailureEndsTheJourneyAtTheFailedStep) {
   Journey j = shop("?no_token=1");
   testing::RecordingSink sink;
-  AttackOptions o = rate(20, 1s);
+  AttackOptions o = open_load(20, 1s);
   o.sink = &sink;
   attack_journey(j, {}, o);
   const auto steps = by_label(sink, Kind::kHttp);
@@ -193,7 +180,7 @@ TEST_F(Journeys, ChecksAndExtractionsOfEveryKind) {
   j.step("wrong-status").get(api + "/api/me").header("Authorization", "Bearer {{token}}").expect_status(201);
   j.step("no-header").get(api + "/health").extract_header("nope", "X-Nope");
   testing::RecordingSink sink;
-  AttackOptions o = rate(10, 1s);
+  AttackOptions o = open_load(10, 1s);
   o.sink = &sink;
   attack_journey(j, {}, o);
   const auto steps = by_label(sink, Kind::kHttp);

@@ -4,22 +4,17 @@
 #include <gtest/gtest.h>
 
 #include "loadgate/interner.h"
-#include "test_results.h"
+#include "kit/results.h"
 
 namespace loadgate {
 namespace {
 
+using testing::Hit;
+
 TEST(Metrics, DroppedHitsCountAsFailuresButNotLatencies) {
   Metrics m;
-  Result ok;
-  ok.scheduled_ns = 1'000'000'000;
-  ok.latency_ns = 2'000'000;
-  ok.status = 200;
-  Result dropped;
-  dropped.scheduled_ns = 1'010'000'000;
-  dropped.error_kind = ErrorKind::kDropped;
-  m.add(ok);
-  m.add(dropped);
+  m.add(Hit().at(1'000'000'000).took(2'000'000));
+  m.add(Hit().at(1'010'000'000).status(0).failed(ErrorKind::kDropped));
   const Summary s = m.summarize();
   EXPECT_EQ(s.requests, 2u);
   EXPECT_EQ(s.success, 1u);
@@ -42,16 +37,8 @@ TEST(Metrics, PerTargetBreakdown) {
 
 TEST(Metrics, KindsAreKeptApart) {
   Metrics m;
-  Result msg;
-  msg.kind = Kind::kWsMessage;
-  msg.status = kWsOk;
-  msg.latency_ns = 1000;
-  Result hs;
-  hs.kind = Kind::kWsHandshake;
-  hs.status = 101;
-  hs.latency_ns = 5'000'000;
-  m.add(msg);
-  m.add(hs);
+  m.add(Hit().kind(Kind::kWsMessage).status(kWsOk).took(1000));
+  m.add(Hit().kind(Kind::kWsHandshake).status(101).took(5'000'000));
   EXPECT_EQ(m.primary(), Kind::kWsMessage);
   EXPECT_EQ(m.summarize().latency.max, 1000);
   EXPECT_EQ(m.group(Kind::kWsHandshake)->total.latency.max(), 5'000'000);
@@ -116,6 +103,8 @@ TEST(Series, MergeAcrossWidths) {
 namespace loadgate {
 namespace {
 
+using testing::Hit;
+
 TEST(Series, ResultsADayApartStayBounded) {
   Series s;
   Result r;
@@ -145,32 +134,15 @@ TEST(Series, RebucketUsesWholeWindows) {
 
 TEST(Metrics, RateCountsOnlySentHitsAndLostEchoesHaveNoLatency) {
   Metrics m;
-  Result r;
-  r.status = 200;
-  for (int i = 0; i < 10; ++i) {
-    r.scheduled_ns = 1'000'000'000 + int64_t{i} * 100'000'000;
-    r.latency_ns = 5'000'000;
-    m.add(r);
-  }
-  Result dropped;
-  dropped.scheduled_ns = 1'950'000'000;
-  dropped.error_kind = ErrorKind::kDropped;
-  for (int i = 0; i < 10; ++i) m.add(dropped);
+  for (int i = 0; i < 10; ++i) m.add(Hit().at(1'000'000'000 + int64_t{i} * 100'000'000).took(5'000'000));
+  for (int i = 0; i < 10; ++i) m.add(Hit().at(1'950'000'000).status(0).failed(ErrorKind::kDropped));
   const Summary s = m.summarize();
   EXPECT_EQ(s.requests, 20u);
   EXPECT_NEAR(s.rate, 10 / 0.9, 1e-9) << "10 sent over 0.9 s; the 10 dropped were never sent";
 
   Metrics ws;
-  Result ok;
-  ok.kind = Kind::kWsMessage;
-  ok.status = kWsOk;
-  ok.latency_ns = 50'000'000;
-  ws.add(ok);
-  Result lost = ok;
-  lost.status = kWsLost;
-  lost.error_kind = ErrorKind::kLost;
-  lost.latency_ns = 0;
-  ws.add(lost);
+  ws.add(Hit().kind(Kind::kWsMessage).status(kWsOk).took(50'000'000));
+  ws.add(Hit().kind(Kind::kWsMessage).status(kWsLost).failed(ErrorKind::kLost));
   EXPECT_EQ(ws.summarize().latency.min, 50'000'000) << "a lost echo is not a fast one";
   EXPECT_EQ(ws.summarize().success, 1u);
 }

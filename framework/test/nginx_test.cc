@@ -24,12 +24,19 @@
 #include "loadgate/http.h"
 #include "loadgate/interner.h"
 #include "loadgate/services/api_service.h"
-#include "subprocess.h"
-#include "slurp.h"
-#include "test_results.h"
+#include "kit/subprocess.h"
+#include "kit/slurp.h"
+#include "kit/load.h"
+#include "kit/net.h"
+#include "kit/results.h"
+#include "kit/services.h"
 
 namespace loadgate {
 namespace {
+
+using testing::free_port;
+using testing::listening;
+using testing::open_load;
 
 using loadgate::testing::slurp;
 
@@ -44,13 +51,10 @@ struct Logged {
 
 // nginx on four free ports: h2c (prior knowledge), TLS with h2 and http/1.1 by ALPN, plain
 // HTTP/1.1, and an h2c server that ends every connection after 50 requests (GOAWAY).
-class Nginx : public ::testing::Test {
+class Nginx : public testing::ApiFixture {
  protected:
   static void SetUpTestSuite() {
-    services::ApiOptions ao;
-    ao.port = 0;
-    api_ = new services::ApiService(ao);
-    api_->start();
+    start_api({});
     dir_ = std::string(::testing::TempDir()) + "loadgate-h2-" + std::to_string(getpid());
     mkdir(dir_.c_str(), 0755);
     const std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
@@ -85,7 +89,7 @@ class Nginx : public ::testing::Test {
     nginx_->signal(SIGTERM);
     nginx_->wait(5000ms);
     delete nginx_;
-    delete api_;
+    ApiFixture::TearDownTestSuite();
     std::filesystem::remove_all(dir_);  // certificates, logs and nginx's temp folders
   }
   void SetUp() override {
@@ -93,18 +97,6 @@ class Nginx : public ::testing::Test {
     std::ofstream(dir_ + "/access.log", std::ios::trunc).close();  // nginx appends to the same inode
   }
 
-  static int free_port() {
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-  }
-  static bool listening(int port) {
-    asio::io_context io;
-    asio::ip::tcp::socket s(io);
-    asio::error_code ec;
-    s.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)), ec);
-    return !ec;
-  }
   // nginx writes a log line when a request ends; it may trail the client's last result.
   static std::vector<Logged> access_log(size_t expect) {
     std::vector<Logged> out;
@@ -121,16 +113,9 @@ class Nginx : public ::testing::Test {
   static std::vector<Target> target(int port, const std::string& path, bool tls = false) {
     return {Target{"GET", std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port) + path, {}, ""}};
   }
-  static AttackOptions open(double per_second, Nanos d) {
-    AttackOptions o;
-    o.rate.pacer = constant_pacer(per_second);
-    o.duration = d;
-    return o;
-  }
   static AttackOptions closed(int streams, uint64_t requests) {
-    AttackOptions o;
-    o.workers = o.max_workers = o.stream_workers = o.stream_max_workers = streams;
-    o.requests = requests;
+    AttackOptions o = testing::closed_load(streams, requests);
+    o.max_workers = o.stream_workers = o.stream_max_workers = streams;
     o.threads = 1;
     return o;
   }
@@ -146,19 +131,17 @@ class Nginx : public ::testing::Test {
     return out;
   }
 
-  static services::ApiService* api_;
   static testing::Subprocess* nginx_;
   static std::string dir_;
   static int ports_[4];
 };
-services::ApiService* Nginx::api_ = nullptr;
 testing::Subprocess* Nginx::nginx_ = nullptr;
 std::string Nginx::dir_;
 int Nginx::ports_[4] = {};
 
 TEST_F(Nginx, CleartextWithPriorKnowledgeIsHttp2OnTheWire) {
   testing::RecordingSink sink;
-  AttackOptions o = open(100, 2s);
+  AttackOptions o = open_load(100, 2s);
   o.sink = &sink;
   const AttackRun run = attack_http(target(ports_[0], "/"), h2c(), o);
   const Summary s = run.metrics.summarize();
@@ -180,7 +163,7 @@ TEST_F(Nginx, CleartextWithPriorKnowledgeIsHttp2OnTheWire) {
 TEST_F(Nginx, TlsNegotiatesH2ByAlpnAndHttp2FalseForcesHttp1) {
   HttpOptions h;
   h.root_certs = {dir_ + "/cert.pem"};
-  AttackRun run = attack_http(target(ports_[1], "/", true), h, open(50, 1s));
+  AttackRun run = attack_http(target(ports_[1], "/", true), h, open_load(50, 1s));
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 50u);
   auto log = access_log(50);
   ASSERT_EQ(log.size(), 50u);
@@ -188,7 +171,7 @@ TEST_F(Nginx, TlsNegotiatesH2ByAlpnAndHttp2FalseForcesHttp1) {
 
   std::ofstream(dir_ + "/access.log", std::ios::trunc).close();
   h.http2 = false;
-  run = attack_http(target(ports_[1], "/", true), h, open(50, 1s));
+  run = attack_http(target(ports_[1], "/", true), h, open_load(50, 1s));
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 50u);
   log = access_log(50);
   ASSERT_EQ(log.size(), 50u);
@@ -196,7 +179,7 @@ TEST_F(Nginx, TlsNegotiatesH2ByAlpnAndHttp2FalseForcesHttp1) {
 }
 
 TEST_F(Nginx, PlainHttpStaysHttp1WithoutH2c) {
-  AttackRun run = attack_http(target(ports_[2], "/"), {}, open(20, 1s));
+  AttackRun run = attack_http(target(ports_[2], "/"), {}, open_load(20, 1s));
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);
   for (const Logged& l : access_log(20)) EXPECT_EQ(l.protocol, "HTTP/1.1");
 }
@@ -219,7 +202,7 @@ TEST_F(Nginx, BodiesGoAsData) {
   t[0].method = "POST";
   t[0].body = R"({"name":"tea","price":4})";
   t[0].headers = {{"Content-Type", "application/json"}};
-  const AttackRun run = attack_http(t, h2c(), open(20, 1s));
+  const AttackRun run = attack_http(t, h2c(), open_load(20, 1s));
   const Summary s = run.metrics.summarize();
   EXPECT_EQ(s.status_codes.count("201") ? s.status_codes.at("201") : 0, 20u) << ::testing::PrintToString(s.status_codes) << ::testing::PrintToString(s.errors);
   EXPECT_EQ(s.bytes_out, 20u * t[0].body.size());
@@ -250,7 +233,7 @@ TEST_F(Nginx, GoawayFailsUnprocessedStreamsAndNewOnesGoToANewConnection) {
 }
 
 TEST_F(Nginx, ResetStreamsAreErrorsWithTheCode) {
-  const AttackRun run = attack_http(target(ports_[0], "/reset"), h2c(), open(20, 1s));
+  const AttackRun run = attack_http(target(ports_[0], "/reset"), h2c(), open_load(20, 1s));
   const Summary s = run.metrics.summarize();
   EXPECT_EQ(s.requests, 20u);
   EXPECT_EQ(s.success, 0u);
@@ -261,7 +244,7 @@ TEST_F(Nginx, ResetStreamsAreErrorsWithTheCode) {
 TEST_F(Nginx, ATimeoutResetsItsStreamAndTheConnectionGoesOn) {
   std::vector<Target> t = target(ports_[0], "/slow");
   t.push_back(target(ports_[0], "/")[0]);
-  AttackOptions o = open(20, 1s);
+  AttackOptions o = open_load(20, 1s);
   o.timeout = 200ms;
   HttpOptions h = h2c();
   h.connections = 1;
@@ -278,7 +261,7 @@ TEST_F(Nginx, ATimeoutResetsItsStreamAndTheConnectionGoesOn) {
 TEST_F(Nginx, UnixSocketOverridesTheHost) {
   HttpOptions h;
   h.unix_socket = dir_ + "/nginx.sock";
-  const AttackRun run = attack_http(target(1, "/"), h, open(20, 1s));  // port 1: never dialled
+  const AttackRun run = attack_http(target(1, "/"), h, open_load(20, 1s));  // port 1: never dialled
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);
   const auto log = access_log(20);
   ASSERT_EQ(log.size(), 20u);
@@ -288,11 +271,11 @@ TEST_F(Nginx, UnixSocketOverridesTheHost) {
 TEST_F(Nginx, LocalAddressIsTheSource) {
   HttpOptions h;
   h.laddr = "127.0.0.2";
-  AttackRun run = attack_http(target(ports_[2], "/"), h, open(20, 1s));
+  AttackRun run = attack_http(target(ports_[2], "/"), h, open_load(20, 1s));
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);
   for (const Logged& l : access_log(20)) EXPECT_EQ(l.remote, "127.0.0.2");
   h.laddr = "::1";  // no IPv6 address of the target: a clear error, not a crash
-  run = attack_http(target(ports_[2], "/"), h, open(5, 1s));
+  run = attack_http(target(ports_[2], "/"), h, open_load(5, 1s));
   const Summary s = run.metrics.summarize();
   ASSERT_EQ(s.errors.size(), 1u);
   EXPECT_EQ(s.errors[0], "connect 127.0.0.1:" + std::to_string(ports_[2]) + ": no address of the family of -laddr ::1");
@@ -305,7 +288,7 @@ TEST_F(Nginx, ChunkedBodiesGoInChunks) {
   t[0].headers = {{"Content-Type", "application/json"}};
   HttpOptions h;
   h.chunked = true;
-  const AttackRun run = attack_http(t, h, open(20, 1s));
+  const AttackRun run = attack_http(t, h, open_load(20, 1s));
   EXPECT_EQ(run.metrics.summarize().status_codes.at("201"), 20u) << "the API parsed every chunked body";
   for (const Logged& l : access_log(20)) {
     EXPECT_EQ(l.transfer_encoding, "chunked");
@@ -375,11 +358,11 @@ TEST_F(Nginx, ResolversAnswerInsteadOfTheSystem) {
   HttpOptions h;
   h.resolvers = {dns.addr()};
   std::vector<Target> t = {Target{"GET", "http://shop.test:" + std::to_string(ports_[2]) + "/", {}, ""}};
-  AttackRun run = attack_http(t, h, open(20, 1s));
+  AttackRun run = attack_http(t, h, open_load(20, 1s));
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);
   EXPECT_GE(dns.queries, 1);
   t[0].url = "http://nowhere.test:" + std::to_string(ports_[2]) + "/";
-  run = attack_http(t, h, open(5, 1s));
+  run = attack_http(t, h, open_load(5, 1s));
   const Summary s = run.metrics.summarize();
   ASSERT_EQ(s.errors.size(), 1u);
   EXPECT_EQ(s.errors[0].rfind("lookup nowhere.test on " + dns.addr() + ": ", 0), 0u) << s.errors[0];
@@ -487,7 +470,7 @@ TEST_F(Nginx, HttpsGoesThroughAConnectTunnelWithTheProxyHeaders) {
   h.proxy_headers = {{"Proxy-Authorization", "Basic dGVzdDp0ZXN0"}};
   std::vector<Target> t = {Target{"GET", "https://shop.test:" + std::to_string(ports_[1]) + "/", {}, ""}};
   testing::RecordingSink sink;
-  AttackOptions o = open(20, 1s);
+  AttackOptions o = open_load(20, 1s);
   o.sink = &sink;
   const AttackRun run = attack_http(t, h, o);
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u) << ::testing::PrintToString(run.metrics.summarize().errors);
@@ -508,7 +491,7 @@ TEST_F(Nginx, ARefusedConnectIsAConnectError) {
   h.root_certs = {dir_ + "/cert.pem"};
   h.http2 = false;
   std::vector<Target> t = {Target{"GET", "https://shop.test:" + std::to_string(ports_[1]) + "/", {}, ""}};
-  const Summary s = attack_http(t, h, open(5, 1s)).metrics.summarize();
+  const Summary s = attack_http(t, h, open_load(5, 1s)).metrics.summarize();
   ASSERT_EQ(s.errors.size(), 1u);
   EXPECT_EQ(s.errors[0], "proxy " + proxy.url().substr(7) + ": CONNECT shop.test:" + std::to_string(ports_[1]) +
                              ": 407 Proxy Authentication Required");
@@ -518,14 +501,14 @@ TEST_F(Nginx, HttpGoesToTheProxyInAbsoluteFormAndNoProxyBypassesIt) {
   TestProxy proxy;
   Env env("HTTP_PROXY", proxy.url());
   std::vector<Target> t = {Target{"GET", "http://shop.test:" + std::to_string(ports_[2]) + "/", {}, ""}};
-  AttackRun run = attack_http(t, {}, open(20, 1s));
+  AttackRun run = attack_http(t, {}, open_load(20, 1s));
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);
   const auto heads = proxy.heads();
   ASSERT_FALSE(heads.empty());
   EXPECT_EQ(heads[0].rfind("GET http://shop.test:" + std::to_string(ports_[2]) + "/ HTTP/1.1\r\n", 0), 0u) << heads[0];
 
   Env no("NO_PROXY", "example.com, .test");
-  run = attack_http(t, {}, open(5, 1s));
+  run = attack_http(t, {}, open_load(5, 1s));
   const Summary s = run.metrics.summarize();
   ASSERT_EQ(s.errors.size(), 1u);
   EXPECT_EQ(s.errors[0].rfind("lookup shop.test: ", 0), 0u) << "straight to the target: " << s.errors[0];
@@ -534,7 +517,7 @@ TEST_F(Nginx, HttpGoesToTheProxyInAbsoluteFormAndNoProxyBypassesIt) {
 
 TEST_F(Nginx, LoopbackTargetsNeverGoThroughAProxy) {
   Env env("HTTP_PROXY", "http://127.0.0.1:1");  // nothing listens there
-  AttackRun run = attack_http(target(ports_[2], "/"), {}, open(10, 1s));
+  AttackRun run = attack_http(target(ports_[2], "/"), {}, open_load(10, 1s));
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 10u);
 }
 
@@ -542,7 +525,7 @@ TEST_F(Nginx, ConnectToDialsAnotherAddressKeepingTheUrl) {
   HttpOptions h;
   h.connect_to["api.example.com:80"] = "127.0.0.1:" + std::to_string(ports_[2]);
   std::vector<Target> t = {Target{"GET", "http://api.example.com/", {}, ""}};
-  const AttackRun run = attack_http(t, h, open(10, 1s));
+  const AttackRun run = attack_http(t, h, open_load(10, 1s));
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 10u);
   EXPECT_EQ(access_log(10).size(), 10u);
 }

@@ -19,18 +19,16 @@
 #include "loadgate/prometheus.h"
 #include "loadgate/results_file.h"
 #include "loadgate/services/api_service.h"
-#include "subprocess.h"
+#include "kit/net.h"
+#include "kit/services.h"
+#include "kit/subprocess.h"
 
 namespace loadgate {
 namespace {
 
 using namespace std::chrono_literals;
 
-int free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
+using testing::free_port;
 
 // The exporter alone: what a scrape would read after known results.
 TEST(PrometheusExporter, CountsWhatTheSinkGets) {
@@ -108,13 +106,10 @@ TEST(PrometheusExporter, BadAddressesAreInputErrors) {
 }
 
 // Prometheus and a Pushgateway on free loopback ports, scraping every second.
-class Prometheus : public ::testing::Test {
+class Prometheus : public testing::ApiFixture {
  protected:
   static void SetUpTestSuite() {
-    services::ApiOptions ao;
-    ao.port = 0;
-    api_ = new services::ApiService(ao);
-    api_->start();
+    start_api({});
     dir_ = std::string(::testing::TempDir()) + "loadgate-prom-" + std::to_string(getpid());
     mkdir(dir_.c_str(), 0755);
     exporter_port_ = free_port();
@@ -147,7 +142,7 @@ class Prometheus : public ::testing::Test {
     push_->wait(5000ms);
     delete prom_;
     delete push_;
-    delete api_;
+    ApiFixture::TearDownTestSuite();
   }
 
   // The value of an instant PromQL query with one result; NaN when there is none.
@@ -198,13 +193,11 @@ class Prometheus : public ::testing::Test {
     return {of(seconds / 1.001).first, of(seconds).second};
   }
 
-  static services::ApiService* api_;
   static testing::Subprocess* prom_;
   static testing::Subprocess* push_;
   static std::string dir_;
   static int exporter_port_, prom_port_, push_port_;
 };
-services::ApiService* Prometheus::api_ = nullptr;
 testing::Subprocess* Prometheus::prom_ = nullptr;
 testing::Subprocess* Prometheus::push_ = nullptr;
 std::string Prometheus::dir_;

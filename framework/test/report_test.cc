@@ -5,9 +5,9 @@
 
 #include <sstream>
 
-#include "golden.h"
+#include "kit/golden.h"
 #include "loadgate/error.h"
-#include "test_results.h"
+#include "kit/results.h"
 
 namespace loadgate {
 namespace {

@@ -10,7 +10,7 @@
 #include "loadgate/interner.h"
 #include "loadgate/metrics.h"
 #include "loadgate/report.h"
-#include "test_results.h"
+#include "kit/results.h"
 
 namespace loadgate {
 namespace {

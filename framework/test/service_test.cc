@@ -19,8 +19,8 @@
 #include "loadgate/gtest.h"
 #include "loadgate/http.h"
 #include "loadgate/report.h"
-#include "subprocess.h"
-#include "slurp.h"
+#include "kit/subprocess.h"
+#include "kit/slurp.h"
 
 namespace loadgate {
 namespace {
@@ -319,13 +319,14 @@ TEST(ServiceFault, ForksAChildThatOutlivesIt) {
   EXPECT_TRUE(running(token, pid).empty());
 }
 
-TEST(ServiceFault, NothingIsLeftWhenTheTestProcessIsKilled) {
-  // A child test process starts a service, then dies by SIGKILL without stopping it: the guard
-  // stops the service's group.
-  const std::string token = "svc-orphan";
+// A child test process starts a service (with `args`) and waits until `processes` carry
+// `token`, then dies by SIGKILL without stopping it: the guard must leave none of them running.
+void expect_nothing_left_after_the_test_dies(const std::string& token, const std::vector<std::string>& args,
+                                             size_t processes) {
   const pid_t child = fork();
   if (child == 0) {
-    Service* s = new Service(fake(token, {}), "fake", log_path("orphan"));
+    Service* s = new Service(fake(token, args), "fake", log_path(token));
+    for (int i = 0; i < 100 && running(token).size() < processes; ++i) std::this_thread::sleep_for(20ms);
     (void)s;
     raise(SIGKILL);
     _exit(0);
@@ -335,6 +336,11 @@ TEST(ServiceFault, NothingIsLeftWhenTheTestProcessIsKilled) {
   ASSERT_TRUE(WIFSIGNALED(status));
   for (int i = 0; i < 200 && !running(token).empty(); ++i) std::this_thread::sleep_for(20ms);
   EXPECT_TRUE(running(token).empty());
+}
+
+// The guard stops the service's group.
+TEST(ServiceFault, NothingIsLeftWhenTheTestProcessIsKilled) {
+  expect_nothing_left_after_the_test_dies("svc-orphan", {}, 1);
 }
 
 TEST(ServiceFault, WhatItStartsOutsideItsGroupIsStoppedWithIt) {
@@ -352,21 +358,9 @@ TEST(ServiceFault, WhatItStartsOutsideItsGroupIsStoppedWithIt) {
   EXPECT_TRUE(running(token).empty());
 }
 
+// And what the service started outside its group (setsid), found by its marker.
 TEST(ServiceFault, WhatItStartsOutsideItsGroupIsStoppedWhenTheTestProcessIsKilled) {
-  const std::string token = "svc-setsid-orphan";
-  const pid_t child = fork();
-  if (child == 0) {
-    Service* s = new Service(fake(token, {"--setsid-child"}), "fake", log_path("setsid-orphan"));
-    for (int i = 0; i < 100 && running(token).size() < 2; ++i) std::this_thread::sleep_for(20ms);
-    (void)s;
-    raise(SIGKILL);
-    _exit(0);
-  }
-  int status = 0;
-  waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
-  for (int i = 0; i < 200 && !running(token).empty(); ++i) std::this_thread::sleep_for(20ms);
-  EXPECT_TRUE(running(token).empty());
+  expect_nothing_left_after_the_test_dies("svc-setsid-orphan", {"--setsid-child"}, 2);
 }
 
 // A service that prints without end fills its log up to the limit, then only its last MiB is

@@ -13,7 +13,7 @@
 
 #include "engine/stall_probe.h"
 #include "loadgate/interner.h"
-#include "test_results.h"
+#include "kit/results.h"
 
 namespace loadgate {
 namespace {

@@ -8,7 +8,7 @@
 #include "loadgate/error.h"
 #include "loadgate/gtest.h"
 #include "loadgate/report.h"
-#include "slurp.h"
+#include "kit/slurp.h"
 
 namespace loadgate {
 namespace {

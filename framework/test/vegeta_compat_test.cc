@@ -14,7 +14,7 @@
 #include "loadgate/metrics.h"
 #include "loadgate/report.h"
 #include "loadgate/results_file.h"
-#include "slurp.h"
+#include "kit/slurp.h"
 
 namespace loadgate {
 namespace {

@@ -8,8 +8,9 @@
 
 #include "loadgate/services/ws_service.h"
 #include "loadgate/ws.h"
-#include "slurp.h"
-#include "subprocess.h"
+#include "kit/load.h"
+#include "kit/slurp.h"
+#include "kit/subprocess.h"
 
 namespace loadgate {
 namespace {
@@ -58,9 +59,7 @@ class WsNode : public ::testing::Test {
         << "Node's ws is not installed in " << node_dir() << ": run ci/node-peers";
   }
   static AttackOptions lasting(Nanos d) {
-    AttackOptions o;
-    o.duration = d;
-    o.timeout = seconds(2);
+    AttackOptions o = testing::lasting(d, seconds(2));
     o.monitor_self = false;
     return o;
   }

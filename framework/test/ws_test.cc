@@ -5,7 +5,9 @@
 
 #include "loadgate/error.h"
 #include "loadgate/services/ws_service.h"
-#include "test_results.h"
+#include "kit/load.h"
+#include "kit/results.h"
+#include "kit/services.h"
 
 namespace loadgate {
 namespace {
@@ -13,15 +15,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class Ws : public ::testing::Test {
+class Ws : public testing::WsFixture {
  protected:
-  static void SetUpTestSuite() {
-    services::WsServiceOptions o;
-    o.port = 0;
-    server_ = new services::WsService(o);
-    server_->start();
-  }
-  static void TearDownTestSuite() { delete server_; }
   static WsOptions at(const std::string& path, int connections, double rate_per_conn) {
     WsOptions w;
     w.url = server_->url() + path;
@@ -29,21 +24,14 @@ class Ws : public ::testing::Test {
     w.rate_per_conn = rate_per_conn;
     return w;
   }
-  static AttackOptions lasting(Nanos d) {
-    AttackOptions o;
-    o.duration = d;
-    o.timeout = seconds(2);
-    return o;
-  }
+  static AttackOptions lasting(Nanos d) { return testing::lasting(d, seconds(2)); }
   static const Group& group(const AttackRun& run, Kind k) {
     const Group* g = run.metrics.group(k);
     EXPECT_NE(g, nullptr) << kind_name(k);
     static const Group empty;
     return g ? *g : empty;
   }
-  static services::WsService* server_;
 };
-services::WsService* Ws::server_ = nullptr;
 
 TEST_F(Ws, EchoRoundTripsAreMeasured) {
   WsOptions w = at("/echo", 20, 20);

@@ -1,4 +1,5 @@
-// test_results.h: deterministic synthetic results for codec and report tests.
+// results.h: results for tests: one built field by field (Hit), deterministic synthetic runs
+// for codec and report tests, and a sink that records what an attack hands it.
 #pragma once
 
 #include <algorithm>
@@ -10,6 +11,31 @@
 #include "loadgate/result.h"
 
 namespace loadgate::testing {
+
+/// Hit builds one Result field by field, so that a test's table says only what matters:
+/// `Hit().at(1'000'000'000).took(2'000'000).status(500)` (times in ns). By default an HTTP 200
+/// scheduled at 0 with no latency.
+class Hit {
+ public:
+  Hit() { r_.status = 200; }
+  Hit& at(int64_t scheduled_ns) { r_.scheduled_ns = scheduled_ns; return *this; }      ///< due time (ns)
+  Hit& took(int64_t latency_ns) { r_.latency_ns = latency_ns; return *this; }          ///< corrected latency (ns)
+  Hit& late(int64_t send_delay_ns) { r_.send_delay_ns = send_delay_ns; return *this; } ///< send delay (ns)
+  Hit& status(uint16_t code) { r_.status = code; return *this; }                       ///< status by kind
+  Hit& kind(Kind k) { r_.kind = k; return *this; }                                     ///< what it measured
+  Hit& target(const std::string& label) { r_.target = intern(label); return *this; }   ///< target label
+  Hit& bytes(uint64_t in, uint64_t out = 0) { r_.bytes_in = in; r_.bytes_out = out; return *this; }
+  /// A failure of `kind` with the text `error` (status kept as set).
+  Hit& failed(ErrorKind kind, const std::string& error = "") {
+    r_.error_kind = kind;
+    if (!error.empty()) r_.error = intern(error);
+    return *this;
+  }
+  operator Result() const { return r_; }  // NOLINT: a Hit is written where a Result is wanted
+
+ private:
+  Result r_;
+};
 
 /// `n` results of a 100 req/s attack starting at `start_ns` over three targets: every 10th is
 /// a 500, every 50th a connection error, latencies 1..~5 ms, a few sent 2 ms late.
