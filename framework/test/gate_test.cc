@@ -22,7 +22,7 @@ Metrics synthetic(int n = 1000) {
 
 TEST(Gate, VerdictTableOneLinePerCheck) {
   Thresholds t;
-  t.p99 = milliseconds(2);
+  t.latency["p99"] = milliseconds(2);
   t.success = 0.85;
   const Verdict v = evaluate(synthetic(), t, "b.json: scenarios.x.thresholds");
   EXPECT_FALSE(v.pass());
@@ -57,15 +57,15 @@ TEST_P(GateRows, PassOrFail) {
 INSTANTIATE_TEST_SUITE_P(
     Table, GateRows,
     ::testing::Values(
-        Row{"p50 below", with([](Thresholds& t) { t.p50 = milliseconds(4); }), true},
-        Row{"p50 exactly at the limit fails (strict)", with([](Thresholds& t) { t.p50 = Nanos(3'117'055); }), false},
+        Row{"p50 below", with([](Thresholds& t) { t.latency["p50"] = milliseconds(4); }), true},
+        Row{"p50 exactly at the limit fails (strict)", with([](Thresholds& t) { t.latency["p50"] = Nanos(3'117'055); }), false},
         Row{"p99 uncorrected is lower", with([](Thresholds& t) {
-              t.p99 = Nanos(5'000'000);
+              t.latency["p99"] = Nanos(5'000'000);
               t.uncorrected = true;
             }),
             true},
-        Row{"p99 corrected is not", with([](Thresholds& t) { t.p99 = Nanos(5'000'000); }), false},
-        Row{"mean", with([](Thresholds& t) { t.mean = milliseconds(3); }), false},
+        Row{"p99 corrected is not", with([](Thresholds& t) { t.latency["p99"] = Nanos(5'000'000); }), false},
+        Row{"mean", with([](Thresholds& t) { t.latency["mean"] = milliseconds(3); }), false},
         Row{"success at the limit passes (inclusive)", with([](Thresholds& t) { t.success = 0.9; }), true},
         Row{"throughput", with([](Thresholds& t) { t.throughput = 100; }), false},
         Row{"rate", with([](Thresholds& t) { t.rate = 100; }), true},
@@ -86,7 +86,7 @@ TEST(Gate, WindowsCatchALateCollapse) {
     m.add(r);
   }
   Thresholds whole;
-  whole.p90 = milliseconds(500);
+  whole.latency["p90"] = milliseconds(500);
   EXPECT_TRUE(evaluate(m, whole).pass()) << "93 % of the run is fast";
   Thresholds windowed = whole;
   windowed.window = seconds(10);
@@ -100,7 +100,7 @@ TEST(Gate, WindowsCatchALateCollapse) {
 TEST(Gate, TargetsAreGatedOneByOne) {
   Thresholds t;
   Thresholds health;
-  health.p99 = std::chrono::milliseconds(6);
+  health.latency["p99"] = std::chrono::milliseconds(6);
   health.success = 0.99;
   t.targets["/health"] = health;               // the end of the label
   t.targets["GET http://nowhere/x"] = health;  // no such target
@@ -214,7 +214,7 @@ TEST(Gate, LateGeneratorFailsOnlyARunItCouldFlatter) {
     m.add_generator(g);
     Thresholds t;
     t.uncorrected = row.uncorrected;
-    t.p99 = milliseconds(row.p99_ms);
+    t.latency["p99"] = milliseconds(row.p99_ms);
     const Verdict v = evaluate(m, t);
     EXPECT_EQ(v.pass(), row.pass) << row.what << "\n" << v.table();
     const auto c = std::find_if(v.checks.begin(), v.checks.end(), [](const Check& c) { return c.name == "generator"; });

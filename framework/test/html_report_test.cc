@@ -60,7 +60,7 @@ Metrics synthetic_with_samples() {
 TEST(HtmlReport, RendersEveryChartInChromiumWithoutScriptErrors) {
   const Metrics m = synthetic_with_samples();
   Thresholds t;
-  t.p99 = std::chrono::milliseconds(4);
+  t.latency["p99"] = std::chrono::milliseconds(4);
   const Verdict v = evaluate(m, t, "b.json: scenarios.x.thresholds");
   const std::string path = ::testing::TempDir() + "/lg_report.html";
   {

@@ -9,6 +9,7 @@
 
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
+#include "loadgate/http.h"
 #include "loadgate/journey.h"
 #include "loadgate/services/api_service.h"
 #include "kit/load.h"

@@ -36,7 +36,7 @@ class BreakpointCommand final : public Command {
     f.optional_integer("workers", &load_.workers, "Initial number of workers (connections)");
     f.optional_integer("max-workers", &load_.max_workers, "Maximum number of workers (connections)");
     f.optional_integer("connections", &load_.connections, "Maximum number of open connections");
-    f.integer("cpus", &load_.cpus, "Number of attacker threads (default: one per CPU)");
+    define_cpus(f, &load_.cpus);
     f.flag("quiet", &quiet_, "No line per step on stderr");
     monitor_.define(f);
     prom_.define(f);

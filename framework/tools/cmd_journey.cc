@@ -3,6 +3,7 @@
 #include "command.h"
 #include "flags.h"
 #include "loadgate/error.h"
+#include "loadgate/http.h"
 #include "loadgate/journey.h"
 #include "run_attack.h"
 #include "signals.h"

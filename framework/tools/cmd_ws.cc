@@ -38,12 +38,7 @@ class Ws final : public Command {
     f.flag("push", &push_, "Count and time what the server pushes instead of matching echoes");
     f.string("duration", &load_.duration, "Duration, ramp included");
     f.string("timeout", &load_.timeout, "How long to wait for missing echoes at the end");
-    f.integer("cpus", &load_.cpus, "Client threads");
-    define_precision(f, load_);
-    define_trials(f, load_);
-    if (const char* env = std::getenv("LOADGATE_SHARD")) load_.shard = env;
-    f.string("shard", &load_.shard, "This generator's share i/n: connections g with g mod n == i ($LOADGATE_SHARD)");
-    f.string("start-at", &load_.start_at, "Start at this RFC 3339 time or +DURATION (shards start together)");
+    define_generator(f, load_, "connections g with g mod n == i");
     f.string("name", &name_, "Attack name");
     out_.define(f, "Results file");
     out_.define_format(f);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "loadgate/error.h"
+#include "loadgate/environment.h"
 #include "loadgate/file.h"
 #include "loadgate/monitor.h"
 #include "loadgate/size.h"
@@ -32,16 +33,22 @@ bool split_addr(const std::string& addr, std::string& host, int& port) {
   }
 }
 
-void define_precision(FlagSet& f, LoadSpec& spec) {
+void define_cpus(FlagSet& f, int* cpus) {
+  f.integer("cpus", cpus, "Number of generator threads (default: one per CPU; at most 4 per CPU)");
+}
+
+void define_generator(FlagSet& f, LoadSpec& spec, const std::string& share) {
+  define_cpus(f, &spec.cpus);
   f.string("precision", &spec.precision,
            "How late a hit may go out to share the generator's wake-up with others, 10us..10ms (0 = automatic); "
            "latency still counts from each hit's exact scheduled time");
-}
-
-void define_trials(FlagSet& f, LoadSpec& spec) {
   f.integer("trials", &spec.trials,
             "Run the attack this many times back to back, each a trial of its own in the results (compare and "
             "the gate test changes across trials)");
+  spec.shard = env(Env::kShard).value_or(spec.shard);
+  const std::string shard_help = "This generator's share i/n of the attack: " + share + " ($LOADGATE_SHARD)";
+  f.string("shard", &spec.shard, shard_help.c_str());  // CLI11 keeps a copy
+  f.string("start-at", &spec.start_at, "Start the schedule at this RFC 3339 time or +DURATION (shards start together)");
 }
 
 void LoadFlags::define(FlagSet& f, Style style) {
@@ -60,12 +67,7 @@ void LoadFlags::define(FlagSet& f, Style style) {
   if (!ghz) f.optional_integer("connections", &spec.connections, "Maximum number of open connections");
   f.count(ghz ? "requests,n" : "requests", &spec.requests,
           ghz ? "Number of calls (default 200 without -duration)" : "Stop after this many requests (0 = no limit)");
-  f.integer("cpus", &spec.cpus, "Number of attacker threads (default: one per CPU; at most 4 per CPU)");
-  define_precision(f, spec);
-  define_trials(f, spec);
-  if (const char* env = std::getenv("LOADGATE_SHARD")) spec.shard = env;
-  f.string("shard", &spec.shard, "This generator's share i/n of the attack: hits k with k mod n == i ($LOADGATE_SHARD)");
-  f.string("start-at", &spec.start_at, "Start the schedule at this RFC 3339 time or +DURATION (shards start together)");
+  define_generator(f, spec, "hits k with k mod n == i");
 }
 
 void GrpcFlags::define(FlagSet& f) {
@@ -263,7 +265,7 @@ PrometheusOptions PrometheusFlags::options() const {
   PrometheusOptions o;
   o.listen = addr;
   if (o.listen.empty())
-    if (const char* v = std::getenv("LOADGATE_PROMETHEUS_ADDR")) o.listen = v;
+    o.listen = env(Env::kPrometheusAddr).value_or("");
   o.push = push;
   return o;
 }

@@ -21,10 +21,12 @@ Nanos duration_flag(const std::string& name, const std::string& text);
 bool split_addr(const std::string& addr, std::string& host, int& port);
 
 /// LoadFlags: -rate -duration -step -timeout -workers -max-workers -connections -requests -cpus.
-/// Declares -precision into `spec` (every paced command has it).
-void define_precision(FlagSet& f, LoadSpec& spec);
-/// Declares -trials into `spec`.
-void define_trials(FlagSet& f, LoadSpec& spec);
+/// Declares -cpus into `cpus` (generator threads).
+void define_cpus(FlagSet& f, int* cpus);
+/// Declares what every attacking command has for its generator into `spec`: -cpus, -precision,
+/// -trials, -shard (default $LOADGATE_SHARD; `share` says what a shard takes, "hits k with k mod
+/// n == i") and -start-at.
+void define_generator(FlagSet& f, LoadSpec& spec, const std::string& share);
 
 struct LoadFlags {
   /// Which tool's spelling: Vegeta's (attack), or ghz's (grpc: -n -c -z -t aliases, the closed

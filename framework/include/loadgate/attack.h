@@ -1,4 +1,5 @@
-// attack.h: run an attack and get its Metrics.
+// attack.h (core layer): what every driver takes and gives back: the options of an attack,
+// its header, the sink of its results and its run record.
 //
 // The attacker is protocol-agnostic: it paces hits (open model) or keeps N workers busy
 // (closed model) on one Asio io_context per thread, share-nothing, and merges each thread's

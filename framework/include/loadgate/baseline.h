@@ -1,4 +1,4 @@
-// baseline.h: scenarios and their thresholds, from JSON files in baselines/.
+// baseline.h (gate layer): scenarios and their thresholds, from JSON files in baselines/.
 //
 // One file per service, one entry per scenario (see baselines/baseline.schema.json):
 //   {"service": "api", "targets": "targets/api.txt",
@@ -47,7 +47,8 @@ struct ResourceLimits {
 /// Thresholds a run must meet. Unset fields are not checked. Latency limits are exclusive
 /// (p99 < limit); success, throughput and rate are inclusive minimums.
 struct Thresholds {
-  std::optional<Nanos> p50, p90, p95, p99, p999, max, mean;
+  /// Latency limits by latency figure's name ("p50" ... "p99.9", "max", "mean": figures.h).
+  std::map<std::string, Nanos> latency;
   std::optional<double> success;     ///< minimum success ratio (0..1)
   std::optional<double> throughput;  ///< minimum successful requests per second
   std::optional<double> rate;        ///< minimum achieved request rate (per second)
@@ -65,6 +66,12 @@ struct Thresholds {
   std::map<std::string, Thresholds> targets;
   /// Limits on monitored processes' peaks, by role.
   std::map<std::string, ResourceLimits> resources;
+
+  /// The limit on latency figure `name` ("p99"), if one is set.
+  std::optional<Nanos> latency_limit(const std::string& name) const {
+    const auto it = latency.find(name);
+    return it == latency.end() ? std::nullopt : std::optional<Nanos>(it->second);
+  }
 };
 
 /// Search is a scenario's capacity search (tier "breakpoint"): rates from `start` up, by

@@ -1,4 +1,4 @@
-// breakpoint.h: capacity search. Raise a constant rate step by step (times `growth`) until an
+// breakpoint.h (gate layer): capacity search. Raise a constant rate step by step (times `growth`) until an
 // objective breaks, then bisect between the last rate that held and the first that broke; the
 // capacity is the highest rate that met the objective. Always bounded by a maximum rate and a
 // maximum time.

@@ -1,4 +1,4 @@
-// calibration.h: how noisy is this runner? (issue #24) A/A trials of a scenario (the same load,
+// calibration.h (gate layer): how noisy is this runner? (issue #24) A/A trials of a scenario (the same load,
 // run back to back) give each figure's spread between runs; from it follow the tolerance and the
 // number of trials at which a gate judged with statistics (judge.h) raises a false alarm at a
 // chosen rate. `loadgate calibrate` runs the trials and writes the result into the baseline.

@@ -1,4 +1,4 @@
-// capacity.h: what a load asks of this machine, said before it runs.
+// capacity.h (core layer): what a load asks of this machine, said before it runs.
 //
 // A Need is the CPU a load's generator (and its service, when that runs here too) will use at
 // the load's peak rate, read off a cost table of this machine: cores used against hits per

@@ -1,4 +1,4 @@
-// compare.h: figures of two runs side by side, relative change and regressions, in the spirit
+// compare.h (gate layer): figures of two runs side by side, relative change and regressions, in the spirit
 // of Google Benchmark's compare.py. Runs come from results files, JSON reports, or a history
 // file written by the gates (LOADGATE_HISTORY, `loadgate check -history`).
 #pragma once

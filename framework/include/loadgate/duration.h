@@ -1,4 +1,4 @@
-// duration.h: Go-style durations ("1m30s", "250ms", "1.5us") as used by Vegeta's flags.
+// duration.h (core layer): Go-style durations ("1m30s", "250ms", "1.5us") as used by Vegeta's flags.
 #pragma once
 
 #include <chrono>

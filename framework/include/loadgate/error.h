@@ -1,4 +1,4 @@
-// error.h: how loadgate reports errors.
+// error.h (core layer): how loadgate reports errors.
 //
 // One style: at the library's edges (parsing input, setting up a run) errors are exceptions
 // derived from loadgate::Error, with messages that name the file, line and field. InputError

@@ -1,4 +1,4 @@
-// fd_limit.h: the open-files limit, which bounds how many connections an attack can hold.
+// fd_limit.h (core layer): the open-files limit, which bounds how many connections an attack can hold.
 #pragma once
 
 #include <cstdint>

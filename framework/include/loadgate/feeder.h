@@ -1,4 +1,4 @@
-// feeder.h: rows of test data for templates ({{feed.column}}), from a CSV file (a header row
+// feeder.h (core layer): rows of test data for templates ({{feed.column}}), from a CSV file (a header row
 // names the columns) or a JSON-lines file (each line an object; its keys are the columns).
 //
 //   auto f = loadgate::load_feeder("users.csv", loadgate::FeedMode::kCircular);

@@ -1,4 +1,4 @@
-// figures.h: the vocabulary of a run's figures, in one table. Each figure has a name ("p99"),
+// figures.h (core layer): the vocabulary of a run's figures, in one table. Each figure has a name ("p99"),
 // a unit, a direction in which it is better, a way to read it from a Summary, and its key in
 // Vegeta's JSON report. Gates, comparisons, references, gtest properties and reports all name
 // figures through this table, so that "p99" means the same thing everywhere.
@@ -36,6 +36,7 @@ struct Figure {
   double percentile;          ///< latency figures: 0..100 (100 = max), -1 = mean
   /// The figure's value in `s` (latencies from s.latency, the corrected ones).
   double (*of)(const Summary& s);
+  bool referenced;            ///< recorded as a scenario's reference (reference_figure_names())
   /// Whether this is a latency figure (a percentile, max or mean of a latency histogram).
   bool latency() const { return field != nullptr; }
 };
@@ -50,9 +51,12 @@ const Figure* find_figure(std::string_view name);
 /// Precondition: f.latency().
 double latency_value(const Figure& f, const Histogram& h);
 
-/// Names of the figures recorded as a scenario's reference: p50 p90 p95 p99 p99.9 max success
-/// throughput.
+/// Names of the figures recorded as a scenario's reference (Figure::referenced): p50 p90 p95
+/// p99 p99.9 max success throughput.
 const std::vector<std::string>& reference_figure_names();
+
+/// Every figure's name, or only the latency figures', comma-separated, for error messages.
+std::string figure_names(bool latency_only = false);
 
 /// The reference figures of `s`, by name.
 std::map<std::string, double> reference_figures(const Summary& s);

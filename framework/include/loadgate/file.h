@@ -1,4 +1,4 @@
-// file.h: whole files into strings, for inputs read at the edges (targets, bodies, baselines),
+// file.h (core layer): whole files into strings, for inputs read at the edges (targets, bodies, baselines),
 // with a size cap: /dev/zero or a huge file is an error, not a process that eats the memory.
 #pragma once
 

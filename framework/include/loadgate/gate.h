@@ -1,10 +1,11 @@
-// gate.h: the verdict of a run against thresholds: a pure function, shared by the gtest
+// gate.h (gate layer): the verdict of a run against thresholds: a pure function, shared by the gtest
 // macros and `loadgate check`, so that the two never disagree.
 //
 //   loadgate::Verdict v = loadgate::evaluate(run.metrics, loadgate::find_scenario("api.heavy"));
 //   if (!v.pass()) std::cerr << v.table();
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -74,10 +75,12 @@ inline constexpr double kGeneratorCpuLimit = 0.95;
 /// (no threshold gates on uncorrected latency) and no hit was dropped, the generator checks pass
 /// with a warning (Check::warned) when every check already in `v` passed (the service held its
 /// thresholds with the generator's delay charged to it), or when `failures_stand` (the failed
-/// checks fail as well with latency from the actual send: the delay is not what failed them).
+/// checks fail as well with latency from the actual send: the delay is not what failed them;
+/// asked only when a generator check and another check failed).
 /// Otherwise they fail: a failure that the generator's delay may explain, or figures that leave
 /// its delay out, say nothing of the service (a suite measures such a run again once).
-void generator_checks(const Metrics& m, Verdict& v, bool delay_counted = true, bool failures_stand = false);
+void generator_checks(const Metrics& m, Verdict& v, bool delay_counted = true,
+                      const std::function<bool()>& failures_stand = nullptr);
 
 /// One line saying the generator fell behind or was saturated, e.g. "generator fell behind:
 /// 7.0 % of hits late; figures include its delay"; "" when it kept up or is unknown.

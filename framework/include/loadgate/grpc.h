@@ -1,4 +1,4 @@
-// grpc.h: gRPC load: any method (unary, server-, client- or bidirectional-streaming), described
+// grpc.h (protocol layer): gRPC load: any method (unary, server-, client- or bidirectional-streaming), described
 // by a .proto read at run time, a protoset, or the server's reflection, sent with gRPC's generic
 // stub. No gRPC header is included here; see grpc_typed.h for generated stubs.
 //

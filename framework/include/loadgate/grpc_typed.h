@@ -1,4 +1,4 @@
-// grpc_typed.h: gRPC load through the caller's generated stubs (includes grpcpp).
+// grpc_typed.h (protocol layer): gRPC load through the caller's generated stubs (includes grpcpp).
 //
 //   auto stub = loadgate::kernel::Kernel::NewStub(channel);
 //   auto run = loadgate::attack_grpc_typed(

@@ -1,4 +1,4 @@
-// gtest.h: PERF_EXPECT_* / PERF_ASSERT_* for GoogleTest. The only loadgate header that
+// gtest.h (gtest layer): PERF_EXPECT_* / PERF_ASSERT_* for GoogleTest. The only loadgate header that
 // includes GoogleTest.
 //
 //   #include <loadgate/gtest.h>

@@ -1,4 +1,4 @@
-// histogram.h: a log-linear ("HDR") histogram of non-negative integer values.
+// histogram.h (stats layer): a log-linear ("HDR") histogram of non-negative integer values.
 //
 // Written here rather than taken from HdrHistogram_c because Debian 12 ships no C/C++ HDR
 // histogram package, and loadgate needs only four operations (record, merge, percentile,

@@ -1,4 +1,4 @@
-// history.h: change points in a history of runs (issue #24). A history file (JSON lines written
+// history.h (gate layer): change points in a history of runs (issue #24). A history file (JSON lines written
 // by the gates: LOADGATE_HISTORY, `loadgate check -history`) holds one entry per run of each
 // scenario; each figure of a scenario over its runs is a series, and a change point is a run
 // from which the series shifted (E-divisive means with a permutation test, stats.h). A shift for

@@ -1,4 +1,4 @@
-// http.h: HTTP/1.1 and HTTP/2 load over Asio, Vegeta's semantics.
+// http.h (protocol layer): HTTP/1.1 and HTTP/2 load over Asio, Vegeta's semantics.
 //
 //   auto targets = loadgate::load_targets("targets/api.txt");
 //   loadgate::AttackOptions load;  load.rate = ...;  load.duration = 30s;
@@ -14,6 +14,7 @@
 
 #include "loadgate/attack.h"
 #include "loadgate/feeder.h"
+#include "loadgate/journey.h"
 #include "loadgate/targets.h"
 
 namespace loadgate {
@@ -65,5 +66,10 @@ struct HttpOptions {
 /// Throws InputError for invalid options or unreadable certificate files. Connection and
 /// protocol failures are results (status 0 and an error), never exceptions.
 AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& load);
+
+/// Runs `j` with `load`'s pacing (journeys per second) over HTTP with `http`'s settings (its
+/// targets, targeter and feeder are the journey's). Returns every step's and every journey's
+/// results. Throws InputError for a journey that cannot run.
+AttackRun attack_journey(const Journey& j, const HttpOptions& http, const AttackOptions& load);
 
 }  // namespace loadgate

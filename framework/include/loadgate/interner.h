@@ -1,4 +1,4 @@
-// interner.h: process-wide table of strings (target labels, error texts) referenced by id.
+// interner.h (core layer): process-wide table of strings (target labels, error texts) referenced by id.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// journey.h: multi-step user journeys: each virtual user runs the steps in order, carrying
+// journey.h (core layer): multi-step user journeys: each virtual user runs the steps in order, carrying
 // values from one response into later requests.
 //
 //   loadgate::Journey j("shop");
@@ -6,7 +6,7 @@
 //       .body(R"({"user":"{{feed.user}}","password":"x"})").expect_status(200).extract_json("token", "/token");
 //   j.step("me").get(api + "/api/me").header("Authorization", "Bearer {{token}}").expect_status(200);
 //   j.think = loadgate::ThinkTime::uniform(10ms, 50ms);
-//   loadgate::AttackRun run = loadgate::attack_journey(j, {}, load);   // load.rate: journeys/s
+//   loadgate::AttackRun run = loadgate::attack_journey(j, {}, load);   // http.h; load.rate: journeys/s
 //
 // Open model: journeys start on the pacer's schedule; each step's latency runs from the time the
 // step was due (the journey's start for the first, the previous step's end plus the think time
@@ -19,14 +19,15 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "loadgate/attack.h"
+#include "loadgate/duration.h"
 #include "loadgate/feeder.h"
-#include "loadgate/http.h"
 #include "loadgate/targets.h"
 
 namespace loadgate {
@@ -130,11 +131,6 @@ Journey load_journey(const std::string& path);
 /// Checks what parse_journey() checks, for a journey built in code: at least one step, names
 /// unique, placeholders valid, every variable extracted by an earlier step. Throws InputError.
 void validate(const Journey& j);
-
-/// Runs `j` with `load`'s pacing (journeys per second) over HTTP with `http`'s settings (its
-/// targets, targeter and feeder are the journey's). Returns every step's and every journey's
-/// results. Throws InputError for a journey that cannot run.
-AttackRun attack_journey(const Journey& j, const HttpOptions& http, const AttackOptions& load);
 
 /// Rebases every step's URL onto `origin` ("http://127.0.0.1:39211"), as rebase_targets().
 void rebase_journey(Journey& j, const std::string& origin);

@@ -1,4 +1,4 @@
-// judge.h: is a run a regression of another, decided with statistics (issue #24): over the
+// judge.h (gate layer): is a run a regression of another, decided with statistics (issue #24): over the
 // trials of each side (a Mann-Whitney U test, the Hodges-Lehmann change and its interval), or,
 // for one run a side, over the runs' own 95 % intervals. A regression is both significant and
 // larger than the tolerance; an outcome that the data cannot settle is "inconclusive".

@@ -1,4 +1,4 @@
-// load.h: the load model, one for the command line, baselines and suites.
+// load.h (core layer): the load model, one for the command line, baselines and suites.
 //
 // A load is either open (hits due on a pacer's schedule, whatever the service does) or closed
 // (N workers back to back, as fast as the service answers). It is written as text, in flags

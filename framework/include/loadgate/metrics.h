@@ -1,4 +1,4 @@
-// metrics.h: streaming, constant-memory aggregation of Results.
+// metrics.h (core layer): streaming, constant-memory aggregation of Results.
 //
 // Metrics::add() is O(1) and allocates only when it meets something new (a target, an error
 // text, a time window). Everything is mergeable, so per-thread Metrics are merged once at the

@@ -1,4 +1,4 @@
-// monitor.h: resource usage of the generator and of the system under test, sampled from /proc
+// monitor.h (monitor layer): resource usage of the generator and of the system under test, sampled from /proc
 // once a second during a run by a thread of its own (the data is in resources.h).
 //
 //   loadgate::Monitor m({{getpid(), "generator"}, {sut_pid, "sut"}});

@@ -1,4 +1,4 @@
-// pacer.h: when each hit is due.
+// pacer.h (core layer): when each hit is due.
 //
 // A Pacer maps hit numbers to due times, so the attacker always knows when a request *should*
 // have been sent (the basis of coordinated-omission correction). Vegeta's interface,

@@ -1,4 +1,4 @@
-// process.h: how to start a service under test, and what a report says about it afterwards.
+// process.h (core layer): how to start a service under test, and what a report says about it afterwards.
 // Data only: the Service that starts, probes, watches and stops the process is service.h.
 //
 // Declared in a baseline file (top level, or per scenario to override it):

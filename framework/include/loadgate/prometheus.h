@@ -1,4 +1,4 @@
-// prometheus.h: live figures of attacks for Prometheus, served while they run, judged verdicts as
+// prometheus.h (live layer): live figures of attacks for Prometheus, served while they run, judged verdicts as
 // gauges, and an optional push to a Pushgateway at the end. Built on prometheus-cpp (its
 // exposer serves the text exposition format 0.0.4, which Prometheus scrapes).
 //

@@ -1,4 +1,4 @@
-// report.h: reporters over Metrics, in Vegeta's formats (text, json, hist, hdrplot).
+// report.h (report layer): reporters over Metrics, in Vegeta's formats (text, json, hist, hdrplot).
 #pragma once
 
 #include <ostream>

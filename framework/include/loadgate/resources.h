@@ -1,4 +1,4 @@
-// resources.h: resource usage of processes during a run (CPU %, RSS, threads, open files,
+// resources.h (core layer): resource usage of processes during a run (CPU %, RSS, threads, open files,
 // network bytes): one Sample per process per second, aggregated per role by Resources. The
 // sampling thread is monitor.h.
 #pragma once

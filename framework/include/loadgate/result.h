@@ -1,4 +1,4 @@
-// result.h: the one record every driver produces and every report consumes.
+// result.h (core layer): the one record every driver produces and every report consumes.
 #pragma once
 
 #include <algorithm>

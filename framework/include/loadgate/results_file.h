@@ -1,4 +1,4 @@
-// results_file.h: the results stream: compact binary records, plus Vegeta's JSON and CSV.
+// results_file.h (io layer): the results stream: compact binary records, plus Vegeta's JSON and CSV.
 //
 // Binary layout (little-endian), appendable and concatenable (`cat a.bin b.bin` is valid):
 //   "LOADGATE"                         8-byte signature, starts every stream

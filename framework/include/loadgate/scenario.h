@@ -1,4 +1,4 @@
-// scenario.h: run a baseline scenario the way a perf test does, gtest-free.
+// scenario.h (suite layer): run a baseline scenario the way a perf test does, gtest-free.
 //
 //   loadgate::ScenarioRun run = loadgate::attack(loadgate::targets_file("targets/api.txt"),
 //                                                loadgate::scenario("api.heavy"));

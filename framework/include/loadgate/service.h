@@ -1,4 +1,4 @@
-// service.h: the service under test as a handle: start a command, wait until it is ready, watch
+// service.h (service layer): the service under test as a handle: start a command, wait until it is ready, watch
 // it during runs, stop it; or adopt a server the test runs itself.
 //
 //   // Once for every test of a suite:

@@ -1,4 +1,4 @@
-// size.h: byte sizes as people write them ("512MB", "10 KB", "1024").
+// size.h (core layer): byte sizes as people write them ("512MB", "10 KB", "1024").
 #pragma once
 
 #include <cstdint>

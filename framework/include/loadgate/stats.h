@@ -1,4 +1,4 @@
-// stats.h: the statistics that let a perf gate survive a noisy runner: intervals on every
+// stats.h (stats layer): the statistics that let a perf gate survive a noisy runner: intervals on every
 // figure, a rank test between two sets of trials, and change points in a history.
 //
 //   Interval p99 = quantile_interval(stats.latency, 99);           // order statistics

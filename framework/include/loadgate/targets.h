@@ -1,4 +1,4 @@
-// targets.h: what to attack, in Vegeta's two targets formats.
+// targets.h (core layer): what to attack, in Vegeta's two targets formats.
 //
 // http format (blank lines separate targets, '#' starts a comment):
 //   GET http://127.0.0.1:8000/api/items

@@ -1,4 +1,4 @@
-// template.h: text with holes, compiled once and filled per request without allocating.
+// template.h (core layer): text with holes, compiled once and filled per request without allocating.
 //
 //   {{seq}}               the hit's number (0, 1, 2, ...)
 //   {{shard}}             the generator's shard, "0/1" when not sharded

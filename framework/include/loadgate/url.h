@@ -1,4 +1,4 @@
-// url.h: the parts of an absolute http(s)/ws(s) URL that a driver needs.
+// url.h (core layer): the parts of an absolute http(s)/ws(s) URL that a driver needs.
 #pragma once
 
 #include <cstdint>

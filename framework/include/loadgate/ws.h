@@ -1,4 +1,4 @@
-// ws.h: WebSocket load: many connections opened on a ramp, each sending paced messages whose
+// ws.h (protocol layer): WebSocket load: many connections opened on a ramp, each sending paced messages whose
 // echoes are matched for round-trip latency (or counting what the server pushes).
 //
 //   loadgate::WsOptions w;

@@ -1,4 +1,4 @@
-// ws_frame.h: the RFC 6455 frame codec, no I/O: frames appended to a buffer, and messages and
+// ws_frame.h (protocol layer): the RFC 6455 frame codec, no I/O: frames appended to a buffer, and messages and
 // control frames parsed out of a buffer in place (payloads unmasked where they lie, no copy for
 // a message in one frame).
 //

@@ -1,4 +1,4 @@
-// ws_handshake.h: the RFC 6455 opening handshake, both sides, no I/O. HTTP is parsed by
+// ws_handshake.h (protocol layer): the RFC 6455 opening handshake, both sides, no I/O. HTTP is parsed by
 // http-parser and the accept key computed with OpenSSL's SHA-1: only the WebSocket rules are
 // written here.
 //

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <sys/stat.h>
 
+#include "loadgate/environment.h"
 #include "loadgate/load.h"
 #include "loadgate/size.h"
 
@@ -57,7 +58,7 @@ nlohmann::json read_file(const std::string& path) {
 }  // namespace
 
 std::string cost_file() {
-  if (const char* f = std::getenv("LOADGATE_COST_FILE"); f && *f) return f;
+  if (auto f = env(Env::kCostFile)) return *f;
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/loadgate/cost.json";
   if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/loadgate/cost.json";
   return "";

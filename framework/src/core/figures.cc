@@ -21,17 +21,17 @@ double errors_of(const Summary& s) { return static_cast<double>(s.requests - s.s
 
 const std::vector<Figure>& all_figures() {
   static const std::vector<Figure> kFigures = {
-      {"p50", Unit::kNanos, false, "/latencies/50th", &Latencies::p50, 50, &latency_of<&Latencies::p50>},
-      {"p90", Unit::kNanos, false, "/latencies/90th", &Latencies::p90, 90, &latency_of<&Latencies::p90>},
-      {"p95", Unit::kNanos, false, "/latencies/95th", &Latencies::p95, 95, &latency_of<&Latencies::p95>},
-      {"p99", Unit::kNanos, false, "/latencies/99th", &Latencies::p99, 99, &latency_of<&Latencies::p99>},
-      {"p99.9", Unit::kNanos, false, "/latencies/99.9th", &Latencies::p999, 99.9, &latency_of<&Latencies::p999>},
-      {"max", Unit::kNanos, false, "/latencies/max", &Latencies::max, 100, &latency_of<&Latencies::max>},
-      {"mean", Unit::kNanos, false, "/latencies/mean", &Latencies::mean, -1, &latency_of<&Latencies::mean>},
-      {"success", Unit::kRatio, true, "/success", nullptr, 0, &success_of},
-      {"throughput", Unit::kPerSecond, true, "/throughput", nullptr, 0, &throughput_of},
-      {"rate", Unit::kPerSecond, true, "/rate", nullptr, 0, &rate_of},
-      {"errors", Unit::kCount, false, "", nullptr, 0, &errors_of},
+      {"p50", Unit::kNanos, false, "/latencies/50th", &Latencies::p50, 50, &latency_of<&Latencies::p50>, true},
+      {"p90", Unit::kNanos, false, "/latencies/90th", &Latencies::p90, 90, &latency_of<&Latencies::p90>, true},
+      {"p95", Unit::kNanos, false, "/latencies/95th", &Latencies::p95, 95, &latency_of<&Latencies::p95>, true},
+      {"p99", Unit::kNanos, false, "/latencies/99th", &Latencies::p99, 99, &latency_of<&Latencies::p99>, true},
+      {"p99.9", Unit::kNanos, false, "/latencies/99.9th", &Latencies::p999, 99.9, &latency_of<&Latencies::p999>, true},
+      {"max", Unit::kNanos, false, "/latencies/max", &Latencies::max, 100, &latency_of<&Latencies::max>, true},
+      {"mean", Unit::kNanos, false, "/latencies/mean", &Latencies::mean, -1, &latency_of<&Latencies::mean>, false},
+      {"success", Unit::kRatio, true, "/success", nullptr, 0, &success_of, true},
+      {"throughput", Unit::kPerSecond, true, "/throughput", nullptr, 0, &throughput_of, true},
+      {"rate", Unit::kPerSecond, true, "/rate", nullptr, 0, &rate_of, false},
+      {"errors", Unit::kCount, false, "", nullptr, 0, &errors_of, false},
   };
   return kFigures;
 }
@@ -47,8 +47,20 @@ double latency_value(const Figure& f, const Histogram& h) {
 }
 
 const std::vector<std::string>& reference_figure_names() {
-  static const std::vector<std::string> kNames = {"p50", "p90", "p95", "p99", "p99.9", "max", "success", "throughput"};
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (const Figure& f : all_figures())
+      if (f.referenced) names.push_back(f.name);
+    return names;
+  }();
   return kNames;
+}
+
+std::string figure_names(bool latency_only) {
+  std::string out;
+  for (const Figure& f : all_figures())
+    if (!latency_only || f.latency()) out += (out.empty() ? "" : ", ") + std::string(f.name);
+  return out;
 }
 
 std::map<std::string, double> reference_figures(const Summary& s) {

@@ -421,16 +421,21 @@ class Worker final : public WorkerBase, public SlotOwner {
       deadline_.async_wait([this](const asio::error_code& ec) {
         if (ec) return;
         drop_pending();
-        for (auto& s : slots_)
-          if (std::find(idle_.begin(), idle_.end(), s.get()) == idle_.end()) s->cancel();
+        for_each_busy([](Slot& s) { s.cancel(); });
       });
     }
     maybe_finish();
   }
 
   void wind_down_slots() {
+    for_each_busy([](Slot& s) { s.wind_down(); });
+  }
+
+  // Calls `f` on every slot that is not idle (has a hit or a journey in hand).
+  template <class F>
+  void for_each_busy(F f) {
     for (auto& s : slots_)
-      if (std::find(idle_.begin(), idle_.end(), s.get()) == idle_.end()) s->wind_down();
+      if (std::find(idle_.begin(), idle_.end(), s.get()) == idle_.end()) f(*s);
   }
 
   void drop_pending() {

@@ -167,31 +167,3 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
 }
 
 }  // namespace loadgate::engine
-
-namespace loadgate {
-
-AttackRun run_trials(const AttackOptions& load, const std::function<AttackRun(const AttackOptions&)>& attack) {
-  if (load.trials <= 1) return attack(load);
-  AttackRun all;
-  for (int k = 1; k <= load.trials; ++k) {
-    AttackOptions o = load;
-    o.trial = std::to_string(k) + "/" + std::to_string(load.trials);
-    AttackRun one = attack(o);
-    if (k == 1) all.info = one.info;
-    all.trials.push_back(one.metrics.summarize());
-    all.metrics.merge(one.metrics);
-    all.workers += one.workers;
-    all.elapsed += one.elapsed;
-    all.wire_bytes_in += one.wire_bytes_in;
-    all.wire_bytes_out += one.wire_bytes_out;
-    if (!one.abort_reason.empty()) all.abort_reason = one.abort_reason;
-    if (one.interrupted) {
-      all.interrupted = true;
-      break;
-    }
-  }
-  all.info.trial = "";
-  return all;
-}
-
-}  // namespace loadgate

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/json_input.h"
+#include "loadgate/environment.h"
 #include "loadgate/error.h"
 #include "loadgate/figures.h"
 #include "loadgate/file.h"
@@ -28,13 +29,13 @@ class Reader {
     throw InputError(file_, 0, path, message);
   }
 
-  void only(const json& j, const std::string& path, std::initializer_list<const char*> keys) const {
+  void only(const json& j, const std::string& path, const std::vector<std::string>& keys) const {
     if (!j.is_object()) fail(path, "want an object");
     for (auto& item : j.items())
-      if (const std::string& k = item.key();
-          std::find_if(keys.begin(), keys.end(), [&k](const char* a) { return k == a; }) == keys.end()) {
+      if (std::find(keys.begin(), keys.end(), item.key()) == keys.end()) {
+        const std::string& k = item.key();
         std::string known;
-        for (const char* a : keys) known += (known.empty() ? "" : ", ") + std::string(a);
+        for (const std::string& a : keys) known += (known.empty() ? "" : ", ") + a;
         fail(join(path, k), "unknown key (known: " + known + ")");
       }
   }
@@ -123,9 +124,12 @@ class Reader {
   }
 
   Thresholds thresholds(const json& j, const std::string& path, bool nested = false) const {
-    only(j, path,
-         {"p50", "p90", "p95", "p99", "p99.9", "max", "mean", "success", "throughput", "rate", "errors", "late",
-          "uncorrected", "generator", "kind", "window", "first", "kinds", "targets", "resources"});
+    std::vector<std::string> keys;
+    for (const Figure& f : all_figures())
+      if (f.latency()) keys.push_back(f.name);
+    keys.insert(keys.end(), {"success", "throughput", "rate", "errors", "late", "uncorrected", "generator", "kind",
+                             "window", "first", "kinds", "targets", "resources"});
+    only(j, path, keys);
     Thresholds t;
     if (j.contains("targets")) {
       const std::string tpath = join(path, "targets");
@@ -160,13 +164,8 @@ class Reader {
     auto lat = [&](const char* key, std::optional<Nanos>& out) {
       if (j.contains(key)) out = duration(j[key], join(path, key));
     };
-    lat("p50", t.p50);
-    lat("p90", t.p90);
-    lat("p95", t.p95);
-    lat("p99", t.p99);
-    lat("p99.9", t.p999);
-    lat("max", t.max);
-    lat("mean", t.mean);
+    for (const Figure& f : all_figures())
+      if (f.latency() && j.contains(f.name)) t.latency[f.name] = duration(j[f.name], join(path, f.name));
     lat("window", t.window);
     lat("first", t.first);
     if (j.contains("success")) t.success = ratio(j["success"], join(path, "success"));
@@ -361,7 +360,7 @@ class Reader {
       if (!j["tolerance"].is_object()) fail(tpath, "want an object of figure: ratio");
       for (auto& [k, v] : j["tolerance"].items()) {
         const Figure* f = find_figure(k);
-        if (!f) fail(join(tpath, k), "unknown figure (want p50, p90, p95, p99, p99.9, max, success, throughput)");
+        if (!f) fail(join(tpath, k), "unknown figure (want " + figure_names() + ")");
         s.tolerance[k] = number(v, join(tpath, k));
         // A drop of 100 % or more cannot be checked: the limit would be zero or below.
         if (f->higher_is_better && s.tolerance[k] >= 1)
@@ -437,8 +436,7 @@ const Scenario& find_scenario(const std::string& key, const std::string& dir) {
     throw InputError("", 0, "scenario", "\"" + key + "\": want service.scenario, e.g. api.heavy");
   std::string base = dir;
   if (base.empty()) {
-    const char* env = std::getenv("LOADGATE_BASELINES_DIR");
-    base = env && *env ? env : "baselines";
+    base = env(Env::kBaselinesDir).value_or("baselines");
   }
   const std::string path = base + "/" + key.substr(0, dot) + ".json";
   std::lock_guard lock(mu);

@@ -11,9 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -218,6 +220,36 @@ std::string Service::State::wait_ready(bool& exited_early) {
   }
 }
 
+namespace {
+
+// Stops the processes `find` lists once the service is gone: `signal` sends them SIGTERM (unless
+// `term` is false: the group already had it), they have `grace` to end, then SIGKILL and up to
+// kKillWait. Returns what happened, "" when nothing was left: "2 processes <what> outlived it:
+// killed with SIGKILL".
+std::string stop_leftovers(const std::function<std::vector<pid_t>()>& find,
+                           const std::function<void(const std::vector<pid_t>&, int)>& signal, bool term,
+                           Nanos grace, const std::string& what) {
+  std::vector<pid_t> left = find();
+  if (left.empty()) return "";
+  const size_t count = left.size();
+  if (term) signal(left, SIGTERM);
+  const int64_t until = steady_now_ns() + grace.count();
+  while (!left.empty() && steady_now_ns() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    left = find();
+  }
+  const bool had_to_kill = !left.empty();
+  if (had_to_kill) {
+    signal(left, SIGKILL);
+    const int64_t kill_until = steady_now_ns() + kKillWait.count();
+    while (!find().empty() && steady_now_ns() < kill_until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::to_string(count) + (count == 1 ? " process " : " processes ") + what + " outlived it: " +
+         (had_to_kill ? "killed with SIGKILL" : "ended on SIGTERM");
+}
+
+}  // namespace
+
 void Service::State::halt() {
   if (pid <= 0) return;
   std::unique_lock lock(mu);
@@ -234,46 +266,19 @@ void Service::State::halt() {
     }
   }
   lock.unlock();
-  // Children it forked are in its group and may outlive it.
-  std::vector<pid_t> left = service::live_members(pid);
-  if (!left.empty()) {
-    const size_t count = left.size();
-    if (died) kill(-pid, SIGTERM);
-    const int64_t until = steady_now_ns() + spec.grace.count();
-    while (!left.empty() && steady_now_ns() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      left = service::live_members(pid);
-    }
-    const bool had_to_kill = !left.empty();
-    if (had_to_kill) {
-      kill(-pid, SIGKILL);
-      const int64_t kill_until = steady_now_ns() + kKillWait.count();
-      while (!service::live_members(pid).empty() && steady_now_ns() < kill_until)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    lock.lock();
-    leftovers = std::to_string(count) + (count == 1 ? " process" : " processes") + " of its group outlived it: " +
-                (had_to_kill ? "killed with SIGKILL" : "ended on SIGTERM");
-    lock.unlock();
-  }
-  // What it started outside its group (setsid, a double fork), found by its marker.
-  std::vector<pid_t> strays = service::marked(marker);
-  if (!strays.empty()) {
-    const size_t count = strays.size();
-    for (pid_t p : strays) kill(p, SIGTERM);
-    const int64_t until = steady_now_ns() + spec.grace.count();
-    while (!strays.empty() && steady_now_ns() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      strays = service::marked(marker);
-    }
-    const bool had_to_kill = !strays.empty();
-    for (pid_t p : strays) kill(p, SIGKILL);
-    lock.lock();
-    leftovers += (leftovers.empty() ? "" : "; ") + std::to_string(count) +
-                 (count == 1 ? " process" : " processes") + " it started outside its group (setsid) outlived it: " +
-                 (had_to_kill ? "killed with SIGKILL" : "ended on SIGTERM");
-    lock.unlock();
-  }
+  // Children it forked are in its group and may outlive it; what it started outside its group
+  // (setsid, a double fork) is found by its marker.
+  const std::string in_group = stop_leftovers([this] { return service::live_members(pid); },
+                                              [this](const std::vector<pid_t>&, int sig) { kill(-pid, sig); },
+                                              died, spec.grace, "of its group");
+  const std::string outside = stop_leftovers([this] { return service::marked(marker); },
+                                             [](const std::vector<pid_t>& left, int sig) {
+                                               for (pid_t p : left) kill(p, sig);
+                                             },
+                                             true, spec.grace, "it started outside its group (setsid)");
+  lock.lock();
+  leftovers = in_group + (!in_group.empty() && !outside.empty() ? "; " : "") + outside;
+  lock.unlock();
   if (guard) guard->release();
   if (reaper.joinable()) reaper.join();
   if (tap) tap->finish();

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "loadgate/scenario.h"
+#include "loadgate/environment.h"
 
 namespace loadgate {
 namespace {
@@ -14,7 +15,7 @@ bool executable(const std::string& path) { return !path.empty() && access(path.c
 
 // The loadgate binary that serves the embedded services.
 std::string cli_path() {
-  if (const char* env = std::getenv("LOADGATE_CLI"); env && *env) return env;
+  if (auto cli = env(Env::kCli)) return *cli;
 #ifdef LOADGATE_CLI_BUILD
   if (executable(LOADGATE_CLI_BUILD)) return LOADGATE_CLI_BUILD;
 #endif

@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "loadgate/capacity.h"
+#include "loadgate/environment.h"
 #include "loadgate/error.h"
 #include "loadgate/file.h"
 #include "loadgate/http.h"
@@ -25,11 +26,6 @@
 
 namespace loadgate {
 namespace {
-
-bool env_true(const char* name) {
-  const char* v = std::getenv(name);
-  return v && (std::string(v) == "1" || std::string(v) == "true" || std::string(v) == "yes");
-}
 
 // `d` times LOADGATE_DURATION_SCALE, with a floor of one second (or `d` itself when shorter), as
 // parse_load() scales a load's duration.
@@ -48,14 +44,20 @@ std::vector<Target> targets_file(const std::string& path) {
   return load_targets(path, json ? TargetsFormat::kJson : TargetsFormat::kHttp);
 }
 
-double duration_scale() {
-  const char* v = std::getenv("LOADGATE_DURATION_SCALE");
-  if (!v || !*v) return 1.0;
+// The number in variable `e`, or `unset` when it is not set. Throws InputError naming the
+// variable and what it wants (`want`) when it is not a finite number within [lo, hi].
+double env_number(Env e, double unset, double lo, double hi, const std::string& want) {
+  const auto v = env(e);
+  if (!v) return unset;
   char* end = nullptr;
-  const double scale = std::strtod(v, &end);
-  if (*end != '\0' || !(scale > 0) || !std::isfinite(scale))
-    throw InputError("", 0, "LOADGATE_DURATION_SCALE", "\"" + std::string(v) + "\" is not a positive number");
-  return scale;
+  const double x = std::strtod(v->c_str(), &end);
+  if (*end != '\0' || !std::isfinite(x) || !(x >= lo && x <= hi))
+    throw InputError("", 0, env_name(e), "\"" + *v + "\": " + want);
+  return x;
+}
+
+double duration_scale() {
+  return env_number(Env::kDurationScale, 1.0, std::nextafter(0.0, 1.0), HUGE_VAL, "want a positive number");
 }
 
 AttackOptions attack_options(const Scenario& s) {
@@ -64,16 +66,16 @@ AttackOptions attack_options(const Scenario& s) {
   o.name = s.key();
   // Sharded suites: every generator runs the same scenario with LOADGATE_SHARD=i/n (and the
   // same LOADGATE_START_AT); their results merge into the one scenario's figures.
-  if (const char* v = std::getenv("LOADGATE_SHARD"); v && *v) std::tie(o.shard, o.shards) = parse_shard(v, "LOADGATE_SHARD");
-  if (const char* v = std::getenv("LOADGATE_START_AT"); v && *v) o.start_at_ns = parse_start_at(v, "LOADGATE_START_AT");
-  if (env_true("LOADGATE_PROGRESS") || isatty(STDERR_FILENO)) o.progress = stderr;
+  if (const auto v = env(Env::kShard)) std::tie(o.shard, o.shards) = parse_shard(*v, env_name(Env::kShard));
+  if (const auto v = env(Env::kStartAt)) o.start_at_ns = parse_start_at(*v, env_name(Env::kStartAt));
+  if (env_true(Env::kProgress) || isatty(STDERR_FILENO)) o.progress = stderr;
   return o;
 }
 
 std::string reports_dir() {
   // The user's choice first, then the one loadgate_add_perf_test() gives its tests.
-  for (const char* name : {"LOADGATE_REPORTS_DIR", "LOADGATE_DEFAULT_REPORTS_DIR"})
-    if (const char* v = std::getenv(name); v && *v) return v;
+  for (Env e : {Env::kReportsDir, Env::kDefaultReportsDir})
+    if (auto v = env(e)) return *v;
   return "reports";
 }
 
@@ -89,7 +91,7 @@ class Sut {
     } else if (!(env_ = service_url_from_env(s.service))) {
       if (auto spec = declared_process(s)) {
         // $LOADGATE_PIN: the service on the last core, the generator on the others.
-        if (env_true("LOADGATE_PIN") && cores() >= 2) {
+        if (env_true(Env::kPin) && cores() >= 2) {
           spec->cpus = {cores() - 1};
           for (int c = 0; c + 1 < cores(); ++c) generator_cpus_.push_back(c);
         }
@@ -111,8 +113,8 @@ class Sut {
   std::vector<MonitoredProcess> monitored() const {
     std::vector<MonitoredProcess> out;
     if (svc_) out = svc_->monitored();
-    if (const char* v = std::getenv("LOADGATE_MONITOR_PID"); v && *v) {
-      const int pid = std::atoi(v);
+    if (const auto v = env(Env::kMonitorPid)) {
+      const int pid = std::atoi(v->c_str());
       if (pid > 0 && read_process(pid)) out.push_back({pid, out.empty() ? "sut" : "monitored"});
     }
     return out;
@@ -209,13 +211,7 @@ const char* protocol_of(const WsOptions&) { return "ws"; }
 // SHARE, and says so; unset or 0 = every load as written. Only WebSocket messages are scaled
 // (connections stay as written): the seed's HTTP and gRPC rates fit any machine.
 double fit_share() {
-  const char* v = std::getenv("LOADGATE_FIT");
-  if (!v || !*v) return 0;
-  char* end = nullptr;
-  const double share = std::strtod(v, &end);
-  if (*end != '\0' || !(share >= 0) || share > 1)
-    throw InputError("", 0, "LOADGATE_FIT", "\"" + std::string(v) + "\": want a share of the cores, 0 (off) to 1");
-  return share;
+  return env_number(Env::kFit, 0, 0, 1, "want a share of the cores, 0 (off) to 1");
 }
 
 template <class T>
@@ -319,9 +315,9 @@ class Relay {
 PrometheusExporter* exporter() {
   static std::unique_ptr<PrometheusExporter> e = [] {
     PrometheusOptions o;
-    if (const char* v = std::getenv("LOADGATE_PROMETHEUS_ADDR")) o.listen = v;
-    if (const char* v = std::getenv("LOADGATE_PROMETHEUS_PUSH")) o.push = v;
-    if (const char* v = std::getenv("LOADGATE_SHARD")) o.shard = v;
+    o.listen = env(Env::kPrometheusAddr).value_or("");
+    o.push = env(Env::kPrometheusPush).value_or("");
+    o.shard = env(Env::kShard).value_or("");
     return o.listen.empty() && o.push.empty() ? nullptr : std::make_unique<PrometheusExporter>(o);
   }();
   return e.get();
@@ -329,8 +325,7 @@ PrometheusExporter* exporter() {
 
 // $LOADGATE_REMEASURE (default 1): whether a failed run whose generator fell behind is run again once.
 bool remeasure_allowed() {
-  const char* v = std::getenv("LOADGATE_REMEASURE");
-  return !v || !*v || std::string(v) != "0";
+  return env(Env::kRemeasure).value_or("1") != "0";
 }
 
 // Whether a generator check failed (generator_checks(): the generator fell behind in a run
@@ -426,7 +421,7 @@ Breakpoint run_breakpoint(T target, const Scenario& s, Service* given) {
   sut.watch(&died);
   const int64_t started = unix_now_ns();
   Objective obj;
-  obj.p99 = s.thresholds.p99;
+  obj.p99 = s.thresholds.latency_limit("p99");
   obj.success = s.thresholds.success;
   obj.rate_tolerance = s.search->rate_tolerance;
   SearchOptions search;
@@ -550,11 +545,11 @@ std::string write_scenario_reports(const ScenarioRun& run) {
   write_text_report(text, run.metrics, o);
 
   const Summary summary = run.metrics.summarize(kind_for(run.metrics, s.thresholds.kind));
-  if (const char* h = std::getenv("LOADGATE_HISTORY"); h && *h)
-    append_history(h, s.key(), summary, run.verdict, run.trials);
+  if (const auto h = env(Env::kHistory))
+    append_history(*h, s.key(), summary, run.verdict, run.trials);
   // A reference is the last *accepted* run: a failing run is not recorded. It keeps each trial's
   // figures, or the run's intervals, so that the next runs are judged with statistics.
-  if (env_true("LOADGATE_RECORD_BASELINES") && summary.requests > 0 && run.verdict.pass()) {
+  if (env_true(Env::kRecordBaselines) && summary.requests > 0 && run.verdict.pass()) {
     std::vector<std::map<std::string, double>> trials;
     for (const Summary& t : run.trials) trials.push_back(reference_figures(t));
     std::map<std::string, std::pair<double, double>> intervals;

@@ -9,6 +9,7 @@
 #include "engine/attacker.h"
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
+#include "loadgate/http.h"
 #include "loadgate/journey.h"
 #include "loadgate/template.h"
 #include "protocol/http/http_driver.h"
@@ -50,6 +51,11 @@ class JourneySlot final : public engine::Slot, public engine::SlotOwner {
   void run_step(int64_t due_steady);
   void next(int64_t end_steady, bool step_failed);
   void finish(int64_t end_steady);
+  // Ends the journey unfinished when -duration ends with steps left: counted as cut, no result.
+  void cut_now() {
+    busy_ = false;
+    owner_.cut(*this);
+  }
   std::string judge(const JourneyStep& step, const StepPlan& plan, const Result& r);
 
   asio::io_context& io_;
@@ -303,8 +309,7 @@ void JourneySlot::next(int64_t end_steady, bool step_failed) {
     return;
   }
   if (winding_) {  // steps left when -duration ended: cut, not waited for
-    busy_ = false;
-    owner_.cut(*this);
+    cut_now();
     return;
   }
   const ThinkTime& think = j.steps[step_].think ? *j.steps[step_].think : j.think;
@@ -320,8 +325,7 @@ void JourneySlot::next(int64_t end_steady, bool step_failed) {
   think_.async_wait([this, due](const asio::error_code& ec) {
     thinking_ = false;
     if (winding_ && !cancelled_) {  // -duration ended during its think time
-      busy_ = false;
-      owner_.cut(*this);
+      cut_now();
       return;
     }
     if (ec || cancelled_) {
