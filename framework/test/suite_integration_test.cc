@@ -107,6 +107,14 @@ TEST(Breakpoint, FindsAKnownCapacityWithinTenPercent) {
   PERF_EXPECT_CAPACITY_AT_LEAST(b, 360.0);
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_CAPACITY_AT_LEAST(b, 1000.0),
                           "PERF_EXPECT_CAPACITY_AT_LEAST(b, 1000.0) failed: capacity");
+  // Against its scenario: the capacity it expects (search.min_capacity), and nothing else.
+  PERF_EXPECT_BASELINE(b, "api.limited");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(b, "api.quick"), "api.quick is not a breakpoint scenario");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(Breakpoint{}, "api.limited"), "failed: no rate held");
+  // The one capacity verdict (the CLI's -min-capacity, a scenario's, the macros'): some rate held.
+  EXPECT_TRUE(capacity_holds(b, 360.0));
+  EXPECT_FALSE(capacity_holds(b, 1000.0));
+  EXPECT_FALSE(capacity_holds(Breakpoint{}, 0.0)) << "nothing held is no capacity, whatever the minimum";
   EXPECT_NE(slurp(reports_dir() + "/api.limited.html").find("p99 by rate"), std::string::npos);
 }
 

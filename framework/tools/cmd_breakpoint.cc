@@ -136,7 +136,7 @@ class BreakpointCommand final : public Command {
       write_breakpoint_html(html, b, "loadgate breakpoint: " + what);
       if (written("breakpoint", html, kOk) != kOk) return kFailure;
     }
-    if (min_capacity_ > 0 && b.capacity < min_capacity_) {
+    if (min_capacity_ > 0 && !capacity_holds(b, min_capacity_)) {
       std::fprintf(stderr, "loadgate breakpoint: capacity %.1f/s is below -min-capacity %.1f/s\n", b.capacity,
                    min_capacity_);
       return kBreach;

@@ -5,8 +5,6 @@
 
 #include <iostream>
 
-#include "command.h"
-#include "flags.h"
 #include "loadgate/error.h"
 #include "loadgate/grpc.h"
 #include "loadgate/report.h"
@@ -15,56 +13,46 @@
 namespace loadgate::cli {
 namespace {
 
-class Grpc final : public Command {
+class Grpc final : public AttackCommand {
  public:
-  void define(FlagSet& f) override {
+  Grpc() : AttackCommand("grpc", Output::kSummary) {}
+
+  int run() override {
+    if (list_ || !describe_.empty()) return inspect();
+    return AttackCommand::run();
+  }
+
+ protected:
+  void define_protocol(FlagSet& f) override {
     grpc_.define(f);
     f.flag("list", &list_, "List the server's services and methods (reflection, or the -proto/-protoset) and exit");
     f.string("describe", &describe_, "Describe a method (Service/Method) or service: kind and messages, and exit");
-    f.string("name", &name_, "Attack name");
     load_.spec.rate = "0";  // ghz: the closed model, 50 workers, 200 calls
     load_.spec.workers = 50;
     load_.spec.timeout = "20s";
     load_.define(f, LoadFlags::Style::kGhz);
-    out_.define(f, "Results file");
-    out_.define_format(f);
-    monitor_.define(f);
-    prom_.define(f);
   }
-
-  int run() override {
-    if (list_ || !describe_.empty()) return inspect();
-    AttackOptions load;
-    try {
-      g_ = grpc_.parse();
-      if (load_.spec.requests == 0 && parse_duration(load_.spec.duration).value_or(Nanos(1)).count() == 0)
-        load_.spec.requests = 200;  // ghz's -n default
-      static_cast<Load&>(load) = load_.parse();
-      load.name = name_;
-      load.monitor = monitor_.parse();
-      out_.summary();  // a bad -format is an error now
-      const GrpcCallInfo info = describe_grpc_call(g_);  // bad proto, method or data: exit 2 now
-      if (isatty(STDERR_FILENO) && !out_.quiet)
-        std::fprintf(stderr, "loadgate grpc: %s %s (%s -> %s, from %s) at %s\n", info.method_kind().c_str(),
-                     info.path.c_str(), info.input_type.c_str(), info.output_type.c_str(), info.source.c_str(),
-                     g_.addr.c_str());
-    } catch (const InputError& e) {
-      return fail("grpc", e.what(), kBadInput);
-    }
-    // Summary on a terminal (ghz), results when piped (Vegeta) or to -output.
-    AttackRun run;
-    const int code = run_attack(
-        "grpc", out_.results_path(), out_, load, [&](const AttackOptions& o) { return attack_grpc(g_, o); }, run, &prom_);
-    if (code == kOk && out_.summary()) {
-      write_ghz_summary(std::cout, run.metrics);
-      // Message payloads as the calls carried them, beside what TCP carried (after -compression).
-      const Summary s = run.metrics.summarize();
-      std::cout << "\nBytes:\n  Payload:\tsent " << s.bytes_out << ", received " << s.bytes_in
-                << "\n  Wire:\tsent " << run.wire_bytes_out << ", received " << run.wire_bytes_in
-                << " (TCP: HTTP/2 framing, headers" << (g_.compression.empty() ? "" : ", " + g_.compression)
-                << " included)\n";
-    }
-    return written("grpc", std::cout, code);
+  Load prepare() override {
+    g_ = grpc_.parse();
+    if (load_.spec.requests == 0 && parse_duration(load_.spec.duration).value_or(Nanos(1)).count() == 0)
+      load_.spec.requests = 200;  // ghz's -n default
+    const Load load = load_.parse();
+    const GrpcCallInfo info = describe_grpc_call(g_);  // bad proto, method or data: exit 2 now
+    if (isatty(STDERR_FILENO) && !out().quiet)
+      std::fprintf(stderr, "loadgate grpc: %s %s (%s -> %s, from %s) at %s\n", info.method_kind().c_str(),
+                   info.path.c_str(), info.input_type.c_str(), info.output_type.c_str(), info.source.c_str(),
+                   g_.addr.c_str());
+    return load;
+  }
+  AttackRun attack(const AttackOptions& o) override { return attack_grpc(g_, o); }
+  void summary(const AttackRun& run) override {
+    write_ghz_summary(std::cout, run.metrics);
+    // Message payloads as the calls carried them, beside what TCP carried (after -compression).
+    const Summary s = run.metrics.summarize();
+    std::cout << "\nBytes:\n  Payload:\tsent " << s.bytes_out << ", received " << s.bytes_in
+              << "\n  Wire:\tsent " << run.wire_bytes_out << ", received " << run.wire_bytes_in
+              << " (TCP: HTTP/2 framing, headers" << (g_.compression.empty() ? "" : ", " + g_.compression)
+              << " included)\n";
   }
 
  private:
@@ -92,11 +80,8 @@ class Grpc final : public Command {
   GrpcFlags grpc_;
   GrpcOptions g_;
   bool list_ = false;
-  std::string describe_, name_;
+  std::string describe_;
   LoadFlags load_;
-  OutputFlags out_;
-  MonitorFlags monitor_;
-  PrometheusFlags prom_;
 };
 
 }  // namespace

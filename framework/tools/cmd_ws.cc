@@ -3,8 +3,6 @@
 
 #include <iostream>
 
-#include "command.h"
-#include "flags.h"
 #include "loadgate/error.h"
 #include "loadgate/file.h"
 #include "loadgate/report.h"
@@ -22,15 +20,16 @@ bool number(const std::string& text, double& out) {
   return !text.empty() && *end == '\0';
 }
 
-class Ws final : public Command {
+class Ws final : public AttackCommand {
  public:
-  Ws() {
+  Ws() : AttackCommand("ws", Output::kSummary) {
     load_.rate = "1";  // unused: connections and their messages have their own schedules
     load_.duration = "10s";
     load_.timeout = "5s";
   }
 
-  void define(FlagSet& f) override {
+ protected:
+  void define_protocol(FlagSet& f) override {
     ws_.define(f);
     f.string("connect-rate", &connect_rate_, "Connections opened per second, or a schedule: 10..500@30s");
     f.string("rate-per-conn", &rate_per_conn_,
@@ -39,38 +38,21 @@ class Ws final : public Command {
     f.string("duration", &load_.duration, "Duration, ramp included");
     f.string("timeout", &load_.timeout, "How long to wait for missing echoes at the end");
     define_generator(f, load_, "connections g with g mod n == i");
-    f.string("name", &name_, "Attack name");
-    out_.define(f, "Results file");
-    out_.define_format(f);
-    monitor_.define(f);
-    prom_.define(f);
   }
-
-  int run() override {
-    AttackOptions load;
-    try {
-      w_ = ws_.parse();
-      w_.push = push_;
-      static_cast<Load&>(load) = parse_load(load_, LoadSource::flags());
-      if (!number(connect_rate_, w_.connect_rate)) {
-        RateSpec r = parse_rate(connect_rate_, load.duration);
-        if (r.unlimited()) throw InputError("", 0, "-connect-rate", "must be positive");
-        w_.connect_pacer = r.pacer;
-      }
-      if (!number(rate_per_conn_, w_.rate_per_conn)) w_.message_pacer = parse_rate(rate_per_conn_, load.duration).pacer;
-      load.name = name_;
-      load.monitor = monitor_.parse();
-      out_.summary();  // a bad -format is an error now
-    } catch (const InputError& e) {
-      return fail("ws", e.what(), kBadInput);
+  Load prepare() override {
+    w_ = ws_.parse();
+    w_.push = push_;
+    const Load load = parse_load(load_, LoadSource::flags());
+    if (!number(connect_rate_, w_.connect_rate)) {
+      RateSpec r = parse_rate(connect_rate_, load.duration);
+      if (r.unlimited()) throw InputError("", 0, "-connect-rate", "must be positive");
+      w_.connect_pacer = r.pacer;
     }
-    // Summary on a terminal (ghz), results when piped (Vegeta) or to -output.
-    AttackRun run;
-    const int code = run_attack(
-        "ws", out_.results_path(), out_, load, [&](const AttackOptions& o) { return attack_ws(w_, o); }, run, &prom_);
-    if (code == kOk && out_.summary()) write_text_report(std::cout, run.metrics);
-    return written("ws", std::cout, code);
+    if (!number(rate_per_conn_, w_.rate_per_conn)) w_.message_pacer = parse_rate(rate_per_conn_, load.duration).pacer;
+    return load;
   }
+  AttackRun attack(const AttackOptions& o) override { return attack_ws(w_, o); }
+  void summary(const AttackRun& run) override { write_text_report(std::cout, run.metrics); }
 
  private:
   WsFlags ws_;
@@ -78,10 +60,6 @@ class Ws final : public Command {
   bool push_ = false;
   std::string connect_rate_ = "1000", rate_per_conn_ = "10";
   LoadSpec load_;
-  std::string name_;
-  OutputFlags out_;
-  MonitorFlags monitor_;
-  PrometheusFlags prom_;
 };
 
 }  // namespace

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <iostream>
 #include <cstring>
+#include <functional>
 #include <cerrno>
 #include <memory>
 #include <thread>
@@ -34,6 +36,12 @@ int written(const std::string& command, std::ostream& out, int code) {
   return fail(command, "writing the output failed (closed pipe or full disk)", kFailure);
 }
 
+namespace {
+
+// Runs `attack` with results written to `path` ("stdout", "-", a file, or "" for none),
+// SIGINT/SIGTERM ending it cleanly and a progress line on a terminal (unless out.quiet, or
+// always with out.progress); returns the exit code and fills `run`. With `prom`, live figures
+// are served (and pushed) as those flags say.
 int run_attack(const std::string& command, const std::string& path, const OutputFlags& out, AttackOptions& load,
                const std::function<AttackRun(const AttackOptions&)>& attack, AttackRun& run,
                const PrometheusFlags* prom) {
@@ -88,6 +96,45 @@ int run_attack(const std::string& command, const std::string& path, const Output
   if (file && file != stdout) std::fclose(file);
   if (!ok) return fail(command, "writing results failed (closed pipe or full disk)", kFailure);
   return kOk;
+}
+
+}  // namespace
+
+void AttackCommand::define(FlagSet& f) {
+  define_protocol(f);
+  f.string("name", &name_, "Attack name");
+  if (output_ == Output::kResults) {
+    out_.output = "stdout";
+    out_.define(f, "Output file (default stdout)");
+  } else {
+    out_.define(f, "Results file");
+    out_.define_format(f);
+  }
+  monitor_.define(f);
+  prom_.define(f);
+}
+
+int AttackCommand::run() {
+  // Signals are taken from the start: a large input takes a while to load, and a Ctrl-C then
+  // means "do not start", not "start, then stop".
+  const std::atomic<bool>& stop = install_stop_signals();
+  AttackOptions load;
+  try {
+    static_cast<Load&>(load) = prepare();
+    load.name = name_.empty() ? default_name() : name_;
+    load.monitor = monitor_.parse();
+    if (output_ == Output::kSummary) out_.summary();  // a bad -format is an error now
+  } catch (const InputError& e) {
+    return fail(verb_, e.what(), kBadInput);
+  }
+  if (stop.load()) return fail(verb_, "interrupted before the attack started: nothing was sent", kInterrupted);
+  AttackRun run;
+  const std::string path = output_ == Output::kResults ? out_.output : out_.results_path();
+  const int code = run_attack(
+      verb_, path, out_, load, [this](const AttackOptions& o) { return attack(o); }, run, &prom_);
+  if (output_ == Output::kResults) return code;
+  if (code == kOk && out_.summary()) summary(run);
+  return written(verb_, std::cout, code);
 }
 
 }  // namespace loadgate::cli

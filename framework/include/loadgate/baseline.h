@@ -14,8 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "loadgate/duration.h"
+#include "loadgate/breakpoint.h"
 #include "loadgate/calibration.h"
+#include "loadgate/duration.h"
 #include "loadgate/load.h"
 #include "loadgate/process.h"
 
@@ -77,15 +78,9 @@ struct Thresholds {
 /// Search is a scenario's capacity search (tier "breakpoint"): rates from `start` up, by
 /// `growth`, each held for `step`; the scenario's thresholds p99 and success are the objective.
 struct Search {
-  double start = 10;
-  double max_rate = 10000;
-  double growth = 2;
-  Nanos step = std::chrono::seconds(5);
-  Nanos max_time = std::chrono::minutes(5);
-  double precision = 0.05;
+  SearchOptions options;         ///< how to search: start, max_rate, growth, step, max_time, precision, cooldown
   double rate_tolerance = 0.05;  ///< throughput at least rate x (1 - this)
-  double min_capacity = 0;       ///< the capacity a test expects at least (0 = none)
-  Nanos cooldown{0};             ///< pause after a broken step; 0 = twice the step
+  double min_capacity = 0;       ///< the capacity a test expects at least (capacity_holds())
 };
 
 /// Reference holds the figures of the last accepted run, for regression checks.

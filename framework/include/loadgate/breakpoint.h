@@ -83,4 +83,9 @@ BreakpointStep judge_step(double rate, const Metrics& m, const Objective& o);
 /// Searches for the capacity. Throws InputError for inconsistent options.
 Breakpoint find_breakpoint(const StepRunner& run, const Objective& o, const SearchOptions& s);
 
+/// The capacity verdict, the same for the CLI's -min-capacity, a breakpoint scenario and
+/// PERF_EXPECT_CAPACITY_AT_LEAST: some rate held, and the capacity is at least `min_capacity`
+/// per second.
+bool capacity_holds(const Breakpoint& b, double min_capacity);
+
 }  // namespace loadgate

@@ -82,6 +82,10 @@ struct MeetsBaseline {
   /// A run made without a scenario, judged against the scenario `key`.
   ::testing::AssertionResult operator()(const char* run_text, const char* key_text, const AttackRun& run,
                                         const std::string& key) const;
+  /// A capacity search against its breakpoint scenario `key`: capacity_holds() with the
+  /// scenario's search.min_capacity.
+  ::testing::AssertionResult operator()(const char* b_text, const char* key_text, const Breakpoint& b,
+                                        const std::string& key) const;
 };
 
 /// No regression against the scenario's reference (reference_checks(): with statistics over

@@ -102,6 +102,22 @@ std::string breakpoint_text(const Breakpoint& b);
 /// The search as a self-contained HTML page: rate against p99, success and throughput.
 void write_breakpoint_html(std::ostream& out, const Breakpoint& b, const std::string& title);
 
+/// BreakpointVerdict is what a breakpoint scenario's reports say besides the search itself.
+struct BreakpointVerdict {
+  std::string scenario;     ///< "api.breakpoint"
+  double start = 0;         ///< the search's first rate (per second)
+  double max_rate = 0;      ///< its highest (per second)
+  double min_capacity = 0;  ///< the capacity expected at least (per second)
+  std::optional<ServiceStatus> service;  ///< how the service under test ended, when loadgate started it
+};
+
+/// The search as text, then "Verdict: PASS|FAIL (capacity X/s; at least Y/s expected)".
+std::string breakpoint_verdict_text(const Breakpoint& b, const BreakpointVerdict& v);
+
+/// The search and its verdict as JSON: scenario, pass, min_capacity, capacity, broke_at, why,
+/// reached_max, timed_out, steps [{rate, throughput, p99 (ns), success, held, retry, why}], service.
+void write_breakpoint_json(std::ostream& out, const Breakpoint& b, const BreakpointVerdict& v);
+
 /// Rounds like Vegeta's text report: to the unit two below the value's own (1.257ms, 3.5s).
 Nanos round_for_report(Nanos d);
 

@@ -302,18 +302,19 @@ class Reader {
            {"start", "max_rate", "growth", "step", "max_time", "precision", "rate_tolerance", "min_capacity",
             "cooldown"});
       Search se;
-      if (q.contains("start")) se.start = number(q["start"], join(qpath, "start"));
-      if (q.contains("max_rate")) se.max_rate = number(q["max_rate"], join(qpath, "max_rate"));
-      if (q.contains("growth")) se.growth = number(q["growth"], join(qpath, "growth"));
-      if (q.contains("step")) se.step = duration(q["step"], join(qpath, "step"));
-      if (q.contains("max_time")) se.max_time = duration(q["max_time"], join(qpath, "max_time"));
-      if (q.contains("precision")) se.precision = ratio(q["precision"], join(qpath, "precision"));
+      SearchOptions& o = se.options;
+      if (q.contains("start")) o.start = number(q["start"], join(qpath, "start"));
+      if (q.contains("max_rate")) o.max_rate = number(q["max_rate"], join(qpath, "max_rate"));
+      if (q.contains("growth")) o.growth = number(q["growth"], join(qpath, "growth"));
+      if (q.contains("step")) o.step = duration(q["step"], join(qpath, "step"));
+      if (q.contains("max_time")) o.max_time = duration(q["max_time"], join(qpath, "max_time"));
+      if (q.contains("precision")) o.precision = ratio(q["precision"], join(qpath, "precision"));
       if (q.contains("rate_tolerance")) se.rate_tolerance = ratio(q["rate_tolerance"], join(qpath, "rate_tolerance"));
       if (q.contains("min_capacity")) se.min_capacity = number(q["min_capacity"], join(qpath, "min_capacity"));
-      if (q.contains("cooldown")) se.cooldown = duration(q["cooldown"], join(qpath, "cooldown"));
-      if (se.start <= 0) fail(join(qpath, "start"), "must be positive");
-      if (se.max_rate < se.start) fail(join(qpath, "max_rate"), "must be at least start");
-      if (se.growth <= 1) fail(join(qpath, "growth"), "must be greater than 1");
+      if (q.contains("cooldown")) o.cooldown = duration(q["cooldown"], join(qpath, "cooldown"));
+      if (o.start <= 0) fail(join(qpath, "start"), "must be positive");
+      if (o.max_rate < o.start) fail(join(qpath, "max_rate"), "must be at least start");
+      if (o.growth <= 1) fail(join(qpath, "growth"), "must be greater than 1");
       s.search = se;
     } else if (s.tier == "breakpoint") {
       fail(join(path, "search"), "missing: a breakpoint scenario needs a search block");

@@ -42,6 +42,8 @@ BreakpointStep judge_step(double rate, const Metrics& m, const Objective& o) {
   return st;
 }
 
+bool capacity_holds(const Breakpoint& b, double min_capacity) { return b.capacity > 0 && b.capacity >= min_capacity; }
+
 Breakpoint find_breakpoint(const StepRunner& run, const Objective& o, const SearchOptions& s) {
   if (s.start <= 0) throw InputError("", 0, "-start", "must be positive");
   if (s.max_rate < s.start) throw InputError("", 0, "-max-rate", "must be at least -start");

@@ -97,10 +97,13 @@ void record_figures(const AttackRun& run) {
 ::testing::AssertionResult CapacityAtLeast::operator()(const char* b_text, const char* r_text, const Breakpoint& b,
                                                        double rate) const {
   ::testing::Test::RecordProperty("perf.capacity", format::format_number("%.1f", b.capacity));
-  if (b.capacity >= rate) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << call(macro, b_text, r_text) << " failed: capacity " << b.capacity << "/s < "
-                                       << format::format_number("%.1f", rate) << "/s\n"
-                                       << breakpoint_text(b);
+  if (capacity_holds(b, rate)) return ::testing::AssertionSuccess();
+  ::testing::AssertionResult out = ::testing::AssertionFailure() << call(macro, b_text, r_text) << " failed: ";
+  if (b.capacity > 0)
+    out << "capacity " << b.capacity << "/s < " << format::format_number("%.1f", rate) << "/s\n";
+  else
+    out << "no rate held\n";
+  return out << breakpoint_text(b);
 }
 
 ::testing::AssertionResult MeetsBaseline::operator()(const char* r, const ScenarioRun& run) const {
@@ -129,6 +132,18 @@ void record_figures(const AttackRun& run) {
     return result(call(macro, r, k), evaluate(run.metrics, find_scenario(key)));
   } catch (const InputError& e) {
     return ::testing::AssertionFailure() << call(macro, r, k) << ": bad baseline: " << e.what();
+  }
+}
+
+::testing::AssertionResult MeetsBaseline::operator()(const char* b_text, const char* k, const Breakpoint& b,
+                                                     const std::string& key) const {
+  try {
+    const Scenario& s = find_scenario(key);
+    if (!s.search)
+      return ::testing::AssertionFailure() << call(macro, b_text, k) << ": " << key << " is not a breakpoint scenario";
+    return CapacityAtLeast{macro}(b_text, (key + ".search.min_capacity").c_str(), b, s.search->min_capacity);
+  } catch (const InputError& e) {
+    return ::testing::AssertionFailure() << call(macro, b_text, k) << ": bad baseline: " << e.what();
   }
 }
 

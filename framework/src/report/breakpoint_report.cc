@@ -1,6 +1,8 @@
 // breakpoint_report.cc: a capacity search as a table and as an HTML page of rate against p99,
 // success and throughput.
 #include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "format/html_page.h"
@@ -64,6 +66,40 @@ void write_breakpoint_html(std::ostream& out, const Breakpoint& b, const std::st
   o.y_label = "%";
   html += format::svg_line_chart({success}, o);
   out << html << format::html_page_end();
+}
+
+std::string breakpoint_verdict_text(const Breakpoint& b, const BreakpointVerdict& v) {
+  char verdict[160];
+  std::snprintf(verdict, sizeof verdict, "Verdict: %s (capacity %.1f/s; at least %.1f/s expected)\n",
+                capacity_holds(b, v.min_capacity) ? "PASS" : "FAIL", b.capacity, v.min_capacity);
+  std::ostringstream out;
+  out << "Scenario " << v.scenario << " (breakpoint search, " << v.start << ".." << v.max_rate << "/s)\n\n"
+      << breakpoint_text(b) << "\n"
+      << verdict;
+  return out.str();
+}
+
+void write_breakpoint_json(std::ostream& out, const Breakpoint& b, const BreakpointVerdict& v) {
+  nlohmann::ordered_json j;
+  j["scenario"] = v.scenario;
+  j["pass"] = capacity_holds(b, v.min_capacity);
+  j["min_capacity"] = v.min_capacity;
+  j["capacity"] = b.capacity;
+  j["broke_at"] = b.broke_at;
+  j["why"] = b.why;
+  j["reached_max"] = b.reached_max;
+  j["timed_out"] = b.timed_out;
+  for (const BreakpointStep& st : b.steps)
+    j["steps"].push_back({{"rate", st.rate},
+                          {"throughput", st.throughput},
+                          {"p99", st.p99_ns},
+                          {"success", st.success},
+                          {"held", st.held},
+                          {"retry", st.retry},
+                          {"why", st.why}});
+  if (v.service)
+    j["service"] = {{"command", v.service->command}, {"ended", v.service->ended}, {"failure", v.service->failure}};
+  out << j.dump(2) << "\n";
 }
 
 }  // namespace loadgate

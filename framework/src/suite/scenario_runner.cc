@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <type_traits>
@@ -424,14 +423,10 @@ Breakpoint run_breakpoint(T target, const Scenario& s, Service* given) {
   obj.p99 = s.thresholds.latency_limit("p99");
   obj.success = s.thresholds.success;
   obj.rate_tolerance = s.search->rate_tolerance;
-  SearchOptions search;
-  search.start = s.search->start;
-  search.max_rate = s.search->max_rate;
-  search.growth = s.search->growth;
-  search.step = scaled(s.search->step);
-  search.max_time = scaled(s.search->max_time);
-  search.precision = s.search->precision;
-  search.cooldown = s.search->cooldown.count() > 0 ? scaled(s.search->cooldown) : Nanos(0);
+  SearchOptions search = s.search->options;  // durations as the suite scales them
+  search.step = scaled(search.step);
+  search.max_time = scaled(search.max_time);
+  if (search.cooldown.count() > 0) search.cooldown = scaled(search.cooldown);
   AttackOptions base = attack_options(s);
   base.monitor = sut.monitored();
   base.cpus = sut.generator_cpus();
@@ -448,35 +443,12 @@ Breakpoint run_breakpoint(T target, const Scenario& s, Service* given) {
   const std::optional<ServiceStatus> service = sut.finish(started);
   const std::string dir = reports_dir();
   make_dirs(dir);
-  const bool pass = b.capacity >= s.search->min_capacity && b.capacity > 0;
-  char verdict[160];
-  std::snprintf(verdict, sizeof verdict, "Verdict: %s (capacity %.1f/s; at least %.1f/s expected)\n",
-                pass ? "PASS" : "FAIL", b.capacity, s.search->min_capacity);
-  std::ofstream(dir + "/" + s.key() + ".txt")
-      << "Scenario " << s.key() << " (breakpoint search, " << s.search->start << ".." << s.search->max_rate << "/s)\n\n"
-      << breakpoint_text(b) << "\n"
-      << verdict;
+  const BreakpointVerdict verdict{s.key(), search.start, search.max_rate, s.search->min_capacity, service};
+  std::ofstream(dir + "/" + s.key() + ".txt") << breakpoint_verdict_text(b, verdict);
   std::ofstream html(dir + "/" + s.key() + ".html");
   write_breakpoint_html(html, b, "loadgate: " + s.key() + " (breakpoint)");
-  nlohmann::ordered_json j;
-  j["scenario"] = s.key();
-  j["pass"] = pass;
-  j["min_capacity"] = s.search->min_capacity;
-  j["capacity"] = b.capacity;
-  j["broke_at"] = b.broke_at;
-  j["why"] = b.why;
-  j["reached_max"] = b.reached_max;
-  j["timed_out"] = b.timed_out;
-  for (const BreakpointStep& st : b.steps)
-    j["steps"].push_back({{"rate", st.rate},
-                          {"throughput", st.throughput},
-                          {"p99", st.p99_ns},
-                          {"success", st.success},
-                          {"held", st.held},
-                          {"retry", st.retry},
-                          {"why", st.why}});
-  if (service) j["service"] = {{"command", service->command}, {"ended", service->ended}, {"failure", service->failure}};
-  std::ofstream(dir + "/" + s.key() + ".json") << j.dump(2) << "\n";
+  std::ofstream json(dir + "/" + s.key() + ".json");
+  write_breakpoint_json(json, b, verdict);
   if (service && !service->failure.empty()) {
     std::string lines;
     for (const std::string& l : service->last_lines) lines += "\n  | " + l;
