@@ -13,6 +13,7 @@
 #include "loadgate/services/api_service.h"
 #include "kit/subprocess.h"
 #include "kit/load.h"
+#include "kit/read_back.h"
 #include "kit/results.h"
 #include "kit/services.h"
 
@@ -25,26 +26,8 @@ using std::chrono::seconds;
 
 using testing::output_of;
 
-// Reads a results file through: (ok results, the reader's warning, its error, all results).
-struct ReadBack {
-  uint64_t ok = 0, all = 0;
-  std::string warning, error;
-};
-ReadBack read_back(const std::string& path) {
-  ReadBack b;
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return b;
-  ResultReader reader(f, path);
-  Result r;
-  while (reader.next(r)) {
-    ++b.all;
-    b.ok += r.ok() ? 1 : 0;
-  }
-  std::fclose(f);
-  b.warning = reader.warning();
-  b.error = reader.error();
-  return b;
-}
+using testing::read_back;
+using testing::ReadBack;
 
 class Http : public testing::ApiFixture {
  protected:
@@ -331,7 +314,7 @@ TEST_F(Http, KilledAttackLeavesAFileThatSaysSo) {
   const ReadBack b = read_back(out);
   EXPECT_NE(b.warning.find("the run did not finish (no end record"), std::string::npos) << b.warning;
   EXPECT_EQ(b.error, "");
-  EXPECT_GT(b.all, 0u) << "what was measured before the kill is kept";
+  EXPECT_GT(b.results.size(), 0u) << "what was measured before the kill is kept";
 }
 
 // HTTPS against a TLS instance of the API with a self-signed certificate for 127.0.0.1.

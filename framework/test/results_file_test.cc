@@ -10,6 +10,7 @@
 #include "loadgate/interner.h"
 #include "loadgate/metrics.h"
 #include "loadgate/report.h"
+#include "kit/read_back.h"
 #include "kit/results.h"
 
 namespace loadgate {
@@ -30,16 +31,11 @@ void write_file(const std::string& path, const std::vector<Result>& rs, Encoding
 }
 
 std::vector<Result> read_file(const std::string& path, std::string* warning = nullptr) {
-  std::vector<Result> out;
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  EXPECT_NE(f, nullptr);
-  ResultReader r(f, path);
-  Result x;
-  while (r.next(x)) out.push_back(x);
-  EXPECT_EQ(r.error(), "");
-  if (warning) *warning = r.warning();
-  std::fclose(f);
-  return out;
+  const testing::ReadBack b = testing::read_back(path);
+  EXPECT_TRUE(b.opened) << path;
+  EXPECT_EQ(b.error, "");
+  if (warning) *warning = b.warning;
+  return b.results;
 }
 
 void expect_same(const Result& a, const Result& b) {

@@ -14,6 +14,7 @@
 #include "loadgate/metrics.h"
 #include "loadgate/report.h"
 #include "loadgate/results_file.h"
+#include "kit/read_back.h"
 #include "kit/slurp.h"
 
 namespace loadgate {
@@ -179,15 +180,10 @@ TEST(VegetaGob, TruncatedFileKeepsWholeResultsAndWarns) {
   const std::string whole = slurp(kDir + "results.gob");
   const std::string path = ::testing::TempDir() + "truncated.gob";
   std::ofstream(path, std::ios::binary) << whole.substr(0, whole.size() - 50);
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  ResultReader reader(f, path);
-  Result r;
-  uint64_t n = 0;
-  while (reader.next(r)) ++n;
-  std::fclose(f);
-  EXPECT_EQ(n, 39u);
-  EXPECT_EQ(reader.error(), "");
-  EXPECT_NE(reader.warning().find("truncated after"), std::string::npos) << reader.warning();
+  const testing::ReadBack back = testing::read_back(path);
+  EXPECT_EQ(back.results.size(), 39u);
+  EXPECT_EQ(back.error, "");
+  EXPECT_NE(back.warning.find("truncated after"), std::string::npos) << back.warning;
 }
 
 // Every byte of the file replaced in turn: the reader ends every time, with at most the 40
@@ -199,15 +195,10 @@ TEST(VegetaGob, CorruptBytesNeverCrash) {
     std::string bad = bytes;
     bad[at] = static_cast<char>(0xfe);
     std::ofstream(path, std::ios::binary | std::ios::trunc) << bad;
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    ResultReader reader(f, path);
-    Result r;
-    uint64_t n = 0;
-    while (reader.next(r)) ++n;
-    std::fclose(f);
-    EXPECT_LE(n, 40u) << "byte " << at;
+    const testing::ReadBack back = testing::read_back(path);
+    EXPECT_LE(back.results.size(), 40u) << "byte " << at;
     if (at == 2) {
-      EXPECT_NE(reader.error().find("gob message"), std::string::npos) << reader.error();
+      EXPECT_NE(back.error.find("gob message"), std::string::npos) << back.error;
     }
   }
 }

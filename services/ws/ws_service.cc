@@ -272,13 +272,7 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
   }
 
   void append_close(uint16_t code, std::string_view reason) {
-    std::string payload;
-    if (code != 0) {
-      payload.push_back(static_cast<char>(code >> 8));
-      payload.push_back(static_cast<char>(code & 0xFF));
-      payload.append(reason.substr(0, 123));
-    }
-    ws::append_frame(out_, ws::Opcode::kClose, payload);
+    ws::append_frame(out_, ws::Opcode::kClose, ws::close_payload(code, reason));
   }
 
   // A close of ours: the frame, then the client's answer (or kCloseWait) before the socket.

@@ -58,6 +58,10 @@ enum CloseCode : uint16_t {
 /// The longest frame header: 2 bytes, 8 of extended length, 4 of masking key.
 inline constexpr size_t kMaxFrameHeader = 14;
 
+/// The payload of a Close frame: `code` (big-endian) and `reason` cut to the 123 bytes a control
+/// frame leaves it; empty for code 0 (a close without a status).
+std::string close_payload(uint16_t code, std::string_view reason);
+
 /// Appends one frame to `out`: `op`, FIN when `fin`, and `payload`, masked with `mask_key`
 /// (the key's 4 bytes in memory order) when `masked` (a client's frames must be).
 void append_frame(std::string& out, Opcode op, std::string_view payload, bool fin = true, bool masked = false,

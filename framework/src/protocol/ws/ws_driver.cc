@@ -288,13 +288,8 @@ class WsSession final : public engine::Session {
   }
 
   void append_close(uint16_t code, std::string_view reason) {
-    std::string payload;
-    if (code != 0) {
-      payload.push_back(static_cast<char>(code >> 8));
-      payload.push_back(static_cast<char>(code & 0xFF));
-      payload.append(reason.substr(0, 123));
-    }
-    ws::append_frame(out_, ws::Opcode::kClose, payload, true, true, static_cast<uint32_t>(rng_.next()));
+    ws::append_frame(out_, ws::Opcode::kClose, ws::close_payload(code, reason), true, true,
+                     static_cast<uint32_t>(rng_.next()));
   }
 
   // The connection ended (EOF or an error), or a write failed.

@@ -39,6 +39,16 @@ size_t append_frame_header(std::string& out, Opcode op, uint64_t length, bool fi
   return n;
 }
 
+std::string close_payload(uint16_t code, std::string_view reason) {
+  std::string payload;
+  if (code != 0) {
+    payload.push_back(static_cast<char>(code >> 8));
+    payload.push_back(static_cast<char>(code & 0xFF));
+    payload.append(reason.substr(0, 123));
+  }
+  return payload;
+}
+
 void append_frame(std::string& out, Opcode op, std::string_view payload, bool fin, bool masked, uint32_t mask_key) {
   append_frame_header(out, op, payload.size(), fin, masked, mask_key);
   const size_t at = out.size();
