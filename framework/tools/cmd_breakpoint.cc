@@ -90,8 +90,7 @@ class BreakpointCommand final : public Command {
     }
     std::unique_ptr<PrometheusExporter> exporter;
     try {
-      const PrometheusOptions po = prom_.options();
-      if (!po.listen.empty() || !po.push.empty()) exporter = std::make_unique<PrometheusExporter>(po);
+      exporter = make_exporter(prom_.options());
     } catch (const InputError& e) {
       return fail("breakpoint", e.what(), kBadInput);
     }
@@ -112,12 +111,8 @@ class BreakpointCommand final : public Command {
             o.requests = 0;
             o.stop = &stop;
             if (o.name.empty()) o.name = "breakpoint";
-            std::unique_ptr<ResultsSink> sink;
-            if (exporter) {  // one series for the whole search; the target rate says which step
-              sink = exporter->sink(o, nullptr);
-              o.sink = sink.get();
-              o.live = exporter->live(o);
-            }
+            std::unique_ptr<ResultsSink> sink;  // one series for the whole search; the target rate says which step
+            if (exporter) sink = exporter->attach(o);
             if (grpc_cmd_->chosen()) return attack_grpc(g, o).metrics;
             if (ws_cmd_->chosen()) return attack_ws(ws_at_rate(w, rate), o).metrics;
             return attack_http(targets, http, o).metrics;

@@ -51,7 +51,7 @@ int run_attack(const std::string& command, const std::string& path, const Output
     try {
       const PrometheusOptions po = prom->options();
       linger = prom->linger();
-      if (!po.listen.empty() || !po.push.empty()) exporter = std::make_unique<PrometheusExporter>(po);
+      exporter = make_exporter(po);
     } catch (const InputError& e) {
       return fail(command, e.what(), kBadInput);
     }
@@ -69,11 +69,7 @@ int run_attack(const std::string& command, const std::string& path, const Output
     load.sink = sink.get();
   }
   std::unique_ptr<ResultsSink> prom_sink;
-  if (exporter) {
-    prom_sink = exporter->sink(load, load.sink);
-    load.sink = prom_sink.get();
-    load.live = exporter->live(load);
-  }
+  if (exporter) prom_sink = exporter->attach(load);
   load.stop = &install_stop_signals();
   if (!out.quiet && (out.progress || isatty(STDERR_FILENO))) load.progress = stderr;
   try {

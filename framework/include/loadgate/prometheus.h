@@ -47,6 +47,12 @@ struct PrometheusOptions {
   std::string shard;       ///< "i/n" for sharded attacks; "" otherwise
 };
 
+class PrometheusExporter;
+
+/// The exporter `o` asks for, or null when it asks neither to serve nor to push. Throws as the
+/// exporter's constructor does.
+std::unique_ptr<PrometheusExporter> make_exporter(const PrometheusOptions& o);
+
 /// PrometheusExporter holds every figure of the attacks of one process.
 class PrometheusExporter {
  public:
@@ -64,6 +70,10 @@ class PrometheusExporter {
   /// as loadgate_in_flight, loadgate_workers and loadgate_target_rate. They live as long as the
   /// exporter.
   LiveCounters* live(const AttackOptions& load);
+  /// Puts the exporter between an attack and its sink: `load.sink` becomes the counting sink
+  /// (which forwards to the one it had), `load.live` its counters. Returns that sink, which must
+  /// live as long as the attack.
+  std::unique_ptr<ResultsSink> attach(AttackOptions& load);
   /// Publishes a judged run: one gauge per check, one for the verdict.
   void verdict(const std::string& scenario, const Verdict& v);
   /// Pushes every figure to the Pushgateway, if one was given: "" or why it failed.

@@ -291,4 +291,16 @@ std::string PrometheusExporter::text() const {
   return prometheus::TextSerializer().Serialize(all);
 }
 
+std::unique_ptr<ResultsSink> PrometheusExporter::attach(AttackOptions& load) {
+  std::unique_ptr<ResultsSink> counting = sink(load, load.sink);
+  load.sink = counting.get();
+  load.live = live(load);
+  return counting;
+}
+
+std::unique_ptr<PrometheusExporter> make_exporter(const PrometheusOptions& o) {
+  if (o.listen.empty() && o.push.empty()) return nullptr;
+  return std::make_unique<PrometheusExporter>(o);
+}
+
 }  // namespace loadgate

@@ -317,7 +317,7 @@ PrometheusExporter* exporter() {
     o.listen = env(Env::kPrometheusAddr).value_or("");
     o.push = env(Env::kPrometheusPush).value_or("");
     o.shard = env(Env::kShard).value_or("");
-    return o.listen.empty() && o.push.empty() ? nullptr : std::make_unique<PrometheusExporter>(o);
+    return make_exporter(o);
   }();
   return e.get();
 }
@@ -357,11 +357,7 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
   const std::string fitted = fit(target, need);
   if (!fitted.empty()) std::fprintf(stderr, "loadgate: %s: fitted: %s\n", s.key().c_str(), fitted.c_str());
   std::unique_ptr<ResultsSink> prom_sink;
-  if (PrometheusExporter* e = exporter()) {
-    prom_sink = e->sink(o, o.sink);
-    o.sink = prom_sink.get();
-    o.live = e->live(o);
-  }
+  if (PrometheusExporter* e = exporter()) prom_sink = e->attach(o);
   ScenarioRun judged;
   std::string remeasured;
   for (int attempt = 1;; ++attempt) {
