@@ -29,15 +29,7 @@ class Run final : public Command {
       const BaselineFile file = load_baseline(baselines_);
       const Scenario& s = file.find(scenario_);
       r = attack(s, nullptr, &stop);
-      ReportOptions o;
-      o.by_target = true;
-      o.info = &r.info;
-      o.scenario = s.key();
-      o.tier = s.tier;
-      o.verdict = &r.verdict;
-      o.aborted = r.abort_reason;
-      o.service = r.service ? &*r.service : nullptr;
-      write_text_report(std::cout, r.metrics, o);
+      write_text_report(std::cout, r.metrics, report_options(r));
       std::cout << "\nreports: " << reports_dir() << "/" << s.key() << ".{txt,json,html}\n";
     } catch (const InputError& e) {
       return fail("run", e.what(), kBadInput);

@@ -21,6 +21,7 @@
 #include "loadgate/gate.h"
 #include "loadgate/grpc.h"
 #include "loadgate/journey.h"
+#include "loadgate/report.h"
 #include "loadgate/service.h"
 #include "loadgate/targets.h"
 #include "loadgate/ws.h"
@@ -37,6 +38,12 @@ struct ScenarioRun : AttackRun {
   /// Why it was measured again, when it was ($LOADGATE_REMEASURE); "" = measured once.
   std::string remeasured;
 };
+
+/// What the reports of a scenario's run say besides its figures: the scenario, its tier and
+/// verdict, the results header, the service, how the load was fitted or re-measured, and a
+/// section per target. The one place a ScenarioRun becomes report options (the suite's reports
+/// and `loadgate run`'s text).
+ReportOptions report_options(const ScenarioRun& run);
 
 /// The scenario "service.name" from the baselines directory (see find_scenario()).
 const Scenario& scenario(const std::string& key);

@@ -486,23 +486,30 @@ ScenarioRun judge(AttackRun run, const Scenario& s) {
   return out;
 }
 
-std::string write_scenario_reports(const ScenarioRun& run) {
-  const Scenario& s = *run.scenario;
-  const std::string dir = reports_dir();
-  make_dirs(dir);
-  const std::string base = dir + "/" + s.key();
+ReportOptions report_options(const ScenarioRun& run) {
   ReportOptions o;
   o.by_target = true;
-  o.title = "loadgate: " + s.key() + " (" + s.tier + ")";
   o.info = &run.info;
-  o.scenario = s.key();
-  o.tier = s.tier;
+  if (const Scenario* s = run.scenario) {
+    o.title = "loadgate: " + s->key() + " (" + s->tier + ")";
+    o.scenario = s->key();
+    o.tier = s->tier;
+  }
   o.verdict = &run.verdict;
   o.aborted = run.abort_reason;
   o.fitted = run.fitted;
   o.remeasured = run.remeasured;
   o.service = run.service ? &*run.service : nullptr;
   o.protocols = run.info.target_protocols;
+  return o;
+}
+
+std::string write_scenario_reports(const ScenarioRun& run) {
+  const Scenario& s = *run.scenario;
+  const std::string dir = reports_dir();
+  make_dirs(dir);
+  const std::string base = dir + "/" + s.key();
+  const ReportOptions o = report_options(run);
   std::ofstream json(base + ".json");
   write_json_report(json, run.metrics, o);
   std::ofstream gbench(base + ".gbench.json");
