@@ -64,6 +64,14 @@ class WsNode : public ::testing::Test {
     return o;
   }
   static Summary of(const AttackRun& run, Kind k) { return run.metrics.summarize(k); }
+  // `connections` to `path` of `node`, each sending `rate_per_conn` messages/s.
+  static WsOptions at(const NodeServer& node, const std::string& path, int connections, double rate_per_conn) {
+    WsOptions w;
+    w.url = node.url(path);
+    w.connections = connections;
+    w.rate_per_conn = rate_per_conn;
+    return w;
+  }
 };
 
 // Our client's frames at every length boundary, text and binary, echoed by ws: ws fails any
@@ -74,10 +82,7 @@ TEST_F(WsNode, OurClientAgainstTheirServerAtEveryLength) {
   ASSERT_GT(node.port, 0) << node.errors();
   for (int size : {36, 125, 126, 127, 65535, 65536, 200000}) {
     for (bool binary : {false, true}) {
-      WsOptions w;
-      w.url = node.url("/echo");
-      w.connections = 3;
-      w.rate_per_conn = 20;
+      WsOptions w = at(node, "/echo", 3, 20);
       w.message_size = size;
       w.binary = binary;
       const AttackRun run = attack_ws(w, lasting(milliseconds(500)));
@@ -100,10 +105,7 @@ TEST_F(WsNode, OurClientAgainstTheirServerAtEveryLength) {
 TEST_F(WsNode, OurClientReassemblesTheirFragments) {
   NodeServer node;
   ASSERT_GT(node.port, 0) << node.errors();
-  WsOptions w;
-  w.url = node.url("/fragments");
-  w.connections = 2;
-  w.rate_per_conn = 0;
+  WsOptions w = at(node, "/fragments", 2, 0);
   w.push = true;
   const AttackRun run = attack_ws(w, lasting(milliseconds(800)));
   const Summary p = of(run, Kind::kWsPush);
@@ -117,10 +119,7 @@ TEST_F(WsNode, OurClientReassemblesTheirFragments) {
 TEST_F(WsNode, TheirCloseIsAnsweredAndNamed) {
   NodeServer node;
   ASSERT_GT(node.port, 0) << node.errors();
-  WsOptions w;
-  w.url = node.url("/close");
-  w.connections = 3;
-  w.rate_per_conn = 5;
+  const WsOptions w = at(node, "/close", 3, 5);
   const AttackRun run = attack_ws(w, lasting(seconds(1)));
   const Summary c = of(run, Kind::kWsClose);
   EXPECT_EQ(c.requests, 3u);

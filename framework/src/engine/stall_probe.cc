@@ -8,16 +8,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include "loadgate/duration.h"
+
 namespace loadgate::engine {
-namespace {
-
-int64_t mono_ns() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1'000'000'000LL + t.tv_nsec;
-}
-
-}  // namespace
 
 StallProbe::StallProbe() {
   cpu_set_t allowed;
@@ -56,11 +49,11 @@ void StallProbe::loop(Probe& p) {
   if (ok) running_.store(true);
   started_.fetch_add(1);
   if (!ok) return;
-  int64_t next = mono_ns() + kProbePeriod;
+  int64_t next = steady_now_ns() + kProbePeriod;
   while (!stop_.load(std::memory_order_relaxed)) {
     const timespec at{next / 1'000'000'000, next % 1'000'000'000};
     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr);
-    const int64_t now = mono_ns();
+    const int64_t now = steady_now_ns();
     if (now - next > kProbeSlack) {
       Interval& slot = p.ring[p.count.load(std::memory_order_relaxed) % p.ring.size()];
       slot.seq.fetch_add(1, std::memory_order_acq_rel);  // odd: being written
