@@ -1,6 +1,6 @@
 // cmd_attack.cc: `loadgate attack`, Vegeta's attack over the HTTP driver.
 #include "loadgate/http.h"
-#include "run_attack.h"
+#include "attack_command.h"
 
 namespace loadgate::cli {
 namespace {

@@ -55,7 +55,7 @@ class BreakpointCommand final : public Command {
   }
 
   int run() override {
-    AttackOptions load;
+    AttackOptions options;
     HttpOptions http;
     std::vector<Target> targets;
     GrpcOptions g;
@@ -65,8 +65,8 @@ class BreakpointCommand final : public Command {
       load_.rate = "1";  // each step sets its own rate and duration
       http_.adjust(load_);
       load_.timeout = timeout_;
-      static_cast<Load&>(load) = parse_load(load_, LoadSource::flags());
-      load.monitor = monitor_.parse();
+      static_cast<Load&>(options) = parse_load(load_, LoadSource::flags());
+      options.monitor = monitor_.parse();
       if (grpc_cmd_->chosen()) {
         g = grpc_.parse();
         const GrpcCallInfo info = describe_grpc_call(g);  // bad proto, method or data: exit 2 now
@@ -105,7 +105,7 @@ class BreakpointCommand final : public Command {
     try {
       b = find_breakpoint(
           [&](double rate, Nanos d) {
-            AttackOptions o = load;
+            AttackOptions o = options;
             o.rate.pacer = constant_pacer(rate);
             o.duration = d;
             o.requests = 0;

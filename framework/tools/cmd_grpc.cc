@@ -8,7 +8,7 @@
 #include "loadgate/error.h"
 #include "loadgate/grpc.h"
 #include "loadgate/report.h"
-#include "run_attack.h"
+#include "attack_command.h"
 
 namespace loadgate::cli {
 namespace {

@@ -2,7 +2,7 @@
 // started at -rate (open model) or -max-workers users looping (-rate=0); results as attack's.
 #include "loadgate/http.h"
 #include "loadgate/journey.h"
-#include "run_attack.h"
+#include "attack_command.h"
 
 namespace loadgate::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include "loadgate/file.h"
 #include "loadgate/report.h"
 #include "loadgate/ws.h"
-#include "run_attack.h"
+#include "attack_command.h"
 
 namespace loadgate::cli {
 namespace {

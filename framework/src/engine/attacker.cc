@@ -82,12 +82,12 @@ struct Plan {
 
 int share(int total, int threads, int index) { return total / threads + (index < total % threads ? 1 : 0); }
 
-class Worker final : public WorkerBase, public SlotOwner {
+class AttackThread final : public ThreadLoop, public SlotOwner {
  public:
-  Worker(const Plan& plan, int index, Collector* collector)
+  AttackThread(const Plan& plan, int index, Collector* collector)
       // One thread runs all I/O of this context, so the reactor needs no per-socket locks; the
       // scheduler keeps its lock for request_stop() and begin() posted from the launcher.
-      : WorkerBase(*plan.opts, collector, ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+      : ThreadLoop(*plan.opts, collector, ASIO_CONCURRENCY_HINT_UNSAFE_IO),
         plan_(plan),
         index_(index),
         timer_(io_),
@@ -483,14 +483,14 @@ class Worker final : public WorkerBase, public SlotOwner {
 
 }  // namespace
 
-AttackRun run_attack(Driver& driver, const AttackOptions& o) {
+AttackRun attack(Driver& driver, const AttackOptions& o) {
   validate(o);
   raise_fd_limit();
   reserve_fds(static_cast<uint64_t>(std::max(o.workers, o.max_workers)) + 64);
   Plan plan{&o, &driver, thread_count(o)};
   return launch(o, driver.protocol(), o.open() ? o.rate.pacer->describe() : "0", plan.threads, driver.target_protocols(),
-                [&plan](int index, int, Collector* collector) -> std::unique_ptr<WorkerBase> {
-                  return std::make_unique<Worker>(plan, index, collector);
+                [&plan](int index, int, Collector* collector) -> std::unique_ptr<ThreadLoop> {
+                  return std::make_unique<AttackThread>(plan, index, collector);
                 });
 }
 

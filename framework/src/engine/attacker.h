@@ -9,6 +9,6 @@ namespace loadgate::engine {
 /// Runs the attack described by `options` through `driver` and returns its measurements.
 /// Blocks until the schedule has ended and every request has completed, timed out or been
 /// cancelled. Throws InputError if the options are invalid.
-AttackRun run_attack(Driver& driver, const AttackOptions& options);
+AttackRun attack(Driver& driver, const AttackOptions& options);
 
 }  // namespace loadgate::engine

@@ -27,18 +27,18 @@ class SampleForwarder {
   Collector* c_;
 };
 
-bool all(const std::vector<std::unique_ptr<WorkerBase>>& workers, std::atomic<bool> WorkerBase::*flag) {
-  return std::all_of(workers.begin(), workers.end(), [flag](auto& w) { return ((*w).*flag).load(); });
+bool all(const std::vector<std::unique_ptr<ThreadLoop>>& loops, std::atomic<bool> ThreadLoop::*flag) {
+  return std::all_of(loops.begin(), loops.end(), [flag](auto& w) { return ((*w).*flag).load(); });
 }
 
 }  // namespace
 
 AttackRun launch(const AttackOptions& o, const std::string& protocol, const std::string& rate, int threads,
-                 std::map<std::string, std::string> target_protocols, const WorkerFactory& make) {
+                 std::map<std::string, std::string> target_protocols, const ThreadFactory& make) {
   std::unique_ptr<Collector> collector;
   if (o.sink) collector = std::make_unique<Collector>(*o.sink);
-  std::vector<std::unique_ptr<WorkerBase>> workers;
-  for (int i = 0; i < threads; ++i) workers.push_back(make(i, threads, collector.get()));
+  std::vector<std::unique_ptr<ThreadLoop>> loops;  // one per thread
+  for (int i = 0; i < threads; ++i) loops.push_back(make(i, threads, collector.get()));
   // A paced attack runs beside the machine's stall probe (stall_probe.h): a late hit is the
   // generator's own only when the machine was not holding its core.
   std::unique_ptr<StallProbe> probe;
@@ -46,20 +46,20 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
     probe = std::make_unique<StallProbe>();
     if (!probe->running()) probe.reset();
   }
-  for (auto& w : workers) w->set_probe(probe.get());
+  for (auto& w : loops) w->set_probe(probe.get());
   // Pinned, those cores are the generator's: its threads outrank whatever else wakes there (the
   // kernel's writeback after a build, a shell), so that a hit is late only for the machine's
   // stalls or the generator's own work. Nice kPinnedNice when allowed (root, CAP_SYS_NICE,
   // RLIMIT_NICE); threads gRPC starts from them inherit it. Unpinned, the generator shares
   // cores with the service as an equal.
   if (!o.cpus.empty())
-    for (auto& w : workers) w->set_nice(kPinnedNice);
+    for (auto& w : loops) w->set_nice(kPinnedNice);
 
   std::vector<MonitoredProcess> watched = o.monitor;
   if (o.monitor_self) watched.insert(watched.begin(), MonitoredProcess{static_cast<int>(getpid()), "generator"});
   Monitor monitor(watched);
   std::vector<std::thread> pool;
-  for (auto& w : workers) pool.emplace_back([&w] { w->run(); });
+  for (auto& w : loops) pool.emplace_back([&w] { w->run(); });
   if (!o.cpus.empty()) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -71,13 +71,13 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   // Every thread up and its first connections open before the first hit is due: the start is
   // not counted against the service.
   const int64_t prepare_until = steady_now_ns() + kMaxPrepare.count();
-  while (!all(workers, &WorkerBase::ready) && steady_now_ns() < prepare_until && !(o.stop && o.stop->load()))
+  while (!all(loops, &ThreadLoop::ready) && steady_now_ns() < prepare_until && !(o.stop && o.stop->load()))
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const int64_t lead = 2'000'000;  // time for every worker to receive the start before it comes
   Start start{steady_now_ns() + lead, unix_now_ns() + lead};
   if (o.start_at_ns > 0) {
     // -start-at: every shard's schedule counts from the same instant. Waiting for it here keeps
-    // the workers' loops idle; a generator that is late keeps the schedule (its first hits are late).
+    // the threads' loops idle; a generator that is late keeps the schedule (its first hits are late).
     const int64_t late = unix_now_ns() - o.start_at_ns;
     while (unix_now_ns() + lead < o.start_at_ns && !(o.stop && o.stop->load()))
       std::this_thread::sleep_for(std::chrono::microseconds(
@@ -105,20 +105,20 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   if (collector) collector->header(run.info);
   if (o.live) o.live->started_ns.store(start.unix_ns);
   monitor.start(std::chrono::seconds(1), SampleForwarder(collector.get()));
-  for (auto& w : workers) w->begin(start);
+  for (auto& w : loops) w->begin(start);
 
   Progress progress(o.progress, o.duration);
   bool stop_sent = false;
-  while (!all(workers, &WorkerBase::finished)) {
+  while (!all(loops, &ThreadLoop::finished)) {
     // Ctrl-C, a stop flag, or a sink that takes no more (`attack | head`): stop now.
     if (!stop_sent && ((o.stop && o.stop->load()) || (o.sink && o.sink->broken()))) {
       stop_sent = true;
       run.interrupted = true;
-      for (auto& w : workers) w->request_stop();
+      for (auto& w : loops) w->request_stop();
     }
     if (o.live) {
       uint64_t started = 0, done = 0, open = 0;
-      for (auto& w : workers) {
+      for (auto& w : loops) {
         started += w->started.load(std::memory_order_relaxed);
         done += w->completed.load(std::memory_order_relaxed);
         open += w->workers_open.load(std::memory_order_relaxed);
@@ -129,7 +129,7 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
     if (o.progress) {
       uint64_t n = 0, bad = 0;
       int64_t p99 = 0;
-      for (auto& w : workers) {
+      for (auto& w : loops) {
         n += w->completed.load(std::memory_order_relaxed);
         bad += w->failed.load(std::memory_order_relaxed);
         p99 = std::max(p99, w->p99.load(std::memory_order_relaxed));
@@ -147,7 +147,7 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   monitor.stop();
   progress.finish();
   RunEnd end;
-  for (auto& w : workers) {
+  for (auto& w : loops) {
     run.metrics.merge(w->metrics());
     run.workers += w->opened;
     end.generator.merge(w->generator);

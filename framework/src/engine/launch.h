@@ -7,13 +7,13 @@
 #include <memory>
 #include <string>
 
-#include "engine/worker.h"
+#include "engine/thread_loop.h"
 #include "loadgate/attack.h"
 
 namespace loadgate::engine {
 
 /// Makes worker `index` (0-based) of `threads`; `collector` is null when there is no sink.
-using WorkerFactory = std::function<std::unique_ptr<WorkerBase>(int index, int threads, Collector* collector)>;
+using ThreadFactory = std::function<std::unique_ptr<ThreadLoop>(int index, int threads, Collector* collector)>;
 
 /// How long the launcher waits for workers to prepare (open their first connections) before it
 /// starts the schedule anyway.
@@ -26,6 +26,6 @@ inline constexpr int kPinnedNice = -5;
 /// duration, `target_protocols`) to o.sink, runs until every worker finished, forwarding o.stop,
 /// printing progress and sampling resources, then merges their Metrics into the returned run.
 AttackRun launch(const AttackOptions& o, const std::string& protocol, const std::string& rate, int threads,
-                 std::map<std::string, std::string> target_protocols, const WorkerFactory& make);
+                 std::map<std::string, std::string> target_protocols, const ThreadFactory& make);
 
 }  // namespace loadgate::engine

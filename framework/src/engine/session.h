@@ -1,7 +1,7 @@
 // session.h (internal): the engine's model of long-lived connections that send messages on a
 // schedule of their own (WebSocket; fit for gRPC streams and journeys).
 //
-// The engine (session_worker.cc) owns everything but the wire: which thread and shard a session
+// The engine (session_thread.cc) owns everything but the wire: which thread and shard a session
 // belongs to, when it opens (a ramp), when each of its messages is due (a pacer from the
 // session's open, phases spread), matching answers to messages, what was lost, the drain at the
 // end and the results. A SessionDriver makes Sessions that speak one protocol: open, send the

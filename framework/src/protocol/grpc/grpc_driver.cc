@@ -321,7 +321,7 @@ AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& load) {
                          std::to_string(fds) + "); raise `ulimit -n`");
   GrpcDriver driver(g, load);
   const grpcx::WireBytes before = grpcx::wire_bytes(g);  // the connections are open: count from here
-  AttackRun run = engine::run_attack(driver, load);
+  AttackRun run = engine::attack(driver, load);
   const grpcx::WireBytes after = grpcx::wire_bytes(g);
   run.wire_bytes_out = after.sent > before.sent ? after.sent - before.sent : 0;
   run.wire_bytes_in = after.received > before.received ? after.received - before.received : 0;

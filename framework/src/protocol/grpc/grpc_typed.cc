@@ -81,7 +81,7 @@ void TypedSlot::start(const engine::Hit& hit) {
 AttackRun attack_grpc_typed(const GrpcCallStarter& start, const AttackOptions& load, const std::string& label,
                             const std::vector<Header>& metadata) {
   TypedDriver driver(start, load, label, metadata);
-  return engine::run_attack(driver, load);
+  return engine::attack(driver, load);
 }
 
 }  // namespace loadgate

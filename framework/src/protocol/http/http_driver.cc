@@ -914,7 +914,7 @@ AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& htt
   if (http.redirects < -1) throw InputError("", 0, "-redirects", "must be -1 or more");
   if (http.connections < 0) throw InputError("", 0, "-connections", "must not be negative");
   HttpDriver driver(targets, http, load);
-  AttackRun run = engine::run_attack(driver, load);
+  AttackRun run = engine::attack(driver, load);
   if (auto e = driver.stream_error()) throw *e;
   return run;
 }

@@ -369,7 +369,7 @@ void JourneySlot::cancel() {
 
 AttackRun attack_journey(const Journey& j, const HttpOptions& http, const AttackOptions& load) {
   JourneyDriver driver(j, http, load);
-  return engine::run_attack(driver, load);
+  return engine::attack(driver, load);
 }
 
 }  // namespace loadgate

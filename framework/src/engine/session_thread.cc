@@ -1,4 +1,4 @@
-// session_worker.cc: the engine's session attack: opens on a ramp, messages on each session's
+// session_thread.cc: the engine's session attack: opens on a ramp, messages on each session's
 // schedule, answers matched to messages, the drain and the close at the end.
 //
 // Each thread owns its sessions. One timer opens them on the ramp; one timer, over a min-heap of
@@ -61,7 +61,7 @@ class SentRing {
   size_t head_ = 0, size_ = 0;
 };
 
-class SessionWorker final : public WorkerBase, public SessionEvents {
+class SessionThread final : public ThreadLoop, public SessionEvents {
   enum Phase : uint8_t { kWaiting, kOpening, kOpen, kClosed };
   struct State {
     std::unique_ptr<Session> session;
@@ -78,9 +78,9 @@ class SessionWorker final : public WorkerBase, public SessionEvents {
   };
 
  public:
-  SessionWorker(const AttackOptions& load, SessionDriver& driver, const SessionPlan& plan, int index, int threads,
+  SessionThread(const AttackOptions& load, SessionDriver& driver, const SessionPlan& plan, int index, int threads,
                 Collector* collector)
-      : WorkerBase(load, collector, ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+      : ThreadLoop(load, collector, ASIO_CONCURRENCY_HINT_UNSAFE_IO),
         driver_(driver),
         plan_(plan),
         open_timer_(io_),
@@ -452,8 +452,8 @@ class SessionWorker final : public WorkerBase, public SessionEvents {
 AttackRun run_sessions(const AttackOptions& load, SessionDriver& driver, const SessionPlan& plan, int threads,
                        const std::string& rate) {
   return launch(load, driver.protocol(), rate, threads, {},
-                [&](int index, int n, Collector* c) -> std::unique_ptr<WorkerBase> {
-                  return std::make_unique<SessionWorker>(load, driver, plan, index, n, c);
+                [&](int index, int n, Collector* c) -> std::unique_ptr<ThreadLoop> {
+                  return std::make_unique<SessionThread>(load, driver, plan, index, n, c);
                 });
 }
 

@@ -1,4 +1,4 @@
-// run_attack.h: what every attacking command (attack, journey, grpc, ws) shares, declared once:
+// attack_command.h: what every attacking command (attack, journey, grpc, ws) shares, declared once:
 // -name, where results go, -monitor-*, -prometheus-*, Ctrl-C, the progress line and the closing
 // summary line. A command declares only its protocol's flags and says how it attacks.
 #pragma once

@@ -1,5 +1,5 @@
-// run_attack.cc: results output, signals and progress around any attack.
-#include "run_attack.h"
+// attack_command.cc: what every attacking command shares: results output, signals, progress.
+#include "attack_command.h"
 
 #include <unistd.h>
 
@@ -42,7 +42,7 @@ namespace {
 // SIGINT/SIGTERM ending it cleanly and a progress line on a terminal (unless out.quiet, or
 // always with out.progress); returns the exit code and fills `run`. With `prom`, live figures
 // are served (and pushed) as those flags say.
-int run_attack(const std::string& command, const std::string& path, const OutputFlags& out, AttackOptions& load,
+int attack_to_output(const std::string& command, const std::string& path, const OutputFlags& out, AttackOptions& options,
                const std::function<AttackRun(const AttackOptions&)>& attack, AttackRun& run,
                const PrometheusFlags* prom) {
   std::unique_ptr<PrometheusExporter> exporter;
@@ -66,26 +66,26 @@ int run_attack(const std::string& command, const std::string& path, const Output
   std::unique_ptr<ResultsFileSink> sink;
   if (file) {
     sink = std::make_unique<ResultsFileSink>(file, Encoding::kBinary);
-    load.sink = sink.get();
+    options.sink = sink.get();
   }
   std::unique_ptr<ResultsSink> prom_sink;
-  if (exporter) prom_sink = exporter->attach(load);
-  load.stop = &install_stop_signals();
-  if (!out.quiet && (out.progress || isatty(STDERR_FILENO))) load.progress = stderr;
+  if (exporter) prom_sink = exporter->attach(options);
+  options.stop = &install_stop_signals();
+  if (!out.quiet && (out.progress || isatty(STDERR_FILENO))) options.progress = stderr;
   try {
-    run = run_trials(load, attack);
+    run = run_trials(options, attack);
   } catch (const InputError& e) {
     return fail(command, e.what(), kBadInput);
   }
   const Summary s = run.metrics.summarize();
-  if (run.interrupted || load.progress)
+  if (run.interrupted || options.progress)
     std::fprintf(stderr, "loadgate %s: %s%llu results in %s, %.2f req/s, %llu workers, %llu late, %llu dropped\n",
                  command.c_str(), run.interrupted ? "interrupted; " : "",
                  static_cast<unsigned long long>(run.metrics.count()), format_duration_short(run.elapsed).c_str(),
                  s.rate, static_cast<unsigned long long>(run.workers), static_cast<unsigned long long>(s.late),
                  static_cast<unsigned long long>(s.dropped));
   if (exporter) {
-    if (linger.count() > 0 && !load.stop->load()) std::this_thread::sleep_for(linger);
+    if (linger.count() > 0 && !options.stop->load()) std::this_thread::sleep_for(linger);
     if (const std::string why = exporter->push(); !why.empty()) std::fprintf(stderr, "loadgate %s: %s\n", command.c_str(), why.c_str());
   }
   const bool ok = !sink || sink->ok();
@@ -114,11 +114,11 @@ int AttackCommand::run() {
   // Signals are taken from the start: a large input takes a while to load, and a Ctrl-C then
   // means "do not start", not "start, then stop".
   const std::atomic<bool>& stop = install_stop_signals();
-  AttackOptions load;
+  AttackOptions options;
   try {
-    static_cast<Load&>(load) = prepare();
-    load.name = name_.empty() ? default_name() : name_;
-    load.monitor = monitor_.parse();
+    static_cast<Load&>(options) = prepare();
+    options.name = name_.empty() ? default_name() : name_;
+    options.monitor = monitor_.parse();
     if (output_ == Output::kSummary) out_.summary();  // a bad -format is an error now
   } catch (const InputError& e) {
     return fail(verb_, e.what(), kBadInput);
@@ -126,8 +126,8 @@ int AttackCommand::run() {
   if (stop.load()) return fail(verb_, "interrupted before the attack started: nothing was sent", kInterrupted);
   AttackRun run;
   const std::string path = output_ == Output::kResults ? out_.output : out_.results_path();
-  const int code = run_attack(
-      verb_, path, out_, load, [this](const AttackOptions& o) { return attack(o); }, run, &prom_);
+  const int code = attack_to_output(
+      verb_, path, out_, options, [this](const AttackOptions& o) { return attack(o); }, run, &prom_);
   if (output_ == Output::kResults) return code;
   if (code == kOk && out_.summary()) summary(run);
   return written(verb_, std::cout, code);

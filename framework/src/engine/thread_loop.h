@@ -1,4 +1,4 @@
-// worker.h (internal): one attacker thread, whatever its protocol: its own event loop and
+// thread_loop.h (internal): one attacker thread, whatever its protocol: its own event loop and
 // Metrics, its batch of results for the sink, and the counters the progress line reads.
 #pragma once
 
@@ -21,17 +21,18 @@ struct Start {
   int64_t unix_ns = 0;    ///< the same instant in Unix time (ns)
 };
 
-/// WorkerBase is one attacker thread. A worker first prepares (opens what it can ahead of the
-/// start) and says when it is ready; the launcher then begins every worker at one Start; the
-/// worker ends its loop with stop_loop() when its share of the attack is over.
-class WorkerBase {
+/// ThreadLoop is one attacker thread (not a -workers worker: those are its connections, streams
+/// or call slots). A loop first prepares (opens what it can ahead of the start) and says when it
+/// is ready; the launcher then begins every loop at one Start; the loop ends with stop_loop()
+/// when its thread's share of the attack is over.
+class ThreadLoop {
  public:
   /// `collector` may be null (no sink); `concurrency_hint` is passed to the io_context.
-  WorkerBase(const AttackOptions& o, Collector* collector, int concurrency_hint = 1);
-  virtual ~WorkerBase() = default;
+  ThreadLoop(const AttackOptions& o, Collector* collector, int concurrency_hint = 1);
+  virtual ~ThreadLoop() = default;
   /// The thread body: prepare(), the event loop until stop_loop(), after_run(), then finished.
   void run();
-  /// Thread-safe: begins the schedule at `start` (on this worker's thread).
+  /// Thread-safe: begins the schedule at `start` (on this loop's thread).
   void begin(const Start& start);
   /// Thread-safe: ends the attack early (interrupt).
   virtual void request_stop() = 0;

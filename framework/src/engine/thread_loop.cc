@@ -1,5 +1,5 @@
-// worker.cc: per-thread bookkeeping of the attacker.
-#include "engine/worker.h"
+// thread_loop.cc: one attacker thread's loop: prepare, begin at the shared start, tick, record, stop.
+#include "engine/thread_loop.h"
 
 #include <sched.h>
 #include <sys/prctl.h>
@@ -13,12 +13,12 @@
 
 namespace loadgate::engine {
 
-WorkerBase::WorkerBase(const AttackOptions& o, Collector* collector, int concurrency_hint)
+ThreadLoop::ThreadLoop(const AttackOptions& o, Collector* collector, int concurrency_hint)
     : o_(o), io_(concurrency_hint), tick_(io_), collector_(collector) {
   if (collector_) batch_.reserve(Collector::kBatch);
 }
 
-void WorkerBase::run() {
+void ThreadLoop::run() {
   // Wake-ups on time: no timer slack (Linux adds 50 us to a normal thread's sleeps by default).
   prctl(PR_SET_TIMERSLACK, 1UL);
   if (nice_ != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_);
@@ -34,7 +34,7 @@ void WorkerBase::run() {
   finished.store(true);
 }
 
-void WorkerBase::begin(const Start& start) {
+void ThreadLoop::begin(const Start& start) {
   asio::post(io_, [this, start] {
     start_ = start;
     if (o_.progress || collector_) tick();
@@ -42,14 +42,14 @@ void WorkerBase::begin(const Start& start) {
   });
 }
 
-void WorkerBase::stop_loop() {
+void ThreadLoop::stop_loop() {
   tick_.cancel();
   io_.stop();
 }
 
 // Every 250 ms: hands a partial batch to the sink (so that `attack | report -every=1s` sees
 // results while they happen) and publishes p99 so far for the progress line.
-void WorkerBase::tick() {
+void ThreadLoop::tick() {
   flush_batch();
   if (o_.progress)
     if (const Group* g = metrics_.group(metrics_.primary()))
@@ -60,7 +60,7 @@ void WorkerBase::tick() {
   });
 }
 
-void WorkerBase::record(const Result& r, std::string_view body) {
+void ThreadLoop::record(const Result& r, std::string_view body) {
   metrics_.add(r);
   // Single writer: plain load + store, relaxed, for the progress reader.
   completed.store(completed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -72,7 +72,7 @@ void WorkerBase::record(const Result& r, std::string_view body) {
   }
 }
 
-bool WorkerBase::woke_stalled(int64_t armed_steady, int64_t now_steady) {
+bool ThreadLoop::woke_stalled(int64_t armed_steady, int64_t now_steady) {
   if (!probe_) return false;
   const int cpu = sched_getcpu();
   const int before = wake_cpu_;
@@ -89,7 +89,7 @@ bool WorkerBase::woke_stalled(int64_t armed_steady, int64_t now_steady) {
   return now_steady < catch_up_until_;
 }
 
-void WorkerBase::flush_batch() {
+void ThreadLoop::flush_batch() {
   if (collector_ && !batch_.empty()) {
     batch_ = collector_->hand_over(std::move(batch_), std::move(bodies_));
     bodies_.clear();
