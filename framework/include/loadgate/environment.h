@@ -31,6 +31,7 @@ enum class Env {
   kRunId,               ///< the CI run a history line is written for (else GITHUB_RUN_ID, CI_PIPELINE_ID)
   kShard,               ///< this generator's share i/n of every attack
   kStartAt,             ///< when sharded generators start (RFC 3339 or +DURATION)
+  kCount,               ///< not a variable: how many there are
 };
 
 /// The variable's name: "LOADGATE_SHARD".

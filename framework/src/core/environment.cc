@@ -26,6 +26,7 @@ const char* env_name(Env e) {
     case Env::kRunId: return "LOADGATE_RUN_ID";
     case Env::kShard: return "LOADGATE_SHARD";
     case Env::kStartAt: return "LOADGATE_START_AT";
+    case Env::kCount: break;
   }
   return "";
 }
