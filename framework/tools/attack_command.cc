@@ -38,23 +38,20 @@ int written(const std::string& command, std::ostream& out, int code) {
 
 namespace {
 
-// Runs `attack` with results written to `path` ("stdout", "-", a file, or "" for none),
-// SIGINT/SIGTERM ending it cleanly and a progress line on a terminal (unless out.quiet, or
-// always with out.progress); returns the exit code and fills `run`. With `prom`, live figures
-// are served (and pushed) as those flags say.
+// Runs `attack` with results written to `path` ("stdout", "-", a file, or "" for none), ended
+// cleanly by `options.stop` (the command's SIGINT/SIGTERM), a progress line on a terminal (unless
+// out.quiet, or always with out.progress) and live figures served (and pushed) as `prom` says;
+// returns the exit code and fills `run`.
 int attack_to_output(const std::string& command, const std::string& path, const OutputFlags& out, AttackOptions& options,
-               const std::function<AttackRun(const AttackOptions&)>& attack, AttackRun& run,
-               const PrometheusFlags* prom) {
+                     const std::function<AttackRun(const AttackOptions&)>& attack, AttackRun& run,
+                     const PrometheusFlags& prom) {
   std::unique_ptr<PrometheusExporter> exporter;
   Nanos linger{0};
-  if (prom) {
-    try {
-      const PrometheusOptions po = prom->options();
-      linger = prom->linger();
-      exporter = make_exporter(po);
-    } catch (const InputError& e) {
-      return fail(command, e.what(), kBadInput);
-    }
+  try {
+    linger = prom.linger();
+    exporter = make_exporter(prom.options());
+  } catch (const InputError& e) {
+    return fail(command, e.what(), kBadInput);
   }
   std::FILE* file = nullptr;
   if (path == "stdout" || path == "-") {
@@ -70,7 +67,6 @@ int attack_to_output(const std::string& command, const std::string& path, const 
   }
   std::unique_ptr<ResultsSink> prom_sink;
   if (exporter) prom_sink = exporter->attach(options);
-  options.stop = &install_stop_signals();
   if (!out.quiet && (out.progress || isatty(STDERR_FILENO))) options.progress = stderr;
   try {
     run = run_trials(options, attack);
@@ -124,10 +120,11 @@ int AttackCommand::run() {
     return fail(verb_, e.what(), kBadInput);
   }
   if (stop.load()) return fail(verb_, "interrupted before the attack started: nothing was sent", kInterrupted);
+  options.stop = &stop;
   AttackRun run;
   const std::string path = output_ == Output::kResults ? out_.output : out_.results_path();
   const int code = attack_to_output(
-      verb_, path, out_, options, [this](const AttackOptions& o) { return attack(o); }, run, &prom_);
+      verb_, path, out_, options, [this](const AttackOptions& o) { return attack(o); }, run, prom_);
   if (output_ == Output::kResults) return code;
   if (code == kOk && out_.summary()) summary(run);
   return written(verb_, std::cout, code);

@@ -55,8 +55,8 @@ double latency_value(const Figure& f, const Histogram& h);
 /// p99 p99.9 max success throughput.
 const std::vector<std::string>& reference_figure_names();
 
-/// Every figure's name, or only the latency figures', comma-separated, for error messages.
-std::string figure_names(bool latency_only = false);
+/// Every figure's name, comma-separated, for error messages.
+std::string figure_names();
 
 /// The reference figures of `s`, by name.
 std::map<std::string, double> reference_figures(const Summary& s);

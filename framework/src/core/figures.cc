@@ -56,10 +56,9 @@ const std::vector<std::string>& reference_figure_names() {
   return kNames;
 }
 
-std::string figure_names(bool latency_only) {
+std::string figure_names() {
   std::string out;
-  for (const Figure& f : all_figures())
-    if (!latency_only || f.latency()) out += (out.empty() ? "" : ", ") + std::string(f.name);
+  for (const Figure& f : all_figures()) out += (out.empty() ? "" : ", ") + std::string(f.name);
   return out;
 }
 
