@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
+#include <atomic>
+#include <functional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -19,6 +22,8 @@
 #include "loadgate/prometheus.h"
 #include "loadgate/results_file.h"
 #include "loadgate/services/api_service.h"
+#include "live/metrics_endpoint.h"
+#include "live/scrape_request.h"
 #include "kit/net.h"
 #include "kit/services.h"
 #include "kit/subprocess.h"
@@ -90,10 +95,173 @@ TEST(PrometheusExporter, IdleConnectionsDoNotHoldTheEndpoint) {
     setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     char buf[512];
     asio::error_code ec;
-    size_t answered = 0;  // civetweb may answer "408" or "400" before it closes
+    size_t answered = 0;  // (an endpoint may answer "408" before it closes)
     while (!ec && answered < 4096) answered += s.read_some(asio::buffer(buf), ec);
     EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
   }
+}
+
+// What the endpoint reads from the first bytes of a connection (http-parser underneath).
+TEST(ScrapeRequest, HeadsReadAsTheyCame) {
+  using State = ScrapeRequest::State;
+  const std::string huge = "GET /metrics HTTP/1.1\r\nX-Long: " + std::string(kMaxScrapeHead, 'a');
+  struct Row {
+    std::string bytes;
+    State state;
+    std::string method, path;
+    bool keep_alive;
+    size_t size;  // of a complete head
+    int status;   // of a bad one
+  } rows[] = {
+      {"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", State::kComplete, "GET", "/metrics", true, 34, 0},
+      {"GET /metrics HTTP/1.0\r\n\r\n", State::kComplete, "GET", "/metrics", false, 25, 0},
+      {"HEAD /metrics?a=1 HTTP/1.1\r\nConnection: close\r\n\r\n", State::kComplete, "HEAD", "/metrics", false, 49, 0},
+      {"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", State::kComplete, "GET", "/a", true, 19, 0},  // pipelined
+      {"", State::kIncomplete, "", "", false, 0, 0},
+      {"G", State::kIncomplete, "", "", false, 0, 0},
+      {"GET /metrics HTTP/1.1\r\nHost: x\r\n", State::kIncomplete, "", "", false, 0, 0},
+      {"POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", State::kBad, "", "", false, 0, 413},
+      {"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", State::kBad, "", "", false, 0, 413},
+      {"NOT HTTP AT ALL\r\n\r\n", State::kBad, "", "", false, 0, 400},
+      {std::string("GET /\0 HTTP/1.1\r\n\r\n", 20), State::kBad, "", "", false, 0, 400},
+      {huge, State::kBad, "", "", false, 0, 431},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(::testing::PrintToString(r.bytes.substr(0, 60)));
+    const ScrapeRequest got = parse_scrape_request(r.bytes);
+    ASSERT_EQ(got.state, r.state);
+    if (r.state == State::kComplete) {
+      EXPECT_EQ(got.method, r.method);
+      EXPECT_EQ(got.path, r.path);
+      EXPECT_EQ(got.keep_alive, r.keep_alive);
+      EXPECT_EQ(got.size, r.size);
+    }
+    if (r.state == State::kBad) {
+      EXPECT_EQ(got.status, r.status);
+    }
+  }
+}
+
+// The first line of what the endpoint answers to `request` on a fresh connection.
+std::string status_line(uint16_t port, const std::string& request) {
+  asio::io_context io;
+  asio::ip::tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), port});
+  asio::write(s, asio::buffer(request));
+  std::string got;
+  char buf[4096];
+  asio::error_code ec;
+  while (!ec && got.find("\r\n") == std::string::npos) got.append(buf, s.read_some(asio::buffer(buf), ec));
+  return got.substr(0, got.find("\r\n"));
+}
+
+TEST(MetricsEndpoint, AnswersEachRequestForWhatItIs) {
+  MetricsEndpoint endpoint("127.0.0.1:0", [] { return std::string("up 1\n"); }, MetricsEndpoint::Limits{});
+  const struct {
+    std::string request, status;
+  } rows[] = {
+      {"GET /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK"},
+      {"HEAD /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK"},
+      {"GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found"},
+      {"DELETE /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 405 Method Not Allowed"},
+      {"POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", "HTTP/1.1 413 Content Too Large"},
+      {"\x16\x03\x01 not http\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+  };
+  for (const auto& r : rows) EXPECT_EQ(status_line(endpoint.port(), r.request), r.status) << r.request;
+  // Keep-alive and pipelining: two requests in one write get two answers, in order.
+  httplib::Client c("127.0.0.1", endpoint.port());
+  c.set_keep_alive(true);
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.Get("/metrics");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "up 1\n");
+  }
+}
+
+// Row 10 of the hardening probe (#27): 500 slowloris connections that keep trickling a request
+// head, reconnecting whenever the endpoint closes them, and 200 scrapers beside them. Every
+// scrape is answered (civetweb's thread per connection served 0 of 1,276), and the flood was
+// really held down: the endpoint closed the connections past its limit.
+TEST(PrometheusExporter, ScrapesAreServedBesideASlowlorisFlood) {
+  PrometheusOptions o;
+  const int port = free_port();
+  o.listen = "127.0.0.1:" + std::to_string(port);
+  PrometheusExporter prom(o);
+  const asio::ip::tcp::endpoint at(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port));
+  constexpr int kSlow = 500, kScrapes = 200, kScrapers = 8;
+
+  // The flood: one thread, one loop; each connection sends a byte of its head every 200 ms.
+  asio::io_context flood;
+  std::atomic<bool> stop{false};
+  std::atomic<int> opened{0}, closed_by_endpoint{0};
+  struct Loris {
+    explicit Loris(asio::io_context& io) : socket(io), timer(io) {}
+    asio::ip::tcp::socket socket;
+    asio::steady_timer timer;
+    char byte = 'a';
+  };
+  std::vector<std::unique_ptr<Loris>> lorises;
+  std::function<void(Loris*)> start, trickle;
+  start = [&](Loris* l) {
+    if (stop) return;
+    asio::error_code ignored;
+    l->socket.close(ignored);
+    l->socket.async_connect(at, [&, l](const asio::error_code& ec) {
+      if (ec || stop) return;
+      ++opened;
+      asio::async_write(l->socket, asio::buffer("GET /metrics HTTP/1.1\r\nX-Slow: ", 31),
+                        [&, l](const asio::error_code& e, size_t) { e ? start(l) : trickle(l); });
+    });
+  };
+  trickle = [&](Loris* l) {
+    l->timer.expires_after(200ms);
+    l->timer.async_wait([&, l](const asio::error_code& ec) {
+      if (ec || stop) return;
+      l->socket.async_write_some(asio::buffer(&l->byte, 1), [&, l](const asio::error_code& e, size_t) {
+        if (!e) return trickle(l);
+        ++closed_by_endpoint;
+        start(l);
+      });
+    });
+  };
+  for (int i = 0; i < kSlow; ++i) {
+    lorises.push_back(std::make_unique<Loris>(flood));
+    start(lorises.back().get());
+  }
+  std::thread flooder([&] {
+    while (!stop) flood.run_for(100ms);
+  });
+  while (opened < kSlow && !::testing::Test::HasFailure()) std::this_thread::sleep_for(10ms);
+
+  std::atomic<int> served{0};
+  std::atomic<int64_t> slowest_ms{0};
+  std::vector<std::thread> scrapers;
+  const auto give_up = std::chrono::steady_clock::now() + 20s;  // the test's own bound
+  for (int t = 0; t < kScrapers; ++t)
+    scrapers.emplace_back([&] {
+      for (int i = 0; i < kScrapes / kScrapers && std::chrono::steady_clock::now() < give_up; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        httplib::Client c("127.0.0.1", port);
+        c.set_connection_timeout(5, 0);
+        c.set_read_timeout(5, 0);
+        auto r = c.Get("/metrics");
+        if (r && r->status == 200) ++served;
+        const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+        int64_t prev = slowest_ms.load();
+        while (ms > prev && !slowest_ms.compare_exchange_weak(prev, ms)) {
+        }
+        std::this_thread::sleep_for(10ms);
+      }
+    });
+  for (auto& s : scrapers) s.join();
+  // Keep the flood up past the request timeout, so that the ones within the limit are cut too.
+  std::this_thread::sleep_for(MetricsEndpoint::Limits{}.request_timeout + 500ms);
+  stop = true;
+  flooder.join();
+  EXPECT_EQ(served.load(), kScrapes) << "slowest scrape " << slowest_ms << " ms";
+  EXPECT_GE(closed_by_endpoint.load(), kSlow) << "the flood's connections past the limit and past the request timeout are closed";
+  std::printf("%d of %d scrapes served beside %d slowloris connections (slowest %lld ms); the endpoint closed %d of theirs\n",
+              served.load(), kScrapes, kSlow, static_cast<long long>(slowest_ms.load()), closed_by_endpoint.load());
 }
 
 TEST(PrometheusExporter, BadAddressesAreInputErrors) {

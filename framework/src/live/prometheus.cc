@@ -5,7 +5,6 @@
 
 #include <prometheus/collectable.h>
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/gateway.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -20,6 +19,7 @@
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
 #include "loadgate/url.h"
+#include "metrics_endpoint.h"
 
 namespace loadgate {
 
@@ -30,11 +30,6 @@ const std::vector<double> kLatencyBuckets = {0.00005, 0.0001, 0.00025, 0.0005, 0
 namespace {
 
 using prometheus::Labels;
-
-// The endpoint's threads (one per connection being served) and how long a connection has to
-// send its request, or stay idle between requests, before it is closed (ms).
-constexpr int kScrapeThreads = 16;
-constexpr int kScrapeTimeoutMs = 2000;
 
 // Reads the live counters of the attacks under way when scraped.
 class LiveCollectable final : public prometheus::Collectable {
@@ -84,7 +79,6 @@ struct PrometheusExporter::State {
   PrometheusOptions options;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::shared_ptr<LiveCollectable> live_collectable = std::make_shared<LiveCollectable>();
-  std::unique_ptr<prometheus::Exposer> exposer;
   prometheus::Family<prometheus::Counter>* requests = nullptr;
   prometheus::Family<prometheus::Histogram>* latency = nullptr;
   prometheus::Family<prometheus::Counter>* late = nullptr;
@@ -96,6 +90,7 @@ struct PrometheusExporter::State {
   prometheus::Family<prometheus::Gauge>* verdict = nullptr;
   std::mutex mu;  // the families' Add() between sinks of attacks run one after the other
   std::vector<std::unique_ptr<LiveCounters>> lives;  // one per attack, alive as long as the exporter
+  std::unique_ptr<MetricsEndpoint> endpoint;  // the last member: stopped before what it serves goes
 };
 
 namespace {
@@ -103,7 +98,7 @@ namespace {
 // One attack's sink: counts on the collector's thread, then forwards.
 class PromSink final : public ResultsSink {
  public:
-  PromSink(PrometheusExporter::State& s, const AttackOptions& load, ResultsSink* next) : s_(s), load_(load), next_(next) {}
+  PromSink(PrometheusExporter::State& s, ResultsSink* next) : s_(s), next_(next) {}
 
   void header(const AttackInfo& info) override {
     info_ = info;
@@ -189,7 +184,6 @@ class PromSink final : public ResultsSink {
   }
 
   PrometheusExporter::State& s_;
-  const AttackOptions& load_;
   ResultsSink* next_;
   AttackInfo info_;
   Labels base_;
@@ -233,24 +227,16 @@ PrometheusExporter::PrometheusExporter(const PrometheusOptions& options) : s_(st
   if (!valid_listen(options.listen))
     throw InputError("", 0, "-prometheus-addr", "\"" + printable(options.listen) + "\": want host:port, e.g. 127.0.0.1:9464");
   try {
-    // civetweb gives each connection a thread until its request is read: with prometheus-cpp's
-    // default of 2 threads and civetweb's 30 s request timeout, two idle connections held the
-    // endpoint. A connection has kScrapeTimeout to send its request, and there are threads for
-    // scrapers beside a few idle ones.
-    s_->exposer = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
-        "listening_ports", options.listen, "num_threads", std::to_string(kScrapeThreads), "request_timeout_ms",
-        std::to_string(kScrapeTimeoutMs), "keep_alive_timeout_ms", std::to_string(kScrapeTimeoutMs)});
+    s_->endpoint = std::make_unique<MetricsEndpoint>(options.listen, [this] { return text(); }, MetricsEndpoint::Limits{});
   } catch (const std::exception& e) {
     throw InputError("", 0, "-prometheus-addr", options.listen + ": cannot listen (" + e.what() + ")");
   }
-  s_->exposer->RegisterCollectable(s_->registry);
-  s_->exposer->RegisterCollectable(s_->live_collectable);
 }
 
 PrometheusExporter::~PrometheusExporter() = default;
 
-std::unique_ptr<ResultsSink> PrometheusExporter::sink(const AttackOptions& load, ResultsSink* next) {
-  return std::make_unique<PromSink>(*s_, load, next);
+std::unique_ptr<ResultsSink> PrometheusExporter::sink(const AttackOptions& /*load*/, ResultsSink* next) {
+  return std::make_unique<PromSink>(*s_, next);
 }
 
 LiveCounters* PrometheusExporter::live(const AttackOptions& load) {
