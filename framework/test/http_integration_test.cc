@@ -4,6 +4,7 @@
 
 #include <asio/ip/tcp.hpp>
 #include <fstream>
+#include <httplib.h>
 #include <set>
 
 #include "loadgate/error.h"
@@ -11,6 +12,7 @@
 #include "loadgate/interner.h"
 #include "loadgate/results_file.h"
 #include "loadgate/services/api_service.h"
+#include "kit/net.h"
 #include "kit/subprocess.h"
 #include "kit/load.h"
 #include "kit/read_back.h"
@@ -74,6 +76,28 @@ TEST_F(Http, StalledServerShowsInCorrectedP99Only) {
   EXPECT_LT(s.uncorrected.p99, 50'000'000) << "uncorrected p99 hides it (coordinated omission)";
   EXPECT_GT(s.uncorrected.max, 900'000'000) << "only the stalled request itself saw it";
   EXPECT_GE(s.late, 90u);
+}
+
+// A newcomer's first hour (#31 item 2): `serve api` on the port of a server that just stopped,
+// with connections it closed first (TIME_WAIT on its side), binds at once; a second server
+// on a port in use is refused rather than sharing it.
+TEST(ApiService, ItsPortIsFreeAgainAsSoonAsItStops) {
+  const int port = testing::free_port();
+  services::ApiOptions o;
+  o.port = port;
+  {
+    services::ApiService first(o);
+    ASSERT_EQ(first.start(), port);
+    for (int i = 0; i < 20; ++i) {
+      httplib::Client c("127.0.0.1", port);
+      c.set_keep_alive(false);  // the server closes first: its side keeps the TIME_WAIT
+      ASSERT_TRUE(c.Get("/health"));
+    }
+    services::ApiService beside(o);
+    EXPECT_THROW(beside.start(), std::runtime_error) << "a second server on a port in use";
+  }
+  services::ApiService again(o);
+  EXPECT_EQ(again.start(), port);
 }
 
 TEST_F(Http, ConnectionRefusedIsCountedNotFatal) {

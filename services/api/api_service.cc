@@ -316,6 +316,13 @@ int ApiService::start() {
   const int threads = s.o.threads;
   s.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   s.server.set_tcp_nodelay(true);
+  // SO_REUSEADDR, as the WebSocket and kernel services have: the port can be bound again at
+  // once after a run (cpp-httplib's default, SO_REUSEPORT alone, waited out TIME_WAIT for about
+  // 60 s, and let a second server bind the same port beside the first).
+  s.server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   s.server.set_keep_alive_max_count(1'000'000);
   s.server.set_keep_alive_timeout(30);
   s.server.set_read_timeout(30, 0);
