@@ -39,6 +39,10 @@ TEST(Cli, BadInputIsExitTwoWithTheFieldNamed) {
        "-header: value of header X-A holds a control byte"},
       {L + " attack -targets=" + t + " -duration=1s -shard=4/4", 2, "-shard: \"4/4\": want i/n with 0 <= i < n"},
       {L + " attack -targets=" + t + " -duration=1s -start-at=tomorrow", 2, "-start-at: \"tomorrow\""},
+      // A start in the past would send the whole schedule as one burst (#31 item 3).
+      {L + " attack -targets=" + t + " -duration=1s -start-at=2026-12-01T10:00:00Z", 2,
+       "-start-at: \"2026-12-01T10:00:00Z\" is "},
+      {L + " attack -targets=" + t + " -duration=1s -start-at=+1s -start-at-late=maybe", 2, "-start-at-late: \"maybe\": want ok"},
       {L + " grpc -addr 127.0.0.1:1 -requests 1 -metadata '{\"x-echo\":\"\xc3\xa9\"}'", 2, "-metadata.x-echo: value"},
       {L + " grpc -addr 127.0.0.1:1 -requests 1 -metadata \"x:$(printf 'a\\001b')\"", 2, "-metadata"},
       {L + " grpc -addr 127.0.0.1:1 -requests 1 -connections 100000", 2, "-connections: want 1 to 1000 channels"},
@@ -54,6 +58,16 @@ TEST(Cli, BadInputIsExitTwoWithTheFieldNamed) {
     EXPECT_EQ(ran.code, r.code) << r.cmd << "\n" << ran.err;
     EXPECT_NE(ran.err.find(r.err), std::string::npos) << r.cmd << "\n" << ran.err;
   }
+}
+
+// -start-at-late=ok: a past start is taken on purpose; the run says how late it began.
+TEST(Cli, APastStartRunsWhenToldItIsOk) {
+  const std::string t = temp("cli_targets.txt", "GET http://127.0.0.1:1/\n");
+  const Ran ran = sh(L + " attack -targets=" + t + " -rate=2/s -duration=1s -start-at=2026-12-01T10:00:00Z -start-at-late=ok" +
+                     " | " + L + " report -type=json");
+  EXPECT_EQ(ran.code, 0) << ran.err;
+  EXPECT_NE(ran.err.find("after -start-at: hits already due go out at once, late"), std::string::npos) << ran.err;
+  EXPECT_NE(ran.out.find("\"requests\":2"), std::string::npos) << ran.out;
 }
 
 TEST(Cli, WriteErrorsAreExitOneAndSaid) {

@@ -49,6 +49,8 @@ void define_generator(FlagSet& f, LoadSpec& spec, const std::string& share) {
   const std::string shard_help = "This generator's share i/n of the attack: " + share + " ($LOADGATE_SHARD)";
   f.string("shard", &spec.shard, shard_help.c_str());  // CLI11 keeps a copy
   f.string("start-at", &spec.start_at, "Start the schedule at this RFC 3339 time or +DURATION (shards start together)");
+  f.string("start-at-late", &spec.start_at_late,
+           "ok: start even when -start-at is more than 1s past (what is due goes out at once, counted late)");
 }
 
 void LoadFlags::define(FlagSet& f, Style style) {

@@ -78,14 +78,21 @@ struct LoadSpec {
   int cpus = 0;                    ///< I/O threads; 0 = one per core
   std::string shard;               ///< "i/n" (-shard, $LOADGATE_SHARD); "" = not sharded
   std::string start_at;            ///< RFC 3339 time or "+5s" (-start-at); "" = at once
+  std::string start_at_late;       ///< "ok": start even when start_at is over a second past
+                                   ///< (-start-at-late); "" = refuse such a time
 };
 
 /// Parses "i/n" (0 <= i < n): the shard's index and count. Throws InputError naming `field`
 /// ("-shard") for anything else, e.g. "4/4" or "0/0".
 std::pair<int, int> parse_shard(const std::string& text, const std::string& field = "-shard");
 
-/// Parses -start-at: an RFC 3339 time, or "+DURATION" from now. Throws InputError.
-int64_t parse_start_at(const std::string& text, const std::string& field = "-start-at");
+/// Parses -start-at: an RFC 3339 time, or "+DURATION" from now, as Unix ns. Throws InputError
+/// for anything else, and for a time more than kStartAtSlack in the past unless `late_ok`:
+/// every hit already due would go out at once, as one burst.
+int64_t parse_start_at(const std::string& text, const std::string& field = "-start-at", bool late_ok = false);
+
+/// How far in the past -start-at may be without -start-at-late=ok (a shard slow to start).
+inline constexpr Nanos kStartAtSlack{1'000'000'000};
 
 /// LoadSource names the fields of a LoadSpec in error messages: flags ("-max-workers") or the
 /// key path of a baseline ("baselines/api.json: scenarios.heavy.load.max_workers").

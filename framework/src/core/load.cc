@@ -95,7 +95,10 @@ Load parse_load(const LoadSpec& spec, const LoadSource& src, double scale, bool 
   if (require_bound && l.duration.count() == 0 && l.requests == 0)
     throw InputError(src.file, 0, src.field("duration"), "a load needs a duration or a request count");
   if (!spec.shard.empty()) std::tie(l.shard, l.shards) = parse_shard(spec.shard, src.field("shard"));
-  if (!spec.start_at.empty()) l.start_at_ns = parse_start_at(spec.start_at, src.field("start_at"));
+  if (!spec.start_at_late.empty() && spec.start_at_late != "ok")
+    throw InputError(src.file, 0, src.field("start_at_late"), "\"" + spec.start_at_late + "\": want ok (or nothing)");
+  if (!spec.start_at.empty())
+    l.start_at_ns = parse_start_at(spec.start_at, src.field("start_at"), spec.start_at_late == "ok");
   return l;
 }
 
@@ -117,7 +120,7 @@ std::pair<int, int> parse_shard(const std::string& text, const std::string& fiel
   return {i, n};
 }
 
-int64_t parse_start_at(const std::string& text, const std::string& field) {
+int64_t parse_start_at(const std::string& text, const std::string& field, bool late_ok) {
   if (!text.empty() && text[0] == '+') {
     auto d = parse_duration(text.substr(1));
     if (!d || d->count() < 0) throw InputError("", 0, field, "\"" + text + "\": want +DURATION (e.g. +5s) or an RFC 3339 time");
@@ -125,6 +128,12 @@ int64_t parse_start_at(const std::string& text, const std::string& field) {
   }
   auto t = parse_rfc3339(text);
   if (!t) throw InputError("", 0, field, "\"" + text + "\": want an RFC 3339 time (2026-12-01T10:00:00Z) or +DURATION");
+  const int64_t past = unix_now_ns() - *t;
+  if (past > kStartAtSlack.count() && !late_ok)
+    throw InputError("", 0, field,
+                     "\"" + text + "\" is " + format_duration(Nanos(past)) +
+                         " in the past: every hit already due would go out at once, as one burst; give a time to "
+                         "come or +DURATION (e.g. +10s), or -start-at-late=ok to start anyway");
   return *t;
 }
 
