@@ -91,6 +91,49 @@ TEST(PerfMacros, RatioAndCountFailures) {
                           "FAIL  errors     measured 100   limit <= 5\n");
 }
 
+// A newcomer's first hour (#31 item 4): a run that is not whole fails every single-figure
+// macro, however good its figures, each naming what happened.
+TEST(PerfMacros, ARunThatIsNotWholeFailsEveryMacro) {
+  const auto fill = [](AttackRun& r) {
+    for (const Result& x : testing::synthetic_results(1000)) r.metrics.add(x);
+  };
+  AttackRun interrupted, aborted, behind;
+  ScenarioRun crashed;
+  for (AttackRun* r : {&interrupted, &aborted, &behind, static_cast<AttackRun*>(&crashed)}) fill(*r);
+  interrupted.interrupted = true;
+  aborted.abort_reason = "error rate 60 % over the last 1000 results";
+  GeneratorStats g;
+  g.scheduled = 1000;
+  g.late = 300;  // 30 % of the hits sent late by the generator itself
+  behind.metrics.add_generator(g);
+  ServiceStatus service;
+  service.log = "reports/shop.heavy.service.log";
+  service.failure = "service shop exited with signal 11 (SIGSEGV) 2.1 s into shop.heavy";
+  service.last_lines = {"handling /checkout", "Segmentation fault"};
+  crashed.service = service;
+  Check dead;
+  dead.name = "service";
+  dead.measured = 1;
+  dead.op = Check::Op::kAtMost;
+  dead.unit = Unit::kCount;
+  dead.source = service.failure;
+  crashed.verdict.checks.push_back(dead);
+
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P99_LT(interrupted, 1s), "FAIL  interrupted");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_THROUGHPUT_AT_LEAST(interrupted, 1.0), "FAIL  interrupted");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_PERCENTILE_LT(aborted, 50, 1s), "FAIL  cut short");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_ERRORS_AT_MOST(aborted, 1000u), "error rate 60 % over the last 1000 results");
+  // A late generator is judged as in the baseline verdict: a failed figure names it; a figure
+  // that passes with the generator's delay counted in it passes, the generator shown as "warn".
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P99_LT(behind, 4ms), "FAIL  generator");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P99_LT(crashed, 1s), "FAIL  service");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_THROUGHPUT_AT_LEAST(crashed, 1.0), "  | Segmentation fault");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_SUCCESS_AT_LEAST(crashed, 0.5), "SIGSEGV");
+  // The same figures of a whole run pass.
+  PERF_EXPECT_P99_LT(synthetic_run(), 1s);
+  PERF_EXPECT_THROUGHPUT_AT_LEAST(synthetic_run(), 1.0);
+}
+
 TEST(PerfMacros, UnreachableServiceFailsEvenWithoutThatThreshold) {
   // Every latency is tiny (refused at once): the latency check passes, the run does not.
   EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P99_LT(unreachable_run(), 1s),

@@ -27,12 +27,22 @@
 
 namespace loadgate::gtest {
 
+/// The run a single-figure macro judges: an AttackRun, or a ScenarioRun with its service.
+/// Whatever the figure, the run itself must be whole: a service that ended during it, a run cut
+/// short (a signal, an abort) or a generator that fell behind fails every macro, each named.
+struct RunOf {
+  RunOf(const AttackRun& r) : run(r) {}  // NOLINT: implicit, as the macros take either
+  RunOf(const ScenarioRun& r) : run(r), scenario_run(&r) {}  // NOLINT
+  const AttackRun& run;                     ///< the figures
+  const ScenarioRun* scenario_run = nullptr;  ///< its service and scenario, when it has them
+};
+
 /// Latency percentile `percentile` (0..100, 100 = max) of a run strictly below a limit
 /// (corrected latency): PERF_*_P50_LT ... PERF_*_MAX_LT.
 struct LatencyBelow {
   const char* macro;  ///< the macro's name, for the failure text
   double percentile;  ///< 0..100
-  ::testing::AssertionResult operator()(const char* run_text, const char* limit_text, const AttackRun& run,
+  ::testing::AssertionResult operator()(const char* run_text, const char* limit_text, const RunOf& run,
                                         Nanos limit) const;
 };
 
@@ -40,27 +50,27 @@ struct LatencyBelow {
 struct PercentileBelow {
   const char* macro;  ///< the macro's name, for the failure text
   ::testing::AssertionResult operator()(const char* run_text, const char* percentile_text, const char* limit_text,
-                                        const AttackRun& run, double percentile, Nanos limit) const;
+                                        const RunOf& run, double percentile, Nanos limit) const;
 };
 
 /// Success ratio (0..1) at least.
 struct SuccessAtLeast {
   const char* macro;  ///< the macro's name, for the failure text
-  ::testing::AssertionResult operator()(const char* run_text, const char* ratio_text, const AttackRun& run,
+  ::testing::AssertionResult operator()(const char* run_text, const char* ratio_text, const RunOf& run,
                                         double ratio) const;
 };
 
 /// Successful requests per second at least.
 struct ThroughputAtLeast {
   const char* macro;  ///< the macro's name, for the failure text
-  ::testing::AssertionResult operator()(const char* run_text, const char* rate_text, const AttackRun& run,
+  ::testing::AssertionResult operator()(const char* run_text, const char* rate_text, const RunOf& run,
                                         double per_second) const;
 };
 
 /// Failed results at most.
 struct ErrorsAtMost {
   const char* macro;  ///< the macro's name, for the failure text
-  ::testing::AssertionResult operator()(const char* run_text, const char* count_text, const AttackRun& run,
+  ::testing::AssertionResult operator()(const char* run_text, const char* count_text, const RunOf& run,
                                         uint64_t count) const;
 };
 

@@ -25,21 +25,61 @@ namespace {
   return r;
 }
 
+::testing::AssertionResult with_service(::testing::AssertionResult r, const RunOf& run) {
+  return run.scenario_run ? with_service(std::move(r), *run.scenario_run) : r;
+}
+
 std::string call(const char* macro, const char* a, const char* b) {
   return std::string(macro) + "(" + a + ", " + b + ")";
 }
 
-// The checks of `t` on `run` (the limit is in the macro's own text, so no source).
-::testing::AssertionResult with(const std::string& call_text, const AttackRun& run, const Thresholds& t) {
-  return result(call_text, evaluate(run.metrics, t));
+// A failed check that is no threshold: something happened to the run.
+Check happened(const std::string& name, const std::string& source) {
+  Check c;
+  c.name = name;
+  c.measured = 1;
+  c.limit = 0;
+  c.op = Check::Op::kAtMost;
+  c.unit = Unit::kCount;
+  c.pass = false;
+  c.source = source;
+  return c;
 }
 
-::testing::AssertionResult latency(const std::string& call_text, const AttackRun& run, double percentile, Nanos limit) {
+// What makes a run's figures partial, as failed checks: its service ended, it was cut short.
+// A ScenarioRun's verdict has them already; a bare AttackRun says it was interrupted or aborted.
+void whole_run_checks(const RunOf& r, Verdict& v) {
+  bool interrupted = r.run.interrupted, service = false;
+  if (r.scenario_run)
+    for (const Check& c : r.scenario_run->verdict.checks) {
+      if (c.pass || (c.name != "service" && c.name != "interrupted")) continue;
+      v.checks.push_back(c);
+      interrupted = interrupted && c.name != "interrupted";
+      service = service || c.name == "service";
+    }
+  if (interrupted)
+    v.checks.push_back(happened("interrupted", "the run was cut short by a signal: its figures are partial"));
+  else if (!r.run.abort_reason.empty() && !service)
+    v.checks.push_back(happened("cut short", "the run was stopped early: " + r.run.abort_reason));
+}
+
+// The checks of `t` on `run`, and whether the run is whole (the limit is in the macro's own
+// text, so no source).
+::testing::AssertionResult with(const std::string& call_text, const RunOf& run, const Thresholds& t) {
+  Verdict v = evaluate(run.run.metrics, t);
+  whole_run_checks(run, v);
+  return with_service(result(call_text, v), run);
+}
+
+::testing::AssertionResult latency(const std::string& call_text, const RunOf& r, double percentile, Nanos limit) {
+  const Metrics& m = r.run.metrics;
   Verdict v;
-  v.checks.push_back(latency_check(run.metrics, percentile, limit));
-  check_measured(run.metrics, run.metrics.primary(), v);
-  v.context = context_line(run.metrics.summarize());
-  return result(call_text, v);
+  v.checks.push_back(latency_check(m, percentile, limit));
+  check_measured(m, m.primary(), v);
+  whole_run_checks(r, v);
+  generator_checks(m, v, true, nullptr);  // the latency counts its delay: a failure with it stands
+  v.context = context_line(m.summarize());
+  return with_service(result(call_text, v), r);
 }
 
 }  // namespace
@@ -60,34 +100,34 @@ void record_figures(const AttackRun& run) {
   prop("p99_uncorrected_ms", static_cast<double>(s.uncorrected.p99) / 1e6);
 }
 
-::testing::AssertionResult LatencyBelow::operator()(const char* r, const char* l, const AttackRun& run,
+::testing::AssertionResult LatencyBelow::operator()(const char* r, const char* l, const RunOf& run,
                                                     Nanos limit) const {
   return latency(call(macro, r, l), run, percentile, limit);
 }
 
 ::testing::AssertionResult PercentileBelow::operator()(const char* r, const char* p, const char* l,
-                                                       const AttackRun& run, double percentile, Nanos limit) const {
+                                                       const RunOf& run, double percentile, Nanos limit) const {
   const std::string text = std::string(macro) + "(" + r + ", " + p + ", " + l + ")";
   if (!(percentile > 0 && percentile <= 100))
     return ::testing::AssertionFailure() << text << ": the percentile must be in (0, 100], got " << percentile;
   return latency(text, run, percentile, limit);
 }
 
-::testing::AssertionResult SuccessAtLeast::operator()(const char* r, const char* l, const AttackRun& run,
+::testing::AssertionResult SuccessAtLeast::operator()(const char* r, const char* l, const RunOf& run,
                                                       double ratio) const {
   Thresholds t;
   t.success = ratio;
   return with(call(macro, r, l), run, t);
 }
 
-::testing::AssertionResult ThroughputAtLeast::operator()(const char* r, const char* l, const AttackRun& run,
+::testing::AssertionResult ThroughputAtLeast::operator()(const char* r, const char* l, const RunOf& run,
                                                          double per_second) const {
   Thresholds t;
   t.throughput = per_second;
   return with(call(macro, r, l), run, t);
 }
 
-::testing::AssertionResult ErrorsAtMost::operator()(const char* r, const char* l, const AttackRun& run,
+::testing::AssertionResult ErrorsAtMost::operator()(const char* r, const char* l, const RunOf& run,
                                                     uint64_t count) const {
   Thresholds t;
   t.errors = count;
