@@ -268,6 +268,28 @@ TEST(ServiceFault, ExitsBeforeItIsReady) {
   EXPECT_NE(e.find("  | fake_service: --health needs a value"), std::string::npos) << e;
 }
 
+// A newcomer's first hour (#31 item 4): a service that exits on start is no uncaught exception
+// without a line: the run comes back with a failed "service" check, every PERF macro fails at
+// its own line with the log's end, and the reports of an earlier run of the scenario are gone.
+TEST(ServiceFault, AServiceThatNeverStartsFailsTheMacrosNotTheTestBody) {
+  const Scenario& sc = fake_scenario("never", fake("svc-never", {"--port", "not-a-port", "--health"}),
+                                     R"({"rate": "10/1s", "duration": "1s"})");
+  const std::string old_report = reports_dir() + "/fake.never.html";
+  std::ofstream(old_report) << "an earlier run's report";
+  static ScenarioRun run;  // EXPECT_NONFATAL_FAILURE sees no locals
+  run = attack(targets_file(sc.targets), sc);
+  ASSERT_TRUE(run.service);
+  EXPECT_FALSE(run.service->ready);
+  EXPECT_NE(run.service->failure.find("exited with code 2 before it was ready"), std::string::npos) << run.service->failure;
+  EXPECT_EQ(run.metrics.summarize().requests, 0u);
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_BASELINE(run), "fake_service: --health needs a value");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_P99_LT(run, 1s), "FAIL  service");
+  EXPECT_NONFATAL_FAILURE(PERF_EXPECT_THROUGHPUT_AT_LEAST(run, 0.0), "exited with code 2 before it was ready");
+  const std::string html = slurp(old_report);
+  EXPECT_EQ(html.find("an earlier run's report"), std::string::npos) << "the old report was left in place";
+  EXPECT_NE(slurp(reports_dir() + "/fake.never.txt").find("before it was ready"), std::string::npos);
+}
+
 // The service crashes at its 51st request, about 1 s into a 3 s run at 50/s (counted in
 // requests, not in time, so that a slow start on a busy machine changes nothing).
 TEST(ServiceFault, CrashesOneSecondIntoAThreeSecondRun) {

@@ -29,6 +29,8 @@ class Run final : public Command {
       const BaselineFile file = load_baseline(baselines_);
       const Scenario& s = file.find(scenario_);
       r = attack(s, nullptr, &stop);
+      if (r.service && !r.service->ready && !stop.load())  // nothing ran: a failure to run, not a breach
+        return fail("run", r.service->failure + " (its output: " + r.service->log + ")", kFailure);
       write_text_report(std::cout, r.metrics, report_options(r));
       std::cout << "\nreports: " << reports_dir() << "/" << s.key() << ".{txt,json,html}\n";
     } catch (const InputError& e) {

@@ -79,6 +79,7 @@ struct ServiceStatus {
   /// api.heavy". The run's verdict then has a failing "service" check.
   std::string failure;
   std::vector<std::string> last_lines;  ///< the end of its output, when it failed
+  bool ready = true;  ///< false when it exited or was not ready in time: nothing was measured
 };
 
 }  // namespace loadgate

@@ -120,4 +120,7 @@ ScenarioRun judge(AttackRun run, const Scenario& s);
 /// LOADGATE_RECORD_BASELINES=1 and the run passed.
 std::string write_scenario_reports(const ScenarioRun& run);
 
+/// Removes the reports write_scenario_reports() writes for `s` (before a new run of it).
+void remove_scenario_reports(const Scenario& s);
+
 }  // namespace loadgate

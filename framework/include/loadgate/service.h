@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgate/error.h"
 #include "loadgate/process.h"
 #include "loadgate/resources.h"
 
@@ -34,14 +35,22 @@ namespace loadgate {
 /// at its next probe (within 50 ms): the start fails with "interrupted". Null (the default): none.
 void set_service_interrupt(const std::atomic<bool>* flag);
 
+/// ServiceStartError: the service exited, or was not ready in time (Service's constructor).
+/// what() as a RunError's; `status` says the same as data: failure, log, last lines, ready = false.
+class ServiceStartError : public RunError {
+ public:
+  ServiceStartError(const std::string& what, ServiceStatus s) : RunError(what), status(std::move(s)) {}
+  ServiceStatus status;  ///< what is known of the service that did not start
+};
+
 /// Service is a running service under test. Movable, not copyable; destroying it stops it.
 class Service {
  public:
   /// Starts `spec` as the service `name` with its stdout and stderr appended to the file `log`
   /// (created, with its directory), then probes it until ready. Throws InputError (naming
   /// spec.source) when the program is missing or not executable or a fixed port is already in
-  /// use; RunError when it exits or is not ready within spec.timeout: the message holds the
-  /// probe's last error and the last 20 lines of its output. Nothing is left running then.
+  /// use; ServiceStartError when it exits or is not ready within spec.timeout: the message holds
+  /// the probe's last error and the last 20 lines of its output. Nothing is left running then.
   Service(const ProcessSpec& spec, std::string name, std::string log);
   /// A server the test runs itself (a cpp-httplib server on a thread, a gRPC ServerBuilder)
   /// listening at `address` ("127.0.0.1:8080"): nothing is started, watched or stopped.

@@ -342,8 +342,16 @@ Service::Service(const ProcessSpec& spec, std::string name, std::string log) : S
     }
     if (exited_early && port_taken && picks_port && attempt < kStartAttempts)
       continue;  // someone took the port between our pick and its bind
-    throw RunError("service " + st.name + " (" + st.command_line + ") " + why + "\nlast lines of its output (" +
-                   st.log + "):" + (tail_text.empty() ? std::string("\n  (none)") : tail_text));
+    ServiceStatus failed;
+    failed.name = st.name;
+    failed.command = st.command_line;
+    failed.log = st.log;
+    failed.failure = "service " + st.name + " (" + st.command_line + ") " + why;
+    failed.last_lines = tail(20);
+    failed.ready = false;
+    throw ServiceStartError(failed.failure + "\nlast lines of its output (" + st.log + "):" +
+                                (tail_text.empty() ? std::string("\n  (none)") : tail_text),
+                            failed);
   }
 }
 

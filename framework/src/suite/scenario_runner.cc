@@ -335,9 +335,38 @@ bool generator_failed(const Verdict& v) {
   });
 }
 
+// The run of a scenario whose service never became ready: nothing measured, a failed
+// "service" check with the probe's last word, and the service's status (its log's end), so that
+// every PERF macro fails at its own line and the reports say why.
+ScenarioRun not_started(const Scenario& s, const ServiceStartError& e) {
+  ScenarioRun r;
+  r.scenario = &s;
+  r.info.name = s.key();
+  r.service = e.status;
+  Check c;
+  c.name = "service";
+  c.measured = 1;
+  c.op = Check::Op::kAtMost;
+  c.unit = Unit::kCount;
+  c.source = e.status.failure;
+  r.verdict.checks.push_back(c);
+  check_measured(r.metrics, r.metrics.primary(), r.verdict);
+  r.abort_reason = e.status.failure;
+  std::fprintf(stderr, "loadgate: %s\n", e.what());
+  write_scenario_reports(r);
+  return r;
+}
+
 template <class T>
 ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std::atomic<bool>* interrupt = nullptr) {
-  Sut sut(s, given);
+  remove_scenario_reports(s);  // a report left from an earlier run never stands beside this one
+  std::optional<Sut> started;
+  try {
+    started.emplace(s, given);
+  } catch (const ServiceStartError& e) {
+    return not_started(s, e);
+  }
+  Sut& sut = *started;
   prepare(target, s, sut);
   AttackOptions o = attack_options(s);
   o.monitor = sut.monitored();
@@ -504,6 +533,11 @@ ReportOptions report_options(const ScenarioRun& run) {
   return o;
 }
 
+void remove_scenario_reports(const Scenario& s) {
+  const std::string base = reports_dir() + "/" + s.key();
+  for (const char* ext : {".json", ".gbench.json", ".html", ".txt"}) std::remove((base + ext).c_str());
+}
+
 std::string write_scenario_reports(const ScenarioRun& run) {
   const Scenario& s = *run.scenario;
   const std::string dir = reports_dir();
@@ -520,7 +554,7 @@ std::string write_scenario_reports(const ScenarioRun& run) {
   write_text_report(text, run.metrics, o);
 
   const Summary summary = run.metrics.summarize(kind_for(run.metrics, s.thresholds.kind));
-  if (const auto h = env(Env::kHistory))
+  if (const auto h = env(Env::kHistory); h && summary.requests > 0)  // a run that measured nothing has no figures
     append_history(*h, s.key(), summary, run.verdict, run.trials);
   // A reference is the last *accepted* run: a failing run is not recorded. It keeps each trial's
   // figures, or the run's intervals, so that the next runs are judged with statistics.
