@@ -83,6 +83,63 @@ TEST(HtmlReport, RendersEveryChartInChromiumWithoutScriptErrors) {
   EXPECT_EQ(html.str().find("<script src"), std::string::npos) << "self-contained";
 }
 
+// A newcomer's first hour (#31 item 1): the failing row of the gate verdict is the one line a
+// user opens the report for; it was red text on a red bar. In Chromium, every verdict row's
+// text must stand out from its own background: WCAG contrast at least 4.5 (the probe script,
+// appended to a copy of the page, writes the lowest contrast it finds on <body>).
+TEST(HtmlReport, TheFailingVerdictRowIsReadable) {
+  Metrics m;
+  for (const Result& r : testing::synthetic_results(1000)) m.add(r);
+  Thresholds t;
+  t.latency["p99"] = std::chrono::nanoseconds(1);  // p99 < 1ns: fails
+  t.latency["p50"] = std::chrono::seconds(1);      // passes
+  const Verdict v = evaluate(m, t, "b.json: scenarios.x.thresholds");
+  ASSERT_FALSE(v.pass());
+  const std::string path = ::testing::TempDir() + "/lg_failing.html";
+  {
+    std::ofstream out(path);
+    ReportOptions o;
+    o.title = "failing";
+    o.verdict = &v;
+    write_html_report(out, m, o);
+  }
+  std::stringstream page;
+  page << std::ifstream(path).rdbuf();
+  const std::string probe = R"(<script>
+(function () {
+  function rgb(s) { var m = s.match(/[\d.]+/g).map(Number); return {r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1}; }
+  function lum(c) {
+    var f = function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  }
+  function background(el) {
+    for (; el; el = el.parentElement) { var c = rgb(getComputedStyle(el).backgroundColor); if (c.a > 0) return c; }
+    return {r: 255, g: 255, b: 255, a: 1};
+  }
+  var lowest = 99, rows = 0;
+  document.querySelectorAll('tr.fail td, tr.warn td, tr td').forEach(function (td) {
+    var a = lum(rgb(getComputedStyle(td).color)), b = lum(background(td));
+    var ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (td.parentElement.classList.contains('fail')) rows++;
+    lowest = Math.min(lowest, ratio);
+  });
+  document.body.setAttribute('data-fail-cells', rows);
+  document.body.setAttribute('data-min-contrast', lowest.toFixed(2));
+})();
+</script>)";
+  std::string probed = page.str();
+  probed.insert(probed.rfind("</body>"), probe);
+  const std::string probed_path = ::testing::TempDir() + "/lg_failing_probed.html";
+  std::ofstream(probed_path) << probed;
+  const std::string body = rendered_body(probed_path, ::testing::TempDir() + "/lg_failing.png");
+  ASSERT_FALSE(body.empty()) << "chromium did not render " << probed_path;
+  EXPECT_EQ(attr(body, "data-fail-cells"), "4") << "the failing row's four cells";
+  const double contrast = std::atof(attr(body, "data-min-contrast").c_str());
+  EXPECT_GE(contrast, 4.5) << "the lowest contrast of a table cell's text against its background";
+  std::printf("lowest contrast of a table cell: %.2f (screenshot: %s)\n", contrast,
+              (::testing::TempDir() + "/lg_failing.png").c_str());
+}
+
 TEST(HtmlReport, PlotOfSeveralRunsRendersEverySeries) {
   Metrics a, b;
   for (const Result& r : testing::synthetic_results(2000)) a.add(r);
