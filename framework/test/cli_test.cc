@@ -70,6 +70,29 @@ TEST(Cli, APastStartRunsWhenToldItIsOk) {
   EXPECT_NE(ran.out.find("\"requests\":2"), std::string::npos) << ran.out;
 }
 
+// A newcomer's first hour (#31 item 5): results with nothing in them, or with nothing that
+// succeeded, never read as figures: report warns, compare is inconclusive (exit 4), check fails.
+TEST(Cli, ResultsWithNoSuccessSaySo) {
+  const std::string t = temp("cli_dead.txt", "GET http://127.0.0.1:1/\n");
+  const std::string dead = ::testing::TempDir() + "/cli_dead.bin", empty = temp("cli_empty.bin", "");
+  ASSERT_EQ(sh(L + " attack -targets=" + t + " -rate=20/s -duration=500ms > " + dead).code, 0);
+  const struct {
+    std::string cmd;
+    int code;
+    std::string out, err;
+  } rows[] = {
+      {L + " report " + empty, 0, "", "warning: no results in " + empty},
+      {L + " report " + dead, 0, "Success       [ratio]                           0.00%", "warning: no successful requests in " + dead + ": all 10 failed"},
+      {L + " compare " + dead + " " + dead, 4, "inconclusive: no successful requests in old", ""},
+  };
+  for (const auto& r : rows) {
+    const Ran ran = sh(r.cmd);
+    EXPECT_EQ(ran.code, r.code) << r.cmd << "\n" << ran.err;
+    EXPECT_NE(ran.out.find(r.out), std::string::npos) << r.cmd << "\n" << ran.out;
+    EXPECT_NE(ran.err.find(r.err), std::string::npos) << r.cmd << "\n" << ran.err;
+  }
+}
+
 TEST(Cli, WriteErrorsAreExitOneAndSaid) {
   const std::string t = temp("cli_targets.txt", "GET http://127.0.0.1:1/\n");
   const std::string results = ::testing::TempDir() + "cli_results.bin";

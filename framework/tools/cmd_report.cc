@@ -78,10 +78,25 @@ class Report final : public Command {
       return fail("report", e.what(), kBadInput);
     }
     write(out, m);
+    warn_if_nothing_succeeded(m);
     return written("report", out, kOk);
   }
 
  private:
+  // A report of zeros, or of failures only, reads like figures: say on stderr what it is.
+  void warn_if_nothing_succeeded(const Metrics& m) const {
+    const std::string from = inputs_.empty() ? std::string("stdin") : inputs_.front() + (inputs_.size() > 1 ? ", ..." : "");
+    if (m.count() == 0) {
+      std::fprintf(stderr, "loadgate report: warning: no results in %s: every figure is zero\n", from.c_str());
+      return;
+    }
+    const Summary s = m.summarize();
+    if (s.requests > 0 && s.success == 0)
+      std::fprintf(stderr, "loadgate report: warning: no successful requests in %s: all %llu failed%s\n", from.c_str(),
+                   static_cast<unsigned long long>(s.requests),
+                   s.errors.empty() ? "" : (" (first error: " + s.errors.front() + ")").c_str());
+  }
+
   // Writes one report of the chosen type for `m`.
   void write(std::ostream& out, const Metrics& m) const {
     if (type_ == "text")

@@ -26,6 +26,19 @@ std::vector<std::string> split_list(const std::string& text) {
 int print_judgement(const std::string& command, const Side& a, const Side& b, const JudgeOptions& o,
                     std::ostream& out) {
   out << "old: " << a.name << " (" << trials_of(a) << ")\nnew: " << b.name << " (" << trials_of(b) << ")\n\n";
+  // Runs in which nothing succeeded have no latency of the service to compare: the latencies are
+  // those of refused connections or timeouts, and "no regression" would read as green.
+  for (const Side* s : {&a, &b}) {
+    bool any = false;
+    for (const Figures& f : s->trials) {
+      auto it = f.values.find("success");
+      any = any || it == f.values.end() || it->second > 0;
+    }
+    if (any) continue;
+    out << outcome_name(Outcome::kInconclusive) << ": no successful requests in " << (s == &a ? "old" : "new") << " ("
+        << s->name << "): nothing of the service to compare\n";
+    return written(command, out, kInconclusive);
+  }
   const std::vector<Judgement> js = judge(a, b, o);
   out << judgement_table(js) << "\n";
   if (!js.empty()) out << "method: " << js.front().method << "\n";
