@@ -93,6 +93,30 @@ TEST(Cli, ResultsWithNoSuccessSaySo) {
   }
 }
 
+// A newcomer's first hour (#31 item 8): a mistyped command or flag gets the nearest name, in
+// the -flag spelling the README and Vegeta use; -h writes flags that way, with their defaults.
+TEST(Cli, MistypedNamesGetTheNearestOne) {
+  const Row rows[] = {
+      {L + " atack", 2, "loadgate: unknown command \"atack\"; did you mean \"attack\"?"},
+      {L + " repotr x.bin", 2, "did you mean \"report\"?"},
+      {L + " frobnicate", 2, "loadgate: unknown command \"frobnicate\" (loadgate -h lists the commands)"},
+      {L + " attack -duraton=10s", 2, "loadgate attack: unknown flag -duraton (did you mean -duration?)"},
+      {L + " report -typ=json", 2, "loadgate report: unknown flag -typ (did you mean -type?)"},
+      {L + " grpc -cal=x", 2, "unknown flag -cal (did you mean -call?)"},
+      {L + " check", 2, "loadgate check: -baselines is required"},
+  };
+  for (const Row& r : rows) {
+    const Ran ran = sh(r.cmd);
+    EXPECT_EQ(ran.code, r.code) << r.cmd << "\n" << ran.err;
+    EXPECT_NE(ran.err.find(r.err), std::string::npos) << r.cmd << "\n" << ran.err;
+  }
+  const Ran help = sh(L + " attack -h");
+  EXPECT_EQ(help.code, 0);
+  for (const char* want : {"  -rate TEXT=50/1s ", "  -timeout TEXT=30s ", "  -keepalive, -no-keepalive "})
+    EXPECT_NE(help.out.find(want), std::string::npos) << want << "\n" << help.out;
+  EXPECT_EQ(help.out.find("--"), std::string::npos) << "no --flag spelling in help:\n" << help.out;
+}
+
 TEST(Cli, WriteErrorsAreExitOneAndSaid) {
   const std::string t = temp("cli_targets.txt", "GET http://127.0.0.1:1/\n");
   const std::string results = ::testing::TempDir() + "cli_results.bin";
