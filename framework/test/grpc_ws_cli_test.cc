@@ -99,6 +99,35 @@ TEST(GrpcCli, ListDescribeAndCallEveryKindThroughReflection) {
   EXPECT_NE(r.err.find("-compression"), std::string::npos) << r.err;
 }
 
+// A newcomer's first hour (#31 item 8): as ghz, grpc and ws print their summary to stdout when
+// it is a file or a pipe (not binary results), results only with -format results or -output,
+// and one set of totals: no second "results in ..., req/s" line on stderr beside the summary.
+TEST(GrpcCli, ASummaryGoesToAnyStdoutWithOneSetOfTotals) {
+  Served kernel({"kernel"}, "kernel_summary");
+  ASSERT_FALSE(kernel.addr.empty());
+  Served ws({"ws"}, "ws_summary");
+  ASSERT_FALSE(ws.addr.empty());
+  const std::string out = ::testing::TempDir() + "grpc_summary.bin";
+  const struct {
+    std::string cmd;
+    std::string stdout_has;
+  } rows[] = {
+      {"LOADGATE_PROGRESS=1 " + L + " grpc -addr " + kernel.addr + " -call loadgate.kernel.Kernel/Status -n 50 -c 2 -progress",
+       "Summary:\n  Count:\t50\n"},
+      {L + " ws -addr " + ws.addr + " -connections 2 -rate-per-conn 10 -duration 1s -progress", "Requests      [total, rate, throughput]         20, "},
+      {L + " grpc -addr " + kernel.addr + " -call loadgate.kernel.Kernel/Status -n 10 -output " + out, "Summary:\n  Count:\t10\n"},
+  };
+  for (const auto& r : rows) {
+    const Ran ran = sh(r.cmd + " > " + out + ".stdout");
+    EXPECT_EQ(ran.code, 0) << r.cmd << "\n" << ran.err;
+    const std::string text = slurp(out + ".stdout");
+    EXPECT_NE(text.find(r.stdout_has), std::string::npos) << r.cmd << "\n" << text;
+    EXPECT_EQ(ran.err.find(" results in "), std::string::npos) << "a second set of totals on stderr: " << ran.err;
+  }
+  const Ran read = sh(L + " report -type=json " + out);
+  EXPECT_NE(read.out.find("\"requests\":10"), std::string::npos) << "-output still gets the results: " << read.out;
+}
+
 TEST(GrpcCli, AServerWithoutReflectionAsksForAProto) {
   Served kernel({"kernel", "-reflection", "off"}, "kernel_off");
   ASSERT_FALSE(kernel.addr.empty());

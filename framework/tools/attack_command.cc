@@ -44,7 +44,7 @@ namespace {
 // returns the exit code and fills `run`.
 int attack_to_output(const std::string& command, const std::string& path, const OutputFlags& out, AttackOptions& options,
                      const std::function<AttackRun(const AttackOptions&)>& attack, AttackRun& run,
-                     const PrometheusFlags& prom) {
+                     const PrometheusFlags& prom, bool summary_follows) {
   std::unique_ptr<PrometheusExporter> exporter;
   Nanos linger{0};
   try {
@@ -74,7 +74,8 @@ int attack_to_output(const std::string& command, const std::string& path, const 
     return fail(command, e.what(), kBadInput);
   }
   const Summary s = run.metrics.summarize();
-  if (run.interrupted || options.progress)
+  // The totals once: a summary on stdout has them (ghz's), so stderr says only an interruption.
+  if (run.interrupted || (options.progress && !summary_follows))
     std::fprintf(stderr, "loadgate %s: %s%llu results in %s, %.2f req/s, %llu workers, %llu late, %llu dropped\n",
                  command.c_str(), run.interrupted ? "interrupted; " : "",
                  static_cast<unsigned long long>(run.metrics.count()), format_duration_short(run.elapsed).c_str(),
@@ -124,7 +125,8 @@ int AttackCommand::run() {
   AttackRun run;
   const std::string path = output_ == Output::kResults ? out_.output : out_.results_path();
   const int code = attack_to_output(
-      verb_, path, out_, options, [this](const AttackOptions& o) { return attack(o); }, run, prom_);
+      verb_, path, out_, options, [this](const AttackOptions& o) { return attack(o); }, run, prom_,
+      output_ == Output::kSummary && out_.summary());
   if (output_ == Output::kResults) return code;
   if (code == kOk && out_.summary()) summary(run);
   return written(verb_, std::cout, code);

@@ -247,13 +247,13 @@ void OutputFlags::define(FlagSet& f, const char* help) {
 }
 
 void OutputFlags::define_format(FlagSet& f) {
-  f.string("format", &format, "stdout: summary or results (binary); default: summary on a terminal");
+  f.string("format", &format, "stdout: summary (as ghz, also when redirected) or results (binary, for loadgate report)");
 }
 
 bool OutputFlags::summary() const {
   if (format != "" && format != "summary" && format != "results")
     throw InputError("", 0, "-format", "\"" + format + "\": want summary or results");
-  return format == "summary" || (format.empty() && isatty(STDOUT_FILENO));
+  return format != "results";
 }
 
 void PrometheusFlags::define(FlagSet& f) {

@@ -104,10 +104,11 @@ struct OutputFlags {
   std::string output;  ///< results file; "" = the command's default
   bool quiet = false;
   bool progress = false;
-  std::string format;  ///< grpc, ws: "summary", "results" or "" (summary on a terminal)
+  std::string format;  ///< grpc, ws: "summary", "results" or "" (a summary, as ghz prints)
   /// Declares -output (with `help`), -quiet and -progress.
   void define(FlagSet& f, const char* help);
-  /// Declares -format (grpc, ws: a summary on a terminal, results when piped).
+  /// Declares -format (grpc, ws: a summary, as ghz prints, even to a file or a pipe; results
+  /// only when asked, or with -output).
   void define_format(FlagSet& f);
   /// Whether stdout gets a summary rather than results. Throws InputError for a bad -format.
   bool summary() const;
