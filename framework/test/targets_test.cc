@@ -253,6 +253,11 @@ TEST(Targets, RebaseKeepsPathsAndQueries) {
   rebase_targets(t, "http://127.0.0.1:39211");
   EXPECT_EQ(t[0].url, "http://127.0.0.1:39211/api/items?x=1");
   EXPECT_EQ(t[1].url, "http://127.0.0.1:39211/");
+  // Labels keep the URL as written: the port a service gets changes every run (#31 item 6).
+  EXPECT_EQ(t[0].label(), "GET http://localhost:8000/api/items?x=1");
+  rebase_targets(t, "http://127.0.0.1:40000");
+  EXPECT_EQ(t[0].url, "http://127.0.0.1:40000/api/items?x=1");
+  EXPECT_EQ(t[0].label(), "GET http://localhost:8000/api/items?x=1") << "the first URL as written, not the last rebase";
   EXPECT_THROW(rebase_targets(t, "not a url"), InputError);
 }
 

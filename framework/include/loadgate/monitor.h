@@ -16,6 +16,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -30,7 +32,9 @@ struct ProcessCounters {
   uint64_t rss_bytes = 0;
   int threads = 0;
   int fds = 0;
-  uint64_t net_rx = 0, net_tx = 0;
+  /// Bytes (sent, received) of each TCP socket it holds, by inode, as the
+  /// kernel counts them (tcp_info): its own traffic, not its network interface's.
+  std::unordered_map<uint64_t, std::pair<uint64_t, uint64_t>> sockets;
   int64_t steady_ns = 0;
 };
 

@@ -29,8 +29,8 @@ struct Sample {
   uint64_t rss_bytes = 0;  ///< resident set size
   int threads = 0;
   int fds = 0;                ///< open file descriptors
-  uint64_t net_rx_bytes = 0;  ///< bytes received over the last interval, all interfaces of the
-  uint64_t net_tx_bytes = 0;  ///<   process's network namespace (loopback included)
+  uint64_t net_rx_bytes = 0;  ///< bytes the process's TCP sockets received over the last interval
+  uint64_t net_tx_bytes = 0;  ///< bytes they sent over it (retransmissions apart)
   /// JSON text of the sample (the results stream's sample frames).
   std::string to_json() const;
   /// Parses to_json() output; nullopt when malformed.

@@ -31,8 +31,12 @@ struct Target {
   std::string url;              ///< absolute http(s) URL
   std::vector<Header> headers;  ///< in file order, names as written
   std::string body;             ///< raw bytes
-  /// Label used in reports and breakdowns: "METHOD URL".
-  std::string label() const { return method + " " + url; }
+  /// The URL as written, when rebase_targets() sent it elsewhere ("" = url): labels stay the
+  /// same from run to run though the service's port changes, so that per-target gates and
+  /// history can follow them.
+  std::string written_url;
+  /// Label used in reports and breakdowns: "METHOD URL", with the URL as written.
+  std::string label() const { return method + " " + (written_url.empty() ? url : written_url); }
 };
 
 /// Why header `h` cannot go on the wire, or "" when it can: its name must be an RFC 9110 token

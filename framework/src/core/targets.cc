@@ -353,6 +353,7 @@ void rebase_targets(std::vector<Target>& targets, std::string_view origin) {
     // The path as written, placeholders kept.
     const size_t scheme_end = t.url.find("://");
     const size_t path = scheme_end == std::string::npos ? std::string::npos : t.url.find_first_of("/?", scheme_end + 3);
+    if (t.written_url.empty()) t.written_url = t.url;
     t.url = prefix + (path == std::string::npos ? "/" : (t.url[path] == '?' ? "/" : "") + t.url.substr(path));
   }
 }

@@ -1,6 +1,8 @@
 // monitor.cc: /proc sampling on a thread of its own.
 #include "loadgate/monitor.h"
 
+#include "monitor/socket_bytes.h"
+
 #include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
@@ -25,22 +27,6 @@ int count_fds(int pid) {
   return n;
 }
 
-// Sums rx/tx bytes of every interface in /proc/<pid>/net/dev (the process's namespace).
-void read_net(int pid, uint64_t& rx, uint64_t& tx) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/net/dev");
-  std::string line;
-  rx = tx = 0;
-  while (std::getline(in, line)) {
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::istringstream fields(line.substr(colon + 1));
-    uint64_t v[16] = {0};
-    for (auto& x : v) fields >> x;
-    rx += v[0];
-    tx += v[8];
-  }
-}
-
 }  // namespace
 
 std::optional<ProcessCounters> read_process(int pid) {
@@ -62,7 +48,9 @@ std::optional<ProcessCounters> read_process(int pid) {
   c.threads = std::stoi(f[17]);
   c.rss_bytes = std::stoull(f[21]) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   c.fds = count_fds(pid);
-  read_net(pid, c.net_rx, c.net_tx);
+  const auto table = tcp_socket_table();
+  for (uint64_t inode : socket_inodes(pid))
+    if (auto it = table->find(inode); it != table->end()) c.sockets[inode] = {it->second.sent, it->second.received};
   return c;
 }
 
@@ -96,6 +84,7 @@ std::optional<ProcessCounters> read_group(int pgid) {
     sum->rss_bytes += c->rss_bytes;
     sum->threads += c->threads;
     sum->fds += c->fds;
+    sum->sockets.insert(c->sockets.begin(), c->sockets.end());  // a socket two members share counts once
   }
   closedir(d);
   return sum;
@@ -113,8 +102,14 @@ Sample sample_between(const ProcessCounters& before, const ProcessCounters& afte
   s.rss_bytes = after.rss_bytes;
   s.threads = after.threads;
   s.fds = after.fds;
-  s.net_rx_bytes = after.net_rx >= before.net_rx ? after.net_rx - before.net_rx : 0;
-  s.net_tx_bytes = after.net_tx >= before.net_tx ? after.net_tx - before.net_tx : 0;
+  // Each socket's bytes since the last read (since it opened, for one opened in between); the
+  // bytes of a socket that closed in between, after the last read, are not seen.
+  for (const auto& [inode, bytes] : after.sockets) {
+    const auto it = before.sockets.find(inode);
+    const std::pair<uint64_t, uint64_t> was = it == before.sockets.end() ? std::pair<uint64_t, uint64_t>{0, 0} : it->second;
+    s.net_tx_bytes += bytes.first >= was.first ? bytes.first - was.first : 0;
+    s.net_rx_bytes += bytes.second >= was.second ? bytes.second - was.second : 0;
+  }
   return s;
 }
 
