@@ -24,6 +24,24 @@ TEST(Report, TextGolden) {
   testing::expect_golden("report.txt", out.str());
 }
 
+// A newcomer's first hour (#31 item 10): a plain report says what was asked, beside what was
+// measured (the results header's plan), in text and HTML.
+TEST(Report, APlainReportSaysThePlan) {
+  AttackInfo info;
+  info.name = "items";
+  info.rate = "50/1s";
+  info.duration_ns = 10'000'000'000;
+  ReportOptions o;
+  o.info = &info;
+  std::ostringstream text, html;
+  write_text_report(text, synthetic_metrics(), o);
+  write_html_report(html, synthetic_metrics(), o);
+  EXPECT_EQ(text.str().rfind("Plan          attack items: rate=50/1s duration=10s\n", 0), 0u) << text.str();
+  EXPECT_NE(html.str().find("plan: attack items: rate=50/1s duration=10s"), std::string::npos);
+  info.plan = "rate=2500/1s duration=10s requests=0 workers=10 shards=4";
+  EXPECT_EQ(plan_text(info), "attack items: rate=2500/1s duration=10s requests=0 workers=10 shards=4");
+}
+
 TEST(Report, JsonGolden) {
   std::ostringstream out;
   write_json_report(out, synthetic_metrics());

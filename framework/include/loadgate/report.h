@@ -43,6 +43,10 @@ struct ReportOptions {
 /// tier, rate and duration; with a verdict: the checks at the end.
 void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions& o = {});
 
+/// The plan a results header says was asked for: "attack NAME: rate=50/1s duration=10s" (the
+/// whole plan of a sharded attack when the header has it). Reports show it beside the figures.
+std::string plan_text(const AttackInfo& info);
+
 /// Writes Vegeta's JSON report (same keys, latencies in ns) plus loadgate's extra keys:
 /// latencies."99.9th", "uncorrected", "send_delay", "first", "late", "dropped", "kinds",
 /// "targets" (when asked), "resources" (when sampled); "scenario", "tier", "load", "verdict"

@@ -7,13 +7,13 @@ namespace loadgate::format {
 namespace {
 
 constexpr const char* kStyle = R"(<style>
-body{font:14px/1.4 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1000px}
+body{font:14px/1.4 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1400px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;margin:6px 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}
 th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}.muted{color:#777}
 span.pass,span.fail{color:#fff;padding:2px 8px;border-radius:4px}span.pass{background:#2ca02c}span.fail{background:#c62828}
 tr.fail td,td.fail{color:#8e1111;background:#fdecea;font-weight:600}tr.warn td{color:#7a4a00;background:#fff4e0}
-svg.chart{display:block;margin:10px 0;background:#fff}
+svg.chart{display:block;margin:10px 0;background:#fff;width:100%;height:auto}
 svg .grid{stroke:#eee}svg .frame{fill:none;stroke:#bbb}svg .tick{font-size:11px;fill:#555}
 svg .label{font-size:12px;fill:#333}svg .title{font-size:13px;font-weight:600}svg .legend{font-size:12px}
 svg .readout{font-size:11px;fill:#000}svg .empty{font-size:14px;fill:#999}

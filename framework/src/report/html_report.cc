@@ -35,8 +35,9 @@ std::vector<std::pair<double, double>> percentile_curve(const Histogram& h) {
   if (h.count() == 0) return out;
   for (double p = 0; p < 99.9999; p = p < 90 ? p + 5 : 100 - (100 - p) * 0.7) {
     out.emplace_back(1 / (1 - p / 100), static_cast<double>(h.percentile(p)) / 1e6);
-    if (static_cast<double>(h.count()) * (1 - p / 100) < 1) break;  // past the last value
+    if (static_cast<double>(h.count()) * (1 - p / 100) < 1) return out;  // past the last value
   }
+  out.emplace_back(static_cast<double>(h.count()), static_cast<double>(h.max()) / 1e6);  // the last value
   return out;
 }
 
@@ -44,22 +45,30 @@ std::vector<format::Tick> percentile_ticks() {
   return {{1, "0%"}, {2, "50%"}, {10, "90%"}, {100, "99%"}, {1000, "99.9%"}, {10000, "99.99%"}, {100000, "99.999%"}};
 }
 
-ChartOptions percentile_chart(const std::string& title) {
+// The chart of latency by percentile for `count` values: the curve ends at the last value,
+// labelled "max" where no percentile's label already stands.
+ChartOptions percentile_chart(const std::string& title, uint64_t count = 0) {
   ChartOptions o;
   o.title = title;
   o.x_label = "percentile";
   o.y_label = "latency (ms)";
   o.log_x = true;
   o.x_ticks = percentile_ticks();
+  if (count > 1) {
+    const double last = static_cast<double>(count);
+    bool near = false;
+    for (const format::Tick& t : o.x_ticks) near = near || (t.value > last / 2 && t.value < last * 2);
+    if (!near) o.x_ticks.push_back({last, "max"});
+  }
   return o;
 }
 
-// Points (seconds since `origin`, value) of every non-empty window.
+// Points (seconds since `origin`, value) of every window with at least `least` results.
 template <class Fn>
-std::vector<std::pair<double, double>> over_time(const Series& s, int64_t origin, Fn value) {
+std::vector<std::pair<double, double>> over_time(const Series& s, int64_t origin, Fn value, uint64_t least = 1) {
   std::vector<std::pair<double, double>> out;
   for (const Window& w : s.windows())
-    if (w.requests > 0) out.emplace_back(static_cast<double>(w.start_ns - origin) / 1e9, value(w));
+    if (w.requests >= least) out.emplace_back(static_cast<double>(w.start_ns - origin) / 1e9, value(w));
   return lttb(out, 1000);
 }
 
@@ -222,6 +231,8 @@ void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions&
   if (const std::string w = generator_warning(m); !w.empty())
     html += "<p><span class=\"fail\">warning</span> " + escape_html(w) + "</p>\n";
   if (const std::string n = stall_note(m); !n.empty()) html += "<p class=\"muted\">note: " + escape_html(n) + "</p>\n";
+  if (o.info && (!o.info->rate.empty() || !o.info->plan.empty()))
+    html += "<p class=\"muted\">plan: " + escape_html(plan_text(*o.info)) + "</p>\n";
   if (o.verdict) html += verdict_section(*o.verdict);
   if (!o.aborted.empty()) html += "<p><span class=\"fail\">aborted</span> " + escape_html(o.aborted) + "</p>\n";
   if (!o.fitted.empty()) html += "<p class=\"muted\">fitted: " + escape_html(o.fitted) + "</p>\n";
@@ -231,7 +242,11 @@ void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions&
   if (g) {
     html += format::svg_line_chart({{"corrected", percentile_curve(g->total.latency), "", false},
                                     {"uncorrected", percentile_curve(g->total.uncorrected), "", true}},
-                                   percentile_chart("Latency by percentile"));
+                                   percentile_chart("Latency by percentile", g->total.latency.count()));
+    html += "<p class=\"muted\">Corrected latency counts from when each request was due by the schedule, so "
+            "the wait of a request the generator could not send on time (a stalled service holds every "
+            "connection) is in it; uncorrected counts from when it was actually sent, as a closed-model tool "
+            "would, and hides that wait (coordinated omission). Gates use the corrected figures.</p>\n";
     const int64_t origin = g->series.windows().empty() ? 0 : g->series.windows().front().start_ns;
     ChartOptions t;
     t.x_label = "seconds";
@@ -241,25 +256,33 @@ void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions&
         {{"p50",
           over_time(g->series, origin,
                     [](const Window& w) { return static_cast<double>(w.latency.percentile(50)) / 1e6; }),
-          "", false},
-         {"p99",
-          over_time(g->series, origin,
-                    [](const Window& w) { return static_cast<double>(w.latency.percentile(99)) / 1e6; }),
-          "", false},
+          "#1f77b4", false},
+         // The p99 of fewer than 100 values is their max: drawn only where it is a p99.
+         {"p99 (windows of 100+)",
+          over_time(
+              g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.percentile(99)) / 1e6; },
+              100),
+          "#d62728", false},
          {"max",
-          over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.max()) / 1e6; }), "",
-          true}},
+          over_time(g->series, origin, [](const Window& w) { return static_cast<double>(w.latency.max()) / 1e6; }),
+          "#7f7f7f", true}},
         t);
-    const double width_s = static_cast<double>(g->series.width().count()) / 1e9;
+    // Per second of each window the run covered: the first and the last window are partial (the
+    // run starts and ends within them), and a whole window's width would draw a ramp that is not there.
+    const int64_t width_ns = g->series.width().count();
+    const auto covered_s = [&](const Window& w) {
+      const int64_t from = std::max(w.start_ns, s.earliest_ns), to = std::min(w.start_ns + width_ns, s.end_ns);
+      return static_cast<double>(std::max<int64_t>(to - from, width_ns / 10)) / 1e9;
+    };
     t.title = "Throughput and errors over time";
     t.y_label = "per second";
     html += format::svg_line_chart(
         {{"successes/s",
-          over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.success) / width_s; }),
+          over_time(g->series, origin, [&](const Window& w) { return static_cast<double>(w.success) / covered_s(w); }),
           "#2ca02c", false},
          {"errors/s",
           over_time(g->series, origin,
-                    [&](const Window& w) { return static_cast<double>(w.requests - w.success) / width_s; }),
+                    [&](const Window& w) { return static_cast<double>(w.requests - w.success) / covered_s(w); }),
           "#d62728", false}},
         t);
     html += "<h2>Status codes and errors</h2>\n" + codes_and_errors(s);

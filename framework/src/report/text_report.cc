@@ -153,6 +153,14 @@ std::vector<std::pair<std::string, const Stats*>> targets_of(const Metrics& m) {
   return out;
 }
 
+std::string plan_text(const AttackInfo& info) {
+  std::string out = info.name.empty() ? std::string() : "attack " + info.name + ": ";
+  if (!info.plan.empty()) return out + info.plan;
+  out += "rate=" + (info.rate.empty() || info.rate == "0" ? std::string("0 (closed model)") : info.rate);
+  if (info.duration_ns > 0) out += " duration=" + format_duration(Nanos(info.duration_ns));
+  return out;
+}
+
 void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions& o) {
   const Kind primary = m.primary();
   if (const std::string w = generator_warning(m); !w.empty()) out << "WARNING: " << w << "\n\n";
@@ -167,6 +175,8 @@ void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions&
     if (!o.fitted.empty()) out << "; fitted: " << o.fitted;
     if (!o.remeasured.empty()) out << "; " << o.remeasured;
     out << ")\n\n";
+  } else if (o.info && (!o.info->rate.empty() || !o.info->plan.empty())) {
+    out << "Plan          " << plan_text(*o.info) << "\n";  // what was asked, beside what was measured
   }
   write_summary(out, m.summarize(primary), primary);
   if (!o.protocols.empty()) {
