@@ -57,6 +57,10 @@ void check_measured(const Metrics& m, Kind kind, Verdict& v);
 /// named "p97" (or "max" for 100); `source` says where the limit came from.
 Check latency_check(const Metrics& m, double percentile, Nanos limit, const std::string& source = "");
 
+/// A failed check that is no threshold: something happened to the run (its service ended, it
+/// was cut short). Measured 1 (it happened once) against at most 0; `source` says what.
+Check event_check(const std::string& name, const std::string& source);
+
 /// The largest share of hits the generator may send late by its own doing (GeneratorStats), the
 /// number of late hits always allowed (one scheduling hiccup of the machine must not fail a short
 /// run), and the share of its threads' CPU above which it counts as saturated.

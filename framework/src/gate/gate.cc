@@ -456,6 +456,10 @@ Verdict evaluate(const Metrics& m, const Scenario& sc, const std::vector<Summary
   return v;
 }
 
+Check event_check(const std::string& name, const std::string& source) {
+  return make(name, 1, 0, Check::Op::kAtMost, Unit::kCount, source);
+}
+
 Check latency_check(const Metrics& m, double percentile, Nanos limit, const std::string& source) {
   const Group* g = m.group(m.primary());
   const double measured = g ? static_cast<double>(g->total.latency.percentile(percentile)) : 0;

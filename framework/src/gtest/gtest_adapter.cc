@@ -33,19 +33,6 @@ std::string call(const char* macro, const char* a, const char* b) {
   return std::string(macro) + "(" + a + ", " + b + ")";
 }
 
-// A failed check that is no threshold: something happened to the run.
-Check happened(const std::string& name, const std::string& source) {
-  Check c;
-  c.name = name;
-  c.measured = 1;
-  c.limit = 0;
-  c.op = Check::Op::kAtMost;
-  c.unit = Unit::kCount;
-  c.pass = false;
-  c.source = source;
-  return c;
-}
-
 // What makes a run's figures partial, as failed checks: its service ended, it was cut short.
 // A ScenarioRun's verdict has them already; a bare AttackRun says it was interrupted or aborted.
 void whole_run_checks(const RunOf& r, Verdict& v) {
@@ -58,9 +45,9 @@ void whole_run_checks(const RunOf& r, Verdict& v) {
       service = service || c.name == "service";
     }
   if (interrupted)
-    v.checks.push_back(happened("interrupted", "the run was cut short by a signal: its figures are partial"));
+    v.checks.push_back(event_check("interrupted", "the run was cut short by a signal: its figures are partial"));
   else if (!r.run.abort_reason.empty() && !service)
-    v.checks.push_back(happened("cut short", "the run was stopped early: " + r.run.abort_reason));
+    v.checks.push_back(event_check("cut short", "the run was stopped early: " + r.run.abort_reason));
 }
 
 // The checks of `t` on `run`, and whether the run is whole (the limit is in the macro's own

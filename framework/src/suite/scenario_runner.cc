@@ -343,13 +343,7 @@ ScenarioRun not_started(const Scenario& s, const ServiceStartError& e) {
   r.scenario = &s;
   r.info.name = s.key();
   r.service = e.status;
-  Check c;
-  c.name = "service";
-  c.measured = 1;
-  c.op = Check::Op::kAtMost;
-  c.unit = Unit::kCount;
-  c.source = e.status.failure;
-  r.verdict.checks.push_back(c);
+  r.verdict.checks.push_back(event_check("service", e.status.failure));
   check_measured(r.metrics, r.metrics.primary(), r.verdict);
   r.abort_reason = e.status.failure;
   std::fprintf(stderr, "loadgate: %s\n", e.what());
@@ -407,22 +401,11 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
   }
   std::optional<ServiceStatus> service = sut.finish(judged.info.started_ns);
   judged.abort_reason = service && !service->failure.empty() ? service->failure : watch.reason();
-  // A failed check that is no threshold: the service ended, or the run was cut short.
-  auto fail_with = [&judged](const std::string& name, const std::string& source) {
-    Check c;
-    c.name = name;
-    c.measured = 1;  // it happened once
-    c.limit = 0;
-    c.op = Check::Op::kAtMost;
-    c.unit = Unit::kCount;
-    c.pass = false;
-    c.source = source;
-    judged.verdict.checks.push_back(c);
-  };
-  if (service && !service->failure.empty()) fail_with("service", service->failure);
+  if (service && !service->failure.empty()) judged.verdict.checks.push_back(event_check("service", service->failure));
   if (interrupt && interrupt->load()) {
     // Cut short by a signal: what was measured is reported, and it is never a pass.
-    fail_with("interrupted", "the run was cut short by a signal: its figures are partial, its verdict cannot be a pass");
+    judged.verdict.checks.push_back(event_check(
+        "interrupted", "the run was cut short by a signal: its figures are partial, its verdict cannot be a pass"));
     if (judged.abort_reason.empty()) judged.abort_reason = "interrupted by a signal";
   }
   judged.service = std::move(service);
