@@ -57,19 +57,23 @@ Metrics synthetic_with_samples() {
   return m;
 }
 
+// The HTML report of `m` with its verdict `v`, written to `name` in the test's temp dir: its path.
+std::string write_judged_report(const Metrics& m, const Verdict& v, const std::string& title, const std::string& name) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream out(path);
+  ReportOptions o;
+  o.title = title;
+  o.verdict = &v;
+  write_html_report(out, m, o);
+  return path;
+}
+
 TEST(HtmlReport, RendersEveryChartInChromiumWithoutScriptErrors) {
   const Metrics m = synthetic_with_samples();
   Thresholds t;
   t.latency["p99"] = std::chrono::milliseconds(4);
   const Verdict v = evaluate(m, t, "b.json: scenarios.x.thresholds");
-  const std::string path = ::testing::TempDir() + "/lg_report.html";
-  {
-    std::ofstream out(path);
-    ReportOptions o;
-    o.title = "synthetic";
-    o.verdict = &v;
-    write_html_report(out, m, o);
-  }
+  const std::string path = write_judged_report(m, v, "synthetic", "lg_report.html");
   const std::string body = rendered_body(path, ::testing::TempDir() + "/lg_report.png");
   ASSERT_FALSE(body.empty()) << "chromium did not render " << path;
   EXPECT_EQ(attr(body, "data-js-error"), "");
@@ -95,14 +99,7 @@ TEST(HtmlReport, TheFailingVerdictRowIsReadable) {
   t.latency["p50"] = std::chrono::seconds(1);      // passes
   const Verdict v = evaluate(m, t, "b.json: scenarios.x.thresholds");
   ASSERT_FALSE(v.pass());
-  const std::string path = ::testing::TempDir() + "/lg_failing.html";
-  {
-    std::ofstream out(path);
-    ReportOptions o;
-    o.title = "failing";
-    o.verdict = &v;
-    write_html_report(out, m, o);
-  }
+  const std::string path = write_judged_report(m, v, "failing", "lg_failing.html");
   std::stringstream page;
   page << std::ifstream(path).rdbuf();
   const std::string probe = R"(<script>

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "loadgate/monitor.h"
+#include "kit/listener.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -114,15 +115,9 @@ int connect_to(int port) {
 // same for every process on it. A child sends 3 MiB and receives 1 MiB over loopback while the
 // test moves 5 MiB of its own beside it: the child's figures are its 3 and 1 MiB, exactly.
 TEST(Monitor, NetworkBytesAreTheProcesssOwnSockets) {
-  const int listener = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(listen(listener, 8), 0);
-  socklen_t len = sizeof a;
-  getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
-  const int port = ntohs(a.sin_port);
+  const testing::Listener l = testing::loopback_listener(8);
+  ASSERT_GE(l.fd, 0);
+  const int listener = l.fd, port = l.port;
   int go[2];
   ASSERT_EQ(pipe(go), 0);
   const pid_t child = fork();

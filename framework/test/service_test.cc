@@ -19,6 +19,7 @@
 #include "loadgate/gtest.h"
 #include "loadgate/http.h"
 #include "loadgate/report.h"
+#include "kit/listener.h"
 #include "kit/subprocess.h"
 #include "kit/slurp.h"
 
@@ -234,15 +235,9 @@ TEST(ServiceFault, PortPlaceholderIgnored) {
 }
 
 TEST(ServiceFault, FixedPortAlreadyTaken) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(listen(fd, 1), 0);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  const int port = ntohs(a.sin_port);
+  const testing::Listener l = testing::loopback_listener(1);
+  ASSERT_GE(l.fd, 0);
+  const int fd = l.fd, port = l.port;
   ProcessSpec p;
   p.command = {kFake, "--port", std::to_string(port), "--say", "svc-taken"};
   p.port = port;
