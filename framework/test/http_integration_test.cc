@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <asio/ip/tcp.hpp>
 #include <fstream>
 #include <httplib.h>
@@ -58,6 +59,42 @@ TEST_F(Http, ConstantRateIsScheduledExactly) {
   for (size_t k = 0; k < due.size(); ++k) ASSERT_EQ(due[k], static_cast<int64_t>(k) * 5'000'000) << "hit " << k;
   for (const Result& r : sink.all) EXPECT_GE(r.send_delay_ns, 0) << "never sent before it is due";
   EXPECT_EQ(run.metrics.generator().scheduled, 600u);
+}
+
+// The generator's wake-ups, as the hits' send times show them: a hit sent more than 100 us
+// after the one before it went out at a wake-up of its own.
+size_t wake_ups(const std::vector<Result>& results) {
+  std::vector<int64_t> sent;
+  for (const Result& r : results) sent.push_back(r.scheduled_ns + r.send_delay_ns);
+  std::sort(sent.begin(), sent.end());
+  size_t n = 0;
+  for (size_t k = 0; k < sent.size(); ++k)
+    if (k == 0 || sent[k] - sent[k - 1] > 100'000) ++n;
+  return n;
+}
+
+TEST_F(Http, APrecisionSendsItsTicksWorthOfHitsAtOneWakeUp) {
+  // 5,000 hits/s are 200 us apart: at the automatic precision each goes out at a wake-up of its
+  // own; with -precision=1ms a wake-up sends a millisecond's worth. A busy machine only merges
+  // wake-ups (a stall sends what fell due in it at once), so the bounds hold under load.
+  size_t wakes[2] = {0, 0};
+  for (int coarse = 0; coarse < 2; ++coarse) {
+    AttackOptions o = open_load(5000, seconds(1));
+    if (coarse) o.precision = milliseconds(1);
+    testing::RecordingSink sink;
+    o.sink = &sink;
+    AttackRun run = attack_http(target("/health"), {}, o);
+    EXPECT_EQ(run.metrics.summarize().requests, 5000u);
+    const std::vector<int64_t> due = sink.scheduled(Kind::kHttp);
+    ASSERT_EQ(due.size(), 5000u);
+    for (size_t k = 0; k < due.size(); ++k) ASSERT_EQ(due[k], static_cast<int64_t>(k) * 200'000) << "hit " << k;
+    for (const Result& r : sink.all) ASSERT_GE(r.send_delay_ns, 0) << "never sent before it is due";
+    wakes[coarse] = wake_ups(sink.all);
+    EXPECT_EQ(run.metrics.generator().precision_ns, coarse ? 1'000'000 : 0);
+    EXPECT_NE(run.info.plan.find(coarse ? "precision=1ms" : "precision=auto"), std::string::npos) << run.info.plan;
+  }
+  EXPECT_LE(wakes[1], 1300u) << "one wake-up per millisecond, and a few split by a preemption";
+  EXPECT_LT(wakes[1] * 2, wakes[0]) << "automatic: " << wakes[0] << " wake-ups, 1ms: " << wakes[1];
 }
 
 TEST_F(Http, StalledServerShowsInCorrectedP99Only) {

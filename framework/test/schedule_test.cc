@@ -22,7 +22,7 @@ struct Wake {
 // Runs a thread's schedule the way the attacker does: wake, send every hit due, sleep until
 // Schedule::wake(). The wake-ups happen exactly when asked (the clock of a test is exact).
 std::vector<Wake> simulate(const Pacer& p, uint64_t first, uint64_t stride, Nanos duration, int64_t tick) {
-  Schedule s(p, first, stride, duration, 0, 0);
+  Schedule s(p, first, stride, duration, 0, 0, Nanos(tick));
   std::vector<Wake> out;
   int64_t t = 0;
   while (!s.over()) {
@@ -32,7 +32,7 @@ std::vector<Wake> simulate(const Pacer& p, uint64_t first, uint64_t stride, Nano
       s.advance();
     }
     out.push_back(w);
-    if (!s.over()) t = s.wake(t, tick);
+    if (!s.over()) t = s.wake(t);
   }
   return out;
 }

@@ -10,6 +10,7 @@
 //   loadgate::Summary s = m.summarize();     // s.latency.p99, s.rate, s.success_ratio ...
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -175,6 +176,9 @@ struct GeneratorStats {
   /// steps done are results; the journeys themselves are neither successes nor failures (as
   /// k6's interrupted iterations), only counted here.
   uint64_t cut = 0;
+  /// The pacing precision the run had (Load::precision, ns; 0 = automatic): hits may go out
+  /// this late by design, and count as the generator's own lateness only kLateThreshold past it.
+  int64_t precision_ns = 0;
   int threads = 0;         ///< I/O threads (summed over merged runs)
   int64_t polled_ns = 0;   ///< time the threads busy-polled with nothing to do (ns, summed)
   int64_t ran_ns = 0;      ///< time the threads ran their schedules (ns, summed)
@@ -192,6 +196,7 @@ struct GeneratorStats {
     if (other.machine_stall_ns >= 0) machine_stall_ns = std::max<int64_t>(0, machine_stall_ns) + other.machine_stall_ns;
     cut += other.cut;
     threads += other.threads;
+    precision_ns = std::max(precision_ns, other.precision_ns);
     polled_ns += other.polled_ns;
     ran_ns += other.ran_ns;
   }

@@ -15,6 +15,7 @@
 
 #include "engine/collector.h"
 #include "engine/launch.h"
+#include "engine/pacing_clock.h"
 #include "engine/schedule.h"
 #include "loadgate/error.h"
 #include "loadgate/fd_limit.h"
@@ -91,6 +92,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
         plan_(plan),
         index_(index),
         timer_(io_),
+        clock_(io_, [this] { on_wake(); }),
         deadline_(io_),
         wind_down_(io_),
         pending_(o_.rate.unlimited() ? 1 : kPendingCapacity) {
@@ -170,7 +172,8 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
       // Hit k belongs to shard k mod shards; within the shard, to thread (k div shards) mod threads.
       const auto shards = static_cast<uint64_t>(std::max(1, o_.shards));
       schedule_.emplace(*o_.rate.pacer, static_cast<uint64_t>(o_.shard) + shards * static_cast<uint64_t>(index_),
-                        shards * static_cast<uint64_t>(plan_.threads), o_.duration, o_.requests, start_.steady_ns);
+                        shards * static_cast<uint64_t>(plan_.threads), o_.duration, o_.requests, start_.steady_ns,
+                        o_.precision);
       on_wake();
     }
     maybe_finish();
@@ -221,8 +224,8 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     // into done(), which would pump the same hit, not yet advanced past, again and again.
     if (schedule_over_ || pumping_) return;
     int64_t t = now();
-    // A polling thread sends at most once per tick (kPollTick, see there).
-    if (polled_at_ != 0 && t < last_pump_ + schedule_->tick()) return;
+    // A polling thread, or one given a precision, sends at most once per tick.
+    if ((polled_at_ != 0 || schedule_->explicit_precision()) && t < last_pump_ + schedule_->tick()) return;
     last_pump_ = t;
     // This thread's own lag: a hit found due long ago means the thread was busy or preempted.
     if (!schedule_->over() && t - schedule_->due() > kGrowAfter) behind_until_ = t + kGrowAfter;
@@ -252,17 +255,22 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     if (schedule_over_) return;
     const int64_t t = now();
     if (schedule_->polls()) {
+      clock_.stop();
       poll_turn(t);
       return;
     }
     polled_at_ = 0;
-    int64_t wake = schedule_->wake(t);
-    if (!pending_.empty()) wake = std::min(wake, std::max(pending_.since() + kGrowAfter, last_grow_ + kGrowEvery));
-    armed_ = wake;
-    timer_.expires_at(at(wake));
-    timer_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) on_wake();
-    });
+    const int64_t tick = schedule_->tick();
+    if (schedule_->gap() <= tick && schedule_->explicit_precision()) {
+      // Hits due at least once a tick: an alarm every tick, left running while they are (no
+      // system call per wake-up; pacing_clock.h). Waiting hits are looked at on the next tick.
+      clock_.set(clock_.period() == tick ? clock_.next(t) : schedule_->wake(last_pump_), tick);
+    } else {
+      int64_t wake = schedule_->wake(last_pump_);
+      if (!pending_.empty()) wake = std::min(wake, std::max(pending_.since() + kGrowAfter, last_grow_ + kGrowEvery));
+      clock_.set(std::max(wake, t), 0);
+    }
+    armed_ = clock_.next(t);
   }
 
   // One turn of the busy poll: the next pump runs after every handler ready now (the reactor
@@ -397,6 +405,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     if (schedule_over_ && !interrupt) return;
     schedule_over_ = true;
     timer_.cancel();
+    clock_.stop();
     if (interrupt) drop_pending();
     // Sequences (journeys) end before their next part once -duration has passed (think times
     // too); a schedule that ended on -requests lets them finish.
@@ -446,13 +455,15 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     if (!schedule_over_ || !pending_.empty() || idle_.size() != slots_.size()) return;
     deadline_.cancel();
     timer_.cancel();
+    clock_.stop();
     wind_down_.cancel();
     stop_loop();
   }
 
   const Plan& plan_;
   const int index_;
-  asio::steady_timer timer_;     // next due hit (open) or end of duration (closed)
+  asio::steady_timer timer_;     // the start and the end of duration (closed model)
+  PacingClock clock_;            // the pacing wake-ups (open model)
   asio::steady_timer deadline_;  // end of the drain/grace period
   asio::steady_timer wind_down_;  // end of -duration, when the schedule ended before it
   std::vector<std::unique_ptr<Slot>> slots_;

@@ -102,6 +102,7 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   run.info.trial = o.trial;
   run.info.plan = "rate=" + rate + " duration=" + format_duration(o.duration) + " requests=" + std::to_string(o.requests) +
                   " workers=" + std::to_string(o.workers) + " shards=" + std::to_string(std::max(1, o.shards));
+  if (o.open()) run.info.plan += " precision=" + (o.precision.count() > 0 ? format_duration(o.precision) : "auto");
   if (collector) collector->header(run.info);
   if (o.live) o.live->started_ns.store(start.unix_ns);
   monitor.start(std::chrono::seconds(1), SampleForwarder(collector.get()));

@@ -4,8 +4,14 @@
 namespace loadgate::engine {
 
 Schedule::Schedule(const Pacer& pacer, uint64_t first, uint64_t stride, Nanos duration, uint64_t max_hits,
-                   int64_t start_steady)
-    : pacer_(pacer), stride_(stride), duration_(duration), max_hits_(max_hits), start_(start_steady), seq_(first) {
+                   int64_t start_steady, Nanos precision)
+    : pacer_(pacer),
+      stride_(stride),
+      duration_(duration),
+      max_hits_(max_hits),
+      start_(start_steady),
+      precision_(precision.count()),
+      seq_(first) {
   load();
 }
 

@@ -45,9 +45,10 @@ inline constexpr int64_t kPollTick = 50'000;
 /// `max_hits` (0 = no count bound).
 class Schedule {
  public:
-  /// Due times are offsets from `start_steady` (steady clock, ns).
+  /// Due times are offsets from `start_steady` (steady clock, ns). `precision` is the tick
+  /// (Load::precision); 0 = automatic: kPaceTick, or kPollTick and busy-polling at high rates.
   Schedule(const Pacer& pacer, uint64_t first, uint64_t stride, Nanos duration, uint64_t max_hits,
-           int64_t start_steady);
+           int64_t start_steady, Nanos precision = Nanos(0));
   /// Whether every hit of this thread has been taken.
   bool over() const { return over_; }
   /// Number of the next hit. Precondition: !over().
@@ -56,15 +57,18 @@ class Schedule {
   int64_t due() const { return due_; }
   /// Time between the last two due times of this thread (ns); a large value before the second.
   int64_t gap() const { return gap_; }
-  /// Whether the hits are now due close enough together for the thread to poll (kPollBelowGap).
-  bool polls() const { return gap_ < kPollBelowGap; }
-  /// The thread's tick now: kPollTick when it polls, else kPaceTick.
-  int64_t tick() const { return polls() ? kPollTick : kPaceTick; }
+  /// Whether the hits are now due close enough together for the thread to poll (kPollBelowGap);
+  /// never with an explicit precision.
+  bool polls() const { return precision_ == 0 && gap_ < kPollBelowGap; }
+  /// Whether the precision was set (Load::precision): hits then go out at ticks only.
+  bool explicit_precision() const { return precision_ != 0; }
+  /// The thread's tick now: the precision, else kPollTick when it polls, else kPaceTick.
+  int64_t tick() const { return precision_ != 0 ? precision_ : polls() ? kPollTick : kPaceTick; }
   /// Moves to the next hit of this thread.
   void advance();
   /// When to wake up next, the last wake-up having been at `last_wake`: the next due time, but
-  /// not before `last_wake + tick`. Precondition: !over().
-  int64_t wake(int64_t last_wake, int64_t tick = kPaceTick) const { return due_ > last_wake + tick ? due_ : last_wake + tick; }
+  /// not before `last_wake + tick()`. Precondition: !over().
+  int64_t wake(int64_t last_wake) const { return due_ > last_wake + tick() ? due_ : last_wake + tick(); }
 
  private:
   void load();
@@ -73,6 +77,7 @@ class Schedule {
   Nanos duration_;
   uint64_t max_hits_;
   int64_t start_;
+  int64_t precision_;  // ns; 0 = automatic
   uint64_t seq_;
   int64_t due_ = 0;
   int64_t gap_ = INT64_MAX;

@@ -23,6 +23,7 @@ void ThreadLoop::run() {
   prctl(PR_SET_TIMERSLACK, 1UL);
   if (nice_ != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_);
   generator.threads = 1;
+  generator.precision_ns = o_.precision.count();
   prepare();
   // Drivers whose completions are posted from other threads (gRPC) leave the context without
   // pending work between calls: only stop_loop() ends it.
@@ -78,7 +79,7 @@ bool ThreadLoop::woke_stalled(int64_t armed_steady, int64_t now_steady) {
   const int before = wake_cpu_;
   wake_cpu_ = cpu;
   const int64_t late = now_steady - armed_steady;
-  if (late <= kLateThreshold.count()) return false;
+  if (late <= late_after()) return false;
   if (probe_->held(cpu, armed_steady, now_steady, late / 2) ||
       (before != cpu && probe_->held(before, armed_steady, now_steady, late / 2))) {
     ++generator.stalls;

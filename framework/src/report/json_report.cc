@@ -115,6 +115,7 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
                       {"stall_ns", g.stall_ns},
                       {"machine_stall_ns", g.machine_stall_ns},
                       {"threads", g.threads},
+                      {"precision_ns", g.precision_ns},
                       {"cut", g.cut},
                       {"polled", g.polled_share()},
                       {"fell_behind", !warning.empty()},
