@@ -9,7 +9,18 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(GTest CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 find_package(Protobuf REQUIRED)
-find_package(gRPC CONFIG REQUIRED)   # "Could NOT find c-ares" on Debian 12 is harmless
+# Debian's gRPC config asks for c-ares's own CMake config, which Debian's libc-ares-dev does not
+# ship ("Could NOT find c-ares" at every configure): the library is found here, as the target
+# gRPC's link interface names. loadgateConfig.cmake does the same for projects that use loadgate.
+find_path(CARES_INCLUDE_DIR ares.h REQUIRED)
+find_library(CARES_LIBRARY cares REQUIRED)
+if(NOT TARGET c-ares::cares)
+  add_library(c-ares::cares UNKNOWN IMPORTED)
+  set_target_properties(c-ares::cares PROPERTIES IMPORTED_LOCATION "${CARES_LIBRARY}"
+                                                 INTERFACE_INCLUDE_DIRECTORIES "${CARES_INCLUDE_DIR}")
+endif()
+set(c-ares_FOUND TRUE)
+find_package(gRPC CONFIG REQUIRED)
 
 # Standalone Asio: headers only, no CMake config.
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
@@ -36,8 +47,6 @@ endif()
 # each. Exported like http-parser, so that find_package(loadgate) links them too.
 find_path(NGHTTP2_INCLUDE_DIR nghttp2/nghttp2.h REQUIRED)
 find_library(NGHTTP2_LIBRARY nghttp2 REQUIRED)
-find_path(CARES_INCLUDE_DIR ares.h REQUIRED)
-find_library(CARES_LIBRARY cares REQUIRED)
 if(NOT TARGET loadgate_nghttp2)
   add_library(loadgate_nghttp2 INTERFACE)
   target_include_directories(loadgate_nghttp2 SYSTEM INTERFACE ${NGHTTP2_INCLUDE_DIR} ${CARES_INCLUDE_DIR})

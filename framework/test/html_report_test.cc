@@ -6,10 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <vector>
 
 #include "loadgate/gate.h"
 #include "loadgate/report.h"
@@ -135,6 +137,67 @@ TEST(HtmlReport, TheFailingVerdictRowIsReadable) {
   EXPECT_GE(contrast, 4.5) << "the lowest contrast of a table cell's text against its background";
   std::printf("lowest contrast of a table cell: %.2f (screenshot: %s)\n", contrast,
               (::testing::TempDir() + "/lg_failing.png").c_str());
+}
+
+// The <polyline> of the series named `name` in `html`: its stroke, whether it is dashed, and its
+// points' y pixels.
+struct Line {
+  std::string stroke;
+  bool dashed = false;
+  std::vector<double> ys;
+};
+Line line_named(const std::string& html, const std::string& name) {
+  Line l;
+  const size_t at = html.find("data-name=\"" + name + "\"");
+  if (at == std::string::npos) return l;
+  const std::string tag = html.substr(at, html.find("/>", at) - at);
+  l.stroke = attr(tag, "stroke");
+  l.dashed = tag.find("stroke-dasharray") != std::string::npos;
+  std::istringstream pts(attr(tag, "points"));
+  std::string xy;
+  while (pts >> xy) l.ys.push_back(std::stod(xy.substr(xy.find(',') + 1)));
+  return l;
+}
+
+std::string html_of(const Metrics& m) {
+  std::ostringstream out;
+  write_html_report(out, m, ReportOptions{});
+  return out.str();
+}
+
+// What the newcomer's issue (#31, item 10) found unreadable or misleading in the charts, each
+// a row: the report says it now, from the HTML as written.
+TEST(HtmlReport, ChartsSayWhatTheyShow) {
+  // 100 req/s for 3.5 s starting 0.25 s into a second: the first and the last one-second
+  // windows are partial.
+  Metrics m;
+  const int64_t t0 = 1'700'000'000'250'000'000;
+  for (int i = 0; i < 350; ++i) m.add(testing::Hit().at(t0 + int64_t{i} * 10'000'000).took(2'000'000 + i % 50 * 10'000));
+  const std::string html = html_of(m);
+
+  const Line p99 = line_named(html, "p99 (windows of 100+)"), max = line_named(html, "max");
+  ASSERT_FALSE(p99.stroke.empty());
+  ASSERT_FALSE(max.stroke.empty());
+  EXPECT_NE(p99.stroke, max.stroke) << "p99 and max in colours of their own";
+  EXPECT_TRUE(max.dashed && !p99.dashed) << "and max dashed, so that they part where they overlap";
+
+  const Line ok = line_named(html, "successes/s");
+  ASSERT_GE(ok.ys.size(), 4u);
+  const auto [lo, hi] = std::minmax_element(ok.ys.begin(), ok.ys.end());
+  EXPECT_LT(*hi - *lo, 2.0) << "a constant rate is a flat line: partial first and last windows draw no ramp";
+
+  EXPECT_NE(html.find("coordinated omission"), std::string::npos) << "corrected against uncorrected, explained";
+  EXPECT_NE(html.find("max-width:1400px"), std::string::npos) << "the page uses a wide window";
+}
+
+TEST(HtmlReport, ThePercentileAxisGoesAsFarAsTheData) {
+  // 3,000 values reach 99.9 %, 200,000 reach 99.999 %: each axis labels its own last decade.
+  for (const auto& [n, label] : std::vector<std::pair<int, std::string>>{{3000, ">99.9%<"}, {200000, ">99.999%<"}}) {
+    Metrics m;
+    for (int i = 0; i < n; ++i) m.add(testing::Hit().at(int64_t{i} * 1'000'000).took(1'000'000 + i % 1000 * 1000));
+    const std::string html = html_of(m);
+    EXPECT_NE(html.find(label), std::string::npos) << n << " values: no " << label << " tick";
+  }
 }
 
 TEST(HtmlReport, PlotOfSeveralRunsRendersEverySeries) {
