@@ -224,8 +224,8 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     // into done(), which would pump the same hit, not yet advanced past, again and again.
     if (schedule_over_ || pumping_) return;
     int64_t t = now();
-    // A polling thread, or one given a precision, sends at most once per tick.
-    if ((polled_at_ != 0 || schedule_->explicit_precision()) && t < last_pump_ + schedule_->tick()) return;
+    // A polling thread sends at most once per tick (kPollTick, see there).
+    if (polled_at_ != 0 && t < last_pump_ + schedule_->tick()) return;
     last_pump_ = t;
     // This thread's own lag: a hit found due long ago means the thread was busy or preempted.
     if (!schedule_->over() && t - schedule_->due() > kGrowAfter) behind_until_ = t + kGrowAfter;
@@ -366,8 +366,11 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     }
     if (closed_model() && try_start_closed(s)) return;
     idle_.push_back(&s);
-    // A hit already due goes out now, on this connection (the last idle), not at the next wake.
-    if (!closed_model() && began_ && !schedule_over_ && !schedule_->over() && schedule_->due() <= now()) pump();
+    // A hit already due goes out now, on this connection (the last idle), not at the next wake;
+    // with a precision set, at the next tick (hits go out at ticks only).
+    if (!closed_model() && began_ && !schedule_over_ && !schedule_->over() && !schedule_->explicit_precision() &&
+        schedule_->due() <= now())
+      pump();
     maybe_finish();
   }
 
