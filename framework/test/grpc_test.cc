@@ -73,6 +73,29 @@ TEST(Grpc, OpenModelHoldsTheRate) {
   for (size_t k = 0; k < due.size(); ++k) ASSERT_EQ(due[k], static_cast<int64_t>(k) * 5'000'000) << "call " << k;
 }
 
+TEST(Grpc, APrecisionKeepsEveryCallOnItsSchedule) {
+  // With -precision the worker sends a tick's worth of calls at a time; each keeps its exact
+  // due time, and none is lost between ticks or at the end.
+  auto kernel = start(GrpcService::Kind::kKernel);
+  GrpcOptions g;
+  g.addr = kernel->addr();
+  g.call = "loadgate.kernel.Kernel/Status";
+  AttackOptions o = open(2000, seconds(1));
+  o.threads = 1;
+  o.precision = milliseconds(1);
+  testing::RecordingSink sink;
+  o.sink = &sink;
+  AttackRun run = attack_grpc(g, o);
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 2000u);
+  EXPECT_EQ(s.success, 2000u);
+  EXPECT_EQ(s.dropped, 0u);
+  const std::vector<int64_t> due = sink.scheduled(Kind::kGrpcUnary);
+  ASSERT_EQ(due.size(), 2000u);
+  for (size_t k = 0; k < due.size(); ++k) ASSERT_EQ(due[k], static_cast<int64_t>(k) * 500'000) << "call " << k;
+  EXPECT_EQ(run.metrics.generator().precision_ns, 1'000'000);
+}
+
 TEST(Grpc, MetadataIsSent) {
   auto kernel = start(GrpcService::Kind::kKernel);
   GrpcOptions g;

@@ -73,6 +73,7 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   const int64_t prepare_until = steady_now_ns() + kMaxPrepare.count();
   while (!all(loops, &ThreadLoop::ready) && steady_now_ns() < prepare_until && !(o.stop && o.stop->load()))
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  monitor.prime();  // before the start is fixed: the reading takes milliseconds
   const int64_t lead = 2'000'000;  // time for every worker to receive the start before it comes
   Start start{steady_now_ns() + lead, unix_now_ns() + lead};
   if (o.start_at_ns > 0) {

@@ -119,10 +119,15 @@ Monitor::Monitor(std::vector<MonitoredProcess> targets) : targets_(std::move(tar
 
 Monitor::~Monitor() { stop(); }
 
-void Monitor::start(Nanos interval, std::function<void(const Sample&)> on_sample) {
-  on_sample_ = std::move(on_sample);
+void Monitor::prime() {
+  primed_ = true;
   for (const MonitoredProcess& t : targets_)
     if (auto c = read(t)) last_[t.pid] = *c;
+}
+
+void Monitor::start(Nanos interval, std::function<void(const Sample&)> on_sample) {
+  on_sample_ = std::move(on_sample);
+  if (!primed_) prime();
   thread_ = std::thread([this, interval] { loop(interval); });
 }
 
