@@ -179,6 +179,9 @@ struct GeneratorStats {
   /// The pacing precision the run had (Load::precision, ns; 0 = automatic): hits may go out
   /// this late by design, and count as the generator's own lateness only kLateThreshold past it.
   int64_t precision_ns = 0;
+  /// Pacing wake-ups of the threads (summed): each is a sleep and a wake of a thread, which
+  /// costs CPU of its own (about 28 us on a virtual machine: ci/bench-http section 3).
+  uint64_t wakes = 0;
   int threads = 0;         ///< I/O threads (summed over merged runs)
   int64_t polled_ns = 0;   ///< time the threads busy-polled with nothing to do (ns, summed)
   int64_t ran_ns = 0;      ///< time the threads ran their schedules (ns, summed)
@@ -196,6 +199,7 @@ struct GeneratorStats {
     if (other.machine_stall_ns >= 0) machine_stall_ns = std::max<int64_t>(0, machine_stall_ns) + other.machine_stall_ns;
     cut += other.cut;
     threads += other.threads;
+    wakes += other.wakes;
     precision_ns = std::max(precision_ns, other.precision_ns);
     polled_ns += other.polled_ns;
     ran_ns += other.ran_ns;

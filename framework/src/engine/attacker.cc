@@ -92,7 +92,11 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
         plan_(plan),
         index_(index),
         timer_(io_),
-        clock_(io_, [this] { on_wake(); }),
+        clock_(io_,
+               [this] {
+                 ++generator.wakes;
+                 on_wake();
+               }),
         deadline_(io_),
         wind_down_(io_),
         pending_(o_.rate.unlimited() ? 1 : kPendingCapacity) {

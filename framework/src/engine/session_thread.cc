@@ -298,6 +298,7 @@ class SessionThread final : public ThreadLoop, public SessionEvents {
   }
 
   void send_due() {
+    ++generator.wakes;
     const int64_t now = steady_now_ns();
     const bool stalled = woke_stalled(send_at_, now);
     last_wake_ = now;

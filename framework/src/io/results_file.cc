@@ -131,6 +131,7 @@ std::string RunEnd::to_json() const {
                       {"machine_stall_ns", generator.machine_stall_ns},
                       {"threads", generator.threads},
                       {"precision_ns", generator.precision_ns},
+                      {"wakes", generator.wakes},
                       {"cut", generator.cut},
                       {"polled_ns", generator.polled_ns},
                       {"ran_ns", generator.ran_ns}};
@@ -151,6 +152,7 @@ bool RunEnd::from_json(const std::string& text, RunEnd& out) {
     out.generator.machine_stall_ns = j.value("machine_stall_ns", int64_t{-1});
     out.generator.threads = j.value("threads", 0);
     out.generator.precision_ns = j.value("precision_ns", int64_t{0});
+    out.generator.wakes = j.value("wakes", uint64_t{0});
     out.generator.cut = j.value("cut", uint64_t{0});
     out.generator.polled_ns = j.value("polled_ns", int64_t{0});
     out.generator.ran_ns = j.value("ran_ns", int64_t{0});

@@ -116,6 +116,7 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
                       {"machine_stall_ns", g.machine_stall_ns},
                       {"threads", g.threads},
                       {"precision_ns", g.precision_ns},
+                      {"wakes", g.wakes},
                       {"cut", g.cut},
                       {"polled", g.polled_share()},
                       {"fell_behind", !warning.empty()},
