@@ -38,7 +38,7 @@ class PacingClock {
   int64_t period() const { return armed_ ? period_ : 0; }
   /// When the alarm goes off next, after `now_ns` (steady ns); INT64_MAX when none is set.
   int64_t next(int64_t now_ns) const;
-  /// Alarm settings that cost a system call so far (the engine's counter for benchmarks).
+  /// Alarm settings that cost a system call so far (tests check that a running periodic alarm costs none).
   uint64_t sets() const { return sets_; }
 
  private:
