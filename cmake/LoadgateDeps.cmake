@@ -9,17 +9,7 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(GTest CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 find_package(Protobuf REQUIRED)
-# Debian's gRPC config asks for c-ares's own CMake config, which Debian's libc-ares-dev does not
-# ship ("Could NOT find c-ares" at every configure): the library is found here, as the target
-# gRPC's link interface names. loadgateConfig.cmake does the same for projects that use loadgate.
-find_path(CARES_INCLUDE_DIR ares.h REQUIRED)
-find_library(CARES_LIBRARY cares REQUIRED)
-if(NOT TARGET c-ares::cares)
-  add_library(c-ares::cares UNKNOWN IMPORTED)
-  set_target_properties(c-ares::cares PROPERTIES IMPORTED_LOCATION "${CARES_LIBRARY}"
-                                                 INTERFACE_INCLUDE_DIRECTORIES "${CARES_INCLUDE_DIR}")
-endif()
-set(c-ares_FOUND TRUE)
+include("${CMAKE_CURRENT_LIST_DIR}/LoadgateCares.cmake")  # c-ares::cares, before gRPC asks for it
 find_package(gRPC CONFIG REQUIRED)
 
 # Standalone Asio: headers only, no CMake config.

@@ -212,7 +212,7 @@ TEST(Baseline, ReferenceOfTrialsIsJudgedWithStatistics) {
   for (const Row& row : {Row{2.6, true, "no change"}, Row{2.6 * 1.03, true, "no change"},
                          Row{2.6 * 1.15, false, "regression"}, Row{2.6 / 1.2, true, "improvement"}}) {
     const std::vector<Summary> run = trials_at(row.new_ms);
-    const std::vector<Check> checks = reference_checks(run[0], s, run);
+    const std::vector<Check> checks = reference_checks(run[0], s.criteria(), run);
     ASSERT_EQ(checks.size(), 1u);
     EXPECT_EQ(checks[0].name, "p99 regression");
     EXPECT_EQ(checks[0].pass, row.pass) << checks[0].line();
@@ -222,7 +222,7 @@ TEST(Baseline, ReferenceOfTrialsIsJudgedWithStatistics) {
   }
   // A regression's evidence: the change, its interval, p and the tolerance.
   const std::vector<Summary> worse = trials_at(2.6 * 1.15);
-  const std::string source = reference_checks(worse[0], s, worse)[0].source;
+  const std::string source = reference_checks(worse[0], s.criteria(), worse)[0].source;
   EXPECT_EQ(source.substr(0, 10), "p99 +15.0 ") << source;
   EXPECT_NE(source.find("], p = 1.6e-04, tolerance 10 %: regression"), std::string::npos) << source;
 }

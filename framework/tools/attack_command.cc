@@ -112,11 +112,12 @@ int AttackCommand::run() {
   // means "do not start", not "start, then stop".
   const std::atomic<bool>& stop = install_stop_signals();
   AttackOptions options;
+  bool summarize = false;  // a summary on stdout, not results
   try {
     static_cast<Load&>(options) = prepare();
     options.name = name_.empty() ? default_name() : name_;
     options.monitor = monitor_.parse();
-    if (output_ == Output::kSummary) out_.summary();  // a bad -format is an error now
+    summarize = output_ == Output::kSummary && out_.summary();  // a bad -format is an error now
   } catch (const InputError& e) {
     return fail(verb_, e.what(), kBadInput);
   }
@@ -125,10 +126,9 @@ int AttackCommand::run() {
   AttackRun run;
   const std::string path = output_ == Output::kResults ? out_.output : out_.results_path();
   const int code = attack_to_output(
-      verb_, path, out_, options, [this](const AttackOptions& o) { return attack(o); }, run, prom_,
-      output_ == Output::kSummary && out_.summary());
+      verb_, path, out_, options, [this](const AttackOptions& o) { return attack(o); }, run, prom_, summarize);
   if (output_ == Output::kResults) return code;
-  if (code == kOk && out_.summary()) summary(run);
+  if (code == kOk && summarize) summary(run);
   return written(verb_, std::cout, code);
 }
 

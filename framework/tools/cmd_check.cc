@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "loadgate/baseline.h"
 #include "loadgate/error.h"
 #include "loadgate/gate.h"
 #include "loadgate/results_file.h"
@@ -32,7 +33,7 @@ class Check final : public Command {
       Metrics m;
       set_shard_check(strict_ ? ShardCheck::kStrict : ShardCheck::kWarn);
       read_metrics(inputs_, m);
-      v = evaluate(m, sc);
+      v = evaluate(m, sc.criteria());
       if (!history_.empty()) append_history(history_, key, m.summarize(kind_for(m, sc.thresholds.kind)), v);
     } catch (const InputError& e) {
       return fail("check", e.what(), kBadInput);

@@ -1,4 +1,4 @@
-// baseline.h (gate layer): scenarios and their thresholds, from JSON files in baselines/.
+// baseline.h (suite layer): scenarios and their thresholds, from JSON files in baselines/.
 //
 // One file per service, one entry per scenario (see baselines/baseline.schema.json):
 //   {"service": "api", "targets": "targets/api.txt",
@@ -19,6 +19,7 @@
 #include "loadgate/duration.h"
 #include "loadgate/load.h"
 #include "loadgate/process.h"
+#include "loadgate/thresholds.h"
 
 namespace loadgate {
 
@@ -38,60 +39,12 @@ struct ProtocolLoad {
   std::string path;          ///< WebSocket URL path ("" = "/")
 };
 
-/// ResourceLimits bound the peaks of one monitored process ("sut", "generator").
-struct ResourceLimits {
-  std::optional<uint64_t> rss_bytes;  ///< peak resident memory at most
-  std::optional<double> cpu_percent;  ///< peak CPU at most (100 = one core)
-  std::optional<double> fds;          ///< peak open files at most
-};
-
-/// Thresholds a run must meet. Unset fields are not checked. Latency limits are exclusive
-/// (p99 < limit); success, throughput and rate are inclusive minimums.
-struct Thresholds {
-  /// Latency limits by latency figure's name ("p50" ... "p99.9", "max", "mean": figures.h).
-  std::map<std::string, Nanos> latency;
-  std::optional<double> success;     ///< minimum success ratio (0..1)
-  std::optional<double> throughput;  ///< minimum successful requests per second
-  std::optional<double> rate;        ///< minimum achieved request rate (per second)
-  std::optional<uint64_t> errors;    ///< maximum failed results
-  std::optional<double> late;        ///< maximum ratio of requests sent late (0..1)
-  bool uncorrected = false;          ///< gate on latency from the actual send instead
-  bool generator = true;             ///< check that the generator kept up (see generator_checks())
-  std::string kind;                  ///< result kind to gate ("" = the run's primary kind)
-  std::optional<Nanos> window;       ///< also check latency/success in every window this wide
-  std::optional<Nanos> first;        ///< time to first byte/message below (streams)
-  /// Thresholds for other kinds of results of the same run, by kind name, e.g.
-  /// {"ws-handshake": {"success": 0.99}, "ws-close": {"success": 0.99}}.
-  std::map<std::string, Thresholds> kinds;
-  /// Thresholds for one target of the run: its label, or the end of it ("/api/items").
-  std::map<std::string, Thresholds> targets;
-  /// Limits on monitored processes' peaks, by role.
-  std::map<std::string, ResourceLimits> resources;
-
-  /// The limit on latency figure `name` ("p99"), if one is set.
-  std::optional<Nanos> latency_limit(const std::string& name) const {
-    const auto it = latency.find(name);
-    return it == latency.end() ? std::nullopt : std::optional<Nanos>(it->second);
-  }
-};
-
 /// Search is a scenario's capacity search (tier "breakpoint"): rates from `start` up, by
 /// `growth`, each held for `step`; the scenario's thresholds p99 and success are the objective.
 struct Search {
   SearchOptions options;         ///< how to search: start, max_rate, growth, step, max_time, precision, cooldown
   double rate_tolerance = 0.05;  ///< throughput at least rate x (1 - this)
   double min_capacity = 0;       ///< the capacity a test expects at least (capacity_holds())
-};
-
-/// Reference holds the figures of the last accepted run, for regression checks.
-struct Reference {
-  std::string recorded_at;                ///< RFC 3339 time of the recording
-  std::map<std::string, double> figures;  ///< "p99" -> ns, "throughput" -> per s, "success" -> ratio
-  /// Each trial's value of a figure, when the reference was recorded from trials ("trials" in
-  /// the file): the regression check then judges with statistics over them (compare.h).
-  std::map<std::string, std::vector<double>> trials;
-  /// The 95 % intervals of a one-run reference ("intervals"): the check judges with them.
-  std::map<std::string, std::pair<double, double>> intervals;
 };
 
 /// Scenario is one entry of a baseline file.
@@ -122,6 +75,8 @@ struct Scenario {
   std::string key() const { return service + "." + name; }
   /// Key path of a field in its file, e.g. "scenarios.heavy.thresholds.p99".
   std::string path(const std::string& field) const { return "scenarios." + name + "." + field; }
+  /// What a run of it is judged against (gate.h: evaluate()).
+  Criteria criteria() const { return {thresholds, reference, tolerance, file, "scenarios." + name}; }
 };
 
 /// BaselineFile is a parsed baseline file.
@@ -145,6 +100,11 @@ BaselineFile parse_baseline(const std::string& text, const std::string& path);
 /// The load of `s` parsed (parse_load()), durations multiplied by `duration_scale`. Throws
 /// InputError naming the file and key path.
 Load scenario_load(const Scenario& s, double duration_scale = 1.0);
+
+/// Reads a process declaration (the JSON object of a baseline's "process" key) from its own
+/// file, as loadgate_add_perf_test(... SERVICE ...) writes it. Throws InputError naming the file
+/// and field.
+ProcessSpec load_process_file(const std::string& path);
 
 /// Loads the scenario behind "service.name" from `dir`/service.json (dir defaults to
 /// $LOADGATE_BASELINES_DIR, else "baselines"). Files are cached per process.

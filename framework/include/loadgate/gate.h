@@ -1,7 +1,7 @@
 // gate.h (gate layer): the verdict of a run against thresholds: a pure function, shared by the gtest
 // macros and `loadgate check`, so that the two never disagree.
 //
-//   loadgate::Verdict v = loadgate::evaluate(run.metrics, loadgate::find_scenario("api.heavy"));
+//   loadgate::Verdict v = loadgate::evaluate(run.metrics, loadgate::find_scenario("api.heavy").criteria());
 //   if (!v.pass()) std::cerr << v.table();
 #pragma once
 
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "loadgate/baseline.h"
 #include "loadgate/figures.h"
 #include "loadgate/metrics.h"
+#include "loadgate/thresholds.h"
 
 namespace loadgate {
 
@@ -99,18 +99,18 @@ std::string stall_note(const Metrics& m);
 /// check's source ("baselines/api.json: scenarios.heavy.thresholds").
 Verdict evaluate(const Metrics& m, const Thresholds& t, const std::string& source = "");
 
-/// Evaluates a scenario: its thresholds, the regression checks of its reference and
+/// Evaluates a run against `c`: its thresholds, the regression checks of its reference and
 /// tolerance (reference_checks()), and check_measured(). `trials`: each trial's summary when the
 /// run was several (AttackRun::trials).
-Verdict evaluate(const Metrics& m, const Scenario& s, const std::vector<Summary>& trials = {});
+Verdict evaluate(const Metrics& m, const Criteria& c, const std::vector<Summary>& trials = {});
 
-/// The regression checks of `sc`'s reference, one per figure with a tolerance ("p99
+/// The regression checks of `c`'s reference, one per figure with a tolerance ("p99
 /// regression"). A reference recorded with its trials or intervals is judged with statistics
 /// (judge.h: the run's trials, or its own intervals): the check fails only on a regression, both
 /// significant and beyond the tolerance, and its source is the evidence ("p99 +14.8 % [+9.1 %,
 /// +20.3 %], p = 0.002, tolerance 10 %: regression"); an older reference of single figures keeps
 /// the fixed rule (the figure beyond reference x (1 + tolerance)). Empty without a reference.
-std::vector<Check> reference_checks(const Summary& s, const Scenario& sc, const std::vector<Summary>& trials = {});
+std::vector<Check> reference_checks(const Summary& s, const Criteria& c, const std::vector<Summary>& trials = {});
 
 /// Why window `w` breaches the latency percentiles and success ratio of `t`, or "" when it
 /// does not (the per-window checks of soak tests).

@@ -109,6 +109,10 @@ struct LoadSource {
   std::string field(const std::string& key) const;
 };
 
+/// `d` times `scale` (suites' LOADGATE_DURATION_SCALE), with a floor of one second (or `d`
+/// itself when shorter): how every duration of a scenario is shortened.
+Nanos scale_duration(Nanos d, double scale);
+
 /// Parses and validates `spec`. The duration and the step are multiplied by `duration_scale`
 /// (suites' LOADGATE_DURATION_SCALE), the duration with a floor of one second.
 /// Rules: the closed model (rate 0) needs max_workers, connections or workers > 0, which

@@ -38,6 +38,14 @@ struct ProcessCounters {
   int64_t steady_ns = 0;
 };
 
+/// The fields of /proc/<pid>/stat after the command name (which may hold spaces): [0] is field 3
+/// (state), [2] field 5 (pgrp), [11] and [12] utime and stime, [13] and [14] cutime and cstime,
+/// [17] num_threads, [21] rss in pages. nullopt when the process is gone or the line is short.
+std::optional<std::vector<std::string>> proc_stat_fields(int pid);
+
+/// The processes of group `pgid` that live (not zombies nor dead), from /proc.
+std::vector<int> process_group_members(int pgid);
+
 /// Reads the counters of `pid` from /proc; nullopt when the process is gone.
 std::optional<ProcessCounters> read_process(int pid);
 

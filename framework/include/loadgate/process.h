@@ -61,11 +61,6 @@ struct ProcessSpec {
   std::string command_line() const;
 };
 
-/// Reads a process declaration (the JSON object of a baseline's "process" key) from its own
-/// file, as loadgate_add_perf_test(... SERVICE ...) writes it. Throws InputError naming the file
-/// and field.
-ProcessSpec load_process_file(const std::string& path);
-
 /// ServiceStatus is what a report says about the service a run started: where it ran, where its
 /// output went and how it ended.
 struct ServiceStatus {

@@ -10,13 +10,6 @@
 namespace loadgate {
 namespace {
 
-// `d` times `scale`, with a floor of one second (or `d` itself when shorter).
-Nanos scaled(Nanos d, double scale) {
-  if (scale == 1.0) return d;
-  return std::max(Nanos(static_cast<int64_t>(static_cast<double>(d.count()) * scale)),
-                  std::min(d, Nanos(std::chrono::seconds(1))));
-}
-
 Nanos duration_field(const std::string& text, const std::string& key, const LoadSource& src) {
   auto d = parse_duration(text);
   if (!d || d->count() < 0)
@@ -33,6 +26,12 @@ int count_field(const std::optional<int>& v, const std::string& key, const LoadS
 
 }  // namespace
 
+Nanos scale_duration(Nanos d, double scale) {
+  if (scale == 1.0) return d;
+  return std::max(Nanos(static_cast<int64_t>(static_cast<double>(d.count()) * scale)),
+                  std::min(d, Nanos(std::chrono::seconds(1))));
+}
+
 int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 std::string LoadSource::name(const std::string& key) const {
@@ -46,7 +45,7 @@ std::string LoadSource::field(const std::string& key) const { return prefix == "
 
 Load parse_load(const LoadSpec& spec, const LoadSource& src, double scale, bool require_bound) {
   Load l;
-  l.duration = scaled(duration_field(spec.duration, "duration", src), scale);
+  l.duration = scale_duration(duration_field(spec.duration, "duration", src), scale);
   l.timeout = duration_field(spec.timeout, "timeout", src);
   l.precision = duration_field(spec.precision, "precision", src);
   if (l.precision.count() != 0 && (l.precision < std::chrono::microseconds(10) || l.precision > std::chrono::milliseconds(10)))

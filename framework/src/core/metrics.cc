@@ -4,15 +4,21 @@
 #include <algorithm>
 #include <limits>
 
+#include "loadgate/figures.h"
 #include "loadgate/interner.h"
 
 namespace loadgate {
 namespace {
 
-// The percentiles whose intervals a Summary carries, and their names.
+// The percentiles whose intervals a Summary carries, and their names: every percentile of the
+// figures table below the max.
 const std::vector<std::pair<const char*, double>>& interval_percentiles() {
-  static const std::vector<std::pair<const char*, double>> p = {
-      {"p50", 50}, {"p90", 90}, {"p95", 95}, {"p99", 99}, {"p99.9", 99.9}};
+  static const std::vector<std::pair<const char*, double>> p = [] {
+    std::vector<std::pair<const char*, double>> out;
+    for (const Figure& f : all_figures())
+      if (f.latency() && f.percentile > 0 && f.percentile < 100) out.emplace_back(f.name, f.percentile);
+    return out;
+  }();
   return p;
 }
 

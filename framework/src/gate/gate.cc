@@ -401,29 +401,29 @@ Side reference_side(const Reference& r, const std::string& name) {
 
 }  // namespace
 
-std::vector<Check> reference_checks(const Summary& s, const Scenario& sc, const std::vector<Summary>& trials) {
+std::vector<Check> reference_checks(const Summary& s, const Criteria& against, const std::vector<Summary>& trials) {
   std::vector<Check> out;
-  if (!sc.reference) return out;
-  const Reference& r = *sc.reference;
+  if (!against.reference) return out;
+  const Reference& r = *against.reference;
   const bool statistical = r.trials.size() > 0 || !r.intervals.empty();
   const std::string recorded = r.recorded_at.empty() ? "" : ", recorded " + r.recorded_at;
   std::vector<Judgement> judged;
   if (statistical) {
     JudgeOptions o;
-    for (auto& [name, tolerance] : sc.tolerance) {
+    for (auto& [name, tolerance] : against.tolerance) {
       o.figures.push_back(name);
       o.per_figure[name] = tolerance;
     }
-    judged = judge(reference_side(r, sc.file + ": " + sc.path("reference")),
+    judged = judge(reference_side(r, against.source("reference")),
                    side_of(trials.size() > 1 ? trials : std::vector<Summary>{s}, "this run"), o);
   }
-  for (auto& [name, tolerance] : sc.tolerance) {
+  for (auto& [name, tolerance] : against.tolerance) {
     const Figure& f = *find_figure(name);  // validated when the baseline was loaded
     const double ref = r.figures.at(name);
     const std::string& figure = name;  // (a structured binding cannot be captured before C++20's clang 16)
     auto j = std::find_if(judged.begin(), judged.end(), [&figure](const Judgement& x) { return x.figure == figure; });
     if (j == judged.end()) {
-      const std::string source = sc.file + ": " + sc.path("reference." + name) + " " + format_value(ref, f.unit) + " " +
+      const std::string source = against.source("reference." + name) + " " + format_value(ref, f.unit) + " " +
                                  (f.higher_is_better ? "-" : "+") + format_number("%.0f%%", tolerance * 100) + recorded;
       out.push_back(make(name + " regression", f.of(s), tolerance_limit(f, ref, tolerance),
                          f.higher_is_better ? Check::Op::kAtLeast : Check::Op::kAtMost, f.unit, source));
@@ -438,20 +438,20 @@ std::vector<Check> reference_checks(const Summary& s, const Scenario& sc, const 
     c.op = Check::Op::kAtMost;
     c.unit = Unit::kRatio;
     c.pass = j->outcome != Outcome::kRegression;
-    c.source = j->evidence() + ": " + outcome_name(j->outcome) + " (" + j->method + ", against " + sc.file + ": " +
-               sc.path("reference." + name) + " " + format_value(ref, f.unit) + recorded + ")";
+    c.source = j->evidence() + ": " + outcome_name(j->outcome) + " (" + j->method + ", against " +
+               against.source("reference." + name) + " " + format_value(ref, f.unit) + recorded + ")";
     out.push_back(std::move(c));
   }
   return out;
 }
 
-Verdict evaluate(const Metrics& m, const Scenario& sc, const std::vector<Summary>& trials) {
+Verdict evaluate(const Metrics& m, const Criteria& against, const std::vector<Summary>& trials) {
   Summary s;
-  Verdict v = evaluate_kind(m, sc.thresholds, sc.file + ": " + sc.path("thresholds"), s);
+  Verdict v = evaluate_kind(m, against.thresholds, against.source("thresholds"), s);
   // Before the "measured something" checks, after the thresholds.
   auto pos =
       std::find_if(v.checks.begin(), v.checks.end(), [](const Check& c) { return c.source == "measured something"; });
-  const std::vector<Check> refs = reference_checks(s, sc, trials);
+  const std::vector<Check> refs = reference_checks(s, against, trials);
   v.checks.insert(pos, refs.begin(), refs.end());
   return v;
 }

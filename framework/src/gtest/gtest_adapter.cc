@@ -156,7 +156,7 @@ void record_figures(const AttackRun& run) {
                                                      const std::string& key) const {
   record_figures(run);
   try {
-    return result(call(macro, r, k), evaluate(run.metrics, find_scenario(key)));
+    return result(call(macro, r, k), evaluate(run.metrics, find_scenario(key).criteria()));
   } catch (const InputError& e) {
     return ::testing::AssertionFailure() << call(macro, r, k) << ": bad baseline: " << e.what();
   }
@@ -181,7 +181,7 @@ void record_figures(const AttackRun& run) {
                                          << " has no reference to compare with (record one: LOADGATE_RECORD_BASELINES=1)";
   const Summary s = run.metrics.summarize(kind_for(run.metrics, run.scenario->thresholds.kind));
   Verdict v;
-  v.checks = reference_checks(s, *run.scenario, run.trials);
+  v.checks = reference_checks(s, run.scenario->criteria(), run.trials);
   v.context = context_line(s);
   if (v.checks.empty())
     return ::testing::AssertionFailure() << text << ": " << run.scenario->key()

@@ -29,55 +29,66 @@ int count_fds(int pid) {
 
 }  // namespace
 
-std::optional<ProcessCounters> read_process(int pid) {
-  ProcessCounters c;
-  c.steady_ns = steady_now_ns();
+std::optional<std::vector<std::string>> proc_stat_fields(int pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text;
   if (!std::getline(stat, text)) return std::nullopt;
-  // Fields after the command name (which may hold spaces) start after the last ')'.
   const auto close = text.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
+  if (close == std::string::npos || close + 2 > text.size()) return std::nullopt;
   std::istringstream rest(text.substr(close + 2));
   std::vector<std::string> f;
   std::string tok;
   while (rest >> tok) f.push_back(tok);
   if (f.size() < 22) return std::nullopt;
-  // rest[0] is field 3 (state): utime = field 14, stime = 15, num_threads = 20, rss = 24.
-  c.cpu_ticks = std::stoull(f[11]) + std::stoull(f[12]);
-  c.threads = std::stoi(f[17]);
-  c.rss_bytes = std::stoull(f[21]) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return f;
+}
+
+std::vector<int> process_group_members(int pgid) {
+  std::vector<int> out;
+  DIR* d = opendir("/proc");
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    const auto f = proc_stat_fields(static_cast<int>(pid));
+    if (f && (*f)[0] != "Z" && (*f)[0] != "X" && std::strtol((*f)[2].c_str(), nullptr, 10) == pgid)
+      out.push_back(static_cast<int>(pid));
+  }
+  closedir(d);
+  return out;
+}
+
+namespace {
+
+// The counters of `pid`; with `children`, its CPU includes that of the children it waited for.
+std::optional<ProcessCounters> counters(int pid, bool children) {
+  const auto f = proc_stat_fields(pid);
+  if (!f) return std::nullopt;
+  ProcessCounters c;
+  c.steady_ns = steady_now_ns();
+  c.cpu_ticks = std::stoull((*f)[11]) + std::stoull((*f)[12]);
+  if (children) c.cpu_ticks += std::stoull((*f)[13]) + std::stoull((*f)[14]);
+  c.threads = std::stoi((*f)[17]);
+  c.rss_bytes = std::stoull((*f)[21]) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   c.fds = count_fds(pid);
-  const auto table = tcp_socket_table();
+  const auto table = tcp_socket_table();  // one dump per 100 ms, shared by a group's members
   for (uint64_t inode : socket_inodes(pid))
     if (auto it = table->find(inode); it != table->end()) c.sockets[inode] = {it->second.sent, it->second.received};
   return c;
 }
 
+}  // namespace
+
+std::optional<ProcessCounters> read_process(int pid) { return counters(pid, false); }
+
 std::optional<ProcessCounters> read_group(int pgid) {
   std::optional<ProcessCounters> sum;
-  DIR* d = opendir("/proc");
-  if (!d) return sum;
-  while (dirent* e = readdir(d)) {
-    char* end = nullptr;
-    const long pid = std::strtol(e->d_name, &end, 10);
-    if (pid <= 0 || *end != '\0') continue;
-    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
-    std::string text;
-    if (!std::getline(stat, text)) continue;
-    const auto close = text.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(text.substr(close + 2));
-    std::vector<std::string> f;
-    std::string tok;
-    while (rest >> tok) f.push_back(tok);
-    // f[0] is field 3 (state), f[2] field 5 (pgrp); cutime and cstime are fields 16 and 17.
-    if (f.size() < 22 || f[0] == "Z" || std::strtol(f[2].c_str(), nullptr, 10) != pgid) continue;
-    auto c = read_process(static_cast<int>(pid));
+  for (int pid : process_group_members(pgid)) {
+    auto c = counters(pid, true);
     if (!c) continue;
-    c->cpu_ticks += std::stoull(f[13]) + std::stoull(f[14]);
     if (!sum) {
-      sum = *c;
+      sum = std::move(c);
       continue;
     }
     sum->cpu_ticks += c->cpu_ticks;
@@ -86,7 +97,6 @@ std::optional<ProcessCounters> read_group(int pgid) {
     sum->fds += c->fds;
     sum->sockets.insert(c->sockets.begin(), c->sockets.end());  // a socket two members share counts once
   }
-  closedir(d);
   return sum;
 }
 

@@ -1,6 +1,7 @@
 // json_report.cc: Vegeta's JSON report schema, plus loadgate's extra keys.
 #include <nlohmann/json.hpp>
 
+#include "loadgate/figures.h"
 #include "loadgate/report.h"
 
 namespace loadgate {
@@ -49,10 +50,10 @@ ordered summary_object(const Summary& s) {
   j["dropped"] = s.dropped;
   // 95 % intervals: {"value", "low", "high"}, or null when the data cannot bound the figure.
   ordered intervals = ordered::object();
-  for (const char* name : {"p50", "p90", "p95", "p99", "p99.9", "success", "rate", "throughput"}) {
-    auto it = s.intervals.find(name);
+  for (const Figure& f : all_figures()) {
+    auto it = s.intervals.find(f.name);
     if (it == s.intervals.end()) continue;
-    intervals[name] = it->second.known ? ordered{{"value", it->second.value}, {"low", it->second.low}, {"high", it->second.high}}
+    intervals[f.name] = it->second.known ? ordered{{"value", it->second.value}, {"low", it->second.low}, {"high", it->second.high}}
                                        : ordered(nullptr);
   }
   if (!intervals.empty()) j["intervals"] = intervals;

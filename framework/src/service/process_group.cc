@@ -1,6 +1,8 @@
 // process_group.cc: fork/exec into a new process group, the guard, and /proc scans.
 #include "process_group.h"
 
+#include "loadgate/monitor.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -138,26 +140,8 @@ pid_t spawn_group(const Launch& l, std::string& error) {
 }
 
 std::vector<pid_t> live_members(pid_t pgid) {
-  std::vector<pid_t> out;
-  DIR* d = opendir("/proc");
-  if (!d) return out;
-  while (dirent* e = readdir(d)) {
-    char* end = nullptr;
-    const long pid = std::strtol(e->d_name, &end, 10);
-    if (pid <= 0 || *end != '\0') continue;
-    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
-    std::string text;
-    if (!std::getline(in, text)) continue;
-    const auto close = text.rfind(')');
-    if (close == std::string::npos || close + 4 > text.size()) continue;
-    // After ") ": state, ppid, pgrp.
-    const char state = text[close + 2];
-    long ppid = 0, pgrp = 0;
-    if (std::sscanf(text.c_str() + close + 4, "%ld %ld", &ppid, &pgrp) != 2) continue;
-    if (pgrp == pgid && state != 'Z' && state != 'X') out.push_back(static_cast<pid_t>(pid));
-  }
-  closedir(d);
-  return out;
+  const std::vector<int> members = process_group_members(static_cast<int>(pgid));
+  return {members.begin(), members.end()};
 }
 
 Marker Marker::make() {

@@ -24,18 +24,6 @@
 #include "loadgate/url.h"
 
 namespace loadgate {
-namespace {
-
-// `d` times LOADGATE_DURATION_SCALE, with a floor of one second (or `d` itself when shorter), as
-// parse_load() scales a load's duration.
-Nanos scaled(Nanos d) {
-  const double scale = duration_scale();
-  return std::max(Nanos(static_cast<int64_t>(static_cast<double>(d.count()) * scale)),
-                  std::min(d, Nanos(std::chrono::seconds(1))));
-}
-
-}  // namespace
-
 const Scenario& scenario(const std::string& key) { return find_scenario(key); }
 
 std::vector<Target> targets_file(const std::string& path) {
@@ -432,9 +420,10 @@ Breakpoint run_breakpoint(T target, const Scenario& s, Service* given) {
   obj.success = s.thresholds.success;
   obj.rate_tolerance = s.search->rate_tolerance;
   SearchOptions search = s.search->options;  // durations as the suite scales them
-  search.step = scaled(search.step);
-  search.max_time = scaled(search.max_time);
-  if (search.cooldown.count() > 0) search.cooldown = scaled(search.cooldown);
+  const double scale = duration_scale();
+  search.step = scale_duration(search.step, scale);
+  search.max_time = scale_duration(search.max_time, scale);
+  if (search.cooldown.count() > 0) search.cooldown = scale_duration(search.cooldown, scale);
   AttackOptions base = attack_options(s);
   base.monitor = sut.monitored();
   base.cpus = sut.generator_cpus();
@@ -494,7 +483,7 @@ ScenarioRun judge(AttackRun run, const Scenario& s) {
   ScenarioRun out;
   static_cast<AttackRun&>(out) = std::move(run);
   out.scenario = &s;
-  out.verdict = evaluate(out.metrics, s, out.trials);
+  out.verdict = evaluate(out.metrics, s.criteria(), out.trials);
   return out;
 }
 

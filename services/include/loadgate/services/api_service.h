@@ -12,7 +12,8 @@
 //   GET  /api/stall?ms=M&after=K the K-th call (default 1) stalls the *whole service* for M ms
 //                                once, like a GC pause: every request in flight waits
 //   GET  /api/limited?ms=M       at most `limited_concurrency` served at once, each taking M ms
-//                                (default 10): a known capacity of concurrency * 1000 / M req/s
+//                                (default 10) on a fixed schedule: a known capacity of
+//                                concurrency * 1000 / M req/s, however late the machine wakes
 //   GET  /api/degrade?ms=M       answers in 1 ms until `degrade_after` of uptime, then in M ms;
 //        &after=A&key=K          with a key: degraded A ms after the first call with that key
 //   GET  /api/status/{code}      answers with that status code
