@@ -654,5 +654,103 @@ TEST(GrpcCall, DataFileAndMetadataFlags) {
   }
 }
 
+// ghz's -b/-B: requests already serialized, one message or several each prefixed by its length.
+std::string delimited(const std::vector<std::string>& messages) {
+  std::string out;
+  for (const std::string& m : messages) {
+    out += static_cast<char>(m.size());  // every test message is shorter than 128 bytes: a one-byte varint
+    out += m;
+  }
+  return out;
+}
+
+std::string execute_request(const std::string& op, std::vector<int64_t> args) {
+  kernel::ExecuteRequest r;
+  r.set_op(op);
+  for (int64_t a : args) r.add_args(a);
+  return r.SerializeAsString();
+}
+
+TEST(GrpcBinary, OneOrSeveralSerializedRequestsAreSentAsTheyAre) {
+  auto kernel = start(GrpcService::Kind::kKernel);
+  const std::string sum = execute_request("sum", {1, 2, 3}), hash = execute_request("hash", {7});
+  const struct {
+    const char* what;
+    std::string call, bytes;
+    size_t variants;
+    uint64_t messages_sent;  // per call
+  } rows[] = {
+      {"one message", "loadgate.kernel.Kernel/Execute", sum, 1, 0},
+      {"two, length-prefixed", "loadgate.kernel.Kernel/Execute", delimited({sum, hash}), 2, 0},
+      {"a client stream of three", "loadgate.kernel.Kernel/Accumulate", delimited({sum, hash, sum}), 1, 3},
+  };
+  for (const auto& row : rows) {
+    GrpcOptions g;
+    g.addr = kernel->addr();
+    g.call = row.call;
+    g.binary = row.bytes;
+    EXPECT_EQ(describe_grpc_call(g).requests, row.variants) << row.what;
+    const AttackRun run = attack_grpc(g, closed(1, 10));
+    const Summary s = run.metrics.summarize();
+    EXPECT_EQ(s.success, 10u) << row.what << ": " << (s.errors.empty() ? "" : s.errors[0]);
+    EXPECT_EQ(s.bytes_out, row.messages_sent ? 10 * (2 * sum.size() + hash.size()) : row.variants == 1 ? 10 * sum.size() : 5 * (sum.size() + hash.size()))
+        << row.what << ": the bytes sent are the messages given, cycled";
+    if (row.messages_sent) {
+      EXPECT_EQ(s.messages_sent, 10 * row.messages_sent) << row.what;
+    }
+  }
+  GrpcOptions bad;
+  bad.addr = kernel->addr();
+  bad.call = "loadgate.kernel.Kernel/Execute";
+  bad.binary = std::string("\xff\xff\xff\xff", 4);
+  try {
+    describe_grpc_call(bad);
+    ADD_FAILURE() << "bytes that are no ExecuteRequest were accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "-binary-file");
+    EXPECT_NE(e.message().find("loadgate.kernel.ExecuteRequest"), std::string::npos) << e.what();
+  }
+  bad.binary = sum;
+  bad.data = {R"({"op":"sum"})"};
+  EXPECT_THROW(describe_grpc_call(bad), InputError) << "-data and -binary-file together";
+}
+
+TEST(GrpcMetadata, PlaceholdersAreFilledPerCallAndFilesAreRead) {
+  auto kernel = start(GrpcService::Kind::kKernel);
+  GrpcOptions g;
+  g.addr = kernel->addr();
+  g.call = "loadgate.kernel.Kernel/Status";
+  std::this_thread::sleep_for(milliseconds(200));  // the uptime's varint at two bytes (MetadataIsSent)
+  const uint64_t plain = attack_grpc(g, closed(1, 12)).metrics.summarize().bytes_in;
+  // The Status reply echoes x-echo: {{seq}} filled per call is "0" ... "11" (10 one-digit values,
+  // 2 two-digit ones, each with a field tag and a length); sent unfilled it would be 7 bytes each.
+  g.metadata = {{"x-echo", "{{seq}}"}};
+  EXPECT_EQ(attack_grpc(g, closed(1, 12)).metrics.summarize().bytes_in, plain + 10 * 3 + 2 * 4);
+
+  const std::string path = ::testing::TempDir() + "/lg_metadata.json";
+  std::ofstream(path) << "{\"X-Echo\": \"{{seq}}\", \"x-tenant\": \"blue\"}\n";
+  EXPECT_EQ(load_grpc_metadata_file(path), (std::vector<Header>{{"x-echo", "{{seq}}"}, {"x-tenant", "blue"}}));
+  const struct {
+    const char* what;
+    std::string text;
+    std::string says;
+  } bad[] = {
+      {"not an object", "[1, 2]", "want one JSON object"},
+      {"a number value", "{\"x-id\": 7}", "want a string value"},
+      {"a bad key", "{\"bad key\": \"x\"}", "want letters, digits"},
+  };
+  for (const auto& row : bad) {
+    std::ofstream(path) << row.text;
+    try {
+      load_grpc_metadata_file(path);
+      ADD_FAILURE() << row.what << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.file(), path) << row.what;
+      EXPECT_NE(e.message().find(row.says), std::string::npos) << row.what << ": " << e.what();
+    }
+  }
+  EXPECT_THROW(load_grpc_metadata_file("/nonexistent/md.json"), InputError);
+}
+
 }  // namespace
 }  // namespace loadgate

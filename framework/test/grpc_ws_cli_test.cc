@@ -128,6 +128,50 @@ TEST(GrpcCli, ASummaryGoesToAnyStdoutWithOneSetOfTotals) {
   EXPECT_NE(read.out.find("\"requests\":10"), std::string::npos) << "-output still gets the results: " << read.out;
 }
 
+TEST(GrpcCli, GhzBinaryAndMetadataFileFlags) {
+  Served kernel({"kernel"}, "kernel_binary");
+  ASSERT_FALSE(kernel.addr.empty());
+  const std::string dir = ::testing::TempDir();
+  // ExecuteRequest{op: "sum", args: [1, 2]} serialized by hand: field 1 (len 3) "sum", field 2
+  // packed (len 2) 1 2; then the same twice, each prefixed by its length (9). Octal escapes:
+  // the printf of sh (dash) has no \x.
+  const std::string one = R"('\012\003sum\022\002\001\002')";
+  sh("printf " + one + " > " + dir + "/one.bin");
+  sh("printf '\\011'" + one + "'\\011'" + one + " > " + dir + "/two.bin");
+  std::ofstream(dir + "/md.json") << R"({"x-echo": "call {{seq}}"})";
+  const std::string call = L + " grpc -addr " + kernel.addr + " -call loadgate.kernel.Kernel/Execute -n 10 -c 2 -format results";
+  const struct {
+    std::string cmd;
+    uint64_t bytes_out;  // 10 calls of the 9-byte request
+  } rows[] = {
+      {call + " -binary-file " + dir + "/one.bin", 90},
+      {call + " -B " + dir + "/two.bin", 90},
+      {"printf " + one + " | " + call + " -b", 90},
+      {call + " -binary-file " + dir + "/one.bin -M " + dir + "/md.json", 90},
+  };
+  for (const auto& row : rows) {
+    const Ran r = sh(row.cmd + " | " + L + " report -type=json");
+    ASSERT_EQ(r.code, 0) << row.cmd << "\n" << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["requests"], 10) << row.cmd;
+    EXPECT_EQ(j["success"], 1.0) << row.cmd << "\n" << r.out;
+    EXPECT_EQ(j["bytes_out"]["total"], row.bytes_out) << row.cmd;
+  }
+  const struct {
+    std::string flags, says;
+  } bad[] = {
+      {"-binary-file " + dir + "/missing.bin", "missing.bin: -binary-file: cannot read binary data file"},
+      {"-binary-file " + dir + "/md.json", "-binary-file: neither one serialized loadgate.kernel.ExecuteRequest"},
+      {"-binary-file " + dir + "/one.bin -data '{}'", "-data and -binary-file are one or the other"},
+      {"-M " + dir + "/one.bin", "one.bin: -metadata-file: want one JSON object"},
+  };
+  for (const auto& row : bad) {
+    const Ran r = sh(call + " " + row.flags + " < /dev/null");
+    EXPECT_EQ(r.code, 2) << row.flags;
+    EXPECT_NE(r.err.find(row.says), std::string::npos) << row.flags << "\n" << r.err;
+  }
+}
+
 TEST(GrpcCli, AServerWithoutReflectionAsksForAProto) {
   Served kernel({"kernel", "-reflection", "off"}, "kernel_off");
   ASSERT_FALSE(kernel.addr.empty());

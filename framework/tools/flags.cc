@@ -3,6 +3,9 @@
 
 #include <unistd.h>
 
+#include <iostream>
+#include <sstream>
+
 #include "loadgate/error.h"
 #include "loadgate/environment.h"
 #include "loadgate/file.h"
@@ -83,8 +86,13 @@ void GrpcFlags::define(FlagSet& f) {
            "placeholders allowed in unary and server-streaming requests");
   f.string("feeder", &feeder, "CSV or JSON-lines rows for {{feed.column}} placeholders in -data");
   f.string("feeder-mode", &feeder_mode, "Rows per call: circular, sequential (ends the attack) or random");
-  f.strings("metadata", &metadata, "Metadata: {\"key\":\"value\"} or key:value (repeatable)");
+  f.strings("metadata", &metadata,
+            "Metadata: {\"key\":\"value\"} or key:value (repeatable); values may hold placeholders ({{seq}}, {{uuid}}, {{feed.col}})");
+  f.string("metadata-file,M", &metadata_file, "Metadata from a file holding one JSON object (placeholders allowed, as in -metadata)");
   f.strings("reflect-metadata", &reflect_metadata, "Metadata of the server reflection requests only (as -metadata)");
+  f.flag("binary,b", &binary_stdin,
+         "Requests come serialized on stdin: one message, or several each prefixed by its varint length (instead of -data)");
+  f.string("binary-file,B", &binary_file, "Requests serialized in this file, as -binary reads them from stdin");
   f.integer("stream-call-count", &g.stream_call_count,
             "Messages per client stream, cycling through the -data array (default: the array's length)");
   f.string("stream-interval", &stream_interval, "Pause between the messages of a client stream");
@@ -105,6 +113,15 @@ GrpcOptions GrpcFlags::parse() const {
   if (!feeder.empty()) out.feeder = std::make_shared<Feeder>(load_feeder(feeder, parse_feed_mode(feeder_mode)));
   for (const std::string& m : metadata)
     for (auto& h : parse_grpc_metadata(m)) out.metadata.push_back(h);
+  if (!metadata_file.empty())
+    for (auto& h : load_grpc_metadata_file(metadata_file)) out.metadata.push_back(h);
+  if (binary_stdin && !binary_file.empty()) throw InputError("", 0, "-binary", "-binary (stdin) and -binary-file are one or the other");
+  if (!binary_file.empty()) out.binary = read_file_or_throw(binary_file, "-binary-file", "cannot read binary data file");
+  if (binary_stdin) {
+    std::ostringstream in;
+    in << std::cin.rdbuf();
+    out.binary = in.str();
+  }
   for (const std::string& m : reflect_metadata)
     for (auto& h : parse_grpc_metadata(m)) out.reflect_metadata.push_back(h);
   out.stream_interval = duration_flag("stream-interval", stream_interval);

@@ -80,6 +80,8 @@ struct GrpcFlags {
   GrpcOptions g;
   std::string data, feeder, feeder_mode = "circular";
   std::vector<std::string> metadata, reflect_metadata;
+  std::string metadata_file, binary_file;
+  bool binary_stdin = false;
   std::string stream_interval = "0s", stream_call_duration = "0s";
   /// Declares the flags.
   void define(FlagSet& f);

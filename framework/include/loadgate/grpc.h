@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,13 @@ struct GrpcOptions {
                                           ///< empty = one default message ("{}"). Streaming
                                           ///< methods take a JSON array per call, one element
                                           ///< per message of the client's stream
-  std::vector<Header> metadata;           ///< sent with every call
+  std::vector<Header> metadata;           ///< sent with every call; values may hold placeholders
+                                          ///< (template.h: {{seq}}, {{uuid}}, {{feed.col}}), filled
+                                          ///< per call
+  /// Requests already serialized (ghz's -b/-B), used instead of `data`: one message, or several,
+  /// each prefixed by its length as a varint (protobuf's delimited form). Unary and
+  /// server-streaming calls cycle through them; a client stream sends them all, in order.
+  std::optional<std::string> binary;
   std::vector<Header> reflect_metadata;   ///< sent with server reflection requests only
   int stream_call_count = 0;              ///< messages per client stream, cycling through the
                                           ///< array; 0 = the array's length (or no limit with
@@ -108,6 +115,10 @@ std::vector<std::string> load_grpc_data(const std::string& flag);
 
 /// Parses -metadata: a JSON object {"key":"value"} or "key:value". Throws InputError.
 std::vector<Header> parse_grpc_metadata(const std::string& flag);
+
+/// Reads -metadata-file: a file holding one JSON object {"key":"value", ...} (ghz's -M). Throws
+/// InputError naming the file.
+std::vector<Header> load_grpc_metadata_file(const std::string& path);
 
 /// Runs a gRPC attack (open model with a rate, closed model with workers) and returns its
 /// measurements. Results have Kind kGrpcUnary, kGrpcStream, kGrpcClientStream or kGrpcBidi and

@@ -6,6 +6,7 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/descriptor_database.h>
 #include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
@@ -313,6 +314,27 @@ std::vector<std::string> encode_stream(const Encoder& enc, const GrpcCallInfo& i
   return out;
 }
 
+// The messages of -binary: several, each prefixed by its length as a varint, when the bytes
+// split exactly so and every part parses as `input`; else the bytes as one message (as ghz).
+std::vector<std::string> binary_messages(const std::string& bytes, const pb::Message& prototype) {
+  std::vector<std::string> parts;
+  pb::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
+  std::unique_ptr<pb::Message> probe(prototype.New());
+  bool delimited = !bytes.empty();
+  while (delimited && in.CurrentPosition() < static_cast<int>(bytes.size())) {
+    uint32_t size = 0;
+    std::string part;
+    delimited = in.ReadVarint32(&size) && in.ReadString(&part, static_cast<int>(size)) && probe->ParseFromString(part);
+    if (delimited) parts.push_back(std::move(part));
+  }
+  if (delimited && !parts.empty()) return parts;
+  if (!probe->ParseFromString(bytes))
+    throw InputError("", 0, "-binary-file",
+                     "neither one serialized " + prototype.GetDescriptor()->full_name() +
+                         " nor a sequence of length-prefixed ones (" + std::to_string(bytes.size()) + " bytes)");
+  return {bytes};
+}
+
 }  // namespace
 
 Call resolve_call(const GrpcOptions& g) {
@@ -330,6 +352,25 @@ Call resolve_call(const GrpcOptions& g) {
   if (g.stream_call_count < 0) throw InputError("", 0, "-stream-call-count", "want 0 or more messages");
   if (g.stream_interval.count() < 0 || g.stream_call_duration.count() < 0)
     throw InputError("", 0, "-stream-interval", "want a duration of 0 or more");
+  TemplateNames names;
+  if (g.feeder) names.columns = g.feeder->columns();
+  for (size_t i = 0; i < g.metadata.size(); ++i)
+    if (Template::has_holes(g.metadata[i].second))
+      c.metadata_templates.emplace_back(i, Template::compile(g.metadata[i].second, names, "-metadata." + g.metadata[i].first));
+  if (g.binary) {
+    if (!g.data.empty()) throw InputError("", 0, "-binary-file", "-data and -binary-file are one or the other");
+    if (g.message) throw InputError("", 0, "message", "binary requests and a message hook are one or the other");
+    const std::vector<std::string> messages = binary_messages(*g.binary, *enc->factory->GetPrototype(enc->input));
+    if (m->client_streaming()) {
+      c.streams.push_back(messages);
+      c.requests.push_back(messages.front());
+    } else {
+      c.requests = messages;
+    }
+    c.info.requests = c.requests.size();
+    c.encoder = enc;
+    return c;
+  }
   if (m->client_streaming()) {
     const std::vector<std::string> data = g.data.empty() ? std::vector<std::string>{"[{}]"} : g.data;
     for (size_t i = 0; i < data.size(); ++i) {
@@ -347,8 +388,6 @@ Call resolve_call(const GrpcOptions& g) {
   const std::vector<std::string> data = g.data.empty() ? std::vector<std::string>{"{}"} : g.data;
   bool holes = false;
   for (const std::string& d : data) holes = holes || Template::has_holes(d);
-  TemplateNames names;
-  if (g.feeder) names.columns = g.feeder->columns();
   std::mt19937_64 rng(1);
   for (size_t i = 0; i < data.size(); ++i) {
     const std::string which = data.size() > 1 ? "message " + std::to_string(i + 1) : "message";
@@ -488,6 +527,22 @@ Header metadata_entry(std::string key, std::string value) {
 }
 
 }  // namespace
+
+std::vector<Header> load_grpc_metadata_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "-metadata-file", "cannot read metadata file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string body = text.str();
+  const size_t first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || body[first] != '{')
+    throw InputError(path, 0, "-metadata-file", "want one JSON object {\"key\": \"value\", ...}");
+  try {
+    return parse_grpc_metadata(body.substr(first));
+  } catch (const InputError& e) {
+    throw InputError(path, 0, e.field() == "-metadata" ? "-metadata-file" : e.field(), e.message());
+  }
+}
 
 std::vector<Header> parse_grpc_metadata(const std::string& flag) {
   std::vector<Header> out;

@@ -23,6 +23,8 @@ struct Call {
   std::vector<std::vector<std::string>> streams;  ///< client-streaming and bidi: the messages of
                                                   ///< each variant's stream, serialized
   std::vector<Template> templates;    ///< -data with placeholders, by variant (else empty)
+  /// Metadata values with placeholders, by their index in GrpcOptions::metadata (else empty).
+  std::vector<std::pair<size_t, Template>> metadata_templates;
   std::shared_ptr<const Encoder> encoder;  ///< JSON -> request bytes, for templates and GrpcOptions::message
 };
 

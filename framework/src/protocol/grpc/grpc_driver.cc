@@ -56,6 +56,9 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
 
  private:
   void complete(const grpc::Status& s);
+  // Adds the metadata to `ctx`, placeholders filled from `fill`; false (the call completed as
+  // INVALID_ARGUMENT) when a filled value is not printable ASCII, which gRPC would abort on.
+  bool add_metadata(grpc::ClientContext& ctx, const FillContext& fill);
   // Client streams: whether another message is due, and sending it (or closing the stream).
   bool more_to_write() const;
   void write_next();
@@ -83,6 +86,7 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
   size_t pending_bytes_ = 0;   // size of the message being written
   bool write_failed_ = false;  // a write failed: the stream is over on the server's side
   std::string json_, bytes_;  // a request filled per call (templates, GrpcOptions::message)
+  std::string value_;         // a metadata value filled per call
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
@@ -144,25 +148,51 @@ class GrpcDriver final : public engine::Driver {
   std::atomic<size_t> next_channel_{0};
 };
 
+bool GrpcSlot::add_metadata(grpc::ClientContext& ctx, const FillContext& fill) {
+  const std::vector<Header>& md = d_.options().metadata;
+  const auto& templates = d_.call().metadata_templates;
+  size_t next = 0;  // templates are in the order of their index
+  for (size_t i = 0; i < md.size(); ++i) {
+    if (next == templates.size() || templates[next].first != i) {
+      ctx.AddMetadata(md[i].first, md[i].second);
+      continue;
+    }
+    value_.clear();
+    templates[next++].second.fill(fill, value_);
+    for (char c : value_)
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+        sent_ = steady_now_ns();
+        const grpc::Status bad(grpc::StatusCode::INVALID_ARGUMENT,
+                               "metadata " + md[i].first + ": the filled value is not printable ASCII");
+        asio::post(io_, [this, bad] { complete(bad); });  // never complete inside start()
+        return false;
+      }
+    ctx.AddMetadata(md[i].first, value_);
+  }
+  return true;
+}
+
 void GrpcSlot::start(const Hit& hit) {
   hit_ = hit;
   cancelled_ = false;
   first_ = 0;
   bytes_in_ = 0;
   messages_ = 0;
+  // One fill per call for the request's and the metadata's placeholders (one feeder row).
+  FillContext fill;
+  if (!d_.call().templates.empty() || !d_.call().metadata_templates.empty()) {
+    fill.seq = hit.seq;
+    fill.shard = d_.options().shard;
+    fill.rng = &rng_;
+    fill.row = d_.options().feeder ? d_.options().feeder->row(hit.seq, rng_) : nullptr;
+  }
   if (!d_.call().templates.empty() || d_.options().message) {
     // A request made for this call: a template filled, or the C++ hook's JSON, encoded.
     json_.clear();
-    if (d_.options().message) {
+    if (d_.options().message)
       d_.options().message(hit.seq, json_);
-    } else {
-      FillContext ctx;
-      ctx.seq = hit.seq;
-      ctx.shard = d_.options().shard;
-      ctx.rng = &rng_;
-      ctx.row = d_.options().feeder ? d_.options().feeder->row(hit.seq, rng_) : nullptr;
-      d_.call().templates[hit.target].fill(ctx, json_);
-    }
+    else
+      d_.call().templates[hit.target].fill(fill, json_);
     std::string error;
     if (!grpcx::encode(*d_.call().encoder, json_, bytes_, error)) {
       sent_ = steady_now_ns();
@@ -178,7 +208,7 @@ void GrpcSlot::start(const Hit& hit) {
   response_.Clear();
   auto ctx = std::make_unique<grpc::ClientContext>();  // gRPC wants a fresh context per call
   if (d_.load().timeout.count() > 0) ctx->set_deadline(std::chrono::system_clock::now() + d_.load().timeout);
-  for (const auto& [k, v] : d_.options().metadata) ctx->AddMetadata(k, v);
+  if (!add_metadata(*ctx, fill)) return;
   if (d_.options().compression == "gzip") ctx->set_compression_algorithm(GRPC_COMPRESS_GZIP);
   {
     std::lock_guard lock(mu_);
