@@ -7,8 +7,13 @@
 #include <fstream>
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
+
+#include <mutex>
+
 #include "kernel.grpc.pb.h"
 #include "loadgate/error.h"
+#include "loadgate/feeder.h"
 #include "kit/load.h"
 #include "kit/results.h"
 #include "loadgate/grpc_typed.h"
@@ -750,6 +755,73 @@ TEST(GrpcMetadata, PlaceholdersAreFilledPerCallAndFilesAreRead) {
     }
   }
   EXPECT_THROW(load_grpc_metadata_file("/nonexistent/md.json"), InputError);
+}
+
+// A Kernel whose Accumulate keeps the first argument of every message it reads, by stream.
+class RecordingKernel final : public kernel::Kernel::Service {
+ public:
+  grpc::Status Accumulate(grpc::ServerContext*, grpc::ServerReader<kernel::ExecuteRequest>* in,
+                          kernel::ExecuteReply*) override {
+    std::vector<int64_t> args;
+    kernel::ExecuteRequest m;
+    while (in->Read(&m)) args.push_back(m.args_size() ? m.args(0) : -1);
+    std::lock_guard lock(mu);
+    streams.push_back(args);
+    return grpc::Status::OK;
+  }
+  std::mutex mu;
+  std::vector<std::vector<int64_t>> streams;
+};
+
+TEST(GrpcStreamTemplates, FilledPerCallOrPerMessage) {
+  RecordingKernel service;
+  int port = 0;
+  grpc::ServerBuilder b;
+  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  b.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = b.BuildAndStart();
+  ASSERT_GT(port, 0);
+  for (bool dynamic : {false, true}) {
+    GrpcOptions g;
+    g.addr = "127.0.0.1:" + std::to_string(port);
+    g.call = "loadgate.kernel.Kernel/Accumulate";
+    g.data = {R"([{"op":"sum","args":[{{rand_int 1 1000000000}}]}])"};
+    g.stream_call_count = 3;
+    g.stream_dynamic_messages = dynamic;
+    {
+      std::lock_guard lock(service.mu);
+      service.streams.clear();
+    }
+    const Summary s = attack_grpc(g, closed(1, 20)).metrics.summarize();
+    EXPECT_EQ(s.success, 20u) << (s.errors.empty() ? "" : s.errors[0]);
+    std::lock_guard lock(service.mu);
+    ASSERT_EQ(service.streams.size(), 20u);
+    int same = 0;  // streams whose three messages carry one value
+    for (const auto& st : service.streams) {
+      ASSERT_EQ(st.size(), 3u);
+      EXPECT_GE(st[0], 1);
+      same += st[0] == st[1] && st[1] == st[2];
+    }
+    // Once per call: every stream repeats its value. Per message: three draws of a billion agree
+    // by chance with a probability of 1e-18.
+    EXPECT_EQ(same, dynamic ? 0 : 20) << (dynamic ? "-stream-dynamic-messages" : "per call");
+  }
+  // A filled stream that does not fit the method fails that call as INVALID_ARGUMENT, as data:
+  // the feeder's first row fits (checked before the attack), its second does not.
+  for (bool dynamic : {false, true}) {
+    GrpcOptions bad;
+    bad.addr = "127.0.0.1:" + std::to_string(port);
+    bad.call = "loadgate.kernel.Kernel/Accumulate";
+    bad.data = {R"([{"op":"sum","args":[{{feed.x}}]}])"};
+    bad.feeder = std::make_shared<Feeder>(parse_feeder("x\n1\n\"\"\"one\"\"\"\n", "rows.csv", FeedMode::kCircular));
+    bad.stream_call_count = 2;
+    bad.stream_dynamic_messages = dynamic;
+    const Summary s = attack_grpc(bad, closed(1, 4)).metrics.summarize();
+    EXPECT_EQ(s.success, 2u) << "rows 1, \"one\", 1, \"one\": a string is no int64";
+    ASSERT_EQ(s.errors.size(), 1u);
+    EXPECT_EQ(s.errors[0].rfind("INVALID_ARGUMENT: data: element 1: ", 0), 0u) << s.errors[0];
+  }
+  server->Shutdown();
 }
 
 }  // namespace

@@ -83,7 +83,7 @@ void GrpcFlags::define(FlagSet& f) {
   f.string("call", &g.call, "Method: package.Service/Method (default loadgate.kernel.Kernel/Execute)");
   f.string("data", &data,
            "Request as JSON, or @file with one request per line (cycled); client streams take a JSON array of messages; "
-           "placeholders allowed in unary and server-streaming requests");
+           "placeholders ({{seq}}, {{uuid}}, {{feed.col}}) filled per call");
   f.string("feeder", &feeder, "CSV or JSON-lines rows for {{feed.column}} placeholders in -data");
   f.string("feeder-mode", &feeder_mode, "Rows per call: circular, sequential (ends the attack) or random");
   f.strings("metadata", &metadata,
@@ -97,6 +97,8 @@ void GrpcFlags::define(FlagSet& f) {
             "Messages per client stream, cycling through the -data array (default: the array's length)");
   f.string("stream-interval", &stream_interval, "Pause between the messages of a client stream");
   f.string("stream-call-duration", &stream_call_duration, "Close each client stream after this long");
+  f.flag("stream-dynamic-messages", &g.stream_dynamic_messages,
+         "Fill a client stream's -data placeholders again for every message (default: once per call)");
   f.string("compression", &g.compression, "Compress messages sent: gzip (default none)");
   f.integer("connections", &g.connections, "Number of connections (channels), 1 to 1000");
   f.flag("tls", &g.tls, "Use TLS (system roots)");

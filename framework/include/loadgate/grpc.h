@@ -57,6 +57,9 @@ struct GrpcOptions {
   Nanos stream_interval{0};               ///< pause between the messages of a client stream
   Nanos stream_call_duration{0};          ///< close each client stream this long after its start
                                           ///< (0 = after stream_call_count messages)
+  /// Client streams whose `data` holds placeholders: fill them again for every message (ghz's
+  /// --stream-dynamic-messages) instead of once per call.
+  bool stream_dynamic_messages = false;
   std::string compression;                ///< "" (none) or "gzip": messages sent compressed
   int connections = 1;                    ///< channels (TCP connections), 1..kMaxGrpcConnections
   bool tls = false;                       ///< TLS instead of plaintext

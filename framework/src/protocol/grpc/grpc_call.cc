@@ -290,11 +290,26 @@ bool encode(const Encoder& e, const std::string& json, std::string& out, std::st
   return true;
 }
 
+bool encode_stream(const Encoder& e, const std::string& json_array, std::vector<std::string>& out, std::string& error) {
+  const auto j = nlohmann::json::parse(json_array, nullptr, false);
+  if (j.is_discarded() || !j.is_array() || j.empty()) {
+    error = std::string(j.is_discarded() ? "not JSON" : "not a JSON array of messages") + ": " + printable(json_array, 80);
+    return false;
+  }
+  out.resize(j.size());
+  for (size_t k = 0; k < j.size(); ++k)
+    if (!encode(e, j[k].dump(), out[k], error)) {
+      error = "element " + std::to_string(k + 1) + ": " + error;
+      return false;
+    }
+  return true;
+}
+
 namespace {
 
 // A client stream's -data: a JSON array of messages, each encoded.
-std::vector<std::string> encode_stream(const Encoder& enc, const GrpcCallInfo& info, const std::string& data,
-                                       const std::string& which) {
+std::vector<std::string> encode_stream_or_throw(const Encoder& enc, const GrpcCallInfo& info, const std::string& data,
+                                                const std::string& which) {
   const auto j = nlohmann::json::parse(data, nullptr, false);
   const std::string kind = info.path.substr(1) + " is " + info.method_kind();
   if (j.is_discarded()) throw InputError("", 0, "-data", which + " is not JSON");
@@ -371,13 +386,31 @@ Call resolve_call(const GrpcOptions& g) {
     c.encoder = enc;
     return c;
   }
+  std::mt19937_64 rng(1);
+  // A template tried once, filled with the first feeder row, so that a shape that cannot fit is
+  // an error now rather than a failure of every call.
+  auto sample = [&](const Template& t) {
+    FillContext ctx;
+    ctx.rng = &rng;
+    std::vector<std::string> row = g.feeder && g.feeder->size() ? *g.feeder->row(0, rng) : std::vector<std::string>{};
+    ctx.row = &row;
+    std::string json;
+    t.fill(ctx, json);
+    return json;
+  };
   if (m->client_streaming()) {
     const std::vector<std::string> data = g.data.empty() ? std::vector<std::string>{"[{}]"} : g.data;
+    bool holes = false;
+    for (const std::string& d : data) holes = holes || Template::has_holes(d);
     for (size_t i = 0; i < data.size(); ++i) {
       const std::string which = data.size() > 1 ? "stream " + std::to_string(i + 1) : "stream";
-      if (Template::has_holes(data[i]))
-        throw InputError("", 0, "-data", which + ": placeholders are not supported in the messages of a client stream");
-      c.streams.push_back(encode_stream(*enc, c.info, data[i], which));
+      std::string json = data[i];
+      if (holes) {  // the whole array is one template, filled per call (or per message)
+        c.templates.push_back(Template::compile(data[i], names, "-data " + which));
+        json = sample(c.templates.back());
+      }
+      const std::string named = holes ? which + " (filled: " + printable(json, 80) + ")" : which;
+      c.streams.push_back(encode_stream_or_throw(*enc, c.info, json, named));
       c.requests.push_back(c.streams.back().front());
     }
     if (g.message) throw InputError("", 0, "message", c.info.method_kind() + " calls take -data streams, not a message hook");
@@ -388,7 +421,6 @@ Call resolve_call(const GrpcOptions& g) {
   const std::vector<std::string> data = g.data.empty() ? std::vector<std::string>{"{}"} : g.data;
   bool holes = false;
   for (const std::string& d : data) holes = holes || Template::has_holes(d);
-  std::mt19937_64 rng(1);
   for (size_t i = 0; i < data.size(); ++i) {
     const std::string which = data.size() > 1 ? "message " + std::to_string(i + 1) : "message";
     std::string json = data[i];
@@ -398,15 +430,8 @@ Call resolve_call(const GrpcOptions& g) {
                        c.info.path.substr(1) + " is " + c.info.method_kind() + ": " + which +
                            " must be one JSON object per call (got an array, which is for client streams)");
     if (holes) {
-      // Compiled, then tried once filled (with the first feeder row), so that a shape that
-      // cannot fit is an error now rather than a failure of every call.
       c.templates.push_back(Template::compile(data[i], names, "-data " + which));
-      FillContext ctx;
-      ctx.rng = &rng;
-      std::vector<std::string> row = g.feeder && g.feeder->size() ? *g.feeder->row(0, rng) : std::vector<std::string>{};
-      ctx.row = &row;
-      json.clear();
-      c.templates.back().fill(ctx, json);
+      json = sample(c.templates.back());
     }
     std::string bytes, error;
     if (!encode(*enc, json, bytes, error))

@@ -22,7 +22,8 @@ struct Call {
                                       ///< call; for streams, each stream's first message)
   std::vector<std::vector<std::string>> streams;  ///< client-streaming and bidi: the messages of
                                                   ///< each variant's stream, serialized
-  std::vector<Template> templates;    ///< -data with placeholders, by variant (else empty)
+  std::vector<Template> templates;    ///< -data with placeholders, by variant (else empty); for
+                                      ///< client streams, each variant's whole JSON array
   /// Metadata values with placeholders, by their index in GrpcOptions::metadata (else empty).
   std::vector<std::pair<size_t, Template>> metadata_templates;
   std::shared_ptr<const Encoder> encoder;  ///< JSON -> request bytes, for templates and GrpcOptions::message
@@ -31,6 +32,10 @@ struct Call {
 /// Encodes a JSON request into the method's input message's bytes; false with `error` set
 /// when it does not fit. Thread-safe.
 bool encode(const Encoder& e, const std::string& json, std::string& out, std::string& error);
+
+/// Encodes a client stream's JSON array, one message per element, into `out`; false with
+/// `error` set when it is no array of messages that fit. Thread-safe.
+bool encode_stream(const Encoder& e, const std::string& json_array, std::vector<std::string>& out, std::string& error);
 
 /// Resolves g.call in g.proto (or the built-in protos) and serializes g.data.
 /// Throws InputError (see describe_grpc_call()).

@@ -59,6 +59,9 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
   // Adds the metadata to `ctx`, placeholders filled from `fill`; false (the call completed as
   // INVALID_ARGUMENT) when a filled value is not printable ASCII, which gRPC would abort on.
   bool add_metadata(grpc::ClientContext& ctx, const FillContext& fill);
+  // Fills the client stream's template into stream_bytes_; false with bad_data_ set when it does
+  // not fit the method's input.
+  bool fill_stream();
   // Client streams: whether another message is due, and sending it (or closing the stream).
   bool more_to_write() const;
   void write_next();
@@ -87,6 +90,11 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
   bool write_failed_ = false;  // a write failed: the stream is over on the server's side
   std::string json_, bytes_;  // a request filled per call (templates, GrpcOptions::message)
   std::string value_;         // a metadata value filled per call
+  // Client streams with placeholders: the call's fill, and its messages filled (per call, or
+  // again per message with stream_dynamic_messages); bad_data_ says why they did not fit.
+  FillContext fill_;
+  std::vector<std::string> stream_bytes_;
+  std::string bad_data_;
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
@@ -148,6 +156,12 @@ class GrpcDriver final : public engine::Driver {
   std::atomic<size_t> next_channel_{0};
 };
 
+bool GrpcSlot::fill_stream() {
+  json_.clear();
+  d_.call().templates[hit_.target].fill(fill_, json_);
+  return grpcx::encode_stream(*d_.call().encoder, json_, stream_bytes_, bad_data_);
+}
+
 bool GrpcSlot::add_metadata(grpc::ClientContext& ctx, const FillContext& fill) {
   const std::vector<Header>& md = d_.options().metadata;
   const auto& templates = d_.call().metadata_templates;
@@ -186,7 +200,7 @@ void GrpcSlot::start(const Hit& hit) {
     fill.rng = &rng_;
     fill.row = d_.options().feeder ? d_.options().feeder->row(hit.seq, rng_) : nullptr;
   }
-  if (!d_.call().templates.empty() || d_.options().message) {
+  if ((!d_.call().templates.empty() && !d_.call().info.client_streaming) || d_.options().message) {
     // A request made for this call: a template filled, or the C++ hook's JSON, encoded.
     json_.clear();
     if (d_.options().message)
@@ -219,6 +233,17 @@ void GrpcSlot::start(const Hit& hit) {
   if (d_.call().info.client_streaming) {
     const GrpcOptions& g = d_.options();
     stream_ = &d_.call().streams[hit.target];
+    bad_data_.clear();
+    if (!d_.call().templates.empty()) {  // the stream's messages filled for this call
+      fill_ = fill;
+      if (!fill_stream()) {
+        sent_ = steady_now_ns();
+        const grpc::Status bad(grpc::StatusCode::INVALID_ARGUMENT, "data: " + bad_data_);
+        asio::post(io_, [this, bad] { complete(bad); });  // never complete inside start()
+        return;
+      }
+      stream_ = &stream_bytes_;
+    }
     out_ = 0;
     bytes_sent_ = 0;
     write_failed_ = false;
@@ -281,6 +306,13 @@ void GrpcSlot::write_next() {
     RemoveHold();
     return;
   }
+  if (out_ > 0 && !d_.call().templates.empty() && d_.options().stream_dynamic_messages && !fill_stream()) {
+    // A message that does not fit: the call ends here, as INVALID_ARGUMENT (complete()).
+    std::lock_guard lock(mu_);
+    if (ctx_) ctx_->TryCancel();
+    RemoveHold();
+    return;
+  }
   const std::string& m = (*stream_)[out_ % stream_->size()];
   grpc::Slice slice(m.data(), m.size());
   request_ = grpc::ByteBuffer(&slice, 1);
@@ -308,7 +340,11 @@ void GrpcSlot::OnWriteDone(bool ok) {
 }
 
 // On a gRPC thread: measure now, hand the result to the worker's thread.
-void GrpcSlot::complete(const grpc::Status& s) {
+void GrpcSlot::complete(const grpc::Status& status) {
+  // A stream's message that did not fit ended the call (write_next()): that is its status, not
+  // the cancel that ended it.
+  const grpc::Status s =
+      bad_data_.empty() ? status : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "data: " + bad_data_);
   Result r = grpcx::grpc_result(hit_, sent_, s, d_.kind(), cancelled_.load());
   r.bytes_in = bytes_in_;
   if (sends_stream(r.kind)) {
