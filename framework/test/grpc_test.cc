@@ -202,6 +202,19 @@ TEST(Grpc, UnreachableServerIsCountedNotFatal) {
   EXPECT_EQ(s.status_codes.at("UNAVAILABLE"), 20u);
 }
 
+TEST(Grpc, TheConnectTimeoutBoundsTheWaitBeforeTheClock) {
+  // Nothing listens: the channels wait the whole -connect-timeout before the attack starts.
+  // The bound compared is 100 ms against the 2 s default, a margin no busy machine closes.
+  GrpcOptions g;
+  g.addr = "127.0.0.1:1";
+  g.connect_timeout = milliseconds(100);
+  g.keepalive = seconds(10);
+  const auto t0 = std::chrono::steady_clock::now();
+  const Summary s = attack_grpc(g, closed(1, 2)).metrics.summarize();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, milliseconds(1500));
+  EXPECT_EQ(s.status_codes.at("UNAVAILABLE"), 2u);
+}
+
 TEST(Grpc, StreamsResetByTheServerAreFailures) {
   services::GrpcServiceOptions o;
   o.first_token = milliseconds(5);

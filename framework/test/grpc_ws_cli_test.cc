@@ -164,6 +164,8 @@ TEST(GrpcCli, GhzBinaryAndMetadataFileFlags) {
       {"-binary-file " + dir + "/md.json", "-binary-file: neither one serialized loadgate.kernel.ExecuteRequest"},
       {"-binary-file " + dir + "/one.bin -data '{}'", "-data and -binary-file are one or the other"},
       {"-M " + dir + "/one.bin", "one.bin: -metadata-file: want one JSON object"},
+      {"-connect-timeout 0s", "-connect-timeout: want a positive duration"},
+      {"-keepalive often", "-keepalive"},
   };
   for (const auto& row : bad) {
     const Ran r = sh(call + " " + row.flags + " < /dev/null");

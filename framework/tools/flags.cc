@@ -107,6 +107,8 @@ void GrpcFlags::define(FlagSet& f) {
   f.string("key", &g.key, "Client key (PEM)");
   f.flag("skip-verify", &g.skip_verify, "TLS without verifying the server certificate");
   f.string("authority", &g.authority, ":authority and TLS server name override");
+  f.string("connect-timeout", &connect_timeout, "How long the channels may take to connect before the clock starts");
+  f.string("keepalive", &keepalive, "HTTP/2 keepalive pings this often on idle channels (0 = none)");
 }
 
 GrpcOptions GrpcFlags::parse() const {
@@ -127,6 +129,9 @@ GrpcOptions GrpcFlags::parse() const {
   for (const std::string& m : reflect_metadata)
     for (auto& h : parse_grpc_metadata(m)) out.reflect_metadata.push_back(h);
   out.stream_interval = duration_flag("stream-interval", stream_interval);
+  out.connect_timeout = duration_flag("connect-timeout", connect_timeout);
+  out.keepalive = duration_flag("keepalive", keepalive);
+  if (out.connect_timeout.count() <= 0) throw InputError("", 0, "-connect-timeout", "want a positive duration");
   out.stream_call_duration = duration_flag("stream-call-duration", stream_call_duration);
   if (out.stream_call_count < 0) throw InputError("", 0, "-stream-call-count", "want 0 or more messages");
   return out;

@@ -81,6 +81,7 @@ struct GrpcFlags {
   std::string data, feeder, feeder_mode = "circular";
   std::vector<std::string> metadata, reflect_metadata;
   std::string metadata_file, binary_file;
+  std::string connect_timeout = "2s", keepalive = "0s";
   bool binary_stdin = false;
   std::string stream_interval = "0s", stream_call_duration = "0s";
   /// Declares the flags.

@@ -67,6 +67,10 @@ struct GrpcOptions {
   std::string cert, key;                  ///< client certificate and key (mutual TLS)
   bool skip_verify = false;               ///< TLS without verifying the server (implies tls)
   std::string authority;                  ///< :authority / TLS server name override
+  /// How long the channels may take to connect before the clock starts (ghz's --connect-timeout);
+  /// a server still unreachable then is measured (its calls fail), not fatal.
+  Nanos connect_timeout = std::chrono::seconds(2);
+  Nanos keepalive{0};  ///< HTTP/2 keepalive pings this often on idle channels (ghz's --keepalive); 0 = none
   /// Rows for {{feed.column}} placeholders in `data` (feeder.h): `data` may hold placeholders
   /// (template.h) anywhere, making it JSON with holes, filled and encoded per call.
   std::shared_ptr<const Feeder> feeder;

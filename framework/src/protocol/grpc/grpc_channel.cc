@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -49,6 +51,10 @@ std::shared_ptr<grpc::Channel> make_channel(const GrpcOptions& g, int index) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one TCP connection per channel
   args.SetInt("loadgate.channel", index);
+  if (g.keepalive.count() > 0)
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+                static_cast<int>(std::min<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(g.keepalive).count(),
+                                                   INT32_MAX)));
   if (!g.authority.empty()) args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, g.authority);
   if (!g.authority.empty() && (g.tls || !g.cacert.empty())) args.SetSslTargetNameOverride(g.authority);
   return grpc::CreateCustomChannel(g.addr, credentials(g), args);

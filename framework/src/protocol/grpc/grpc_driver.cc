@@ -111,12 +111,12 @@ class GrpcDriver final : public engine::Driver {
       channels_.push_back(grpcx::make_channel(g, i));
       stubs_.push_back(std::make_unique<grpc::GenericStub>(channels_.back()));
     }
-    // Connect every channel at once before the clock starts, for 2 s at most, and stop on
+    // Connect every channel at once before the clock starts, for -connect-timeout at most, and stop on
     // Ctrl-C; an unreachable server is measured, not fatal.
     // (A channel left alone does not progress: nothing polls it. WaitForConnected polls its
     // own queue, in slices, so that Ctrl-C is seen.)
     for (auto& c : channels_) c->GetState(/*try_to_connect=*/true);
-    const int64_t until = steady_now_ns() + 2'000'000'000;
+    const int64_t until = steady_now_ns() + g.connect_timeout.count();
     for (size_t i = 0; i < channels_.size();) {
       if (steady_now_ns() >= until || (load.stop && load.stop->load())) break;
       if (channels_[i]->WaitForConnected(std::chrono::system_clock::now() + std::chrono::milliseconds(50))) ++i;
