@@ -501,6 +501,21 @@ TEST(GrpcStream, StreamsTheServerEndsEarlyAreFailures) {
 
 // Server reflection: v1 first, v1alpha when that is all the server has; listing, calling and
 // describing with no proto; metadata for reflection only; a server without reflection.
+TEST(GrpcReflection, ARunAsksTheServerOncePerService) {
+  auto kernel = start(GrpcService::Kind::kKernel);
+  GrpcOptions g;
+  g.addr = kernel->addr();
+  g.call = "loadgate.kernel.Kernel/Execute";
+  g.reflection_cache = new_grpc_reflection_cache();
+  GrpcOptions uncached = g;
+  uncached.reflection_cache = nullptr;
+  EXPECT_EQ(describe_grpc_call(g).source, "reflection (grpc.reflection.v1)");
+  kernel.reset();  // the server is gone: only the run's cache can still answer
+  EXPECT_EQ(describe_grpc_call(g).source, "reflection (grpc.reflection.v1)") << "answered from the cache";
+  EXPECT_EQ(describe_grpc_call(g).input_type, "loadgate.kernel.ExecuteRequest");
+  EXPECT_EQ(describe_grpc_call(uncached).source, "embedded protos") << "without a cache the server is asked again";
+}
+
 TEST(GrpcReflection, ListsDescribesAndCallsWithoutAProto) {
   auto kernel = start(GrpcService::Kind::kKernel);
   GrpcOptions g;

@@ -129,6 +129,7 @@ GrpcOptions GrpcFlags::parse() const {
   for (const std::string& m : reflect_metadata)
     for (auto& h : parse_grpc_metadata(m)) out.reflect_metadata.push_back(h);
   out.stream_interval = duration_flag("stream-interval", stream_interval);
+  out.reflection_cache = new_grpc_reflection_cache();  // one run: its trials and steps ask once
   out.connect_timeout = duration_flag("connect-timeout", connect_timeout);
   out.keepalive = duration_flag("keepalive", keepalive);
   if (out.connect_timeout.count() <= 0) throw InputError("", 0, "-connect-timeout", "want a positive duration");

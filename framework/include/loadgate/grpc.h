@@ -31,6 +31,8 @@ inline constexpr int kMaxGrpcConnections = 1000;
 inline constexpr const char* kDefaultGrpcCall = "loadgate.kernel.Kernel/Execute";
 
 /// GrpcOptions say what to call and how to connect (ghz's flags of the same meaning).
+struct GrpcReflectionCache;  // see GrpcOptions::reflection_cache
+
 struct GrpcOptions {
   std::string addr = "127.0.0.1:50051";   ///< host:port
   std::string proto;                      ///< .proto file; empty = protoset, else server reflection
@@ -71,6 +73,9 @@ struct GrpcOptions {
   /// a server still unreachable then is measured (its calls fail), not fatal.
   Nanos connect_timeout = std::chrono::seconds(2);
   Nanos keepalive{0};  ///< HTTP/2 keepalive pings this often on idle channels (ghz's --keepalive); 0 = none
+  /// Server reflection answers shared by the attacks of one run (its trials, breakpoint steps and
+  /// the check before it), made by new_grpc_reflection_cache(); null = ask the server each time.
+  std::shared_ptr<GrpcReflectionCache> reflection_cache;
   /// Rows for {{feed.column}} placeholders in `data` (feeder.h): `data` may hold placeholders
   /// (template.h) anywhere, making it JSON with holes, filled and encoded per call.
   std::shared_ptr<const Feeder> feeder;
@@ -115,6 +120,10 @@ std::vector<GrpcServiceInfo> list_grpc_services(const GrpcOptions& g);
 /// A method ("Service/Method") or service, described in proto syntax: its kind and the
 /// definitions of its messages. Throws InputError for an unknown name.
 std::string describe_grpc_symbol(const GrpcOptions& g, const std::string& symbol);
+
+/// A cache for GrpcOptions::reflection_cache: copies of the options that share it ask a server's
+/// reflection about a service once.
+std::shared_ptr<GrpcReflectionCache> new_grpc_reflection_cache();
 
 /// Reads -data: a JSON object (or array, for streams), or "@file" whose lines are cycled through.
 /// Throws InputError naming the file when it cannot be read.

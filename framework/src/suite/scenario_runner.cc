@@ -163,6 +163,7 @@ void prepare(GrpcOptions& g, const Scenario& s, const Sut& sut) {
   if (!s.protocol.data.empty()) g.data = {s.protocol.data};
   if (!s.protocol.proto.empty()) g.proto = s.protocol.proto;
   if (s.protocol.connections > 0) g.connections = s.protocol.connections;
+  if (!g.reflection_cache) g.reflection_cache = new_grpc_reflection_cache();  // the run's trials, steps, re-measure
 }
 
 void prepare(WsOptions& w, const Scenario& s, const Sut& sut) {

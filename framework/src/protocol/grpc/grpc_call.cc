@@ -11,7 +11,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -22,6 +25,39 @@
 #include "loadgate/error.h"
 #include "loadgate/file.h"
 #include "protocol/grpc/grpc_reflection.h"
+
+namespace loadgate {
+
+// The reflection answers of one run (GrpcOptions::reflection_cache), by server (address, TLS,
+// authority, reflection metadata) and service.
+struct GrpcReflectionCache {
+  // What a server's reflection said about one service: its files, serialized, and the version.
+  struct Reflected {
+    std::vector<std::string> files;
+    std::string version;
+  };
+  static std::string key(const GrpcOptions& g, const std::string& service) {
+    std::string k = g.addr + '\n' + g.authority + '\n' + (g.tls || !g.cacert.empty() || g.skip_verify ? "tls" : "") +
+                    '\n' + service;
+    for (const Header& h : g.reflect_metadata) k += '\n' + h.first + ':' + h.second;
+    return k;
+  }
+  std::optional<Reflected> find(const std::string& key) {
+    std::lock_guard lock(mu);
+    auto it = map.find(key);
+    return it == map.end() ? std::nullopt : std::optional<Reflected>(it->second);
+  }
+  void put(const std::string& key, Reflected r) {
+    std::lock_guard lock(mu);
+    map[key] = std::move(r);
+  }
+  std::mutex mu;
+  std::map<std::string, Reflected> map;
+};
+
+std::shared_ptr<GrpcReflectionCache> new_grpc_reflection_cache() { return std::make_shared<GrpcReflectionCache>(); }
+
+}  // namespace loadgate
 
 namespace loadgate {
 
@@ -201,6 +237,19 @@ void add_reflected(Reflector& r, const ReflectionAnswer& first, Loaded& l) {
 
 // Without a proto or protoset: the server's reflection, for `service` ("" = list services).
 void load_reflected(const GrpcOptions& g, const std::string& service, Loaded& l) {
+  GrpcReflectionCache* cache = service.empty() ? nullptr : g.reflection_cache.get();
+  const std::string cache_key = cache ? GrpcReflectionCache::key(g, service) : "";
+  if (cache)
+    if (std::optional<GrpcReflectionCache::Reflected> known = cache->find(cache_key)) {
+      for (const std::string& bytes : known->files) {
+        pb::FileDescriptorProto f;
+        f.ParseFromString(bytes);  // parsed once already, when it came
+        l.files.Add(f);
+      }
+      pool_from_files(l);
+      l.source = "reflection (" + known->version + ")";
+      return;
+    }
   Reflector r(g);
   const ReflectionAnswer a = service.empty() ? r.list_services() : r.file_containing_symbol(service);
   using Outcome = ReflectionAnswer::Outcome;
@@ -213,6 +262,16 @@ void load_reflected(const GrpcOptions& g, const std::string& service, Loaded& l)
       }
     } else {
       add_reflected(r, a, l);
+      if (cache) {
+        GrpcReflectionCache::Reflected known{{}, r.version()};
+        std::vector<std::string> names;
+        l.files.FindAllFileNames(&names);
+        for (const std::string& n : names) {
+          pb::FileDescriptorProto f;
+          if (l.files.FindFileByName(n, &f)) known.files.push_back(f.SerializeAsString());
+        }
+        cache->put(cache_key, std::move(known));
+      }
     }
     pool_from_files(l);
     l.source = "reflection (" + r.version() + ")";
