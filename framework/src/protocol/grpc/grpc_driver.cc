@@ -308,8 +308,10 @@ void GrpcSlot::write_next() {
   }
   if (out_ > 0 && !d_.call().templates.empty() && d_.options().stream_dynamic_messages && !fill_stream()) {
     // A message that does not fit: the call ends here, as INVALID_ARGUMENT (complete()).
-    std::lock_guard lock(mu_);
-    if (ctx_) ctx_->TryCancel();
+    {
+      std::lock_guard lock(mu_);
+      if (ctx_) ctx_->TryCancel();
+    }
     RemoveHold();
     return;
   }
