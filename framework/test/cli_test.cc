@@ -38,6 +38,7 @@ TEST(Cli, BadInputIsExitTwoWithTheFieldNamed) {
       {L + " attack -targets=" + t + " -duration=1s -header \"$(printf 'X-A: v\\r\\nX-Injected: 1')\"", 2,
        "-header: value of header X-A holds a control byte"},
       {L + " attack -targets=" + t + " -duration=1s -shard=4/4", 2, "-shard: \"4/4\": want i/n with 0 <= i < n"},
+      {L + " attack -targets=" + t + " -duration=1s -keep-headers=2MB", 2, "-keep-headers: \"2MB\" is not a size of at most 1MB"},
       {L + " attack -targets=" + t + " -duration=1s -start-at=tomorrow", 2, "-start-at: \"tomorrow\""},
       // A start in the past would send the whole schedule as one burst (#31 item 3).
       {L + " attack -targets=" + t + " -duration=1s -start-at=2026-12-01T10:00:00Z", 2,

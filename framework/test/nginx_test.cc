@@ -197,6 +197,58 @@ TEST_F(Nginx, ManyStreamsShareOneConnection) {
   EXPECT_EQ(conns.size(), 1u);
 }
 
+// What an attack kept of its responses, by result.
+class KeptSink final : public ResultsSink {
+ public:
+  void header(const AttackInfo&) override {}
+  void results(const Result*, size_t n) override { results(nullptr, n, {}); }
+  void results(const Result*, size_t n, const std::vector<KeptResponse>& kept) override {
+    std::lock_guard lock(mu_);
+    for (size_t i = 0, k = 0; i < n; ++i) {
+      while (k < kept.size() && kept[k].index < i) ++k;
+      headers.push_back(k < kept.size() && kept[k].index == i ? kept[k].headers : "");
+    }
+  }
+  void sample(const Sample&) override {}
+  std::mutex mu_;
+  std::vector<std::string> headers;
+};
+
+TEST_F(Nginx, ResponseHeadersAreKeptWithinTheirBoundOverHttp1AndHttp2) {
+  const struct {
+    const char* what;
+    int port;
+    bool h2c;
+    size_t keep;
+    std::string first_line;  // nginx sends Server first
+  } rows[] = {
+      {"HTTP/1.1", ports_[2], false, 4096, "Server: nginx/"},
+      {"HTTP/2", ports_[0], true, 4096, "server: nginx/"},
+      {"HTTP/1.1, 30 bytes: the first line alone fits", ports_[2], false, 30, "Server: nginx/"},
+      {"HTTP/2, 30 bytes", ports_[0], true, 30, "server: nginx/"},
+      {"none asked", ports_[2], false, 0, ""},
+  };
+  for (const auto& row : rows) {
+    KeptSink sink;
+    HttpOptions h;
+    h.h2c = row.h2c;
+    h.keep_headers = row.keep;
+    AttackOptions o = closed(2, 20);
+    o.sink = &sink;
+    EXPECT_EQ(attack_http(target(row.port, "/"), h, o).metrics.summarize().status_codes.at("200"), 20u) << row.what;
+    ASSERT_EQ(sink.headers.size(), 20u) << row.what;
+    for (const std::string& kept : sink.headers) {
+      EXPECT_LE(kept.size(), row.keep) << row.what;
+      EXPECT_EQ(kept.rfind(row.first_line, 0), 0u) << row.what << ": " << kept;
+      if (row.keep == 30) EXPECT_EQ(std::count(kept.begin(), kept.end(), '\n'), 1) << row.what << ": " << kept;
+      if (row.keep == 4096) {
+        EXPECT_NE(kept.find("ontent-"), std::string::npos) << row.what << ": every line: " << kept;
+        EXPECT_EQ(kept.substr(kept.size() - 2), "\r\n") << row.what;
+      }
+    }
+  }
+}
+
 TEST_F(Nginx, BodiesGoAsData) {
   std::vector<Target> t = target(ports_[0], "/echo");
   t[0].method = "POST";

@@ -53,6 +53,13 @@ std::vector<std::string> lines(const std::string& text) {
   return out;
 }
 
+// Column `k` (from 0) of a CSV row without quoted commas.
+std::string csv_column(const std::string& row, size_t k) {
+  size_t at = 0;
+  for (size_t i = 0; i < k; ++i) at = row.find(',', at) + 1;
+  return row.substr(at, row.find(',', at) - at);
+}
+
 class Vegeta : public ::testing::TestWithParam<const char*> {
  protected:
   Metrics read() const {
@@ -128,11 +135,11 @@ TEST_P(Vegeta, HistogramReportIsVegetas) {
 INSTANTIATE_TEST_SUITE_P(EveryEncoding, Vegeta, ::testing::Values("results.gob", "results.json", "results.csv"));
 
 // Each result of the gob file, written as loadgate's JSON, is Vegeta's own JSON line: the same
-// keys in the same order, the same values, and loadgate's extra keys after them. Only Vegeta's
-// response headers are not kept (loadgate writes {}).
+// keys in the same order, the same values (the response headers too, as a map: Vegeta's order
+// of them is random), and loadgate's extra keys after them.
 TEST(VegetaJson, EncodeWritesVegetasSchemaFieldForField) {
   std::vector<std::string> ours;
-  std::string body, attack;
+  std::string body, attack, headers;
   ResultWriter* w = nullptr;
   char* buf = nullptr;
   size_t size = 0;
@@ -143,13 +150,14 @@ TEST(VegetaJson, EncodeWritesVegetasSchemaFieldForField) {
     read_results(
         {kDir + "results.gob"},
         [&](const Result& r) {
-          std::vector<KeptBody> b;
-          if (!body.empty()) b.push_back({0, body});
+          std::vector<KeptResponse> b;
+          if (!body.empty() || !headers.empty()) b.push_back({0, body, headers});
           w->write(&r, 1, b);
         },
         nullptr, nullptr, nullptr,
         [&](const RecordExtras& x) {
           body = x.body;
+          headers = x.headers;
           if (!x.attack.empty()) w->set_attack(x.attack);
         });
     ASSERT_TRUE(writer.flush());
@@ -169,11 +177,62 @@ TEST(VegetaJson, EncodeWritesVegetasSchemaFieldForField) {
       EXPECT_EQ(gi.key(), vi.key()) << "line " << n + 1;
       EXPECT_EQ(gi->type(), vi->type()) << vi.key();
       if (vi.key() != "headers") EXPECT_EQ(*gi, *vi) << "line " << n + 1 << ": " << vi.key();
+      else EXPECT_EQ(nlohmann::json(*gi), nlohmann::json(*vi)) << "line " << n + 1 << ": headers";
     }
     ++n;
   }
   EXPECT_EQ(n, 40u);
   EXPECT_FALSE(std::getline(got, g)) << "no extra lines";
+}
+
+// Vegeta's headers column, read from any of its encodings and written as CSV, is Vegeta's own:
+// the lines as Go writes them (canonical names, sorted, a blank line), base64.
+TEST(VegetaCsv, HeadersColumnIsVegetasFromEveryEncoding) {
+  std::vector<std::string> want;
+  {
+    std::istringstream in(slurp(kDir + "results.csv"));
+    for (std::string line; std::getline(in, line);) want.push_back(line.substr(line.rfind(',') + 1));
+  }
+  ASSERT_EQ(want.size(), 40u);
+  for (const char* file : {"results.gob", "results.json", "results.csv"}) {
+    std::vector<std::string> got;
+    std::string headers;
+    read_results(
+        {kDir + file},
+        [&](const Result& r) {
+          const std::string row = encode_csv(r, "fixture", got.size(), {}, headers);
+          got.push_back(csv_column(row, 11));
+        },
+        nullptr, nullptr, nullptr, [&](const RecordExtras& x) { headers = x.headers; });
+    EXPECT_EQ(got, want) << file;
+  }
+}
+
+// Kept header lines survive loadgate's own encodings: binary frames, JSON and CSV.
+TEST(ResultsFile, KeptHeadersRoundTripInEveryEncoding) {
+  Result r;
+  r.scheduled_ns = 1'700'000'000'000'000'000;
+  r.latency_ns = 1'000'000;
+  r.status = 200;
+  const std::string lines = "Content-Type: text/plain\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n";
+  for (Encoding e : {Encoding::kBinary, Encoding::kJson, Encoding::kCsv}) {
+    const std::string path = ::testing::TempDir() + "headers.results";
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    {
+      ResultWriter w(f, e);
+      const std::vector<KeptResponse> kept = {{0, "", lines}};
+      w.write(&r, 1, kept);
+      w.write(&r, 1);  // and one that kept nothing
+      ASSERT_TRUE(w.flush());
+    }
+    std::fclose(f);
+    std::vector<std::string> got;
+    std::string headers;
+    read_results({path}, [&](const Result&) { got.push_back(headers); }, nullptr, nullptr, nullptr,
+                 [&](const RecordExtras& x) { headers = x.headers; });
+    EXPECT_EQ(got, (std::vector<std::string>{lines, ""})) << static_cast<int>(e);
+  }
 }
 
 TEST(VegetaGob, TruncatedFileKeepsWholeResultsAndWarns) {

@@ -32,7 +32,7 @@ class Encode final : public Command {
     install_stop_signals();
     ResultWriter writer(out, to);
     std::string error;
-    std::vector<KeptBody> body;  // the kept body of the next result, if any
+    std::vector<KeptResponse> body;  // what the next result kept of its response, if anything
     try {
       read_results(
           inputs_,
@@ -43,7 +43,7 @@ class Encode final : public Command {
           [&](const Sample& s) { writer.sample(s); }, [&](const AttackInfo& info) { writer.header(info); },
           [&](const RunEnd& e) { writer.end(e); },
           [&](const RecordExtras& x) {
-            if (!x.body.empty()) body = {KeptBody{0, x.body}};
+            if (!x.body.empty() || !x.headers.empty()) body = {KeptResponse{0, x.body, x.headers}};
             if (!x.attack.empty()) writer.set_attack(x.attack);
           });
     } catch (const InputError& e) {

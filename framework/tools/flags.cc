@@ -182,6 +182,9 @@ void HttpFlags::define(FlagSet& f) {
   f.string("max-body", &max_body,
            "Bytes of each response body to capture: N > 0 keeps (and counts) the first N in the results; "
            "-1 (default) counts all and keeps none (Vegeta's default keeps every body)");
+  f.string("keep-headers", &keep_headers,
+           "Bytes of each response's header lines to keep in the results (Vegeta's headers field), e.g. 4KB; 0 (default) "
+           "keeps none");
   f.strings("header", &headers, "Request header (repeatable)");
   f.strings("connect-to", &connect_to,
             "Dial another address for a target's host:port, e.g. api.example.com:443:127.0.0.1:8443 (repeatable)");
@@ -216,6 +219,10 @@ void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out, const LoadSpe
       throw InputError("", 0, "-max-body", "\"" + max_body + "\" is not a size (want e.g. 1024, 10KB, 1MB, -1)");
     http.max_body = static_cast<int64_t>(*size);
   }
+  const auto kept = parse_size(keep_headers);
+  if (!kept || *kept > (uint64_t{1} << 20))
+    throw InputError("", 0, "-keep-headers", "\"" + keep_headers + "\" is not a size of at most 1MB (want e.g. 0, 4KB)");
+  http.keep_headers = static_cast<size_t>(*kept);
   for (auto& h : headers) http.headers.push_back(header_flag(h));
   for (auto& h : proxy_headers) http.proxy_headers.push_back(header_flag(h, "-proxy-header"));
   for (const std::string& m : connect_to) {

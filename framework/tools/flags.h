@@ -56,6 +56,7 @@ struct HttpFlags {
   std::string cert, key;
   int redirects = 10;
   std::string max_body = "-1";
+  std::string keep_headers = "0";
   std::vector<std::string> headers;
   std::vector<std::string> proxy_headers;
   std::vector<std::string> connect_to;

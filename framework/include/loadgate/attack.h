@@ -65,11 +65,13 @@ struct RunEnd {
   static bool from_json(const std::string& text, RunEnd& out);
 };
 
-/// KeptBody is the start of one result's response body, kept when asked (-max-body=N > 0):
-/// `index` is its result's position in the batch it came with.
-struct KeptBody {
+/// KeptResponse is what was kept of one result's response, when asked: the start of its body
+/// (-max-body=N > 0) and its header lines (-keep-headers=N > 0). `index` is its result's position
+/// in the batch it came with.
+struct KeptResponse {
   uint32_t index = 0;
-  std::string bytes;
+  std::string bytes;    ///< the start of the body
+  std::string headers;  ///< header lines as received, "Name: value\r\n" each
 };
 
 /// ResultsSink receives what an attack produces, from one thread at a time and in order: the
@@ -82,9 +84,9 @@ class ResultsSink {
   virtual void header(const AttackInfo& info) = 0;
   /// A batch of `count` results.
   virtual void results(const Result* results, size_t count) = 0;
-  /// A batch of which some results kept the start of their response body (ordered by index).
+  /// A batch of which some results kept part of their response (ordered by index).
   /// Default: the results alone.
-  virtual void results(const Result* results, size_t count, const std::vector<KeptBody>& bodies) {
+  virtual void results(const Result* results, size_t count, const std::vector<KeptResponse>& bodies) {
     (void)bodies;
     this->results(results, count);
   }

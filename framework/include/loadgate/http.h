@@ -26,6 +26,7 @@ struct HttpOptions {
   bool keepalive = true;                ///< -keepalive: reuse connections
   int redirects = 10;                   ///< -redirects: follow up to N; -1 = do not follow (3xx is the result)
   int64_t max_body = -1;                ///< -max-body: bytes of each body counted in bytes_in; -1 = all
+  size_t keep_headers = 0;              ///< -keep-headers: bytes of each response's header lines kept in the results (0 = none)
   bool insecure = false;                ///< -insecure: skip TLS certificate verification
   std::vector<std::string> root_certs;  ///< -root-certs: PEM files of trusted CAs (default: system)
   std::string cert;                     ///< -cert: client certificate (PEM) for mutual TLS

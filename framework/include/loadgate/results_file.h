@@ -47,7 +47,7 @@ class ResultWriter {
   /// Writes results; string ids are defined in the stream before first use. `bodies` (ordered by
   /// index) are the kept starts of some results' response bodies: a frame of their own before
   /// their result (binary), Vegeta's base64 `body` (JSON, CSV).
-  void write(const Result* results, size_t count, const std::vector<KeptBody>& bodies = {});
+  void write(const Result* results, size_t count, const std::vector<KeptResponse>& bodies = {});
   /// Writes one resource sample (binary only: JSON and CSV have no place for it).
   void sample(const Sample& s);
   /// Writes the end of the run (binary only).
@@ -68,20 +68,26 @@ class ResultWriter {
 };
 
 /// Encodes one result as a line of Vegeta's JSON (plus loadgate's extra keys), no newline;
-/// `body` is its kept response body ("" = not kept), base64 in "body".
-std::string encode_json(const Result& r, const std::string& attack, uint64_t seq, std::string_view body = {});
-/// Encodes one result as a CSV row: Vegeta's 12 columns, then loadgate's 5 extra, no newline.
-std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq, std::string_view body = {});
+/// `body` is its kept response body ("" = not kept), base64 in "body"; `headers` its kept header
+/// lines ("Name: value\r\n" each), in "headers" as Vegeta's {"Canonical-Name": ["value"]}.
+std::string encode_json(const Result& r, const std::string& attack, uint64_t seq, std::string_view body = {},
+                        std::string_view headers = {});
+/// Encodes one result as a CSV row: Vegeta's 12 columns, then loadgate's 5 extra, no newline;
+/// the headers column is Vegeta's (base64 of the header lines as Go writes them: sorted by
+/// canonical name, then a blank line).
+std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq, std::string_view body = {},
+                       std::string_view headers = {});
 
 namespace gob {
 class Reader;
 }
 
-/// RecordExtras is what a record carries besides its Result: the kept response body, and for
-/// Vegeta's results the attack name each record holds.
+/// RecordExtras is what a record carries besides its Result: the kept response body and header
+/// lines, and for Vegeta's results the attack name each record holds.
 struct RecordExtras {
-  const std::string& body;    ///< "" when none was kept
-  const std::string& attack;  ///< Vegeta's "attack" of the record; "" for loadgate's binary
+  const std::string& body;     ///< "" when none was kept
+  const std::string& attack;   ///< Vegeta's "attack" of the record; "" for loadgate's binary
+  const std::string& headers;  ///< "Name: value\r\n" lines; "" when none were kept
 };
 
 /// ResultReader decodes a results stream of any encoding (detected from the first byte):
@@ -109,6 +115,8 @@ class ResultReader {
   uint64_t count() const { return count_; }
   /// The kept response body of the result last read ("" when none was kept).
   const std::string& body() const { return body_; }
+  /// The kept header lines of the result last read ("Name: value\r\n" each; "" when none).
+  const std::string& headers() const { return headers_; }
   /// The attack name of the result last read, when its record holds one (Vegeta's).
   const std::string& attack() const { return attack_; }
 
@@ -134,6 +142,8 @@ class ResultReader {
   std::string body_;          // of the result last read
   std::string attack_;        // of the result last read (Vegeta's records)
   std::string pending_body_;  // a body frame waiting for its result
+  std::string headers_;          // of the result last read
+  std::string pending_headers_;  // a headers frame waiting for its result
 };
 
 /// What is wrong with a set of results headers (one per file read) as the shards of one attack:
@@ -185,7 +195,7 @@ class ResultsFileSink final : public ResultsSink {
   ResultsFileSink(std::FILE* out, Encoding encoding);
   void header(const AttackInfo& info) override;
   void results(const Result* results, size_t count) override;
-  void results(const Result* results, size_t count, const std::vector<KeptBody>& bodies) override;
+  void results(const Result* results, size_t count, const std::vector<KeptResponse>& bodies) override;
   void sample(const Sample& sample) override;
   void end(const RunEnd& end) override;
   /// False once any write failed (a closed pipe, a full disk).

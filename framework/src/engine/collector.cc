@@ -37,7 +37,7 @@ void Collector::end(const RunEnd& e) {
   push(std::move(item));
 }
 
-std::vector<Result> Collector::hand_over(std::vector<Result>&& full, std::vector<KeptBody>&& bodies) {
+std::vector<Result> Collector::hand_over(std::vector<Result>&& full, std::vector<KeptResponse>&& bodies) {
   std::vector<Result> empty;
   {
     std::lock_guard lock(mu_);

@@ -28,7 +28,7 @@ class Collector {
   void header(const AttackInfo& info);
   /// Queues `full` (and the bodies kept by some of its results) for the sink and returns an
   /// empty batch (capacity kBatch) to refill.
-  std::vector<Result> hand_over(std::vector<Result>&& full, std::vector<KeptBody>&& bodies = {});
+  std::vector<Result> hand_over(std::vector<Result>&& full, std::vector<KeptResponse>&& bodies = {});
   /// Queues one resource sample.
   void sample(const Sample& s);
   /// Queues the end of the attack.
@@ -41,7 +41,7 @@ class Collector {
   struct Item {
     std::optional<AttackInfo> header;
     std::vector<Result> results;
-    std::vector<KeptBody> bodies;
+    std::vector<KeptResponse> bodies;
     std::optional<Sample> sample;
     std::optional<RunEnd> end;
   };

@@ -64,6 +64,9 @@ class Slot {
   virtual void warm() {}
   /// The kept start of the response body of the request just done (valid inside done()).
   virtual std::string_view kept_body() const { return {}; }
+  /// The kept header lines of the response of the request just done ("Name: value\r\n" each;
+  /// valid inside done()).
+  virtual std::string_view kept_headers() const { return {}; }
 };
 
 /// Driver makes slots for one protocol. make_slot() is called on the thread that runs `io`.

@@ -75,8 +75,9 @@ class ThreadLoop {
   /// Ends the event loop (the attack is over for this thread).
   void stop_loop();
   /// Adds a result to the metrics, the counters and the sink's batch. O(1); `body`, the kept
-  /// start of its response body (-max-body), is copied only when non-empty.
-  void record(const Result& r, std::string_view body = {});
+  /// start of its response body (-max-body), and `headers`, its kept header lines
+  /// (-keep-headers), are copied only when non-empty.
+  void record(const Result& r, std::string_view body = {}, std::string_view headers = {});
   /// Counts a hit handed to a worker (single writer: a plain relaxed store).
   void count_started() { started.store(started.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   /// Counts a scheduled hit due at `due_steady`, handed over at `now_steady`, at a wake-up that
@@ -108,7 +109,7 @@ class ThreadLoop {
   Collector* collector_;
   Metrics metrics_;
   std::vector<Result> batch_;
-  std::vector<KeptBody> bodies_;  // of results in batch_
+  std::vector<KeptResponse> bodies_;  // of results in batch_
   const StallProbe* probe_ = nullptr;
   int wake_cpu_ = -1;              // the CPU of the previous pacing wake-up
   int nice_ = 0;                   // set_nice()

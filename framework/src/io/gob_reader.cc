@@ -228,6 +228,13 @@ bool Reader::skip(int64_t type, const std::string& b, size_t& at, int depth) {
   return true;
 }
 
+bool Reader::headers_type(int64_t type) const {
+  const auto map = types_.find(type);
+  if (map == types_.end() || map->second.kind != Type::kMap || map->second.key != kString) return false;
+  const auto slice = types_.find(map->second.elem);
+  return slice != types_.end() && slice->second.kind == Type::kSlice && slice->second.elem == kString;
+}
+
 // One Result struct: the fields loadgate keeps by name, the others skipped.
 bool Reader::value(const Type& t, const std::string& b, size_t& at, VegetaResult& out) {
   size_t field = 0;
@@ -259,6 +266,20 @@ bool Reader::value(const Type& t, const std::string& b, size_t& at, VegetaResult
       ok = get_bytes(b, at, out.method);
     } else if (name == "URL" && type == kString) {
       ok = get_bytes(b, at, out.url);
+    } else if (name == "Headers" && headers_type(type)) {
+      // http.Header, a map[string][]string: each value a line.
+      uint64_t n = 0;
+      if (!get_uint(b, at, n) || n > b.size() - at) return fail("Headers: bad count");
+      for (uint64_t i = 0; ok && i < n; ++i) {
+        std::string key;
+        uint64_t m = 0;
+        ok = get_bytes(b, at, key) && get_uint(b, at, m) && m <= b.size() - at;
+        for (uint64_t k = 0; ok && k < m; ++k) {
+          std::string v;
+          ok = get_bytes(b, at, v);
+          out.headers += key + ": " + v + "\r\n";
+        }
+      }
     } else if (name == "Timestamp" && types_.count(type) && types_[type].kind == Type::kEncoder) {
       std::string m;
       ok = get_bytes(b, at, m);

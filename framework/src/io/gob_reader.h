@@ -26,7 +26,8 @@ struct VegetaResult {
   int64_t latency_ns = 0;    ///< from the send to the response
   uint64_t bytes_out = 0, bytes_in = 0;
   std::string error, method, url;
-  std::string body;  ///< the response body Vegeta kept
+  std::string body;     ///< the response body Vegeta kept
+  std::string headers;  ///< the response headers, "Name: value\r\n" lines
 };
 
 /// Reader decodes Vegeta's gob results from a stream whose first byte is already known to start
@@ -53,6 +54,8 @@ class Reader {
   bool define(const std::string& body, size_t& at, int64_t id);
   bool value(const Type& t, const std::string& body, size_t& at, VegetaResult& out);
   bool skip(int64_t type, const std::string& body, size_t& at, int depth = 0);
+  // Whether `type` is a map[string][]string (http.Header).
+  bool headers_type(int64_t type) const;
   bool fail(const std::string& why);
 
   std::FILE* in_;

@@ -3,7 +3,9 @@
 
 #include "io/gob_reader.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -21,7 +23,8 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "binary results are lit
 
 constexpr char kSignature[8] = {'L', 'O', 'A', 'D', 'G', 'A', 'T', 'E'};
 constexpr uint8_t kFrameHeader = 1, kFrameString = 2, kFrameResult = 3, kFrameSample = 4, kFrameEnd = 5,
-                  kFrameBody = 6;  // the kept response body of the result that follows
+                  kFrameBody = 6,      // the kept response body of the result that follows
+                  kFrameHeaders = 7;   // the kept response header lines of the result that follows
 constexpr uint32_t kMaxFrame = 16u << 20;
 // The longest duration a result may carry (ns): 100 days. Longer is corruption.
 constexpr int64_t kMaxNs = 100LL * 24 * 3600 * 1'000'000'000;
@@ -171,7 +174,51 @@ Encoding parse_encoding(const std::string& name) {
 
 // ---- text encodings -------------------------------------------------------------------------
 
-std::string encode_json(const Result& r, const std::string& attack, uint64_t seq, std::string_view body) {
+// Header lines ("Name: value\r\n" each) as (name, value) pairs, in order.
+std::vector<std::pair<std::string, std::string>> header_pairs(std::string_view lines) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!lines.empty()) {
+    const size_t end = lines.find("\r\n");
+    const std::string_view line = lines.substr(0, end);
+    lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 2);
+    const size_t colon = line.find(':');
+    if (line.empty() || colon == std::string_view::npos) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    out.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return out;
+}
+
+// A header name as Go's net/http keeps it (Vegeta's keys): each word capitalized
+// ("content-type" -> "Content-Type"); a name with other bytes than letters, digits and '-' as is.
+std::string canonical_header(std::string name) {
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return name;
+  bool upper = true;
+  for (char& c : name) {
+    c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c)) : std::tolower(static_cast<unsigned char>(c)));
+    upper = c == '-';
+  }
+  return name;
+}
+
+// The kept header lines, canonical names sorted (values of one name in order), as Go writes them.
+std::vector<std::pair<std::string, std::string>> sorted_headers(std::string_view lines) {
+  auto pairs = header_pairs(lines);
+  for (auto& [name, value] : pairs) name = canonical_header(name);
+  std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return pairs;
+}
+
+nlohmann::ordered_json headers_json(std::string_view lines) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (auto& [name, value] : sorted_headers(lines)) j[name].push_back(value);
+  return j;
+}
+
+std::string encode_json(const Result& r, const std::string& attack, uint64_t seq, std::string_view body,
+                        std::string_view headers) {
   std::string method, url;
   split_label(interned(r.target), method, url);
   nlohmann::ordered_json j;
@@ -187,7 +234,7 @@ std::string encode_json(const Result& r, const std::string& attack, uint64_t seq
   j["body"] = body.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(base64_encode(body));
   j["method"] = method;
   j["url"] = url;
-  j["headers"] = r.status == 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json::object();
+  j["headers"] = r.status == 0 ? nlohmann::ordered_json(nullptr) : headers_json(headers);
   // loadgate's own keys: enough to rebuild the record exactly.
   j["send_delay"] = r.send_delay_ns;
   j["first"] = r.first_ns;
@@ -198,7 +245,8 @@ std::string encode_json(const Result& r, const std::string& attack, uint64_t seq
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq, std::string_view body) {
+std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq, std::string_view body,
+                       std::string_view headers) {
   std::string method, url;
   split_label(interned(r.target), method, url);
   std::string out;
@@ -213,7 +261,12 @@ std::string encode_csv(const Result& r, const std::string& attack, uint64_t seq,
   out += std::to_string(seq) + ",";
   out += csv_field(method) + ",";
   out += csv_field(url) + ",";
-  out += ",";  // headers (not kept)
+  if (!headers.empty()) {  // Vegeta's: the lines as Go's Header.Write puts them, and a blank line
+    std::string wire;
+    for (const auto& [name, value] : sorted_headers(headers)) wire += name + ": " + value + "\r\n";
+    out += base64_encode(wire + "\r\n");
+  }
+  out += ",";
   out += std::to_string(r.send_delay_ns) + ",";
   out += std::string(kind_name(r.kind)) + ",";
   out += std::to_string(r.first_ns) + ",";
@@ -253,19 +306,23 @@ void ResultWriter::define(uint32_t id) {
   frame(kFrameString, payload);
 }
 
-void ResultWriter::write(const Result* results, size_t count, const std::vector<KeptBody>& bodies) {
+void ResultWriter::write(const Result* results, size_t count, const std::vector<KeptResponse>& bodies) {
   line_.clear();
   size_t next_body = 0;
   for (size_t i = 0; i < count; ++i) {
     const Result& r = results[i];
-    std::string_view body;
+    std::string_view body, headers;
     while (next_body < bodies.size() && bodies[next_body].index < i) ++next_body;
-    if (next_body < bodies.size() && bodies[next_body].index == i) body = bodies[next_body].bytes;
+    if (next_body < bodies.size() && bodies[next_body].index == i) {
+      body = bodies[next_body].bytes;
+      headers = bodies[next_body].headers;
+    }
     if (encoding_ == Encoding::kBinary) {
-      if (!body.empty()) {
-        FrameHead bh{kFrameBody, {0, 0, 0}, static_cast<uint32_t>(body.size())};
+      for (const auto& [type, bytes] : {std::pair{kFrameBody, body}, std::pair{kFrameHeaders, headers}}) {
+        if (bytes.empty()) continue;
+        FrameHead bh{type, {0, 0, 0}, static_cast<uint32_t>(bytes.size())};
         line_.append(reinterpret_cast<const char*>(&bh), sizeof bh);
-        line_.append(body);
+        line_.append(bytes);
       }
       if (!defined_.count(r.target) || !defined_.count(r.error)) {
         // A new string: write what is buffered first, so that definitions precede use.
@@ -278,7 +335,8 @@ void ResultWriter::write(const Result* results, size_t count, const std::vector<
       line_.append(reinterpret_cast<const char*>(&h), sizeof h);
       line_.append(reinterpret_cast<const char*>(&r), sizeof r);
     } else {
-      line_ += encoding_ == Encoding::kJson ? encode_json(r, attack_, seq_, body) : encode_csv(r, attack_, seq_, body);
+      line_ += encoding_ == Encoding::kJson ? encode_json(r, attack_, seq_, body, headers)
+                                            : encode_csv(r, attack_, seq_, body, headers);
       line_ += '\n';
       ++seq_;
     }
@@ -358,7 +416,7 @@ bool ResultReader::next_binary(Result& r) {
           name_ + ": truncated after " + std::to_string(count_) + " results (a partial frame header was ignored)";
       return false;
     }
-    if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameBody ||
+    if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameHeaders ||
         (h.type == kFrameResult && h.length != sizeof(Result))) {
       error_ = name_ + ": corrupt frame (type " + std::to_string(h.type) + ", length " + std::to_string(h.length) +
                ") after result " + std::to_string(count_);
@@ -367,6 +425,8 @@ bool ResultReader::next_binary(Result& r) {
     if (h.type == kFrameResult) {
       body_.swap(pending_body_);
       pending_body_.clear();
+      headers_.swap(pending_headers_);
+      pending_headers_.clear();
       if (!read_exact(&r, sizeof r, got)) {
         warning_ = name_ + ": truncated after " + std::to_string(count_) + " results (" + std::to_string(got) +
                    " bytes of a partial record ignored)";
@@ -411,6 +471,8 @@ bool ResultReader::next_binary(Result& r) {
       if (on_header && AttackInfo::from_json(buf_, info)) on_header(info);
     } else if (h.type == kFrameBody) {
       pending_body_ = buf_;
+    } else if (h.type == kFrameHeaders) {
+      pending_headers_ = buf_;
     } else if (h.type == kFrameEnd) {
       open_stream_ = false;
       RunEnd end;
@@ -489,6 +551,12 @@ bool ResultReader::next_text(Result& r) {
         attack_ = j.value("attack", "");
         body_.clear();
         if (j.contains("body") && j["body"].is_string()) base64_decode(j["body"].get<std::string>(), body_);
+        headers_.clear();
+        if (j.contains("headers") && j["headers"].is_object())
+          for (const auto& [name, values] : j["headers"].items())
+            if (values.is_array())
+              for (const auto& v : values)
+                if (v.is_string()) headers_ += name + ": " + v.get<std::string>() + "\r\n";
         method = j.value("method", "");
         url = j.value("url", "");
         r.send_delay_ns = j.value("send_delay", int64_t{0});
@@ -528,6 +596,10 @@ bool ResultReader::next_text(Result& r) {
         attack_ = f[7];
         body_.clear();
         base64_decode(f[6], body_);
+        headers_.clear();
+        if (!f[11].empty() && base64_decode(f[11], headers_) && headers_.size() >= 2 &&
+            headers_.compare(headers_.size() - 2, 2, "\r\n") == 0)
+          headers_.resize(headers_.size() - 2);  // Go's blank line after the headers
         method = f[9];
         url = f[10];
         if (f.size() == 17) {
@@ -592,6 +664,7 @@ bool ResultReader::next_gob(Result& r) {
   r.bytes_out = v.bytes_out;
   body_ = std::move(v.body);
   attack_ = std::move(v.attack);
+  headers_ = std::move(v.headers);
   return vegeta(r, v.timestamp_ns, v.method, v.url, v.error, "http", "", where);
 }
 
@@ -658,7 +731,7 @@ void read_results(const std::vector<std::string>& paths, const std::function<voi
     reader.on_end = on_end;
     Result r;
     while (reader.next(r)) {
-      if (on_extras) on_extras(RecordExtras{reader.body(), reader.attack()});
+      if (on_extras) on_extras(RecordExtras{reader.body(), reader.attack(), reader.headers()});
       fn(r);
     }
     if (!is_stdin) std::fclose(f);
@@ -718,7 +791,7 @@ void ResultsFileSink::results(const Result* r, size_t n) {
   if (!writer_.flush()) ok_ = false;  // a reader at the other end of a pipe sees results as they happen
 }
 
-void ResultsFileSink::results(const Result* r, size_t n, const std::vector<KeptBody>& bodies) {
+void ResultsFileSink::results(const Result* r, size_t n, const std::vector<KeptResponse>& bodies) {
   writer_.write(r, n, bodies);
   if (!writer_.flush()) ok_ = false;
 }

@@ -110,7 +110,7 @@ class PromSink final : public ResultsSink {
     count(r, n);
     if (next_) next_->results(r, n);
   }
-  void results(const Result* r, size_t n, const std::vector<KeptBody>& bodies) override {
+  void results(const Result* r, size_t n, const std::vector<KeptResponse>& bodies) override {
     count(r, n);
     if (next_) next_->results(r, n, bodies);
   }

@@ -182,6 +182,9 @@ class HttpSlot final : public http::StepSlot, public http::H2Stream {
   void cancel() override;
   void warm() override;
   std::string_view kept_body() const override { return in_h2_done_ ? std::string_view(h2_body_) : std::string_view(parser_.body()); }
+  std::string_view kept_headers() const override {
+    return in_h2_done_ ? std::string_view(h2_headers_) : std::string_view(parser_.headers());
+  }
 
   // http::H2Stream
   void h2_headers() override;
@@ -248,6 +251,8 @@ class HttpSlot final : public http::StepSlot, public http::H2Stream {
   uint64_t body_bytes_ = 0;
   std::string location_;
   std::string h2_body_;        // HTTP/2: the kept start of the body
+  std::string h2_headers_;     // HTTP/2: the kept header lines (HttpOptions::keep_headers)
+  bool h2_headers_full_ = false;
   bool in_h2_done_ = false;    // the request just done went over HTTP/2
   // Targets with placeholders: the request as filled for the hit in flight, in buffers reused
   // from hit to hit, and what filled it.
@@ -561,6 +566,8 @@ void HttpSlot::start(const Hit& hit) {
   body_bytes_ = 0;
   location_.clear();
   h2_body_.clear();
+  h2_headers_.clear();
+  h2_headers_full_ = false;
   if (const http::StepSettings* st = d_.step(hit.target)) h2_captured_.assign(st->capture.size(), std::string());
   parser_.reset(false);  // a request that fails before its response has no response figures
   const Prepared& p = d_.prepared(hit.target);
@@ -715,7 +722,7 @@ void HttpSlot::connected(ErrorKind kind, const std::string& what) {
 
 void HttpSlot::write() {
   const http::StepSettings* st = d_.step(hit_.target);
-  parser_.reset(head_, d_.opts().max_body, keep(), st ? &st->capture : nullptr);
+  parser_.reset(head_, d_.opts().max_body, keep(), st ? &st->capture : nullptr, d_.opts().keep_headers);
   conn_->write(asio::buffer(*bytes_), [this](const asio::error_code& ec, size_t) {
     if (aborted()) return;
     if (ec) {
@@ -788,6 +795,13 @@ void HttpSlot::h2_header(const std::string& name, const std::string& value) {
   if (const http::StepSettings* st = d_.step(hit_.target))
     for (size_t i = 0; i < st->capture.size(); ++i)
       if (iequals(name, st->capture[i])) h2_captured_[i] = value;
+  const size_t cap = d_.opts().keep_headers;
+  if (cap > 0 && !h2_headers_full_ && !name.empty() && name[0] != ':') {  // pseudo-headers are no header lines
+    if (h2_headers_.size() + name.size() + value.size() + 4 <= cap)
+      h2_headers_ += name + ": " + value + "\r\n";
+    else
+      h2_headers_full_ = true;  // the rest are not kept either, as over HTTP/1.1
+  }
   if (name == ":status") {
     status_ = std::atoi(value.c_str());
   } else if (name == "location") {
@@ -882,6 +896,8 @@ bool HttpSlot::follow_redirect(int code, const std::string& location) {
   body_bytes_ = 0;
   location_.clear();
   h2_body_.clear();
+  h2_headers_.clear();
+  h2_headers_full_ = false;
   send(index);
   return true;
 }

@@ -42,7 +42,8 @@ ResponseParser::ResponseParser() {
   reset(false);
 }
 
-void ResponseParser::reset(bool head, int64_t count_max, size_t keep, const std::vector<std::string>* capture) {
+void ResponseParser::reset(bool head, int64_t count_max, size_t keep, const std::vector<std::string>* capture,
+                           size_t keep_headers) {
   capture_ = capture && !capture->empty() ? capture : nullptr;
   captured_.assign(capture_ ? capture_->size() : 0, std::string());
   capturing_ = -1;
@@ -52,6 +53,11 @@ void ResponseParser::reset(bool head, int64_t count_max, size_t keep, const std:
   field_.clear();
   location_.clear();
   body_.clear();
+  headers_.clear();
+  keep_headers_ = keep_headers;
+  line_start_ = 0;
+  kept_part_ = Part::kNone;
+  headers_full_ = false;
   body_bytes_ = 0;
   count_max_ = count_max;
   keep_ = keep;
@@ -78,8 +84,24 @@ int ResponseParser::on_status(http_parser* p, const char* at, size_t n) {
   return 0;
 }
 
+void ResponseParser::keep_header(Part part, const char* at, size_t n) {
+  if (keep_headers_ == 0 || headers_full_) return;
+  if (part == Part::kField && kept_part_ != Part::kField) {  // a new line
+    if (kept_part_ == Part::kValue) headers_ += "\r\n";
+    line_start_ = headers_.size();
+  }
+  if (part == Part::kValue && kept_part_ == Part::kField) headers_ += ": ";
+  kept_part_ = part;
+  headers_.append(at, n);
+  if (headers_.size() + 2 > keep_headers_) {  // with its "\r\n", the line does not fit
+    headers_.resize(line_start_);
+    headers_full_ = true;
+  }
+}
+
 int ResponseParser::on_header_field(http_parser* p, const char* at, size_t n) {
   auto* s = static_cast<ResponseParser*>(p->data);
+  s->keep_header(Part::kField, at, n);
   if (s->last_was_value_) {
     s->field_.clear();
     s->last_was_value_ = false;
@@ -90,6 +112,7 @@ int ResponseParser::on_header_field(http_parser* p, const char* at, size_t n) {
 
 int ResponseParser::on_header_value(http_parser* p, const char* at, size_t n) {
   auto* s = static_cast<ResponseParser*>(p->data);
+  s->keep_header(Part::kValue, at, n);
   if (!s->last_was_value_) {
     s->in_location_ = iequals(s->field_, "Location");
     s->capturing_ = -1;
@@ -104,7 +127,9 @@ int ResponseParser::on_header_value(http_parser* p, const char* at, size_t n) {
 }
 
 int ResponseParser::on_headers_complete(http_parser* p) {
-  return static_cast<ResponseParser*>(p->data)->head_ ? 1 : 0;  // 1: no body follows (HEAD)
+  auto* s = static_cast<ResponseParser*>(p->data);
+  if (s->kept_part_ == Part::kValue && !s->headers_full_) s->headers_ += "\r\n";  // room was left for it
+  return s->head_ ? 1 : 0;  // 1: no body follows (HEAD)
 }
 
 int ResponseParser::on_body(http_parser* p, const char* at, size_t n) {
