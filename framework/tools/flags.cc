@@ -3,9 +3,6 @@
 
 #include <unistd.h>
 
-#include <iostream>
-#include <sstream>
-
 #include "loadgate/error.h"
 #include "loadgate/environment.h"
 #include "loadgate/file.h"
@@ -121,11 +118,7 @@ GrpcOptions GrpcFlags::parse() const {
     for (auto& h : load_grpc_metadata_file(metadata_file)) out.metadata.push_back(h);
   if (binary_stdin && !binary_file.empty()) throw InputError("", 0, "-binary", "-binary (stdin) and -binary-file are one or the other");
   if (!binary_file.empty()) out.binary = read_file_or_throw(binary_file, "-binary-file", "cannot read binary data file");
-  if (binary_stdin) {
-    std::ostringstream in;
-    in << std::cin.rdbuf();
-    out.binary = in.str();
-  }
+  if (binary_stdin) out.binary = read_file_or_throw("/dev/stdin", "-binary", "cannot read binary data from stdin");
   for (const std::string& m : reflect_metadata)
     for (auto& h : parse_grpc_metadata(m)) out.reflect_metadata.push_back(h);
   out.stream_interval = duration_flag("stream-interval", stream_interval);

@@ -31,9 +31,9 @@ namespace loadgate {
 // The reflection answers of one run (GrpcOptions::reflection_cache), by server (address, TLS,
 // authority, reflection metadata) and service.
 struct GrpcReflectionCache {
-  // What a server's reflection said about one service: its files, serialized, and the version.
+  // What a server's reflection said about one service: its files and the version.
   struct Reflected {
-    std::vector<std::string> files;
+    std::vector<google::protobuf::FileDescriptorProto> files;
     std::string version;
   };
   static std::string key(const GrpcOptions& g, const std::string& service) {
@@ -56,10 +56,6 @@ struct GrpcReflectionCache {
 };
 
 std::shared_ptr<GrpcReflectionCache> new_grpc_reflection_cache() { return std::make_shared<GrpcReflectionCache>(); }
-
-}  // namespace loadgate
-
-namespace loadgate {
 
 std::string GrpcCallInfo::method_kind() const {
   if (client_streaming) return server_streaming ? "bidirectional-streaming" : "client-streaming";
@@ -241,11 +237,7 @@ void load_reflected(const GrpcOptions& g, const std::string& service, Loaded& l)
   const std::string cache_key = cache ? GrpcReflectionCache::key(g, service) : "";
   if (cache)
     if (std::optional<GrpcReflectionCache::Reflected> known = cache->find(cache_key)) {
-      for (const std::string& bytes : known->files) {
-        pb::FileDescriptorProto f;
-        f.ParseFromString(bytes);  // parsed once already, when it came
-        l.files.Add(f);
-      }
+      for (const pb::FileDescriptorProto& f : known->files) l.files.Add(f);
       pool_from_files(l);
       l.source = "reflection (" + known->version + ")";
       return;
@@ -268,7 +260,7 @@ void load_reflected(const GrpcOptions& g, const std::string& service, Loaded& l)
         l.files.FindAllFileNames(&names);
         for (const std::string& n : names) {
           pb::FileDescriptorProto f;
-          if (l.files.FindFileByName(n, &f)) known.files.push_back(f.SerializeAsString());
+          if (l.files.FindFileByName(n, &f)) known.files.push_back(std::move(f));
         }
         cache->put(cache_key, std::move(known));
       }
@@ -602,9 +594,8 @@ Header metadata_entry(std::string key, std::string value) {
   }
   if (key.size() > 4 && key.substr(key.size() - 4) == "-bin")
     throw InputError("", 0, "-metadata", "key \"" + key + "\": binary (-bin) metadata is not supported");
-  for (char c : value)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
-      throw InputError("", 0, "-metadata." + key,
+  if (!grpcx::metadata_value_ok(value))
+    throw InputError("", 0, "-metadata." + key,
                        "value \"" + printable(key == "authorization" ? "<redacted>" : value, 60) +
                            "\": want printable ASCII (space to '~'); gRPC sends nothing else in a text value");
   return {key, value};
@@ -613,11 +604,7 @@ Header metadata_entry(std::string key, std::string value) {
 }  // namespace
 
 std::vector<Header> load_grpc_metadata_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "-metadata-file", "cannot read metadata file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string body = text.str();
+  const std::string body = read_file_or_throw(path, "-metadata-file", "cannot read metadata file");
   const size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string::npos || body[first] != '{')
     throw InputError(path, 0, "-metadata-file", "want one JSON object {\"key\": \"value\", ...}");

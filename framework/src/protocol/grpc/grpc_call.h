@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <memory>
@@ -28,6 +29,14 @@ struct Call {
   std::vector<std::pair<size_t, Template>> metadata_templates;
   std::shared_ptr<const Encoder> encoder;  ///< JSON -> request bytes, for templates and GrpcOptions::message
 };
+
+/// Whether `value` can be a text metadata value: printable ASCII, space to '~' (gRPC aborts the
+/// process on anything else).
+inline bool metadata_value_ok(std::string_view value) {
+  for (char c : value)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) return false;
+  return true;
+}
 
 /// Encodes a JSON request into the method's input message's bytes; false with `error` set
 /// when it does not fit. Thread-safe.

@@ -56,6 +56,9 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
 
  private:
   void complete(const grpc::Status& s);
+  // Ends the call that start() is making as INVALID_ARGUMENT, `why` (completed later, on the
+  // worker's thread: never inside start()).
+  void reject(const std::string& why);
   // Adds the metadata to `ctx`, placeholders filled from `fill`; false (the call completed as
   // INVALID_ARGUMENT) when a filled value is not printable ASCII, which gRPC would abort on.
   bool add_metadata(grpc::ClientContext& ctx, const FillContext& fill);
@@ -156,6 +159,12 @@ class GrpcDriver final : public engine::Driver {
   std::atomic<size_t> next_channel_{0};
 };
 
+void GrpcSlot::reject(const std::string& why) {
+  sent_ = steady_now_ns();
+  const grpc::Status bad(grpc::StatusCode::INVALID_ARGUMENT, why);
+  asio::post(io_, [this, bad] { complete(bad); });
+}
+
 bool GrpcSlot::fill_stream() {
   json_.clear();
   d_.call().templates[hit_.target].fill(fill_, json_);
@@ -173,14 +182,10 @@ bool GrpcSlot::add_metadata(grpc::ClientContext& ctx, const FillContext& fill) {
     }
     value_.clear();
     templates[next++].second.fill(fill, value_);
-    for (char c : value_)
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
-        sent_ = steady_now_ns();
-        const grpc::Status bad(grpc::StatusCode::INVALID_ARGUMENT,
-                               "metadata " + md[i].first + ": the filled value is not printable ASCII");
-        asio::post(io_, [this, bad] { complete(bad); });  // never complete inside start()
-        return false;
-      }
+    if (!grpcx::metadata_value_ok(value_)) {
+      reject("metadata " + md[i].first + ": the filled value is not printable ASCII");
+      return false;
+    }
     ctx.AddMetadata(md[i].first, value_);
   }
   return true;
@@ -208,12 +213,7 @@ void GrpcSlot::start(const Hit& hit) {
     else
       d_.call().templates[hit.target].fill(fill, json_);
     std::string error;
-    if (!grpcx::encode(*d_.call().encoder, json_, bytes_, error)) {
-      sent_ = steady_now_ns();
-      const grpc::Status bad(grpc::StatusCode::INVALID_ARGUMENT, "data: " + error);
-      asio::post(io_, [this, bad] { complete(bad); });  // never complete inside start()
-      return;
-    }
+    if (!grpcx::encode(*d_.call().encoder, json_, bytes_, error)) return reject("data: " + error);
     grpc::Slice slice(bytes_.data(), bytes_.size());
     request_ = grpc::ByteBuffer(&slice, 1);
   } else {
@@ -236,12 +236,7 @@ void GrpcSlot::start(const Hit& hit) {
     bad_data_.clear();
     if (!d_.call().templates.empty()) {  // the stream's messages filled for this call
       fill_ = fill;
-      if (!fill_stream()) {
-        sent_ = steady_now_ns();
-        const grpc::Status bad(grpc::StatusCode::INVALID_ARGUMENT, "data: " + bad_data_);
-        asio::post(io_, [this, bad] { complete(bad); });  // never complete inside start()
-        return;
-      }
+      if (!fill_stream()) return reject("data: " + bad_data_);
       stream_ = &stream_bytes_;
     }
     out_ = 0;
