@@ -47,6 +47,8 @@ std::unique_ptr<Command> serve_command();
 std::unique_ptr<Command> ab_command();
 std::unique_ptr<Command> history_command();
 std::unique_ptr<Command> calibrate_command();
+std::unique_ptr<Command> replay_command();
+std::unique_ptr<Command> convert_command();
 
 /// Prints "loadgate <command>: <message>" to stderr and returns `code`.
 int fail(const std::string& command, const std::string& message, int code);

@@ -55,12 +55,15 @@ void define_generator(FlagSet& f, LoadSpec& spec, const std::string& share) {
 
 void LoadFlags::define(FlagSet& f, Style style) {
   const bool ghz = style == Style::kGhz;
-  f.string("rate", &spec.rate,
-           ghz ? "Calls per time unit (open model), as attack's -rate; 0 = closed model (-workers back to back)"
-               : "Requests per time unit: 50/1s, 10..500@60s, 50,100@30s, sine:100:50:60s; 0 = as fast as "
-                 "possible (closed model: -max-workers back to back)");
-  f.string(ghz ? "duration,z" : "duration", &spec.duration, "Duration of the attack (0 = until -requests)");
-  f.string("step", &spec.step, "Step length for -rate=A,B,C");
+  if (style != Style::kReplay) {
+    f.string("rate", &spec.rate,
+             ghz ? "Calls per time unit (open model), as attack's -rate; 0 = closed model (-workers back to back)"
+                 : "Requests per time unit: 50/1s, 10..500@60s, 50,100@30s, sine:100:50:60s; 0 = as fast as "
+                   "possible (closed model: -max-workers back to back)");
+    f.string("step", &spec.step, "Step length for -rate=A,B,C");
+  }
+  f.string(ghz ? "duration,z" : "duration", &spec.duration,
+           style == Style::kReplay ? "Stop after this long (0 = at the log's end)" : "Duration of the attack (0 = until -requests)");
   f.string(ghz ? "timeout,t" : "timeout", &spec.timeout, "Timeout of each request");
   f.optional_integer(ghz ? "workers,c" : "workers", &spec.workers,
                      ghz ? "Concurrent workers (closed model) or initial workers (with -rate)"
@@ -157,11 +160,15 @@ WsOptions WsFlags::parse() const {
 void HttpFlags::define(FlagSet& f) {
   f.string("targets", &targets, "Targets file (default stdin)");
   f.string("format", &format, "Targets format: http or json");
+  f.flag("lazy", &lazy, "Read targets as a stream while attacking (the attack ends with the stream)");
+  define_transport(f);
+}
+
+void HttpFlags::define_transport(FlagSet& f) {
   f.flag("keepalive", &keepalive, "Use persistent connections", "no-keepalive");
   f.flag("http2", &http2, "Send HTTP/2 requests to https targets that offer h2 by ALPN (-http2=false: HTTP/1.1)");
   f.flag("h2c", &h2c, "Send HTTP/2 requests without TLS (prior knowledge) to http targets");
   f.flag("chunked", &chunked, "Send HTTP/1.1 bodies with chunked transfer encoding");
-  f.flag("lazy", &lazy, "Read targets as a stream while attacking (the attack ends with the stream)");
   f.string("feeder", &feeder, "CSV (header row) or JSON-lines file of rows for {{feed.column}} placeholders in targets");
   f.string("feeder-mode", &feeder_mode, "Rows per hit: circular, sequential (the attack ends with the rows) or random");
   f.string("unix-socket", &unix_socket, "Connect over this Unix socket (overrides the host of target URLs)");
@@ -191,6 +198,24 @@ void HttpFlags::define(FlagSet& f) {
 }
 
 void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out, const LoadSpec& load) const {
+  parse_transport(http, load);
+  const TargetsFormat fmt = parse_targets_format(format);
+  if (!lazy) {
+    out = load_targets(targets, fmt);
+    return;
+  }
+  // -lazy: one target at a time from the stream, for as long as it lasts.
+  const bool is_stdin = targets == "stdin" || targets == "-" || targets.empty();
+  std::FILE* in = is_stdin ? stdin : std::fopen(targets.c_str(), "rb");
+  if (!in) throw InputError(targets, 0, "-targets", "cannot open targets file");
+  auto reader = std::make_shared<TargetReader>(in, is_stdin ? "stdin" : targets, fmt);
+  std::shared_ptr<std::FILE> file(in, [is_stdin](std::FILE* f) {
+    if (!is_stdin) std::fclose(f);
+  });
+  http.targeter = [reader, file](uint64_t, Target& t) { return reader->next(t); };
+}
+
+void HttpFlags::parse_transport(HttpOptions& http, const LoadSpec& load) const {
   http.keepalive = keepalive;
   http.http2 = http2;
   http.h2c = h2c;
@@ -249,20 +274,25 @@ void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out, const LoadSpe
   }
   if (!body.empty()) http.body = read_file_or_throw(body, "-body", "cannot read body file", kMaxBodyBytes);
   if (!feeder.empty()) http.feeder = std::make_shared<Feeder>(load_feeder(feeder, parse_feed_mode(feeder_mode)));
-  const TargetsFormat fmt = parse_targets_format(format);
-  if (!lazy) {
-    out = load_targets(targets, fmt);
-    return;
+}
+
+void LogFlags::define(FlagSet& f, const char* format_flag) {
+  f.string(format_flag, &format, "How the log is written: auto (default), nginx, apache, jsonl or har");
+  f.string("nginx-format", &nginx_format,
+           "nginx's log_format of the log (default: combined); $msec and $request_time give sub-second arrivals");
+  f.strings("field", &fields,
+            "JSON lines: where a field is, NAME=KEY or NAME=/json/pointer (time, method, url, path, host, scheme, request, "
+            "request_time, status, body, headers; KEY - = not logged) (repeatable)");
+}
+
+void LogFlags::parse(LogOptions& o) const {
+  o.format = parse_log_format(format);
+  o.nginx_format = nginx_format;
+  for (const std::string& kv : fields) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw InputError("", 0, "-field", "\"" + printable(kv) + "\": want NAME=KEY");
+    o.fields[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  // -lazy: one target at a time from the stream, for as long as it lasts.
-  const bool is_stdin = targets == "stdin" || targets == "-" || targets.empty();
-  std::FILE* in = is_stdin ? stdin : std::fopen(targets.c_str(), "rb");
-  if (!in) throw InputError(targets, 0, "-targets", "cannot open targets file");
-  auto reader = std::make_shared<TargetReader>(in, is_stdin ? "stdin" : targets, fmt);
-  std::shared_ptr<std::FILE> file(in, [is_stdin](std::FILE* f) {
-    if (!is_stdin) std::fclose(f);
-  });
-  http.targeter = [reader, file](uint64_t, Target& t) { return reader->next(t); };
 }
 
 void OutputFlags::define(FlagSet& f, const char* help) {

@@ -9,6 +9,7 @@
 #include "flagset.h"
 #include "loadgate/attack.h"
 #include "loadgate/grpc.h"
+#include "loadgate/access_log.h"
 #include "loadgate/http.h"
 #include "loadgate/prometheus.h"
 #include "loadgate/ws.h"
@@ -30,8 +31,9 @@ void define_generator(FlagSet& f, LoadSpec& spec, const std::string& share);
 
 struct LoadFlags {
   /// Which tool's spelling: Vegeta's (attack), or ghz's (grpc: -n -c -z -t aliases, the closed
-  /// model by default, and no -connections, which there means channels).
-  enum class Style { kVegeta, kGhz };
+  /// model by default, and no -connections, which there means channels), or a replay's (no
+  /// -rate nor -step: the log is the schedule).
+  enum class Style { kVegeta, kGhz, kReplay };
   LoadSpec spec;  ///< the defaults are the command's
   /// Declares the flags.
   void define(FlagSet& f, Style style = Style::kVegeta);
@@ -64,8 +66,11 @@ struct HttpFlags {
   bool session_tickets = false;
   std::optional<int> max_connections;
   std::string body;  ///< file path (Vegeta's -body)
-  /// Declares the flags.
+  /// Declares the flags: where the targets come from (-targets -format -lazy), then the rest.
   void define(FlagSet& f);
+  /// Declares how requests go (every flag but -targets, -format and -lazy): what a command
+  /// whose requests come from elsewhere (replay) shares with attack.
+  void define_transport(FlagSet& f);
   /// Vegeta's -max-connections is -connections here.
   void adjust(LoadSpec& load) const {
     if (max_connections && !load.connections) load.connections = max_connections;
@@ -73,6 +78,8 @@ struct HttpFlags {
   /// The driver's options and the targets; `load` gives -connections (HTTP/2 connections).
   /// Throws InputError.
   void parse(HttpOptions& http, std::vector<Target>& targets, const LoadSpec& load) const;
+  /// The driver's options alone (define_transport()'s flags). Throws InputError.
+  void parse_transport(HttpOptions& http, const LoadSpec& load) const;
 };
 
 /// GrpcFlags: what to call and how (ghz's flags besides the load), for `grpc` and
@@ -101,6 +108,18 @@ struct WsFlags {
   void define(FlagSet& f);
   /// The options (URL, payload, headers). Throws InputError.
   WsOptions parse() const;
+};
+
+/// LogFlags: how to read a recorded log (replay, convert): its format, nginx's log_format and
+/// where JSON lines keep each field.
+struct LogFlags {
+  std::string format = "auto";
+  std::string nginx_format;
+  std::vector<std::string> fields;
+  /// Declares the flags, the format as `format_flag` ("log-format"; convert's "from").
+  void define(FlagSet& f, const char* format_flag);
+  /// Into `o`. Throws InputError.
+  void parse(LogOptions& o) const;
 };
 
 /// OutputFlags: where results go and what is said on stderr.

@@ -38,6 +38,9 @@ const Entry kCommands[] = {
     {"ws", "Load a WebSocket server: connections on a ramp, paced messages, round trips", &loadgate::cli::ws_command},
     {"run", "Start a baseline scenario's service, load it, gate it, stop it", &loadgate::cli::run_command},
     {"journey", "Run a multi-step journey file: journeys per second, values carried between steps", &loadgate::cli::journey_command},
+    {"replay", "Send an access log, JSON-lines log or HAR file again with its recorded timing (open model)",
+     &loadgate::cli::replay_command},
+    {"convert", "Turn an access log or HAR file into targets or journeys, secrets dropped", &loadgate::cli::convert_command},
     {"serve", "Run an embedded reference service until interrupted", &loadgate::cli::serve_command},
 };
 

@@ -103,11 +103,15 @@ std::string_view standard_reason(int code) {
 }
 
 // Targets made while the attack runs (HttpOptions::targeter), read ahead by a thread of their own
-// into a bounded queue, so that a slow source never blocks the I/O threads while targets wait.
+// into a bounded store, so that a slow source never blocks the I/O threads while targets wait.
+// Target n is hit n's, whichever thread takes the hit and in whatever order the threads ask: a
+// replay's request n goes at its own due time. A shard keeps only its hits' targets (n mod
+// shards == shard).
 class LazyTargets {
  public:
   static constexpr size_t kAhead = 4096;
-  explicit LazyTargets(std::function<bool(uint64_t, Target&)> make) : make_(std::move(make)) {
+  LazyTargets(std::function<bool(uint64_t, Target&)> make, int shard, int shards)
+      : make_(std::move(make)), shard_(static_cast<uint64_t>(shard)), shards_(static_cast<uint64_t>(std::max(1, shards))) {
     thread_ = std::thread([this] { run(); });
   }
   ~LazyTargets() {
@@ -118,14 +122,19 @@ class LazyTargets {
     cv_.notify_all();
     thread_.join();
   }
-  // The next target; false when there are no more. Waits (the hit is then late) for a source
-  // slower than the rate.
-  bool pop(Target& t) {
+  // The target of hit `seq`; false when the source ended before it. Waits (the hit is then
+  // late) for a source slower than the rate.
+  bool pop(uint64_t seq, Target& t) {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !queue_.empty() || over_; });
-    if (queue_.empty()) return false;
-    t = std::move(queue_.front());
-    queue_.pop_front();
+    if (seq + 1 > wanted_) {
+      wanted_ = seq + 1;
+      cv_.notify_all();
+    }
+    cv_.wait(lock, [&] { return made_ > seq || over_; });
+    auto it = store_.find(seq);
+    if (it == store_.end()) return false;
+    t = std::move(it->second);
+    store_.erase(it);
     cv_.notify_all();
     return true;
   }
@@ -153,15 +162,22 @@ class LazyTargets {
         cv_.notify_all();
         return;
       }
-      cv_.wait(lock, [this] { return queue_.size() < kAhead || closing_; });
-      queue_.push_back(std::move(t));
+      if (n % shards_ == shard_) {
+        // Ahead of the hits by at most kAhead, unless a hit already waits for this one.
+        cv_.wait(lock, [&] { return store_.size() < kAhead || n < wanted_ || closing_; });
+        store_.emplace(n, std::move(t));
+      }
+      made_ = n + 1;
       cv_.notify_all();
     }
   }
   std::function<bool(uint64_t, Target&)> make_;
+  const uint64_t shard_, shards_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Target> queue_;
+  std::unordered_map<uint64_t, Target> store_;
+  uint64_t made_ = 0;    // targets 0 .. made_ - 1 are made
+  uint64_t wanted_ = 0;  // a hit waits for a target below this
   bool over_ = false, closing_ = false;
   std::optional<InputError> error_;
   std::thread thread_;
@@ -309,22 +325,20 @@ class HttpDriver final : public http::HttpEngineDriver {
     const int threads = thread_count(load);
     if (o.connections > 0) h2_conns_ = static_cast<size_t>(std::max(1, (o.connections + threads - 1) / threads));
     if (o.targeter) {
-      lazy_ = std::make_unique<LazyTargets>(o.targeter);
+      lazy_ = std::make_unique<LazyTargets>(o.targeter, load.shard, load.shards);
       arena_.resize(static_cast<size_t>(threads) *
                     (kPendingCapacity + static_cast<size_t>(std::max(load.max_workers, load.workers)) + 16));
       for (size_t i = arena_.size(); i > 0; --i) free_.push_back(static_cast<uint32_t>(i - 1));
     }
   }
 
-  // Streamed targets: the next one, prepared into a free arena entry.
+  // Streamed targets: hit `seq`'s, prepared into a free arena entry. The stream's end ends the
+  // hits after it; a bad target ends them all.
   std::optional<uint32_t> target_for(uint64_t seq) override {
     if (o_.feeder && o_.feeder->mode == FeedMode::kSequential && seq >= o_.feeder->size()) return std::nullopt;
     if (!lazy_) return engine::Driver::target_for(seq);
     Target t;
-    if (stream_over_.load(std::memory_order_relaxed) || !lazy_->pop(t)) {
-      stream_over_ = true;
-      return std::nullopt;
-    }
+    if (stream_over_.load(std::memory_order_relaxed) || !lazy_->pop(seq, t)) return std::nullopt;
     try {
       auto url = parse_url(Template::shape(t.url));
       if (!url || (url->scheme != "http" && url->scheme != "https"))
