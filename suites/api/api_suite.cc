@@ -33,6 +33,10 @@ TEST(Api, Stress) {
 
 TEST(Api, Soak) { PERF_EXPECT_BASELINE(run("api.soak")); }
 
+// The API's own access log (logs/api-access.log, made by logs/make-api-log.py) sent again with
+// its recorded timing: bursts and quiet seconds as production had them, not a constant rate.
+TEST(Api, Replay) { PERF_EXPECT_BASELINE(loadgate::replay(loadgate::scenario("api.replay"))); }
+
 TEST(Api, Breakpoint) {
   const auto b = loadgate::breakpoint(loadgate::targets_file("targets/api.txt"), loadgate::scenario("api.breakpoint"));
   PERF_EXPECT_BASELINE(b, "api.breakpoint");

@@ -19,6 +19,7 @@
 #include "loadgate/duration.h"
 #include "loadgate/load.h"
 #include "loadgate/process.h"
+#include "loadgate/replay.h"
 #include "loadgate/thresholds.h"
 
 namespace loadgate {
@@ -56,6 +57,10 @@ struct Scenario {
   std::string description;
   std::string targets;    ///< targets file (scenario's, else the file's); may be empty
   std::string journey;    ///< journey file (journey.h): the scenario runs it instead of targets
+  /// Log to replay (replay.h; "replay": {"log": ..., "speed": ...}): the scenario sends its
+  /// requests at their recorded times instead of targets at a rate; "" = none.
+  std::string replay_log;
+  ReplayOptions replay;   ///< how to read and scale it (its origin is the service's)
   LoadSpec load;          ///< the load as written (validated); see scenario_load()
   ProtocolLoad protocol;  ///< gRPC / WebSocket settings of the load
   Thresholds thresholds;

@@ -94,8 +94,12 @@ ScenarioRun attack(WsOptions w, const Scenario& s, Service* service = nullptr);
 /// per-target thresholds by step name; "kinds": {"journey": {...}} gates whole journeys.
 ScenarioRun attack(Journey j, const Scenario& s, Service* service = nullptr);
 
+/// Runs replay scenario `s`: its log's requests at their recorded times (scaled by its "speed" or
+/// "rate"), sent to the service (as above) instead of the logged host.
+ScenarioRun replay(const Scenario& s, Service* service = nullptr);
+
 /// Runs `s` the way its protocol says (Scenario::protocol_name): HTTP over its targets file, gRPC
-/// or WebSocket with the options of its load. What `loadgate run` does; `interrupt` (a Ctrl-C
+/// or WebSocket with the options of its load, a journey, or a log replayed. What `loadgate run` does; `interrupt` (a Ctrl-C
 /// flag) ends the run early, keeping what was measured.
 ScenarioRun attack(const Scenario& s, Service* service = nullptr, const std::atomic<bool>* interrupt = nullptr);
 

@@ -57,15 +57,28 @@ std::string unescape(std::string_view v) {
   return out;
 }
 
-// Seconds with a fraction ("1733280000.123", "0.004") as ns; nullopt when not a number.
+// Seconds with a fraction ("1733280000.123", "0.004") as ns, digit by digit (a double would
+// turn .001 into .000999...); nullopt when not a number.
 std::optional<int64_t> seconds_ns(std::string_view v) {
   if (v.empty() || v.size() > 40) return std::nullopt;
-  const std::string s(v);
-  char* end = nullptr;
-  errno = 0;
-  const double d = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || errno != 0 || !std::isfinite(d) || d < 0 || d > 9.2e9) return std::nullopt;
-  return static_cast<int64_t>(std::llround(d * 1e9));
+  int64_t secs = 0, frac = 0, scale = 1'000'000'000;
+  size_t i = 0;
+  for (; i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])); ++i) {
+    if (secs > 9'000'000'000) return std::nullopt;
+    secs = secs * 10 + (v[i] - '0');
+  }
+  if (i == 0) return std::nullopt;
+  if (i < v.size()) {
+    if (v[i] != '.' || i + 1 == v.size()) return std::nullopt;
+    for (++i; i < v.size(); ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(v[i]))) return std::nullopt;
+      if (scale > 1) {
+        scale /= 10;
+        frac += (v[i] - '0') * scale;
+      }
+    }
+  }
+  return secs * 1'000'000'000 + frac;
 }
 
 // "10/Oct/2000:13:55:36 -0700" (the Common Log Format's time) as Unix ns.
@@ -174,7 +187,7 @@ std::optional<int64_t> took_ns(const json& v) {
   if (v.is_number()) {
     const double d = v.get<double>();
     if (!std::isfinite(d) || d < 0 || d > 1e7) return std::nullopt;
-    return static_cast<int64_t>(std::llround(d * 1e9));
+    return static_cast<int64_t>(std::llround(d * 1e6)) * 1000;  // to the microsecond
   }
   if (!v.is_string()) return std::nullopt;
   const std::string s = v.get<std::string>();
@@ -185,13 +198,22 @@ std::optional<int64_t> took_ns(const json& v) {
 
 // A JSON time: Unix seconds, ms, us or ns by magnitude; RFC 3339; or the Common Log Format's.
 std::optional<int64_t> json_time(const json& v, int64_t& resolution) {
-  if (v.is_number()) {
+  if (v.is_number_integer()) {  // exact: seconds, ms, us or ns by magnitude
+    const int64_t n = v.get<int64_t>();
+    if (n <= 0) return std::nullopt;
+    resolution = n < 100'000'000'000 ? 1'000'000'000 : 1'000'000;
+    if (n > 100'000'000'000'000'000) return n;
+    if (n > 100'000'000'000'000) return n * 1'000;
+    if (n > 100'000'000'000) return n * 1'000'000;
+    return n * 1'000'000'000;
+  }
+  if (v.is_number()) {  // a double: to the microsecond, what it holds of a Unix time
     const double d = v.get<double>();
     if (!std::isfinite(d) || d <= 0) return std::nullopt;
-    double ns = d > 1e17 ? d : d > 1e14 ? d * 1e3 : d > 1e11 ? d * 1e6 : d * 1e9;
-    resolution = v.is_number_integer() && d < 1e11 ? 1'000'000'000 : 1'000'000;
-    if (ns > 9.2e18) return std::nullopt;
-    return static_cast<int64_t>(std::llround(ns));
+    const double us = d > 1e17 ? d / 1e3 : d > 1e14 ? d : d > 1e11 ? d * 1e3 : d * 1e6;
+    resolution = 1'000'000;
+    if (us > 9.2e15) return std::nullopt;
+    return static_cast<int64_t>(std::llround(us)) * 1000;
   }
   if (!v.is_string()) return std::nullopt;
   const std::string s = v.get<std::string>();

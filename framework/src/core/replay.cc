@@ -295,6 +295,7 @@ ReplayPlan plan_replay(const std::string& path, const ReplayOptions& o) {
   };
   auto reading = std::make_shared<Reading>(Reading{path, o, plan.requests, nullptr});
   plan.targeter = [reading](uint64_t n, Target& t) {
+    if (reading->o.loops > 0 && n / reading->per_pass >= static_cast<uint64_t>(reading->o.loops)) return false;
     if (n % reading->per_pass == 0) reading->src = std::make_unique<ReplaySource>(reading->path, reading->o);
     LoggedRequest r;
     int64_t offset = 0;

@@ -258,12 +258,37 @@ class Reader {
     return p;
   }
 
+  // "replay": {"log": "logs/api-access.log", "format": "nginx", "nginx_format": "...", "speed": 1,
+  //            "rate": 0, "from": "", "to": "", "filter": "", "loop": 1}
+  void replay(const json& j, const std::string& path, Scenario& s) const {
+    if (!j.is_object()) fail(path, "want an object with \"log\"");
+    only(j, path, {"log", "format", "nginx_format", "speed", "rate", "from", "to", "filter", "loop"});
+    if (!j.contains("log")) fail(join(path, "log"), "missing: the log to replay");
+    s.replay_log = str(j["log"], join(path, "log"));
+    ReplayOptions& r = s.replay;
+    try {
+      if (j.contains("format")) r.log.format = parse_log_format(str(j["format"], join(path, "format")), join(path, "format"));
+    } catch (const InputError& e) {
+      fail(join(path, "format"), e.message());
+    }
+    if (j.contains("nginx_format")) r.log.nginx_format = str(j["nginx_format"], join(path, "nginx_format"));
+    if (j.contains("speed")) r.speed = number(j["speed"], join(path, "speed"));
+    if (j.contains("rate")) r.rate = number(j["rate"], join(path, "rate"));
+    if (!(r.speed > 0)) fail(join(path, "speed"), "want a speed above 0");
+    if (r.rate < 0) fail(join(path, "rate"), "must not be negative");
+    if (j.contains("from")) r.from = str(j["from"], join(path, "from"));
+    if (j.contains("to")) r.to = str(j["to"], join(path, "to"));
+    if (j.contains("filter")) r.filter = str(j["filter"], join(path, "filter"));
+    if (j.contains("loop")) r.loops = integer(j["loop"], join(path, "loop"));
+    if (r.loops < 1) fail(join(path, "loop"), "want 1 or more passes");
+  }
+
   Scenario scenario(const json& j, const std::string& name, const BaselineFile& file,
                     const std::string& targets, const std::string& file_protocol) const {
     const std::string path = "scenarios." + name;
     only(j, path,
          {"tier", "description", "targets", "load", "thresholds", "reference", "tolerance", "search", "abort_after",
-          "protocol", "process", "journey", "calibration"});
+          "protocol", "process", "journey", "calibration", "replay"});
     Scenario s;
     s.file = file.path;
     s.service = file.service;
@@ -280,10 +305,15 @@ class Reader {
     if (j.contains("description")) s.description = str(j["description"], join(path, "description"));
     if (j.contains("targets")) s.targets = str(j["targets"], join(path, "targets"));
     if (j.contains("journey")) s.journey = str(j["journey"], join(path, "journey"));
-    if (!j.contains("load")) fail(join(path, "load"), "missing");
-    load(j["load"], join(path, "load"), s);
+    if (j.contains("replay")) replay(j["replay"], join(path, "replay"), s);
+    if (!j.contains("load") && s.replay_log.empty()) fail(join(path, "load"), "missing");
+    load(j.contains("load") ? j["load"] : json::object(), join(path, "load"), s);
+    // A replay's log is its schedule: it runs to the log's end unless the load says otherwise.
+    if (!s.replay_log.empty() && !(j.contains("load") && j["load"].contains("duration"))) s.load.duration = "0";
     if (!s.journey.empty())
       s.protocol_name = "journey";
+    else if (!s.replay_log.empty())
+      s.protocol_name = "replay";
     else if (j.contains("protocol"))
       s.protocol_name = protocol(j["protocol"], join(path, "protocol"));
     else if (!file_protocol.empty())
@@ -383,7 +413,8 @@ std::string read_text(const std::string& path) { return read_file_or_throw(path,
 }  // namespace
 
 Load scenario_load(const Scenario& s, double duration_scale) {
-  return parse_load(s.load, LoadSource::baseline(s.file, s.path("load")), duration_scale, true);
+  // A replay is bounded by its log.
+  return parse_load(s.load, LoadSource::baseline(s.file, s.path("load")), duration_scale, s.replay_log.empty());
 }
 
 const Scenario& BaselineFile::find(const std::string& name) const {

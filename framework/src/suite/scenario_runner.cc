@@ -17,6 +17,7 @@
 #include "loadgate/file.h"
 #include "loadgate/http.h"
 #include "loadgate/journey.h"
+#include "loadgate/replay.h"
 #include "loadgate/monitor.h"
 #include "loadgate/prometheus.h"
 #include "loadgate/report.h"
@@ -157,6 +158,20 @@ void prepare(Journey& j, const Scenario&, const Sut& sut) {
   if (auto url = sut.origin(tls ? "https" : "http")) rebase_journey(j, *url);
 }
 
+// A replay scenario's log, planned once its service's address is known.
+struct ReplayRun {
+  std::string log;
+  ReplayOptions options;
+  ReplayPlan plan;
+};
+
+void prepare(ReplayRun& r, const Scenario&, const Sut& sut) {
+  if (auto url = sut.origin("http")) r.options.origin = *url;
+  r.plan = plan_replay(r.log, r.options);
+  std::fprintf(stderr, "loadgate: replay %s: %s\n", r.log.c_str(), r.plan.describe().c_str());
+  for (const std::string& e : r.plan.unparsed_examples) std::fprintf(stderr, "loadgate: unparsed: %s\n", e.c_str());
+}
+
 void prepare(GrpcOptions& g, const Scenario& s, const Sut& sut) {
   if (auto addr = sut.origin(nullptr)) g.addr = *addr;
   if (!s.protocol.call.empty()) g.call = s.protocol.call;
@@ -184,6 +199,7 @@ void prepare(WsOptions& w, const Scenario& s, const Sut& sut) {
 double peak_of(const AttackOptions& o) { return o.open() ? peak_rate(*o.rate.pacer, o.duration) : 0; }
 double peak_of(const std::vector<Target>&, const AttackOptions& o) { return peak_of(o); }
 double peak_of(const Journey&, const AttackOptions& o) { return peak_of(o); }
+double peak_of(const ReplayRun& r, const AttackOptions&) { return peak_rate(*r.plan.pacer, Nanos(r.plan.span_ns)); }
 double peak_of(const GrpcOptions&, const AttackOptions& o) { return peak_of(o); }
 double peak_of(const WsOptions& w, const AttackOptions& o) {
   const double per = w.message_pacer ? peak_rate(*w.message_pacer, o.duration) : w.rate_per_conn;
@@ -191,6 +207,7 @@ double peak_of(const WsOptions& w, const AttackOptions& o) {
 }
 const char* protocol_of(const std::vector<Target>&) { return "http"; }
 const char* protocol_of(const Journey&) { return "http"; }
+const char* protocol_of(const ReplayRun&) { return "http"; }
 const char* protocol_of(const GrpcOptions&) { return "grpc"; }
 const char* protocol_of(const WsOptions&) { return "ws"; }
 
@@ -222,6 +239,15 @@ AttackRun run_one(const std::vector<Target>& t, const AttackOptions& o) { return
 AttackRun run_one(const GrpcOptions& g, const AttackOptions& o) { return attack_grpc(g, o); }
 AttackRun run_one(const WsOptions& w, const AttackOptions& o) { return attack_ws(w, o); }
 AttackRun run_one(const Journey& j, const AttackOptions& o) { return attack_journey(j, HttpOptions{}, o); }
+// The log is the schedule; a shortened suite ($LOADGATE_DURATION_SCALE) stops it early.
+AttackRun run_one(const ReplayRun& r, AttackOptions o) {
+  o.rate.pacer = r.plan.pacer;
+  if (o.duration.count() == 0 && duration_scale() < 1)
+    o.duration = scale_duration(Nanos(r.plan.span_ns + 1'000'000), duration_scale());
+  HttpOptions http;
+  http.targeter = r.plan.targeter;
+  return attack_http({}, http, o);
+}
 
 // One breakpoint step at `rate` per second: for WebSocket, messages over all connections.
 template <class T>
@@ -465,6 +491,7 @@ ScenarioRun attack(WsOptions w, const Scenario& s, Service* service) { return ru
 
 ScenarioRun attack(const Scenario& s, Service* service, const std::atomic<bool>* interrupt) {
   if (s.protocol_name == "journey") return run_scenario(load_journey(s.journey), s, service, interrupt);
+  if (s.protocol_name == "replay") return run_scenario(ReplayRun{s.replay_log, s.replay, {}}, s, service, interrupt);
   if (s.protocol_name == "grpc") return run_scenario(GrpcOptions{}, s, service, interrupt);
   if (s.protocol_name == "ws") return run_scenario(WsOptions{}, s, service, interrupt);
   if (s.targets.empty())
@@ -473,6 +500,11 @@ ScenarioRun attack(const Scenario& s, Service* service, const std::atomic<bool>*
 }
 
 ScenarioRun attack(Journey j, const Scenario& s, Service* service) { return run_scenario(std::move(j), s, service); }
+
+ScenarioRun replay(const Scenario& s, Service* service) {
+  if (s.replay_log.empty()) throw InputError(s.file, 0, s.path("replay"), "missing: the scenario replays no log");
+  return run_scenario(ReplayRun{s.replay_log, s.replay, {}}, s, service);
+}
 
 Breakpoint breakpoint(std::vector<Target> targets, const Scenario& s, Service* service) {
   return run_breakpoint(std::move(targets), s, service);
