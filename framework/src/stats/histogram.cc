@@ -9,6 +9,11 @@
 // is 1 / s <= 1 / H, which is below 10^-digits by the choice of S >= 2 * 10^digits.
 #include "loadgate/histogram.h"
 
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <new>
+
 #include <algorithm>
 #include <cmath>
 
@@ -24,7 +29,37 @@ Histogram::Histogram(int64_t highest, int digits)
   const double single_unit_limit = 2.0 * std::pow(10.0, digits_);
   sub_bucket_magnitude_ = static_cast<int>(std::ceil(std::log2(single_unit_limit)));
   sub_bucket_half_ = int64_t{1} << (sub_bucket_magnitude_ - 1);
-  counts_.assign(index_of(highest_) + 1, 0);
+  counts_ = Counters(index_of(highest_) + 1);
+}
+
+// Below a page's worth of counters the heap's zeroed memory is as good; above, anonymous pages
+// are zero without being written.
+constexpr size_t kMappedBytes = 16 * 4096;
+
+Histogram::Counters::Counters(size_t n) : n_(n) {
+  const size_t bytes = n * sizeof(uint64_t);
+  void* p = nullptr;
+  if (bytes >= kMappedBytes) {
+    p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+  } else {
+    p = std::calloc(n, sizeof(uint64_t));
+    if (!p && n > 0) throw std::bad_alloc();
+  }
+  p_ = static_cast<uint64_t*>(p);
+}
+
+Histogram::Counters::Counters(const Counters& other) : Counters(other.n_) {
+  for (size_t i = 0; i < n_; ++i)  // only what was counted: a copy touches no more pages
+    if (other.p_[i]) p_[i] = other.p_[i];
+}
+
+Histogram::Counters::~Counters() {
+  if (!p_) return;
+  if (n_ * sizeof(uint64_t) >= kMappedBytes)
+    ::munmap(p_, n_ * sizeof(uint64_t));
+  else
+    std::free(p_);
 }
 
 size_t Histogram::index_of(int64_t value) const {
@@ -69,7 +104,8 @@ void Histogram::record(int64_t value, uint64_t count) {
 void Histogram::merge(const Histogram& other) {
   if (other.total_ == 0) return;
   if (other.digits_ == digits_ && other.highest_ == highest_) {
-    for (size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
+    for (size_t i = 0; i < counts_.size(); ++i)
+      if (other.counts_[i]) counts_[i] += other.counts_[i];  // untouched pages stay untouched
     if (total_ == 0) {
       min_ = other.min_;
       max_ = other.max_;
@@ -94,7 +130,7 @@ void Histogram::merge(const Histogram& other) {
 }
 
 void Histogram::reset() {
-  std::fill(counts_.begin(), counts_.end(), 0);
+  counts_ = Counters(counts_.size());
   total_ = clamped_ = 0;
   min_ = max_ = 0;
   sum_ = 0;

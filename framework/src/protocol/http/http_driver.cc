@@ -102,16 +102,24 @@ std::string_view standard_reason(int code) {
   }
 }
 
-// Targets made while the attack runs (HttpOptions::targeter), read ahead by a thread of their own
-// into a bounded store, so that a slow source never blocks the I/O threads while targets wait.
-// Target n is hit n's, whichever thread takes the hit and in whatever order the threads ask: a
-// replay's request n goes at its own due time. A shard keeps only its hits' targets (n mod
-// shards == shard).
+// Targets made while the attack runs (HttpOptions::targeter), read ahead and prepared (URL
+// parsed, request bytes built) by a thread of their own into a bounded store, so that neither a
+// slow source nor the preparing holds up the I/O threads: a burst of 100 hits due at one instant
+// costs them the sends alone. Target n is hit n's, whichever thread takes the hit and in whatever
+// order the threads ask: a replay's request n goes at its own due time. A shard keeps only its
+// hits' targets (n mod shards == shard).
 class LazyTargets {
  public:
   static constexpr size_t kAhead = 4096;
-  LazyTargets(std::function<bool(uint64_t, Target&)> make, int shard, int shards)
-      : make_(std::move(make)), shard_(static_cast<uint64_t>(shard)), shards_(static_cast<uint64_t>(std::max(1, shards))) {
+  // A prepared target, or why it could not be.
+  struct Made {
+    std::unique_ptr<Prepared> prepared;
+    std::optional<InputError> error;
+  };
+  using Prepare = std::function<std::unique_ptr<Prepared>(const Target&)>;
+  LazyTargets(std::function<bool(uint64_t, Target&)> make, Prepare prepare, int shard, int shards)
+      : make_(std::move(make)), prepare_(std::move(prepare)), shard_(static_cast<uint64_t>(shard)),
+        shards_(static_cast<uint64_t>(std::max(1, shards))) {
     thread_ = std::thread([this] { run(); });
   }
   ~LazyTargets() {
@@ -124,7 +132,7 @@ class LazyTargets {
   }
   // The target of hit `seq`; false when the source ended before it. Waits (the hit is then
   // late) for a source slower than the rate.
-  bool pop(uint64_t seq, Target& t) {
+  bool pop(uint64_t seq, Made& t) {
     std::unique_lock lock(mu_);
     if (seq + 1 > wanted_) {
       wanted_ = seq + 1;
@@ -165,17 +173,26 @@ class LazyTargets {
       if (n % shards_ == shard_) {
         // Ahead of the hits by at most kAhead, unless a hit already waits for this one.
         cv_.wait(lock, [&] { return store_.size() < kAhead || n < wanted_ || closing_; });
-        store_.emplace(n, std::move(t));
+        lock.unlock();
+        Made m;
+        try {
+          m.prepared = prepare_(t);
+        } catch (const InputError& e) {
+          m.error = e;
+        }
+        lock.lock();
+        store_.emplace(n, std::move(m));
       }
       made_ = n + 1;
       cv_.notify_all();
     }
   }
   std::function<bool(uint64_t, Target&)> make_;
+  Prepare prepare_;
   const uint64_t shard_, shards_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::unordered_map<uint64_t, Target> store_;
+  std::unordered_map<uint64_t, Made> store_;
   uint64_t made_ = 0;    // targets 0 .. made_ - 1 are made
   uint64_t wanted_ = 0;  // a hit waits for a target below this
   bool over_ = false, closing_ = false;
@@ -325,41 +342,43 @@ class HttpDriver final : public http::HttpEngineDriver {
     const int threads = thread_count(load);
     if (o.connections > 0) h2_conns_ = static_cast<size_t>(std::max(1, (o.connections + threads - 1) / threads));
     if (o.targeter) {
-      lazy_ = std::make_unique<LazyTargets>(o.targeter, load.shard, load.shards);
+      lazy_ = std::make_unique<LazyTargets>(
+          o.targeter, [this](const Target& t) { return prepare_streamed(t); }, load.shard, load.shards);
       arena_.resize(static_cast<size_t>(threads) *
                     (kPendingCapacity + static_cast<size_t>(std::max(load.max_workers, load.workers)) + 16));
       for (size_t i = arena_.size(); i > 0; --i) free_.push_back(static_cast<uint32_t>(i - 1));
     }
   }
 
+  // The reader thread prepares with the members below: it stops before they go.
+  ~HttpDriver() override { lazy_.reset(); }
+
   // Streamed targets: hit `seq`'s, prepared into a free arena entry. The stream's end ends the
   // hits after it; a bad target ends them all.
   std::optional<uint32_t> target_for(uint64_t seq) override {
     if (o_.feeder && o_.feeder->mode == FeedMode::kSequential && seq >= o_.feeder->size()) return std::nullopt;
     if (!lazy_) return engine::Driver::target_for(seq);
-    Target t;
-    if (stream_over_.load(std::memory_order_relaxed) || !lazy_->pop(seq, t)) return std::nullopt;
-    try {
-      auto url = parse_url(Template::shape(t.url));
-      if (!url || (url->scheme != "http" && url->scheme != "https"))
-        throw InputError("", 0, "url", "bad URL \"" + printable(t.url) + "\"");
-      const size_t origin = origin_of(*url);
-      Prepared p = prepare_target(t, o_, static_cast<uint32_t>(origin), this->origin(origin), lazy_label(t, *url));
-      std::lock_guard lock(arena_mu_);
-      if (free_.empty()) {  // cannot happen: the arena holds every hit in flight or waiting
-        stream_over_ = true;
-        return std::nullopt;
-      }
-      const uint32_t index = free_.back();
-      free_.pop_back();
-      arena_[index] = std::make_unique<Prepared>(std::move(p));
-      return index;
-    } catch (const InputError& e) {
-      std::lock_guard lock(arena_mu_);
-      if (!bad_target_) bad_target_ = e;
+    LazyTargets::Made made;
+    if (stream_over_.load(std::memory_order_relaxed) || !lazy_->pop(seq, made)) return std::nullopt;
+    std::lock_guard lock(arena_mu_);
+    if (made.error || free_.empty()) {  // free_ is never empty: the arena holds every hit in flight or waiting
+      if (made.error && !bad_target_) bad_target_ = made.error;
       stream_over_ = true;
       return std::nullopt;
     }
+    const uint32_t index = free_.back();
+    free_.pop_back();
+    arena_[index] = std::move(made.prepared);
+    return index;
+  }
+  // A streamed target ready to send (on the reader's thread). Throws InputError.
+  std::unique_ptr<Prepared> prepare_streamed(const Target& t) {
+    auto url = parse_url(Template::shape(t.url));
+    if (!url || (url->scheme != "http" && url->scheme != "https"))
+      throw InputError("", 0, "url", "bad URL \"" + printable(t.url) + "\"");
+    const size_t origin = origin_of(*url);
+    return std::make_unique<Prepared>(
+        prepare_target(t, o_, static_cast<uint32_t>(origin), this->origin(origin), lazy_label(t, *url)));
   }
   void release(uint32_t index) override {
     if (!lazy_) return;
