@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -261,6 +262,40 @@ bool hop_by_hop(std::string_view name) {
         }))
       return true;
   return false;
+}
+
+// A HAR postData as the body sent: its text, else its params (some recorders keep only those):
+// a JSON object for a JSON type, else a form (name=value&...).
+std::string har_body(const json& post) {
+  if (post.contains("text") && post["text"].is_string()) return post["text"].get<std::string>();
+  if (!post.contains("params") || !post["params"].is_array()) return "";
+  const std::string type = post.value("mimeType", "");
+  if (type.find("json") != std::string::npos) {
+    json obj = json::object();
+    for (const json& p : post["params"])
+      if (p.is_object() && p.contains("name") && p["name"].is_string()) obj[p["name"].get<std::string>()] = p.value("value", json());
+    return obj.dump();
+  }
+  std::string out;
+  auto encode = [](const std::string& v) {
+    std::string e;
+    for (unsigned char c : v) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') e += static_cast<char>(c);
+      else {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", c);
+        e += hex;
+      }
+    }
+    return e;
+  };
+  for (const json& p : post["params"]) {
+    if (!p.is_object() || !p.contains("name") || !p["name"].is_string()) continue;
+    const json& v = p.value("value", json(""));
+    if (!out.empty()) out += '&';
+    out += encode(p["name"].get<std::string>()) + "=" + encode(v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return out;
 }
 
 }  // namespace
@@ -631,9 +666,7 @@ void LogReader::load_har(const std::string& text) {
         if (h.is_object() && h.contains("name") && h["name"].is_string() && h.contains("value") && h["value"].is_string() &&
             !hop_by_hop(h["name"].get<std::string>()))
           r.target.headers.emplace_back(h["name"].get<std::string>(), h["value"].get<std::string>());
-    if (req.contains("postData") && req["postData"].is_object() && req["postData"].contains("text") &&
-        req["postData"]["text"].is_string())
-      r.target.body = req["postData"]["text"].get<std::string>();
+    if (req.contains("postData") && req["postData"].is_object()) r.target.body = har_body(req["postData"]);
     if (e.contains("time") && e["time"].is_number() && e["time"].get<double>() >= 0)
       r.took_ns = static_cast<int64_t>(std::llround(e["time"].get<double>() * 1e6));
     if (e.contains("response") && e["response"].is_object() && e["response"].contains("status") &&
