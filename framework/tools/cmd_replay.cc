@@ -1,6 +1,7 @@
 // cmd_replay.cc: `loadgate replay LOG`: an access log, JSON-lines log or HAR file sent again with
 // its recorded timing (open model, latency from the recorded-and-scaled schedule); results as
 // attack's.
+#include <algorithm>
 #include <cstdio>
 
 #include "loadgate/error.h"
@@ -64,6 +65,9 @@ class Replay final : public AttackCommand {
     }
     http_options_.targeter = plan.targeter;
     load.rate.pacer = plan.pacer;
+    // Connections for the log's largest burst, opened ahead (unless -workers says how many).
+    if (!load_.spec.workers)
+      load.workers = std::clamp(static_cast<int>(std::min<uint64_t>(plan.burst, 1u << 20)), load.workers, load.max_workers);
     return load;
   }
   AttackRun attack(const AttackOptions& o) override { return attack_http({}, http_options_, o); }

@@ -281,6 +281,11 @@ ReplayPlan plan_replay(const std::string& path, const ReplayOptions& o) {
     plan.speed = o.rate / (static_cast<double>(plan.requests) / (static_cast<double>(span) / 1e9));
   }
   plan.span_ns = static_cast<int64_t>(static_cast<double>(span) / plan.speed);
+  const auto window = static_cast<int64_t>(10'000'000 * plan.speed);  // 10 ms scaled, in the log's time
+  for (size_t lo = 0, hi = 0; hi < table->size(); ++hi) {
+    while (table->at(hi) - table->at(lo) >= window) ++lo;
+    plan.burst = std::max<uint64_t>(plan.burst, hi - lo + 1);
+  }
   const std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
   char name[160];
   std::snprintf(name, sizeof name, "replay:%s@x%g", base.c_str(), plan.speed);
