@@ -258,7 +258,7 @@ TEST(ReplayPlan, HitsAreDueAtTheLoggedOffsetsScaled) {
   }
   const ReplayPlan p = plan_replay(path, timed());
   EXPECT_EQ(p.span_ns, 7000 * kMs);
-  EXPECT_EQ(p.burst, 3u);  // the three at 0 ms: the connections opened ahead
+  EXPECT_EQ(p.burst, 3u);  // the three at 0 ms
   EXPECT_EQ(urls(p, 7), (std::vector<std::string>{"http://127.0.0.1:8000/p0", "http://127.0.0.1:8000/p1",
                                                   "http://127.0.0.1:8000/p2", "http://127.0.0.1:8000/p3",
                                                   "http://127.0.0.1:8000/p4", "http://127.0.0.1:8000/p5"}));

@@ -1,7 +1,6 @@
 // cmd_replay.cc: `loadgate replay LOG`: an access log, JSON-lines log or HAR file sent again with
 // its recorded timing (open model, latency from the recorded-and-scaled schedule); results as
 // attack's.
-#include <algorithm>
 #include <cstdio>
 
 #include "loadgate/error.h"
@@ -65,9 +64,11 @@ class Replay final : public AttackCommand {
     }
     http_options_.targeter = plan.targeter;
     load.rate.pacer = plan.pacer;
-    // Connections for the log's largest burst, opened ahead (unless -workers says how many).
-    if (!load_.spec.workers)
-      load.workers = std::clamp(static_cast<int>(std::min<uint64_t>(plan.burst, 1u << 20)), load.workers, load.max_workers);
+    // Not opened ahead by default: a server with a thread per connection (cpp-httplib's) stalls
+    // on more connections than threads. The plan says how many a burst wants.
+    if (!out().quiet && !load_.spec.workers && plan.burst > static_cast<uint64_t>(load.workers))
+      std::fprintf(stderr, "replay: the largest burst is %llu requests within 10 ms: -workers=%llu opens their connections ahead\n",
+                   static_cast<unsigned long long>(plan.burst), static_cast<unsigned long long>(plan.burst));
     return load;
   }
   AttackRun attack(const AttackOptions& o) override { return attack_http({}, http_options_, o); }

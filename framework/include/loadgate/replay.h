@@ -98,8 +98,8 @@ struct ReplayPlan {
   uint64_t outside = 0;      ///< requests outside the window
   uint64_t reordered = 0;    ///< requests out of order past kReorderWindow (sent with the one before)
   bool whole_seconds = false;  ///< every time had whole seconds only (then spread if asked)
-  /// The most requests due within any 10 ms (scaled): the connections a replay opens ahead, so
-  /// that its largest burst does not queue for them.
+  /// The most requests due within any 10 ms (scaled): the connections (-workers) to open ahead
+  /// so that the largest burst does not queue for them.
   uint64_t burst = 0;
   /// "12,000 requests over 10m0s (20/s mean) from access.log x2; 3 unparsed lines".
   std::string describe() const;

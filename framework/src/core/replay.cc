@@ -3,6 +3,7 @@
 #include "loadgate/replay.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 
@@ -23,31 +24,34 @@ bool loopback_host(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0 || host.empty();
 }
 
-// Offsets of a log's requests (ns from the first), 4 bytes each: a base per block of 4096 and
-// each entry's distance from it in microseconds (a block spanning over 71 minutes keeps the
-// rare entries that do not fit in a map). 10 million requests take 40 MB.
+// Offsets of a log's requests (ns from the first), 4 bytes each: blocks of 4096, each a base
+// and every entry's distance from it in microseconds (the rare entry of a block spanning over 71
+// minutes is kept in a map). Blocks, not one vector: a growing vector holds its old and new
+// copies at once, 2.5 times the table. 10 million requests take 40 MB.
 class OffsetTable {
  public:
   static constexpr size_t kBlock = 4096;
   void push(int64_t ns) {
-    if (size_ % kBlock == 0) base_.push_back(ns);
-    delta_.push_back(0);
+    if (size_ % kBlock == 0) blocks_.push_back(std::make_unique<Block>(Block{ns, {}}));
     ++size_;
     set(size_ - 1, ns);
   }
   void set(size_t i, int64_t ns) {
-    const int64_t d = (ns - base_[i / kBlock]) / 1000;
+    Block& b = *blocks_[i / kBlock];
+    const int64_t d = (ns - b.base) / 1000;
     if (d >= 0 && d < static_cast<int64_t>(UINT32_MAX)) {
-      delta_[i] = static_cast<uint32_t>(d);
+      b.delta[i % kBlock] = static_cast<uint32_t>(d);
       far_.erase(i);
     } else {
-      delta_[i] = UINT32_MAX;
+      b.delta[i % kBlock] = UINT32_MAX;
       far_[i] = ns;
     }
   }
   int64_t at(size_t i) const {
-    if (delta_[i] == UINT32_MAX) return far_.at(i);
-    return base_[i / kBlock] + static_cast<int64_t>(delta_[i]) * 1000;
+    const Block& b = *blocks_[i / kBlock];
+    const uint32_t d = b.delta[i % kBlock];
+    if (d == UINT32_MAX) return far_.at(i);
+    return b.base + static_cast<int64_t>(d) * 1000;
   }
   size_t size() const { return size_; }
   // The first entry at or after `ns`.
@@ -62,8 +66,11 @@ class OffsetTable {
   }
 
  private:
-  std::vector<int64_t> base_;
-  std::vector<uint32_t> delta_;
+  struct Block {
+    int64_t base;
+    std::array<uint32_t, kBlock> delta;
+  };
+  std::vector<std::unique_ptr<Block>> blocks_;
   std::map<size_t, int64_t> far_;
   size_t size_ = 0;
 };

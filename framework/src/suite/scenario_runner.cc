@@ -239,11 +239,9 @@ AttackRun run_one(const std::vector<Target>& t, const AttackOptions& o) { return
 AttackRun run_one(const GrpcOptions& g, const AttackOptions& o) { return attack_grpc(g, o); }
 AttackRun run_one(const WsOptions& w, const AttackOptions& o) { return attack_ws(w, o); }
 AttackRun run_one(const Journey& j, const AttackOptions& o) { return attack_journey(j, HttpOptions{}, o); }
-// The log is the schedule; a shortened suite ($LOADGATE_DURATION_SCALE) stops it early. The
-// connections for its largest burst are opened ahead.
+// The log is the schedule; a shortened suite ($LOADGATE_DURATION_SCALE) stops it early.
 AttackRun run_one(const ReplayRun& r, AttackOptions o) {
   o.rate.pacer = r.plan.pacer;
-  o.workers = std::clamp(static_cast<int>(std::min<uint64_t>(r.plan.burst, 1u << 20)), o.workers, o.max_workers);
   if (o.duration.count() == 0 && duration_scale() < 1)
     o.duration = scale_duration(Nanos(r.plan.span_ns + 1'000'000), duration_scale());
   HttpOptions http;
