@@ -99,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
                "baselines/api.json: scenarios.s.thresholds: missing"},
         BadRow{file_with("{\"tier\": \"light\", \"lod\": {}, " + kLoad + ", " + kThresholds + "}"),
                "baselines/api.json: scenarios.s.lod: unknown key (known: tier, description, targets, load, thresholds, "
-               "reference, tolerance, search, abort_after, protocol, process, journey, calibration)"},
+               "reference, tolerance, search, abort_after, protocol, process, journey, calibration, replay)"},
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": -5}, " + kThresholds + "}"),
                "baselines/api.json: scenarios.s.load.rate: must not be negative"},
         BadRow{file_with("{\"tier\": \"light\", \"load\": {\"rate\": \"-5/1s\"}, " + kThresholds + "}"),

@@ -214,22 +214,38 @@ TEST_F(Replay, ALogReplayedAgainstNginxComesBackAsItWent) {
   while (back.next(r)) got.push_back(r);
   ASSERT_EQ(got.size(), offsets.size());
   EXPECT_EQ(back.unparsed(), 0u);
+  // When each request really went: its logged offset plus how late the replay sent it (the
+  // results say; a busy machine sends late, and nginx logs what arrived).
+  std::map<std::string, int64_t> delay;
+  for (const Result& x : sink.all) delay[interned(x.target)] = x.send_delay_ns;
+  auto sent_at = [&](size_t i) { return (offsets[i] - offsets[0]) * kMs + delay["GET /r/" + std::to_string(i)]; };
   std::set<size_t> seen;
+  size_t first = 0, within = 0;
   for (size_t k = 0; k < got.size(); ++k) {
     const std::string& url = got[k].target.url;
     EXPECT_EQ(got[k].target.method, "GET");
     const size_t i = std::stoul(url.substr(url.rfind('/') + 1));
     ASSERT_LT(i, offsets.size()) << url;
     EXPECT_TRUE(seen.insert(i).second) << url << " twice";
-    // Offsets within 1 ms (nginx's $msec has milliseconds: the first request's own rounding is
-    // in every difference).
-    const int64_t offset = got[k].at_ns - got[0].at_ns;
-    EXPECT_LE(std::abs(offset - (offsets[i] - offsets[0]) * kMs), kMs) << url;
-    // In order, but for requests of the same millisecond, which nginx may log either way.
+    if (k == 0) first = i;
+    // Offsets as sent: nginx's clock has milliseconds ($msec and $request_time are truncated),
+    // so two of its stamps differ from the truth by under 2 ms; a request nginx itself was slow
+    // to read (its core busy) arrives later in its log than on the wire.
+    const int64_t error = std::abs((got[k].at_ns - got[0].at_ns) - (sent_at(i) - sent_at(first)));
+    EXPECT_LE(error, 50 * kMs) << url;
+    if (error < 2 * kMs) ++within;
+    // In order, but for requests sent within nginx's 2 ms, which it may log either way.
     if (k > 0) {
       const std::string& prev = got[k - 1].target.url;
-      EXPECT_GE(offsets[i], offsets[std::stoul(prev.substr(prev.rfind('/') + 1))] - 1) << prev << " then " << url;
+      EXPECT_GE(sent_at(i), sent_at(std::stoul(prev.substr(prev.rfind('/') + 1))) - 2 * kMs) << prev << " then " << url;
     }
+  }
+  EXPECT_GE(within, got.size() * 95 / 100) << within << " of " << got.size() << " within nginx's 2 ms";
+  // As scheduled: the replay's own account of when each went, against the input log.
+  for (const Result& x : sink.all) {
+    const std::string& label = interned(x.target);
+    const size_t i = std::stoul(label.substr(label.rfind('/') + 1));
+    EXPECT_EQ((x.scheduled_ns - sink.info.started_ns) / 1000, (offsets[i] - offsets[0]) * 1000) << label;
   }
 }
 
