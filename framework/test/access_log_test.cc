@@ -265,6 +265,21 @@ TEST(ReplayPlan, HitsAreDueAtTheLoggedOffsetsScaled) {
   EXPECT_EQ(p.pacer->rate(Nanos(5001 * kMs)), 2.0);  // two requests in the second that ends there
 }
 
+TEST(ReplayPlan, ALongLogKeepsEveryOffset) {
+  // 1000 requests, gaps from none to two hours: the table keeps a byte or so per request and
+  // every 64th whole; each due time must come back exactly.
+  const std::vector<int64_t> gaps = {0, 1, 7, 130, 20'000, 7'200'000, 3, 0, 65, 1'000};
+  std::vector<int64_t> offsets;
+  int64_t t = 0;
+  for (size_t i = 0; i < 1000; ++i) offsets.push_back(t += gaps[(i * 7) % gaps.size()]);
+  const ReplayPlan p = plan_replay(file_with("long.log", timed_log(offsets)), timed());
+  ASSERT_EQ(p.requests, 1000u);
+  const std::vector<int64_t> got = due_ms(p, 1001);
+  for (size_t i = 0; i < 1000; ++i) ASSERT_EQ(got[i], offsets[i] - offsets[0]) << i;
+  EXPECT_EQ(got[1000], -1);
+  EXPECT_EQ(p.span_ns, (offsets.back() - offsets[0]) * kMs);
+}
+
 TEST(ReplayPlan, WindowFilterOriginAndLoopsChooseWhatIsSent) {
   const std::string path = file_with("w.log", timed_log({0, 1000, 2000, 3000, 4000}, "10.1.2.3:80"));
   ReplayOptions o = timed();
