@@ -312,6 +312,17 @@ TEST_F(Replay, TheCommandLineReplaysAndConvertsAsAUserTypesIt) {
   EXPECT_NE(r.out.find("\"requests\":5,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"200\":5"), std::string::npos) << r.out;
 
+  // -shard 1/2: requests 1, 3, 5, 7, 9 of the log, as an attack's shard takes hits.
+  std::ofstream(dir_ + "/access.log", std::ios::trunc).close();
+  r = testing::sh(bin + " replay -quiet" + fmt + " -origin " + origin() + " -shard 1/2 " + log + " | " + bin +
+                      " report -type json",
+                  "cli_shard");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"requests\":5,"), std::string::npos) << r.out;
+  const std::string sharded = access_log(5);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(sharded.find("GET /r/" + std::to_string(i) + " ") != std::string::npos, i % 2 == 1) << i << "\n" << sharded;
+
   struct Bad {
     std::string args;
     const char* says;
