@@ -297,8 +297,10 @@ TEST(ServiceFault, CrashesOneSecondIntoAThreeSecondRun) {
   EXPECT_EQ(f.rfind("service fake exited with signal 11 (SIGSEGV) ", 0), 0u) << f;
   EXPECT_NE(f.find(" s into fake.crash"), std::string::npos) << f;
   EXPECT_TRUE(run.interrupted) << "a dead service stops the run";
-  EXPECT_LT(run.elapsed, 3s) << "stopped before the planned end";
   const Summary s = run.metrics.summarize();
+  // Stopped before the planned end, counted in hits (150 were planned), not in time: on a busy
+  // machine the crash (a core dump) may take its time to be seen.
+  EXPECT_LT(s.requests, 150u) << "stopped before the planned end";
   EXPECT_GE(s.requests, 51u) << "what was measured before the crash is kept";
   EXPECT_EQ(s.success, 50u);
   EXPECT_FALSE(run.verdict.pass());
