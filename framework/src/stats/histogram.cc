@@ -34,7 +34,7 @@ Histogram::Histogram(int64_t highest, int digits)
 
 // Below a page's worth of counters the heap's zeroed memory is as good; above, anonymous pages
 // are zero without being written.
-constexpr size_t kMappedBytes = 16 * 4096;
+constexpr size_t kMappedBytes = 4096;
 
 Histogram::Counters::Counters(size_t n) : n_(n) {
   const size_t bytes = n * sizeof(uint64_t);
