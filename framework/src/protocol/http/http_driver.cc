@@ -127,7 +127,8 @@ class LazyTargets {
       std::lock_guard lock(mu_);
       closing_ = true;
     }
-    cv_.notify_all();
+    made_cv_.notify_all();
+    space_cv_.notify_all();
     thread_.join();
   }
   // The target of hit `seq`; false when the source ended before it. Waits (the hit is then
@@ -136,14 +137,16 @@ class LazyTargets {
     std::unique_lock lock(mu_);
     if (seq + 1 > wanted_) {
       wanted_ = seq + 1;
-      cv_.notify_all();
+      if (made_ <= seq) space_cv_.notify_one();  // the reader may be resting on a full store
     }
-    cv_.wait(lock, [&] { return made_ > seq || over_; });
+    made_cv_.wait(lock, [&] { return made_ > seq || over_; });
     auto it = store_.find(seq);
     if (it == store_.end()) return false;
     t = std::move(it->second);
     store_.erase(it);
-    cv_.notify_all();
+    // The reader rests until half the store is taken, then refills it in one go: waking it for
+    // every target cost a context switch per hit when it shares the I/O thread's core.
+    if (store_.size() == kAhead / 2) space_cv_.notify_one();
     return true;
   }
   // What the source threw, if it did.
@@ -167,12 +170,14 @@ class LazyTargets {
       if (failed) error_ = failed;
       if (!more || closing_) {
         over_ = true;
-        cv_.notify_all();
+        made_cv_.notify_all();
         return;
       }
       if (n % shards_ == shard_) {
-        // Ahead of the hits by at most kAhead, unless a hit already waits for this one.
-        cv_.wait(lock, [&] { return store_.size() < kAhead || n < wanted_ || closing_; });
+        // Ahead of the hits by at most kAhead (then resting until half are taken), unless a hit
+        // already waits for this one.
+        if (store_.size() >= kAhead)
+          space_cv_.wait(lock, [&] { return store_.size() <= kAhead / 2 || n < wanted_ || closing_; });
         lock.unlock();
         Made m;
         try {
@@ -184,14 +189,15 @@ class LazyTargets {
         store_.emplace(n, std::move(m));
       }
       made_ = n + 1;
-      cv_.notify_all();
+      made_cv_.notify_all();
     }
   }
   std::function<bool(uint64_t, Target&)> make_;
   Prepare prepare_;
   const uint64_t shard_, shards_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable made_cv_;   // a target was made (hits wait on it)
+  std::condition_variable space_cv_;  // the store has room, or a hit waits (the reader waits on it)
   std::unordered_map<uint64_t, Made> store_;
   uint64_t made_ = 0;    // targets 0 .. made_ - 1 are made
   uint64_t wanted_ = 0;  // a hit waits for a target below this
