@@ -89,6 +89,39 @@ TEST_F(Http, APrecisionSendsItsTicksWorthOfHitsAtOneWakeUp) {
   EXPECT_LT(wakes[1] * 3, wakes[0] * 2) << "automatic: " << wakes[0] << " wake-ups, 1ms: " << wakes[1];
 }
 
+// With a precision, a thread sends at its ticks and sleeps until the next one before it reads
+// the answers (#25): each is timed by when the kernel received it, not when it was read. The
+// service answers 3 ms after each request; the thread reads 10 ms after it sent.
+TEST_F(Http, AnswersReadAtATickAreTimedByTheirArrival) {
+  AttackOptions o = open_load(500, seconds(1));
+  o.threads = 1;
+  o.precision = milliseconds(10);
+  AttackRun run = attack_http(target("/api/delay?us=3000"), {}, o);
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 500u);
+  EXPECT_EQ(s.success, 500u);
+  EXPECT_GE(run.metrics.generator().tick_reads, 400u) << "answers read at the ticks";
+  EXPECT_GE(s.uncorrected.p50, 3'000'000) << "the service's own 3 ms";
+  EXPECT_LT(s.uncorrected.p50, 6'000'000) << "not the 10 ms the answer waited to be read";
+  EXPECT_LT(s.first.p50, 6'000'000) << "the first byte too";
+}
+
+// An answer that does not come is cut at the timeout at the next tick, and the run ends: the
+// thread that sleeps from tick to tick still sees its timeouts, and its drain.
+TEST_F(Http, ATimeoutEndsAnAnswerAwaitedAtATick) {
+  AttackOptions o = open_load(100, milliseconds(500));
+  o.threads = 1;
+  o.precision = milliseconds(10);
+  o.timeout = milliseconds(50);
+  AttackRun run = attack_http(target("/api/delay?ms=300"), {}, o);
+  const Summary s = run.metrics.summarize();
+  EXPECT_EQ(s.requests, 50u);
+  EXPECT_EQ(s.success, 0u);
+  ASSERT_FALSE(s.errors.empty());
+  EXPECT_NE(s.errors[0].find("timeout"), std::string::npos) << s.errors[0];
+  EXPECT_LT(s.uncorrected.p50, 200'000'000) << "cut near the 50 ms timeout, not at the 300 ms answer";
+}
+
 TEST_F(Http, StalledServerShowsInCorrectedP99Only) {
   // One connection, 100 req/s; the 50th request freezes the whole service for 1 s. Requests
   // due during the freeze queue behind it: measured from their schedule they waited up to 1 s

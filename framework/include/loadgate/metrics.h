@@ -182,6 +182,9 @@ struct GeneratorStats {
   /// Pacing wake-ups of the threads (summed): each is a sleep and a wake of a thread, which
   /// costs CPU of its own (about 28 us on a virtual machine: ci/bench-http section 3).
   uint64_t wakes = 0;
+  /// Answers read at a pacing tick rather than when they came (the thread slept through their
+  /// arrival), each timed by the kernel's receive stamp (summed).
+  uint64_t tick_reads = 0;
   int threads = 0;         ///< I/O threads (summed over merged runs)
   int64_t polled_ns = 0;   ///< time the threads busy-polled with nothing to do (ns, summed)
   int64_t ran_ns = 0;      ///< time the threads ran their schedules (ns, summed)
@@ -200,6 +203,7 @@ struct GeneratorStats {
     cut += other.cut;
     threads += other.threads;
     wakes += other.wakes;
+    tick_reads += other.tick_reads;
     precision_ns = std::max(precision_ns, other.precision_ns);
     polled_ns += other.polled_ns;
     ran_ns += other.ran_ns;

@@ -1,9 +1,11 @@
 // attacker.cc: pacing, worker slots, pending hits and the end of an attack.
 //
 // Open model: each thread walks its Schedule (schedule.h), waking once per tick at most and at
-// every completion to send what is due. A due hit takes a free slot, or a new slot while under
-// the per-thread cap, or waits in a fixed ring (it will be late, and the lateness is measured),
-// or - ring full - is recorded as dropped. Closed model: N slots back to back.
+// every completion to send what is due. Where its driver times answers by their arrival (plain
+// TCP HTTP/1.1), it sends at ticks only and sleeps through the answers, read at the next tick.
+// A due hit takes a free slot, or a new slot while under the per-thread cap, or waits in a fixed
+// ring (it will be late, and the lateness is measured), or - ring full - is recorded as dropped.
+// Closed model: N slots back to back.
 #include "engine/attacker.h"
 
 #include <algorithm>
@@ -134,8 +136,10 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
   int starting_need() const {
     const Pacer& p = *o_.rate.pacer;
     const auto threads = static_cast<uint64_t>(plan_.threads) * static_cast<uint64_t>(std::max(1, o_.shards));
+    // A thread that reads at its ticks holds each connection for a tick at least.
+    const int64_t window = kGrowAfter + 2 * tick_precision();
     uint64_t n = 0;
-    while (n < static_cast<uint64_t>(max_slots_) * threads && p.due(n).value_or(Nanos::max()).count() < kGrowAfter) ++n;
+    while (n < static_cast<uint64_t>(max_slots_) * threads && p.due(n).value_or(Nanos::max()).count() < window) ++n;
     return static_cast<int>(n / threads);
   }
 
@@ -155,8 +159,37 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     asio::post(io_, [this] { stop(true); });
   }
 
+  // With every response timed by the kernel, the thread sleeps from tick to tick while its
+  // alarm runs periodically (ThreadLoop::loop), unless hits wait for a connection: then every
+  // answer read as it comes frees one at once, as without a tick, until the thread caught up.
+  bool reads_at_ticks() const override { return reads_at_ticks_; }
+  bool await_tick(Slot& s) override {
+    if (!ticking()) return false;
+    awaiting_.push_back(&s);
+    return true;
+  }
+  // The answers of a tick: each slot reads once; one that finds nothing yet asks again.
+  void read_awaiting() {
+    reading_.swap(awaiting_);
+    generator.tick_reads += reading_.size();
+    for (Slot* s : reading_) s->read_at_tick();
+    reading_.clear();
+  }
+  void leave_ticks() override { read_awaiting(); }
+  void cannot_stamp() override { reads_at_ticks_ = false; }
+  bool may_tick() const override { return tick_precision() > 0; }
+  int tick_fd() const override {
+    return reads_at_ticks_ && !schedule_over_ && pending_.empty() && clock_.period() > 0 ? clock_.fd() : -1;
+  }
+
  private:
   bool closed_model() const { return o_.rate.unlimited(); }
+  // The tick of a thread that reads at its ticks (ns): the precision, or kReadTick when it is
+  // automatic; 0 when its driver cannot time responses by their arrival (TLS, HTTP/2, gRPC).
+  int64_t tick_precision() const {
+    if (closed_model() || !plan_.driver->stamps_reads()) return 0;
+    return o_.precision.count() > 0 ? o_.precision.count() : kReadTick;
+  }
   int64_t now() const { return steady_now_ns(); }
 
   void on_begin() override {
@@ -175,9 +208,10 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     } else {
       // Hit k belongs to shard k mod shards; within the shard, to thread (k div shards) mod threads.
       const auto shards = static_cast<uint64_t>(std::max(1, o_.shards));
+      reads_at_ticks_ = tick_precision() > 0;
       schedule_.emplace(*o_.rate.pacer, static_cast<uint64_t>(o_.shard) + shards * static_cast<uint64_t>(index_),
                         shards * static_cast<uint64_t>(plan_.threads), o_.duration, o_.requests, start_.steady_ns,
-                        o_.precision);
+                        Nanos(tick_precision() > 0 ? tick_precision() : o_.precision.count()));
       on_wake();
     }
     maybe_finish();
@@ -232,7 +266,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     if (polled_at_ != 0 && t < last_pump_ + schedule_->tick()) return;
     last_pump_ = t;
     // This thread's own lag: a hit found due long ago means the thread was busy or preempted.
-    if (!schedule_->over() && t - schedule_->due() > kGrowAfter) behind_until_ = t + kGrowAfter;
+    if (!schedule_->over() && t - schedule_->due() > kGrowAfter + tick_precision()) behind_until_ = t + kGrowAfter;
     pumping_ = true;
     while (!schedule_->over() && schedule_->due() <= t) {
       const std::optional<Hit> h = hit_for(schedule_->seq(), schedule_->due());
@@ -255,6 +289,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
   // tick (see schedule.h), or until waiting hits may grow the pool. At a high rate the thread
   // busy-polls instead (Schedule::polls()): a turn of the loop sends what is due, once a kPollTick.
   void on_wake() {
+    if (!awaiting_.empty()) read_awaiting();  // answers first: they free connections for the sends
     pump(woke_stalled(armed_, now()));
     if (schedule_over_) return;
     const int64_t t = now();
@@ -372,7 +407,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     idle_.push_back(&s);
     // A hit already due goes out now, on this connection (the last idle), not at the next wake;
     // with a precision set, at the next tick (hits go out at ticks only).
-    if (!closed_model() && began_ && !schedule_over_ && !schedule_->over() && !schedule_->explicit_precision() &&
+    if (!closed_model() && began_ && !schedule_over_ && !schedule_->over() && o_.precision.count() == 0 &&
         schedule_->due() <= now())
       pump();
     maybe_finish();
@@ -475,6 +510,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
   asio::steady_timer wind_down_;  // end of -duration, when the schedule ended before it
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<Slot*> idle_;
+  std::vector<Slot*> awaiting_, reading_;  // slots whose answers are read at the next tick
   HitRing pending_;
   int max_slots_ = 1;
   int workers_ = 0;        // initial workers (open) or concurrency (closed), of this attack
@@ -492,6 +528,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
   uint64_t issued_ = 0;
   std::optional<Schedule> schedule_;  // open model: this thread's hits
   bool began_ = false;  // on_begin() ran
+  bool reads_at_ticks_ = false;  // reads_at_ticks()
   bool pumping_ = false;  // pump() is running
   bool schedule_over_ = false;
   bool interrupted_ = false;

@@ -45,6 +45,21 @@ class SlotOwner {
   /// A slot began (+1) or finished (-1) opening a connection. The owner bounds how many
   /// connections open at once, so that falling behind never becomes a connection storm.
   virtual void connecting(int delta) = 0;
+  /// Whether the owner's thread may leave its sockets unread until its next pacing tick
+  /// (-precision): a slot then reads responses with their kernel receive time (a plain TCP
+  /// connection's Conn::read_stamped), so that the wait is in no latency.
+  virtual bool reads_at_ticks() const { return false; }
+  /// A slot whose response is due asks (reads_at_ticks() only): true when the owner's thread
+  /// sleeps from tick to tick now and will call slot.read_at_tick() at its next tick; false:
+  /// the slot waits for the socket itself.
+  virtual bool await_tick(Slot& slot) {
+    (void)slot;
+    return false;
+  }
+  /// A slot met a connection whose answers it cannot time by their arrival (an https or HTTP/2
+  /// origin a redirect or a streamed target led to): the owner reads every answer as it comes
+  /// from now on, so that no latency takes in the wait for a tick.
+  virtual void cannot_stamp() {}
 };
 
 /// Slot carries one request at a time.
@@ -59,6 +74,8 @@ class Slot {
   /// next part, at once when it is waiting (a think time), with cut() instead of done(); the
   /// part in flight finishes. Default: nothing (one request is waited for, within the timeout).
   virtual void wind_down() {}
+  /// The owner's tick, after await_tick() said yes: reads what came, or asks again.
+  virtual void read_at_tick() {}
   /// Opens a connection ahead of the first hit (before the attack starts); a hit started
   /// meanwhile waits for it. Default: nothing.
   virtual void warm() {}
@@ -92,6 +109,9 @@ class Driver {
   /// Whether slots are streams sharing a few connections (HTTP/2) rather than a connection each:
   /// then -connections does not cap the number of slots.
   virtual bool multiplexed() const { return false; }
+  /// Whether its slots time every response by the kernel's receive time when the owner
+  /// reads_at_ticks() (every origin plain TCP): the owner may then sleep through arrivals.
+  virtual bool stamps_reads() const { return false; }
   /// The wire protocol of each target by label ("HTTP/2.0"), when it varies; {} otherwise.
   virtual std::map<std::string, std::string> target_protocols() const { return {}; }
 };

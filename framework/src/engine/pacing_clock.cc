@@ -21,7 +21,7 @@ timespec to_timespec(int64_t ns) { return timespec{static_cast<time_t>(ns / 1'00
 }  // namespace
 
 PacingClock::PacingClock(asio::io_context& io, std::function<void()> on_alarm)
-    : fd_(io, open_timerfd()), on_alarm_(std::move(on_alarm)) {}
+    : fd_(io, open_timerfd()), raw_fd_(fd_.native_handle()), on_alarm_(std::move(on_alarm)) {}
 
 PacingClock::~PacingClock() {
   asio::error_code ignored;

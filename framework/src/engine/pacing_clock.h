@@ -38,12 +38,15 @@ class PacingClock {
   int64_t period() const { return armed_ ? period_ : 0; }
   /// When the alarm goes off next, after `now_ns` (steady ns); INT64_MAX when none is set.
   int64_t next(int64_t now_ns) const;
+  /// The timerfd: readable when an alarm went off (a thread may wait on it alone).
+  int fd() const { return raw_fd_; }
   /// Alarm settings that cost a system call so far (tests check that a running periodic alarm costs none).
   uint64_t sets() const { return sets_; }
 
  private:
   void wait();
   asio::posix::stream_descriptor fd_;
+  int raw_fd_;  // fd_'s
   std::function<void()> on_alarm_;
   int64_t at_ = 0;      // steady ns of the alarm set (the first, when periodic)
   int64_t period_ = 0;  // ns; 0 = once

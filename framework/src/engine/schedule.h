@@ -20,6 +20,12 @@ namespace loadgate::engine {
 /// long past its due time for the wake-up that sends it (well under the 1 ms "late" rule).
 inline constexpr int64_t kPaceTick = 100'000;
 
+/// The automatic precision of a thread whose responses are timed by their arrival
+/// (Driver::stamps_reads): it sends every this often while hits are due at least as often, and
+/// sleeps through the answers in between (ThreadLoop's loop). A hit waits at most this long for
+/// its send, inside the 1 ms "late" rule; measured by ci/bench-http section 3 (README).
+inline constexpr int64_t kReadTick = 250'000;
+
 /// The automatic pacing precision of session messages (ns; Load::precision = 0): a session
 /// thread wakes at most once per this time. Measured by ci/bench-ws (1000 connections, 20,000
 /// messages/s, server and generator on their own cores): a 100 us tick cost 0.67 of the

@@ -70,6 +70,18 @@ class ThreadLoop {
   virtual void on_begin() = 0;
   /// On this thread, after the loop ended: release connections, set `opened`.
   virtual void after_run() {}
+  /// A descriptor that becomes readable at this thread's next pacing tick when the thread may
+  /// sleep until then whatever else happens (SlotOwner::reads_at_ticks()); -1 otherwise. Looked
+  /// at before every wait of the loop.
+  virtual int tick_fd() const { return -1; }
+  /// Whether tick_fd() may ever be >= 0 (decided before the loop runs): a loop that never
+  /// ticks runs its io_context plainly.
+  virtual bool may_tick() const { return false; }
+  /// The loop stops sleeping from tick to tick (tick_fd() became -1): whatever waits for the
+  /// next tick must wait for its own events now.
+  virtual void leave_ticks() {}
+  /// Whether the loop sleeps from tick to tick now (tick_fd() was >= 0 at its last wait).
+  bool ticking() const { return ticking_; }
   /// Says that prepare() is done.
   void mark_ready() { ready.store(true); }
   /// Ends the event loop (the attack is over for this thread).
@@ -103,8 +115,10 @@ class ThreadLoop {
   Start start_;          ///< set before on_begin()
 
  private:
+  void loop();
   void flush_batch();
   void tick();
+  bool ticking_ = false;  // ticking()
   asio::steady_timer tick_;
   Collector* collector_;
   Metrics metrics_;

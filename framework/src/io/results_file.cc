@@ -135,6 +135,7 @@ std::string RunEnd::to_json() const {
                       {"threads", generator.threads},
                       {"precision_ns", generator.precision_ns},
                       {"wakes", generator.wakes},
+                      {"tick_reads", generator.tick_reads},
                       {"cut", generator.cut},
                       {"polled_ns", generator.polled_ns},
                       {"ran_ns", generator.ran_ns}};
@@ -156,6 +157,7 @@ bool RunEnd::from_json(const std::string& text, RunEnd& out) {
     out.generator.threads = j.value("threads", 0);
     out.generator.precision_ns = j.value("precision_ns", int64_t{0});
     out.generator.wakes = j.value("wakes", uint64_t{0});
+    out.generator.tick_reads = j.value("tick_reads", uint64_t{0});
     out.generator.cut = j.value("cut", uint64_t{0});
     out.generator.polled_ns = j.value("polled_ns", int64_t{0});
     out.generator.ran_ns = j.value("ran_ns", int64_t{0});

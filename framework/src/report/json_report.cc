@@ -118,6 +118,7 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
                       {"threads", g.threads},
                       {"precision_ns", g.precision_ns},
                       {"wakes", g.wakes},
+                      {"tick_reads", g.tick_reads},
                       {"cut", g.cut},
                       {"polled", g.polled_share()},
                       {"fell_behind", !warning.empty()},

@@ -7,6 +7,8 @@
 #include <netdb.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <algorithm>
 #include <asio/connect.hpp>
@@ -237,6 +239,43 @@ size_t Conn::try_write(const char* data, size_t n, asio::error_code& ec) {
   return written;
 }
 
+size_t Conn::receive_stamped(const asio::mutable_buffer& b, asio::error_code& ec) {
+  ec.clear();
+  iovec iov{b.data(), b.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t n = ::recvmsg(tcp_->native_handle(), &msg, MSG_DONTWAIT);
+  if (n < 0) {
+    ec = errno == EAGAIN || errno == EWOULDBLOCK ? asio::error::would_block
+                                                 : asio::error_code(errno, asio::error::get_system_category());
+    return 0;
+  }
+  if (n == 0) {
+    ec = asio::error::eof;
+    return 0;
+  }
+  // The stamp is on the real-time clock: moved to the steady clock by their distance now (which
+  // changes only as NTP slews the real-time clock, parts per million).
+  timespec now_real{}, now_steady{};
+  clock_gettime(CLOCK_REALTIME, &now_real);
+  clock_gettime(CLOCK_MONOTONIC, &now_steady);
+  const auto ns = [](const timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; };
+  const int64_t steady = ns(now_steady);
+  received_ns_ = steady;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec stamp{};
+      std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+      const int64_t at = ns(stamp) - (ns(now_real) - steady);
+      if (at > 0 && at <= steady) received_ns_ = at;
+    }
+  return static_cast<size_t>(n);
+}
+
 void Conn::open_async(bool want_h2, OpenHandler done) {
   reset();
   if (unix_) {
@@ -300,6 +339,9 @@ void Conn::connect_next(size_t i, bool want_h2, OpenHandler done) {
 void Conn::connected(bool want_h2, OpenHandler done) {
   asio::error_code ignored;
   tcp().set_option(tcp::no_delay(true), ignored);
+  // The kernel stamps each packet it receives (read_stamped() reads the stamp): on loopback, the
+  // instant the server's send reached this socket.
+  if (stampable()) tcp().set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_TIMESTAMPNS>(true), ignored);
   if (origin_->proxy && origin_->url.tls()) {
     tunnel(want_h2, std::move(done));
     return;

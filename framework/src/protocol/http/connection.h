@@ -71,6 +71,12 @@ Protocol probe_alpn(const Origin& origin, const Transport& t);
 /// Sets the ALPN protocols offered by `tls`: "h2" and "http/1.1", or "http/1.1" alone.
 void offer_alpn(asio::ssl::context& tls, bool h2);
 
+/// Whether a Conn to `o` reads with the kernel's receive time (Conn::stampable): HTTP/1.1 over
+/// plain TCP.
+inline bool stampable(const Origin& o, const Transport& t) {
+  return o.protocol == Protocol::kHttp1 && !o.url.tls() && t.unix_socket.empty();
+}
+
 /// Conn is one connection of an origin. Not thread-safe: used on its io_context's thread.
 class Conn {
  public:
@@ -118,8 +124,41 @@ class Conn {
     else
       tcp_->async_read_some(b, std::forward<Handler>(h));
   }
+  /// Whether read_stamped() can time what it reads: a plain TCP connection (no TLS, no Unix
+  /// socket).
+  bool stampable() const { return tcp_ != nullptr; }
+  /// Plain TCP only (stampable()): waits until the socket is readable, then reads some bytes
+  /// into `b`; h(error_code, size_t). received_ns() is then the instant the kernel received the
+  /// last of them, so a reader that comes late (a thread that looks at its sockets once a tick)
+  /// still times a response by its arrival. One recvmsg(2) per read, and the wait re-arms the
+  /// socket's event (an epoll_ctl(2) that read_some's speculative read does not pay);
+  /// read_stamped_now() at a tick pays neither.
+  template <class Handler>
+  void read_stamped(const asio::mutable_buffer& b, Handler&& h) {
+    tcp_->async_wait(asio::socket_base::wait_read,
+                     [this, b, h = std::forward<Handler>(h)](const asio::error_code& ec) mutable {
+                       if (ec) {
+                         h(ec, size_t{0});
+                         return;
+                       }
+                       asio::error_code rec;
+                       const size_t n = receive_stamped(b, rec);
+                       if (rec == asio::error::would_block) {  // spurious: wait again
+                         read_stamped(b, std::move(h));
+                         return;
+                       }
+                       h(rec, n);
+                     });
+  }
+  /// Reads what has come into `b` now, without waiting, as read_stamped() does once the socket
+  /// is readable: `ec` is would_block when nothing has.
+  size_t read_stamped_now(const asio::mutable_buffer& b, asio::error_code& ec) { return receive_stamped(b, ec); }
+  /// Steady ns at which the kernel received the last byte of the last read_stamped() read; the
+  /// time of the read itself when the kernel gave none.
+  int64_t received_ns() const { return received_ns_; }
 
  private:
+  size_t receive_stamped(const asio::mutable_buffer& b, asio::error_code& ec);
   void reset();
   void connect_next(size_t i, bool want_h2, OpenHandler done);
   void connected(bool want_h2, OpenHandler done);
@@ -135,6 +174,7 @@ class Conn {
   std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket>> tls_;
   std::unique_ptr<asio::local::stream_protocol::socket> unix_;
   std::string tunnel_buf_;  // CONNECT request, then the proxy's answer
+  int64_t received_ns_ = 0;  // received_ns()
 };
 
 }  // namespace loadgate::http

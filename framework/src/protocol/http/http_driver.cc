@@ -220,6 +220,7 @@ class HttpSlot final : public http::StepSlot, public http::H2Stream {
   void start(const Hit& hit) override;
   void cancel() override;
   void warm() override;
+  void read_at_tick() override;
   std::string_view kept_body() const override { return in_h2_done_ ? std::string_view(h2_body_) : std::string_view(parser_.body()); }
   std::string_view kept_headers() const override {
     return in_h2_done_ ? std::string_view(h2_headers_) : std::string_view(parser_.headers());
@@ -239,7 +240,8 @@ class HttpSlot final : public http::StepSlot, public http::H2Stream {
   void connected(ErrorKind kind, const std::string& what);
   void write();
   void read();
-  void on_read(const asio::error_code& ec, size_t n);
+  // `at`: steady ns the kernel received the bytes (read_stamped), or 0: now.
+  void on_read(const asio::error_code& ec, size_t n, int64_t at);
   void on_response(int code, std::string_view reason, const std::string& location);
   bool follow_redirect(int code, const std::string& location);
   bool retry();
@@ -284,6 +286,7 @@ class HttpSlot final : public http::StepSlot, public http::H2Stream {
   int redirects_left_ = 0;
   int64_t sent_ = 0;
   int64_t first_ = 0;
+  int64_t received_ = 0;  // steady ns the kernel received the last bytes read (0: unknown, now)
   uint64_t response_bytes_ = 0;
   // The response, whichever protocol carried it.
   int status_ = 0;
@@ -416,6 +419,12 @@ class HttpDriver final : public http::HttpEngineDriver {
   uint32_t target_label(uint32_t i) const override { return prepared(i).label; }
   Kind kind() const override { return Kind::kHttp; }
   std::string protocol() const override { return "http"; }
+  bool stamps_reads() const override {
+    if (!steps_.empty()) return false;
+    for (const auto& o : origins_)
+      if (!http::stampable(*o, transport_)) return false;
+    return true;
+  }
   bool multiplexed() const override {
     if (lazy_) return false;
     for (const auto& o : origins_)
@@ -601,6 +610,7 @@ void HttpSlot::start(const Hit& hit) {
   timed_out_ = cancelled_ = retried_ = opened_here_ = false;
   sent_ = steady_now_ns();
   first_ = 0;
+  received_ = 0;
   status_ = 0;
   body_bytes_ = 0;
   location_.clear();
@@ -717,6 +727,7 @@ void HttpSlot::send(size_t origin) {
   origin_ = origin;
   response_bytes_ = 0;
   const http::Origin& o = d_.origin(origin);
+  if (owner_.reads_at_ticks() && !http::stampable(o, d_.transport())) owner_.cannot_stamp();
   if (!o.resolve_error.empty()) {
     // Never complete inside start(): the owner may start the next hit from done(), and a
     // synchronous failure would recurse until the stack ends.
@@ -773,12 +784,34 @@ void HttpSlot::write() {
 }
 
 void HttpSlot::read() {
-  conn_->read_some(asio::buffer(buf_), [this](const asio::error_code& ec, size_t n) { on_read(ec, n); });
+  if (owner_.reads_at_ticks() && conn_->stampable()) {
+    if (owner_.await_tick(*this)) return;  // read_at_tick() reads it
+    conn_->read_stamped(asio::buffer(buf_), [this](const asio::error_code& ec, size_t n) {
+      on_read(ec, n, conn_->received_ns());
+    });
+    return;
+  }
+  conn_->read_some(asio::buffer(buf_), [this](const asio::error_code& ec, size_t n) { on_read(ec, n, 0); });
 }
 
-void HttpSlot::on_read(const asio::error_code& ec, size_t n) {
+// One recvmsg(2) per response at the owner's tick, with no event registration: a closed socket
+// (a timeout, a cancel) fails it here.
+void HttpSlot::read_at_tick() {
+  if (!busy_ || conn_ == nullptr) return;
+  asio::error_code ec;
+  const size_t n = conn_->read_stamped_now(asio::buffer(buf_), ec);
+  if (ec == asio::error::would_block) {
+    read();
+    return;
+  }
+  on_read(ec, n, conn_->received_ns());
+}
+
+void HttpSlot::on_read(const asio::error_code& ec, size_t n, int64_t at) {
   if (aborted()) return;
-  if (n > 0 && first_ == 0) first_ = steady_now_ns() - sent_;
+  // A stamp before the send (the real-time clock stepped while the bytes waited): the read's time.
+  received_ = at >= sent_ ? at : 0;
+  if (n > 0 && first_ == 0) first_ = (received_ > 0 ? received_ : steady_now_ns()) - sent_;
   response_bytes_ += n;
   if (n > 0) {
     size_t used = 0;
@@ -937,6 +970,7 @@ bool HttpSlot::follow_redirect(int code, const std::string& location) {
   h2_body_.clear();
   h2_headers_.clear();
   h2_headers_full_ = false;
+  received_ = 0;
   send(index);
   return true;
 }
@@ -944,7 +978,10 @@ bool HttpSlot::follow_redirect(int code, const std::string& location) {
 void HttpSlot::fail(ErrorKind kind, const std::string& text) { finish(kind, intern(text)); }
 
 void HttpSlot::finish(ErrorKind kind, uint32_t error) {
-  const int64_t end = steady_now_ns();
+  // A response ends when its last bytes arrived, as the kernel stamped them when it was read
+  // late (a thread that reads at its ticks); a failure, when it was found.
+  const bool answered = kind == ErrorKind::kNone || kind == ErrorKind::kStatus;
+  const int64_t end = answered && received_ > sent_ ? received_ : steady_now_ns();
   busy_ = false;
   if (kind != ErrorKind::kNone && kind != ErrorKind::kStatus && conn_ && !in_h2_) conn_->close();
   in_h2_done_ = in_h2_;
