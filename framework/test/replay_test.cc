@@ -219,28 +219,40 @@ TEST_F(Replay, ALogReplayedAgainstNginxComesBackAsItWent) {
   std::map<std::string, int64_t> delay;
   for (const Result& x : sink.all) delay[interned(x.target)] = x.send_delay_ns;
   auto sent_at = [&](size_t i) { return (offsets[i] - offsets[0]) * kMs + delay["GET /r/" + std::to_string(i)]; };
+  auto index_of = [&](size_t k) { return std::stoul(got[k].target.url.substr(got[k].target.url.rfind('/') + 1)); };
+  // nginx's clock against the replay's: the median distance between a request's logged arrival
+  // and its send, over the requests after the burst that starts the log. That burst finds nginx
+  // asleep since the warm-up: on this VM it read all 20 up to 3 ms after they were sent (the
+  // wake-up of an idle core), so it is held to the 50 ms bound only.
+  const auto after_burst = [&](size_t i) { return offsets[i] > offsets[0]; };
+  std::vector<int64_t> apart;
+  for (size_t k = 0; k < got.size(); ++k)
+    if (index_of(k) < offsets.size() && after_burst(index_of(k))) apart.push_back(got[k].at_ns - sent_at(index_of(k)));
+  ASSERT_FALSE(apart.empty());
+  std::nth_element(apart.begin(), apart.begin() + static_cast<std::ptrdiff_t>(apart.size() / 2), apart.end());
+  const int64_t median = apart[apart.size() / 2];
   std::set<size_t> seen;
-  size_t first = 0, within = 0;
+  size_t within = 0;
   for (size_t k = 0; k < got.size(); ++k) {
     const std::string& url = got[k].target.url;
     EXPECT_EQ(got[k].target.method, "GET");
-    const size_t i = std::stoul(url.substr(url.rfind('/') + 1));
+    const size_t i = index_of(k);
     ASSERT_LT(i, offsets.size()) << url;
     EXPECT_TRUE(seen.insert(i).second) << url << " twice";
-    if (k == 0) first = i;
     // Offsets as sent: nginx's clock has milliseconds ($msec and $request_time are truncated),
-    // so two of its stamps differ from the truth by under 2 ms; a request nginx itself was slow
-    // to read (its core busy) arrives later in its log than on the wire.
-    const int64_t error = std::abs((got[k].at_ns - got[0].at_ns) - (sent_at(i) - sent_at(first)));
+    // so each of its arrivals is off the truth by under a millisecond either way, under 2 ms from
+    // the median's; a request nginx itself was slow to read (its core busy) arrives later in its
+    // log than on the wire.
+    const int64_t error = std::abs(got[k].at_ns - sent_at(i) - median);
     EXPECT_LE(error, 50 * kMs) << url;
-    if (error < 2 * kMs) ++within;
+    if (error < 2 * kMs && after_burst(i)) ++within;
     // In order, but for requests sent within nginx's 2 ms, which it may log either way.
     if (k > 0) {
       const std::string& prev = got[k - 1].target.url;
       EXPECT_GE(sent_at(i), sent_at(std::stoul(prev.substr(prev.rfind('/') + 1))) - 2 * kMs) << prev << " then " << url;
     }
   }
-  EXPECT_GE(within, got.size() * 95 / 100) << within << " of " << got.size() << " within nginx's 2 ms";
+  EXPECT_GE(within, apart.size() * 95 / 100) << within << " of " << apart.size() << " within nginx's 2 ms";
   // As scheduled: the replay's own account of when each went, against the input log.
   for (const Result& x : sink.all) {
     const std::string& label = interned(x.target);
