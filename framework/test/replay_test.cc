@@ -34,6 +34,9 @@ constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kEpoch = 1764806400LL * kS;  // 2025-12-04T00:00:00Z, the logs' first second
 
+// i of a request /r/i, by its URL or its label ("GET /r/i").
+size_t request_number(const std::string& url) { return std::stoul(url.substr(url.rfind('/') + 1)); }
+
 // What nginx writes, and what the generated logs are written in: the arrival is $msec minus
 // $request_time.
 constexpr const char* kFormat = "[$msec] $request_time \"$request\" $status $content_length";
@@ -174,7 +177,7 @@ TEST_F(Replay, EveryRequestGoesAtItsScaledOffsetAtTwoSpeeds) {
     std::map<int64_t, int> due_per_second, logged_per_second;
     for (const Result& r : sink.all) {
       const std::string& label = interned(r.target);
-      const size_t i = std::stoul(label.substr(label.rfind('/') + 1));
+      const size_t i = request_number(label);
       ASSERT_LT(i, offsets.size()) << label;
       const int64_t due = r.scheduled_ns - sink.info.started_ns;
       // Offsets count from the first request sent (the burst at 500 ms).
@@ -219,7 +222,7 @@ TEST_F(Replay, ALogReplayedAgainstNginxComesBackAsItWent) {
   std::map<std::string, int64_t> delay;
   for (const Result& x : sink.all) delay[interned(x.target)] = x.send_delay_ns;
   auto sent_at = [&](size_t i) { return (offsets[i] - offsets[0]) * kMs + delay["GET /r/" + std::to_string(i)]; };
-  auto index_of = [&](size_t k) { return std::stoul(got[k].target.url.substr(got[k].target.url.rfind('/') + 1)); };
+  auto index_of = [&](size_t k) { return request_number(got[k].target.url); };
   // nginx's clock against the replay's: the median distance between a request's logged arrival
   // and its send, over the requests after the burst that starts the log. That burst finds nginx
   // asleep since the warm-up: on this VM it read all 20 up to 3 ms after they were sent (the
@@ -249,14 +252,14 @@ TEST_F(Replay, ALogReplayedAgainstNginxComesBackAsItWent) {
     // In order, but for requests sent within nginx's 2 ms, which it may log either way.
     if (k > 0) {
       const std::string& prev = got[k - 1].target.url;
-      EXPECT_GE(sent_at(i), sent_at(std::stoul(prev.substr(prev.rfind('/') + 1))) - 2 * kMs) << prev << " then " << url;
+      EXPECT_GE(sent_at(i), sent_at(index_of(k - 1)) - 2 * kMs) << prev << " then " << url;
     }
   }
   EXPECT_GE(within, apart.size() * 95 / 100) << within << " of " << apart.size() << " within nginx's 2 ms";
   // As scheduled: the replay's own account of when each went, against the input log.
   for (const Result& x : sink.all) {
     const std::string& label = interned(x.target);
-    const size_t i = std::stoul(label.substr(label.rfind('/') + 1));
+    const size_t i = request_number(label);
     EXPECT_EQ((x.scheduled_ns - sink.info.started_ns) / 1000, (offsets[i] - offsets[0]) * 1000) << label;
   }
 }

@@ -114,6 +114,9 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     const auto shards = static_cast<uint64_t>(std::max(1, o_.shards)), shard = static_cast<uint64_t>(o_.shard);
     const uint64_t mine = o_.requests / shards + (shard < o_.requests % shards ? 1 : 0);  // this shard's
     quota_ = mine / threads + (i < mine % threads ? 1 : 0);
+    // The driver's origins are fixed before the attack: whether it stamps its reads is too.
+    if (!o_.rate.unlimited() && plan.driver->stamps_reads())
+      tick_ns_ = o_.precision.count() > 0 ? o_.precision.count() : kReadTick;
   }
 
   // Opens the initial connections before the start; ready when they are open (or failed).
@@ -137,7 +140,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     const Pacer& p = *o_.rate.pacer;
     const auto threads = static_cast<uint64_t>(plan_.threads) * static_cast<uint64_t>(std::max(1, o_.shards));
     // A thread that reads at its ticks holds each connection for a tick at least.
-    const int64_t window = kGrowAfter + 2 * tick_precision();
+    const int64_t window = kGrowAfter + 2 * tick_ns_;
     uint64_t n = 0;
     while (n < static_cast<uint64_t>(max_slots_) * threads && p.due(n).value_or(Nanos::max()).count() < window) ++n;
     return static_cast<int>(n / threads);
@@ -177,19 +180,13 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
   }
   void leave_ticks() override { read_awaiting(); }
   void cannot_stamp() override { reads_at_ticks_ = false; }
-  bool may_tick() const override { return tick_precision() > 0; }
+  bool may_tick() const override { return tick_ns_ > 0; }
   int tick_fd() const override {
     return reads_at_ticks_ && !schedule_over_ && pending_.empty() && clock_.period() > 0 ? clock_.fd() : -1;
   }
 
  private:
   bool closed_model() const { return o_.rate.unlimited(); }
-  // The tick of a thread that reads at its ticks (ns): the precision, or kReadTick when it is
-  // automatic; 0 when its driver cannot time responses by their arrival (TLS, HTTP/2, gRPC).
-  int64_t tick_precision() const {
-    if (closed_model() || !plan_.driver->stamps_reads()) return 0;
-    return o_.precision.count() > 0 ? o_.precision.count() : kReadTick;
-  }
   int64_t now() const { return steady_now_ns(); }
 
   void on_begin() override {
@@ -208,10 +205,10 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     } else {
       // Hit k belongs to shard k mod shards; within the shard, to thread (k div shards) mod threads.
       const auto shards = static_cast<uint64_t>(std::max(1, o_.shards));
-      reads_at_ticks_ = tick_precision() > 0;
+      reads_at_ticks_ = tick_ns_ > 0;
       schedule_.emplace(*o_.rate.pacer, static_cast<uint64_t>(o_.shard) + shards * static_cast<uint64_t>(index_),
                         shards * static_cast<uint64_t>(plan_.threads), o_.duration, o_.requests, start_.steady_ns,
-                        Nanos(tick_precision() > 0 ? tick_precision() : o_.precision.count()));
+                        Nanos(tick_ns_ > 0 ? tick_ns_ : o_.precision.count()));
       on_wake();
     }
     maybe_finish();
@@ -266,7 +263,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     if (polled_at_ != 0 && t < last_pump_ + schedule_->tick()) return;
     last_pump_ = t;
     // This thread's own lag: a hit found due long ago means the thread was busy or preempted.
-    if (!schedule_->over() && t - schedule_->due() > kGrowAfter + tick_precision()) behind_until_ = t + kGrowAfter;
+    if (!schedule_->over() && t - schedule_->due() > kGrowAfter + tick_ns_) behind_until_ = t + kGrowAfter;
     pumping_ = true;
     while (!schedule_->over() && schedule_->due() <= t) {
       const std::optional<Hit> h = hit_for(schedule_->seq(), schedule_->due());
@@ -529,6 +526,10 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
   std::optional<Schedule> schedule_;  // open model: this thread's hits
   bool began_ = false;  // on_begin() ran
   bool reads_at_ticks_ = false;  // reads_at_ticks()
+  // The tick of a thread that reads at its ticks (ns): the precision, or kReadTick when it is
+  // automatic; 0 in the closed model and when the driver cannot time answers by their arrival
+  // (TLS, HTTP/2, gRPC).
+  int64_t tick_ns_ = 0;
   bool pumping_ = false;  // pump() is running
   bool schedule_over_ = false;
   bool interrupted_ = false;

@@ -46,7 +46,7 @@ class PacingClock {
  private:
   void wait();
   asio::posix::stream_descriptor fd_;
-  int raw_fd_;  // fd_'s
+  int raw_fd_;  // fd_'s (Asio 1.22's native_handle() is not const)
   std::function<void()> on_alarm_;
   int64_t at_ = 0;      // steady ns of the alarm set (the first, when periodic)
   int64_t period_ = 0;  // ns; 0 = once

@@ -60,9 +60,9 @@ void ThreadLoop::loop() {
     ticking_ = true;
     pollfd p{fd, POLLIN, 0};
     ::poll(&p, 1, kTickWaitMs);
-    // More ready handlers than the reactor hands over at once (128) are read at once too.
-    while (io_.poll() >= 64 && !io_.stopped()) {
-    }
+    // poll() runs the reactor again after the handlers it found, until it finds none: answers
+    // that come while the tick's work runs are read in the same tick.
+    io_.poll();
     if (io_.stopped()) return;
   }
 }

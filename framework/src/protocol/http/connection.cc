@@ -239,7 +239,7 @@ size_t Conn::try_write(const char* data, size_t n, asio::error_code& ec) {
   return written;
 }
 
-size_t Conn::receive_stamped(const asio::mutable_buffer& b, asio::error_code& ec) {
+size_t Conn::read_stamped_now(const asio::mutable_buffer& b, asio::error_code& ec) {
   ec.clear();
   iovec iov{b.data(), b.size()};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];

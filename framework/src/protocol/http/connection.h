@@ -142,7 +142,7 @@ class Conn {
                          return;
                        }
                        asio::error_code rec;
-                       const size_t n = receive_stamped(b, rec);
+                       const size_t n = read_stamped_now(b, rec);
                        if (rec == asio::error::would_block) {  // spurious: wait again
                          read_stamped(b, std::move(h));
                          return;
@@ -152,13 +152,12 @@ class Conn {
   }
   /// Reads what has come into `b` now, without waiting, as read_stamped() does once the socket
   /// is readable: `ec` is would_block when nothing has.
-  size_t read_stamped_now(const asio::mutable_buffer& b, asio::error_code& ec) { return receive_stamped(b, ec); }
+  size_t read_stamped_now(const asio::mutable_buffer& b, asio::error_code& ec);
   /// Steady ns at which the kernel received the last byte of the last read_stamped() read; the
   /// time of the read itself when the kernel gave none.
   int64_t received_ns() const { return received_ns_; }
 
  private:
-  size_t receive_stamped(const asio::mutable_buffer& b, asio::error_code& ec);
   void reset();
   void connect_next(size_t i, bool want_h2, OpenHandler done);
   void connected(bool want_h2, OpenHandler done);
