@@ -24,6 +24,7 @@
 #include "loadgate/http.h"
 #include "loadgate/interner.h"
 #include "loadgate/services/api_service.h"
+#include "kit/scratch_dir.h"
 #include "kit/subprocess.h"
 #include "kit/slurp.h"
 #include "kit/load.h"
@@ -55,8 +56,7 @@ class Nginx : public testing::ApiFixture {
  protected:
   static void SetUpTestSuite() {
     start_api({});
-    dir_ = std::string(::testing::TempDir()) + "loadgate-h2-" + std::to_string(getpid());
-    mkdir(dir_.c_str(), 0755);
+    dir_ = testing::scratch_dir("h2");
     const std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
                             "-addext subjectAltName=IP:127.0.0.1,DNS:shop.test -keyout " + dir_ + "/key.pem -out " + dir_ +
                             "/cert.pem 2>/dev/null";
@@ -100,14 +100,9 @@ class Nginx : public testing::ApiFixture {
   // nginx writes a log line when a request ends; it may trail the client's last result.
   static std::vector<Logged> access_log(size_t expect) {
     std::vector<Logged> out;
-    for (int i = 0; i < 100; ++i) {
-      out.clear();
-      std::istringstream in(slurp(dir_ + "/access.log"));
-      Logged l;
-      while (in >> l.protocol >> l.connection >> l.remote >> l.method >> l.uri >> l.status >> l.content_length >> l.transfer_encoding) out.push_back(l);
-      if (out.size() >= expect) break;
-      std::this_thread::sleep_for(20ms);
-    }
+    std::istringstream in(testing::slurp_lines(dir_ + "/access.log", expect));
+    Logged l;
+    while (in >> l.protocol >> l.connection >> l.remote >> l.method >> l.uri >> l.status >> l.content_length >> l.transfer_encoding) out.push_back(l);
     return out;
   }
   static std::vector<Target> target(int port, const std::string& path, bool tls = false) {

@@ -24,6 +24,7 @@
 #include "loadgate/services/api_service.h"
 #include "live/metrics_endpoint.h"
 #include "live/scrape_request.h"
+#include "kit/scratch_dir.h"
 #include "kit/net.h"
 #include "kit/services.h"
 #include "kit/subprocess.h"
@@ -278,8 +279,7 @@ class Prometheus : public testing::ApiFixture {
  protected:
   static void SetUpTestSuite() {
     start_api({});
-    dir_ = std::string(::testing::TempDir()) + "loadgate-prom-" + std::to_string(getpid());
-    mkdir(dir_.c_str(), 0755);
+    dir_ = testing::scratch_dir("prom");
     exporter_port_ = free_port();
     prom_port_ = free_port();
     push_port_ = free_port();

@@ -18,6 +18,7 @@
 #include "loadgate/http.h"
 #include "loadgate/interner.h"
 #include "loadgate/replay.h"
+#include "kit/scratch_dir.h"
 #include "kit/cli.h"
 #include "kit/net.h"
 #include "kit/results.h"
@@ -51,7 +52,7 @@ std::string node_dir() {
 class Replay : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = std::string(::testing::TempDir()) + "loadgate-replay-" + std::to_string(getpid());
+    dir_ = testing::scratch_dir("replay");
     std::filesystem::create_directories(dir_ + "/www");
     port_ = testing::free_port();
     std::ofstream(dir_ + "/www/index.html") << R"(<!doctype html><title>loading</title><script>

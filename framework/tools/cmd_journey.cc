@@ -21,6 +21,7 @@ class JourneyCommand final : public AttackCommand {
     f.strings("root-certs", &http_.root_certs, "TLS root certificate files (comma separated)", ',');
     f.flag("http2", &http_.http2, "HTTP/2 to https origins that offer h2 (-http2=false: HTTP/1.1)");
     f.flag("h2c", &http_.h2c, "Cleartext HTTP/2 with prior knowledge to http origins");
+    f.flag("h2c-upgrade", &http_.h2c_upgrade, "Cleartext HTTP/2 to http origins after an HTTP/1.1 Upgrade: h2c");
   }
   Load prepare() override {
     journey_ = load_journey(file_);

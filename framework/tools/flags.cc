@@ -168,6 +168,9 @@ void HttpFlags::define_transport(FlagSet& f) {
   f.flag("keepalive", &keepalive, "Use persistent connections", "no-keepalive");
   f.flag("http2", &http2, "Send HTTP/2 requests to https targets that offer h2 by ALPN (-http2=false: HTTP/1.1)");
   f.flag("h2c", &h2c, "Send HTTP/2 requests without TLS (prior knowledge) to http targets");
+  f.flag("h2c-upgrade", &h2c_upgrade,
+         "Send HTTP/2 requests without TLS to http targets after an HTTP/1.1 Upgrade: h2c on each connection "
+         "(for servers that refuse prior knowledge; HTTP/1.1 if the server does not switch)");
   f.flag("chunked", &chunked, "Send HTTP/1.1 bodies with chunked transfer encoding");
   f.string("feeder", &feeder, "CSV (header row) or JSON-lines file of rows for {{feed.column}} placeholders in targets");
   f.string("feeder-mode", &feeder_mode, "Rows per hit: circular, sequential (the attack ends with the rows) or random");
@@ -219,6 +222,8 @@ void HttpFlags::parse_transport(HttpOptions& http, const LoadSpec& load) const {
   http.keepalive = keepalive;
   http.http2 = http2;
   http.h2c = h2c;
+  http.h2c_upgrade = h2c_upgrade;
+  if (h2c && h2c_upgrade) throw InputError("", 0, "-h2c-upgrade", "-h2c already sends HTTP/2 with prior knowledge: use one of the two");
   http.chunked = chunked;
   http.unix_socket = unix_socket;
   http.laddr = laddr;

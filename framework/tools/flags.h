@@ -48,6 +48,7 @@ struct HttpFlags {
   bool keepalive = true;
   bool http2 = true;
   bool h2c = false;
+  bool h2c_upgrade = false;
   bool chunked = false;
   bool lazy = false;
   std::string feeder, feeder_mode = "circular";

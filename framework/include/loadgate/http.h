@@ -33,6 +33,10 @@ struct HttpOptions {
   std::string key;                      ///< -key: client private key (PEM)
   bool http2 = true;                    ///< -http2: offer h2 by ALPN to https origins (false: HTTP/1.1 only)
   bool h2c = false;                     ///< -h2c: HTTP/2 without TLS, with prior knowledge, to http origins
+  /// -h2c-upgrade: HTTP/2 without TLS to http origins by an HTTP/1.1 "Upgrade: h2c" on each new
+  /// connection (an "OPTIONS /" that no result counts), for servers that refuse prior knowledge;
+  /// an origin whose server does not switch (asked once before the attack) gets HTTP/1.1.
+  bool h2c_upgrade = false;
   int connections = 0;                  ///< -connections: HTTP/2 connections per origin (0 = as streams need)
   bool chunked = false;                 ///< -chunked: HTTP/1.1 bodies in chunked transfer encoding
   std::string unix_socket;              ///< -unix-socket: every connection goes to this socket path

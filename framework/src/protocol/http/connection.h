@@ -23,7 +23,7 @@ namespace loadgate::http {
 /// Protocol is what an origin speaks.
 enum class Protocol {
   kHttp1,  ///< HTTP/1.1
-  kHttp2,  ///< HTTP/2: over TLS by ALPN "h2", or cleartext with prior knowledge (-h2c)
+  kHttp2,  ///< HTTP/2: over TLS by ALPN "h2", or cleartext (-h2c: prior knowledge; -h2c-upgrade)
 };
 
 /// "HTTP/1.1" or "HTTP/2.0" (nginx's $server_protocol spelling).
@@ -45,6 +45,9 @@ struct Origin {
   std::vector<asio::ip::tcp::endpoint> endpoints;
   std::string resolve_error;  ///< non-empty: every request to it fails with this
   Protocol protocol = Protocol::kHttp1;
+  /// Cleartext HTTP/2 reached by an HTTP/1.1 "Upgrade: h2c" on each new connection (-h2c-upgrade),
+  /// not by prior knowledge; only with protocol kHttp2 and an http URL.
+  bool h2c_upgrade = false;
   /// Set when requests go through a proxy: `endpoints` are then the proxy's. https origins are
   /// reached through a CONNECT tunnel; http ones take absolute-form requests.
   std::optional<Url> proxy;

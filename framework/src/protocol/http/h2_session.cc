@@ -11,6 +11,8 @@
 #include <asio/post.hpp>
 #include <cstring>
 
+#include "loadgate/error.h"
+
 namespace loadgate::http {
 namespace {
 
@@ -19,6 +21,24 @@ constexpr size_t kWriteBatch = 64 * 1024;
 constexpr uint32_t kAssumedStreams = 100;    // before the server's SETTINGS
 constexpr int32_t kStreamWindow = 16 << 20;  // SETTINGS_INITIAL_WINDOW_SIZE
 constexpr int32_t kConnWindow = 1 << 30;     // the connection's receive window
+// Our SETTINGS: in the first frame, and in HTTP2-Settings when the connection upgrades.
+const nghttp2_settings_entry kSettings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+                                            {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindow}};
+constexpr size_t kSettingsCount = sizeof kSettings / sizeof kSettings[0];
+constexpr size_t kMaxSwitchHead = 16 * 1024;  // bytes of an answer to the upgrade before its headers end
+constexpr auto kUpgradeProbeTimeout = std::chrono::seconds(5);
+
+// The SETTINGS frame's payload in base64url without padding (the HTTP2-Settings header).
+std::string settings_header(std::string& payload) {
+  payload.resize(kSettingsCount * 6);
+  const ssize_t n = nghttp2_pack_settings_payload(reinterpret_cast<uint8_t*>(payload.data()), payload.size(),
+                                                  kSettings, kSettingsCount);
+  payload.resize(n < 0 ? 0 : static_cast<size_t>(n));
+  std::string text = base64_encode(payload);
+  for (char& c : text) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!text.empty() && text.back() == '=') text.pop_back();
+  return text;
+}
 
 bool connection_specific(const std::string& lower) {
   return lower == "connection" || lower == "keep-alive" || lower == "proxy-connection" ||
@@ -163,9 +183,7 @@ H2Session::H2Session(asio::io_context& io, const Transport& t, const Origin& ori
   nghttp2_option_set_peer_max_concurrent_streams(opt, kAssumedStreams);
   nghttp2_session_client_new2(&ng_, callbacks, this, opt);
   nghttp2_option_del(opt);
-  const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-                                             {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindow}};
-  nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, settings, 2);
+  nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, kSettings, kSettingsCount);
   nghttp2_session_set_local_window_size(ng_, NGHTTP2_FLAG_NONE, 0, kConnWindow);
 }
 
@@ -178,25 +196,88 @@ size_t H2Session::max_streams() const {
   return nghttp2_session_get_remote_settings(ng_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
 }
 
-void H2Session::open(std::function<void(ErrorKind, const std::string&)> on_open) {
+void H2Session::open(OpenHandler on_open) {
   opening_ = true;
   conn_.open_async(conn_.origin().url.tls(), [this, on_open = std::move(on_open)](ErrorKind kind, const std::string& error) {
+    if (kind == ErrorKind::kNone && conn_.origin().h2c_upgrade)
+      upgrade(on_open);
+    else
+      opened(kind, error, on_open);
+  });
+}
+
+void H2Session::opened(ErrorKind kind, const std::string& error, const OpenHandler& on_open) {
+  Busy busy(depth_);
+  opening_ = false;
+  if (kind != ErrorKind::kNone) {
+    dead_ = true;
+    fail_all(kind, error);
+    on_open(kind, error);
+    return;
+  }
+  while (!queued_.empty()) {
+    H2Stream* s = queued_.front();
+    queued_.pop_front();
+    start_stream(*s);
+  }
+  flush();
+  read();
+  on_open(ErrorKind::kNone, "");
+}
+
+void H2Session::upgrade(OpenHandler on_open) {
+  std::string payload;
+  const std::string settings = settings_header(payload);
+  writing_buf_ = "OPTIONS / HTTP/1.1\r\nHost: " + conn_.origin().url.authority() +
+                 "\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: " + settings +
+                 "\r\nUser-Agent: loadgate/0.1\r\n\r\n";
+  writing_ = true;
+  conn_.write(asio::buffer(writing_buf_), [this, on_open = std::move(on_open)](const asio::error_code& ec, size_t) {
     Busy busy(depth_);
-    opening_ = false;
-    if (kind != ErrorKind::kNone) {
-      dead_ = true;
-      fail_all(kind, error);
-      on_open(kind, error);
+    writing_ = false;
+    writing_buf_.clear();
+    if (ec)
+      opened(ErrorKind::kConnect, "h2c upgrade: write: " + ec.message(), on_open);
+    else
+      await_switch(std::make_shared<std::string>(), on_open);
+  });
+}
+
+// Reads the answer to the upgrade up to the end of its headers: 101 makes the connection HTTP/2
+// (what follows the headers is already HTTP/2), anything else fails it.
+void H2Session::await_switch(std::shared_ptr<std::string> head, OpenHandler on_open) {
+  reading_ = true;
+  conn_.read_some(asio::buffer(in_), [this, head, on_open = std::move(on_open)](const asio::error_code& ec, size_t n) {
+    Busy busy(depth_);
+    reading_ = false;
+    head->append(reinterpret_cast<const char*>(in_.data()), n);
+    const size_t end = head->find("\r\n\r\n");
+    if (end == std::string::npos) {
+      if (ec || head->size() > kMaxSwitchHead)
+        opened(ErrorKind::kConnect, ec ? "h2c upgrade: read: " + ec.message() : "h2c upgrade: no end to the answer's headers", on_open);
+      else
+        await_switch(head, on_open);
       return;
     }
-    while (!queued_.empty()) {
-      H2Stream* s = queued_.front();
-      queued_.pop_front();
-      start_stream(*s);
+    const std::string status = head->substr(0, head->find("\r\n"));
+    if (status.rfind("HTTP/1.1 101", 0) != 0) {
+      opened(ErrorKind::kConnect, "h2c upgrade: the server answered \"" + printable(status) + "\", not 101 Switching Protocols", on_open);
+      return;
     }
-    flush();
-    read();
-    on_open(ErrorKind::kNone, "");
+    std::string payload;
+    settings_header(payload);
+    int rv = nghttp2_session_upgrade2(ng_, reinterpret_cast<const uint8_t*>(payload.data()), payload.size(), 0, nullptr);
+    const size_t rest = head->size() - end - 4;
+    if (rv == 0 && rest > 0) {
+      in_recv_ = true;
+      const ssize_t r = nghttp2_session_mem_recv(ng_, reinterpret_cast<const uint8_t*>(head->data()) + end + 4, rest);
+      in_recv_ = false;
+      rv = r < 0 ? static_cast<int>(r) : 0;
+    }
+    if (rv != 0)
+      opened(ErrorKind::kProtocol, std::string("h2c upgrade: ") + nghttp2_strerror(rv), on_open);
+    else
+      opened(ErrorKind::kNone, "", on_open);
   });
 }
 
@@ -339,6 +420,22 @@ void H2Session::maybe_close() {
     dead_ = true;
     fail_all(ErrorKind::kIo, "http2: connection closed");
   }
+}
+
+bool upgrades_to_h2c(const Origin& origin, const Transport& t) {
+  if (!origin.resolve_error.empty() || origin.url.tls()) return false;
+  Origin o = origin;
+  o.protocol = Protocol::kHttp2;
+  o.h2c_upgrade = true;
+  asio::io_context io;
+  bool switched = false;
+  H2Session s(io, t, o);
+  s.open([&](ErrorKind kind, const std::string&) {
+    switched = kind == ErrorKind::kNone;
+    io.stop();
+  });
+  io.run_for(kUpgradeProbeTimeout);
+  return switched;
 }
 
 H2Session& H2Pool::open_session(size_t index, const Origin& origin, std::function<void(ErrorKind, const std::string&)> done) {

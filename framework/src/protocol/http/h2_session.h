@@ -8,6 +8,11 @@
 // nghttp2 sends the WINDOW_UPDATEs. A GOAWAY stops new streams on that connection (they go to
 // a new one); streams the server did not process fail with the GOAWAY's code, as do streams it
 // resets (RST_STREAM).
+//
+// Cleartext origins speak HTTP/2 from the first byte (prior knowledge), or, when the origin says
+// h2c_upgrade, after an HTTP/1.1 "OPTIONS /" with "Upgrade: h2c" that the server answers with
+// 101 Switching Protocols (RFC 7540 3.2): one request more per connection, which no result
+// counts; its answer comes on stream 1 and is dropped.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -74,8 +79,11 @@ class H2Session {
   H2Session(const H2Session&) = delete;
   H2Session& operator=(const H2Session&) = delete;
 
-  /// Starts the connection; `on_open(kind, error)` runs once it is open or has failed.
-  void open(std::function<void(ErrorKind, const std::string&)> on_open);
+  /// How opening ended: kNone, or why not.
+  using OpenHandler = std::function<void(ErrorKind, const std::string&)>;
+  /// Starts the connection (and upgrades it, for an h2c_upgrade origin); `on_open(kind, error)`
+  /// runs once it is open or has failed.
+  void open(OpenHandler on_open);
   /// Sends `s` (queued until the connection is open).
   void submit(H2Stream& s);
   /// Abandons `s`: RST_STREAM(CANCEL) if sent; no h2_closed() follows.
@@ -90,6 +98,9 @@ class H2Session {
   bool finished() const { return dead_ && !reading_ && !writing_ && !opening_ && depth_ == 0; }
 
  private:
+  void opened(ErrorKind kind, const std::string& error, const OpenHandler& on_open);
+  void upgrade(OpenHandler on_open);
+  void await_switch(std::shared_ptr<std::string> head, OpenHandler on_open);
   void start_stream(H2Stream& s);
   void flush();
   void read();
@@ -111,6 +122,11 @@ class H2Session {
   bool dead_ = false, going_away_ = false, settings_ = false;
   uint32_t goaway_code_ = 0;
 };
+
+/// Whether the cleartext origin `origin` switches to HTTP/2 when asked by an HTTP/1.1 Upgrade:
+/// one connection, blocking (up to 5 s), before the attack. False for https origins, origins that
+/// do not resolve, and servers that answer anything but 101.
+bool upgrades_to_h2c(const Origin& origin, const Transport& t);
 
 /// H2Pool is one thread's HTTP/2 sessions, by origin number.
 class H2Pool {

@@ -472,7 +472,8 @@ class HttpDriver final : public http::HttpEngineDriver {
   }
 
   // Resolves `url`'s origin and settles its protocol: h2 by ALPN for https (unless -http2=false),
-  // h2 with prior knowledge for http with -h2c, else HTTP/1.1.
+  // h2 with prior knowledge for http with -h2c, h2 after an Upgrade with -h2c-upgrade when the
+  // server switches (HTTP/1.1 when it does not, as ALPN falls back), else HTTP/1.1.
   // With a proxy ($HTTPS_PROXY, $HTTP_PROXY), the proxy's address; h2c does not cross one.
   http::Origin open_origin(const Url& url) {
     std::string proxy_error;
@@ -491,6 +492,10 @@ class HttpDriver final : public http::HttpEngineDriver {
       o.protocol = http::probe_alpn(o, transport_);
     else if (!url.tls() && o_.h2c && !proxy)
       o.protocol = http::Protocol::kHttp2;
+    else if (!url.tls() && o_.h2c_upgrade && !proxy && http::upgrades_to_h2c(o, transport_)) {
+      o.protocol = http::Protocol::kHttp2;
+      o.h2c_upgrade = true;
+    }
     return o;
   }
 
