@@ -25,14 +25,15 @@ std::string node_dir() {
   return LOADGATE_NODE_DIR;
 }
 
-// Node's ws server, on a free port.
+// Node's ws server, on a free port; compressing every message when `deflate`.
 class NodeServer {
  public:
-  NodeServer() {
+  explicit NodeServer(bool deflate = false) {
     out_ = ::testing::TempDir() + "ws_peer_server.out";
     err_ = ::testing::TempDir() + "ws_peer_server.err";
-    proc_ = std::make_unique<Subprocess>(std::vector<std::string>{"/usr/bin/node", node_dir() + "/ws_peer.mjs", "server"},
-                                         out_, err_);
+    std::vector<std::string> argv{"/usr/bin/node", node_dir() + "/ws_peer.mjs", "server"};
+    if (deflate) argv.push_back("deflate");
+    proc_ = std::make_unique<Subprocess>(argv, out_, err_);
     for (int i = 0; i < 500 && port == 0; ++i) {
       const std::string text = testing::slurp(out_);
       if (text.find('\n') != std::string::npos) port = nlohmann::json::parse(text.substr(0, text.find('\n')))["port"];
@@ -101,18 +102,25 @@ TEST_F(WsNode, OurClientAgainstTheirServerAtEveryLength) {
 }
 
 // Their fragments, with a ping and a pong between them, reassembled by our client (push mode
-// counts every message the server sends): SIZES binary messages, then "done".
+// counts every message the server sends): SIZES binary messages, then "done". Plain, and
+// compressed by ws (each fragment a piece of one DEFLATE stream, RSV1 on the first).
 TEST_F(WsNode, OurClientReassemblesTheirFragments) {
-  NodeServer node;
-  ASSERT_GT(node.port, 0) << node.errors();
-  WsOptions w = at(node, "/fragments", 2, 0);
-  w.push = true;
-  const AttackRun run = attack_ws(w, lasting(milliseconds(800)));
-  const Summary p = of(run, Kind::kWsPush);
-  const uint64_t sizes = 0 + 1 + 125 + 126 + 127 + 65535 + 65536 + 200000 + 4;  // and "done"
-  EXPECT_EQ(p.requests, 2u * 9) << "8 fragmented messages and one whole, per connection";
-  EXPECT_EQ(p.bytes_in, 2 * sizes);
-  EXPECT_EQ(of(run, Kind::kWsClose).success, 2u);
+  for (bool deflate : {false, true}) {
+    NodeServer node(deflate);
+    ASSERT_GT(node.port, 0) << node.errors();
+    WsOptions w = at(node, "/fragments", 2, 0);
+    w.push = true;
+    const AttackRun run = attack_ws(w, lasting(milliseconds(800)));
+    const Summary p = of(run, Kind::kWsPush);
+    const uint64_t sizes = 0 + 1 + 125 + 126 + 127 + 65535 + 65536 + 200000 + 4;  // and "done"
+    const char* name = deflate ? "compressed" : "plain";
+    EXPECT_EQ(p.requests, 2u * 9) << name << ": 8 fragmented messages and one whole, per connection; "
+                                  << (p.errors.empty() ? "" : p.errors[0]);
+    EXPECT_EQ(p.bytes_in, 2 * sizes) << name;
+    EXPECT_EQ(of(run, Kind::kWsClose).success, 2u) << name;
+    if (deflate) EXPECT_LT(run.wire_bytes_in, 2 * sizes) << "the fragments came compressed";
+    else EXPECT_GT(run.wire_bytes_in, 2 * sizes) << "the fragments came as they are";
+  }
 }
 
 // A close that ws starts (4000 "bye") is answered and recorded with its code and reason.
@@ -130,22 +138,75 @@ TEST_F(WsNode, TheirCloseIsAnsweredAndNamed) {
 
 // ws's client against our embedded server: every length, text and binary, whole and in three
 // fragments with a ping between; each echo compared byte for byte by the client; then its close.
+// With permessage-deflate on both sides (every message of ws's compressed, fragments too, and
+// every echo of ours), on ws's side alone (our server declines), and off.
 TEST_F(WsNode, TheirClientAgainstOurServer) {
-  services::WsServiceOptions o;
-  o.port = 0;
-  services::WsService server(o);
-  const int port = server.start();
-  const std::string out = ::testing::TempDir() + "ws_peer_client.out";
-  const std::string err = ::testing::TempDir() + "ws_peer_client.err";
-  Subprocess client({"/usr/bin/node", node_dir() + "/ws_peer.mjs", "client", "ws://127.0.0.1:" + std::to_string(port) + "/echo"},
-                    out, err);
-  ASSERT_EQ(client.wait(seconds(20)), 0) << testing::slurp(out) << testing::slurp(err);
-  const auto seen = nlohmann::json::parse(testing::slurp(out));
-  EXPECT_EQ(seen["echoed"], 2 * 8 * 2) << seen.dump();
-  EXPECT_EQ(seen["mismatched"], 0) << seen.dump();
-  EXPECT_EQ(seen["pongs"], 2 * 8) << "a pong for every ping";
-  EXPECT_EQ(seen["errors"].size(), 0u) << seen.dump();
-  EXPECT_EQ(seen["close_code"], 1000) << "our server answered the close with its code";
+  struct Row {
+    bool client_deflate, server_deflate;
+    const char* extensions;  // what ws's client agreed
+  };
+  for (const Row& row : {Row{false, false, ""}, Row{true, true, "permessage-deflate"}, Row{true, false, ""}}) {
+    services::WsServiceOptions o;
+    o.port = 0;
+    o.deflate = row.server_deflate;
+    services::WsService server(o);
+    const int port = server.start();
+    const std::string out = ::testing::TempDir() + "ws_peer_client.out";
+    const std::string err = ::testing::TempDir() + "ws_peer_client.err";
+    std::vector<std::string> argv{"/usr/bin/node", node_dir() + "/ws_peer.mjs", "client",
+                                  "ws://127.0.0.1:" + std::to_string(port) + "/echo"};
+    if (row.client_deflate) argv.push_back("deflate");
+    Subprocess client(argv, out, err);
+    const std::string name = std::string("client deflate ") + (row.client_deflate ? "on" : "off") + ", server " +
+                             (row.server_deflate ? "on" : "off");
+    ASSERT_EQ(client.wait(seconds(20)), 0) << name << ": " << testing::slurp(out) << testing::slurp(err);
+    const auto seen = nlohmann::json::parse(testing::slurp(out));
+    EXPECT_EQ(seen["echoed"], 2 * 8 * 2) << name << seen.dump();
+    EXPECT_EQ(seen["mismatched"], 0) << name << seen.dump();
+    EXPECT_EQ(seen["pongs"], 2 * 8) << name << ": a pong for every ping";
+    EXPECT_EQ(seen["errors"].size(), 0u) << name << seen.dump();
+    EXPECT_EQ(seen["close_code"], 1000) << name << ": our server answered the close with its code";
+    EXPECT_EQ(seen["extensions"].get<std::string>().rfind(row.extensions, 0), 0u) << name << seen.dump();
+    if (!*row.extensions) EXPECT_EQ(seen["extensions"], "") << name;
+  }
+}
+
+// permessage-deflate against ws's server, which compresses every message: our client offers it
+// by default, compresses what it sends (ws fails anything it cannot inflate) and inflates the
+// echoes; the wire carries a fraction of the payload (the filler compresses), and with
+// -compression=off the offer is not made and the wire carries all of it.
+TEST_F(WsNode, CompressionBothWaysAgainstTheirServer) {
+  NodeServer node(true);
+  ASSERT_GT(node.port, 0) << node.errors();
+  struct Row {
+    int size;
+    bool binary, compression;
+  };
+  for (const Row& row : {Row{36, false, true}, Row{1000, false, true}, Row{65536, true, true}, Row{200000, false, true},
+                         Row{1000, false, false}, Row{65536, true, false}}) {
+    WsOptions w = at(node, "/echo", 3, 20);
+    w.message_size = row.size;
+    w.binary = row.binary;
+    w.compression = row.compression;
+    const AttackRun run = attack_ws(w, lasting(milliseconds(500)));
+    const Summary m = of(run, Kind::kWsMessage);
+    const std::string name = std::to_string(row.size) + (row.binary ? " binary" : " text") +
+                             (row.compression ? ", compression on" : ", compression off");
+    EXPECT_GT(m.requests, 0u) << name;
+    EXPECT_EQ(m.success, m.requests) << name << ": " << (m.errors.empty() ? "" : m.errors[0]);
+    EXPECT_EQ(m.bytes_in, m.bytes_out) << name;
+    EXPECT_DOUBLE_EQ(m.bytes_in_mean, row.size) << name;
+    EXPECT_EQ(of(run, Kind::kWsClose).success, 3u) << name;
+    if (row.size < 1000) continue;
+    if (row.compression) {
+      EXPECT_LT(run.wire_bytes_out, m.bytes_out / 4) << name;
+      EXPECT_LT(run.wire_bytes_in, m.bytes_in / 4) << name;
+    } else {
+      EXPECT_GT(run.wire_bytes_out, m.bytes_out) << name;
+      EXPECT_GT(run.wire_bytes_in, m.bytes_in) << name;
+    }
+  }
+  EXPECT_EQ(node.errors(), "") << "ws found nothing wrong in our compressed frames";
 }
 
 }  // namespace

@@ -44,6 +44,7 @@ class Serve final : public Command {
     f.count("seed", &seed_, "ai: seed of the latency distribution");
     f.string("reflection", &reflection_, "kernel, ai: server reflection offered: both, v1, v1alpha or off");
     f.integer("reset-every", &reset_every_, "ai: cancel every Nth stream halfway (fault injection)");
+    f.flag("deflate", &deflate_, "ws: accept permessage-deflate (compressed messages) when a client offers it");
   }
 
   int run() override {
@@ -102,11 +103,13 @@ class Serve final : public Command {
   int serve_ws() {
     services::WsServiceOptions o;
     if (!listen_flags(o)) return bad_addr();
+    o.deflate = deflate_;
     services::WsService svc(o);
     return serve_until_stopped(svc, "ws", [&] { return svc.url(); });
   }
 
   std::string service_ = "api", addr_, median_, first_token_, reflection_ = "both";
+  bool deflate_ = false;
   int threads_ = 0;
   double sigma_ = -1, token_rate_ = 0;
   uint64_t seed_ = 42;

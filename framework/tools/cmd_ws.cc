@@ -52,7 +52,13 @@ class Ws final : public AttackCommand {
     return load;
   }
   AttackRun attack(const AttackOptions& o) override { return attack_ws(w_, o); }
-  void summary(const AttackRun& run) override { write_text_report(std::cout, run.metrics); }
+  void summary(const AttackRun& run) override {
+    write_text_report(std::cout, run.metrics);
+    // Message payloads beside what the handshakes and frames took (after permessage-deflate).
+    const Summary s = run.metrics.summarize();
+    std::cout << "Wire          [out, in; payload out, in]      " << run.wire_bytes_out << ", " << run.wire_bytes_in
+              << "; " << s.bytes_out << ", " << s.bytes_in << "\n";
+  }
 
  private:
   WsFlags ws_;

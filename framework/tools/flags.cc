@@ -145,6 +145,8 @@ void WsFlags::define(FlagSet& f) {
   f.strings("header", &headers, "Handshake header (repeatable)");
   f.strings("source", &w.sources, "Local source address (repeatable; default: 127.0.0.x past 16,000 loopback connections)");
   f.flag("insecure", &w.insecure, "wss: skip certificate verification");
+  f.string("compression", &compression,
+           "permessage-deflate: on (offer it; used when the server accepts) or off (refuse it)");
 }
 
 WsOptions WsFlags::parse() const {
@@ -154,6 +156,9 @@ WsOptions WsFlags::parse() const {
   if (!payload.empty())
     out.payload = read_file_or_throw(payload[0] == '@' ? payload.substr(1) : payload, "-payload", "cannot read payload file");
   for (const std::string& h : headers) out.headers.push_back(header_flag(h));
+  if (compression != "on" && compression != "off")
+    throw InputError("", 0, "-compression", "\"" + compression + "\": want on or off");
+  out.compression = compression == "on";
   return out;
 }
 

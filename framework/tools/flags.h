@@ -103,7 +103,7 @@ struct GrpcFlags {
 /// `breakpoint ws`.
 struct WsFlags {
   WsOptions w;
-  std::string addr = "127.0.0.1:8000", path = "/echo", payload;
+  std::string addr = "127.0.0.1:8000", path = "/echo", payload, compression = "on";
   std::vector<std::string> headers;
   /// Declares the flags.
   void define(FlagSet& f);

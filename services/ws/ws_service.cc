@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "loadgate/ws_deflate.h"
 #include "loadgate/ws_frame.h"
 #include "loadgate/ws_handshake.h"
 
@@ -76,6 +77,7 @@ struct WsShared {
   int64_t next_free_ns = 0;  // /echo?capacity: when the queue is next free (steady ns)
   std::atomic<uint64_t> drop_counter{0};
   std::atomic<size_t> open{0};
+  bool deflate = false;  // accept permessage-deflate offers (WsServiceOptions::deflate)
 
   // The wait (ns) of the next message through a queue served at `capacity` per second: each
   // message takes 1/capacity of the server's time, in arrival order.
@@ -108,7 +110,7 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
   // Sends a message (from a broadcast); on this connection's thread.
   void deliver(ws::Opcode op, const std::string& payload) {
     if (!open_) return;
-    ws::append_frame(out_, op, payload);
+    append_message(op, payload);
     flush();
   }
 
@@ -150,11 +152,35 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
       return refuse(path_ == "/forbidden" ? 403 : 404, path_ == "/forbidden" ? "Forbidden" : "Not Found");
     std::memmove(in_.data(), in_.data() + used, have_ - used);
     have_ -= used;
-    out_ = ws::accept_response(request_.key());
+    out_ = ws::accept_response(request_.key(), {}, shared_.deflate ? negotiate_deflate() : "");
     open_ = true;
     on_open();
     flush();
     return true;
+  }
+
+  // Accepts the client's permessage-deflate offer, if any: the Sec-WebSocket-Extensions answer
+  // ("" = none; an offer that does not parse is declined, RFC 7692 5).
+  std::string negotiate_deflate() {
+    std::string error;
+    const auto offer = ws::parse_deflate(request_.header("sec-websocket-extensions"), false, error);
+    if (!offer) return "";
+    std::string answer = ws::deflate_answer(*offer);
+    if (answer.empty()) return "";
+    deflater_ = std::make_unique<ws::Deflater>(offer->server_max_window_bits, offer->server_no_context_takeover);
+    inflater_ = std::make_unique<ws::Inflater>();
+    reader_.inflate_with(inflater_.get());
+    return answer;
+  }
+
+  // Appends a data message: compressed when permessage-deflate was negotiated.
+  void append_message(ws::Opcode op, std::string_view payload) {
+    if (!deflater_) {
+      ws::append_frame(out_, op, payload);
+      return;
+    }
+    deflater_->compress(payload, compressed_);
+    ws::append_frame(out_, op, compressed_, true, false, 0, true);
   }
 
   bool refuse(int status, const char* reason) {
@@ -225,7 +251,7 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
     }
     const int64_t wait = capacity_ > 0 ? shared_.queue_ns(capacity_) : 0;
     if (wait <= 0 && queued_.empty()) {
-      ws::append_frame(out_, op, payload);
+      append_message(op, payload);
       return;
     }
     // /echo?capacity: held until its turn in the server's queue.
@@ -245,7 +271,7 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
       if (e || self->done_) return;
       const int64_t now = steady_ns();
       while (!self->queued_.empty() && self->queued_.front().at_ns <= now) {
-        if (!self->closing_) ws::append_frame(self->out_, self->queued_.front().op, self->queued_.front().payload);
+        if (!self->closing_) self->append_message(self->queued_.front().op, self->queued_.front().payload);
         self->queued_.pop_front();
       }
       self->flush();
@@ -262,7 +288,7 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
     }
     for (const auto& m : members) {
       if (m.get() == this) {
-        ws::append_frame(out_, op, payload);
+        append_message(op, payload);
       } else if (&m->io() == &io_) {
         m->deliver(op, payload);
       } else {
@@ -340,6 +366,9 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
   WsShared& shared_;
   ws::RequestReader request_;
   ws::MessageReader reader_{ws::Role::kServer, kMaxMessage};
+  std::unique_ptr<ws::Deflater> deflater_;  // permessage-deflate, when negotiated
+  std::unique_ptr<ws::Inflater> inflater_;
+  std::string compressed_;                  // the last message compressed
   std::vector<char> in_;  // bytes read, [0, have_) not yet parsed
   size_t have_ = 0;
   std::string out_, writing_buf_;
@@ -380,7 +409,10 @@ struct WsService::Impl {
   }
 };
 
-WsService::WsService(WsServiceOptions options) : impl_(std::make_unique<Impl>()) { impl_->o = std::move(options); }
+WsService::WsService(WsServiceOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->o = std::move(options);
+  impl_->shared.deflate = impl_->o.deflate;
+}
 
 WsService::~WsService() { stop(); }
 

@@ -137,9 +137,10 @@ struct AttackRun {
   std::string abort_reason;  ///< why the run was stopped early by a check, if it was
   Nanos elapsed{0};          ///< wall time from start to the last result
   /// gRPC: bytes on the attack's TCP connections to the server, as the kernel counts them
-  /// (HTTP/2 framing, headers and compression included); 0 for other protocols.
+  /// (HTTP/2 framing, headers and compression included); WebSocket: the bytes of the
+  /// handshakes and frames written (compressed payloads included); 0 for other protocols.
   uint64_t wire_bytes_out = 0;
-  uint64_t wire_bytes_in = 0;  ///< gRPC: bytes received on those connections
+  uint64_t wire_bytes_in = 0;  ///< gRPC, WebSocket: bytes received on those connections
   /// With trials (Load::trials > 1): each trial's figures of the primary kind, in order; the
   /// run's metrics are all trials merged.
   std::vector<Summary> trials;

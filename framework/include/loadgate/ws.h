@@ -46,6 +46,9 @@ struct WsOptions {
   std::string subprotocol;           ///< Sec-WebSocket-Protocol to request
   std::vector<Header> headers;       ///< extra handshake headers
   bool insecure = false;             ///< wss: skip certificate verification
+  /// Offer permessage-deflate (RFC 7692); messages are compressed both ways when the server
+  /// accepts. AttackRun::wire_bytes_out/in then say what the frames took on the wire.
+  bool compression = true;
   std::vector<std::string> sources;  ///< local source addresses (loopback targets only); empty = automatic
 };
 

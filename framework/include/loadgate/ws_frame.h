@@ -64,12 +64,14 @@ std::string close_payload(uint16_t code, std::string_view reason);
 
 /// Appends one frame to `out`: `op`, FIN when `fin`, and `payload`, masked with `mask_key`
 /// (the key's 4 bytes in memory order) when `masked` (a client's frames must be).
+/// `compressed`: the payload is a permessage-deflate message (RSV1 set; first frame only).
 void append_frame(std::string& out, Opcode op, std::string_view payload, bool fin = true, bool masked = false,
-                  uint32_t mask_key = 0);
+                  uint32_t mask_key = 0, bool compressed = false);
 
 /// Appends the header of a frame of `length` payload bytes; the caller appends the payload and,
 /// when masked, masks it with apply_mask(). Returns the header's size.
-size_t append_frame_header(std::string& out, Opcode op, uint64_t length, bool fin, bool masked, uint32_t mask_key);
+size_t append_frame_header(std::string& out, Opcode op, uint64_t length, bool fin, bool masked, uint32_t mask_key,
+                           bool compressed = false);
 
 /// XORs `n` bytes at `data` with the masking key, as if they started `offset` bytes into a
 /// payload (so a payload can be unmasked in pieces). Masking and unmasking are the same.
@@ -91,6 +93,8 @@ struct Event {
   std::string_view payload;       ///< valid until the next consume() call
   uint16_t code = 0;              ///< close code
 };
+
+class Inflater;
 
 /// MessageReader parses frames from a connection's bytes, in place, and assembles fragmented
 /// messages (control frames may come between fragments). After a protocol error it reads
@@ -120,6 +124,11 @@ class MessageReader {
     return used;
   }
 
+  /// Takes messages compressed by permessage-deflate (RSV1 on their first frame, ws_deflate.h):
+  /// `in` (the caller's, outliving the reader) inflates them before they are delivered; the
+  /// size limit and the UTF-8 check apply to the inflated message. nullptr: RSV1 is an error.
+  void inflate_with(Inflater* in) { inflater_ = in; }
+
   /// Bytes the frame at the start of the unconsumed data needs in all, header included, once
   /// its header is known (0 before): a caller whose buffer is smaller grows it to this.
   uint64_t frame_size() const { return frame_size_; }
@@ -134,6 +143,8 @@ class MessageReader {
  private:
   size_t next(char* data, size_t n, Event& e);
   size_t fail(uint16_t code, const char* why);
+  size_t fail(uint16_t code, const std::string& why) { return fail(code, why.c_str()); }
+  bool deliver(Opcode op, std::string_view bytes, bool compressed, Event& e);
   Role role_;
   uint64_t max_message_;
   uint64_t frame_size_ = 0;
@@ -142,6 +153,9 @@ class MessageReader {
   bool ready_ = false;                          // next() filled an event
   bool delivered_fragments_ = false;            // fragments_ was handed out: clear it next
   bool closed_ = false;
+  bool compressed_ = false;                     // the message being assembled came with RSV1
+  Inflater* inflater_ = nullptr;                // permessage-deflate, when negotiated
+  std::string inflated_;                        // the last compressed message, inflated
   uint16_t failed_ = 0;
   std::string error_;
 };

@@ -24,13 +24,15 @@ std::string accept_key(std::string_view key);
 std::string make_key(const unsigned char (&random)[16]);
 
 /// The client's opening request for `resource` ("/echo?x=1") on `host` ("h:8000"), with extra
-/// `headers` (name, value) and a requested `subprotocol` ("" = none).
+/// `headers` (name, value), a requested `subprotocol` ("" = none) and offered `extensions`
+/// (Sec-WebSocket-Extensions, "" = none).
 std::string client_request(std::string_view host, std::string_view resource, std::string_view key,
                            const std::vector<std::pair<std::string, std::string>>& headers,
-                           std::string_view subprotocol);
+                           std::string_view subprotocol, std::string_view extensions = {});
 
-/// The server's answer accepting a request with Sec-WebSocket-Key `key`.
-std::string accept_response(std::string_view key, std::string_view subprotocol = {});
+/// The server's answer accepting a request with Sec-WebSocket-Key `key`, with the accepted
+/// `extensions` ("" = none).
+std::string accept_response(std::string_view key, std::string_view subprotocol = {}, std::string_view extensions = {});
 
 /// The server's answer refusing a request: `status` ("403") and its reason, then the close.
 std::string refuse_response(int status, std::string_view reason);
@@ -54,9 +56,12 @@ class ResponseReader {
   /// Reason phrase, as sent.
   const std::string& reason() const;
   /// "" when the answer accepts a request made with `key` and `subprotocol` (RFC 6455 4.1:
-  /// 101, Upgrade: websocket, Connection: Upgrade, the right accept key, no extension or
-  /// subprotocol that was not asked for); otherwise why not ("handshake: 403 Forbidden").
-  std::string check(std::string_view key, std::string_view subprotocol) const;
+  /// 101, Upgrade: websocket, Connection: Upgrade, the right accept key, no extension
+  /// (unless `extensions_offered`) or subprotocol that was not asked for); otherwise why not
+  /// ("handshake: 403 Forbidden").
+  std::string check(std::string_view key, std::string_view subprotocol, bool extensions_offered = false) const;
+  /// The Sec-WebSocket-Extensions the server accepted ("" = none), after kDone.
+  std::string extensions() const;
   /// What was wrong after kError.
   const std::string& error() const;
 

@@ -9,6 +9,9 @@
 //                  whole and in fragments with a ping between them; checks each echo byte for
 //                  byte; then the close handshake. Prints one JSON line of what it saw.
 //
+// A last argument `deflate` turns on permessage-deflate (RFC 7692) on that side, every message
+// compressed (threshold 0), fragments included; the client then prints the extension it agreed.
+//
 // ws validates what it receives (masking, UTF-8, control frames, close codes): a frame of ours it
 // does not like fails its side with an error, which the tests see.
 import { WebSocketServer, WebSocket } from 'ws';
@@ -21,8 +24,10 @@ function payload(size, binary) {
   return binary ? b : b.toString('latin1');
 }
 
+const deflate = process.argv[process.argv.length - 1] === 'deflate' ? { threshold: 0 } : false;
+
 function server() {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 1 << 26 });
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: deflate, maxPayload: 1 << 26 });
   wss.on('connection', (ws, req) => {
     const path = req.url.split('?')[0];
     ws.on('error', (e) => process.stderr.write(`peer error: ${e.message}\n`));
@@ -53,8 +58,8 @@ function server() {
 }
 
 async function client(url) {
-  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 26 });
-  const seen = { echoed: 0, mismatched: 0, pongs: 0, errors: [], close_code: 0, clean: false };
+  const ws = new WebSocket(url, { perMessageDeflate: deflate, maxPayload: 1 << 26 });
+  const seen = { echoed: 0, mismatched: 0, pongs: 0, errors: [], close_code: 0, clean: false, extensions: '' };
   const queue = [];
   ws.on('message', (data, isBinary) => {
     const want = queue.shift();
@@ -73,6 +78,7 @@ async function client(url) {
     process.exit(0);
   });
   ws.on('open', () => {
+    seen.extensions = ws.extensions;
     for (const binary of [false, true]) {
       for (const size of SIZES) {
         const data = payload(size, binary);
@@ -99,6 +105,6 @@ async function client(url) {
 if (process.argv[2] === 'server') server();
 else if (process.argv[2] === 'client') client(process.argv[3]);
 else {
-  console.error('usage: ws_peer.mjs server | client URL');
+  console.error('usage: ws_peer.mjs server [deflate] | client URL [deflate]');
   process.exit(2);
 }

@@ -7,6 +7,7 @@
 // takes them (Conn::try_write: no handler, no allocation), through Asio otherwise; a read
 // parses every frame it brought, in place (ws_frame.h).
 #include <asio/steady_timer.hpp>
+#include <atomic>
 #include <cstring>
 #include <random>
 
@@ -17,6 +18,7 @@
 #include "loadgate/interner.h"
 #include "loadgate/url.h"
 #include "loadgate/ws.h"
+#include "loadgate/ws_deflate.h"
 #include "loadgate/ws_frame.h"
 #include "loadgate/ws_handshake.h"
 #include "protocol/http/connection.h"
@@ -88,6 +90,8 @@ struct WsPlan {
   std::string payload;  // message_size bytes; each message's header overwrites its start
   std::vector<std::pair<std::string, std::string>> headers;
   uint32_t label = 0;
+  // Written by the sessions as they end: bytes on the wire (AttackRun::wire_bytes_out/in).
+  mutable std::atomic<uint64_t> wire_out{0}, wire_in{0};
 };
 
 // xorshift64*: masking keys and handshake keys. RFC 6455 asks for keys a proxy cannot predict;
@@ -118,6 +122,10 @@ class WsSession final : public engine::Session {
         timer_(io),
         rng_(seed),
         in_(kReadBuffer) {}
+  ~WsSession() override {
+    p_.wire_out += wire_out_;
+    p_.wire_in += wire_in_;
+  }
 
   void open() override {
     timer_.expires_after(kOpenTimeout);
@@ -142,7 +150,8 @@ class WsSession final : public engine::Session {
       }
       key_ = ws::make_key(random);
       reply_ = std::make_unique<ws::ResponseReader>();
-      out_ = ws::client_request(p_.url.authority(), p_.url.target, key_, p_.headers, p_.w->subprotocol);
+      out_ = ws::client_request(p_.url.authority(), p_.url.target, key_, p_.headers, p_.w->subprotocol,
+                                p_.w->compression ? ws::kDeflateOffer : std::string_view());
       flush();
       read();
     });
@@ -151,6 +160,13 @@ class WsSession final : public engine::Session {
   void send(uint64_t seq, int64_t scheduled_ns) override {
     const std::string& payload = p_.payload;
     const uint32_t key = static_cast<uint32_t>(rng_.next());
+    if (deflater_) {  // permessage-deflate: the message whole, then compressed
+      message_ = payload;
+      put_header(message_.data(), seq, scheduled_ns, p_.w->binary);
+      deflater_->compress(message_, compressed_);
+      ws::append_frame(out_, p_.w->binary ? ws::Opcode::kBinary : ws::Opcode::kText, compressed_, true, true, key, true);
+      return;
+    }
     ws::append_frame_header(out_, p_.w->binary ? ws::Opcode::kBinary : ws::Opcode::kText, payload.size(), true, true,
                             key);
     const size_t at = out_.size();
@@ -162,6 +178,7 @@ class WsSession final : public engine::Session {
   void flush() override {
     if (writing_ || out_.empty() || phase_ == kDone) return;
     asio::error_code ec;
+    wire_out_ += out_.size();
     const size_t n = conn_.try_write(out_.data(), out_.size(), ec);
     if (ec) {
       end(ec);
@@ -205,6 +222,7 @@ class WsSession final : public engine::Session {
   void on_read(const asio::error_code& ec, size_t n) {
     if (phase_ == kDone) return;
     have_ += n;
+    wire_in_ += n;
     if (phase_ == kHandshaking && !handshake()) return;
     if (phase_ == kOpen && have_ > 0) frames();
     if (phase_ == kDone) return;
@@ -227,18 +245,37 @@ class WsSession final : public engine::Session {
       have_ = 0;  // http-parser keeps what it needs of a partial head
       return true;
     }
-    const std::string why = reply_->check(key_, p_.w->subprotocol);
+    const std::string why = reply_->check(key_, p_.w->subprotocol, p_.w->compression);
     const int status = reply_->status();
     if (!why.empty()) {
       fail_open(static_cast<uint16_t>(status), status == 101 ? ErrorKind::kProtocol : ErrorKind::kStatus, why);
       return false;
     }
+    if (!accept_extensions(reply_->extensions())) return false;
     reply_.reset();
     std::memmove(in_.data(), in_.data() + used, have_ - used);
     have_ -= used;
     timer_.cancel();
     phase_ = kOpen;
     events_.on_open(index_, 101);
+    return true;
+  }
+
+  // Takes up the extensions the server accepted: permessage-deflate (the one offered) or none.
+  bool accept_extensions(const std::string& accepted) {
+    if (accepted.empty()) return true;
+    std::string error;
+    const auto terms = ws::parse_deflate(accepted, true, error);
+    if (!terms || terms->client_max_window_bits < 9) {
+      fail_open(101, ErrorKind::kProtocol,
+                "handshake: " + (!error.empty() ? error
+                                 : terms       ? std::string("permessage-deflate: a client window of 8 bits (zlib needs 9)")
+                                               : "an extension that was not asked for: " + printable(accepted)));
+      return false;
+    }
+    deflater_ = std::make_unique<ws::Deflater>(terms->client_max_window_bits, terms->client_no_context_takeover);
+    inflater_ = std::make_unique<ws::Inflater>();
+    reader_.inflate_with(inflater_.get());
     return true;
   }
 
@@ -340,6 +377,10 @@ class WsSession final : public engine::Session {
   std::string key_;                              // Sec-WebSocket-Key sent
   std::unique_ptr<ws::ResponseReader> reply_;   // while handshaking
   ws::MessageReader reader_{ws::Role::kClient, kMaxMessage};
+  std::unique_ptr<ws::Deflater> deflater_;  // permessage-deflate, when the server accepted it
+  std::unique_ptr<ws::Inflater> inflater_;
+  std::string message_, compressed_;        // a message before and after compression
+  uint64_t wire_out_ = 0, wire_in_ = 0;     // bytes written and read, handshake included
   std::vector<char> in_;  // bytes read, [0, have_) not yet parsed
   size_t have_ = 0;
   std::string out_;          // frames to write at the next flush()
@@ -450,6 +491,8 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   const int threads = load.threads > 0 ? load.threads : threads_for(estimate_need("ws", peak, false).generator_cores);
   WsDriver driver(plan);
   AttackRun run = engine::run_sessions(load, driver, sessions, std::min(threads, mine), rate);
+  run.wire_bytes_out = plan.wire_out;
+  run.wire_bytes_in = plan.wire_in;
   if (!run.interrupted) record_cost("ws", peak, run.metrics.resources(), run.elapsed);
   return run;
 }

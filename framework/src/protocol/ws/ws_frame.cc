@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "loadgate/ws_deflate.h"
+
 namespace loadgate::ws {
 namespace {
 
@@ -16,10 +18,11 @@ bool valid_close_code(uint16_t c) {
 
 }  // namespace
 
-size_t append_frame_header(std::string& out, Opcode op, uint64_t length, bool fin, bool masked, uint32_t mask_key) {
+size_t append_frame_header(std::string& out, Opcode op, uint64_t length, bool fin, bool masked, uint32_t mask_key,
+                           bool compressed) {
   unsigned char h[kMaxFrameHeader];
   size_t n = 0;
-  h[n++] = static_cast<unsigned char>((fin ? 0x80 : 0) | static_cast<uint8_t>(op));
+  h[n++] = static_cast<unsigned char>((fin ? 0x80 : 0) | (compressed ? 0x40 : 0) | static_cast<uint8_t>(op));
   const unsigned char mask_bit = masked ? 0x80 : 0;
   if (length < 126) {
     h[n++] = static_cast<unsigned char>(mask_bit | length);
@@ -49,8 +52,9 @@ std::string close_payload(uint16_t code, std::string_view reason) {
   return payload;
 }
 
-void append_frame(std::string& out, Opcode op, std::string_view payload, bool fin, bool masked, uint32_t mask_key) {
-  append_frame_header(out, op, payload.size(), fin, masked, mask_key);
+void append_frame(std::string& out, Opcode op, std::string_view payload, bool fin, bool masked, uint32_t mask_key,
+                  bool compressed) {
+  append_frame_header(out, op, payload.size(), fin, masked, mask_key, compressed);
   const size_t at = out.size();
   out.append(payload.data(), payload.size());
   if (masked) apply_mask(out.data() + at, payload.size(), mask_key);
@@ -140,8 +144,11 @@ size_t MessageReader::next(char* data, size_t n, Event& e) {
   const bool fin = b0 & 0x80;
   const uint8_t op = b0 & 0x0F;
   const bool masked = b1 & 0x80;
-  if (b0 & 0x70) return fail(kCloseProtocolError, "reserved bits set without an extension");
+  const bool rsv1 = b0 & 0x40;
   if (!is_known(op)) return fail(kCloseProtocolError, "unknown opcode");
+  if ((b0 & 0x30) || (rsv1 && !inflater_)) return fail(kCloseProtocolError, "reserved bits set without an extension");
+  if (rsv1 && (is_control(op) || op == 0))
+    return fail(kCloseProtocolError, "RSV1 on a control frame or a continuation (permessage-deflate)");
   if (masked != (role_ == Role::kServer))
     return fail(kCloseProtocolError, role_ == Role::kServer ? "a client frame not masked" : "a server frame masked");
   size_t header = 2;
@@ -199,28 +206,44 @@ size_t MessageReader::next(char* data, size_t n, Event& e) {
     ready_ = true;
     return header + length;
   }
-  if (op != 0 && fin) {  // a whole message in one frame: no copy
-    if (op == 0x1 && !valid_utf8(bytes)) return fail(kCloseInvalidData, "a text message that is not UTF-8");
-    e.type = Event::kMessage;
-    e.opcode = static_cast<Opcode>(op);
-    e.payload = bytes;
-    ready_ = true;
+  if (op != 0 && fin) {  // a whole message in one frame: no copy unless compressed
+    if (!deliver(static_cast<Opcode>(op), bytes, rsv1, e)) return 0;
     return header + length;
   }
-  if (op != 0) fragmented_ = static_cast<Opcode>(op);
+  if (op != 0) {
+    fragmented_ = static_cast<Opcode>(op);
+    compressed_ = rsv1;
+  }
   fragments_.append(bytes.data(), bytes.size());
   if (fin) {
-    if (fragmented_ == Opcode::kText && !valid_utf8(fragments_))
-      return fail(kCloseInvalidData, "a text message that is not UTF-8");
-    e.type = Event::kMessage;
-    e.opcode = fragmented_;
-    e.payload = fragments_;
+    const Opcode whole = fragmented_;
     fragmented_ = Opcode::kContinuation;
-    ready_ = true;
     delivered_fragments_ = true;
-    return header + length;
+    if (!deliver(whole, fragments_, compressed_, e)) return 0;
   }
   return header + length;
+}
+
+// Fills `e` with the message `bytes` (inflated first when `compressed`), checked; false after
+// an error.
+bool MessageReader::deliver(Opcode op, std::string_view bytes, bool compressed, Event& e) {
+  if (compressed) {
+    std::string why;
+    if (!inflater_->inflate(bytes, inflated_, max_message_, why)) {
+      fail(inflated_.size() > max_message_ ? kCloseTooBig : kCloseInvalidData, why);
+      return false;
+    }
+    bytes = inflated_;
+  }
+  if (op == Opcode::kText && !valid_utf8(bytes)) {
+    fail(kCloseInvalidData, "a text message that is not UTF-8");
+    return false;
+  }
+  e.type = Event::kMessage;
+  e.opcode = op;
+  e.payload = bytes;
+  ready_ = true;
+  return true;
 }
 
 }  // namespace loadgate::ws

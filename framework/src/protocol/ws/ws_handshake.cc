@@ -134,22 +134,24 @@ std::string make_key(const unsigned char (&random)[16]) { return base64(random, 
 
 std::string client_request(std::string_view host, std::string_view resource, std::string_view key,
                            const std::vector<std::pair<std::string, std::string>>& headers,
-                           std::string_view subprotocol) {
+                           std::string_view subprotocol, std::string_view extensions) {
   std::string r;
   r.reserve(256);
   r.append("GET ").append(resource.empty() ? "/" : resource).append(" HTTP/1.1\r\nHost: ").append(host);
   r.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ").append(key);
   r.append("\r\nSec-WebSocket-Version: 13\r\n");
   if (!subprotocol.empty()) r.append("Sec-WebSocket-Protocol: ").append(subprotocol).append("\r\n");
+  if (!extensions.empty()) r.append("Sec-WebSocket-Extensions: ").append(extensions).append("\r\n");
   for (const auto& [k, v] : headers) r.append(k).append(": ").append(v).append("\r\n");
   r.append("\r\n");
   return r;
 }
 
-std::string accept_response(std::string_view key, std::string_view subprotocol) {
+std::string accept_response(std::string_view key, std::string_view subprotocol, std::string_view extensions) {
   std::string r = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
   r.append(accept_key(key)).append("\r\n");
   if (!subprotocol.empty()) r.append("Sec-WebSocket-Protocol: ").append(subprotocol).append("\r\n");
+  if (!extensions.empty()) r.append("Sec-WebSocket-Extensions: ").append(extensions).append("\r\n");
   r.append("\r\n");
   return r;
 }
@@ -173,13 +175,15 @@ int ResponseReader::status() const { return impl_->parser.status_code; }
 const std::string& ResponseReader::reason() const { return impl_->reason; }
 const std::string& ResponseReader::error() const { return impl_->error; }
 
-std::string ResponseReader::check(std::string_view key, std::string_view subprotocol) const {
+std::string ResponseReader::extensions() const { return impl_->header("sec-websocket-extensions"); }
+
+std::string ResponseReader::check(std::string_view key, std::string_view subprotocol, bool extensions_offered) const {
   const Head& h = *impl_;
   if (h.parser.status_code != 101) return "handshake: " + std::to_string(h.parser.status_code) + " " + h.reason;
   if (lower(h.header("upgrade")) != "websocket") return "handshake: 101 without Upgrade: websocket";
   if (!has_token(h.header("connection"), "upgrade")) return "handshake: 101 without Connection: Upgrade";
   if (h.header("sec-websocket-accept") != accept_key(key)) return "handshake: wrong Sec-WebSocket-Accept";
-  if (h.has("sec-websocket-extensions")) return "handshake: an extension that was not asked for";
+  if (h.has("sec-websocket-extensions") && !extensions_offered) return "handshake: an extension that was not asked for";
   const std::string proto = h.header("sec-websocket-protocol");
   if (!proto.empty() && proto != subprotocol) return "handshake: subprotocol \"" + proto + "\" was not asked for";
   return "";

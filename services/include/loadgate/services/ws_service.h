@@ -19,6 +19,9 @@ struct WsServiceOptions {
   std::string host = "127.0.0.1";  ///< address to bind
   int port = 8000;                 ///< 0 = any free port
   int threads = 1;                 ///< io threads
+  /// Accept permessage-deflate (RFC 7692) when a client offers it. Off by default: the suite's
+  /// baselines are for uncompressed frames.
+  bool deflate = false;
 };
 
 /// WsService runs the WebSocket server until stop() or destruction.
