@@ -268,7 +268,7 @@ class HttpSlot final : public http::StepSlot, public http::H2Stream {
   std::vector<Header> redirect_headers_;
   std::string redirect_body_;
   Url current_;  // URL of the request in flight (redirects resolve against it)
-  std::array<char, kReadBuffer> buf_{};
+  std::array<char, kReadBuffer> buf_;  // not zeroed: a page is resident only once a read reaches it
   http1::ResponseParser parser_;
 
   Hit hit_{};
