@@ -150,7 +150,12 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   progress.finish();
   RunEnd end;
   for (auto& w : loops) {
-    run.metrics.merge(w->metrics());
+    // The first thread's figures move: merged into an empty Metrics, every label's histograms
+    // would be resident twice at the end of the run (30 MB more at 1,024 labels).
+    if (&w == &loops.front())
+      run.metrics = std::move(w->metrics());
+    else
+      run.metrics.merge(w->metrics());
     run.workers += w->opened;
     end.generator.merge(w->generator);
   }
