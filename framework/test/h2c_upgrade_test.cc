@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "loadgate/error.h"
 #include "loadgate/http.h"
 #include "kit/scratch_dir.h"
 #include "kit/listener.h"
@@ -137,6 +138,18 @@ TEST_F(H2cUpgrade, AServerThatDoesNotSwitchIsSpokenToInHttp11) {
   EXPECT_EQ(s.requests, 20u);
   EXPECT_EQ(s.status_codes.at("200"), 20u);
   EXPECT_EQ(run.info.target_protocols.at("GET http://127.0.0.1:" + std::to_string(api_->port()) + "/health"), "HTTP/1.1");
+}
+
+TEST(H2cUpgradeOptions, PriorKnowledgeAndTheUpgradeAreOneOrTheOther) {
+  HttpOptions h;
+  h.h2c = true;
+  h.h2c_upgrade = true;
+  try {
+    attack_http(get(1, "/"), h, closed_load(1, 1));
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("-h2c-upgrade"), std::string::npos) << e.what();
+  }
 }
 
 // A server that switches on its first connection (the probe) and answers 400 on the others.

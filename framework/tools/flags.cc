@@ -228,7 +228,6 @@ void HttpFlags::parse_transport(HttpOptions& http, const LoadSpec& load) const {
   http.http2 = http2;
   http.h2c = h2c;
   http.h2c_upgrade = h2c_upgrade;
-  if (h2c && h2c_upgrade) throw InputError("", 0, "-h2c-upgrade", "-h2c already sends HTTP/2 with prior knowledge: use one of the two");
   http.chunked = chunked;
   http.unix_socket = unix_socket;
   http.laddr = laddr;

@@ -167,7 +167,7 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
     if (!offer) return "";
     std::string answer = ws::deflate_answer(*offer);
     if (answer.empty()) return "";
-    deflater_ = std::make_unique<ws::Deflater>(offer->server_max_window_bits, offer->server_no_context_takeover);
+    deflater_ = std::make_unique<ws::Deflater>(offer->window_bits(true), offer->no_takeover(true));
     inflater_ = std::make_unique<ws::Inflater>();
     reader_.inflate_with(inflater_.get());
     return answer;

@@ -31,7 +31,6 @@ struct DeflateTerms {
   bool client_no_context_takeover = false;  ///< the client starts each message afresh
   int server_max_window_bits = 15;          ///< LZ77 window of the server's compressor (8..15)
   int client_max_window_bits = 15;          ///< LZ77 window of the client's compressor (8..15)
-  bool client_window_offered = false;       ///< an offer's client_max_window_bits came without a value
 
   /// The window (bits) of `server`'s side's compressor.
   int window_bits(bool server) const { return server ? server_max_window_bits : client_max_window_bits; }

@@ -28,16 +28,26 @@ constexpr size_t kSettingsCount = sizeof kSettings / sizeof kSettings[0];
 constexpr size_t kMaxSwitchHead = 16 * 1024;  // bytes of an answer to the upgrade before its headers end
 constexpr auto kUpgradeProbeTimeout = std::chrono::seconds(5);
 
-// The SETTINGS frame's payload in base64url without padding (the HTTP2-Settings header).
-std::string settings_header(std::string& payload) {
-  payload.resize(kSettingsCount * 6);
-  const ssize_t n = nghttp2_pack_settings_payload(reinterpret_cast<uint8_t*>(payload.data()), payload.size(),
-                                                  kSettings, kSettingsCount);
-  payload.resize(n < 0 ? 0 : static_cast<size_t>(n));
-  std::string text = base64_encode(payload);
-  for (char& c : text) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!text.empty() && text.back() == '=') text.pop_back();
-  return text;
+// Our SETTINGS as the upgrade request carries them: the frame's payload (for
+// nghttp2_session_upgrade2) and the same in base64url without padding (the HTTP2-Settings
+// header). Constant: packed once.
+struct UpgradeSettings {
+  std::string payload, header;
+};
+
+const UpgradeSettings& upgrade_settings() {
+  static const UpgradeSettings s = [] {
+    UpgradeSettings u;
+    u.payload.resize(kSettingsCount * 6);
+    const ssize_t n = nghttp2_pack_settings_payload(reinterpret_cast<uint8_t*>(u.payload.data()), u.payload.size(),
+                                                    kSettings, kSettingsCount);
+    u.payload.resize(n < 0 ? 0 : static_cast<size_t>(n));
+    u.header = base64_encode(u.payload);
+    for (char& c : u.header) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!u.header.empty() && u.header.back() == '=') u.header.pop_back();
+    return u;
+  }();
+  return s;
 }
 
 bool connection_specific(const std::string& lower) {
@@ -226,10 +236,8 @@ void H2Session::opened(ErrorKind kind, const std::string& error, const OpenHandl
 }
 
 void H2Session::upgrade(OpenHandler on_open) {
-  std::string payload;
-  const std::string settings = settings_header(payload);
   writing_buf_ = "OPTIONS / HTTP/1.1\r\nHost: " + conn_.origin().url.authority() +
-                 "\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: " + settings +
+                 "\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: " + upgrade_settings().header +
                  "\r\nUser-Agent: loadgate/0.1\r\n\r\n";
   writing_ = true;
   conn_.write(asio::buffer(writing_buf_), [this, on_open = std::move(on_open)](const asio::error_code& ec, size_t) {
@@ -264,8 +272,7 @@ void H2Session::await_switch(std::shared_ptr<std::string> head, OpenHandler on_o
       opened(ErrorKind::kConnect, "h2c upgrade: the server answered \"" + printable(status) + "\", not 101 Switching Protocols", on_open);
       return;
     }
-    std::string payload;
-    settings_header(payload);
+    const std::string& payload = upgrade_settings().payload;
     int rv = nghttp2_session_upgrade2(ng_, reinterpret_cast<const uint8_t*>(payload.data()), payload.size(), 0, nullptr);
     const size_t rest = head->size() - end - 4;
     if (rv == 0 && rest > 0) {

@@ -316,6 +316,8 @@ class HttpDriver final : public http::HttpEngineDriver {
   HttpDriver(const std::vector<Target>& targets, const HttpOptions& o, const AttackOptions& load,
              std::vector<http::StepSettings> steps = {})
       : o_(o), load_(load), tls_(asio::ssl::context::tls_client), steps_(std::move(steps)) {
+    if (o.h2c && o.h2c_upgrade)
+      throw InputError("", 0, "-h2c-upgrade", "-h2c already sends HTTP/2 with prior knowledge: use one of the two");
     setup_tls();
     transport_.tls = &tls_;
     transport_.insecure = o.insecure;

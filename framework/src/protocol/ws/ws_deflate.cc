@@ -53,10 +53,7 @@ bool apply(std::string_view param, bool from_server, DeflateTerms& t, unsigned& 
       (i == 0 ? t.server_no_context_takeover : t.client_no_context_takeover) = true;
       return true;
     }
-    if (i == 3 && eq == std::string_view::npos && !from_server) {
-      t.client_window_offered = true;
-      return true;
-    }
+    if (i == 3 && eq == std::string_view::npos && !from_server) return true;  // an offer: the server may choose
     const int bits = window(value);
     if (bits == 0) return (error = "permessage-deflate: " + std::string(name) + " wants 8..15", false);
     (i == 2 ? t.server_max_window_bits : t.client_max_window_bits) = bits;

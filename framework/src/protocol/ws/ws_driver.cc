@@ -266,14 +266,13 @@ class WsSession final : public engine::Session {
     if (accepted.empty()) return true;
     std::string error;
     const auto terms = ws::parse_deflate(accepted, true, error);
-    if (!terms || terms->client_max_window_bits < 9) {
-      fail_open(101, ErrorKind::kProtocol,
-                "handshake: " + (!error.empty() ? error
-                                 : terms       ? std::string("permessage-deflate: a client window of 8 bits (zlib needs 9)")
-                                               : "an extension that was not asked for: " + printable(accepted)));
+    if (!terms && error.empty()) error = "an extension that was not asked for: " + printable(accepted);
+    if (terms && terms->window_bits(false) < 9) error = "permessage-deflate: a client window of 8 bits (zlib needs 9)";
+    if (!error.empty()) {
+      fail_open(101, ErrorKind::kProtocol, "handshake: " + error);
       return false;
     }
-    deflater_ = std::make_unique<ws::Deflater>(terms->client_max_window_bits, terms->client_no_context_takeover);
+    deflater_ = std::make_unique<ws::Deflater>(terms->window_bits(false), terms->no_takeover(false));
     inflater_ = std::make_unique<ws::Inflater>();
     reader_.inflate_with(inflater_.get());
     return true;
