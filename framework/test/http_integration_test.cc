@@ -75,6 +75,7 @@ TEST_F(Http, APrecisionSendsItsTicksWorthOfHitsAtOneWakeUp) {
     o.sink = &sink;
     AttackRun run = attack_http(target("/health"), {}, o);
     EXPECT_EQ(run.metrics.summarize().requests, 3000u);
+    EXPECT_EQ(run.metrics.summarize().success, 3000u);
     const std::vector<int64_t> due = sink.scheduled(Kind::kHttp);
     ASSERT_EQ(due.size(), 3000u);
     for (size_t k = 0; k < due.size(); ++k) ASSERT_EQ(due[k], o.rate.pacer->due(k)->count()) << "hit " << k;

@@ -31,7 +31,10 @@ namespace loadgate::services {
 struct ApiOptions {
   std::string host = "127.0.0.1";                  ///< address to bind (loopback by default)
   int port = 8000;                                 ///< 0 = any free port
-  int threads = 64;                                ///< worker threads (requests served concurrently)
+  /// Worker threads. Each holds one keep-alive connection while it is open, so this is the
+  /// number of connections served at once: a connection beyond them waits for a free thread
+  /// (its requests time out on the client), as in any thread-per-connection server.
+  int threads = 64;
   int limited_concurrency = 4;                     ///< /api/limited slots
   std::chrono::milliseconds degrade_after{10000};  ///< /api/degrade turns slow after this uptime
   std::string cert_file;                           ///< PEM certificate: serve HTTPS instead of HTTP
