@@ -15,7 +15,9 @@ namespace {
 // A service that answers in 2 ms up to `capacity` per second and queues beyond: latency grows
 // with the excess over the step (the queue's length divided by the capacity).
 StepRunner model(double capacity, std::vector<double>* asked = nullptr) {
-  return [capacity, asked](double rate, Nanos d) {
+  return [capacity, asked](const StepPlan& plan) {
+    const double rate = plan.rate;
+    const Nanos d = plan.duration;
     if (asked) asked->push_back(rate);
     Metrics m;
     const double secs = static_cast<double>(d.count()) / 1e9;
@@ -83,9 +85,9 @@ TEST(Breakpoint, EveryRateIsReMeasuredOnceAtMost) {
 StepRunner noisy_model(double capacity, size_t noisy, std::vector<double>* asked) {
   auto inner = model(capacity);
   auto calls = std::make_shared<size_t>(0);
-  return [inner, noisy, calls, asked](double rate, Nanos d) {
-    asked->push_back(rate);
-    Metrics m = inner(rate, d);
+  return [inner, noisy, calls, asked](const StepPlan& plan) {
+    asked->push_back(plan.rate);
+    Metrics m = inner(plan);
     if ((*calls)++ == noisy) {
       const Result slow = testing::Hit().at(1'000'000'000'000).took(70'000'000);
       for (int i = 0; i < 100; ++i) m.add(slow);  // a p99 just past the 50 ms objective
@@ -131,6 +133,47 @@ TEST(Breakpoint, BoundedByTheMaximumTime) {
   EXPECT_TRUE(b.timed_out);
   EXPECT_TRUE(b.steps.empty());
   EXPECT_EQ(b.capacity, 0);
+}
+
+// Shards search on a plan (SearchOptions::settle): each step is asked for at a planned time,
+// the search never sleeps, and the maximum time is judged on the plan, so that every shard
+// takes the same steps whatever its clock says.
+TEST(Breakpoint, PlannedStepsStartAtTheirPlannedTimes) {
+  using std::chrono::seconds;
+  SearchOptions s = quick(100, 1e9);
+  s.settle = seconds(1);
+  s.cooldown = seconds(60);  // a sleep this long would time the test out
+  s.max_time = seconds(600);
+  std::vector<StepPlan> plans;
+  const StepRunner inner = model(1000);
+  const Breakpoint b = find_breakpoint(
+      [&](const StepPlan& p) {
+        plans.push_back(p);
+        return inner(p);
+      },
+      p99_below(std::chrono::milliseconds(50)), s);
+  ASSERT_GE(plans.size(), 6u);
+  // 100, 200, 400, 800 hold: 3 s apart (2 s step + 1 s settle); 1600 breaks, so the next
+  // step comes a cooldown later.
+  for (int k = 0; k < 5; ++k) {
+    EXPECT_EQ(plans[k].index, k);
+    EXPECT_EQ(plans[k].at, seconds(3 * k)) << "step " << k;
+    EXPECT_EQ(plans[k].duration, seconds(2));
+  }
+  EXPECT_FALSE(b.steps[4].held);
+  EXPECT_EQ(plans[5].at, seconds(15 + 60));
+  EXPECT_GT(b.capacity, 900);
+
+  s.max_time = seconds(10);  // steps at 0, 3 and 6 s end by 8 s; one at 9 s would end at 11
+  plans.clear();
+  const Breakpoint cut = find_breakpoint(
+      [&](const StepPlan& p) {
+        plans.push_back(p);
+        return inner(p);
+      },
+      p99_below(std::chrono::milliseconds(50)), s);
+  EXPECT_EQ(plans.size(), 3u);
+  EXPECT_TRUE(cut.timed_out);
 }
 
 TEST(Breakpoint, NothingHolds) {

@@ -1,8 +1,10 @@
-// grpc_ws_cli_test.cc: `loadgate grpc`, `ws` and `breakpoint grpc|ws` as a ghz user drives
-// them, against `loadgate serve` processes started here and stopped by PID.
+// grpc_ws_cli_test.cc: `loadgate grpc`, `ws`, `breakpoint grpc|ws` and a sharded `breakpoint` as
+// a ghz user drives them, against `loadgate serve` processes started here and stopped by PID.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -37,7 +39,8 @@ class Served {
       const auto at = line.find("listening on ");
       if (at != std::string::npos && line.find('\n', at) != std::string::npos) {
         addr = line.substr(at + 13, line.find('\n', at) - at - 13);
-        if (addr.rfind("ws://", 0) == 0) addr = addr.substr(5);
+        for (const char* scheme : {"ws://", "http://"})
+          if (addr.rfind(scheme, 0) == 0) addr = addr.substr(std::string(scheme).size());
       } else {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
@@ -220,6 +223,96 @@ TEST(BreakpointCli, WebSocketMessageCapacityWithItsPage) {
   const std::string page = slurp(html);
   EXPECT_NE(page.find("p99 by rate"), std::string::npos);
   EXPECT_NE(page.find("10 connections"), std::string::npos);
+}
+
+// An RFC 3339 time `ahead` from now, to the second: one -start-at for every shard.
+std::string utc_in(std::chrono::seconds ahead) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + ahead);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// The search of /api/limited (4 lanes of 10 ms: 400 requests per second), as `breakpoint` with
+// `extra` flags; its output in `name`.out and .err.
+std::unique_ptr<Subprocess> search_limited(const std::string& addr, const std::string& name, const std::string& extra) {
+  const std::string targets = ::testing::TempDir() + "bp_limited.txt";
+  std::ofstream(targets) << "GET http://" << addr << "/api/limited?ms=10\n";
+  std::vector<std::string> argv = {L, "breakpoint", "-targets", targets, "-p99", "50ms", "-success", "0.99",
+                                   "-timeout", "500ms", "-max-workers", "2000", "-start", "100", "-max-rate", "3200",
+                                   "-step", "1s", "-cooldown", "1s", "-precision", "0.2", "-max-time", "120s", "-quiet"};
+  std::istringstream words(extra);
+  for (std::string w; words >> w;) argv.push_back(w);
+  const std::string out = ::testing::TempDir() + name;
+  return std::make_unique<Subprocess>(argv, out + ".out", out + ".err");
+}
+
+// Two shards search together: each sends its half of every step's hits at the same planned
+// times, and both judge the halves merged, so both print the same search and the capacity of
+// the whole (near 400/s; a shard judging its half alone would find twice that).
+TEST(BreakpointCli, ShardsStepTogetherAndFindOneCapacity) {
+  Served api({"api"}, "api_bp");
+  ASSERT_FALSE(api.addr.empty());
+  const std::string dir = ::testing::TempDir() + "bp_exchange";
+  std::filesystem::remove_all(dir);
+  // -settle 3s: the drain takes -timeout (500 ms), the rest is room for a busy machine.
+  const std::string shared = "-exchange " + dir + " -settle 3s -start-at " + utc_in(std::chrono::seconds(3));
+  auto a = search_limited(api.addr, "bp_shard0", shared + " -shard 0/2");
+  auto b = search_limited(api.addr, "bp_shard1", shared + " -shard 1/2");
+  ASSERT_EQ(a->wait(std::chrono::seconds(170)), 0) << slurp(::testing::TempDir() + "bp_shard0.err");
+  ASSERT_EQ(b->wait(std::chrono::seconds(10)), 0) << slurp(::testing::TempDir() + "bp_shard1.err");
+  const std::string out0 = slurp(::testing::TempDir() + "bp_shard0.out"), out1 = slurp(::testing::TempDir() + "bp_shard1.out");
+  EXPECT_EQ(out0, out1) << "the same steps, figures and capacity on both shards";
+  const double c = capacity_of(out0);
+  EXPECT_GE(c, 300) << out0;
+  EXPECT_LE(c, 440) << out0;
+  // Each step's files are one sharded attack: a gate over the first step (100/s, held) takes
+  // the two, and check -strict refuses one alone.
+  std::vector<std::string> step0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.path().filename().string().rfind("step-0.", 0) == 0) step0.push_back(e.path().string());
+  std::sort(step0.begin(), step0.end());
+  ASSERT_EQ(step0.size(), 2u);
+  const std::string baseline = ::testing::TempDir() + "bp_baseline.json";
+  std::ofstream(baseline) << R"({"service": "api", "scenarios": {"step": {"tier": "light", "load": {"rate": "100/1s",)"
+                          << R"( "duration": "1s"}, "thresholds": {"success": 0.99, "generator": false}}}})";
+  const std::string check = L + " check -strict -baselines=" + baseline + " -scenario=api.step ";
+  const Ran both = sh(check + step0[0] + " " + step0[1]);
+  EXPECT_EQ(both.code, 0) << both.out << both.err;
+  const Ran alone = sh(check + step0[0]);
+  EXPECT_EQ(alone.code, 2);
+  EXPECT_NE(alone.err.find("shard 1/2"), std::string::npos) << alone.err;
+}
+
+// A shard whose partner never comes stops at the first step, and says which shard is missing.
+TEST(BreakpointCli, AShardAloneNamesTheMissingOne) {
+  Served api({"api"}, "api_bp_alone");
+  ASSERT_FALSE(api.addr.empty());
+  const std::string dir = ::testing::TempDir() + "bp_exchange_alone";
+  std::filesystem::remove_all(dir);
+  auto a = search_limited(api.addr, "bp_alone",
+                          "-exchange " + dir + " -settle 1500ms -shard 0/2 -start-at " + utc_in(std::chrono::seconds(2)));
+  EXPECT_EQ(a->wait(std::chrono::seconds(30)), 1);
+  const std::string err = slurp(::testing::TempDir() + "bp_alone.err");
+  EXPECT_NE(err.find("shard 1/2 published no results for step 0"), std::string::npos) << err;
+}
+
+TEST(BreakpointCli, ShardFlagsThatDoNotMakeASearchAreInputErrors) {
+  const std::string bp = L + " breakpoint -targets /dev/null -p99 50ms";
+  const struct {
+    std::string flags, error;
+  } cases[] = {
+      {"-shard 0/2 -start-at +5s", "-exchange: missing"},
+      {"-shard 0/2 -exchange /tmp", "-start-at: missing"},
+      {"-exchange /tmp", "-exchange: only with -shard=i/n"},
+      {"-settle 2s", "-settle: only with -shard=i/n"},
+      {"-shard 0/2 -exchange /tmp -start-at +5s -timeout 2s -settle 2s", "-settle: \"2s\": want at least -timeout + 1s"},
+  };
+  for (const auto& c : cases) {
+    const Ran r = sh(bp + " " + c.flags);
+    EXPECT_EQ(r.code, 2) << c.flags;
+    EXPECT_NE(r.err.find(c.error), std::string::npos) << c.flags << ": " << r.err;
+  }
 }
 
 }  // namespace

@@ -4,9 +4,13 @@
 //   loadgate breakpoint -targets t.txt -p99 100ms
 //   loadgate breakpoint grpc -addr :50051 -call pkg.Svc/Method -data '{}' -p99 50ms
 //   loadgate breakpoint ws -addr 127.0.0.1:8000 -connections 50 -p99 20ms   (messages per second)
+// Shards search together: each runs the same command with -shard=i/n, one -start-at and one
+// -exchange directory; the steps start at the same planned times and every shard judges every
+// shard's figures (step_exchange.h), so all find the same capacity.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "command.h"
 #include "flags.h"
@@ -16,6 +20,7 @@
 #include "loadgate/ws.h"
 #include "loadgate/report.h"
 #include "signals.h"
+#include "step_exchange.h"
 
 namespace loadgate::cli {
 namespace {
@@ -37,6 +42,12 @@ class BreakpointCommand final : public Command {
     f.optional_integer("max-workers", &load_.max_workers, "Maximum number of workers (connections)");
     f.optional_integer("connections", &load_.connections, "Maximum number of open connections");
     define_cpus(f, &load_.cpus);
+    define_shard(f, load_, "each step's hits k with k mod n == i, the steps at the same planned times from -start-at");
+    f.string("exchange", &exchange_,
+             "With -shard: a directory every shard sees, where each leaves its step's results and reads the others'");
+    f.string("settle", &settle_,
+             "With -shard: time from a step's end to the next step, for in-flight requests and the exchange "
+             "(default: -timeout + 2s)");
     f.flag("quiet", &quiet_, "No line per step on stderr");
     monitor_.define(f);
     prom_.define(f);
@@ -67,6 +78,7 @@ class BreakpointCommand final : public Command {
       load_.timeout = timeout_;
       static_cast<Load&>(options) = parse_load(load_, LoadSource::flags());
       options.monitor = monitor_.parse();
+      plan_shards(options);
       if (grpc_cmd_->chosen()) {
         g = grpc_.parse();
         const GrpcCallInfo info = describe_grpc_call(g);  // bad proto, method or data: exit 2 now
@@ -103,23 +115,43 @@ class BreakpointCommand final : public Command {
       };
     Breakpoint b;
     try {
+      std::optional<StepExchange> exchange;
+      if (options.shards > 1) exchange.emplace(exchange_, options.shard, options.shards, options.start_at_ns);
       b = find_breakpoint(
-          [&](double rate, Nanos d) {
+          [&](const StepPlan& step) {
             AttackOptions o = options;
-            o.rate.pacer = constant_pacer(rate);
-            o.duration = d;
+            o.rate.pacer = constant_pacer(step.rate);
+            o.duration = step.duration;
             o.requests = 0;
             o.stop = &stop;
             if (o.name.empty()) o.name = "breakpoint";
+            if (exchange) {
+              o.start_at_ns = options.start_at_ns + step.at.count();
+              o.sink = exchange->open(step.index);
+            }
             std::unique_ptr<ResultsSink> sink;  // one series for the whole search; the target rate says which step
             if (exporter) sink = exporter->attach(o);
-            if (grpc_cmd_->chosen()) return attack_grpc(g, o).metrics;
-            if (ws_cmd_->chosen()) return attack_ws(ws_at_rate(w, rate), o).metrics;
-            return attack_http(targets, http, o).metrics;
+            AttackRun run;
+            if (grpc_cmd_->chosen())
+              run = attack_grpc(g, o);
+            else if (ws_cmd_->chosen())
+              run = attack_ws(ws_at_rate(w, step.rate), o);
+            else
+              run = attack_http(targets, http, o);
+            if (!exchange) return std::move(run.metrics);
+            sink.reset();
+            exchange->publish(step.index);
+            // Every shard's figures are in by a quarter second before the next step is due (time
+            // to merge and judge them), or the search stops: with -settle at least -timeout + 1s,
+            // that leaves 750 ms at least after the drain.
+            const Nanos due = step.at + step.duration + search_.settle - std::chrono::milliseconds(250);
+            return exchange->gather(step.index, options.start_at_ns + due.count(), &stop);
           },
           objective_, search_);
     } catch (const InputError& e) {
       return fail("breakpoint", e.what(), kBadInput);
+    } catch (const RunError& e) {
+      return fail("breakpoint", e.what(), kFailure);
     }
     if (exporter)
       if (const std::string why = exporter->push(); !why.empty()) std::fprintf(stderr, "loadgate breakpoint: %s\n", why.c_str());
@@ -140,6 +172,25 @@ class BreakpointCommand final : public Command {
   }
 
  private:
+  // A sharded search needs its shards' common start and exchange, and runs on a plan whose
+  // settle leaves room for the drain (-timeout) and the exchange.
+  void plan_shards(const AttackOptions& o) {
+    if (o.shards <= 1) {
+      if (!exchange_.empty()) throw InputError("", 0, "-exchange", "only with -shard=i/n (a search shared by n > 1 shards)");
+      if (!settle_.empty()) throw InputError("", 0, "-settle", "only with -shard=i/n (a search shared by n > 1 shards)");
+      return;
+    }
+    if (exchange_.empty())
+      throw InputError("", 0, "-exchange", "missing: a sharded search needs a directory every shard sees, for each step's figures");
+    if (o.start_at_ns == 0)
+      throw InputError("", 0, "-start-at", "missing: the shards of a search start their steps from one -start-at");
+    const Nanos least = o.timeout + std::chrono::seconds(1);
+    search_.settle = settle_.empty() ? o.timeout + std::chrono::seconds(2) : duration_flag("settle", settle_);
+    if (search_.settle < least)
+      throw InputError("", 0, "-settle", "\"" + settle_ + "\": want at least -timeout + 1s (" + format_duration(least) +
+                                             "): requests end within -timeout, then the shards exchange their figures");
+  }
+
   HttpFlags http_;
   GrpcFlags grpc_;
   WsFlags ws_;
@@ -155,6 +206,7 @@ class BreakpointCommand final : public Command {
   double success_ = 0.99;
   double min_capacity_ = 0;
   std::string output_;
+  std::string exchange_, settle_;  // -exchange, -settle (shards)
 };
 
 }  // namespace

@@ -45,6 +45,10 @@ void define_generator(FlagSet& f, LoadSpec& spec, const std::string& share) {
   f.integer("trials", &spec.trials,
             "Run the attack this many times back to back, each a trial of its own in the results (compare and "
             "the gate test changes across trials)");
+  define_shard(f, spec, share);
+}
+
+void define_shard(FlagSet& f, LoadSpec& spec, const std::string& share) {
   spec.shard = env(Env::kShard).value_or(spec.shard);
   const std::string shard_help = "This generator's share i/n of the attack: " + share + " ($LOADGATE_SHARD)";
   f.string("shard", &spec.shard, shard_help.c_str());  // CLI11 keeps a copy

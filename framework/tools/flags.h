@@ -28,6 +28,8 @@ void define_cpus(FlagSet& f, int* cpus);
 /// -trials, -shard (default $LOADGATE_SHARD; `share` says what a shard takes, "hits k with k mod
 /// n == i") and -start-at.
 void define_generator(FlagSet& f, LoadSpec& spec, const std::string& share);
+/// Declares -shard (default $LOADGATE_SHARD), -start-at and -start-at-late into `spec`.
+void define_shard(FlagSet& f, LoadSpec& spec, const std::string& share);
 
 struct LoadFlags {
   /// Which tool's spelling: Vegeta's (attack), or ghz's (grpc: -n -c -z -t aliases, the closed

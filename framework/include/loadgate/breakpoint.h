@@ -46,6 +46,13 @@ struct SearchOptions {
   /// capacity. A wide break is trusted at once, and no rate is re-measured twice, so the search
   /// stays bounded.
   bool confirm = true;
+  /// > 0: the steps run on a plan, as the shards of one search must (breakpoint -shard): step
+  /// k is asked to start (StepPlan::at) where step k-1 started plus its step, this `settle`
+  /// (time to drain and to gather every shard's figures) and, after a break, the cooldown; the
+  /// search does not sleep, the runner waits for `at`, and `max_time` is judged on the plan. So
+  /// shards that judge the same merged figures take the same steps at the same times. 0: each
+  /// step starts when the last ended (after the cooldown's sleep), `max_time` on the clock.
+  Nanos settle{0};
   /// Optional: set to end the search before its next step (Ctrl-C).
   const std::atomic<bool>* stop = nullptr;
   /// Optional: told about each step as soon as it is judged (progress).
@@ -74,8 +81,19 @@ struct Breakpoint {
   std::vector<BreakpointStep> steps;  ///< in the order they ran
 };
 
-/// Runs one step: attack at `rate` per second for `duration` and return what was measured.
-using StepRunner = std::function<Metrics(double rate, Nanos duration)>;
+/// StepPlan is one step the search asks for.
+struct StepPlan {
+  double rate = 0;     ///< per second
+  Nanos duration{0};   ///< of the attack
+  int index = 0;       ///< 0 for the first step, then in the order they run
+  /// Planned start, from the search's start (SearchOptions::settle > 0); without a plan, the
+  /// time since the search started (the step starts at once).
+  Nanos at{0};
+};
+
+/// Runs one step: attack at plan.rate per second for plan.duration (from plan.at, when the
+/// search runs on a plan) and return what was measured.
+using StepRunner = std::function<Metrics(const StepPlan& plan)>;
 
 /// Evaluates one step's metrics against the objective.
 BreakpointStep judge_step(double rate, const Metrics& m, const Objective& o);

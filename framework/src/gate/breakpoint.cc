@@ -50,19 +50,27 @@ Breakpoint find_breakpoint(const StepRunner& run, const Objective& o, const Sear
   if (s.growth <= 1) throw InputError("", 0, "-growth", "must be greater than 1");
   if (s.step.count() <= 0) throw InputError("", 0, "-step", "must be positive");
   if (s.precision <= 0) throw InputError("", 0, "-precision", "must be positive");
+  if (s.settle.count() < 0) throw InputError("", 0, "-settle", "must not be negative");
   Breakpoint b;
-  const int64_t deadline = steady_now_ns() + s.max_time.count();
+  const bool planned = s.settle.count() > 0;
+  const int64_t began = steady_now_ns();
   const Nanos cooldown = s.cooldown.count() > 0 ? s.cooldown : 2 * s.step;
   bool cool = false;  // the previous step broke: let the service drain first
+  Nanos plan{0};      // planned: the next step's start, from the search's start
+  int index = 0;
+  // Time since the search started: the plan's, or the clock's.
+  auto elapsed = [&] { return planned ? plan : Nanos(steady_now_ns() - began); };
   auto time_left = [&] {
     if (s.stop && s.stop->load()) return false;
-    if (steady_now_ns() + s.step.count() + (cool ? cooldown.count() : 0) <= deadline) return true;
+    if (elapsed() + s.step + (cool ? cooldown : Nanos(0)) <= s.max_time) return true;
     b.timed_out = true;
     return false;
   };
   auto measure = [&](double rate, bool retry) {
-    if (cool) std::this_thread::sleep_for(cooldown);
-    BreakpointStep st = judge_step(rate, run(rate, s.step), o);
+    if (cool && planned) plan += cooldown;
+    if (cool && !planned) std::this_thread::sleep_for(cooldown);
+    BreakpointStep st = judge_step(rate, run(StepPlan{rate, s.step, index++, elapsed()}), o);
+    if (planned) plan += s.step + s.settle;
     st.retry = retry;
     b.steps.push_back(st);
     if (s.on_step) s.on_step(st);

@@ -457,11 +457,11 @@ Breakpoint run_breakpoint(T target, const Scenario& s, Service* given) {
   base.requests = 0;
   base.stop = &died;  // a dead service ends the step; the search then stops below
   const Breakpoint b = find_breakpoint(
-      [&](double rate, Nanos d) {
+      [&](const StepPlan& step) {
         if (died.load()) return Metrics();
         AttackOptions o = base;
-        o.duration = d;
-        return run_at(target, o, rate).metrics;
+        o.duration = step.duration;
+        return run_at(target, o, step.rate).metrics;
       },
       obj, search);
   const std::optional<ServiceStatus> service = sut.finish(started);

@@ -1,0 +1,75 @@
+// step_exchange.cc: the shards of one capacity search, meeting after each step in a directory.
+#include "step_exchange.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "loadgate/duration.h"
+#include "loadgate/error.h"
+#include "loadgate/file.h"
+
+namespace loadgate::cli {
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+StepExchange::StepExchange(std::string dir, int shard, int shards, int64_t start_unix_ns)
+    : dir_(std::move(dir) + "/search-" + std::to_string(start_unix_ns / 1'000'000)), shard_(shard), shards_(shards) {
+  if (!make_dirs(dir_)) throw RunError("-exchange: cannot make the directory " + dir_);
+}
+
+std::string StepExchange::path(int step, int shard) const {
+  return dir_ + "/step-" + std::to_string(step) + ".shard-" + std::to_string(shard) + "-of-" + std::to_string(shards_) + ".bin";
+}
+
+ResultsSink* StepExchange::open(int step) {
+  const std::string tmp = path(step, shard_) + ".part";
+  file_ = std::fopen(tmp.c_str(), "wb");
+  if (!file_) throw RunError("-exchange: cannot write " + tmp);
+  sink_ = std::make_unique<ResultsFileSink>(file_, Encoding::kBinary);
+  return sink_.get();
+}
+
+void StepExchange::publish(int step) {
+  const std::string done = path(step, shard_);
+  const bool ok = sink_ && sink_->ok();
+  sink_.reset();
+  const bool closed = file_ && std::fclose(file_) == 0;
+  file_ = nullptr;
+  // The rename makes the whole file appear at once: a shard never reads half of it.
+  if (!ok || !closed || std::rename((done + ".part").c_str(), done.c_str()) != 0)
+    throw RunError("-exchange: cannot write " + done);
+}
+
+Metrics StepExchange::gather(int step, int64_t deadline_unix_ns, const std::atomic<bool>* stop) const {
+  std::vector<std::string> paths;
+  std::vector<int> missing;
+  for (;;) {
+    paths.clear();
+    missing.clear();
+    for (int i = 0; i < shards_; ++i) (exists(path(step, i)) ? paths.push_back(path(step, i)) : missing.push_back(i));
+    if (missing.empty() || (stop && stop->load())) break;
+    if (unix_now_ns() >= deadline_unix_ns) {
+      std::string names;
+      for (int i : missing) names += (names.empty() ? "" : ", ") + std::to_string(i) + "/" + std::to_string(shards_);
+      throw RunError("shard " + names + " published no results for step " + std::to_string(step) + " in " + dir_ +
+                     " before the next step was due: is every shard running, with the same -start-at and search "
+                     "flags, and does it see this directory?");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Metrics m;
+  read_metrics(paths, m);
+  return m;
+}
+
+}  // namespace loadgate::cli

@@ -1,0 +1,48 @@
+// step_exchange.h: how the shards of one capacity search (breakpoint -shard=i/n -exchange=DIR)
+// share each step's figures. Every shard writes its step's results to a file of its own in a
+// directory they all see (a shared volume, or one machine's disk), then waits for the others'
+// and merges them all, in shard order: every shard judges the same whole and so takes the same
+// next step. Files of one search are named by its start, so that an older search's files in the
+// same directory are never read:
+//   DIR/search-<start-at, Unix ms>/step-<k>.shard-<i>-of-<n>.bin
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "loadgate/metrics.h"
+#include "loadgate/results_file.h"
+
+namespace loadgate::cli {
+
+/// StepExchange is one shard's end of the exchange.
+class StepExchange {
+ public:
+  /// Shard `shard` of `shards` of the search that starts at `start_unix_ns`, exchanging in `dir`
+  /// (created when missing). Throws RunError when the directory cannot be made.
+  StepExchange(std::string dir, int shard, int shards, int64_t start_unix_ns);
+
+  /// A sink that writes this shard's results of step `step` (a file kept out of sight of the other
+  /// shards until publish()). Throws RunError when it cannot be created.
+  ResultsSink* open(int step);
+  /// Makes step `step`'s file whole and visible to the other shards. Throws RunError on a write
+  /// error.
+  void publish(int step);
+  /// Every shard's results of step `step`, merged in shard order, once all are published; waits
+  /// until `deadline_unix_ns` at most, then throws RunError naming the shards that are missing.
+  /// Ends early (what was there, merged) when `stop` is set.
+  Metrics gather(int step, int64_t deadline_unix_ns, const std::atomic<bool>* stop) const;
+  /// The file of shard `shard` for step `step`.
+  std::string path(int step, int shard) const;
+
+ private:
+  std::string dir_;  // DIR/search-<ms>
+  int shard_, shards_;
+  std::FILE* file_ = nullptr;  // the step being written
+  std::unique_ptr<ResultsFileSink> sink_;
+};
+
+}  // namespace loadgate::cli
