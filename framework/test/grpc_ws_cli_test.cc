@@ -306,7 +306,7 @@ TEST(BreakpointCli, ShardFlagsThatDoNotMakeASearchAreInputErrors) {
       {"-shard 0/2 -exchange /tmp", "-start-at: missing"},
       {"-exchange /tmp", "-exchange: only with -shard=i/n"},
       {"-settle 2s", "-settle: only with -shard=i/n"},
-      {"-shard 0/2 -exchange /tmp -start-at +5s -timeout 2s -settle 2s", "-settle: \"2s\": want at least -timeout + 1s"},
+      {"-shard 0/2 -exchange /tmp -start-at +5s -timeout 2s -settle 2s", "-settle: \"2s\": want at least the timeout + 1s (3s)"},
   };
   for (const auto& c : cases) {
     const Ran r = sh(bp + " " + c.flags);

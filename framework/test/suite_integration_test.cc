@@ -118,6 +118,22 @@ TEST(Breakpoint, FindsAKnownCapacityWithinTenPercent) {
   EXPECT_NE(slurp(reports_dir() + "/api.limited.html").find("p99 by rate"), std::string::npos);
 }
 
+// A sharded search judges every shard's figures: without a directory to exchange them in, a
+// shard would judge its half alone (twice the capacity), so it is an input error, said at once.
+TEST(Breakpoint, AShardedSearchNeedsAnExchange) {
+  setenv("LOADGATE_SHARD", "0/2", 1);
+  setenv("LOADGATE_START_AT", "+5s", 1);
+  const Scenario& s = scenario("api.limited");
+  try {
+    breakpoint(targets_file(s.targets), s);
+    ADD_FAILURE() << "a sharded search without $LOADGATE_EXCHANGE ran";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs $LOADGATE_EXCHANGE"), std::string::npos) << e.what();
+  }
+  unsetenv("LOADGATE_SHARD");
+  unsetenv("LOADGATE_START_AT");
+}
+
 }  // namespace
 }  // namespace loadgate
 

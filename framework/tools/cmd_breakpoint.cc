@@ -19,8 +19,8 @@
 #include "loadgate/grpc.h"
 #include "loadgate/ws.h"
 #include "loadgate/report.h"
+#include "loadgate/step_exchange.h"
 #include "signals.h"
-#include "step_exchange.h"
 
 namespace loadgate::cli {
 namespace {
@@ -117,36 +117,19 @@ class BreakpointCommand final : public Command {
     try {
       std::optional<StepExchange> exchange;
       if (options.shards > 1) exchange.emplace(exchange_, options.shard, options.shards, options.start_at_ns);
+      options.stop = &stop;
+      if (options.name.empty()) options.name = "breakpoint";
       b = find_breakpoint(
-          [&](const StepPlan& step) {
-            AttackOptions o = options;
-            o.rate.pacer = constant_pacer(step.rate);
-            o.duration = step.duration;
-            o.requests = 0;
-            o.stop = &stop;
-            if (o.name.empty()) o.name = "breakpoint";
-            if (exchange) {
-              o.start_at_ns = options.start_at_ns + step.at.count();
-              o.sink = exchange->open(step.index);
-            }
-            std::unique_ptr<ResultsSink> sink;  // one series for the whole search; the target rate says which step
-            if (exporter) sink = exporter->attach(o);
-            AttackRun run;
-            if (grpc_cmd_->chosen())
-              run = attack_grpc(g, o);
-            else if (ws_cmd_->chosen())
-              run = attack_ws(ws_at_rate(w, step.rate), o);
-            else
-              run = attack_http(targets, http, o);
-            if (!exchange) return std::move(run.metrics);
-            sink.reset();
-            exchange->publish(step.index);
-            // Every shard's figures are in by a quarter second before the next step is due (time
-            // to merge and judge them), or the search stops: with -settle at least -timeout + 1s,
-            // that leaves 750 ms at least after the drain.
-            const Nanos due = step.at + step.duration + search_.settle - std::chrono::milliseconds(250);
-            return exchange->gather(step.index, options.start_at_ns + due.count(), &stop);
-          },
+          step_runner(
+              options,
+              [&](AttackOptions o, double rate) {
+                std::unique_ptr<ResultsSink> sink;  // one series for the whole search; the target rate says which step
+                if (exporter) sink = exporter->attach(o);
+                if (grpc_cmd_->chosen()) return attack_grpc(g, o);
+                if (ws_cmd_->chosen()) return attack_ws(ws_at_rate(w, rate), o);
+                return attack_http(targets, http, o);
+              },
+              exchange ? &*exchange : nullptr, search_.settle),
           objective_, search_);
     } catch (const InputError& e) {
       return fail("breakpoint", e.what(), kBadInput);
@@ -184,11 +167,7 @@ class BreakpointCommand final : public Command {
       throw InputError("", 0, "-exchange", "missing: a sharded search needs a directory every shard sees, for each step's figures");
     if (o.start_at_ns == 0)
       throw InputError("", 0, "-start-at", "missing: the shards of a search start their steps from one -start-at");
-    const Nanos least = o.timeout + std::chrono::seconds(1);
-    search_.settle = settle_.empty() ? o.timeout + std::chrono::seconds(2) : duration_flag("settle", settle_);
-    if (search_.settle < least)
-      throw InputError("", 0, "-settle", "\"" + settle_ + "\": want at least -timeout + 1s (" + format_duration(least) +
-                                             "): requests end within -timeout, then the shards exchange their figures");
+    search_.settle = shard_settle(settle_.empty() ? Nanos(0) : duration_flag("settle", settle_), o.timeout, "-settle");
   }
 
   HttpFlags http_;

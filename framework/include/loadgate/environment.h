@@ -18,6 +18,7 @@ enum class Env {
   kCostFile,            ///< the machine's measured cost per hit (default ~/.cache/loadgate/cost.json)
   kDefaultReportsDir,   ///< the reports folder loadgate_add_perf_test() gives its tests
   kDurationScale,       ///< every suite duration times this
+  kExchange,            ///< where the shards of a breakpoint scenario exchange each step's figures
   kFit,                 ///< the share of this machine a suite's WebSocket loads may ask (0..1)
   kHistory,             ///< a history file each suite run appends its figures to
   kMonitorPid,          ///< a process to sample beside the generator (role "sut" or "monitored")

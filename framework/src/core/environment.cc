@@ -13,6 +13,7 @@ const char* env_name(Env e) {
     case Env::kCostFile: return "LOADGATE_COST_FILE";
     case Env::kDefaultReportsDir: return "LOADGATE_DEFAULT_REPORTS_DIR";
     case Env::kDurationScale: return "LOADGATE_DURATION_SCALE";
+    case Env::kExchange: return "LOADGATE_EXCHANGE";
     case Env::kFit: return "LOADGATE_FIT";
     case Env::kHistory: return "LOADGATE_HISTORY";
     case Env::kMonitorPid: return "LOADGATE_MONITOR_PID";

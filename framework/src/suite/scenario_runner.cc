@@ -22,6 +22,7 @@
 #include "loadgate/prometheus.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
+#include "loadgate/step_exchange.h"
 #include "loadgate/url.h"
 
 namespace loadgate {
@@ -249,10 +250,10 @@ AttackRun run_one(const ReplayRun& r, AttackOptions o) {
   return attack_http({}, http, o);
 }
 
-// One breakpoint step at `rate` per second: for WebSocket, messages over all connections.
+// One breakpoint step (its pacer set by step_runner()): for WebSocket, `rate` messages per
+// second over all connections.
 template <class T>
-AttackRun run_at(const T& target, AttackOptions o, double rate) {
-  o.rate.pacer = constant_pacer(rate);
+AttackRun run_at(const T& target, const AttackOptions& o, double) {
   return run_one(target, o);
 }
 AttackRun run_at(const WsOptions& w, const AttackOptions& o, double rate) { return run_one(ws_at_rate(w, rate), o); }
@@ -454,15 +455,24 @@ Breakpoint run_breakpoint(T target, const Scenario& s, Service* given) {
   AttackOptions base = attack_options(s);
   base.monitor = sut.monitored();
   base.cpus = sut.generator_cpus();
-  base.requests = 0;
   base.stop = &died;  // a dead service ends the step; the search then stops below
+  // Sharded ($LOADGATE_SHARD): the steps on a plan from $LOADGATE_START_AT, every shard judging
+  // all shards' figures, exchanged in $LOADGATE_EXCHANGE (step_exchange.h), as breakpoint -shard.
+  std::optional<StepExchange> exchange;
+  if (base.shards > 1) {
+    const std::optional<std::string> dir = env(Env::kExchange);
+    if (!dir || base.start_at_ns == 0)
+      throw InputError(s.file, 0, s.path("search"),
+                       std::string("a sharded search ($LOADGATE_SHARD) needs $") + env_name(dir ? Env::kStartAt : Env::kExchange) +
+                           ": the shards' common start and a directory they all see");
+    search.settle = shard_settle(Nanos(0), base.timeout, s.path("load.timeout"));
+    exchange.emplace(*dir, base.shard, base.shards, base.start_at_ns);
+  }
   const Breakpoint b = find_breakpoint(
-      [&](const StepPlan& step) {
-        if (died.load()) return Metrics();
-        AttackOptions o = base;
-        o.duration = step.duration;
-        return run_at(target, o, step.rate).metrics;
-      },
+      step_runner(
+          base,
+          [&](const AttackOptions& o, double rate) { return died.load() ? AttackRun{} : run_at(target, o, rate); },
+          exchange ? &*exchange : nullptr, search.settle),
       obj, search);
   const std::optional<ServiceStatus> service = sut.finish(started);
   const std::string dir = reports_dir();

@@ -1,4 +1,5 @@
-// step_exchange.h: how the shards of one capacity search (breakpoint -shard=i/n -exchange=DIR)
+// step_exchange.h (suite layer): how the shards of one capacity search (breakpoint -shard=i/n
+// -exchange=DIR, or a suite's breakpoint scenario with $LOADGATE_SHARD and $LOADGATE_EXCHANGE)
 // share each step's figures. Every shard writes its step's results to a file of its own in a
 // directory they all see (a shared volume, or one machine's disk), then waits for the others'
 // and merges them all, in shard order: every shard judges the same whole and so takes the same
@@ -10,13 +11,16 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "loadgate/attack.h"
+#include "loadgate/breakpoint.h"
 #include "loadgate/metrics.h"
 #include "loadgate/results_file.h"
 
-namespace loadgate::cli {
+namespace loadgate {
 
 /// StepExchange is one shard's end of the exchange.
 class StepExchange {
@@ -45,4 +49,20 @@ class StepExchange {
   std::unique_ptr<ResultsFileSink> sink_;
 };
 
-}  // namespace loadgate::cli
+/// StepAttack runs one step's attack: `o` holds the step's pacer, duration and (sharded) start
+/// and sink; `rate` is the step's, per second (WebSocket spreads it over its connections).
+using StepAttack = std::function<AttackRun(const AttackOptions& o, double rate)>;
+
+/// The StepRunner of a search that attacks with `attack` from `base` (whose rate, duration and
+/// request count it replaces). With `exchange` (a shard of a sharded search, base.shards > 1),
+/// each step starts at base.start_at_ns + StepPlan::at, its results are published and every
+/// shard's, merged, are what the search judges; they must be in by a quarter second before the
+/// next step is due (`settle` after the step's end, SearchOptions::settle), or RunError.
+StepRunner step_runner(const AttackOptions& base, StepAttack attack, StepExchange* exchange, Nanos settle);
+
+/// The settle of a sharded search (SearchOptions::settle): `settle` when given (> 0), else
+/// `timeout` + 2 s. Throws InputError naming `field` when it is under `timeout` + 1 s: requests
+/// end within the timeout, then the shards exchange their figures.
+Nanos shard_settle(Nanos settle, Nanos timeout, const std::string& field);
+
+}  // namespace loadgate

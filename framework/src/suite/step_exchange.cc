@@ -1,5 +1,5 @@
 // step_exchange.cc: the shards of one capacity search, meeting after each step in a directory.
-#include "step_exchange.h"
+#include "loadgate/step_exchange.h"
 
 #include <sys/stat.h>
 
@@ -11,8 +11,9 @@
 #include "loadgate/duration.h"
 #include "loadgate/error.h"
 #include "loadgate/file.h"
+#include "loadgate/pacer.h"
 
-namespace loadgate::cli {
+namespace loadgate {
 namespace {
 
 bool exists(const std::string& path) {
@@ -72,4 +73,32 @@ Metrics StepExchange::gather(int step, int64_t deadline_unix_ns, const std::atom
   return m;
 }
 
-}  // namespace loadgate::cli
+StepRunner step_runner(const AttackOptions& base, StepAttack attack, StepExchange* exchange, Nanos settle) {
+  return [base, attack = std::move(attack), exchange, settle](const StepPlan& step) {
+    AttackOptions o = base;
+    o.rate.pacer = constant_pacer(step.rate);
+    o.duration = step.duration;
+    o.requests = 0;
+    if (!exchange) return attack(o, step.rate).metrics;
+    o.start_at_ns = base.start_at_ns + step.at.count();
+    o.sink = exchange->open(step.index);
+    attack(o, step.rate);
+    exchange->publish(step.index);
+    // A quarter second to merge and judge before the next step is due: with a settle of at
+    // least the timeout + 1 s, 750 ms at least after the drain.
+    const Nanos due = step.at + step.duration + settle - std::chrono::milliseconds(250);
+    return exchange->gather(step.index, base.start_at_ns + due.count(), base.stop);
+  };
+}
+
+Nanos shard_settle(Nanos settle, Nanos timeout, const std::string& field) {
+  const Nanos least = timeout + std::chrono::seconds(1);
+  if (settle.count() <= 0) return timeout + std::chrono::seconds(2);
+  if (settle < least)
+    throw InputError("", 0, field,
+                     "\"" + format_duration(settle) + "\": want at least the timeout + 1s (" + format_duration(least) +
+                         "): requests end within the timeout, then the shards exchange their figures");
+  return settle;
+}
+
+}  // namespace loadgate
