@@ -225,6 +225,25 @@ TEST(BreakpointCli, WebSocketMessageCapacityWithItsPage) {
   EXPECT_NE(page.find("10 connections"), std::string::npos);
 }
 
+// `journey` takes attack's connection flags (one declaration, HttpFlags::define_connection):
+// the shop journey's URLs name the host "api", which only -connect-to makes reachable.
+TEST(JourneyCli, AttacksConnectionFlagsReachTheJourney) {
+  Served api({"api"}, "api_journey");
+  ASSERT_FALSE(api.addr.empty());
+  const std::string out = ::testing::TempDir() + "journey_connect_to.bin";
+  const Ran r = sh(L + " journey -file=" LOADGATE_SOURCE_DIR "/journeys/shop.json -connect-to api:80:" + api.addr +
+                   " -rate=20 -duration=1s -output=" + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Ran report = sh(L + " report -type=json -by=target " + out);
+  ASSERT_EQ(report.code, 0) << report.err;
+  const auto j = nlohmann::json::parse(report.out);
+  for (const char* step : {"login", "me", "create-order", "get-order"}) {
+    ASSERT_TRUE(j["targets"].contains(step)) << report.out;
+    EXPECT_GT(j["targets"][step]["requests"].get<int>(), 0) << step;
+    EXPECT_DOUBLE_EQ(j["targets"][step]["success"].get<double>(), 1.0) << step << ": " << report.out;
+  }
+}
+
 // An RFC 3339 time `ahead` from now, to the second: one -start-at for every shard.
 std::string utc_in(std::chrono::seconds ahead) {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + ahead);

@@ -3,6 +3,7 @@
 #include "loadgate/http.h"
 #include "loadgate/journey.h"
 #include "attack_command.h"
+#include "flags.h"
 
 namespace loadgate::cli {
 namespace {
@@ -17,15 +18,13 @@ class JourneyCommand final : public AttackCommand {
     f.require("file");
     f.string("origin", &origin_, "Send every step to this origin instead (e.g. http://127.0.0.1:8000)");
     load_.define(f);
-    f.flag("insecure", &http_.insecure, "Ignore invalid server TLS certificates");
-    f.strings("root-certs", &http_.root_certs, "TLS root certificate files (comma separated)", ',');
-    f.flag("http2", &http_.http2, "HTTP/2 to https origins that offer h2 (-http2=false: HTTP/1.1)");
-    f.flag("h2c", &http_.h2c, "Cleartext HTTP/2 with prior knowledge to http origins");
-    f.flag("h2c-upgrade", &http_.h2c_upgrade, "Cleartext HTTP/2 to http origins after an HTTP/1.1 Upgrade: h2c");
+    http_flags_.define_connection(f);  // attack's, but the body and feeder: the journey file has its own
   }
   Load prepare() override {
     journey_ = load_journey(file_);
     if (!origin_.empty()) rebase_journey(journey_, origin_);
+    http_flags_.adjust(load_.spec);
+    http_flags_.parse_connection(http_, load_.spec);
     return load_.parse();
   }
   AttackRun attack(const AttackOptions& o) override { return attack_journey(journey_, http_, o); }
@@ -34,6 +33,7 @@ class JourneyCommand final : public AttackCommand {
  private:
   std::string file_, origin_;
   LoadFlags load_;
+  HttpFlags http_flags_;
   HttpOptions http_;
   Journey journey_;
 };

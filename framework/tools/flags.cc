@@ -174,6 +174,13 @@ void HttpFlags::define(FlagSet& f) {
 }
 
 void HttpFlags::define_transport(FlagSet& f) {
+  define_connection(f);
+  f.string("feeder", &feeder, "CSV (header row) or JSON-lines file of rows for {{feed.column}} placeholders in targets");
+  f.string("feeder-mode", &feeder_mode, "Rows per hit: circular, sequential (the attack ends with the rows) or random");
+  f.string("body", &body, "Requests body file (at most 64 MB)");
+}
+
+void HttpFlags::define_connection(FlagSet& f) {
   f.flag("keepalive", &keepalive, "Use persistent connections", "no-keepalive");
   f.flag("http2", &http2, "Send HTTP/2 requests to https targets that offer h2 by ALPN (-http2=false: HTTP/1.1)");
   f.flag("h2c", &h2c, "Send HTTP/2 requests without TLS (prior knowledge) to http targets");
@@ -181,8 +188,6 @@ void HttpFlags::define_transport(FlagSet& f) {
          "Send HTTP/2 requests without TLS to http targets after an HTTP/1.1 Upgrade: h2c on each connection "
          "(for servers that refuse prior knowledge; HTTP/1.1 if the server does not switch)");
   f.flag("chunked", &chunked, "Send HTTP/1.1 bodies with chunked transfer encoding");
-  f.string("feeder", &feeder, "CSV (header row) or JSON-lines file of rows for {{feed.column}} placeholders in targets");
-  f.string("feeder-mode", &feeder_mode, "Rows per hit: circular, sequential (the attack ends with the rows) or random");
   f.string("unix-socket", &unix_socket, "Connect over this Unix socket (overrides the host of target URLs)");
   f.string("laddr", &laddr, "Local IP address to connect from (default any)");
   f.strings("resolvers", &resolvers, "DNS servers ip:port to resolve target hosts with, instead of the system's (comma separated)", ',');
@@ -206,7 +211,6 @@ void HttpFlags::define_transport(FlagSet& f) {
                      "Vegeta's connections per host: the same as -connections here");
   f.strings("proxy-header", &proxy_headers,
             "Header of the CONNECT to the proxy ($HTTPS_PROXY) of https targets (repeatable)");
-  f.string("body", &body, "Requests body file (at most 64 MB)");
 }
 
 void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out, const LoadSpec& load) const {
@@ -228,6 +232,12 @@ void HttpFlags::parse(HttpOptions& http, std::vector<Target>& out, const LoadSpe
 }
 
 void HttpFlags::parse_transport(HttpOptions& http, const LoadSpec& load) const {
+  parse_connection(http, load);
+  if (!body.empty()) http.body = read_file_or_throw(body, "-body", "cannot read body file", kMaxBodyBytes);
+  if (!feeder.empty()) http.feeder = std::make_shared<Feeder>(load_feeder(feeder, parse_feed_mode(feeder_mode)));
+}
+
+void HttpFlags::parse_connection(HttpOptions& http, const LoadSpec& load) const {
   http.keepalive = keepalive;
   http.http2 = http2;
   http.h2c = h2c;
@@ -285,8 +295,6 @@ void HttpFlags::parse_transport(HttpOptions& http, const LoadSpec& load) const {
     if (load.connections && *load.connections != *max_connections)
       throw InputError("", 0, "-max-connections", "give -connections or -max-connections, not both");
   }
-  if (!body.empty()) http.body = read_file_or_throw(body, "-body", "cannot read body file", kMaxBodyBytes);
-  if (!feeder.empty()) http.feeder = std::make_shared<Feeder>(load_feeder(feeder, parse_feed_mode(feeder_mode)));
 }
 
 void LogFlags::define(FlagSet& f, const char* format_flag) {

@@ -83,6 +83,11 @@ struct HttpFlags {
   void parse(HttpOptions& http, std::vector<Target>& targets, const LoadSpec& load) const;
   /// The driver's options alone (define_transport()'s flags). Throws InputError.
   void parse_transport(HttpOptions& http, const LoadSpec& load) const;
+  /// Declares how requests go, except what a journey file says itself (-body, -feeder,
+  /// -feeder-mode): connections, protocol, TLS, headers, redirects, what results keep.
+  void define_connection(FlagSet& f);
+  /// The driver's options of define_connection()'s flags. Throws InputError.
+  void parse_connection(HttpOptions& http, const LoadSpec& load) const;
 };
 
 /// GrpcFlags: what to call and how (ghz's flags besides the load), for `grpc` and
