@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <asio/ip/tcp.hpp>
 #include <fstream>
 #include <httplib.h>
 #include <set>
+#include <thread>
 
 #include "loadgate/error.h"
 #include "loadgate/http.h"
@@ -161,6 +163,42 @@ TEST(ApiService, ItsPortIsFreeAgainAsSoonAsItStops) {
   }
   services::ApiService again(o);
   EXPECT_EQ(again.start(), port);
+}
+
+// cpp-httplib holds a thread for each open keep-alive connection: with a fixed pool, the
+// connections beyond it waited unanswered until the client's timeout (30 s), which is what
+// sanitizer runs of the open-model tests measured. The pool grows with the connections (two
+// threads ahead, here up to four): four held connections are answered at once; a fifth waits
+// until one of them closes.
+TEST(ApiService, EveryOpenConnectionIsServedUpToItsMaximum) {
+  services::ApiOptions o;
+  o.port = 0;
+  o.threads = 2;
+  o.max_threads = 4;
+  services::ApiService api(o);
+  const int port = api.start();
+  std::vector<std::unique_ptr<httplib::Client>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<httplib::Client>("127.0.0.1", port));
+    held.back()->set_keep_alive(true);  // the connection stays open, and holds its thread
+    held.back()->set_read_timeout(5, 0);
+    const auto r = held.back()->Get("/health");
+    ASSERT_TRUE(r) << "connection " << i + 1 << " of 4 unanswered";
+    EXPECT_EQ(r->status, 200);
+  }
+  // The fifth: unanswered while the four stay open, answered once one closes.
+  std::atomic<bool> answered{false};
+  std::thread fifth([&] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(10, 0);
+    answered.store(static_cast<bool>(c.Get("/health")));
+  });
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_FALSE(answered.load()) << "a fifth connection was served beyond the maximum of 4";
+  held.front()->stop();  // closes the first connection: its thread takes the fifth
+  held.front().reset();
+  fifth.join();
+  EXPECT_TRUE(answered.load());
 }
 
 TEST_F(Http, ConnectionRefusedIsCountedNotFatal) {

@@ -36,7 +36,7 @@ class Serve final : public Command {
   void define(FlagSet& f) override {
     f.required_positional("service", &service_, "api, kernel, ai or ws");
     f.string("addr", &addr_, "Address to listen on (host:port; port 0 = any)");
-    f.integer("threads", &threads_, "Server threads (api: connections served at once, a thread each; default 64)");
+    f.integer("threads", &threads_, "Server threads (api: started ahead, 64 by default; one more for each connection that finds none idle, up to 1024)");
     f.string("median", &median_, "ai: median latency of Generate (default 300ms)");
     f.string("first-token", &first_token_, "ai: median delay before the first streamed token (default 150ms)");
     f.number("sigma", &sigma_, "ai: log-normal shape of the latency (default 0.6)");

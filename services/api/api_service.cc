@@ -1,6 +1,8 @@
 // api_service.cc: the embedded API's handlers.
 #include "loadgate/services/api_service.h"
 
+#include "connection_pool.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <httplib.h>
@@ -313,8 +315,9 @@ int ApiService::start() {
   Impl& s = *impl_;
   s.routes();
   s.journey_routes();
-  const int threads = s.o.threads;
-  s.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  const auto threads = static_cast<size_t>(std::max(1, s.o.threads));
+  const auto most = static_cast<size_t>(std::max(s.o.threads, s.o.max_threads));
+  s.server.new_task_queue = [threads, most] { return new ConnectionPool(threads, most); };
   s.server.set_tcp_nodelay(true);
   // SO_REUSEADDR, as the WebSocket and kernel services have: the port can be bound again at
   // once after a run (cpp-httplib's default, SO_REUSEPORT alone, waited out TIME_WAIT for about

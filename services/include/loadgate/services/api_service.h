@@ -31,10 +31,12 @@ namespace loadgate::services {
 struct ApiOptions {
   std::string host = "127.0.0.1";                  ///< address to bind (loopback by default)
   int port = 8000;                                 ///< 0 = any free port
-  /// Worker threads. Each holds one keep-alive connection while it is open, so this is the
-  /// number of connections served at once: a connection beyond them waits for a free thread
-  /// (its requests time out on the client), as in any thread-per-connection server.
+  /// Threads started ahead. A thread serves one connection while it is open (keep-alive), and
+  /// one more is started for each connection that finds none idle, up to max_threads.
   int threads = 64;
+  /// Connections served at once; one beyond them waits until another closes (its requests
+  /// time out on the client). As many as a generator opens by default (-max-workers 1024).
+  int max_threads = 1024;
   int limited_concurrency = 4;                     ///< /api/limited slots
   std::chrono::milliseconds degrade_after{10000};  ///< /api/degrade turns slow after this uptime
   std::string cert_file;                           ///< PEM certificate: serve HTTPS instead of HTTP
