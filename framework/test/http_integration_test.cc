@@ -1,10 +1,12 @@
 // http_integration_test.cc: the HTTP driver and attacker against the embedded API on loopback.
 #include <fcntl.h>
+#include <poll.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <asio/ip/tcp.hpp>
+#include <asio/write.hpp>
 #include <fstream>
 #include <httplib.h>
 #include <set>
@@ -177,28 +179,29 @@ TEST(ApiService, EveryOpenConnectionIsServedUpToItsMaximum) {
   o.max_threads = 4;
   services::ApiService api(o);
   const int port = api.start();
-  std::vector<std::unique_ptr<httplib::Client>> held;
+  asio::io_context io;
+  // Asks GET /health on a keep-alive connection; whether the answer's first bytes came within `wait`.
+  auto ask = [](asio::ip::tcp::socket& c, int wait_ms) {
+    const std::string req = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    asio::write(c, asio::buffer(req));
+    pollfd p{c.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, wait_ms) != 1) return false;
+    char buf[512];
+    return ::recv(c.native_handle(), buf, sizeof buf, 0) > 0 && std::string_view(buf, 12) == "HTTP/1.1 200";
+  };
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> held;  // open connections: each holds a thread
   for (int i = 0; i < 4; ++i) {
-    held.push_back(std::make_unique<httplib::Client>("127.0.0.1", port));
-    held.back()->set_keep_alive(true);  // the connection stays open, and holds its thread
-    held.back()->set_read_timeout(5, 0);
-    const auto r = held.back()->Get("/health");
-    ASSERT_TRUE(r) << "connection " << i + 1 << " of 4 unanswered";
-    EXPECT_EQ(r->status, 200);
+    held.push_back(std::make_unique<asio::ip::tcp::socket>(io));
+    held.back()->connect({asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+    ASSERT_TRUE(ask(*held.back(), 5000)) << "connection " << i + 1 << " of 4 unanswered";
   }
   // The fifth: unanswered while the four stay open, answered once one closes.
-  std::atomic<bool> answered{false};
-  std::thread fifth([&] {
-    httplib::Client c("127.0.0.1", port);
-    c.set_read_timeout(10, 0);
-    answered.store(static_cast<bool>(c.Get("/health")));
-  });
-  std::this_thread::sleep_for(milliseconds(300));
-  EXPECT_FALSE(answered.load()) << "a fifth connection was served beyond the maximum of 4";
-  held.front()->stop();  // closes the first connection: its thread takes the fifth
-  held.front().reset();
-  fifth.join();
-  EXPECT_TRUE(answered.load());
+  asio::ip::tcp::socket fifth(io);
+  fifth.connect({asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+  EXPECT_FALSE(ask(fifth, 300)) << "a fifth connection was served beyond the maximum of 4";
+  held.front()->close();  // its thread takes the fifth, whose request waits on the socket
+  pollfd p{fifth.native_handle(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 10000), 1) << "the fifth connection was not served after one closed";
 }
 
 TEST_F(Http, ConnectionRefusedIsCountedNotFatal) {
