@@ -149,6 +149,17 @@ class LazyTargets {
     if (store_.size() == kAhead / 2) space_cv_.notify_one();
     return true;
   }
+  // The origin of this shard's first target, once the reader prepared it; nullopt when the
+  // source has none, it is bad, or it is not there within a second (a pipe that has not spoken
+  // yet). Waits for the reader: before the start, where the streamed attack opens its
+  // connections ahead.
+  std::optional<uint32_t> first_origin() {
+    std::unique_lock lock(mu_);
+    if (!made_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return made_ > shard_ || over_; })) return std::nullopt;
+    auto it = store_.find(shard_);
+    if (it == store_.end() || !it->second.prepared) return std::nullopt;
+    return it->second.prepared->origin;
+  }
   // What the source threw, if it did.
   std::optional<InputError> error() const {
     std::lock_guard lock(mu_);
@@ -418,6 +429,14 @@ class HttpDriver final : public http::HttpEngineDriver {
     return std::make_unique<HttpSlot>(io, owner, *this, std::move(pool));
   }
   uint32_t target_count() const override { return static_cast<uint32_t>(prepared_.size()); }
+  // Where connections are opened ahead of the start: the first target's origin (for streamed
+  // targets, once the reader prepared it: a replay's first burst then finds them open, where it
+  // opened 100 connections itself and went out in 4.6 ms instead of 1.7). nullopt: nowhere.
+  std::optional<uint32_t> warm_origin() {
+    if (lazy_) return lazy_->first_origin();
+    if (prepared_.empty()) return std::nullopt;
+    return prepared_[0].origin;
+  }
   uint32_t target_label(uint32_t i) const override { return prepared(i).label; }
   Kind kind() const override { return Kind::kHttp; }
   std::string protocol() const override { return "http"; }
@@ -670,8 +689,10 @@ void HttpSlot::start(const Hit& hit) {
 }
 
 void HttpSlot::warm() {
-  if (busy_ || connecting_ || d_.target_count() == 0) return;
-  const size_t origin = d_.prepared(0).origin;
+  if (busy_ || connecting_) return;
+  const std::optional<uint32_t> first = d_.warm_origin();
+  if (!first) return;
+  const size_t origin = *first;
   if (!d_.origin(origin).resolve_error.empty()) return;
   if (h2_origin(origin)) {
     // One connection carries every stream: the first slot opens it, the others have nothing to do.
