@@ -1,6 +1,11 @@
 // grpc_ws_cli_test.cc: `loadgate grpc`, `ws`, `breakpoint grpc|ws` and a sharded `breakpoint` as
 // a ghz user drives them, against `loadgate serve` processes started here and stopped by PID.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <ctime>
@@ -244,6 +249,36 @@ TEST(JourneyCli, AttacksConnectionFlagsReachTheJourney) {
   }
 }
 
+// A keep-alive connection to `addr` (host:port) that asked GET /health; whether the answer came
+// within `wait_ms`. The socket stays open in `fd`.
+bool ask_health(const std::string& addr, int& fd, int wait_ms) {
+  const auto colon = addr.rfind(':');
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(addr.substr(colon + 1))));
+  inet_pton(AF_INET, addr.substr(0, colon).c_str(), &sa.sin_addr);
+  fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return false;
+  const std::string req = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) return false;
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, wait_ms) == 1;
+}
+
+// serve api -max-threads: the connections it serves at once (a thread each).
+TEST(ServeCli, TheApiServesAtMostMaxThreadsConnections) {
+  Served api({"api", "-threads", "1", "-max-threads", "2"}, "api_max_threads");
+  ASSERT_FALSE(api.addr.empty());
+  int fds[3] = {-1, -1, -1};
+  EXPECT_TRUE(ask_health(api.addr, fds[0], 5000));
+  EXPECT_TRUE(ask_health(api.addr, fds[1], 5000)) << "a second thread is started for the second connection";
+  EXPECT_FALSE(ask_health(api.addr, fds[2], 300)) << "a third connection was served beyond -max-threads 2";
+  ::close(fds[0]);
+  pollfd p{fds[2], POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 10000), 1) << "the third is served once the first closes";
+  for (int fd : {fds[1], fds[2]}) ::close(fd);
+}
+
 // An RFC 3339 time `ahead` from now, to the second: one -start-at for every shard.
 std::string utc_in(std::chrono::seconds ahead) {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + ahead);
@@ -276,7 +311,8 @@ TEST(BreakpointCli, ShardsStepTogetherAndFindOneCapacity) {
   std::filesystem::remove_all(dir);
   // -settle 3s: the drain takes -timeout (500 ms), the rest is room for a busy machine.
   const std::string shared = "-exchange " + dir + " -settle 3s -start-at " + utc_in(std::chrono::seconds(3));
-  auto a = search_limited(api.addr, "bp_shard0", shared + " -shard 0/2");
+  const std::string json = ::testing::TempDir() + "bp_shard0.json";
+  auto a = search_limited(api.addr, "bp_shard0", shared + " -shard 0/2 -json " + json);
   auto b = search_limited(api.addr, "bp_shard1", shared + " -shard 1/2");
   ASSERT_EQ(a->wait(std::chrono::seconds(170)), 0) << slurp(::testing::TempDir() + "bp_shard0.err");
   ASSERT_EQ(b->wait(std::chrono::seconds(10)), 0) << slurp(::testing::TempDir() + "bp_shard1.err");
@@ -285,6 +321,11 @@ TEST(BreakpointCli, ShardsStepTogetherAndFindOneCapacity) {
   const double c = capacity_of(out0);
   EXPECT_GE(c, 300) << out0;
   EXPECT_LE(c, 440) << out0;
+  // -json: the same search, as a breakpoint scenario's report.
+  const auto j = nlohmann::json::parse(slurp(json));
+  EXPECT_DOUBLE_EQ(j["capacity"].get<double>(), c);
+  EXPECT_TRUE(j["pass"].get<bool>());
+  EXPECT_EQ(j["steps"].size(), static_cast<size_t>(std::count(out0.begin(), out0.end(), '\n') - 3)) << out0;
   // Each step's files are one sharded attack: a gate over the first step (100/s, held) takes
   // the two, and check -strict refuses one alone.
   std::vector<std::string> step0;

@@ -63,6 +63,9 @@ class BreakpointCommand final : public Command {
     f.number("rate-tolerance", &objective_.rate_tolerance, "Objective: throughput at least rate x (1 - this)");
     f.number("min-capacity", &min_capacity_, "Exit 3 when the capacity found is lower");
     f.string("output", &output_, "HTML page of the search (rate against p99, success, throughput)");
+    f.string("json", &json_,
+             "The search and its verdict as JSON (steps, capacity, broke_at, why; pass against -min-capacity), "
+             "as a breakpoint scenario's report");
   }
 
   int run() override {
@@ -146,6 +149,12 @@ class BreakpointCommand final : public Command {
       write_breakpoint_html(html, b, "loadgate breakpoint: " + what);
       if (written("breakpoint", html, kOk) != kOk) return kFailure;
     }
+    if (!json_.empty()) {
+      std::ofstream json(json_);
+      if (!json) return cannot_open_output("breakpoint", json_);
+      write_breakpoint_json(json, b, BreakpointVerdict{"breakpoint", search_.start, search_.max_rate, min_capacity_, {}});
+      if (written("breakpoint", json, kOk) != kOk) return kFailure;
+    }
     if (min_capacity_ > 0 && !capacity_holds(b, min_capacity_)) {
       std::fprintf(stderr, "loadgate breakpoint: capacity %.1f/s is below -min-capacity %.1f/s\n", b.capacity,
                    min_capacity_);
@@ -184,7 +193,7 @@ class BreakpointCommand final : public Command {
   std::string step_ = "5s", max_time_ = "5m", cooldown_ = "0", p99_ = "500ms";
   double success_ = 0.99;
   double min_capacity_ = 0;
-  std::string output_;
+  std::string output_, json_;
   std::string exchange_, settle_;  // -exchange, -settle (shards)
 };
 

@@ -36,7 +36,9 @@ class Serve final : public Command {
   void define(FlagSet& f) override {
     f.required_positional("service", &service_, "api, kernel, ai or ws");
     f.string("addr", &addr_, "Address to listen on (host:port; port 0 = any)");
-    f.integer("threads", &threads_, "Server threads (api: started ahead, 64 by default; one more for each connection that finds none idle, up to 1024)");
+    f.integer("threads", &threads_, "Server threads (api: started ahead, 64 by default; one more for each connection that finds none idle, up to -max-threads)");
+    f.integer("max-threads", &max_threads_,
+              "api: connections served at once, a thread each (default 1024); one beyond them waits until another closes");
     f.string("median", &median_, "ai: median latency of Generate (default 300ms)");
     f.string("first-token", &first_token_, "ai: median delay before the first streamed token (default 150ms)");
     f.number("sigma", &sigma_, "ai: log-normal shape of the latency (default 0.6)");
@@ -71,6 +73,7 @@ class Serve final : public Command {
   int serve_api() {
     services::ApiOptions o;
     if (!listen_flags(o)) return bad_addr();
+    if (max_threads_ > 0) o.max_threads = max_threads_;
     services::ApiService api(o);
     return serve_until_stopped(api, "api", [&] { return api.url(); });
   }
@@ -111,6 +114,7 @@ class Serve final : public Command {
   std::string service_ = "api", addr_, median_, first_token_, reflection_ = "both";
   bool deflate_ = false;
   int threads_ = 0;
+  int max_threads_ = 0;  // -max-threads (api)
   double sigma_ = -1, token_rate_ = 0;
   uint64_t seed_ = 42;
   int reset_every_ = 0;

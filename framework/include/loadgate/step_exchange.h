@@ -28,6 +28,10 @@ class StepExchange {
   /// Shard `shard` of `shards` of the search that starts at `start_unix_ns`, exchanging in `dir`
   /// (created when missing). Throws RunError when the directory cannot be made.
   StepExchange(std::string dir, int shard, int shards, int64_t start_unix_ns);
+  /// Closes a step's file left open by an attack that threw.
+  ~StepExchange();
+  StepExchange(const StepExchange&) = delete;
+  StepExchange& operator=(const StepExchange&) = delete;
 
   /// A sink that writes this shard's results of step `step` (a file kept out of sight of the other
   /// shards until publish()). Throws RunError when it cannot be created.

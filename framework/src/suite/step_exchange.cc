@@ -28,11 +28,18 @@ StepExchange::StepExchange(std::string dir, int shard, int shards, int64_t start
   if (!make_dirs(dir_)) throw RunError("-exchange: cannot make the directory " + dir_);
 }
 
+StepExchange::~StepExchange() {
+  sink_.reset();
+  if (file_) std::fclose(file_);
+}
+
 std::string StepExchange::path(int step, int shard) const {
   return dir_ + "/step-" + std::to_string(step) + ".shard-" + std::to_string(shard) + "-of-" + std::to_string(shards_) + ".bin";
 }
 
 ResultsSink* StepExchange::open(int step) {
+  sink_.reset();  // a step whose attack threw before its publish()
+  if (file_) std::fclose(file_);
   const std::string tmp = path(step, shard_) + ".part";
   file_ = std::fopen(tmp.c_str(), "wb");
   if (!file_) throw RunError("-exchange: cannot write " + tmp);
