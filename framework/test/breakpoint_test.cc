@@ -146,12 +146,11 @@ TEST(Breakpoint, PlannedStepsStartAtTheirPlannedTimes) {
   s.max_time = seconds(600);
   std::vector<StepPlan> plans;
   const StepRunner inner = model(1000);
-  const Breakpoint b = find_breakpoint(
-      [&](const StepPlan& p) {
-        plans.push_back(p);
-        return inner(p);
-      },
-      p99_below(std::chrono::milliseconds(50)), s);
+  const StepRunner recorded = [&](const StepPlan& p) {
+    plans.push_back(p);
+    return inner(p);
+  };
+  const Breakpoint b = find_breakpoint(recorded, p99_below(std::chrono::milliseconds(50)), s);
   ASSERT_GE(plans.size(), 6u);
   // 100, 200, 400, 800 hold: 3 s apart (2 s step + 1 s settle); 1600 breaks, so the next
   // step comes a cooldown later.
@@ -166,12 +165,7 @@ TEST(Breakpoint, PlannedStepsStartAtTheirPlannedTimes) {
 
   s.max_time = seconds(10);  // steps at 0, 3 and 6 s end by 8 s; one at 9 s would end at 11
   plans.clear();
-  const Breakpoint cut = find_breakpoint(
-      [&](const StepPlan& p) {
-        plans.push_back(p);
-        return inner(p);
-      },
-      p99_below(std::chrono::milliseconds(50)), s);
+  const Breakpoint cut = find_breakpoint(recorded, p99_below(std::chrono::milliseconds(50)), s);
   EXPECT_EQ(plans.size(), 3u);
   EXPECT_TRUE(cut.timed_out);
 }

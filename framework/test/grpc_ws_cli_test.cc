@@ -1,11 +1,6 @@
 // grpc_ws_cli_test.cc: `loadgate grpc`, `ws`, `breakpoint grpc|ws` and a sharded `breakpoint` as
 // a ghz user drives them, against `loadgate serve` processes started here and stopped by PID.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <ctime>
@@ -16,11 +11,14 @@
 #include <thread>
 
 #include "kit/cli.h"
+#include "kit/keep_alive.h"
 #include "kit/subprocess.h"
 #include "kit/slurp.h"
 
 namespace {
 
+using loadgate::testing::answered;
+using loadgate::testing::ask_health;
 using loadgate::testing::slurp;
 
 using loadgate::testing::output_of;
@@ -249,33 +247,17 @@ TEST(JourneyCli, AttacksConnectionFlagsReachTheJourney) {
   }
 }
 
-// A keep-alive connection to `addr` (host:port) that asked GET /health; whether the answer came
-// within `wait_ms`. The socket stays open in `fd`.
-bool ask_health(const std::string& addr, int& fd, int wait_ms) {
-  const auto colon = addr.rfind(':');
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(addr.substr(colon + 1))));
-  inet_pton(AF_INET, addr.substr(0, colon).c_str(), &sa.sin_addr);
-  fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return false;
-  const std::string req = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) return false;
-  pollfd p{fd, POLLIN, 0};
-  return ::poll(&p, 1, wait_ms) == 1;
-}
-
 // serve api -max-threads: the connections it serves at once (a thread each).
 TEST(ServeCli, TheApiServesAtMostMaxThreadsConnections) {
   Served api({"api", "-threads", "1", "-max-threads", "2"}, "api_max_threads");
   ASSERT_FALSE(api.addr.empty());
+  const int port = std::stoi(api.addr.substr(api.addr.rfind(':') + 1));
   int fds[3] = {-1, -1, -1};
-  EXPECT_TRUE(ask_health(api.addr, fds[0], 5000));
-  EXPECT_TRUE(ask_health(api.addr, fds[1], 5000)) << "a second thread is started for the second connection";
-  EXPECT_FALSE(ask_health(api.addr, fds[2], 300)) << "a third connection was served beyond -max-threads 2";
+  EXPECT_TRUE(ask_health(port, fds[0], 5000));
+  EXPECT_TRUE(ask_health(port, fds[1], 5000)) << "a second thread is started for the second connection";
+  EXPECT_FALSE(ask_health(port, fds[2], 300)) << "a third connection was served beyond -max-threads 2";
   ::close(fds[0]);
-  pollfd p{fds[2], POLLIN, 0};
-  EXPECT_EQ(::poll(&p, 1, 10000), 1) << "the third is served once the first closes";
+  EXPECT_TRUE(answered(fds[2], 10000)) << "the third is served once the first closes";
   for (int fd : {fds[1], fds[2]}) ::close(fd);
 }
 

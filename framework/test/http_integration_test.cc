@@ -17,6 +17,7 @@
 #include "loadgate/interner.h"
 #include "loadgate/results_file.h"
 #include "loadgate/services/api_service.h"
+#include "kit/keep_alive.h"
 #include "kit/net.h"
 #include "kit/subprocess.h"
 #include "kit/load.h"
@@ -179,29 +180,14 @@ TEST(ApiService, EveryOpenConnectionIsServedUpToItsMaximum) {
   o.max_threads = 4;
   services::ApiService api(o);
   const int port = api.start();
-  asio::io_context io;
-  // Asks GET /health on a keep-alive connection; whether the answer's first bytes came within `wait`.
-  auto ask = [](asio::ip::tcp::socket& c, int wait_ms) {
-    const std::string req = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-    asio::write(c, asio::buffer(req));
-    pollfd p{c.native_handle(), POLLIN, 0};
-    if (::poll(&p, 1, wait_ms) != 1) return false;
-    char buf[512];
-    return ::recv(c.native_handle(), buf, sizeof buf, 0) > 0 && std::string_view(buf, 12) == "HTTP/1.1 200";
-  };
-  std::vector<std::unique_ptr<asio::ip::tcp::socket>> held;  // open connections: each holds a thread
-  for (int i = 0; i < 4; ++i) {
-    held.push_back(std::make_unique<asio::ip::tcp::socket>(io));
-    held.back()->connect({asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
-    ASSERT_TRUE(ask(*held.back(), 5000)) << "connection " << i + 1 << " of 4 unanswered";
-  }
+  int held[4];  // open connections: each holds a thread
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(testing::ask_health(port, held[i], 5000)) << "connection " << i + 1 << " of 4 unanswered";
   // The fifth: unanswered while the four stay open, answered once one closes.
-  asio::ip::tcp::socket fifth(io);
-  fifth.connect({asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
-  EXPECT_FALSE(ask(fifth, 300)) << "a fifth connection was served beyond the maximum of 4";
-  held.front()->close();  // its thread takes the fifth, whose request waits on the socket
-  pollfd p{fifth.native_handle(), POLLIN, 0};
-  EXPECT_EQ(::poll(&p, 1, 10000), 1) << "the fifth connection was not served after one closed";
+  int fifth = -1;
+  EXPECT_FALSE(testing::ask_health(port, fifth, 300)) << "a fifth connection was served beyond the maximum of 4";
+  ::close(held[0]);  // its thread takes the fifth, whose request waits on the socket
+  EXPECT_TRUE(testing::answered(fifth, 10000)) << "the fifth connection was not served after one closed";
+  for (int fd : {held[1], held[2], held[3], fifth}) ::close(fd);
 }
 
 TEST_F(Http, ConnectionRefusedIsCountedNotFatal) {
