@@ -25,7 +25,8 @@ std::string names(const char* name) {
 void FlagSet::string(const char* name, std::string* v, const char* help) { app_->add_option(names(name), *v, help); }
 
 void FlagSet::strings(const char* name, std::vector<std::string>* v, const char* help, char delimiter) {
-  auto* o = app_->add_option(names(name), *v, help)->expected(1);
+  // One value per occurrence (a value never swallows the next argument), every occurrence kept.
+  auto* o = app_->add_option(names(name), *v, help)->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   if (delimiter) o->delimiter(delimiter);
 }
 

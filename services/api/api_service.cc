@@ -1,5 +1,6 @@
 // api_service.cc: the embedded API's handlers.
 #include "loadgate/services/api_service.h"
+#include "loadgate/services/session_token.h"
 
 #include "connection_pool.h"
 
@@ -139,11 +140,7 @@ struct ApiService::Impl {
           body["user"].get<std::string>().empty() || !body.contains("password") || !body["password"].is_string())
         return reply(res, 400, {{"error", "want {\"user\": \"...\", \"password\": \"...\"}"}});
       const std::string user = body["user"];
-      unsigned char digest[SHA256_DIGEST_LENGTH];
-      const std::string seed = "loadgate-session:" + user;
-      SHA256(reinterpret_cast<const unsigned char*>(seed.data()), seed.size(), digest);
-      char token[33];
-      for (int i = 0; i < 16; ++i) std::snprintf(token + 2 * i, 3, "%02x", digest[i]);
+      const std::string token = session_token(user);
       {
         std::lock_guard lock(session_mu);
         sessions[token] = user;

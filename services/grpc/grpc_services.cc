@@ -1,6 +1,7 @@
 // grpc_services.cc: kernel and AI services on gRPC's callback API. Latency is simulated with
 // grpc::Alarm, so a slow call holds no thread.
 #include "loadgate/services/grpc_services.h"
+#include "loadgate/services/session_token.h"
 
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/alarm.h>
@@ -99,6 +100,18 @@ class PipelineReactor final : public grpc::ServerBidiReactor<kernel::ExecuteRequ
   kernel::ExecuteReply reply_;
 };
 
+// A call without "authorization" metadata is open to all (the suites' loads); one with it must
+// carry the session token of its "x-user" (the API's /api/login gives it).
+bool authorized(const grpc::CallbackServerContext& ctx) {
+  const auto& md = ctx.client_metadata();
+  const auto auth = md.find("authorization");
+  if (auth == md.end()) return true;
+  const auto user = md.find("x-user");
+  if (user == md.end()) return false;
+  return std::string(auth->second.data(), auth->second.size()) ==
+         "Bearer " + services::session_token(std::string(user->second.data(), user->second.size()));
+}
+
 class KernelImpl final : public kernel::Kernel::CallbackService {
  public:
   grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const kernel::StatusRequest*,
@@ -117,7 +130,10 @@ class KernelImpl final : public kernel::Kernel::CallbackService {
                                     kernel::ExecuteReply* reply) override {
     ++calls_;
     auto* r = ctx->DefaultReactor();
-    r->Finish(execute(*req, *reply));
+    r->Finish(authorized(*ctx) ? execute(*req, *reply)
+                               : grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                              "authorization: want \"Bearer <token from the API's /api/login>\" "
+                                              "with x-user: <the user who logged in>"));
     return r;
   }
 

@@ -80,6 +80,9 @@ struct GrpcOptions {
   /// (template.h) anywhere, making it JSON with holes, filled and encoded per call.
   std::shared_ptr<const Feeder> feeder;
   std::string shard = "0/1";  ///< what {{shard}} says
+  /// Journey variables `data` and metadata values may use as {{name}} (journey.h), filled per
+  /// call from the values a journey's slot holds; empty outside journeys.
+  std::vector<std::string> variables;
   /// Builds each call's request as JSON instead of `data` (a C++ hook): called on the attack's
   /// threads, concurrently, with the call's number; `json` comes cleared.
   std::function<void(uint64_t seq, std::string& json)> message;

@@ -72,9 +72,11 @@ struct HttpOptions {
 /// protocol failures are results (status 0 and an error), never exceptions.
 AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& load);
 
-/// Runs `j` with `load`'s pacing (journeys per second) over HTTP with `http`'s settings (its
-/// targets, targeter and feeder are the journey's). Returns every step's and every journey's
-/// results. Throws InputError for a journey that cannot run.
+/// Runs `j` with `load`'s pacing (journeys per second): its HTTP steps with `http`'s settings
+/// (its targets, targeter and feeder are the journey's), its gRPC and WebSocket steps with their
+/// own (JourneyGrpc, JourneyWs). Returns every step's and every journey's results. Throws
+/// InputError for a journey that cannot run (a gRPC step's method unknown to its server, say).
+/// Built in the loadgate_journey library (protocol/journey/), which links every protocol.
 AttackRun attack_journey(const Journey& j, const HttpOptions& http, const AttackOptions& load);
 
 }  // namespace loadgate

@@ -52,12 +52,14 @@ struct StepCheck {
   enum class What {
     kStatus,        ///< the status equals `status`
     kBodyContains,  ///< the body contains `text`
-    kJsonEquals,    ///< the JSON value at pointer `pointer` equals the JSON text `text`
+    kJsonEquals,    ///< the JSON value at pointer `pointer` equals the JSON text `text`; a text
+                    ///< with placeholders ("\"{{order}}\"") is filled and then compared as an
+                    ///< extraction reads a value: a string as it is, anything else as JSON text
   };
   What what = What::kStatus;
   int status = 200;
   std::string pointer;
-  std::string text;
+  std::string text;  ///< placeholders ({{variable}}, {{feed.column}}) are filled per journey
   /// "status == 200", "body contains \"user\"", "/user == \"alice\"".
   std::string name() const;
 };
@@ -77,10 +79,37 @@ struct ThinkTime {
   Nanos sample(std::mt19937_64& rng) const;
 };
 
-/// JourneyStep is one request of a journey; its methods build it in place.
+/// JourneyGrpc is a step's gRPC call, in the words of ghz's flags (GrpcOptions of grpc.h).
+/// The result's status is the gRPC code (0 = OK); the body that checks and extractions read is
+/// the reply as JSON (proto3's JSON mapping), a JSON array of the replies for a server stream;
+/// headers are the reply's metadata, initial then trailing.
+struct JourneyGrpc {
+  std::string addr;      ///< host:port ("kernel:50051" is rebased by a suite onto its service)
+  std::string call;      ///< "package.Service/Method"
+  std::string proto;     ///< .proto file (relative: beside the journey file); empty: protoset
+  std::string protoset;  ///< FileDescriptorSet; both empty: the server's reflection, else the embedded protos
+  std::string data = "{}";        ///< the request as JSON (an array for client streams); placeholders allowed
+  std::vector<Header> metadata;   ///< sent with the call; values may hold placeholders
+};
+
+/// JourneyWs is a step's WebSocket exchange: connect, send `send` in order (text frames), read
+/// messages until one passes the step's checks (the step's body is that message), then close.
+/// No message passing within `wait`: the step fails, its body the last message read. Status 101
+/// once open. Frames are not compressed (no permessage-deflate offer).
+struct JourneyWs {
+  std::string url;                 ///< ws:// or wss://; placeholders in the path and query only
+  std::vector<std::string> send;   ///< messages to send once open; placeholders allowed
+  std::vector<Header> headers;     ///< extra handshake headers; values may hold placeholders
+  Nanos wait = std::chrono::seconds(5);  ///< how long to read for a message that passes
+};
+
+/// JourneyStep is one step of a journey: an HTTP request (`request`), a gRPC call (`grpc`) or a
+/// WebSocket exchange (`ws`); its methods build it in place.
 struct JourneyStep {
   std::string name;
   Target request;  ///< placeholders allowed in the path, query, header values and body
+  std::optional<JourneyGrpc> grpc;  ///< set: the step is this gRPC call, not `request`
+  std::optional<JourneyWs> ws;      ///< set: the step is this WebSocket exchange
   std::vector<Extraction> extract;
   std::vector<StepCheck> checks;
   std::optional<ThinkTime> think;  ///< overrides the journey's think time after this step
@@ -96,6 +125,16 @@ struct JourneyStep {
   JourneyStep& expect_status(int status);
   JourneyStep& expect_body_contains(std::string text);
   JourneyStep& expect_json(std::string pointer, std::string json_value);
+  /// Makes the step a gRPC call of `call` ("package.Service/Method") on `addr` with `data` (JSON).
+  JourneyStep& grpc_call(std::string addr, std::string call, std::string data = "{}");
+  /// Adds gRPC metadata to the step's call.
+  JourneyStep& metadata(std::string key, std::string value);
+  /// Makes the step a WebSocket exchange with `url`.
+  JourneyStep& ws_exchange(std::string url);
+  /// Adds a message the step's WebSocket exchange sends once open.
+  JourneyStep& send(std::string text);
+  /// "http", "grpc" or "ws".
+  const char* protocol() const { return grpc ? "grpc" : ws ? "ws" : "http"; }
 };
 
 /// Journey is an ordered list of steps run by each virtual user.
@@ -120,7 +159,14 @@ struct Journey {
 ///               "headers": {"Content-Type": "application/json"}, "body": "{...}",
 ///               "extract": {"token": {"json": "/token"}, "id": {"header": "X-Id"}, "n": {"regex": "n=(\\d+)"}},
 ///               "check": {"status": 200, "body_contains": "token", "json": {"/user": "alice"}},
-///               "think": "0"}, ...]}
+///               "think": "0"},
+///              {"name": "kernel", "grpc": {"addr": "127.0.0.1:50051", "call": "pkg.Service/Method",
+///                                      "proto": "x.proto", "protoset": "x.pb", "data": {...},
+///                                      "metadata": {"authorization": "Bearer {{token}}"}},
+///               "check": {"status": 0}, "extract": {"result": {"json": "/result"}}},
+///              {"name": "watch", "ws": {"url": "ws://127.0.0.1:8000/broadcast?room={{token}}",
+///                                   "send": ["..."], "headers": {...}, "wait": "5s"},
+///               "check": {"json": {"/result": "{{result}}"}}}, ...]}
 /// Relative feeder paths are beside `path`. Throws InputError naming `path` and the key path for
 /// unknown keys, a bad JSON pointer or regex, a step using a variable no earlier step extracts,
 /// a bad placeholder, a ragged feeder.
@@ -132,7 +178,16 @@ Journey load_journey(const std::string& path);
 /// unique, placeholders valid, every variable extracted by an earlier step. Throws InputError.
 void validate(const Journey& j);
 
-/// Rebases every step's URL onto `origin` ("http://127.0.0.1:39211"), as rebase_targets().
+/// The origin of a WebSocket URL: "ws://host:port" of "ws://host:port/path?query".
+std::string ws_origin(const std::string& url);
+
+/// Rebases every HTTP step's URL onto `origin` ("http://127.0.0.1:39211"), as rebase_targets().
 void rebase_journey(Journey& j, const std::string& origin);
+
+/// Points the gRPC steps whose address is `name` ("kernel", or "kernel:50051") at `addr`
+/// ("127.0.0.1:39212"), and the WebSocket steps whose URL's host is `name` at the origin `ws`
+/// ("ws://127.0.0.1:39213"), keeping path and query. What a suite does with the addresses of the
+/// services it started.
+void point_journey(Journey& j, const std::string& name, const std::string& addr, const std::string& ws);
 
 }  // namespace loadgate

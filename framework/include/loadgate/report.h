@@ -73,8 +73,17 @@ void write_html_plot(std::ostream& out, const std::vector<std::pair<std::string,
 /// keeping the first and last (as Vegeta's plot does).
 std::vector<std::pair<double, double>> lttb(const std::vector<std::pair<double, double>>& points, size_t threshold);
 
-/// Target labels of the primary kind with their stats, most requests first.
-std::vector<std::pair<std::string, const Stats*>> targets_of(const Metrics& m);
+/// A target's stats and the kind its results have.
+struct TargetStats {
+  std::string label;
+  const Stats* stats = nullptr;
+  Kind kind = Kind::kHttp;
+};
+
+/// The targets of the primary kind with their stats, most requests first, then those of the
+/// other kinds whose labels differ (a journey's gRPC and WebSocket steps; not the journey
+/// itself, which has its own section).
+std::vector<TargetStats> targets_of(const Metrics& m);
 
 /// Writes a summary in ghz's layout (count, total, slowest, fastest, average, requests/sec,
 /// response time histogram, latency distribution, status codes and errors by name).

@@ -32,6 +32,13 @@ std::string step_path(size_t i, const std::string& field) {
 
 }  // namespace
 
+std::string ws_origin(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const auto slash = url.find_first_of("/?", scheme + 3);
+  return slash == std::string::npos ? url : url.substr(0, slash);
+}
+
 std::string Extraction::missing() const {
   switch (from) {
     case From::kJson:
@@ -140,6 +147,29 @@ JourneyStep& JourneyStep::expect_json(std::string pointer, std::string json_valu
   return *this;
 }
 
+JourneyStep& JourneyStep::grpc_call(std::string addr, std::string call, std::string data) {
+  grpc.emplace();
+  grpc->addr = std::move(addr);
+  grpc->call = std::move(call);
+  grpc->data = std::move(data);
+  return *this;
+}
+JourneyStep& JourneyStep::metadata(std::string key, std::string value) {
+  if (!grpc) grpc.emplace();
+  grpc->metadata.emplace_back(std::move(key), std::move(value));
+  return *this;
+}
+JourneyStep& JourneyStep::ws_exchange(std::string url) {
+  ws.emplace();
+  ws->url = std::move(url);
+  return *this;
+}
+JourneyStep& JourneyStep::send(std::string text) {
+  if (!ws) ws.emplace();
+  ws->send.push_back(std::move(text));
+  return *this;
+}
+
 JourneyStep& Journey::step(std::string name) {
   steps.emplace_back();
   steps.back().name = std::move(name);
@@ -164,17 +194,43 @@ void validate(const Journey& j) {
     const JourneyStep& s = j.steps[i];
     if (s.name.empty()) throw InputError(j.file, 0, step_path(i, "name"), "missing");
     if (!step_names.insert(s.name).second) throw InputError(j.file, 0, step_path(i, "name"), "\"" + s.name + "\" twice");
-    if (s.request.method.empty()) throw InputError(j.file, 0, step_path(i, "method"), "missing");
-    const auto url = parse_url(Template::shape(s.request.url));
-    if (!url || (url->scheme != "http" && url->scheme != "https"))
-      throw InputError(j.file, 0, step_path(i, "url"), "\"" + printable(s.request.url) + "\" is not an http(s) URL");
     // Every template: its placeholders valid, its variables extracted by an earlier step.
-    std::vector<std::pair<std::string, std::string>> texts = {{"url", s.request.url}, {"body", s.request.body}};
-    for (const Header& h : s.request.headers) {
-      if (const std::string why = header_problem(h); !why.empty())
-        throw InputError(j.file, 0, step_path(i, "headers." + h.first), why);
-      texts.emplace_back("headers." + h.first, h.second);
+    std::vector<std::pair<std::string, std::string>> texts;
+    if (s.grpc && s.ws) throw InputError(j.file, 0, step_path(i, "ws"), "a step is one of url, grpc or ws");
+    if (s.grpc) {
+      if (s.grpc->addr.empty()) throw InputError(j.file, 0, step_path(i, "grpc.addr"), "missing: want host:port");
+      if (s.grpc->call.empty()) throw InputError(j.file, 0, step_path(i, "grpc.call"), "missing: want package.Service/Method");
+      texts.emplace_back("grpc.data", s.grpc->data);
+      for (const Header& h : s.grpc->metadata) texts.emplace_back("grpc.metadata." + h.first, h.second);
+    } else if (s.ws) {
+      const auto url = parse_url(Template::shape(s.ws->url));
+      if (!url || (url->scheme != "ws" && url->scheme != "wss"))
+        throw InputError(j.file, 0, step_path(i, "ws.url"), "\"" + printable(s.ws->url) + "\" is not a ws(s) URL");
+      if (Template::has_holes(ws_origin(s.ws->url)))
+        throw InputError(j.file, 0, step_path(i, "ws.url"), "placeholders only in the path and query, not the host");
+      if (s.ws->wait.count() <= 0) throw InputError(j.file, 0, step_path(i, "ws.wait"), "want a duration above 0");
+      for (const StepCheck& c : s.checks)
+        if (c.what == StepCheck::What::kStatus)
+          throw InputError(j.file, 0, step_path(i, "check.status"),
+                           "a ws step's checks read the message it waits for: body_contains, json");
+      texts.emplace_back("ws.url", s.ws->url);
+      for (size_t k = 0; k < s.ws->send.size(); ++k) texts.emplace_back("ws.send[" + std::to_string(k) + "]", s.ws->send[k]);
+      for (const Header& h : s.ws->headers) texts.emplace_back("ws.headers." + h.first, h.second);
+    } else {
+      if (s.request.method.empty()) throw InputError(j.file, 0, step_path(i, "method"), "missing");
+      const auto url = parse_url(Template::shape(s.request.url));
+      if (!url || (url->scheme != "http" && url->scheme != "https"))
+        throw InputError(j.file, 0, step_path(i, "url"), "\"" + printable(s.request.url) + "\" is not an http(s) URL");
+      texts = {{"url", s.request.url}, {"body", s.request.body}};
+      for (const Header& h : s.request.headers) {
+        if (const std::string why = header_problem(h); !why.empty())
+          throw InputError(j.file, 0, step_path(i, "headers." + h.first), why);
+        texts.emplace_back("headers." + h.first, h.second);
+      }
     }
+    for (const StepCheck& c : s.checks)
+      if (c.what != StepCheck::What::kStatus)
+        texts.emplace_back(c.what == StepCheck::What::kBodyContains ? "check.body_contains" : "check.json." + c.pointer, c.text);
     for (const auto& [field, text] : texts) {
       const Template t = Template::compile(text, names, step_path(i, field), j.file);
       for (uint32_t v : t.uses())
@@ -206,7 +262,7 @@ void validate(const Journey& j) {
       } catch (const json::exception&) {
         throw InputError(j.file, 0, step_path(i, "check.json"), "\"" + printable(c.pointer) + "\" is not a JSON pointer");
       }
-      if (json::parse(c.text, nullptr, false).is_discarded())
+      if (json::parse(Template::shape(c.text), nullptr, false).is_discarded())
         throw InputError(j.file, 0, step_path(i, "check.json." + c.pointer), "not a JSON value: " + printable(c.text));
     }
     for (const Extraction& e : s.extract) extracted.insert(e.variable);
@@ -257,10 +313,64 @@ Journey parse_journey(const std::string& text, const std::string& path) {
   for (size_t i = 0; i < j["steps"].size(); ++i) {
     const json& s = j["steps"][i];
     if (!s.is_object()) throw InputError(path, 0, step_path(i, ""), "want an object");
-    only(s, step_path(i, ""), {"name", "method", "url", "headers", "body", "extract", "check", "think"});
+    only(s, step_path(i, ""), {"name", "method", "url", "headers", "body", "grpc", "ws", "extract", "check", "think"});
     JourneyStep& step = out.step(s.contains("name") ? str(s["name"], step_path(i, "name")) : "");
-    step.method(s.contains("method") ? str(s["method"], step_path(i, "method")) : "GET",
-                s.contains("url") ? str(s["url"], step_path(i, "url")) : "");
+    if (s.contains("grpc") || s.contains("ws")) {
+      const char* kind = s.contains("grpc") ? "grpc" : "ws";
+      for (const char* http : {"method", "url", "headers", "body"})
+        if (s.contains(http)) throw InputError(path, 0, step_path(i, http), std::string("an HTTP field in a ") + kind + " step");
+      if (s.contains("grpc") && s.contains("ws")) throw InputError(path, 0, step_path(i, "ws"), "a step is one of url, grpc or ws");
+    }
+    // A JSON value given as JSON rather than as a string of it: its text.
+    auto text_of = [&](const json& v, const std::string& where) {
+      if (v.is_string()) return v.get<std::string>();
+      if (v.is_object() || v.is_array()) return v.dump();
+      throw InputError(path, 0, where, "want a JSON object (or array), or a string of one");
+    };
+    auto strings = [&](const json& o, const std::string& where) {
+      if (!o.is_object()) throw InputError(path, 0, where, "want an object of strings");
+      std::vector<Header> out;
+      for (auto& [k, v] : o.items()) out.emplace_back(k, str(v, where + "." + k));
+      return out;
+    };
+    auto beside = [&](std::string file) {
+      if (!file.empty() && file[0] != '/' && !dir_of(path).empty()) file = dir_of(path) + file;
+      return file;
+    };
+    if (s.contains("grpc")) {
+      const json& g = s["grpc"];
+      const std::string where = step_path(i, "grpc");
+      if (!g.is_object()) throw InputError(path, 0, where, "want {\"addr\": ..., \"call\": ..., \"data\": ...}");
+      only(g, where, {"addr", "call", "proto", "protoset", "data", "metadata"});
+      step.grpc_call(g.contains("addr") ? str(g["addr"], where + ".addr") : "",
+                     g.contains("call") ? str(g["call"], where + ".call") : "",
+                     g.contains("data") ? text_of(g["data"], where + ".data") : "{}");
+      if (g.contains("proto")) step.grpc->proto = beside(str(g["proto"], where + ".proto"));
+      if (g.contains("protoset")) step.grpc->protoset = beside(str(g["protoset"], where + ".protoset"));
+      if (g.contains("metadata")) step.grpc->metadata = strings(g["metadata"], where + ".metadata");
+    } else if (s.contains("ws")) {
+      const json& w = s["ws"];
+      const std::string where = step_path(i, "ws");
+      if (!w.is_object()) throw InputError(path, 0, where, "want {\"url\": ..., \"send\": [...]}");
+      only(w, where, {"url", "send", "headers", "wait"});
+      step.ws_exchange(w.contains("url") ? str(w["url"], where + ".url") : "");
+      if (w.contains("send")) {
+        const json& m = w["send"];
+        if (m.is_array())
+          for (size_t k = 0; k < m.size(); ++k) step.send(text_of(m[k], where + ".send[" + std::to_string(k) + "]"));
+        else
+          step.send(text_of(m, where + ".send"));
+      }
+      if (w.contains("headers")) step.ws->headers = strings(w["headers"], where + ".headers");
+      if (w.contains("wait")) {
+        const auto d = parse_duration(str(w["wait"], where + ".wait"));
+        if (!d) throw InputError(path, 0, where + ".wait", "want a duration (\"5s\")");
+        step.ws->wait = *d;
+      }
+    } else {
+      step.method(s.contains("method") ? str(s["method"], step_path(i, "method")) : "GET",
+                  s.contains("url") ? str(s["url"], step_path(i, "url")) : "");
+    }
     if (s.contains("headers")) {
       if (!s["headers"].is_object()) throw InputError(path, 0, step_path(i, "headers"), "want an object");
       for (auto& [k, v] : s["headers"].items()) step.header(k, str(v, step_path(i, "headers." + k)));
@@ -311,9 +421,24 @@ Journey load_journey(const std::string& path) {
 
 void rebase_journey(Journey& j, const std::string& origin) {
   std::vector<Target> targets;
-  for (const JourneyStep& s : j.steps) targets.push_back(s.request);
+  for (const JourneyStep& s : j.steps)
+    if (!s.grpc && !s.ws) targets.push_back(s.request);
   rebase_targets(targets, origin);
-  for (size_t i = 0; i < targets.size(); ++i) j.steps[i].request.url = targets[i].url;
+  size_t k = 0;
+  for (JourneyStep& s : j.steps)
+    if (!s.grpc && !s.ws) s.request.url = targets[k++].url;
+}
+
+void point_journey(Journey& j, const std::string& name, const std::string& addr, const std::string& ws) {
+  for (JourneyStep& s : j.steps) {
+    if (s.grpc && !addr.empty() && (s.grpc->addr == name || s.grpc->addr.rfind(name + ":", 0) == 0)) s.grpc->addr = addr;
+    if (s.ws && !ws.empty()) {
+      const std::string origin = ws_origin(s.ws->url);
+      const auto host = origin.find("://");
+      const std::string authority = host == std::string::npos ? "" : origin.substr(host + 3);
+      if (authority == name || authority.rfind(name + ":", 0) == 0) s.ws->url = ws + s.ws->url.substr(origin.size());
+    }
+  }
 }
 
 }  // namespace loadgate

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "loadgate/result.h"
 
@@ -79,6 +80,9 @@ class Slot {
   /// Opens a connection ahead of the first hit (before the attack starts); a hit started
   /// meanwhile waits for it. Default: nothing.
   virtual void warm() {}
+  /// Journey variables for the placeholders of the next requests (indexed as the driver's
+  /// variable names); nullptr: none. Default: the slot's requests have no such placeholders.
+  virtual void set_variables(const std::vector<std::string>* values) { (void)values; }
   /// The kept start of the response body of the request just done (valid inside done()).
   virtual std::string_view kept_body() const { return {}; }
   /// The kept header lines of the response of the request just done ("Name: value\r\n" each;

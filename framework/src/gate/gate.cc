@@ -339,13 +339,20 @@ Verdict evaluate_kind(const Metrics& m, const Thresholds& t, const std::string& 
     evaluate_stats(g->total, summary, t, source, "", v);
     if (t.window) evaluate_windows(*g, t, source, v);
     for (const auto& [key, sub] : t.targets) {
+      // The gated kind's target, else another kind's (a journey's gRPC or WebSocket step).
+      Kind found = kind;
       const Stats* st = find_target(*g, key);
+      for (int k = 0; !st && k < kKindCount; ++k)
+        if (const Group* other = m.group(static_cast<Kind>(k)); other && other != g) {
+          st = find_target(*other, key);
+          found = static_cast<Kind>(k);
+        }
       const std::string src = (source.empty() ? "" : source + ".") + "targets." + key;
       if (!st) {
         v.checks.push_back(make(key + " requests", 0, 1, Check::Op::kAtLeast, Unit::kCount, src + " (no such target)"));
         continue;
       }
-      evaluate_stats(*st, summarize(*st, kind), sub, src, key + " ", v);
+      evaluate_stats(*st, summarize(*st, found), sub, src, key + " ", v);
     }
   }
   evaluate_resources(m, t, source, v);

@@ -297,9 +297,9 @@ void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions&
   if (!targets.empty()) {
     html +=
         "<h2>By target</h2>\n<table>\n" + html_row({"target", "requests", "success", "p50", "p90", "p99", "max"}, "th");
-    for (auto& [label, stats] : targets) {
-      const Summary ts = summarize(*stats, primary);
-      html += html_row({escape_html(label), std::to_string(ts.requests), fixed(ts.success_ratio * 100) + "%",
+    for (const TargetStats& t : targets) {
+      const Summary ts = summarize(*t.stats, t.kind);
+      html += html_row({escape_html(t.label), std::to_string(ts.requests), fixed(ts.success_ratio * 100) + "%",
                         ms(ts.latency.p50), ms(ts.latency.p90), ms(ts.latency.p99), ms(ts.latency.max)});
     }
     html += "</table>\n";

@@ -101,7 +101,7 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
   if (!kinds.empty()) j["kinds"] = kinds;
   if (o.by_target) {
     ordered targets = ordered::object();
-    for (auto& [label, stats] : targets_of(m)) targets[label] = summary_object(summarize(*stats, primary));
+    for (const TargetStats& t : targets_of(m)) targets[t.label] = summary_object(summarize(*t.stats, t.kind));
     j["targets"] = targets;
   }
   if (!o.protocols.empty()) j["protocols"] = o.protocols;

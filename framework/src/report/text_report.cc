@@ -145,11 +145,22 @@ void write_resources(std::ostream& out, const Resources& r) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, const Stats*>> targets_of(const Metrics& m) {
-  std::vector<std::pair<std::string, const Stats*>> out;
-  if (const Group* g = m.group(m.primary()))
-    for (auto& [id, stats] : g->targets) out.emplace_back(interned(id), stats.get());
-  std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second->requests > b.second->requests; });
+std::vector<TargetStats> targets_of(const Metrics& m) {
+  std::vector<TargetStats> out;
+  const Kind primary = m.primary();
+  if (const Group* g = m.group(primary))
+    for (auto& [id, stats] : g->targets) out.push_back({interned(id), stats.get(), primary});
+  std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.stats->requests > b.stats->requests; });
+  for (int k = 0; k < kKindCount; ++k) {
+    const Kind kind = static_cast<Kind>(k);
+    const Group* g = m.group(kind);
+    if (kind == primary || kind == Kind::kJourney || !g) continue;
+    for (auto& [id, stats] : g->targets) {
+      const std::string label = interned(id);
+      if (std::none_of(out.begin(), out.end(), [&](const TargetStats& t) { return t.label == label; }))
+        out.push_back({label, stats.get(), kind});
+    }
+  }
   return out;
 }
 
@@ -193,10 +204,10 @@ void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions&
     write_summary(out, m.summarize(kind), kind);
   }
   if (o.by_target)
-    for (auto& [label, stats] : targets_of(m)) {
-      auto p = o.protocols.find(label);
-      out << "\n[target " << label << (p == o.protocols.end() ? "" : " (" + p->second + ")") << "]\n";
-      write_summary(out, summarize(*stats, primary), primary);
+    for (const TargetStats& t : targets_of(m)) {
+      auto p = o.protocols.find(t.label);
+      out << "\n[target " << t.label << (p == o.protocols.end() ? "" : " (" + p->second + ")") << "]\n";
+      write_summary(out, summarize(*t.stats, t.kind), t.kind);
     }
   if (!m.resources().empty()) {
     out << "\n";

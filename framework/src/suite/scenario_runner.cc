@@ -155,7 +155,12 @@ void prepare(std::vector<Target>& targets, const Scenario&, const Sut& sut) {
 }
 
 void prepare(Journey& j, const Scenario&, const Sut& sut) {
-  const bool tls = !j.steps.empty() && j.steps[0].request.url.rfind("https:", 0) == 0;
+  bool tls = false;  // as the first HTTP step says
+  for (const JourneyStep& step : j.steps)
+    if (!step.grpc && !step.ws) {
+      tls = step.request.url.rfind("https:", 0) == 0;
+      break;
+    }
   if (auto url = sut.origin(tls ? "https" : "http")) rebase_journey(j, *url);
 }
 

@@ -327,7 +327,17 @@ class Encoder {
   std::unique_ptr<Loaded> loaded;
   std::unique_ptr<pb::DynamicMessageFactory> factory;
   const pb::Descriptor* input = nullptr;
+  const pb::Descriptor* output = nullptr;
 };
+
+bool decode(const Encoder& e, std::string_view bytes, std::string& json) {
+  std::unique_ptr<pb::Message> msg(e.factory->GetPrototype(e.output)->New());
+  if (!msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+  json.clear();
+  pb::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;  // the names the .proto and the request data use
+  return pb::util::MessageToJsonString(*msg, &json, o).ok();
+}
 
 bool encode(const Encoder& e, const std::string& json, std::string& out, std::string& error) {
   std::unique_ptr<pb::Message> msg(e.factory->GetPrototype(e.input)->New());
@@ -413,6 +423,7 @@ Call resolve_call(const GrpcOptions& g) {
   c.info = info_of(m, l.source);
   enc->factory = std::make_unique<pb::DynamicMessageFactory>(l.pool);
   enc->input = m->input_type();
+  enc->output = m->output_type();
   if (g.compression != "" && g.compression != "gzip")
     throw InputError("", 0, "-compression", "\"" + g.compression + "\": want gzip (or none)");
   if (g.stream_call_count < 0) throw InputError("", 0, "-stream-call-count", "want 0 or more messages");
@@ -420,6 +431,7 @@ Call resolve_call(const GrpcOptions& g) {
     throw InputError("", 0, "-stream-interval", "want a duration of 0 or more");
   TemplateNames names;
   if (g.feeder) names.columns = g.feeder->columns();
+  names.variables = g.variables;
   for (size_t i = 0; i < g.metadata.size(); ++i)
     if (Template::has_holes(g.metadata[i].second))
       c.metadata_templates.emplace_back(i, Template::compile(g.metadata[i].second, names, "-metadata." + g.metadata[i].first));
@@ -445,6 +457,8 @@ Call resolve_call(const GrpcOptions& g) {
     ctx.rng = &rng;
     std::vector<std::string> row = g.feeder && g.feeder->size() ? *g.feeder->row(0, rng) : std::vector<std::string>{};
     ctx.row = &row;
+    const std::vector<std::string> values(g.variables.size(), "0");  // a journey's values: unknown yet
+    ctx.variables = &values;
     std::string json;
     t.fill(ctx, json);
     return json;

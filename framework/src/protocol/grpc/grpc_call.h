@@ -42,6 +42,10 @@ inline bool metadata_value_ok(std::string_view value) {
 /// when it does not fit. Thread-safe.
 bool encode(const Encoder& e, const std::string& json, std::string& out, std::string& error);
 
+/// Decodes reply bytes of the method's output message into JSON (proto field names); false
+/// when they do not parse. Thread-safe.
+bool decode(const Encoder& e, std::string_view bytes, std::string& json);
+
 /// Encodes a client stream's JSON array, one message per element, into `out`; false with
 /// `error` set when it is no array of messages that fit. Thread-safe.
 bool encode_stream(const Encoder& e, const std::string& json_array, std::vector<std::string>& out, std::string& error);

@@ -49,6 +49,9 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
     timer_.cancel();  // a pause between messages ends now; the write chain sees cancelled_
   }
   void warm() override;
+  void set_variables(const std::vector<std::string>* values) override { variables_ = values; }
+  std::string_view kept_body() const override { return kept_body_; }
+  std::string_view kept_headers() const override { return kept_headers_; }
   // Streaming callbacks (gRPC threads).
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -99,12 +102,21 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
   std::vector<std::string> stream_bytes_;
   std::string bad_data_;
   std::mt19937_64 rng_{std::random_device{}()};
+  // Journeys (GrpcDriver::keep()): the variables placeholders read, and the reply kept as JSON
+  // (an array for a server stream) with its metadata ("key: value\r\n" each).
+  const std::vector<std::string>* variables_ = nullptr;
+  std::string kept_body_, kept_headers_;
+  // Appends a reply message to kept_body_ (gRPC threads, one at a time).
+  void keep(const grpc::ByteBuffer& reply);
 };
 
 class GrpcDriver final : public engine::Driver {
  public:
-  GrpcDriver(const GrpcOptions& g, const AttackOptions& load) : g_(g), load_(load), call_(grpcx::resolve_call(g)) {
-    label_ = intern("grpc " + call_.info.path);
+  /// `label`: the results' target ("" = "grpc /pkg.Service/Method"); `keep`: slots keep each
+  /// reply as JSON and its metadata (a journey's step).
+  GrpcDriver(const GrpcOptions& g, const AttackOptions& load, const std::string& label = "", bool keep = false)
+      : g_(g), load_(load), call_(grpcx::resolve_call(g)), keep_(keep) {
+    label_ = intern(label.empty() ? "grpc " + call_.info.path : label);
     for (const std::string& r : call_.requests) {
       grpc::Slice slice(r.data(), r.size());
       requests_.emplace_back(&slice, 1);
@@ -147,6 +159,7 @@ class GrpcDriver final : public engine::Driver {
   grpc::GenericStub& stub(size_t i) { return *stubs_[i]; }
   const grpc::ByteBuffer& request(uint32_t i) const { return requests_[i]; }
   uint32_t label() const { return label_; }
+  bool keep() const { return keep_; }
 
  private:
   GrpcOptions g_;
@@ -157,6 +170,7 @@ class GrpcDriver final : public engine::Driver {
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::atomic<size_t> next_channel_{0};
+  bool keep_ = false;
 };
 
 void GrpcSlot::reject(const std::string& why) {
@@ -199,7 +213,13 @@ void GrpcSlot::start(const Hit& hit) {
   messages_ = 0;
   // One fill per call for the request's and the metadata's placeholders (one feeder row).
   FillContext fill;
+  if (d_.keep()) {
+    kept_body_.clear();
+    kept_headers_.clear();
+    if (d_.call().info.server_streaming) kept_body_ = "[";
+  }
   if (!d_.call().templates.empty() || !d_.call().metadata_templates.empty()) {
+    fill.variables = variables_;
     fill.seq = hit.seq;
     fill.shard = d_.options().shard;
     fill.rng = &rng_;
@@ -256,6 +276,7 @@ void GrpcSlot::start(const Hit& hit) {
   if (!d_.call().info.server_streaming) {
     d_.stub(channel_).UnaryCall(ctx_.get(), path, grpc::StubOptions(), &request_, &response_, [this](grpc::Status s) {
       bytes_in_ = s.ok() && response_.Valid() ? response_.Length() : 0;
+      if (s.ok() && d_.keep()) keep(response_);
       complete(s);
     });
     return;
@@ -286,6 +307,7 @@ void GrpcSlot::OnReadDone(bool ok) {
   if (!ok) return;  // end of stream; OnDone follows
   if (messages_++ == 0) first_ = steady_now_ns() - sent_;
   if (response_.Valid()) bytes_in_ += response_.Length();
+  if (d_.keep()) keep(response_);
   response_.Clear();
   StartRead(&response_);
 }
@@ -336,6 +358,22 @@ void GrpcSlot::OnWriteDone(bool ok) {
   write_next();
 }
 
+void GrpcSlot::keep(const grpc::ByteBuffer& reply) {
+  grpc::Slice slice;
+  std::string bytes, json;
+  if (reply.Valid() && reply.TrySingleSlice(&slice).ok())
+    bytes.assign(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  else if (reply.Valid()) {
+    std::vector<grpc::Slice> slices;
+    (void)reply.Dump(&slices);
+    for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  if (!grpcx::decode(*d_.call().encoder, bytes, json)) json = "null";
+  const bool stream = d_.call().info.server_streaming;
+  if (stream && kept_body_.size() > 1) kept_body_ += ',';
+  if (kept_body_.size() < (64u << 10)) kept_body_ += json;  // a journey reads 64 KiB of a reply at most
+}
+
 // On a gRPC thread: measure now, hand the result to the worker's thread.
 void GrpcSlot::complete(const grpc::Status& status) {
   // A stream's message that did not fit ended the call (write_next()): that is its status, not
@@ -359,6 +397,16 @@ void GrpcSlot::complete(const grpc::Status& status) {
   }
   r.first_ns = first_;
   r.target = d_.label();
+  if (d_.keep()) {
+    if (d_.call().info.server_streaming) kept_body_ += ']';
+    std::lock_guard lock(mu_);
+    if (ctx_)
+      for (const auto* md : {&ctx_->GetServerInitialMetadata(), &ctx_->GetServerTrailingMetadata()})
+        for (const auto& [k, v] : *md) {
+          kept_headers_.append(k.data(), k.size()).append(": ");
+          kept_headers_.append(v.data(), v.size()).append("\r\n");
+        }
+  }
   asio::post(io_, [this, r] {
     {
       std::lock_guard lock(mu_);
@@ -369,6 +417,12 @@ void GrpcSlot::complete(const grpc::Status& status) {
 }
 
 }  // namespace
+
+namespace grpcx {
+std::unique_ptr<engine::Driver> make_step_driver(const GrpcOptions& g, const AttackOptions& load, const std::string& label) {
+  return std::make_unique<GrpcDriver>(g, load, label, true);
+}
+}  // namespace grpcx
 
 AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& load) {
   if (g.addr.empty()) throw InputError("", 0, "-addr", "want host:port");

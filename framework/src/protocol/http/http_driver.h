@@ -21,8 +21,6 @@ struct StepSettings {
 /// StepSlot is an HTTP slot as a journey drives it.
 class StepSlot : public engine::Slot {
  public:
-  /// Journey variables for the next requests' placeholders; nullptr: none.
-  virtual void set_variables(const std::vector<std::string>* values) = 0;
   /// The captured headers of the request just done, as its StepSettings::capture names them.
   virtual const std::vector<std::string>& captured() const = 0;
 };

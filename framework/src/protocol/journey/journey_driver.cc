@@ -1,6 +1,8 @@
-// journey_driver.cc: journeys on the engine. A JourneySlot is one virtual user: it owns an HTTP
-// slot of the steps' driver and runs the steps through it one after the other, checking,
-// extracting and pausing between them; the engine sees one hit per journey.
+// journey_driver.cc: journeys on the engine. A JourneySlot is one virtual user: it owns a slot of
+// each protocol driver its steps need (one HTTP driver for every HTTP step, a gRPC driver per
+// gRPC step, a WebSocket exchange driver per WebSocket step) and runs the steps through them one
+// after the other, checking, extracting and pausing between them; the engine sees one hit per
+// journey.
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
@@ -12,7 +14,9 @@
 #include "loadgate/http.h"
 #include "loadgate/journey.h"
 #include "loadgate/template.h"
+#include "protocol/grpc/grpc_step.h"
 #include "protocol/http/http_driver.h"
+#include "protocol/ws/ws_exchange.h"
 
 namespace loadgate {
 namespace {
@@ -26,6 +30,9 @@ constexpr size_t kKeptBody = 64 * 1024;
 // What the driver knows of each step, compiled once.
 struct StepPlan {
   uint32_t label = 0;
+  size_t driver = 0;                // its driver in JourneyDriver::drivers() (and slot in the slot's)
+  uint32_t target = 0;              // its target in that driver (HTTP steps; 0 otherwise)
+  std::vector<Template> checks;     // by check: its text as a template (kStatus: unused)
   std::vector<uint32_t> uses;       // variables its request uses
   std::vector<size_t> extracts;     // by extraction: the variable it sets
   std::vector<Pattern> regexes;  // by extraction, for From::kRegex (RE2: linear in the body)
@@ -38,7 +45,9 @@ class JourneySlot final : public engine::Slot, public engine::SlotOwner {
   JourneySlot(asio::io_context& io, engine::SlotOwner& owner, JourneyDriver& d);
   void start(const Hit& hit) override;
   void cancel() override;
-  void warm() override { inner_->warm(); }
+  void warm() override {
+    for (auto& inner : inners_) inner->warm();
+  }
 
   // engine::SlotOwner, for the inner HTTP slot.
   void done(engine::Slot& slot, const Result& r) override;
@@ -56,13 +65,18 @@ class JourneySlot final : public engine::Slot, public engine::SlotOwner {
     busy_ = false;
     owner_.cut(*this);
   }
+  // Checks, then extractions; "" when the step passed, else the first failure's text.
   std::string judge(const JourneyStep& step, const StepPlan& plan, const Result& r);
+  // The step's checks on a response of `status` with `body`: "" when all pass, else the first
+  // that failed ("check status == 200: got 401").
+  std::string check(const JourneyStep& step, const StepPlan& plan, int status, std::string_view body);
+  // The slot of the step in flight.
+  engine::Slot& inner();
 
   asio::io_context& io_;
   engine::SlotOwner& owner_;
   JourneyDriver& d_;
-  std::unique_ptr<engine::Slot> inner_;
-  http::StepSlot* step_slot_;
+  std::vector<std::unique_ptr<engine::Slot>> inners_;  // by JourneyDriver::drivers()
   asio::steady_timer think_;
   std::mt19937_64 rng_;
   Hit hit_{};            // the journey's
@@ -84,20 +98,13 @@ class JourneyDriver final : public engine::Driver {
     http.variables = j.variables();
     http.feeder = j.feeder;
     http.targeter = nullptr;
+    TemplateNames names;
+    if (j.feeder) names.columns = j.feeder->columns();
+    names.variables = http.variables;
     std::vector<Target> targets;
     std::vector<http::StepSettings> settings;
+    std::vector<std::string> protocols;
     for (const JourneyStep& s : j.steps) {
-      targets.push_back(s.request);
-      http::StepSettings st;
-      st.label = s.name;
-      bool body = false;
-      for (const Extraction& e : s.extract) {
-        if (e.from == Extraction::From::kHeader) st.capture.push_back(e.expr);
-        else body = true;
-      }
-      for (const StepCheck& c : s.checks) body = body || c.what != StepCheck::What::kStatus;
-      st.keep_body = body ? kKeptBody : 0;
-      settings.push_back(std::move(st));
       StepPlan plan;
       plan.label = intern(s.name);
       const std::vector<std::string>& vars = http.variables;  // once, not per step: 200k steps loaded in minutes
@@ -106,23 +113,64 @@ class JourneyDriver final : public engine::Driver {
                                                                   : Pattern());
         plan.extracts.push_back(static_cast<size_t>(std::find(vars.begin(), vars.end(), e.variable) - vars.begin()));
       }
+      // The texts whose placeholders the step fills: what it may not run without.
+      std::vector<std::string> texts;
+      for (const StepCheck& c : s.checks) {
+        plan.checks.push_back(Template::compile(c.what == StepCheck::What::kStatus ? "" : c.text, names, "check"));
+        texts.push_back(c.text);
+      }
+      if (s.grpc) {
+        GrpcOptions g;
+        g.addr = s.grpc->addr;
+        g.call = s.grpc->call;
+        g.proto = s.grpc->proto;
+        g.protoset = s.grpc->protoset;
+        g.data = {s.grpc->data};
+        g.metadata = s.grpc->metadata;
+        g.variables = http.variables;
+        g.feeder = j.feeder;
+        plan.driver = drivers_.size();
+        drivers_.push_back(grpcx::make_step_driver(g, load, s.name));
+        texts.push_back(s.grpc->data);
+        for (const Header& h : s.grpc->metadata) texts.push_back(h.second);
+      } else if (s.ws) {
+        plan.driver = drivers_.size();
+        drivers_.push_back(ws::make_exchange_driver(*s.ws, names, j.feeder, s.name));
+        texts.push_back(s.ws->url);
+        texts.insert(texts.end(), s.ws->send.begin(), s.ws->send.end());
+        for (const Header& h : s.ws->headers) texts.push_back(h.second);
+      } else {
+        plan.target = static_cast<uint32_t>(targets.size());
+        targets.push_back(s.request);
+        http::StepSettings st;
+        st.label = s.name;
+        bool body = false;
+        for (const Extraction& e : s.extract) {
+          if (e.from == Extraction::From::kHeader) st.capture.push_back(e.expr);
+          else body = true;
+        }
+        for (const StepCheck& c : s.checks) body = body || c.what != StepCheck::What::kStatus;
+        st.keep_body = body ? kKeptBody : 0;
+        settings.push_back(std::move(st));
+        texts.push_back(s.request.url);
+        texts.push_back(s.request.body);
+        for (const Header& h : s.request.headers) texts.push_back(h.second);
+      }
+      for (const std::string& text : texts) {
+        const Template t = Template::compile(text, names, "step");  // validate() checked them
+        plan.uses.insert(plan.uses.end(), t.uses().begin(), t.uses().end());
+      }
+      if (std::find(protocols.begin(), protocols.end(), s.protocol()) == protocols.end()) protocols.push_back(s.protocol());
       plans_.push_back(std::move(plan));
     }
-    // The variables each step uses, from its templates (validate() checked them).
-    TemplateNames names;
-    if (j.feeder) names.columns = j.feeder->columns();
-    names.variables = http.variables;
-    for (size_t i = 0; i < j.steps.size(); ++i) {
-      const Target& t = j.steps[i].request;
-      std::vector<std::string> texts = {t.url, t.body};
-      for (const Header& h : t.headers) texts.push_back(h.second);
-      for (const std::string& text : texts) {
-        const Template t = Template::compile(text, names, "step");
-        plans_[i].uses.insert(plans_[i].uses.end(), t.uses().begin(), t.uses().end());
-      }
+    if (!targets.empty()) {
+      http_driver_ = drivers_.size();
+      drivers_.push_back(http::make_http_driver(targets, http, load, std::move(settings)));
+      for (size_t i = 0; i < j.steps.size(); ++i)
+        if (!j.steps[i].grpc && !j.steps[i].ws) plans_[i].driver = http_driver_;
     }
+    for (const std::string& p : protocols) protocol_ += (protocol_.empty() ? "" : "+") + p;
     variable_count_ = http.variables.size();
-    http_ = http::make_http_driver(targets, http, load, std::move(settings));
     label_ = intern(j.name);
   }
 
@@ -136,31 +184,47 @@ class JourneyDriver final : public engine::Driver {
     return 0;
   }
   Kind kind() const override { return Kind::kJourney; }
-  std::string protocol() const override { return "http"; }
-  std::map<std::string, std::string> target_protocols() const override { return http_->target_protocols(); }
+  std::string protocol() const override { return protocol_; }
+  std::map<std::string, std::string> target_protocols() const override {
+    return http_driver_ < drivers_.size() ? drivers_[http_driver_]->target_protocols() : std::map<std::string, std::string>{};
+  }
 
   const Journey& journey() const { return j_; }
   /// How many variables the journey extracts (Journey::variables(), counted once).
   size_t variable_count() const { return variable_count_; }
   const StepPlan& plan(size_t i) const { return plans_[i]; }
-  http::HttpEngineDriver& http() { return *http_; }
+  /// The steps' drivers: StepPlan::driver indexes them.
+  const std::vector<std::unique_ptr<engine::Driver>>& drivers() const { return drivers_; }
+  /// The index of the HTTP steps' driver in drivers() (drivers().size() when none).
+  size_t http_driver() const { return http_driver_; }
 
  private:
   const Journey& j_;
-  std::unique_ptr<http::HttpEngineDriver> http_;
+  std::vector<std::unique_ptr<engine::Driver>> drivers_;
+  size_t http_driver_ = SIZE_MAX;
   std::vector<StepPlan> plans_;
   uint32_t label_ = 0;
   size_t variable_count_ = 0;
+  std::string protocol_;
 };
+
+engine::Slot& JourneySlot::inner() { return *inners_[d_.plan(step_).driver]; }
 
 JourneySlot::JourneySlot(asio::io_context& io, engine::SlotOwner& owner, JourneyDriver& d)
     : io_(io), owner_(owner), d_(d), think_(io), rng_(std::random_device{}() ^ reinterpret_cast<uintptr_t>(this)) {
-  inner_ = d.http().make_slot(io, *this);
-  step_slot_ = static_cast<http::StepSlot*>(inner_.get());
   const size_t vars = d.variable_count();
   values_.assign(vars, std::string());
   missing_.assign(vars, std::string());
-  step_slot_->set_variables(&values_);
+  for (const auto& driver : d.drivers()) {
+    inners_.push_back(driver->make_slot(io, *this));
+    inners_.back()->set_variables(&values_);
+  }
+  // A WebSocket step reads messages until one passes its checks.
+  for (size_t i = 0; i < d.journey().steps.size(); ++i)
+    if (d.journey().steps[i].ws)
+      static_cast<ws::ExchangeSlot&>(*inners_[d.plan(i).driver]).set_matcher([this, i](std::string_view message) {
+        return check(d_.journey().steps[i], d_.plan(i), kWsOk, message).empty();
+      });
 }
 
 void JourneySlot::start(const Hit& hit) {
@@ -180,7 +244,7 @@ void JourneySlot::start(const Hit& hit) {
 // Starts step_ due at `due_steady` (the journey's start, or the previous step's end plus think).
 void JourneySlot::run_step(int64_t due_steady) {
   Hit h = hit_;  // the journey's number: the same feeder row for every step
-  h.target = static_cast<uint32_t>(step_);
+  h.target = d_.plan(step_).target;
   h.scheduled_steady = due_steady;
   h.scheduled_ns = hit_.scheduled_ns + (due_steady - hit_.scheduled_steady);
   // A variable an earlier step failed to extract: no request goes out without it.
@@ -202,7 +266,7 @@ void JourneySlot::run_step(int64_t due_steady) {
     return;
   }
   in_step_ = true;
-  inner_->start(h);
+  inner().start(h);
 }
 
 void JourneySlot::done(engine::Slot&, const Result& raw) {
@@ -241,30 +305,83 @@ void JourneySlot::done(engine::Slot&, const Result& raw) {
   next(end, failed);
 }
 
-// Checks, then extractions; "" when the step passed, else the first failure's text.
-std::string JourneySlot::judge(const JourneyStep& step, const StepPlan& plan, const Result& r) {
-  const std::string_view body = inner_->kept_body();
+// "Name: value\r\n" lines: the value of `name` (case-insensitive), or nullopt.
+std::optional<std::string> header_value(std::string_view lines, std::string_view name) {
+  while (!lines.empty()) {
+    const size_t eol = lines.find("\r\n");
+    const std::string_view line = lines.substr(0, eol);
+    lines = eol == std::string_view::npos ? std::string_view() : lines.substr(eol + 2);
+    const size_t colon = line.find(':');
+    if (colon != name.size()) continue;
+    bool same = true;
+    for (size_t k = 0; k < colon && same; ++k)
+      same = std::tolower(static_cast<unsigned char>(line[k])) == std::tolower(static_cast<unsigned char>(name[k]));
+    if (!same) continue;
+    std::string_view v = line.substr(colon + 1);
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    return std::string(v);
+  }
+  return std::nullopt;
+}
+
+// A JSON value as an extraction reads it: a string as it is, anything else as JSON text.
+std::string extracted(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::string JourneySlot::check(const JourneyStep& step, const StepPlan& plan, int status, std::string_view body) {
   std::optional<json> parsed;
   auto body_json = [&]() -> const json* {
     if (!parsed) parsed = json::parse(body, nullptr, false);
     return parsed->is_discarded() ? nullptr : &*parsed;
   };
-  for (const StepCheck& c : step.checks) {
+  FillContext fill;
+  fill.seq = hit_.seq;
+  fill.rng = &rng_;
+  fill.variables = &values_;
+  const Journey& journey = d_.journey();
+  if (journey.feeder && step.checks.size()) fill.row = journey.feeder->row(hit_.seq, rng_);
+  std::string want;
+  for (size_t k = 0; k < step.checks.size(); ++k) {
+    const StepCheck& c = step.checks[k];
+    const Template& t = plan.checks[k];
+    const bool filled = t.dynamic();
+    if (filled) {
+      want.clear();
+      t.fill(fill, want);
+    }
     bool ok = true;
     std::string got;
     if (c.what == StepCheck::What::kStatus) {
-      ok = r.status == c.status;
-      got = std::to_string(r.status);
+      ok = status == c.status;
+      got = std::to_string(status);
     } else if (c.what == StepCheck::What::kBodyContains) {
-      ok = body.find(c.text) != std::string_view::npos;
+      ok = body.find(filled ? want : c.text) != std::string_view::npos;
     } else {
       const json* j = body_json();
-      const json want = json::parse(c.text, nullptr, false);
-      ok = j && j->contains(json::json_pointer(c.pointer)) && (*j)[json::json_pointer(c.pointer)] == want;
-      if (j && j->contains(json::json_pointer(c.pointer))) got = (*j)[json::json_pointer(c.pointer)].dump();
+      const json::json_pointer p(c.pointer);
+      const bool there = j && j->contains(p);
+      if (there) got = (*j)[p].dump();
+      if (!there)
+        ok = false;
+      else if (filled)  // a value from a variable compares as an extraction reads it
+        ok = extracted((*j)[p]) == extracted(json::parse(want, nullptr, false));
+      else
+        ok = (*j)[p] == json::parse(c.text, nullptr, false);
     }
     if (!ok) return "check " + c.name() + (got.empty() ? "" : ": got " + got);
   }
+  return "";
+}
+
+std::string JourneySlot::judge(const JourneyStep& step, const StepPlan& plan, const Result& r) {
+  const std::string_view body = inner().kept_body();
+  // A WebSocket step's message passed its checks already (the matcher): its status is an outcome.
+  if (!step.ws)
+    if (std::string why = check(step, plan, r.status, body); !why.empty()) return why;
+  std::optional<json> parsed;
+  auto body_json = [&]() -> const json* {
+    if (!parsed) parsed = json::parse(body, nullptr, false);
+    return parsed->is_discarded() ? nullptr : &*parsed;
+  };
   size_t captured = 0;
   for (size_t k = 0; k < step.extract.size(); ++k) {
     const Extraction& e = step.extract[k];
@@ -275,11 +392,16 @@ std::string JourneySlot::judge(const JourneyStep& step, const StepPlan& plan, co
       json::json_pointer p(e.expr);
       if (j && j->contains(p)) {
         const json& v = (*j)[p];
-        value = v.is_string() ? v.get<std::string>() : v.dump();
+        value = extracted(v);
         found = !v.is_null();
       }
+    } else if (e.from == Extraction::From::kHeader && step.grpc) {
+      if (auto v = header_value(inner().kept_headers(), e.expr)) {
+        value = std::move(*v);
+        found = true;
+      }
     } else if (e.from == Extraction::From::kHeader) {
-      const auto& caps = step_slot_->captured();
+      const auto& caps = static_cast<http::StepSlot&>(inner()).captured();
       if (captured < caps.size() && !caps[captured].empty()) {
         value = caps[captured];
         found = true;
@@ -360,7 +482,7 @@ void JourneySlot::cancel() {
   if (!busy_) return;
   cancelled_ = true;
   if (in_step_)
-    inner_->cancel();
+    inner().cancel();
   else if (thinking_)
     think_.cancel();
 }
