@@ -21,7 +21,8 @@
 # starts it on a free loopback port, waits until READY, loads it, and stops it.
 #
 # A test whose name (after the suite) matches a scenario name, case-insensitively
-# (TEST(Api, Heavy) <-> "heavy"), gets that scenario's tier as a label; otherwise the first
+# (TEST(Api, Heavy) <-> "heavy"; dashes in scenario names are dropped: TEST(Api, CrossJourney) <->
+# "cross-journey"), gets that scenario's tier as a label; otherwise the first
 # tier word found in its name. Every test gets the labels "perf" and the baseline's service.
 # `ctest -L stress` then runs the stress tier, `ctest -L api` the api suite.
 include_guard(GLOBAL)
@@ -133,6 +134,7 @@ function(loadgate_add_perf_test target)
       endif()
       _loadgate_duration_seconds("${duration}" secs)
       string(TOLOWER "${name}" lname)
+      string(REPLACE "-" "" lname "${lname}")  # "cross-journey" <-> TEST(Api, CrossJourney)
       string(APPEND map "set(_lg_tier_${lname} ${tier})\nset(_lg_secs_${lname} ${secs})\n")
     endforeach()
   endif()

@@ -49,6 +49,11 @@ TEST(Cli, BadInputIsExitTwoWithTheFieldNamed) {
       {L + " grpc -addr 127.0.0.1:1 -requests 1 -connections 100000", 2, "-connections: want 1 to 1000 channels"},
       {L + " check -baselines=" + huge + " -scenario=api.a /dev/null", 2, "number overflow parsing '1e400'"},
       {L + " journey -file=/nonexistent.json", 2, "cannot read journey file"},
+      {L + " journey -file=" LOADGATE_SOURCE_DIR "/journeys/cross.json -duration=1s -service=kernel", 2,
+       "-service: \"kernel\": want NAME=host:port or NAME=ws://host:port"},
+      // A repeated flag keeps every occurrence: the second header is the one checked here.
+      {L + " attack -targets=" + t + " -duration=1s -header X-A:1 -header \"$(printf 'X-B: v\\r\\nX-Injected: 1')\"", 2,
+       "-header: value of header X-B holds a control byte"},
       {L + " journey -file=" LOADGATE_SOURCE_DIR "/journeys/shop.json -duration=1s -max-body=x", 2,
        "-max-body: \"x\" is not a size"},
       {L + " attack -targets=" + t + " -duration=1s -rate=1/s -output=/nonexistent/dir/r.bin", 2,

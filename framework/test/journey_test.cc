@@ -1,7 +1,8 @@
 // journey_test.cc: journeys against the embedded API (login, me, orders): values carried from
 // step to step, results per step and per journey, think time, the open and closed models, a
 // broken extraction that sends nothing without its token, and every bad journey file an error
-// naming its key path.
+// naming its key path. Journeys across protocols against the three embedded services: HTTP,
+// gRPC (the kernel) and WebSocket steps carrying values from one to the next.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -12,6 +13,9 @@
 #include "loadgate/http.h"
 #include "loadgate/journey.h"
 #include "loadgate/services/api_service.h"
+#include "loadgate/services/grpc_services.h"
+#include "loadgate/services/session_token.h"
+#include "loadgate/services/ws_service.h"
 #include "kit/load.h"
 #include "kit/results.h"
 #include "kit/services.h"
@@ -200,6 +204,154 @@ TEST_F(Journeys, ClosedModelUsersLoop) {
   EXPECT_EQ(run.metrics.summarize(Kind::kJourney).requests, 50u);
   EXPECT_EQ(run.metrics.summarize(Kind::kJourney).success, 50u);
   EXPECT_EQ(run.metrics.summarize(Kind::kHttp).requests, 200u);
+}
+
+// The API, the kernel and the WebSocket service, each on a port of its own, for the journeys
+// that cross them.
+class CrossJourneys : public testing::ApiFixture {
+ protected:
+  static void SetUpTestSuite() {
+    ApiFixture::SetUpTestSuite();
+    services::GrpcServiceOptions g;
+    g.port = 0;
+    kernel_ = new services::GrpcService(services::GrpcService::Kind::kKernel, g);
+    kernel_->start();
+    services::WsServiceOptions w;
+    w.port = 0;
+    ws_ = new services::WsService(w);
+    ws_->start();
+  }
+  static void TearDownTestSuite() {
+    delete ws_;
+    delete kernel_;
+    ws_ = nullptr;
+    kernel_ = nullptr;
+    ApiFixture::TearDownTestSuite();
+  }
+  // journeys/cross.json pointed at the three services.
+  static Journey cross() {
+    Journey j = load_journey(LOADGATE_SOURCE_DIR "/journeys/cross.json");
+    rebase_journey(j, api_->url());
+    point_journey(j, "kernel", kernel_->addr(), "");
+    point_journey(j, "websocket", "", ws_->url());
+    return j;
+  }
+  static AttackOptions users(uint64_t journeys, testing::RecordingSink& sink) {
+    AttackOptions o;
+    o.workers = o.max_workers = 4;
+    o.requests = journeys;
+    o.threads = 1;
+    o.timeout = 5s;
+    o.sink = &sink;
+    return o;
+  }
+  static std::vector<Result> of_kind(const testing::RecordingSink& sink, Kind k) {
+    std::vector<Result> out;
+    for (const Result& r : sink.all)
+      if (r.kind == k) out.push_back(r);
+    return out;
+  }
+  static inline services::GrpcService* kernel_ = nullptr;
+  static inline services::WsService* ws_ = nullptr;
+};
+
+TEST_F(CrossJourneys, TheTokenGoesFromHttpIntoGrpcAndTheResultFromGrpcToAWebSocketRoom) {
+  testing::RecordingSink sink;
+  attack_journey(cross(), {}, users(40, sink));
+  // Each step passed: the kernel accepted the token of the user who logged in (it refuses any
+  // other), and the WebSocket room named by the token gave back the kernel's result.
+  const struct {
+    Kind kind;
+    const char* label;
+  } steps[] = {{Kind::kHttp, "login"}, {Kind::kGrpcUnary, "compute"}, {Kind::kWsMessage, "watch"}, {Kind::kJourney, "cross"}};
+  for (const auto& s : steps) {
+    const std::vector<Result> rs = of_kind(sink, s.kind);
+    EXPECT_EQ(rs.size(), 40u) << s.label;
+    for (const Result& r : rs) {
+      EXPECT_EQ(interned(r.target), s.label);
+      EXPECT_TRUE(r.ok()) << s.label << ": " << interned(r.error);
+    }
+  }
+}
+
+TEST_F(CrossJourneys, AGrpcStepFailsWithItsStatusAndLaterStepsDoNotRun) {
+  Journey j = cross();
+  j.steps[1].grpc->metadata[1].second = "someone-else";  // x-user: the token is not theirs
+  testing::RecordingSink sink;
+  attack_journey(j, {}, users(5, sink));
+  const std::vector<Result> compute = of_kind(sink, Kind::kGrpcUnary);
+  ASSERT_EQ(compute.size(), 5u);
+  for (const Result& r : compute) {
+    EXPECT_EQ(r.status, 16) << "UNAUTHENTICATED";
+    EXPECT_NE(interned(r.error).find("authorization"), std::string::npos) << interned(r.error);
+  }
+  EXPECT_TRUE(of_kind(sink, Kind::kWsMessage).empty()) << "the journey stopped at its failed step";
+  for (const Result& r : of_kind(sink, Kind::kJourney)) EXPECT_FALSE(r.ok());
+}
+
+TEST_F(CrossJourneys, AWebSocketStepWaitsForAMessageThatPassesThenFailsNamingTheWait) {
+  Journey j = cross();
+  j.steps[2].ws->wait = 200ms;
+  j.steps[2].checks[0].text = "\"-{{result}}\"";  // never what the room gives back
+  testing::RecordingSink sink;
+  attack_journey(j, {}, users(3, sink));
+  const std::vector<Result> watch = of_kind(sink, Kind::kWsMessage);
+  ASSERT_EQ(watch.size(), 3u);
+  for (const Result& r : watch) {
+    EXPECT_EQ(r.status, kWsLost);
+    EXPECT_EQ(r.error_kind, ErrorKind::kTimeout);
+    EXPECT_EQ(interned(r.error), "no message passed the step's checks within 200ms");
+    EXPECT_GE(r.latency_ns, 200'000'000) << "it waited the whole wait";
+  }
+}
+
+TEST_F(CrossJourneys, StreamRepliesAreAJsonArrayAndValuesFlowBackIntoHttp) {
+  // A bidirectional stream's replies (one per message) as an array; a value taken from the
+  // second reply goes into the next HTTP step's URL.
+  Journey j("stream");
+  j.step("pipeline")
+      .grpc_call(kernel_->addr(), "loadgate.kernel.Kernel/Pipeline", R"([{"op":"sum","args":[1,2]},{"op":"sum","args":[3,{{rand_int 4 4}}]}])")
+      .expect_json("/0/result", "\"3\"")
+      .extract_json("second", "/1/result");
+  j.step("item").get(api_->url() + "/api/items/{{second}}").expect_status(200).expect_json("/id", "{{second}}");
+  testing::RecordingSink sink;
+  attack_journey(j, {}, users(5, sink));
+  for (const Result& r : sink.all) EXPECT_TRUE(r.ok()) << interned(r.target) << ": " << interned(r.error);
+  EXPECT_EQ(of_kind(sink, Kind::kGrpcBidi).size(), 5u);
+  EXPECT_EQ(of_kind(sink, Kind::kHttp).size(), 5u);
+}
+
+TEST_F(CrossJourneys, AGrpcReplysMetadataIsItsHeaders) {
+  Journey j("metadata");
+  j.stop_on_failure = false;
+  j.step("execute")
+      .grpc_call(kernel_->addr(), "loadgate.kernel.Kernel/Execute", R"({"op":"sum","args":[{{seq}}]})")
+      .metadata("x-request-id", "req-{{seq}}")
+      .extract_header("rid", "X-Request-Id")
+      .extract_header("none", "x-absent");
+  testing::RecordingSink sink;
+  attack_journey(j, {}, users(3, sink));
+  const std::vector<Result> rs = of_kind(sink, Kind::kGrpcUnary);
+  ASSERT_EQ(rs.size(), 3u);
+  for (const Result& r : rs) EXPECT_EQ(interned(r.error), "extract none: header x-absent not found") << "rid was found";
+  Journey ok("metadata");
+  ok.step("execute")
+      .grpc_call(kernel_->addr(), "loadgate.kernel.Kernel/Execute")
+      .metadata("x-request-id", "req-{{seq}}")
+      .extract_header("rid", "X-Request-Id");
+  ok.step("echo").get(api_->url() + "/api/items/1?rid={{rid}}").expect_status(200);
+  testing::RecordingSink sink2;
+  attack_journey(ok, {}, users(3, sink2));
+  EXPECT_EQ(sink2.all.size(), 9u);
+  for (const Result& r : sink2.all) EXPECT_TRUE(r.ok()) << interned(r.target) << ": " << interned(r.error);
+}
+
+TEST_F(CrossJourneys, AnUnknownMethodIsAnErrorBeforeTheRun) {
+  Journey j("bad");
+  j.step("nope").grpc_call(kernel_->addr(), "loadgate.kernel.Kernel/Nope");
+  testing::RecordingSink sink;
+  EXPECT_THROW(attack_journey(j, {}, users(1, sink)), InputError);
+  EXPECT_TRUE(sink.all.empty());
 }
 
 struct BadJourney {

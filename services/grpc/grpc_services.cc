@@ -129,6 +129,9 @@ class KernelImpl final : public kernel::Kernel::CallbackService {
   grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* ctx, const kernel::ExecuteRequest* req,
                                     kernel::ExecuteReply* reply) override {
     ++calls_;
+    const auto rid = ctx->client_metadata().find("x-request-id");
+    if (rid != ctx->client_metadata().end())
+      ctx->AddInitialMetadata("x-request-id", std::string(rid->second.data(), rid->second.size()));
     auto* r = ctx->DefaultReactor();
     r->Finish(authorized(*ctx) ? execute(*req, *reply)
                                : grpc::Status(grpc::StatusCode::UNAUTHENTICATED,

@@ -4,7 +4,8 @@
 //   loadgate.kernel.Kernel/Status    fast unary call
 //   loadgate.kernel.Kernel/Execute   unary call with a small amount of work (rounds of hashing);
 //                                    with "authorization: Bearer T" metadata, T must be the API's
-//                                    token of the call's "x-user" (else UNAUTHENTICATED)
+//                                    token of the call's "x-user" (else UNAUTHENTICATED); an
+//                                    "x-request-id" comes back in the reply's metadata
 //   loadgate.kernel.Kernel/Accumulate  client-streaming: Execute per message, one answer at the end
 //   loadgate.kernel.Kernel/Pipeline  bidirectional: one answer per message, as it arrives
 //   loadgate.ai.Ai/Generate          unary, latency drawn from a seeded log-normal distribution
