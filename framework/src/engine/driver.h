@@ -113,8 +113,9 @@ class Driver {
   /// Whether slots are streams sharing a few connections (HTTP/2) rather than a connection each:
   /// then -connections does not cap the number of slots.
   virtual bool multiplexed() const { return false; }
-  /// Whether its slots time every response by the kernel's receive time when the owner
-  /// reads_at_ticks() (every origin plain TCP): the owner may then sleep through arrivals.
+  /// Whether its slots time every response whenever the owner's thread looks at it (HTTP: by
+  /// the kernel's receive time when the owner reads_at_ticks(), every origin plain TCP; gRPC:
+  /// on the completion thread): the owner may then sleep through arrivals.
   virtual bool stamps_reads() const { return false; }
   /// The wire protocol of each target by label ("HTTP/2.0"), when it varies; {} otherwise.
   virtual std::map<std::string, std::string> target_protocols() const { return {}; }

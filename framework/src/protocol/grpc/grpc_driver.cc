@@ -152,6 +152,11 @@ class GrpcDriver final : public engine::Driver {
     return call_.info.server_streaming ? Kind::kGrpcStream : Kind::kGrpcUnary;
   }
   std::string protocol() const override { return "grpc"; }
+  // A call's end is timed on the gRPC thread that completes it (complete()), whenever the
+  // worker's thread takes the result: an open model's thread may sleep from tick to tick and
+  // take the results posted meanwhile at its next one (one wake-up for many completions, not
+  // one each). Not for client streams: their writes are paced on the worker's thread.
+  bool stamps_reads() const override { return !call_.info.client_streaming; }
 
   const grpcx::Call& call() const { return call_; }
   const GrpcOptions& options() const { return g_; }
