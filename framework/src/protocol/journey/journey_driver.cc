@@ -33,7 +33,7 @@ struct StepPlan {
   size_t driver = 0;                // its driver in JourneyDriver::drivers() (and slot in the slot's)
   uint32_t target = 0;              // its target in that driver (HTTP steps; 0 otherwise)
   std::vector<Template> checks;     // by check: its text as a template (kStatus: unused)
-  std::vector<uint32_t> uses;       // variables its request uses
+  std::vector<uint32_t> uses;       // variables its request and checks use
   std::vector<size_t> extracts;     // by extraction: the variable it sets
   std::vector<Pattern> regexes;  // by extraction, for From::kRegex (RE2: linear in the body)
 };
@@ -49,10 +49,10 @@ class JourneySlot final : public engine::Slot, public engine::SlotOwner {
     for (auto& inner : inners_) inner->warm();
   }
 
-  // engine::SlotOwner, for the inner HTTP slot.
+  // engine::SlotOwner, for the inner slots (the steps' protocols).
   void done(engine::Slot& slot, const Result& r) override;
   void connecting(int delta) override { owner_.connecting(delta); }
-  void cut(engine::Slot&) override {}  // the inner HTTP slot runs one request: never cut
+  void cut(engine::Slot&) override {}  // an inner slot runs one request: never cut
   void wind_down() override;
   void extra(engine::Slot&, const Result& r) override { owner_.extra(*this, r); }
 
