@@ -44,6 +44,13 @@ struct Target {
 /// control byte, which would end the header or inject another).
 std::string header_problem(const Header& h);
 
+/// Whether `a` and `b` are the same ignoring ASCII case (header names).
+bool iequals(std::string_view a, std::string_view b);
+
+/// Header lines ("Name: value\r\n" each, as responses are kept) as (name, value) pairs, in
+/// order; the value without its leading blanks.
+std::vector<std::pair<std::string, std::string>> header_pairs(std::string_view lines);
+
 /// Why the framing headers of a request disagree with its body, or "" when they do not: a
 /// Content-Length other than the body's length, or a Transfer-Encoding (loadgate frames the
 /// body itself: a chunked header beside a plain body desyncs the connection).

@@ -57,12 +57,6 @@ bool token_char(unsigned char c) {
          std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 class HttpParser {
  public:
   HttpParser(std::string_view text, std::string_view file) : text_(text), file_(file) {}
@@ -213,6 +207,27 @@ std::vector<Target> parse_json(std::string_view text, std::string_view file) {
 }
 
 }  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::vector<std::pair<std::string, std::string>> header_pairs(std::string_view lines) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!lines.empty()) {
+    const size_t end = lines.find("\r\n");
+    const std::string_view line = lines.substr(0, end);
+    lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 2);
+    const size_t colon = line.find(':');
+    if (line.empty() || colon == std::string_view::npos) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    out.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return out;
+}
 
 std::string header_problem(const Header& h) {
   if (h.first.empty()) return "empty header name";

@@ -176,22 +176,6 @@ Encoding parse_encoding(const std::string& name) {
 
 // ---- text encodings -------------------------------------------------------------------------
 
-// Header lines ("Name: value\r\n" each) as (name, value) pairs, in order.
-std::vector<std::pair<std::string, std::string>> header_pairs(std::string_view lines) {
-  std::vector<std::pair<std::string, std::string>> out;
-  while (!lines.empty()) {
-    const size_t end = lines.find("\r\n");
-    const std::string_view line = lines.substr(0, end);
-    lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 2);
-    const size_t colon = line.find(':');
-    if (line.empty() || colon == std::string_view::npos) continue;
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    out.emplace_back(std::string(line.substr(0, colon)), std::string(value));
-  }
-  return out;
-}
-
 // A header name as Go's net/http keeps it (Vegeta's keys): each word capitalized
 // ("content-type" -> "Content-Type"); a name with other bytes than letters, digits and '-' as is.
 std::string canonical_header(std::string name) {

@@ -364,16 +364,8 @@ void GrpcSlot::OnWriteDone(bool ok) {
 }
 
 void GrpcSlot::keep(const grpc::ByteBuffer& reply) {
-  grpc::Slice slice;
-  std::string bytes, json;
-  if (reply.Valid() && reply.TrySingleSlice(&slice).ok())
-    bytes.assign(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  else if (reply.Valid()) {
-    std::vector<grpc::Slice> slices;
-    (void)reply.Dump(&slices);
-    for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  if (!grpcx::decode(*d_.call().encoder, bytes, json)) json = "null";
+  std::string json;
+  if (!grpcx::decode(*d_.call().encoder, grpcx::flatten(reply), json)) json = "null";
   const bool stream = d_.call().info.server_streaming;
   if (stream && kept_body_.size() > 1) kept_body_ += ',';
   if (kept_body_.size() < (64u << 10)) kept_body_ += json;  // a journey reads 64 KiB of a reply at most

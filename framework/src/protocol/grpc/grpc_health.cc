@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "loadgate/result.h"
+#include "protocol/grpc/grpc_result.h"
 
 namespace loadgate::grpcx {
 namespace {
@@ -29,14 +30,6 @@ std::string request_bytes(const std::string& service) {
 int response_status(const std::string& bytes) {
   if (bytes.size() >= 2 && bytes[0] == '\x08') return static_cast<unsigned char>(bytes[1]) & 0x7f;
   return 0;
-}
-
-std::string flatten(const grpc::ByteBuffer& b) {
-  std::vector<grpc::Slice> slices;
-  std::string out;
-  if (!b.Dump(&slices).ok()) return out;
-  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return out;
 }
 
 }  // namespace

@@ -36,4 +36,12 @@ Result grpc_result(const engine::Hit& hit, int64_t sent_steady, const grpc::Stat
   return r;
 }
 
+std::string flatten(const grpc::ByteBuffer& b) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!b.Valid() || !b.Dump(&slices).ok()) return out;
+  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
 }  // namespace loadgate::grpcx

@@ -36,6 +36,7 @@
 #include "loadgate/error.h"
 #include "loadgate/http.h"
 #include "loadgate/interner.h"
+#include "loadgate/targets.h"
 #include "loadgate/template.h"
 #include "loadgate/url.h"
 #include "protocol/http/connection.h"
@@ -51,11 +52,6 @@ using engine::Hit;
 
 constexpr size_t kReadBuffer = 16 * 1024;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // One target, ready to write: HTTP/1.1 bytes, or an HTTP/2 request, as its origin speaks.
 struct Prepared {

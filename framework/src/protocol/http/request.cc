@@ -5,17 +5,9 @@
 #include <cstdio>
 
 #include "loadgate/error.h"
+#include "loadgate/targets.h"
 
 namespace loadgate::http {
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
 
 std::string build_request(const std::string& method, const Url& url, const std::vector<Header>& headers,
                           const std::string& body, bool keepalive, bool chunked, bool absolute) {

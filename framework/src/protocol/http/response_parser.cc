@@ -1,6 +1,8 @@
 // response_parser.cc: http-parser's callbacks into a ResponseParser.
 #include "protocol/http/response_parser.h"
 
+#include "loadgate/targets.h"
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -11,11 +13,6 @@ namespace {
 constexpr size_t kMaxReason = 256;    // a reason phrase longer than this is cut
 constexpr size_t kMaxLocation = 8192;  // a Location longer than this is cut
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 void append_capped(std::string& s, const char* at, size_t n, size_t cap) {
   if (s.size() < cap) s.append(at, std::min(n, cap - s.size()));

@@ -13,6 +13,7 @@
 #include "loadgate/interner.h"
 #include "loadgate/http.h"
 #include "loadgate/journey.h"
+#include "loadgate/targets.h"
 #include "loadgate/template.h"
 #include "protocol/grpc/grpc_step.h"
 #include "protocol/http/http_driver.h"
@@ -26,6 +27,22 @@ using json = nlohmann::json;
 
 // Body bytes kept for a step that extracts from or checks its body.
 constexpr size_t kKeptBody = 64 * 1024;
+
+// A step's body, parsed as JSON at most once, when a check or an extraction first reads it.
+class ParsedBody {
+ public:
+  explicit ParsedBody(std::string_view text) : text_(text) {}
+  std::string_view text() const { return text_; }
+  /// The JSON, or nullptr when the body is none.
+  const json* get() {
+    if (!parsed_) parsed_ = json::parse(text_, nullptr, false);
+    return parsed_->is_discarded() ? nullptr : &*parsed_;
+  }
+
+ private:
+  std::string_view text_;
+  std::optional<json> parsed_;
+};
 
 // What the driver knows of each step, compiled once.
 struct StepPlan {
@@ -69,7 +86,7 @@ class JourneySlot final : public engine::Slot, public engine::SlotOwner {
   std::string judge(const JourneyStep& step, const StepPlan& plan, const Result& r);
   // The step's checks on a response of `status` with `body`: "" when all pass, else the first
   // that failed ("check status == 200: got 401").
-  std::string check(const JourneyStep& step, const StepPlan& plan, int status, std::string_view body);
+  std::string check(const JourneyStep& step, const StepPlan& plan, int status, ParsedBody& body);
   // The slot of the step in flight.
   engine::Slot& inner();
 
@@ -117,7 +134,7 @@ class JourneyDriver final : public engine::Driver {
       std::vector<std::string> texts;
       for (const StepCheck& c : s.checks) {
         plan.checks.push_back(Template::compile(c.what == StepCheck::What::kStatus ? "" : c.text, names, "check"));
-        texts.push_back(c.text);
+        plan.uses.insert(plan.uses.end(), plan.checks.back().uses().begin(), plan.checks.back().uses().end());
       }
       if (s.grpc) {
         GrpcOptions g;
@@ -195,8 +212,6 @@ class JourneyDriver final : public engine::Driver {
   const StepPlan& plan(size_t i) const { return plans_[i]; }
   /// The steps' drivers: StepPlan::driver indexes them.
   const std::vector<std::unique_ptr<engine::Driver>>& drivers() const { return drivers_; }
-  /// The index of the HTTP steps' driver in drivers() (drivers().size() when none).
-  size_t http_driver() const { return http_driver_; }
 
  private:
   const Journey& j_;
@@ -223,7 +238,8 @@ JourneySlot::JourneySlot(asio::io_context& io, engine::SlotOwner& owner, Journey
   for (size_t i = 0; i < d.journey().steps.size(); ++i)
     if (d.journey().steps[i].ws)
       static_cast<ws::ExchangeSlot&>(*inners_[d.plan(i).driver]).set_matcher([this, i](std::string_view message) {
-        return check(d_.journey().steps[i], d_.plan(i), kWsOk, message).empty();
+        ParsedBody body(message);
+        return check(d_.journey().steps[i], d_.plan(i), kWsOk, body).empty();
       });
 }
 
@@ -305,46 +321,22 @@ void JourneySlot::done(engine::Slot&, const Result& raw) {
   next(end, failed);
 }
 
-// "Name: value\r\n" lines: the value of `name` (case-insensitive), or nullopt.
-std::optional<std::string> header_value(std::string_view lines, std::string_view name) {
-  while (!lines.empty()) {
-    const size_t eol = lines.find("\r\n");
-    const std::string_view line = lines.substr(0, eol);
-    lines = eol == std::string_view::npos ? std::string_view() : lines.substr(eol + 2);
-    const size_t colon = line.find(':');
-    if (colon != name.size()) continue;
-    bool same = true;
-    for (size_t k = 0; k < colon && same; ++k)
-      same = std::tolower(static_cast<unsigned char>(line[k])) == std::tolower(static_cast<unsigned char>(name[k]));
-    if (!same) continue;
-    std::string_view v = line.substr(colon + 1);
-    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-    return std::string(v);
-  }
-  return std::nullopt;
-}
-
 // A JSON value as an extraction reads it: a string as it is, anything else as JSON text.
 std::string extracted(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
-std::string JourneySlot::check(const JourneyStep& step, const StepPlan& plan, int status, std::string_view body) {
-  std::optional<json> parsed;
-  auto body_json = [&]() -> const json* {
-    if (!parsed) parsed = json::parse(body, nullptr, false);
-    return parsed->is_discarded() ? nullptr : &*parsed;
-  };
+std::string JourneySlot::check(const JourneyStep& step, const StepPlan& plan, int status, ParsedBody& body) {
   FillContext fill;
   fill.seq = hit_.seq;
   fill.rng = &rng_;
   fill.variables = &values_;
-  const Journey& journey = d_.journey();
-  if (journey.feeder && step.checks.size()) fill.row = journey.feeder->row(hit_.seq, rng_);
   std::string want;
   for (size_t k = 0; k < step.checks.size(); ++k) {
     const StepCheck& c = step.checks[k];
     const Template& t = plan.checks[k];
     const bool filled = t.dynamic();
     if (filled) {
+      const Journey& journey = d_.journey();
+      if (journey.feeder && !fill.row) fill.row = journey.feeder->row(hit_.seq, rng_);  // the journey's row
       want.clear();
       t.fill(fill, want);
     }
@@ -354,9 +346,9 @@ std::string JourneySlot::check(const JourneyStep& step, const StepPlan& plan, in
       ok = status == c.status;
       got = std::to_string(status);
     } else if (c.what == StepCheck::What::kBodyContains) {
-      ok = body.find(filled ? want : c.text) != std::string_view::npos;
+      ok = body.text().find(filled ? want : c.text) != std::string_view::npos;
     } else {
-      const json* j = body_json();
+      const json* j = body.get();
       const json::json_pointer p(c.pointer);
       const bool there = j && j->contains(p);
       if (there) got = (*j)[p].dump();
@@ -373,22 +365,17 @@ std::string JourneySlot::check(const JourneyStep& step, const StepPlan& plan, in
 }
 
 std::string JourneySlot::judge(const JourneyStep& step, const StepPlan& plan, const Result& r) {
-  const std::string_view body = inner().kept_body();
+  ParsedBody body(inner().kept_body());
   // A WebSocket step's message passed its checks already (the matcher): its status is an outcome.
   if (!step.ws)
     if (std::string why = check(step, plan, r.status, body); !why.empty()) return why;
-  std::optional<json> parsed;
-  auto body_json = [&]() -> const json* {
-    if (!parsed) parsed = json::parse(body, nullptr, false);
-    return parsed->is_discarded() ? nullptr : &*parsed;
-  };
   size_t captured = 0;
   for (size_t k = 0; k < step.extract.size(); ++k) {
     const Extraction& e = step.extract[k];
     std::string value;
     bool found = false;
     if (e.from == Extraction::From::kJson) {
-      const json* j = body_json();
+      const json* j = body.get();
       json::json_pointer p(e.expr);
       if (j && j->contains(p)) {
         const json& v = (*j)[p];
@@ -396,10 +383,12 @@ std::string JourneySlot::judge(const JourneyStep& step, const StepPlan& plan, co
         found = !v.is_null();
       }
     } else if (e.from == Extraction::From::kHeader && step.grpc) {
-      if (auto v = header_value(inner().kept_headers(), e.expr)) {
-        value = std::move(*v);
-        found = true;
-      }
+      for (auto& [name, v] : header_pairs(inner().kept_headers()))
+        if (iequals(name, e.expr)) {
+          value = std::move(v);
+          found = true;
+          break;
+        }
     } else if (e.from == Extraction::From::kHeader) {
       const auto& caps = static_cast<http::StepSlot&>(inner()).captured();
       if (captured < caps.size() && !caps[captured].empty()) {
@@ -408,7 +397,7 @@ std::string JourneySlot::judge(const JourneyStep& step, const StepPlan& plan, co
       }
       ++captured;
     } else {
-      found = plan.regexes[k].search(body, &value);
+      found = plan.regexes[k].search(body.text(), &value);
     }
     const size_t i = plan.extracts[k];
     if (!found) {
