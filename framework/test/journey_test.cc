@@ -287,6 +287,18 @@ TEST_F(CrossJourneys, AGrpcStepFailsWithItsStatusAndLaterStepsDoNotRun) {
   }
   EXPECT_TRUE(of_kind(sink, Kind::kWsMessage).empty()) << "the journey stopped at its failed step";
   for (const Result& r : of_kind(sink, Kind::kJourney)) EXPECT_FALSE(r.ok());
+  // Going on after the failure: the WebSocket step needs the result and is failed unsent with
+  // the compute step's cause, as a WebSocket result (its kind, under its name), not an HTTP one.
+  j.stop_on_failure = false;
+  testing::RecordingSink on;
+  attack_journey(j, {}, users(5, on));
+  const std::vector<Result> watch = of_kind(on, Kind::kWsMessage);
+  ASSERT_EQ(watch.size(), 5u);
+  for (const Result& r : watch) {
+    EXPECT_EQ(interned(r.target), "watch");
+    EXPECT_EQ(interned(r.error).rfind("UNAUTHENTICATED: authorization", 0), 0u) << "the compute step's cause: " << interned(r.error);
+  }
+  EXPECT_EQ(of_kind(on, Kind::kHttp).size(), 5u) << "the login only";
 }
 
 TEST_F(CrossJourneys, AWebSocketStepWaitsForAMessageThatPassesThenFailsNamingTheWait) {

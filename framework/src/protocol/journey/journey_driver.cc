@@ -267,7 +267,7 @@ void JourneySlot::run_step(int64_t due_steady) {
   for (uint32_t v : d_.plan(step_).uses) {
     if (missing_[v].empty()) continue;
     const int64_t now = steady_now_ns();
-    Result r = engine::make_result(h, now, now, Kind::kHttp);
+    Result r = engine::make_result(h, now, now, d_.drivers()[d_.plan(step_).driver]->kind());
     r.target = d_.plan(step_).label;
     r.error_kind = ErrorKind::kOther;
     r.error = intern(missing_[v]);
