@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <optional>
 
 #include "command.h"
 #include "flags.h"
@@ -81,7 +80,9 @@ class BreakpointCommand final : public Command {
       load_.timeout = timeout_;
       static_cast<Load&>(options) = parse_load(load_, LoadSource::flags());
       options.monitor = monitor_.parse();
-      plan_shards(options);
+      shards_.dir = exchange_;
+      shards_.settle = settle_.empty() ? Nanos(0) : duration_flag("settle", settle_);
+      shard_settle(options, shards_);  // before any target is read: a search that cannot be is said at once
       if (grpc_cmd_->chosen()) {
         g = grpc_.parse();
         const GrpcCallInfo info = describe_grpc_call(g);  // bad proto, method or data: exit 2 now
@@ -118,22 +119,18 @@ class BreakpointCommand final : public Command {
       };
     Breakpoint b;
     try {
-      std::optional<StepExchange> exchange;
-      if (options.shards > 1) exchange.emplace(exchange_, options.shard, options.shards, options.start_at_ns);
       options.stop = &stop;
       if (options.name.empty()) options.name = "breakpoint";
-      b = find_breakpoint(
-          step_runner(
-              options,
-              [&](AttackOptions o, double rate) {
-                std::unique_ptr<ResultsSink> sink;  // one series for the whole search; the target rate says which step
-                if (exporter) sink = exporter->attach(o);
-                if (grpc_cmd_->chosen()) return attack_grpc(g, o);
-                if (ws_cmd_->chosen()) return attack_ws(ws_at_rate(w, rate), o);
-                return attack_http(targets, http, o);
-              },
-              exchange ? &*exchange : nullptr, search_.settle),
-          objective_, search_);
+      b = search_capacity(
+          options,
+          [&](AttackOptions o, double rate) {
+            std::unique_ptr<ResultsSink> sink;  // one series for the whole search; the target rate says which step
+            if (exporter) sink = exporter->attach(o);
+            if (grpc_cmd_->chosen()) return attack_grpc(g, o);
+            if (ws_cmd_->chosen()) return attack_ws(ws_at_rate(w, rate), o);
+            return attack_http(targets, http, o);
+          },
+          objective_, search_, shards_);
     } catch (const InputError& e) {
       return fail("breakpoint", e.what(), kBadInput);
     } catch (const RunError& e) {
@@ -164,21 +161,6 @@ class BreakpointCommand final : public Command {
   }
 
  private:
-  // A sharded search needs its shards' common start and exchange, and runs on a plan whose
-  // settle leaves room for the drain (-timeout) and the exchange.
-  void plan_shards(const AttackOptions& o) {
-    if (o.shards <= 1) {
-      if (!exchange_.empty()) throw InputError("", 0, "-exchange", "only with -shard=i/n (a search shared by n > 1 shards)");
-      if (!settle_.empty()) throw InputError("", 0, "-settle", "only with -shard=i/n (a search shared by n > 1 shards)");
-      return;
-    }
-    if (exchange_.empty())
-      throw InputError("", 0, "-exchange", "missing: a sharded search needs a directory every shard sees, for each step's figures");
-    if (o.start_at_ns == 0)
-      throw InputError("", 0, "-start-at", "missing: the shards of a search start their steps from one -start-at");
-    search_.settle = shard_settle(settle_.empty() ? Nanos(0) : duration_flag("settle", settle_), o.timeout, "-settle");
-  }
-
   HttpFlags http_;
   GrpcFlags grpc_;
   WsFlags ws_;
@@ -195,6 +177,7 @@ class BreakpointCommand final : public Command {
   double min_capacity_ = 0;
   std::string output_, json_;
   std::string exchange_, settle_;  // -exchange, -settle (shards)
+  SearchShards shards_;
 };
 
 }  // namespace

@@ -64,9 +64,27 @@ using StepAttack = std::function<AttackRun(const AttackOptions& o, double rate)>
 /// next step is due (`settle` after the step's end, SearchOptions::settle), or RunError.
 StepRunner step_runner(const AttackOptions& base, StepAttack attack, StepExchange* exchange, Nanos settle);
 
-/// The settle of a sharded search (SearchOptions::settle): `settle` when given (> 0), else
-/// `timeout` + 2 s. Throws InputError naming `field` when it is under `timeout` + 1 s: requests
-/// end within the timeout, then the shards exchange their figures.
-Nanos shard_settle(Nanos settle, Nanos timeout, const std::string& field);
+/// SearchShards is where the shards of a search meet, and how the user names each setting
+/// (flags, or a suite's variables and baseline fields) for the errors.
+struct SearchShards {
+  std::string dir;    ///< the exchange directory; "" = not given
+  Nanos settle{0};    ///< from a step's end to the next step; 0 = not given (the timeout + 2 s)
+  std::string file;   ///< where the settings were written ("" = the command line)
+  std::string dir_name = "-exchange", start_name = "-start-at", settle_name = "-settle";
+};
+
+/// The settle of a search (SearchOptions::settle): for a sharded base (shards > 1), shards.settle
+/// when given, else the timeout + 2 s; 0 for one generator alone. Throws InputError, named as
+/// `shards` names the settings, when a sharded search lacks its directory or start or has a
+/// settle under the timeout + 1 s, or an unsharded one was given a directory or settle.
+Nanos shard_settle(const AttackOptions& base, const SearchShards& shards);
+
+/// The one path of a capacity search, for `loadgate breakpoint` and a suite's breakpoint
+/// scenario: find_breakpoint() over step_runner(base, attack, ...). A sharded base (shards > 1)
+/// starts its steps on the plan from base.start_at_ns and exchanges each step's figures in
+/// shards.dir, so that every shard finds the same capacity. Throws InputError as shard_settle()
+/// does; RunError when a step or the exchange fails.
+Breakpoint search_capacity(const AttackOptions& base, const StepAttack& attack, const Objective& objective,
+                           SearchOptions search, const SearchShards& shards);
 
 }  // namespace loadgate

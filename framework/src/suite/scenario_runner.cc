@@ -463,22 +463,11 @@ Breakpoint run_breakpoint(T target, const Scenario& s, Service* given) {
   base.stop = &died;  // a dead service ends the step; the search then stops below
   // Sharded ($LOADGATE_SHARD): the steps on a plan from $LOADGATE_START_AT, every shard judging
   // all shards' figures, exchanged in $LOADGATE_EXCHANGE (step_exchange.h), as breakpoint -shard.
-  std::optional<StepExchange> exchange;
-  if (base.shards > 1) {
-    const std::optional<std::string> dir = env(Env::kExchange);
-    if (!dir || base.start_at_ns == 0)
-      throw InputError(s.file, 0, s.path("search"),
-                       std::string("a sharded search ($LOADGATE_SHARD) needs $") + env_name(dir ? Env::kStartAt : Env::kExchange) +
-                           ": the shards' common start and a directory they all see");
-    search.settle = shard_settle(Nanos(0), base.timeout, s.path("load.timeout"));
-    exchange.emplace(*dir, base.shard, base.shards, base.start_at_ns);
-  }
-  const Breakpoint b = find_breakpoint(
-      step_runner(
-          base,
-          [&](const AttackOptions& o, double rate) { return died.load() ? AttackRun{} : run_at(target, o, rate); },
-          exchange ? &*exchange : nullptr, search.settle),
-      obj, search);
+  SearchShards shards{base.shards > 1 ? env(Env::kExchange).value_or("") : "", Nanos(0), s.file,
+                      std::string("$") + env_name(Env::kExchange), std::string("$") + env_name(Env::kStartAt), s.path("load.timeout")};
+  const Breakpoint b = search_capacity(
+      base, [&](const AttackOptions& o, double rate) { return died.load() ? AttackRun{} : run_at(target, o, rate); },
+      obj, search, shards);
   const std::optional<ServiceStatus> service = sut.finish(started);
   const std::string dir = reports_dir();
   make_dirs(dir);

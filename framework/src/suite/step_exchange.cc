@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <optional>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -98,14 +99,35 @@ StepRunner step_runner(const AttackOptions& base, StepAttack attack, StepExchang
   };
 }
 
-Nanos shard_settle(Nanos settle, Nanos timeout, const std::string& field) {
-  const Nanos least = timeout + std::chrono::seconds(1);
-  if (settle.count() <= 0) return timeout + std::chrono::seconds(2);
+Nanos shard_settle(const AttackOptions& base, const SearchShards& shards) {
+  auto refuse = [&](const std::string& name, const std::string& why) { return InputError(shards.file, 0, name, why); };
+  if (base.shards <= 1) {
+    const std::string alone = "only with -shard=i/n (a search shared by n > 1 shards)";
+    if (!shards.dir.empty()) throw refuse(shards.dir_name, alone);
+    if (shards.settle.count() > 0) throw refuse(shards.settle_name, alone);
+    return Nanos(0);
+  }
+  if (shards.dir.empty())
+    throw refuse(shards.dir_name,
+                 "missing: a sharded search needs " + shards.dir_name + ", a directory every shard sees, for each step's figures");
+  if (base.start_at_ns == 0)
+    throw refuse(shards.start_name, "missing: the shards of a search start their steps from one " + shards.start_name);
+  // Requests end within the timeout, then the shards exchange their figures.
+  const Nanos least = base.timeout + std::chrono::seconds(1);
+  const Nanos settle = shards.settle.count() > 0 ? shards.settle : base.timeout + std::chrono::seconds(2);
   if (settle < least)
-    throw InputError("", 0, field,
-                     "\"" + format_duration(settle) + "\": want at least the timeout + 1s (" + format_duration(least) +
-                         "): requests end within the timeout, then the shards exchange their figures");
+    throw refuse(shards.settle_name, "\"" + format_duration(settle) + "\": want at least the timeout + 1s (" +
+                                         format_duration(least) +
+                                         "): requests end within the timeout, then the shards exchange their figures");
   return settle;
+}
+
+Breakpoint search_capacity(const AttackOptions& base, const StepAttack& attack, const Objective& objective,
+                           SearchOptions search, const SearchShards& shards) {
+  search.settle = shard_settle(base, shards);
+  std::optional<StepExchange> exchange;
+  if (base.shards > 1) exchange.emplace(shards.dir, base.shard, base.shards, base.start_at_ns);
+  return find_breakpoint(step_runner(base, attack, exchange ? &*exchange : nullptr, search.settle), objective, search);
 }
 
 }  // namespace loadgate
