@@ -36,13 +36,13 @@ std::unique_ptr<GrpcService> start(GrpcService::Kind kind, services::GrpcService
 // The kit's loads with gRPC's 5 s deadline per call.
 AttackOptions closed(int workers, uint64_t requests) {
   AttackOptions o = testing::closed_load(workers, requests);
-  o.timeout = seconds(5);
+  o.load.timeout = seconds(5);
   return o;
 }
 
 AttackOptions open(double rate, Nanos duration) {
   AttackOptions o = testing::open_load(rate, duration);
-  o.timeout = seconds(5);
+  o.load.timeout = seconds(5);
   return o;
 }
 
@@ -86,8 +86,8 @@ TEST(Grpc, APrecisionKeepsEveryCallOnItsSchedule) {
   g.addr = kernel->addr();
   g.call = "loadgate.kernel.Kernel/Status";
   AttackOptions o = open(2000, seconds(1));
-  o.threads = 1;
-  o.precision = milliseconds(1);
+  o.load.threads = 1;
+  o.load.precision = milliseconds(1);
   testing::RecordingSink sink;
   o.sink = &sink;
   AttackRun run = attack_grpc(g, o);
@@ -149,9 +149,9 @@ TEST(Grpc, DeadlineExceededIsCounted) {
   GrpcOptions g;
   g.addr = ai->addr();
   g.call = "loadgate.ai.Ai/Generate";
-  AttackOptions load = open(20, milliseconds(500));
-  load.timeout = milliseconds(100);
-  const Summary s = attack_grpc(g, load).metrics.summarize();
+  AttackOptions options = open(20, milliseconds(500));
+  options.load.timeout = milliseconds(100);
+  const Summary s = attack_grpc(g, options).metrics.summarize();
   EXPECT_EQ(s.requests, 10u);
   EXPECT_EQ(s.success, 0u);
   // The server holds a copy of the deadline: when its copy fires first, the client sees the
@@ -645,9 +645,9 @@ TEST(Grpc, RateSchedulesRampStepsAndSine) {
     const RateSpec rate = parse_rate(spec, seconds(1), milliseconds(500));
     testing::RecordingSink sink;
     AttackOptions o;
-    o.rate = rate;
-    o.duration = seconds(1);
-    o.timeout = seconds(5);
+    o.load.rate = rate;
+    o.load.duration = seconds(1);
+    o.load.timeout = seconds(5);
     o.sink = &sink;
     const Summary s = attack_grpc(g, o).metrics.summarize();
     std::vector<int64_t> due;

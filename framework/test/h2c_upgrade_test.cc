@@ -79,8 +79,8 @@ class H2cUpgrade : public testing::ApiFixture {
   }
   static AttackOptions closed(int streams, uint64_t requests) {
     AttackOptions o = closed_load(streams, requests);
-    o.max_workers = o.stream_workers = o.stream_max_workers = streams;
-    o.threads = 1;
+    o.load.max_workers = o.load.stream_workers = o.load.stream_max_workers = streams;
+    o.load.threads = 1;
     return o;
   }
 
@@ -190,7 +190,7 @@ TEST(H2cUpgradeRefused, EachRequestFailsWithTheServersAnswer) {
   HttpOptions h;
   h.h2c_upgrade = true;
   AttackOptions o = closed_load(1, 3);
-  o.threads = 1;
+  o.load.threads = 1;
   const Summary s = attack_http(get(server.port(), "/"), h, o).metrics.summarize();
   EXPECT_EQ(s.requests, 3u);
   EXPECT_EQ(s.success_ratio, 0.0);

@@ -74,8 +74,8 @@ TEST_F(Http, APrecisionSendsItsTicksWorthOfHitsAtOneWakeUp) {
   uint64_t wakes[2] = {0, 0};
   for (int coarse = 0; coarse < 2; ++coarse) {
     AttackOptions o = open_load(3000, seconds(1));
-    o.threads = 1;  // one pacing alarm: threads keep ticks of their own
-    if (coarse) o.precision = milliseconds(1);
+    o.load.threads = 1;  // one pacing alarm: threads keep ticks of their own
+    if (coarse) o.load.precision = milliseconds(1);
     testing::RecordingSink sink;
     o.sink = &sink;
     AttackRun run = attack_http(target("/health"), {}, o);
@@ -83,7 +83,7 @@ TEST_F(Http, APrecisionSendsItsTicksWorthOfHitsAtOneWakeUp) {
     EXPECT_EQ(run.metrics.summarize().success, 3000u);
     const std::vector<int64_t> due = sink.scheduled(Kind::kHttp);
     ASSERT_EQ(due.size(), 3000u);
-    for (size_t k = 0; k < due.size(); ++k) ASSERT_EQ(due[k], o.rate.pacer->due(k)->count()) << "hit " << k;
+    for (size_t k = 0; k < due.size(); ++k) ASSERT_EQ(due[k], o.load.rate.pacer->due(k)->count()) << "hit " << k;
     for (const Result& r : sink.all) ASSERT_GE(r.send_delay_ns, 0) << "never sent before it is due";
     wakes[coarse] = run.metrics.generator().wakes;
     EXPECT_EQ(run.metrics.generator().precision_ns, coarse ? 1'000'000 : 0);
@@ -100,8 +100,8 @@ TEST_F(Http, APrecisionSendsItsTicksWorthOfHitsAtOneWakeUp) {
 // service answers 3 ms after each request; the thread reads 10 ms after it sent.
 TEST_F(Http, AnswersReadAtATickAreTimedByTheirArrival) {
   AttackOptions o = open_load(500, seconds(1));
-  o.threads = 1;
-  o.precision = milliseconds(10);
+  o.load.threads = 1;
+  o.load.precision = milliseconds(10);
   AttackRun run = attack_http(target("/api/delay?us=3000"), {}, o);
   const Summary s = run.metrics.summarize();
   EXPECT_EQ(s.requests, 500u);
@@ -116,9 +116,9 @@ TEST_F(Http, AnswersReadAtATickAreTimedByTheirArrival) {
 // thread that sleeps from tick to tick still sees its timeouts, and its drain.
 TEST_F(Http, ATimeoutEndsAnAnswerAwaitedAtATick) {
   AttackOptions o = open_load(100, milliseconds(500));
-  o.threads = 1;
-  o.precision = milliseconds(10);
-  o.timeout = milliseconds(50);
+  o.load.threads = 1;
+  o.load.precision = milliseconds(10);
+  o.load.timeout = milliseconds(50);
   AttackRun run = attack_http(target("/api/delay?ms=300"), {}, o);
   const Summary s = run.metrics.summarize();
   EXPECT_EQ(s.requests, 50u);
@@ -133,8 +133,8 @@ TEST_F(Http, StalledServerShowsInCorrectedP99Only) {
   // due during the freeze queue behind it: measured from their schedule they waited up to 1 s
   // (corrected); measured from the moment they were finally sent, they did not (uncorrected).
   AttackOptions o = open_load(100, seconds(4));
-  o.workers = 1;
-  o.max_workers = 1;
+  o.load.workers = 1;
+  o.load.max_workers = 1;
   AttackRun run = attack_http(target("/api/stall?ms=1000&after=50"), {}, o);
   const Summary s = run.metrics.summarize();
   EXPECT_EQ(s.requests, 400u);
@@ -210,9 +210,9 @@ TEST_F(Http, UnresolvableHostInTheClosedModelIsCountedNotARecursion) {
   // Every request fails at once; a worker starting the next from the failure must not recurse.
   std::vector<Target> t = {{"GET", "http://loadgate-no-such-host.invalid/", {}, ""}};
   AttackOptions o;
-  o.workers = 2;
-  o.requests = 200'000;
-  o.duration = milliseconds(500);
+  o.load.workers = 2;
+  o.load.requests = 200'000;
+  o.load.duration = milliseconds(500);
   const Summary s = attack_http(t, {}, o).metrics.summarize();
   EXPECT_GT(s.requests, 1000u);
   EXPECT_EQ(s.success, 0u);
@@ -222,7 +222,7 @@ TEST_F(Http, UnresolvableHostInTheClosedModelIsCountedNotARecursion) {
 
 TEST_F(Http, TimeoutIsCountedWithItsDuration) {
   AttackOptions o = open_load(10, seconds(1));
-  o.timeout = milliseconds(200);
+  o.load.timeout = milliseconds(200);
   AttackRun run = attack_http(target("/api/delay?ms=2000"), {}, o);
   const Summary s = run.metrics.summarize();
   EXPECT_EQ(s.requests, 10u);
@@ -307,9 +307,9 @@ TEST_F(Http, HeadRequestsExpectNoBody) {
 
 TEST_F(Http, ClosedModelSendsExactlyTheRequestedCount) {
   AttackOptions o;  // rate unlimited
-  o.workers = 4;
-  o.requests = 200;
-  o.threads = 2;
+  o.load.workers = 4;
+  o.load.requests = 200;
+  o.load.threads = 2;
   AttackRun run = attack_http(target("/health"), {}, o);
   EXPECT_EQ(run.metrics.summarize().requests, 200u);
   EXPECT_EQ(run.metrics.summarize().success, 200u);
@@ -536,23 +536,23 @@ TEST_F(Http, ShardsSplitTheRequestsAndALateShardKeepsTheSchedule) {
   uint64_t total = 0;
   for (int i = 0; i < 4; ++i) {
     AttackOptions o;
-    o.workers = o.max_workers = 3;
-    o.requests = 1001;
-    o.shard = i;
-    o.shards = 4;
+    o.load.workers = o.load.max_workers = 3;
+    o.load.requests = 1001;
+    o.load.shard = i;
+    o.load.shards = 4;
     total += attack_http(target("/health"), {}, o).metrics.summarize().requests;
   }
   EXPECT_EQ(total, 1001u);
 
   AttackOptions o = open_load(100, seconds(1));
-  o.shard = 1;
-  o.shards = 2;
-  o.start_at_ns = unix_now_ns() - 300'000'000;  // 300 ms ago
+  o.load.shard = 1;
+  o.load.shards = 2;
+  o.load.start_at_ns = unix_now_ns() - 300'000'000;  // 300 ms ago
   testing::RecordingSink sink;
   o.sink = &sink;
   const Summary s = attack_http(target("/health"), {}, o).metrics.summarize();
   EXPECT_EQ(s.requests, 50u) << "hits 1, 3, ..., 99 of 100/s over 1 s";
-  EXPECT_EQ(sink.info.started_ns, o.start_at_ns) << "the schedule counts from -start-at";
+  EXPECT_EQ(sink.info.started_ns, o.load.start_at_ns) << "the schedule counts from -start-at";
   EXPECT_EQ(sink.info.shard, "1/2");
   const std::vector<int64_t> due = sink.scheduled(Kind::kHttp);
   for (size_t k = 0; k < due.size(); ++k) EXPECT_EQ(due[k], static_cast<int64_t>(2 * k + 1) * 10'000'000);

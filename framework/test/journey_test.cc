@@ -124,8 +124,8 @@ TEST_F(Journeys, DurationBoundsThinkTimes) {
   j.think = ThinkTime::fixed(10ms);
   testing::RecordingSink all;
   AttackOptions n;
-  n.rate.pacer = constant_pacer(50);
-  n.requests = 5;
+  n.load.rate.pacer = constant_pacer(50);
+  n.load.requests = 5;
   n.sink = &all;
   const AttackRun whole = attack_journey(j, {}, n);
   EXPECT_EQ(whole.metrics.generator().cut, 0u);
@@ -197,9 +197,9 @@ TEST_F(Journeys, ChecksAndExtractionsOfEveryKind) {
 
 TEST_F(Journeys, ClosedModelUsersLoop) {
   AttackOptions o;
-  o.workers = o.max_workers = 5;
-  o.requests = 50;
-  o.threads = 1;
+  o.load.workers = o.load.max_workers = 5;
+  o.load.requests = 50;
+  o.load.threads = 1;
   const AttackRun run = attack_journey(shop(), {}, o);
   EXPECT_EQ(run.metrics.summarize(Kind::kJourney).requests, 50u);
   EXPECT_EQ(run.metrics.summarize(Kind::kJourney).success, 50u);
@@ -238,10 +238,10 @@ class CrossJourneys : public testing::ApiFixture {
   }
   static AttackOptions users(uint64_t journeys, testing::RecordingSink& sink) {
     AttackOptions o;
-    o.workers = o.max_workers = 4;
-    o.requests = journeys;
-    o.threads = 1;
-    o.timeout = 5s;
+    o.load.workers = o.load.max_workers = 4;
+    o.load.requests = journeys;
+    o.load.threads = 1;
+    o.load.timeout = 5s;
     o.sink = &sink;
     return o;
   }

@@ -110,8 +110,8 @@ class Nginx : public testing::ApiFixture {
   }
   static AttackOptions closed(int streams, uint64_t requests) {
     AttackOptions o = testing::closed_load(streams, requests);
-    o.max_workers = o.stream_workers = o.stream_max_workers = streams;
-    o.threads = 1;
+    o.load.max_workers = o.load.stream_workers = o.load.stream_max_workers = streams;
+    o.load.threads = 1;
     return o;
   }
   static HttpOptions h2c() {
@@ -292,10 +292,10 @@ TEST_F(Nginx, ATimeoutResetsItsStreamAndTheConnectionGoesOn) {
   std::vector<Target> t = target(ports_[0], "/slow");
   t.push_back(target(ports_[0], "/")[0]);
   AttackOptions o = open_load(20, 1s);
-  o.timeout = 200ms;
+  o.load.timeout = 200ms;
   HttpOptions h = h2c();
   h.connections = 1;
-  o.threads = 1;
+  o.load.threads = 1;
   const AttackRun run = attack_http(t, h, o);
   const Summary s = run.metrics.summarize();
   EXPECT_EQ(s.requests, 20u);

@@ -118,12 +118,12 @@ class Replay : public ::testing::Test {
     HttpOptions http;
     http.targeter = plan.targeter;
     AttackOptions o;
-    o.rate.pacer = plan.pacer;
-    o.workers = workers;  // connections opened ahead: a burst of 100 needs 100
-    o.max_workers = 1024;
-    o.timeout = 5s;
+    o.load.rate.pacer = plan.pacer;
+    o.load.workers = workers;  // connections opened ahead: a burst of 100 needs 100
+    o.load.max_workers = 1024;
+    o.load.timeout = 5s;
     o.monitor_self = false;
-    o.threads = 1;
+    o.load.threads = 1;
     o.cpus = {1};
     testing::RecordingSink sink;
     o.sink = &sink;

@@ -97,8 +97,8 @@ std::unique_ptr<Ran> run(int sessions, double open_rate, double per_session, mil
   plan.opens = constant_pacer(open_rate);
   plan.messages = constant_pacer(per_session);
   AttackOptions o;
-  o.duration = duration;
-  o.timeout = milliseconds(200);
+  o.load.duration = duration;
+  o.load.timeout = milliseconds(200);
   o.sink = &out->sink;
   o.monitor_self = false;
   out->run = engine::run_sessions(o, driver, plan, threads, "fake");

@@ -61,9 +61,9 @@ TEST(Suite, DurationScaleShortensScenarios) {
   setenv("LOADGATE_DURATION_SCALE", "0.5", 1);
   const AttackOptions o = attack_options(scenario("api.quick"));
   unsetenv("LOADGATE_DURATION_SCALE");
-  EXPECT_EQ(o.duration, std::chrono::seconds(1));
+  EXPECT_EQ(o.load.duration, std::chrono::seconds(1));
   setenv("LOADGATE_DURATION_SCALE", "0.01", 1);
-  EXPECT_EQ(attack_options(scenario("api.quick")).duration, std::chrono::seconds(1)) << "floor of 1 s";
+  EXPECT_EQ(attack_options(scenario("api.quick")).load.duration, std::chrono::seconds(1)) << "floor of 1 s";
   setenv("LOADGATE_DURATION_SCALE", "fast", 1);
   EXPECT_THROW(attack_options(scenario("api.quick")), InputError);
   unsetenv("LOADGATE_DURATION_SCALE");

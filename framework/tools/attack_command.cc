@@ -114,7 +114,7 @@ int AttackCommand::run() {
   AttackOptions options;
   bool summarize = false;  // a summary on stdout, not results
   try {
-    static_cast<Load&>(options) = prepare();
+    options.load = prepare();
     options.name = name_.empty() ? default_name() : name_;
     options.monitor = monitor_.parse();
     summarize = output_ == Output::kSummary && out_.summary();  // a bad -format is an error now

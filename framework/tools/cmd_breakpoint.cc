@@ -78,7 +78,7 @@ class BreakpointCommand final : public Command {
       load_.rate = "1";  // each step sets its own rate and duration
       http_.adjust(load_);
       load_.timeout = timeout_;
-      static_cast<Load&>(options) = parse_load(load_, LoadSource::flags());
+      options.load = parse_load(load_, LoadSource::flags());
       options.monitor = monitor_.parse();
       shards_.dir = exchange_;
       shards_.settle = settle_.empty() ? Nanos(0) : duration_flag("settle", settle_);

@@ -6,8 +6,8 @@
 // Metrics once at the end. Drivers (http.h, grpc.h, ws.h) supply the wire.
 //
 //   loadgate::AttackOptions o;
-//   o.rate = loadgate::parse_rate("100/1s");
-//   o.duration = std::chrono::seconds(10);
+//   o.load.rate = loadgate::parse_rate("100/1s");
+//   o.load.duration = std::chrono::seconds(10);
 //   loadgate::AttackRun run = loadgate::attack_http(targets, {}, o);
 //   run.metrics.summarize().latency.p99;   // ns
 #pragma once
@@ -108,8 +108,9 @@ struct LiveCounters {
   std::atomic<bool> done{false};       ///< the attack is over
 };
 
-/// AttackOptions is a Load and where the attack's output goes.
-struct AttackOptions : Load {
+/// AttackOptions is an attack's load and where its output goes.
+struct AttackOptions {
+  Load load;  ///< rate, duration, workers, timeout, trials, shard
   std::string name;                                 ///< attack name (Vegeta's -name), kept in results headers
   Nanos interrupt_grace = std::chrono::seconds(1);  ///< in-flight time allowed after a stop
   ResultsSink* sink = nullptr;                      ///< optional: receives the header, results and samples
@@ -146,10 +147,10 @@ struct AttackRun {
   std::vector<Summary> trials;
 };
 
-/// Runs `attack` load.trials times back to back, each run told its trial ("k/n" in
+/// Runs `attack` options.load.trials times back to back, each run told its trial ("k/n" in
 /// AttackOptions::trial, and so in its results header), and returns them as one run: every
 /// trial's metrics merged, each trial's summary of the primary kind in AttackRun::trials, the
 /// times and counts summed. An interrupted trial ends the series. With one trial, the run as is.
-AttackRun run_trials(const AttackOptions& load, const std::function<AttackRun(const AttackOptions&)>& attack);
+AttackRun run_trials(const AttackOptions& options, const std::function<AttackRun(const AttackOptions&)>& attack);
 
 }  // namespace loadgate

@@ -6,8 +6,8 @@
 //   g.addr = "127.0.0.1:50051";
 //   g.call = "loadgate.kernel.Kernel/Execute";
 //   g.data = {R"({"op":"sum","args":[1,2,3]})"};
-//   loadgate::AttackOptions load;  load.workers = 10;  load.requests = 1000;   // closed model
-//   loadgate::AttackRun run = loadgate::attack_grpc(g, load);
+//   loadgate::AttackOptions o;  o.load.workers = 10;  o.load.requests = 1000;   // closed model
+//   loadgate::AttackRun run = loadgate::attack_grpc(g, o);
 #pragma once
 
 #include <functional>
@@ -145,6 +145,6 @@ std::vector<Header> load_grpc_metadata_file(const std::string& path);
 /// sent fails (ErrorKind::kProtocol) even with OK.
 /// Throws InputError for a call that cannot be made (see describe_grpc_call); an unreachable
 /// or failing server yields counted failures (UNAVAILABLE, DEADLINE_EXCEEDED, ...), not errors.
-AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& load);
+AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& options);
 
 }  // namespace loadgate

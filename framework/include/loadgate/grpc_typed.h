@@ -28,10 +28,10 @@ using GrpcDone = std::function<void(const grpc::Status&)>;
 /// it stays valid until `done` is called).
 using GrpcCallStarter = std::function<void(grpc::ClientContext* context, GrpcDone done)>;
 
-/// Runs `start` for every hit of `load` (open or closed model) and measures each call from its
+/// Runs `start` for every hit of `options` (open or closed model) and measures each call from its
 /// scheduled time to `done`. Results have Kind kGrpcUnary, the gRPC code as status and `label`
 /// as target. `metadata` is added to every call.
-AttackRun attack_grpc_typed(const GrpcCallStarter& start, const AttackOptions& load,
+AttackRun attack_grpc_typed(const GrpcCallStarter& start, const AttackOptions& options,
                             const std::string& label = "grpc typed call", const std::vector<Header>& metadata = {});
 
 }  // namespace loadgate

@@ -1,8 +1,8 @@
 // http.h (protocol layer): HTTP/1.1 and HTTP/2 load over Asio, Vegeta's semantics.
 //
 //   auto targets = loadgate::load_targets("targets/api.txt");
-//   loadgate::AttackOptions load;  load.rate = ...;  load.duration = 30s;
-//   loadgate::AttackRun run = loadgate::attack_http(targets, {}, load);
+//   loadgate::AttackOptions o;  o.load.rate = ...;  o.load.duration = 30s;
+//   loadgate::AttackRun run = loadgate::attack_http(targets, {}, o);
 #pragma once
 
 #include <cstdint>
@@ -70,13 +70,13 @@ struct HttpOptions {
 /// `targets` must be empty), and returns its measurements.
 /// Throws InputError for invalid options or unreadable certificate files. Connection and
 /// protocol failures are results (status 0 and an error), never exceptions.
-AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& load);
+AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& options);
 
-/// Runs `j` with `load`'s pacing (journeys per second): its HTTP steps with `http`'s settings
+/// Runs `j` with `options`'s pacing (journeys per second): its HTTP steps with `http`'s settings
 /// (its targets, targeter and feeder are the journey's), its gRPC and WebSocket steps with their
 /// own (JourneyGrpc, JourneyWs). Returns every step's and every journey's results. Throws
 /// InputError for a journey that cannot run (a gRPC step's method unknown to its server, say).
 /// Built in the loadgate_journey library (protocol/journey/), which links every protocol.
-AttackRun attack_journey(const Journey& j, const HttpOptions& http, const AttackOptions& load);
+AttackRun attack_journey(const Journey& j, const HttpOptions& http, const AttackOptions& options);
 
 }  // namespace loadgate

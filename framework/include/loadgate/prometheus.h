@@ -65,17 +65,17 @@ class PrometheusExporter {
   PrometheusExporter(const PrometheusExporter&) = delete;
   PrometheusExporter& operator=(const PrometheusExporter&) = delete;
 
-  /// A sink for one attack of `load` that counts what it gets, then forwards it to `next`
+  /// A sink for one attack of `options` that counts what it gets, then forwards it to `next`
   /// (nullable). Lives as long as the attack.
-  std::unique_ptr<ResultsSink> sink(const AttackOptions& load, ResultsSink* next);
-  /// Counters for the launcher of an attack of `load` to update (AttackOptions::live), served
+  std::unique_ptr<ResultsSink> sink(const AttackOptions& options, ResultsSink* next);
+  /// Counters for the launcher of an attack of `options` to update (AttackOptions::live), served
   /// as loadgate_in_flight, loadgate_workers and loadgate_target_rate. They live as long as the
   /// exporter.
-  LiveCounters* live(const AttackOptions& load);
-  /// Puts the exporter between an attack and its sink: `load.sink` becomes the counting sink
-  /// (which forwards to the one it had), `load.live` its counters. Returns that sink, which must
+  LiveCounters* live(const AttackOptions& options);
+  /// Puts the exporter between an attack and its sink: `options.sink` becomes the counting sink
+  /// (which forwards to the one it had), `options.live` its counters. Returns that sink, which must
   /// live as long as the attack.
-  std::unique_ptr<ResultsSink> attach(AttackOptions& load);
+  std::unique_ptr<ResultsSink> attach(AttackOptions& options);
   /// Publishes a judged run: one gauge per check, one for the verdict.
   void verdict(const std::string& scenario, const Verdict& v);
   /// Pushes every figure to the Pushgateway, if one was given: "" or why it failed.

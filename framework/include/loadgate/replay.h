@@ -5,8 +5,8 @@
 //   loadgate::ReplayOptions r;  r.speed = 2;  r.origin = "http://127.0.0.1:8000";
 //   loadgate::ReplayPlan plan = loadgate::plan_replay("access.log", r);
 //   loadgate::HttpOptions http;  http.targeter = plan.targeter;
-//   loadgate::AttackOptions load;  load.rate.pacer = plan.pacer;
-//   loadgate::attack_http({}, http, load);
+//   loadgate::AttackOptions o;  o.load.rate.pacer = plan.pacer;
+//   loadgate::attack_http({}, http, o);
 //
 // The log is read twice, as a stream each time: once for the schedule (4 bytes per request),
 // once for the requests while they are sent. Memory does not grow with the log's length.

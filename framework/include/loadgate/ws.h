@@ -4,8 +4,8 @@
 //   loadgate::WsOptions w;
 //   w.url = "ws://127.0.0.1:8000/echo";
 //   w.connections = 1000;  w.connect_rate = 500;  w.rate_per_conn = 100;
-//   loadgate::AttackOptions load;  load.duration = std::chrono::seconds(60);
-//   loadgate::AttackRun run = loadgate::attack_ws(w, load);
+//   loadgate::AttackOptions o;  o.load.duration = std::chrono::seconds(60);
+//   loadgate::AttackRun run = loadgate::attack_ws(w, o);
 //
 // Results: one per handshake (Kind kWsHandshake, status 101 when it opened), one per message
 // (kWsMessage: round trip from the scheduled send; kWsPush: a message the server pushed,
@@ -52,12 +52,12 @@ struct WsOptions {
   std::vector<std::string> sources;  ///< local source addresses (loopback targets only); empty = automatic
 };
 
-/// Opens connections per `w` and sends messages for `load.duration` (counted from the start of
+/// Opens connections per `w` and sends messages for `options.load.duration` (counted from the start of
 /// the ramp); the open model per connection keeps every message's scheduled time. At the end,
 /// echoes still missing after load.timeout are counted as lost (without a latency), connections are
 /// closed with 1000, and the run is returned. Raises the open-files limit as far as allowed.
 /// Throws InputError for a bad URL or options; failures of the server are results.
-AttackRun attack_ws(const WsOptions& w, const AttackOptions& load);
+AttackRun attack_ws(const WsOptions& w, const AttackOptions& options);
 
 /// `w` made to send `rate` messages per second in all over its connections (a breakpoint step):
 /// each connection paced at rate / connections, and every connection opened within the first

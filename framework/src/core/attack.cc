@@ -3,12 +3,12 @@
 
 namespace loadgate {
 
-AttackRun run_trials(const AttackOptions& load, const std::function<AttackRun(const AttackOptions&)>& attack) {
-  if (load.trials <= 1) return attack(load);
+AttackRun run_trials(const AttackOptions& options, const std::function<AttackRun(const AttackOptions&)>& attack) {
+  if (options.load.trials <= 1) return attack(options);
   AttackRun all;
-  for (int k = 1; k <= load.trials; ++k) {
-    AttackOptions o = load;
-    o.trial = std::to_string(k) + "/" + std::to_string(load.trials);
+  for (int k = 1; k <= options.load.trials; ++k) {
+    AttackOptions o = options;
+    o.trial = std::to_string(k) + "/" + std::to_string(options.load.trials);
     AttackRun one = attack(o);
     if (k == 1) all.info = one.info;
     all.trials.push_back(one.metrics.summarize());

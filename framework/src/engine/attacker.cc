@@ -101,22 +101,22 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
                }),
         deadline_(io_),
         wind_down_(io_),
-        pending_(o_.rate.unlimited() ? 1 : kPendingCapacity) {
+        pending_(o_.load.rate.unlimited() ? 1 : kPendingCapacity) {
     const int t = plan.threads;
-    const bool streams = plan.driver->multiplexed() && o_.stream_workers > 0;
-    workers_ = streams ? o_.stream_workers : o_.workers;
-    const int max_workers = streams ? o_.stream_max_workers : o_.max_workers;
+    const bool streams = plan.driver->multiplexed() && o_.load.stream_workers > 0;
+    workers_ = streams ? o_.load.stream_workers : o_.load.workers;
+    const int max_workers = streams ? o_.load.stream_max_workers : o_.load.max_workers;
     // A shard closes its share of the workers (the open model's caps are per generator).
-    if (o_.rate.unlimited()) workers_ = std::max(1, share(workers_, std::max(1, o_.shards), o_.shard));
-    max_slots_ = o_.rate.unlimited() ? share(workers_, t, index) : share(std::max(max_workers, workers_), t, index);
+    if (o_.load.rate.unlimited()) workers_ = std::max(1, share(workers_, std::max(1, o_.load.shards), o_.load.shard));
+    max_slots_ = o_.load.rate.unlimited() ? share(workers_, t, index) : share(std::max(max_workers, workers_), t, index);
     max_slots_ = std::max(1, max_slots_);
     const auto threads = static_cast<uint64_t>(t), i = static_cast<uint64_t>(index);
-    const auto shards = static_cast<uint64_t>(std::max(1, o_.shards)), shard = static_cast<uint64_t>(o_.shard);
-    const uint64_t mine = o_.requests / shards + (shard < o_.requests % shards ? 1 : 0);  // this shard's
+    const auto shards = static_cast<uint64_t>(std::max(1, o_.load.shards)), shard = static_cast<uint64_t>(o_.load.shard);
+    const uint64_t mine = o_.load.requests / shards + (shard < o_.load.requests % shards ? 1 : 0);  // this shard's
     quota_ = mine / threads + (i < mine % threads ? 1 : 0);
     // The driver's origins are fixed before the attack: whether it stamps its reads is too.
-    if (!o_.rate.unlimited() && plan.driver->stamps_reads())
-      tick_ns_ = o_.precision.count() > 0 ? o_.precision.count() : kReadTick;
+    if (!o_.load.rate.unlimited() && plan.driver->stamps_reads())
+      tick_ns_ = o_.load.precision.count() > 0 ? o_.load.precision.count() : kReadTick;
   }
 
   // Opens the initial connections before the start; ready when they are open (or failed).
@@ -137,8 +137,8 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
   // 150,000/s, 30; each answer takes some tens of us, and hits sent 50 us apart overlap). Fewer
   // made the first milliseconds of a fast attack queue for connections while the pool grew.
   int starting_need() const {
-    const Pacer& p = *o_.rate.pacer;
-    const auto threads = static_cast<uint64_t>(plan_.threads) * static_cast<uint64_t>(std::max(1, o_.shards));
+    const Pacer& p = *o_.load.rate.pacer;
+    const auto threads = static_cast<uint64_t>(plan_.threads) * static_cast<uint64_t>(std::max(1, o_.load.shards));
     // A thread that reads at its ticks holds each connection for a tick at least.
     const int64_t window = kGrowAfter + 2 * tick_ns_;
     uint64_t n = 0;
@@ -186,7 +186,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
   }
 
  private:
-  bool closed_model() const { return o_.rate.unlimited(); }
+  bool closed_model() const { return o_.load.rate.unlimited(); }
   int64_t now() const { return steady_now_ns(); }
 
   void on_begin() override {
@@ -204,11 +204,11 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
       begin_closed();
     } else {
       // Hit k belongs to shard k mod shards; within the shard, to thread (k div shards) mod threads.
-      const auto shards = static_cast<uint64_t>(std::max(1, o_.shards));
+      const auto shards = static_cast<uint64_t>(std::max(1, o_.load.shards));
       reads_at_ticks_ = tick_ns_ > 0;
-      schedule_.emplace(*o_.rate.pacer, static_cast<uint64_t>(o_.shard) + shards * static_cast<uint64_t>(index_),
-                        shards * static_cast<uint64_t>(plan_.threads), o_.duration, o_.requests, start_.steady_ns,
-                        Nanos(tick_ns_ > 0 ? tick_ns_ : o_.precision.count()));
+      schedule_.emplace(*o_.load.rate.pacer, static_cast<uint64_t>(o_.load.shard) + shards * static_cast<uint64_t>(index_),
+                        shards * static_cast<uint64_t>(plan_.threads), o_.load.duration, o_.load.requests, start_.steady_ns,
+                        Nanos(tick_ns_ > 0 ? tick_ns_ : o_.load.precision.count()));
       on_wake();
     }
     maybe_finish();
@@ -216,14 +216,14 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
 
   // N workers back to back; the clock, not a pacer, ends the schedule.
   void begin_closed() {
-    if (o_.requests && quota_ == 0) stop(false);
+    if (o_.load.requests && quota_ == 0) stop(false);
     for (int i = 0; i < max_slots_ && !schedule_over_; ++i) {
       slots_.push_back(plan_.driver->make_slot(io_, *this));
       workers_open.store(static_cast<uint32_t>(slots_.size()), std::memory_order_relaxed);
       if (!try_start_closed(*slots_.back())) idle_.push_back(slots_.back().get());
     }
-    if (o_.duration.count() > 0 && !schedule_over_) {
-      timer_.expires_at(at(start_.steady_ns + o_.duration.count()));
+    if (o_.load.duration.count() > 0 && !schedule_over_) {
+      timer_.expires_at(at(start_.steady_ns + o_.load.duration.count()));
       timer_.async_wait([this](const asio::error_code& ec) {
         if (!ec) stop(false);
       });
@@ -364,13 +364,13 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
   bool try_start_closed(Slot& s) {
     if (schedule_over_) return false;
     const int64_t t = now();
-    if ((quota_ && issued_ >= quota_) || (o_.duration.count() > 0 && t >= start_.steady_ns + o_.duration.count())) {
+    if ((quota_ && issued_ >= quota_) || (o_.load.duration.count() > 0 && t >= start_.steady_ns + o_.load.duration.count())) {
       stop(false);
       return false;
     }
-    const auto shards = static_cast<uint64_t>(std::max(1, o_.shards));
+    const auto shards = static_cast<uint64_t>(std::max(1, o_.load.shards));
     const uint64_t seq =
-        (issued_ * static_cast<uint64_t>(plan_.threads) + static_cast<uint64_t>(index_)) * shards + static_cast<uint64_t>(o_.shard);
+        (issued_ * static_cast<uint64_t>(plan_.threads) + static_cast<uint64_t>(index_)) * shards + static_cast<uint64_t>(o_.load.shard);
     const std::optional<Hit> h = hit_for(seq, std::max(t, start_.steady_ns));
     if (!h) {
       stop(false);
@@ -404,7 +404,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     idle_.push_back(&s);
     // A hit already due goes out now, on this connection (the last idle), not at the next wake;
     // with a precision set, at the next tick (hits go out at ticks only).
-    if (!closed_model() && began_ && !schedule_over_ && !schedule_->over() && o_.precision.count() == 0 &&
+    if (!closed_model() && began_ && !schedule_over_ && !schedule_->over() && o_.load.precision.count() == 0 &&
         schedule_->due() <= now())
       pump();
     maybe_finish();
@@ -448,8 +448,8 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
     if (interrupt) drop_pending();
     // Sequences (journeys) end before their next part once -duration has passed (think times
     // too); a schedule that ended on -requests lets them finish.
-    if (!interrupt && o_.duration.count() > 0) {
-      const int64_t end = start_.steady_ns + o_.duration.count();
+    if (!interrupt && o_.load.duration.count() > 0) {
+      const int64_t end = start_.steady_ns + o_.load.duration.count();
       if (steady_now_ns() >= end) {
         wind_down_slots();
       } else {
@@ -459,7 +459,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
         });
       }
     }
-    const Nanos grace = interrupt ? o_.interrupt_grace : o_.timeout;
+    const Nanos grace = interrupt ? o_.interrupt_grace : o_.load.timeout;
     // Arm the deadline, or bring it closer (Ctrl-C during the drain of a normal end).
     const int64_t until = steady_now_ns() + grace.count();
     if (grace.count() > 0 && (!deadline_armed_ || until < deadline_at_)) {
@@ -540,11 +540,11 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
 }  // namespace
 
 AttackRun attack(Driver& driver, const AttackOptions& o) {
-  validate(o);
+  validate(o.load);
   raise_fd_limit();
-  reserve_fds(static_cast<uint64_t>(std::max(o.workers, o.max_workers)) + 64);
-  Plan plan{&o, &driver, thread_count(o)};
-  return launch(o, driver.protocol(), o.open() ? o.rate.pacer->describe() : "0", plan.threads, driver.target_protocols(),
+  reserve_fds(static_cast<uint64_t>(std::max(o.load.workers, o.load.max_workers)) + 64);
+  Plan plan{&o, &driver, thread_count(o.load)};
+  return launch(o, driver.protocol(), o.load.open() ? o.load.rate.pacer->describe() : "0", plan.threads, driver.target_protocols(),
                 [&plan](int index, int, Collector* collector) -> std::unique_ptr<ThreadLoop> {
                   return std::make_unique<AttackThread>(plan, index, collector);
                 });

@@ -42,7 +42,7 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   // A paced attack runs beside the machine's stall probe (stall_probe.h): a late hit is the
   // generator's own only when the machine was not holding its core.
   std::unique_ptr<StallProbe> probe;
-  if (o.open()) {
+  if (o.load.open()) {
     probe = std::make_unique<StallProbe>();
     if (!probe->running()) probe.reset();
   }
@@ -76,14 +76,14 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   monitor.prime();  // before the start is fixed: the reading takes milliseconds
   const int64_t lead = 2'000'000;  // time for every worker to receive the start before it comes
   Start start{steady_now_ns() + lead, unix_now_ns() + lead};
-  if (o.start_at_ns > 0) {
+  if (o.load.start_at_ns > 0) {
     // -start-at: every shard's schedule counts from the same instant. Waiting for it here keeps
     // the threads' loops idle; a generator that is late keeps the schedule (its first hits are late).
-    const int64_t late = unix_now_ns() - o.start_at_ns;
-    while (unix_now_ns() + lead < o.start_at_ns && !(o.stop && o.stop->load()))
+    const int64_t late = unix_now_ns() - o.load.start_at_ns;
+    while (unix_now_ns() + lead < o.load.start_at_ns && !(o.stop && o.stop->load()))
       std::this_thread::sleep_for(std::chrono::microseconds(
-          std::min<int64_t>(100'000, std::max<int64_t>(50, (o.start_at_ns - lead - unix_now_ns()) / 1000))));
-    start = Start{steady_now_ns() + (o.start_at_ns - unix_now_ns()), o.start_at_ns};
+          std::min<int64_t>(100'000, std::max<int64_t>(50, (o.load.start_at_ns - lead - unix_now_ns()) / 1000))));
+    start = Start{steady_now_ns() + (o.load.start_at_ns - unix_now_ns()), o.load.start_at_ns};
     if (late > 0)
       std::fprintf(stderr, "loadgate: started %.3f s after -start-at: hits already due go out at once, late\n",
                    static_cast<double>(late) / 1e9);
@@ -94,22 +94,22 @@ AttackRun launch(const AttackOptions& o, const std::string& protocol, const std:
   run.info.protocol = protocol;
   run.info.rate = rate;
   run.info.started_ns = start.unix_ns;
-  run.info.duration_ns = o.duration.count();
+  run.info.duration_ns = o.load.duration.count();
   run.info.target_protocols = std::move(target_protocols);
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   run.info.host = host;
-  if (o.shards > 1) run.info.shard = std::to_string(o.shard) + "/" + std::to_string(o.shards);
+  if (o.load.shards > 1) run.info.shard = std::to_string(o.load.shard) + "/" + std::to_string(o.load.shards);
   run.info.trial = o.trial;
-  run.info.plan = "rate=" + rate + " duration=" + format_duration(o.duration) + " requests=" + std::to_string(o.requests) +
-                  " workers=" + std::to_string(o.workers) + " shards=" + std::to_string(std::max(1, o.shards));
-  if (o.open()) run.info.plan += " precision=" + (o.precision.count() > 0 ? format_duration(o.precision) : "auto");
+  run.info.plan = "rate=" + rate + " duration=" + format_duration(o.load.duration) + " requests=" + std::to_string(o.load.requests) +
+                  " workers=" + std::to_string(o.load.workers) + " shards=" + std::to_string(std::max(1, o.load.shards));
+  if (o.load.open()) run.info.plan += " precision=" + (o.load.precision.count() > 0 ? format_duration(o.load.precision) : "auto");
   if (collector) collector->header(run.info);
   if (o.live) o.live->started_ns.store(start.unix_ns);
   monitor.start(std::chrono::seconds(1), SampleForwarder(collector.get()));
   for (auto& w : loops) w->begin(start);
 
-  Progress progress(o.progress, o.duration);
+  Progress progress(o.progress, o.load.duration);
   bool stop_sent = false;
   while (!all(loops, &ThreadLoop::finished)) {
     // Ctrl-C, a stop flag, or a sink that takes no more (`attack | head`): stop now.

@@ -92,7 +92,7 @@ struct SessionPlan {
 /// sends on its own schedule until load.duration (from the start) ends; then answers still
 /// missing get load.timeout (load.interrupt_grace on interrupt) and count as lost, and every
 /// session is closed. `rate` describes the plan in the results header.
-AttackRun run_sessions(const AttackOptions& load, SessionDriver& driver, const SessionPlan& plan, int threads,
+AttackRun run_sessions(const AttackOptions& options, SessionDriver& driver, const SessionPlan& plan, int threads,
                        const std::string& rate);
 
 }  // namespace loadgate::engine

@@ -78,29 +78,29 @@ class SessionThread final : public ThreadLoop, public SessionEvents {
   };
 
  public:
-  SessionThread(const AttackOptions& load, SessionDriver& driver, const SessionPlan& plan, int index, int threads,
+  SessionThread(const AttackOptions& options, SessionDriver& driver, const SessionPlan& plan, int index, int threads,
                 Collector* collector)
-      : ThreadLoop(load, collector, ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+      : ThreadLoop(options, collector, ASIO_CONCURRENCY_HINT_UNSAFE_IO),
         driver_(driver),
         plan_(plan),
         open_timer_(io_),
         send_timer_(io_),
         end_timer_(io_) {
-    const int shards = std::max(1, load.shards);
-    for (int g = load.shard + shards * index; g < plan.sessions; g += shards * threads) global_.push_back(g);
+    const int shards = std::max(1, options.load.shards);
+    for (int g = options.load.shard + shards * index; g < plan.sessions; g += shards * threads) global_.push_back(g);
     states_.resize(global_.size());
   }
 
   void prepare() override { mark_ready(); }  // sessions are the load itself: they open on the schedule
 
   void on_begin() override {
-    const Nanos d = o_.duration;
+    const Nanos d = o_.load.duration;
     end_steady_ = d.count() > 0 ? start_.steady_ns + d.count() : INT64_MAX;
     open_due();
     if (end_steady_ != INT64_MAX) {
       end_timer_.expires_at(at(end_steady_));
       end_timer_.async_wait([this](const asio::error_code& ec) {
-        if (!ec) wind_down(o_.timeout);
+        if (!ec) wind_down(o_.load.timeout);
       });
     }
     maybe_done();
@@ -221,7 +221,7 @@ class SessionThread final : public ThreadLoop, public SessionEvents {
 
  private:
   // The pacing tick: -precision, or kSessionTick.
-  int64_t tick_ns() const { return o_.precision.count() > 0 ? o_.precision.count() : kSessionTick; }
+  int64_t tick_ns() const { return o_.load.precision.count() > 0 ? o_.load.precision.count() : kSessionTick; }
   int64_t unix_of(int64_t steady) const { return start_.unix_ns + (steady - start_.steady_ns); }
 
   // Scheduled open time of global session g: the ramp.
@@ -450,11 +450,11 @@ class SessionThread final : public ThreadLoop, public SessionEvents {
 
 }  // namespace
 
-AttackRun run_sessions(const AttackOptions& load, SessionDriver& driver, const SessionPlan& plan, int threads,
+AttackRun run_sessions(const AttackOptions& options, SessionDriver& driver, const SessionPlan& plan, int threads,
                        const std::string& rate) {
-  return launch(load, driver.protocol(), rate, threads, {},
+  return launch(options, driver.protocol(), rate, threads, {},
                 [&](int index, int n, Collector* c) -> std::unique_ptr<ThreadLoop> {
-                  return std::make_unique<SessionThread>(load, driver, plan, index, n, c);
+                  return std::make_unique<SessionThread>(options, driver, plan, index, n, c);
                 });
 }
 

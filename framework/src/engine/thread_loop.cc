@@ -24,7 +24,7 @@ void ThreadLoop::run() {
   prctl(PR_SET_TIMERSLACK, 1UL);
   if (nice_ != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_);
   generator.threads = 1;
-  generator.precision_ns = o_.precision.count();
+  generator.precision_ns = o_.load.precision.count();
   prepare();
   // Drivers whose completions are posted from other threads (gRPC) leave the context without
   // pending work between calls: only stop_loop() ends it.

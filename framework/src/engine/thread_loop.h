@@ -103,7 +103,7 @@ class ThreadLoop {
   }
   /// How late a hit may go out before the generator counts it as its own delay (ns):
   /// kLateThreshold past what the precision allows (Load::precision; automatic: nothing).
-  int64_t late_after() const { return kLateThreshold.count() + o_.precision.count(); }
+  int64_t late_after() const { return kLateThreshold.count() + o_.load.precision.count(); }
   /// Call at every pacing wake-up, armed for `armed_steady`, now `now_steady`: whether it came
   /// late in a stall of the machine: the stall probe of this thread's CPU (now or at its previous
   /// wake-up) was held through at least half of the lateness. A late wake-up while the thread

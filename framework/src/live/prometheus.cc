@@ -235,20 +235,20 @@ PrometheusExporter::PrometheusExporter(const PrometheusOptions& options) : s_(st
 
 PrometheusExporter::~PrometheusExporter() = default;
 
-std::unique_ptr<ResultsSink> PrometheusExporter::sink(const AttackOptions& /*load*/, ResultsSink* next) {
+std::unique_ptr<ResultsSink> PrometheusExporter::sink(const AttackOptions& /*options*/, ResultsSink* next) {
   return std::make_unique<PromSink>(*s_, next);
 }
 
-LiveCounters* PrometheusExporter::live(const AttackOptions& load) {
+LiveCounters* PrometheusExporter::live(const AttackOptions& options) {
   LiveCounters* live = nullptr;
   {
     std::lock_guard lock(s_->mu);
     s_->lives.push_back(std::make_unique<LiveCounters>());
     live = s_->lives.back().get();
   }
-  Labels l = {{"attack", load.name}};
+  Labels l = {{"attack", options.name}};
   if (!s_->options.shard.empty()) l["shard"] = s_->options.shard;
-  s_->live_collectable->add({l, live, load.rate.pacer});
+  s_->live_collectable->add({l, live, options.load.rate.pacer});
   return live;
 }
 
@@ -277,10 +277,10 @@ std::string PrometheusExporter::text() const {
   return prometheus::TextSerializer().Serialize(all);
 }
 
-std::unique_ptr<ResultsSink> PrometheusExporter::attach(AttackOptions& load) {
-  std::unique_ptr<ResultsSink> counting = sink(load, load.sink);
-  load.sink = counting.get();
-  load.live = live(load);
+std::unique_ptr<ResultsSink> PrometheusExporter::attach(AttackOptions& options) {
+  std::unique_ptr<ResultsSink> counting = sink(options, options.sink);
+  options.sink = counting.get();
+  options.live = live(options);
   return counting;
 }
 

@@ -51,12 +51,12 @@ double duration_scale() {
 
 AttackOptions attack_options(const Scenario& s) {
   AttackOptions o;
-  static_cast<Load&>(o) = scenario_load(s, duration_scale());
+  o.load = scenario_load(s, duration_scale());
   o.name = s.key();
   // Sharded suites: every generator runs the same scenario with LOADGATE_SHARD=i/n (and the
   // same LOADGATE_START_AT); their results merge into the one scenario's figures.
-  if (const auto v = env(Env::kShard)) std::tie(o.shard, o.shards) = parse_shard(*v, env_name(Env::kShard));
-  if (const auto v = env(Env::kStartAt)) o.start_at_ns = parse_start_at(*v, env_name(Env::kStartAt));
+  if (const auto v = env(Env::kShard)) std::tie(o.load.shard, o.load.shards) = parse_shard(*v, env_name(Env::kShard));
+  if (const auto v = env(Env::kStartAt)) o.load.start_at_ns = parse_start_at(*v, env_name(Env::kStartAt));
   if (env_true(Env::kProgress) || isatty(STDERR_FILENO)) o.progress = stderr;
   return o;
 }
@@ -202,14 +202,14 @@ void prepare(WsOptions& w, const Scenario& s, const Sut& sut) {
 
 // The peak rate a load asks (hits, calls or messages per second; 0 = closed model) and its
 // protocol, for the Need said before a run.
-double peak_of(const AttackOptions& o) { return o.open() ? peak_rate(*o.rate.pacer, o.duration) : 0; }
+double peak_of(const AttackOptions& o) { return o.load.open() ? peak_rate(*o.load.rate.pacer, o.load.duration) : 0; }
 double peak_of(const std::vector<Target>&, const AttackOptions& o) { return peak_of(o); }
 double peak_of(const Journey&, const AttackOptions& o) { return peak_of(o); }
 double peak_of(const ReplayRun& r, const AttackOptions&) { return peak_rate(*r.plan.pacer, Nanos(r.plan.span_ns)); }
 double peak_of(const GrpcOptions&, const AttackOptions& o) { return peak_of(o); }
 double peak_of(const WsOptions& w, const AttackOptions& o) {
-  const double per = w.message_pacer ? peak_rate(*w.message_pacer, o.duration) : w.rate_per_conn;
-  return per * w.connections / std::max(1, o.shards);
+  const double per = w.message_pacer ? peak_rate(*w.message_pacer, o.load.duration) : w.rate_per_conn;
+  return per * w.connections / std::max(1, o.load.shards);
 }
 const char* protocol_of(const std::vector<Target>&) { return "http"; }
 const char* protocol_of(const Journey&) { return "http"; }
@@ -247,9 +247,9 @@ AttackRun run_one(const WsOptions& w, const AttackOptions& o) { return attack_ws
 AttackRun run_one(const Journey& j, const AttackOptions& o) { return attack_journey(j, HttpOptions{}, o); }
 // The log is the schedule; a shortened suite ($LOADGATE_DURATION_SCALE) stops it early.
 AttackRun run_one(const ReplayRun& r, AttackOptions o) {
-  o.rate.pacer = r.plan.pacer;
-  if (o.duration.count() == 0 && duration_scale() < 1)
-    o.duration = scale_duration(Nanos(r.plan.span_ns + 1'000'000), duration_scale());
+  o.load.rate.pacer = r.plan.pacer;
+  if (o.load.duration.count() == 0 && duration_scale() < 1)
+    o.load.duration = scale_duration(Nanos(r.plan.span_ns + 1'000'000), duration_scale());
   HttpOptions http;
   http.targeter = r.plan.targeter;
   return attack_http({}, http, o);
@@ -463,7 +463,7 @@ Breakpoint run_breakpoint(T target, const Scenario& s, Service* given) {
   base.stop = &died;  // a dead service ends the step; the search then stops below
   // Sharded ($LOADGATE_SHARD): the steps on a plan from $LOADGATE_START_AT, every shard judging
   // all shards' figures, exchanged in $LOADGATE_EXCHANGE (step_exchange.h), as breakpoint -shard.
-  SearchShards shards{base.shards > 1 ? env(Env::kExchange).value_or("") : "", Nanos(0), s.file,
+  SearchShards shards{base.load.shards > 1 ? env(Env::kExchange).value_or("") : "", Nanos(0), s.file,
                       std::string("$") + env_name(Env::kExchange), std::string("$") + env_name(Env::kStartAt), s.path("load.timeout")};
   const Breakpoint b = search_capacity(
       base, [&](const AttackOptions& o, double rate) { return died.load() ? AttackRun{} : run_at(target, o, rate); },

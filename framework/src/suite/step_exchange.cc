@@ -84,24 +84,24 @@ Metrics StepExchange::gather(int step, int64_t deadline_unix_ns, const std::atom
 StepRunner step_runner(const AttackOptions& base, StepAttack attack, StepExchange* exchange, Nanos settle) {
   return [base, attack = std::move(attack), exchange, settle](const StepPlan& step) {
     AttackOptions o = base;
-    o.rate.pacer = constant_pacer(step.rate);
-    o.duration = step.duration;
-    o.requests = 0;
+    o.load.rate.pacer = constant_pacer(step.rate);
+    o.load.duration = step.duration;
+    o.load.requests = 0;
     if (!exchange) return attack(o, step.rate).metrics;
-    o.start_at_ns = base.start_at_ns + step.at.count();
+    o.load.start_at_ns = base.load.start_at_ns + step.at.count();
     o.sink = exchange->open(step.index);
     attack(o, step.rate);
     exchange->publish(step.index);
     // A quarter second to merge and judge before the next step is due: with a settle of at
     // least the timeout + 1 s, 750 ms at least after the drain.
     const Nanos due = step.at + step.duration + settle - std::chrono::milliseconds(250);
-    return exchange->gather(step.index, base.start_at_ns + due.count(), base.stop);
+    return exchange->gather(step.index, base.load.start_at_ns + due.count(), base.stop);
   };
 }
 
 Nanos shard_settle(const AttackOptions& base, const SearchShards& shards) {
   auto refuse = [&](const std::string& name, const std::string& why) { return InputError(shards.file, 0, name, why); };
-  if (base.shards <= 1) {
+  if (base.load.shards <= 1) {
     const std::string alone = "only with -shard=i/n (a search shared by n > 1 shards)";
     if (!shards.dir.empty()) throw refuse(shards.dir_name, alone);
     if (shards.settle.count() > 0) throw refuse(shards.settle_name, alone);
@@ -110,11 +110,11 @@ Nanos shard_settle(const AttackOptions& base, const SearchShards& shards) {
   if (shards.dir.empty())
     throw refuse(shards.dir_name,
                  "missing: a sharded search needs " + shards.dir_name + ", a directory every shard sees, for each step's figures");
-  if (base.start_at_ns == 0)
+  if (base.load.start_at_ns == 0)
     throw refuse(shards.start_name, "missing: the shards of a search start their steps from one " + shards.start_name);
   // Requests end within the timeout, then the shards exchange their figures.
-  const Nanos least = base.timeout + std::chrono::seconds(1);
-  const Nanos settle = shards.settle.count() > 0 ? shards.settle : base.timeout + std::chrono::seconds(2);
+  const Nanos least = base.load.timeout + std::chrono::seconds(1);
+  const Nanos settle = shards.settle.count() > 0 ? shards.settle : base.load.timeout + std::chrono::seconds(2);
   if (settle < least)
     throw refuse(shards.settle_name, "\"" + format_duration(settle) + "\": want at least the timeout + 1s (" +
                                          format_duration(least) +
@@ -126,7 +126,7 @@ Breakpoint search_capacity(const AttackOptions& base, const StepAttack& attack, 
                            SearchOptions search, const SearchShards& shards) {
   search.settle = shard_settle(base, shards);
   std::optional<StepExchange> exchange;
-  if (base.shards > 1) exchange.emplace(shards.dir, base.shard, base.shards, base.start_at_ns);
+  if (base.load.shards > 1) exchange.emplace(shards.dir, base.load.shard, base.load.shards, base.load.start_at_ns);
   return find_breakpoint(step_runner(base, attack, exchange ? &*exchange : nullptr, search.settle), objective, search);
 }
 

@@ -20,25 +20,25 @@ inline constexpr int kTestMaxWorkers = 48;
 /// kTestMaxWorkers connections.
 inline AttackOptions open_load(double per_second, Nanos duration) {
   AttackOptions o;
-  o.rate.pacer = constant_pacer(per_second);
-  o.duration = duration;
-  o.max_workers = kTestMaxWorkers;
+  o.load.rate.pacer = constant_pacer(per_second);
+  o.load.duration = duration;
+  o.load.max_workers = kTestMaxWorkers;
   return o;
 }
 
 /// The closed model: `requests` hits in all over `connections` connections.
 inline AttackOptions closed_load(int connections, uint64_t requests) {
   AttackOptions o;
-  o.workers = connections;
-  o.requests = requests;
+  o.load.workers = connections;
+  o.load.requests = requests;
   return o;
 }
 
 /// An attack bounded by `duration` alone, each exchange by `timeout`.
 inline AttackOptions lasting(Nanos duration, Nanos timeout) {
   AttackOptions o;
-  o.duration = duration;
-  o.timeout = timeout;
+  o.load.duration = duration;
+  o.load.timeout = timeout;
   return o;
 }
 

@@ -114,8 +114,8 @@ class GrpcDriver final : public engine::Driver {
  public:
   /// `label`: the results' target ("" = "grpc /pkg.Service/Method"); `keep`: slots keep each
   /// reply as JSON and its metadata (a journey's step).
-  GrpcDriver(const GrpcOptions& g, const AttackOptions& load, const std::string& label = "", bool keep = false)
-      : g_(g), load_(load), call_(grpcx::resolve_call(g)), keep_(keep) {
+  GrpcDriver(const GrpcOptions& g, const AttackOptions& options, const std::string& label = "", bool keep = false)
+      : g_(g), options_(options), call_(grpcx::resolve_call(g)), keep_(keep) {
     label_ = intern(label.empty() ? "grpc " + call_.info.path : label);
     for (const std::string& r : call_.requests) {
       grpc::Slice slice(r.data(), r.size());
@@ -133,7 +133,7 @@ class GrpcDriver final : public engine::Driver {
     for (auto& c : channels_) c->GetState(/*try_to_connect=*/true);
     const int64_t until = steady_now_ns() + g.connect_timeout.count();
     for (size_t i = 0; i < channels_.size();) {
-      if (steady_now_ns() >= until || (load.stop && load.stop->load())) break;
+      if (steady_now_ns() >= until || (options.stop && options.stop->load())) break;
       if (channels_[i]->WaitForConnected(std::chrono::system_clock::now() + std::chrono::milliseconds(50))) ++i;
     }
   }
@@ -160,7 +160,7 @@ class GrpcDriver final : public engine::Driver {
 
   const grpcx::Call& call() const { return call_; }
   const GrpcOptions& options() const { return g_; }
-  const AttackOptions& load() const { return load_; }
+  const Load& load() const { return options_.load; }
   grpc::GenericStub& stub(size_t i) { return *stubs_[i]; }
   const grpc::ByteBuffer& request(uint32_t i) const { return requests_[i]; }
   uint32_t label() const { return label_; }
@@ -168,7 +168,7 @@ class GrpcDriver final : public engine::Driver {
 
  private:
   GrpcOptions g_;
-  const AttackOptions& load_;
+  const AttackOptions& options_;
   grpcx::Call call_;
   uint32_t label_ = 0;
   std::vector<grpc::ByteBuffer> requests_;
@@ -416,12 +416,12 @@ void GrpcSlot::complete(const grpc::Status& status) {
 }  // namespace
 
 namespace grpcx {
-std::unique_ptr<engine::Driver> make_step_driver(const GrpcOptions& g, const AttackOptions& load, const std::string& label) {
-  return std::make_unique<GrpcDriver>(g, load, label, true);
+std::unique_ptr<engine::Driver> make_step_driver(const GrpcOptions& g, const AttackOptions& options, const std::string& label) {
+  return std::make_unique<GrpcDriver>(g, options, label, true);
 }
 }  // namespace grpcx
 
-AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& load) {
+AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& options) {
   if (g.addr.empty()) throw InputError("", 0, "-addr", "want host:port");
   if (g.connections < 1 || g.connections > kMaxGrpcConnections)
     throw InputError("", 0, "-connections",
@@ -433,9 +433,9 @@ AttackRun attack_grpc(const GrpcOptions& g, const AttackOptions& load) {
     throw InputError("", 0, "-connections",
                      std::to_string(g.connections) + " channels need more open files than the limit (" +
                          std::to_string(fds) + "); raise `ulimit -n`");
-  GrpcDriver driver(g, load);
+  GrpcDriver driver(g, options);
   const grpcx::WireBytes before = grpcx::wire_bytes(g);  // the connections are open: count from here
-  AttackRun run = engine::attack(driver, load);
+  AttackRun run = engine::attack(driver, options);
   const grpcx::WireBytes after = grpcx::wire_bytes(g);
   run.wire_bytes_out = after.sent > before.sent ? after.sent - before.sent : 0;
   run.wire_bytes_in = after.received > before.received ? after.received - before.received : 0;

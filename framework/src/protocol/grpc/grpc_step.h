@@ -15,6 +15,6 @@ namespace loadgate::grpcx {
 /// trailing ("key: value\r\n" each); Slot::set_variables() gives the values of g.variables.
 /// Connects its channels before it returns (g.connect_timeout at most). Throws InputError as
 /// describe_grpc_call().
-std::unique_ptr<engine::Driver> make_step_driver(const GrpcOptions& g, const AttackOptions& load, const std::string& label);
+std::unique_ptr<engine::Driver> make_step_driver(const GrpcOptions& g, const AttackOptions& options, const std::string& label);
 
 }  // namespace loadgate::grpcx

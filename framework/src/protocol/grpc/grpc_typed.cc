@@ -35,9 +35,9 @@ class TypedSlot final : public engine::Slot {
 
 class TypedDriver final : public engine::Driver {
  public:
-  TypedDriver(const GrpcCallStarter& start, const AttackOptions& load, const std::string& label,
+  TypedDriver(const GrpcCallStarter& start, const AttackOptions& options, const std::string& label,
               const std::vector<Header>& metadata)
-      : start_(start), load_(load), label_(intern(label)), metadata_(metadata) {}
+      : start_(start), options_(options), label_(intern(label)), metadata_(metadata) {}
   std::unique_ptr<engine::Slot> make_slot(asio::io_context& io, engine::SlotOwner& owner) override {
     return std::make_unique<TypedSlot>(io, owner, *this);
   }
@@ -47,14 +47,14 @@ class TypedDriver final : public engine::Driver {
   std::string protocol() const override { return "grpc"; }
 
   const GrpcCallStarter& start_;
-  const AttackOptions& load_;
+  const AttackOptions& options_;
   uint32_t label_;
   std::vector<Header> metadata_;
 };
 
 void TypedSlot::start(const engine::Hit& hit) {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  if (d_.load_.timeout.count() > 0) ctx->set_deadline(std::chrono::system_clock::now() + d_.load_.timeout);
+  if (d_.options_.load.timeout.count() > 0) ctx->set_deadline(std::chrono::system_clock::now() + d_.options_.load.timeout);
   for (const auto& [k, v] : d_.metadata_) ctx->AddMetadata(k, v);
   grpc::ClientContext* raw = ctx.get();
   cancelled_ = false;
@@ -78,10 +78,10 @@ void TypedSlot::start(const engine::Hit& hit) {
 
 }  // namespace
 
-AttackRun attack_grpc_typed(const GrpcCallStarter& start, const AttackOptions& load, const std::string& label,
+AttackRun attack_grpc_typed(const GrpcCallStarter& start, const AttackOptions& options, const std::string& label,
                             const std::vector<Header>& metadata) {
-  TypedDriver driver(start, load, label, metadata);
-  return engine::attack(driver, load);
+  TypedDriver driver(start, options, label, metadata);
+  return engine::attack(driver, options);
 }
 
 }  // namespace loadgate

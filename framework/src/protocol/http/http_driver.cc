@@ -122,9 +122,9 @@ class HttpSlot final : public http::StepSlot, private http::ExchangeOwner {
 
 class HttpDriver final : public http::HttpEngineDriver {
  public:
-  HttpDriver(const std::vector<Target>& targets, const HttpOptions& o, const AttackOptions& load,
+  HttpDriver(const std::vector<Target>& targets, const HttpOptions& o, const AttackOptions& options,
              std::vector<http::StepSettings> steps = {})
-      : o_(o), load_(load), origins_(o_), steps_(std::move(steps)) {
+      : o_(o), options_(options), origins_(o_), steps_(std::move(steps)) {
     // Every origin first (resolved and probed), then the bytes its protocol needs.
     std::vector<uint32_t> origin_of_target;
     for (const Target& t : targets) origin_of_target.push_back(static_cast<uint32_t>(origins_.fix(http::target_url(t))));
@@ -134,13 +134,13 @@ class HttpDriver final : public http::HttpEngineDriver {
       prepared_.push_back(http::prepare_target(targets[i], o, origin, origins_.at(origin),
                                          intern(step && !steps_[i].label.empty() ? steps_[i].label : targets[i].label())));
     }
-    const int threads = thread_count(load);
+    const int threads = thread_count(options.load);
     if (o.connections > 0) h2_conns_ = static_cast<size_t>(std::max(1, (o.connections + threads - 1) / threads));
     if (o.targeter) {
       lazy_ = std::make_unique<http::LazyTargets>(
-          o.targeter, [this](const Target& t) { return prepare_streamed(t); }, load.shard, load.shards);
+          o.targeter, [this](const Target& t) { return prepare_streamed(t); }, options.load.shard, options.load.shards);
       arena_.resize(static_cast<size_t>(threads) *
-                    (kPendingCapacity + static_cast<size_t>(std::max(load.max_workers, load.workers)) + 16));
+                    (kPendingCapacity + static_cast<size_t>(std::max(options.load.max_workers, options.load.workers)) + 16));
       for (size_t i = arena_.size(); i > 0; --i) free_.push_back(static_cast<uint32_t>(i - 1));
     }
   }
@@ -231,14 +231,14 @@ class HttpDriver final : public http::HttpEngineDriver {
   }
 
   const HttpOptions& opts() const { return o_; }
-  const AttackOptions& load() const { return load_; }
+  const Load& load() const { return options_.load; }
   const Prepared& prepared(uint32_t i) const { return lazy_ ? *arena_[i] : prepared_[i]; }
   http::Origins& origins() { return origins_; }
   // Journey steps' settings of target `i`, or nullptr.
   const http::StepSettings* step(uint32_t i) const { return i < steps_.size() ? &steps_[i] : nullptr; }
  private:
   HttpOptions o_;
-  const AttackOptions& load_;
+  const AttackOptions& options_;
   http::Origins origins_;
   std::vector<Prepared> prepared_;
   size_t h2_conns_ = 0;  // HTTP/2 connections per origin per thread (0 = as streams need)
@@ -503,21 +503,21 @@ void HttpSlot::finish(ErrorKind kind, uint32_t error) {
 
 }  // namespace
 
-AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& load) {
+AttackRun attack_http(const std::vector<Target>& targets, const HttpOptions& http, const AttackOptions& options) {
   if (targets.empty() && !http.targeter) throw InputError("", 0, "targets", "no targets to attack");
   if (!targets.empty() && http.targeter) throw InputError("", 0, "targets", "a list of targets or a targeter, not both");
   if (http.redirects < -1) throw InputError("", 0, "-redirects", "must be -1 or more");
   if (http.connections < 0) throw InputError("", 0, "-connections", "must not be negative");
-  HttpDriver driver(targets, http, load);
-  AttackRun run = engine::attack(driver, load);
+  HttpDriver driver(targets, http, options);
+  AttackRun run = engine::attack(driver, options);
   if (auto e = driver.stream_error()) throw *e;
   return run;
 }
 
 std::unique_ptr<http::HttpEngineDriver> http::make_http_driver(const std::vector<Target>& targets, const HttpOptions& o,
-                                                               const AttackOptions& load, std::vector<StepSettings> steps) {
+                                                               const AttackOptions& options, std::vector<StepSettings> steps) {
   if (o.redirects < -1) throw InputError("", 0, "-redirects", "must be -1 or more");
-  return std::make_unique<HttpDriver>(targets, o, load, std::move(steps));
+  return std::make_unique<HttpDriver>(targets, o, options, std::move(steps));
 }
 
 }  // namespace loadgate

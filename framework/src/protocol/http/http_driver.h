@@ -34,6 +34,6 @@ class HttpEngineDriver : public engine::Driver {
 
 /// Makes the driver of `targets`; `steps`, when given, has one entry per target.
 std::unique_ptr<HttpEngineDriver> make_http_driver(const std::vector<Target>& targets, const HttpOptions& o,
-                                                   const AttackOptions& load, std::vector<StepSettings> steps = {});
+                                                   const AttackOptions& options, std::vector<StepSettings> steps = {});
 
 }  // namespace loadgate::http

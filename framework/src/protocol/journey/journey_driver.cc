@@ -109,7 +109,7 @@ class JourneySlot final : public engine::Slot, public engine::SlotOwner {
 
 class JourneyDriver final : public engine::Driver {
  public:
-  JourneyDriver(const Journey& j, const HttpOptions& o, const AttackOptions& load) : j_(j) {
+  JourneyDriver(const Journey& j, const HttpOptions& o, const AttackOptions& options) : j_(j) {
     validate(j);
     HttpOptions http = o;
     http.variables = j.variables();
@@ -147,7 +147,7 @@ class JourneyDriver final : public engine::Driver {
         g.variables = http.variables;
         g.feeder = j.feeder;
         plan.driver = drivers_.size();
-        drivers_.push_back(grpcx::make_step_driver(g, load, s.name));
+        drivers_.push_back(grpcx::make_step_driver(g, options, s.name));
         texts.push_back(s.grpc->data);
         for (const Header& h : s.grpc->metadata) texts.push_back(h.second);
       } else if (s.ws) {
@@ -182,7 +182,7 @@ class JourneyDriver final : public engine::Driver {
     }
     if (!targets.empty()) {
       http_driver_ = drivers_.size();
-      drivers_.push_back(http::make_http_driver(targets, http, load, std::move(settings)));
+      drivers_.push_back(http::make_http_driver(targets, http, options, std::move(settings)));
       for (size_t i = 0; i < j.steps.size(); ++i)
         if (!j.steps[i].grpc && !j.steps[i].ws) plans_[i].driver = http_driver_;
     }
@@ -478,9 +478,9 @@ void JourneySlot::cancel() {
 
 }  // namespace
 
-AttackRun attack_journey(const Journey& j, const HttpOptions& http, const AttackOptions& load) {
-  JourneyDriver driver(j, http, load);
-  return engine::attack(driver, load);
+AttackRun attack_journey(const Journey& j, const HttpOptions& http, const AttackOptions& options) {
+  JourneyDriver driver(j, http, options);
+  return engine::attack(driver, options);
 }
 
 }  // namespace loadgate

@@ -411,7 +411,7 @@ class WsDriver final : public engine::SessionDriver {
 
 }  // namespace
 
-AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
+AttackRun attack_ws(const WsOptions& w, const AttackOptions& options) {
   auto url = parse_url(w.url);
   if (!url || (url->scheme != "ws" && url->scheme != "wss"))
     throw InputError("", 0, "-addr", "\"" + w.url + "\" is not a ws:// or wss:// URL");
@@ -421,11 +421,11 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   if (w.message_size < kWsHeaderBytes && w.payload.empty())
     throw InputError("", 0, "-message-size",
                      "must be at least " + std::to_string(kWsHeaderBytes) + " bytes (the header)");
-  if (load.duration.count() <= 0 && !load.stop)
+  if (options.load.duration.count() <= 0 && !options.stop)
     throw InputError("", 0, "-duration", "a WebSocket attack needs a duration");
-  const int shards = std::max(1, load.shards);
-  const int mine = w.connections / shards + (load.shard < w.connections % shards ? 1 : 0);  // this shard's
-  if (mine <= 0) throw InputError("", 0, "-shard", "shard " + std::to_string(load.shard) + "/" + std::to_string(shards) +
+  const int shards = std::max(1, options.load.shards);
+  const int mine = w.connections / shards + (options.load.shard < w.connections % shards ? 1 : 0);  // this shard's
+  if (mine <= 0) throw InputError("", 0, "-shard", "shard " + std::to_string(options.load.shard) + "/" + std::to_string(shards) +
                                                        " has no connection of " + std::to_string(w.connections));
   const uint64_t fds = raise_fd_limit();
   if (fds < static_cast<uint64_t>(mine) + 64)
@@ -486,10 +486,10 @@ AttackRun attack_ws(const WsOptions& w, const AttackOptions& load) {
   // Messages per second at the peak, this shard's: threads by what they need (issue #23: two
   // threads and a service on two cores left each waiting for the others).
   const double peak =
-      sessions.messages ? static_cast<double>(mine) * peak_rate(*sessions.messages, load.duration) : 0;
-  const int threads = load.threads > 0 ? load.threads : threads_for(estimate_need("ws", peak, false).generator_cores);
+      sessions.messages ? static_cast<double>(mine) * peak_rate(*sessions.messages, options.load.duration) : 0;
+  const int threads = options.load.threads > 0 ? options.load.threads : threads_for(estimate_need("ws", peak, false).generator_cores);
   WsDriver driver(plan);
-  AttackRun run = engine::run_sessions(load, driver, sessions, std::min(threads, mine), rate);
+  AttackRun run = engine::run_sessions(options, driver, sessions, std::min(threads, mine), rate);
   run.wire_bytes_out = plan.wire_out;
   run.wire_bytes_in = plan.wire_in;
   if (!run.interrupted) record_cost("ws", peak, run.metrics.resources(), run.elapsed);
