@@ -74,15 +74,16 @@ class BreakpointCommand final : public Command {
     GrpcOptions g;
     WsOptions w;
     std::string what;  // what is searched, for the page's title
+    SearchShards shards;  // -exchange, -settle
     try {
       load_.rate = "1";  // each step sets its own rate and duration
       http_.adjust(load_);
       load_.timeout = timeout_;
       options.load = parse_load(load_, LoadSource::flags());
       options.monitor = monitor_.parse();
-      shards_.dir = exchange_;
-      shards_.settle = settle_.empty() ? Nanos(0) : duration_flag("settle", settle_);
-      shard_settle(options, shards_);  // before any target is read: a search that cannot be is said at once
+      shards.dir = exchange_;
+      shards.settle = settle_.empty() ? Nanos(0) : duration_flag("settle", settle_);
+      shard_settle(options, shards);  // before any target is read: a search that cannot be is said at once
       if (grpc_cmd_->chosen()) {
         g = grpc_.parse();
         const GrpcCallInfo info = describe_grpc_call(g);  // bad proto, method or data: exit 2 now
@@ -130,7 +131,7 @@ class BreakpointCommand final : public Command {
             if (ws_cmd_->chosen()) return attack_ws(ws_at_rate(w, rate), o);
             return attack_http(targets, http, o);
           },
-          objective_, search_, shards_);
+          objective_, search_, shards);
     } catch (const InputError& e) {
       return fail("breakpoint", e.what(), kBadInput);
     } catch (const RunError& e) {
@@ -177,7 +178,6 @@ class BreakpointCommand final : public Command {
   double min_capacity_ = 0;
   std::string output_, json_;
   std::string exchange_, settle_;  // -exchange, -settle (shards)
-  SearchShards shards_;
 };
 
 }  // namespace

@@ -126,12 +126,16 @@ class HttpDriver final : public http::HttpEngineDriver {
              std::vector<http::StepSettings> steps = {})
       : o_(o), options_(options), origins_(o_), steps_(std::move(steps)) {
     // Every origin first (resolved and probed), then the bytes its protocol needs.
+    std::vector<Url> urls;
     std::vector<uint32_t> origin_of_target;
-    for (const Target& t : targets) origin_of_target.push_back(static_cast<uint32_t>(origins_.fix(http::target_url(t))));
+    for (const Target& t : targets) {
+      urls.push_back(http::target_url(t));
+      origin_of_target.push_back(static_cast<uint32_t>(origins_.fix(urls.back())));
+    }
     for (size_t i = 0; i < targets.size(); ++i) {
       const uint32_t origin = origin_of_target[i];
       const bool step = i < steps_.size();
-      prepared_.push_back(http::prepare_target(targets[i], o, origin, origins_.at(origin),
+      prepared_.push_back(http::prepare_target(targets[i], urls[i], o, origin, origins_.at(origin),
                                          intern(step && !steps_[i].label.empty() ? steps_[i].label : targets[i].label())));
     }
     const int threads = thread_count(options.load);
@@ -171,7 +175,7 @@ class HttpDriver final : public http::HttpEngineDriver {
     const Url url = http::target_url(t);
     const size_t origin = origins_.of(url);
     return std::make_unique<Prepared>(
-        http::prepare_target(t, o_, static_cast<uint32_t>(origin), origins_.at(origin), lazy_label(t, url)));
+        http::prepare_target(t, url, o_, static_cast<uint32_t>(origin), origins_.at(origin), lazy_label(t, url)));
   }
   void release(uint32_t index) override {
     if (!lazy_) return;

@@ -13,10 +13,11 @@ Url target_url(const Target& t) {
   return *url;
 }
 
-Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, const Origin& to, uint32_t label) {
+Prepared prepare_target(const Target& t, const Url& url, const HttpOptions& o, uint32_t origin, const Origin& to,
+                        uint32_t label) {
   Prepared p;
   p.method = t.method;
-  p.url = target_url(t);
+  p.url = url;
   p.headers = o.headers;
   p.headers.insert(p.headers.end(), t.headers.begin(), t.headers.end());
   p.body = t.body.empty() ? o.body : t.body;

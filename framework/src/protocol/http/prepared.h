@@ -31,10 +31,11 @@ struct Prepared {
   std::shared_ptr<const RequestTemplate> tpl;  ///< set when the target holds placeholders
 };
 
-/// `t` prepared for origin number `origin` (`to`) under label `label`. Throws InputError when
-/// `t` cannot go on the wire (a bad URL, a header or body that would end it early or smuggle
-/// another request).
-Prepared prepare_target(const Target& t, const HttpOptions& o, uint32_t origin, const Origin& to, uint32_t label);
+/// `t`, whose URL is `url` (target_url()), prepared for origin number `origin` (`to`) under
+/// label `label`. Throws InputError when `t` cannot go on the wire (a header or body that would
+/// end it early or smuggle another request).
+Prepared prepare_target(const Target& t, const Url& url, const HttpOptions& o, uint32_t origin, const Origin& to,
+                        uint32_t label);
 
 /// The URL of `t` as an http or https URL (placeholders shaped). Throws InputError.
 Url target_url(const Target& t);
