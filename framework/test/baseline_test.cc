@@ -138,13 +138,39 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{
             file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"p98\": \"1s\"}}"),
             "baselines/api.json: scenarios.s.thresholds.p98: unknown key (known: p50, p90, p95, p99, p99.9, max, mean, "
-            "success, throughput, rate, errors, late, uncorrected, generator, kind, window, first, kinds, targets, resources)"},
+            "success, throughput, rate, errors, late, uncorrected, generator, kind, window, first, phases, kinds, targets, "
+            "resources)"},
+        BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"phases\": {\"thinking\": {\"p99\": \"1s\"}}}}"),
+               "baselines/api.json: scenarios.s.thresholds.phases.thinking: unknown phase (want connect, tls, sending, "
+               "waiting or receiving)"},
+        BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"phases\": {\"waiting\": {\"p98\": \"1s\"}}}}"),
+               "baselines/api.json: scenarios.s.thresholds.phases.waiting.p98: unknown key (known: p50, p90, p95, p99, "
+               "p99.9, max, mean)"},
+        BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", \"thresholds\": {\"phases\": {\"waiting\": {\"p99\": 50}}}}"),
+               "baselines/api.json: scenarios.s.thresholds.phases.waiting.p99: want a duration string with its unit, "
+               "e.g. \"500ms\""},
+        BadRow{file_with("{\"tier\": \"light\", " + kLoad +
+                         ", \"thresholds\": {\"targets\": {\"/health\": {\"phases\": {\"waiting\": {\"p99\": \"1s\"}}}}}}"),
+               "baselines/api.json: scenarios.s.thresholds.targets./health.phases: phases are judged on the whole run (or "
+               "a kind of it), not per target"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", " + kThresholds + ", \"tolerance\": {\"p99\": 0.2}}"),
                "baselines/api.json: scenarios.s.tolerance: a tolerance needs a reference (record one with `loadgate "
                "baseline record`)"},
         BadRow{file_with("{\"tier\": \"light\", " + kLoad + ", " + kThresholds +
                          ", \"reference\": {\"p99\": \"4ms\"}, \"tolerance\": {\"p50\": 0.2}}"),
                "baselines/api.json: scenarios.s.tolerance.p50: the reference has no figure \"p50\""}));
+
+// A scenario gates where the time went (#28): "phases": {"waiting": {"p99": "50ms"}}.
+TEST(Baseline, PhaseLimitsAreRead) {
+  auto f = parse_baseline(file_with("{\"tier\": \"light\", " + kLoad +
+                                    ", \"thresholds\": {\"phases\": {\"waiting\": {\"p99\": \"50ms\", \"p50\": \"20ms\"}, "
+                                    "\"connect\": {\"max\": \"1s\"}}}}"),
+                          "b.json");
+  const Thresholds& t = f.find("s").thresholds;
+  EXPECT_EQ(t.phases.at("waiting").at("p99"), std::chrono::milliseconds(50));
+  EXPECT_EQ(t.phases.at("waiting").at("p50"), std::chrono::milliseconds(20));
+  EXPECT_EQ(t.phases.at("connect").at("max"), std::chrono::seconds(1));
+}
 
 TEST(Baseline, MissingScenarioListsTheKnownOnes) {
   auto f = parse_baseline(file_with("{\"tier\": \"light\", " + kLoad + ", " + kThresholds + "}"), "b.json");

@@ -74,6 +74,42 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"late ratio", with([](Thresholds& t) { t.late = 0.01; }), false},
         Row{"unknown kind has no data", with([](Thresholds& t) { t.kind = "grpc"; }), false}));
 
+// Phases are gated as latencies are (#28): each limit a check named by its phase, passing or
+// failing on the phase's own histogram; a run without phases (not HTTP) fails the check, never
+// passes it.
+TEST(Gate, PhaseLimitsJudgeTheirPhase) {
+  Metrics m;
+  for (int i = 0; i < 100; ++i) {
+    Result r;
+    r.kind = Kind::kHttp;
+    r.scheduled_ns = 1'000'000'000 + i * 10'000'000LL;
+    r.latency_ns = 30'000'000;
+    r.first_ns = 20'000'000;  // waiting 20 ms less sending
+    r.set_sending_ns(10'000);
+    r.status = 200;
+    m.add(r, ConnectPhases{i < 10 ? 100'000 : 0, 0});
+  }
+  Thresholds t;
+  t.phases["waiting"]["p99"] = milliseconds(25);
+  t.phases["receiving"]["p50"] = milliseconds(5);
+  const Verdict v = evaluate(m, t, "b.json: s.thresholds");
+  ASSERT_EQ(v.checks.size(), 4u);
+  EXPECT_EQ(v.checks[0].name, "receiving p50");
+  EXPECT_FALSE(v.checks[0].pass) << "10 ms of receiving";
+  EXPECT_EQ(v.checks[0].source, "b.json: s.thresholds.phases.receiving.p50");
+  EXPECT_EQ(v.checks[1].name, "waiting p99");
+  EXPECT_TRUE(v.checks[1].pass) << v.checks[1].line();
+  EXPECT_NEAR(v.checks[1].measured, 19'990'000, 20'000);
+
+  Metrics grpc;
+  for (Result r : testing::synthetic_results(10)) {
+    r.kind = Kind::kGrpcUnary;
+    grpc.add(r);
+  }
+  const Verdict none = evaluate(grpc, t, "b.json: s.thresholds");
+  EXPECT_FALSE(none.pass()) << none.table();
+}
+
 TEST(Gate, WindowsCatchALateCollapse) {
   // 60 s at 10 req/s: 1 ms for 56 s, then 800 ms. The whole-run p90 looks fine; the per-window
   // check fails and names the window that broke.

@@ -28,6 +28,7 @@
 namespace loadgate {
 namespace {
 
+using testing::closed_load;
 using testing::open_load;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -110,6 +111,43 @@ TEST_F(Http, AnswersReadAtATickAreTimedByTheirArrival) {
   EXPECT_GE(s.uncorrected.p50, 3'000'000) << "the service's own 3 ms";
   EXPECT_LT(s.uncorrected.p50, 6'000'000) << "not the 10 ms the answer waited to be read";
   EXPECT_LT(s.first.p50, 6'000'000) << "the first byte too";
+}
+
+// Where the time went (#28): the service waits 60 ms before its response's first byte and 40 ms
+// before its second chunk; each phase's median is that truth within 5 %, and connections the
+// attack reused have no connect or TLS phase.
+TEST_F(Http, PhasesAreTheTimesTheServiceTook) {
+  AttackRun run = attack_http(target("/api/chunked?chunks=2&delay=60&gap=40"), {}, open_load(20, seconds(1)));
+  const Summary s = run.metrics.summarize();
+  ASSERT_EQ(s.success, 20u);
+  ASSERT_FALSE(s.phases.empty());
+  EXPECT_NEAR(static_cast<double>(s.phases.at("waiting").p50), 60e6, 3e6);
+  EXPECT_NEAR(static_cast<double>(s.phases.at("receiving").p50), 40e6, 2e6);
+  EXPECT_GT(s.phases.at("sending").p50, 0);
+  EXPECT_LT(s.phases.at("sending").p50, 1'000'000) << "a small request is one write";
+  EXPECT_EQ(s.phases.at("connect").p50, 0) << "most requests reuse a connection";
+  EXPECT_LE(s.connections_opened, run.workers);
+  EXPECT_EQ(s.phases.at("tls").max, 0) << "plain HTTP";
+  // They add up to the latency from the send.
+  const auto& p = s.phases;
+  const double sum = static_cast<double>(p.at("connect").mean + p.at("sending").mean + p.at("waiting").mean +
+                                         p.at("receiving").mean);
+  EXPECT_NEAR(sum, static_cast<double>(s.uncorrected.mean), 0.01 * static_cast<double>(s.uncorrected.mean));
+}
+
+// Without keep-alive every request opens its connection: each has a connect phase (but those
+// that went on a connection opened ahead of the start), none a TLS one over plain HTTP.
+TEST_F(Http, EveryConnectionOpenedForARequestIsTimed) {
+  HttpOptions h;
+  h.keepalive = false;
+  AttackRun run = attack_http(target("/health"), h, closed_load(2, 40));
+  const Summary s = run.metrics.summarize();
+  ASSERT_EQ(s.success, 40u);
+  ASSERT_FALSE(s.phases.empty());
+  EXPECT_GE(s.connections_opened, 40u - 2u) << "all but the requests on the connections opened ahead";
+  EXPECT_GT(s.phases.at("connect").p50, 0);
+  EXPECT_LT(s.phases.at("connect").p50, 50'000'000) << "loopback";
+  EXPECT_EQ(s.phases.at("tls").max, 0);
 }
 
 // An answer that does not come is cut at the timeout at the next tick, and the run ends: the

@@ -173,6 +173,28 @@ TEST_F(Nginx, TlsNegotiatesH2ByAlpnAndHttp2FalseForcesHttp1) {
   for (const Logged& l : log) EXPECT_EQ(l.protocol, "HTTP/1.1");
 }
 
+// The TLS phase (#28): each HTTPS connection opened for a request has one, after its connect;
+// the requests that reuse a connection have neither.
+TEST_F(Nginx, TlsHandshakesAreTheirOwnPhase) {
+  HttpOptions h;
+  h.root_certs = {dir_ + "/cert.pem"};
+  h.http2 = false;
+  h.keepalive = false;
+  Summary s = attack_http(target(ports_[1], "/", true), h, testing::closed_load(2, 30)).metrics.summarize();
+  ASSERT_EQ(s.success, 30u);
+  ASSERT_FALSE(s.phases.empty());
+  EXPECT_GE(s.connections_opened, 28u) << "all but the requests on the connections opened ahead";
+  EXPECT_GT(s.phases.at("tls").p50, 0);
+  EXPECT_GT(s.phases.at("connect").p50, 0);
+
+  h.keepalive = true;
+  s = attack_http(target(ports_[1], "/", true), h, testing::closed_load(2, 30)).metrics.summarize();
+  ASSERT_EQ(s.success, 30u);
+  EXPECT_EQ(s.phases.at("tls").p50, 0) << "reused connections";
+  EXPECT_EQ(s.phases.at("connect").p50, 0);
+  EXPECT_LE(s.connections_opened, 2u);
+}
+
 TEST_F(Nginx, PlainHttpStaysHttp1WithoutH2c) {
   AttackRun run = attack_http(target(ports_[2], "/"), {}, open_load(20, 1s));
   EXPECT_EQ(run.metrics.summarize().status_codes.at("200"), 20u);

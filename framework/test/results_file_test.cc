@@ -65,6 +65,46 @@ TEST_P(RoundTrip, EveryFieldSurvives) {
 
 INSTANTIATE_TEST_SUITE_P(Encodings, RoundTrip, ::testing::Values(Encoding::kBinary, Encoding::kJson, Encoding::kCsv));
 
+// An HTTP result's phases survive binary and JSON (#28): its sending time in the record, the
+// phases of the connection opened for it beside it, only for the results that opened one.
+class PhasesRoundTrip : public ::testing::TestWithParam<Encoding> {};
+
+TEST_P(PhasesRoundTrip, SendingAndOpenedConnectionsSurvive) {
+  auto rs = testing::synthetic_results(10);
+  std::vector<KeptResponse> opened;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    rs[i].kind = Kind::kHttp;
+    rs[i].set_sending_ns(1000 + static_cast<int64_t>(i));
+    if (i % 4 == 0) opened.push_back({static_cast<uint32_t>(i), "", "", {50'000 + static_cast<int64_t>(i), i == 4 ? 700'000 : 0}});
+  }
+  const std::string path = temp_path("phases");
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  ResultWriter w(f, GetParam());
+  w.write(rs.data(), rs.size(), opened);
+  ASSERT_TRUE(w.flush());
+  std::fclose(f);
+  std::vector<std::pair<int64_t, ConnectPhases>> back;  // sending, opened
+  ConnectPhases next;
+  read_results(
+      {path}, [&](const Result& r) { back.emplace_back(r.sending_ns(), next); }, nullptr, nullptr, nullptr,
+      [&](const RecordExtras& x) { next = x.opened; });
+  ASSERT_EQ(back.size(), rs.size());
+  for (size_t i = 0; i < rs.size(); ++i) {
+    EXPECT_EQ(back[i].first, 1000 + static_cast<int64_t>(i)) << i;
+    EXPECT_EQ(back[i].second.connect_ns, i % 4 == 0 ? 50'000 + static_cast<int64_t>(i) : 0) << i;
+    EXPECT_EQ(back[i].second.tls_ns, i == 4 ? 700'000 : 0) << i;
+  }
+  Metrics m;
+  read_metrics({path}, m);
+  const Summary s = m.summarize();
+  ASSERT_FALSE(s.phases.empty());
+  EXPECT_EQ(s.connections_opened, 3u);
+  EXPECT_EQ(s.phases.at("tls").max, 700'000);
+}
+
+INSTANTIATE_TEST_SUITE_P(Encodings, PhasesRoundTrip, ::testing::Values(Encoding::kBinary, Encoding::kJson));
+
 TEST(ResultsFile, BinaryRecordIs72BytesWithItsFrame) {
   auto rs = testing::synthetic_results(1);
   rs[0].error = 0;

@@ -43,7 +43,8 @@ class Encode final : public Command {
           [&](const Sample& s) { writer.sample(s); }, [&](const AttackInfo& info) { writer.header(info); },
           [&](const RunEnd& e) { writer.end(e); },
           [&](const RecordExtras& x) {
-            if (!x.body.empty() || !x.headers.empty()) body = {KeptResponse{0, x.body, x.headers}};
+            if (!x.body.empty() || !x.headers.empty() || x.opened.any())
+              body = {KeptResponse{0, x.body, x.headers, x.opened}};
             if (!x.attack.empty()) writer.set_attack(x.attack);
           });
     } catch (const InputError& e) {

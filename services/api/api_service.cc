@@ -287,12 +287,18 @@ struct ApiService::Impl {
       reply(res, code, {{"status", code}});
     });
     server.Get("/api/chunked", [](const httplib::Request& req, httplib::Response& res) {
+      // Phases of known size: `delay` ms before the response's first byte (its headers), `gap`
+      // ms before each chunk after the first: waiting `delay`, receiving (chunks - 1) * `gap`.
+      const auto arrived = std::chrono::steady_clock::now();
       const int chunks = query_int(req, "chunks", 4, 1, 10000);
-      res.set_chunked_content_provider("text/plain", [chunks](size_t offset, httplib::DataSink& sink) {
+      const auto gap = std::chrono::milliseconds(query_int(req, "gap", 0, 0, 10000));
+      std::this_thread::sleep_until(arrived + std::chrono::milliseconds(query_int(req, "delay", 0, 0, 60000)));
+      res.set_chunked_content_provider("text/plain", [chunks, gap](size_t offset, httplib::DataSink& sink) {
         if (offset >= static_cast<size_t>(chunks) * 10) {
           sink.done();
           return true;
         }
+        if (offset > 0 && gap.count() > 0) std::this_thread::sleep_for(gap);
         sink.write("0123456789", 10);
         return true;
       });

@@ -65,13 +65,14 @@ struct RunEnd {
   static bool from_json(const std::string& text, RunEnd& out);
 };
 
-/// KeptResponse is what was kept of one result's response, when asked: the start of its body
-/// (-max-body=N > 0) and its header lines (-keep-headers=N > 0). `index` is its result's position
-/// in the batch it came with.
+/// KeptResponse is what goes beside one result when there is something: the start of its
+/// response body (-max-body=N > 0), its header lines (-keep-headers=N > 0), the phases of the
+/// connection opened for it. `index` is its result's position in the batch it came with.
 struct KeptResponse {
   uint32_t index = 0;
-  std::string bytes;    ///< the start of the body
-  std::string headers;  ///< header lines as received, "Name: value\r\n" each
+  std::string bytes;     ///< the start of the body
+  std::string headers;   ///< header lines as received, "Name: value\r\n" each
+  ConnectPhases opened;  ///< of the connection opened for it ({}: it reused one)
 };
 
 /// ResultsSink receives what an attack produces, from one thread at a time and in order: the

@@ -46,12 +46,28 @@ struct Latencies {
 /// Figures of `h` (percentiles by nearest rank, see Histogram::percentile).
 Latencies latencies_of(const Histogram& h);
 
+/// PhaseStats hold where HTTP requests' time went (Phases of result.h), one histogram per phase
+/// (2 significant digits), over every timed request: connect and tls are 0 for a request that
+/// reused its connection, as k6 counts them.
+struct PhaseStats {
+  PhaseStats();
+  /// Adds one request's phases. O(1).
+  void add(const Phases& p);
+  /// Adds every count of `other`.
+  void merge(const PhaseStats& other);
+  uint64_t opened = 0;  ///< requests for which a connection was opened (connect > 0)
+  Histogram connect, tls, sending, waiting, receiving;
+};
+
 /// Stats accumulates counters and histograms of one group of results.
 class Stats {
  public:
   Stats();
   /// Adds one result. O(1).
   void add(const Result& r);
+  /// Adds the phases of an HTTP result that measured them (a send or a first byte timed), given
+  /// the phases of the connection opened for it (`c`; none: {}). O(1).
+  void add_phases(const Result& r, const ConnectPhases& c);
   /// Adds every count of `other`.
   void merge(const Stats& other);
 
@@ -71,6 +87,9 @@ class Stats {
   Histogram send_delay;                                 ///< actual send minus scheduled time (2 significant digits)
   Histogram first;                                      ///< send to first byte/message, when measured (2 digits)
   Histogram gap;                                        ///< streams: mean time between messages of each call (2 digits)
+  /// HTTP requests' phases (add_phases()); null until some were added: other kinds have none,
+  /// and a kind's total keeps them, not each target.
+  std::unique_ptr<PhaseStats> phases;
   std::map<uint16_t, uint64_t> status;                  ///< status code -> count (by Kind's meaning)
   std::vector<std::pair<uint32_t, uint64_t>> errors;    ///< interned error id -> count, first-seen order
   std::array<uint64_t, kErrorKindCount> error_kinds{};  ///< count per ErrorKind
@@ -137,6 +156,10 @@ struct Summary {
   Latencies send_delay;   ///< how late requests left the generator
   Latencies first;        ///< time to first byte/message (streams)
   Latencies gap;          ///< streams: per-call mean time between messages
+  /// Figures of each phase of HTTP requests (PhaseStats), by name: "connect", "tls", "sending",
+  /// "waiting", "receiving" (phase_names()); empty when none was measured.
+  std::map<std::string, Latencies> phases;
+  uint64_t connections_opened = 0;  ///< HTTP requests that opened a connection
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
   double bytes_in_mean = 0;
@@ -152,6 +175,12 @@ struct Summary {
   /// A figure the data cannot bound has an entry with known = false, or none.
   std::map<std::string, Interval> intervals;
 };
+/// The phases of an HTTP request in the order they happen: "connect", "tls", "sending",
+/// "waiting", "receiving".
+const std::vector<std::string>& phase_names();
+/// The histogram of phase `name` of `p` (phase_names()), or nullptr for an unknown name.
+const Histogram* phase_histogram(const PhaseStats& p, const std::string& name);
+
 /// Computes the figures of `s`; `kind` selects how status codes are labelled. Intervals come
 /// from `s` alone (no seconds: see Metrics::summarize).
 Summary summarize(const Stats& s, Kind kind);
@@ -227,8 +256,9 @@ class Metrics {
   Metrics& operator=(Metrics&&) noexcept;
   ~Metrics();
 
-  /// Adds one result. O(1) (a map lookup for its target).
-  void add(const Result& r);
+  /// Adds one result. O(1) (a map lookup for its target). `c`: the phases of the connection
+  /// opened for it (HTTP), if one was.
+  void add(const Result& r, const ConnectPhases& c = {});
   /// Adds one resource-usage sample (see monitor.h).
   void add_sample(const Sample& s) { resources_.add(s); }
   /// Resource usage of the generator and of monitored processes.

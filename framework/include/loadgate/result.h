@@ -63,7 +63,8 @@ struct Result {
   uint32_t error = 0;         ///< interned id of the error text; 0 = no error
   uint32_t messages = 0;      ///< messages received (streams); 0 = not a stream. For kinds that
                               ///< send streams (sends_stream()), received in the low 16 bits and
-                              ///< sent in the high 16 (each saturating at 65535): use the accessors
+                              ///< sent in the high 16 (each saturating at 65535); for HTTP, the
+                              ///< request's sending time (sending_ns()): use the accessors
   uint16_t status = 0;        ///< HTTP code, gRPC code or WsOutcome, by kind
   Kind kind = Kind::kHttp;
   ErrorKind error_kind = ErrorKind::kNone;
@@ -75,7 +76,9 @@ struct Result {
   /// Latency from the actual send (ns): what a tool without CO correction reports.
   int64_t uncorrected_ns() const { return latency_ns - send_delay_ns; }
   /// Messages received in a stream (0 = not a stream).
-  uint32_t messages_in() const { return sends_stream(kind) ? messages & 0xffff : messages; }
+  uint32_t messages_in() const {
+    return sends_stream(kind) ? messages & 0xffff : kind == Kind::kHttp ? 0 : messages;
+  }
   /// Messages sent in a stream: the client's stream for client-streaming and bidi calls, else 1
   /// for a call with one request and 0 for other kinds.
   uint32_t messages_out() const;
@@ -83,10 +86,41 @@ struct Result {
   void set_stream_messages(uint32_t in, uint32_t out) {
     messages = std::min<uint32_t>(in, 0xffff) | std::min<uint32_t>(out, 0xffff) << 16;
   }
+  /// HTTP: the time writing the request took, from its first byte handed to the kernel to its
+  /// last (ns, saturating at 2^32-1, about 4.3 s); 0 = not measured. HTTP results keep it in
+  /// `messages`, which they have no other use for.
+  int64_t sending_ns() const { return kind == Kind::kHttp ? messages : 0; }
+  /// Sets sending_ns() of an HTTP result.
+  void set_sending_ns(int64_t ns) { messages = static_cast<uint32_t>(std::clamp<int64_t>(ns, 0, UINT32_MAX)); }
   /// Whether this result counts as a success (Vegeta's rule for HTTP: 200..399 and no error).
   bool ok() const;
 };
 static_assert(sizeof(Result) == 64, "Result is a fixed 64-byte record");
+
+/// ConnectPhases are the phases of opening a connection for one request (HTTP): none for a
+/// request that reused one, the common case, so they go beside its Result (a frame of their own
+/// in results files) only when a connection was opened for it (any()).
+struct ConnectPhases {
+  int64_t connect_ns = 0;  ///< TCP connect (through a proxy: to the proxy, and its CONNECT), ns
+  int64_t tls_ns = 0;      ///< TLS handshake, ns; 0: none
+  /// Whether a connection was opened for the request.
+  bool any() const { return connect_ns > 0 || tls_ns > 0; }
+};
+
+/// Phases is where one request's time went (ns), in k6's terms, from the send (Result::sent_ns())
+/// to the end: connect and tls (0 on a reused connection), sending (writing the request),
+/// waiting (the rest, to the first response byte) and receiving (from it to the last). They add
+/// up to the uncorrected latency; the time before the send is Result::send_delay_ns. A result
+/// without a first byte (a failure) has connect, tls and sending only.
+struct Phases {
+  int64_t connect = 0;
+  int64_t tls = 0;
+  int64_t sending = 0;
+  int64_t waiting = 0;    ///< 0 with no first byte
+  int64_t receiving = 0;  ///< 0 with no first byte
+};
+/// Where `r`'s time went, given the phases of the connection opened for it (`c`; none: {}).
+Phases phases_of(const Result& r, const ConnectPhases& c);
 
 /// WsOutcome is the status of a WebSocket message result.
 enum WsOutcome : uint16_t {

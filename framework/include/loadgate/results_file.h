@@ -8,6 +8,10 @@
 //     type 3 result   the 64-byte Result
 //     type 4 sample   JSON text of one resource-usage Sample (see resources.h)
 //     type 5 end      JSON text of the RunEnd: the run finished (a stream without it was cut short)
+//     type 6 body     the kept start of the response body of the result that follows
+//     type 7 headers  the kept response header lines of the result that follows
+//     type 8 opened   i64 connect ns, i64 tls ns: the connection opened for the result that
+//                     follows (ConnectPhases); none when it reused one
 // String ids are local to a stream; readers map them onto this process's interned ids.
 // A reader stops at the last whole frame of a truncated file and says so in warning().
 #pragma once
@@ -69,9 +73,10 @@ class ResultWriter {
 
 /// Encodes one result as a line of Vegeta's JSON (plus loadgate's extra keys), no newline;
 /// `body` is its kept response body ("" = not kept), base64 in "body"; `headers` its kept header
-/// lines ("Name: value\r\n" each), in "headers" as Vegeta's {"Canonical-Name": ["value"]}.
+/// lines ("Name: value\r\n" each), in "headers" as Vegeta's {"Canonical-Name": ["value"]}; an
+/// HTTP result's phases in "sending", and "connect" and "tls" when `opened` any (ns).
 std::string encode_json(const Result& r, const std::string& attack, uint64_t seq, std::string_view body = {},
-                        std::string_view headers = {});
+                        std::string_view headers = {}, const ConnectPhases& opened = {});
 /// Encodes one result as a CSV row: Vegeta's 12 columns, then loadgate's 5 extra, no newline;
 /// the headers column is Vegeta's (base64 of the header lines as Go writes them: sorted by
 /// canonical name, then a blank line).
@@ -85,9 +90,10 @@ class Reader;
 /// RecordExtras is what a record carries besides its Result: the kept response body and header
 /// lines, and for Vegeta's results the attack name each record holds.
 struct RecordExtras {
-  const std::string& body;     ///< "" when none was kept
-  const std::string& attack;   ///< Vegeta's "attack" of the record; "" for loadgate's binary
-  const std::string& headers;  ///< "Name: value\r\n" lines; "" when none were kept
+  const std::string& body;      ///< "" when none was kept
+  const std::string& attack;    ///< Vegeta's "attack" of the record; "" for loadgate's binary
+  const std::string& headers;   ///< "Name: value\r\n" lines; "" when none were kept
+  const ConnectPhases& opened;  ///< the connection opened for it ({}: none)
 };
 
 /// ResultReader decodes a results stream of any encoding (detected from the first byte):
@@ -119,6 +125,8 @@ class ResultReader {
   const std::string& headers() const { return headers_; }
   /// The attack name of the result last read, when its record holds one (Vegeta's).
   const std::string& attack() const { return attack_; }
+  /// The phases of the connection opened for the result last read ({}: none, or not recorded).
+  const ConnectPhases& opened() const { return opened_; }
 
  private:
   bool next_binary(Result& r);
@@ -144,6 +152,8 @@ class ResultReader {
   std::string pending_body_;  // a body frame waiting for its result
   std::string headers_;          // of the result last read
   std::string pending_headers_;  // a headers frame waiting for its result
+  ConnectPhases opened_;          // of the result last read
+  ConnectPhases pending_opened_;  // an opened frame waiting for its result
 };
 
 /// What is wrong with a set of results headers (one per file read) as the shards of one attack:

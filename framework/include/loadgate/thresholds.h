@@ -38,6 +38,10 @@ struct Thresholds {
   std::string kind;                  ///< result kind to gate ("" = the run's primary kind)
   std::optional<Nanos> window;       ///< also check latency/success in every window this wide
   std::optional<Nanos> first;        ///< time to first byte/message below (streams)
+  /// Limits on where HTTP requests' time went (metrics.h PhaseStats), exclusive as latency
+  /// limits: phase ("waiting", phase_names()) -> latency figure's name ("p99") -> limit. Judged
+  /// on a kind's whole, never per target (targets keep no phases).
+  std::map<std::string, std::map<std::string, Nanos>> phases;
   /// Thresholds for other kinds of results of the same run, by kind name, e.g.
   /// {"ws-handshake": {"success": 0.99}, "ws-close": {"success": 0.99}}.
   std::map<std::string, Thresholds> kinds;

@@ -49,6 +49,47 @@ Latencies latencies_of(const Histogram& h) {
   return l;
 }
 
+// ---- PhaseStats -----------------------------------------------------------------------------
+
+PhaseStats::PhaseStats()
+    : connect(Histogram::kDefaultHighest, 2),
+      tls(Histogram::kDefaultHighest, 2),
+      sending(Histogram::kDefaultHighest, 2),
+      waiting(Histogram::kDefaultHighest, 2),
+      receiving(Histogram::kDefaultHighest, 2) {}
+
+void PhaseStats::add(const Phases& p) {
+  if (p.connect > 0) ++opened;
+  connect.record(p.connect);
+  tls.record(p.tls);
+  sending.record(p.sending);
+  waiting.record(p.waiting);
+  receiving.record(p.receiving);
+}
+
+void PhaseStats::merge(const PhaseStats& o) {
+  opened += o.opened;
+  connect.merge(o.connect);
+  tls.merge(o.tls);
+  sending.merge(o.sending);
+  waiting.merge(o.waiting);
+  receiving.merge(o.receiving);
+}
+
+const std::vector<std::string>& phase_names() {
+  static const std::vector<std::string> kNames = {"connect", "tls", "sending", "waiting", "receiving"};
+  return kNames;
+}
+
+const Histogram* phase_histogram(const PhaseStats& p, const std::string& name) {
+  if (name == "connect") return &p.connect;
+  if (name == "tls") return &p.tls;
+  if (name == "sending") return &p.sending;
+  if (name == "waiting") return &p.waiting;
+  if (name == "receiving") return &p.receiving;
+  return nullptr;
+}
+
 // ---- Stats ----------------------------------------------------------------------------------
 
 Stats::Stats()
@@ -89,6 +130,12 @@ void Stats::add(const Result& r) {
     gap.record((r.uncorrected_ns() - r.first_ns) / static_cast<int64_t>(in - 1));
 }
 
+void Stats::add_phases(const Result& r, const ConnectPhases& c) {
+  if (r.kind != Kind::kHttp || !was_sent(r) || !timed(r) || (r.sending_ns() == 0 && r.first_ns == 0 && !c.any())) return;
+  if (!phases) phases = std::make_unique<PhaseStats>();
+  phases->add(phases_of(r, c));
+}
+
 void Stats::merge(const Stats& o) {
   requests += o.requests;
   success += o.success;
@@ -106,6 +153,10 @@ void Stats::merge(const Stats& o) {
   send_delay.merge(o.send_delay);
   first.merge(o.first);
   gap.merge(o.gap);
+  if (o.phases) {
+    if (!phases) phases = std::make_unique<PhaseStats>();
+    phases->merge(*o.phases);
+  }
   for (auto& [code, n] : o.status) status[code] += n;
   for (auto& [id, n] : o.errors) {
     auto [it, fresh] = error_index_.try_emplace(id, errors.size());
@@ -226,6 +277,10 @@ Summary summarize(const Stats& s, Kind kind) {
   m.send_delay = latencies_of(s.send_delay);
   m.first = latencies_of(s.first);
   m.gap = latencies_of(s.gap);
+  if (s.phases && s.phases->sending.count() > 0) {
+    for (const std::string& name : phase_names()) m.phases[name] = latencies_of(*phase_histogram(*s.phases, name));
+    m.connections_opened = s.phases->opened;
+  }
   m.bytes_in = s.bytes_in;
   m.bytes_out = s.bytes_out;
   m.messages = s.messages;
@@ -245,11 +300,12 @@ Metrics::Metrics(Metrics&&) noexcept = default;
 Metrics& Metrics::operator=(Metrics&&) noexcept = default;
 Metrics::~Metrics() = default;
 
-void Metrics::add(const Result& r) {
+void Metrics::add(const Result& r, const ConnectPhases& c) {
   auto& g = groups_[static_cast<size_t>(r.kind) % kKindCount];
   if (!g) g = std::make_unique<Group>();
   ++count_;
   g->total.add(r);
+  g->total.add_phases(r, c);
   g->series.add(r);
   auto it = g->targets.find(r.target);
   if (it == g->targets.end()) {

@@ -34,6 +34,18 @@ uint32_t Result::messages_out() const {
   return kind == Kind::kGrpcUnary || kind == Kind::kGrpcStream ? 1 : 0;
 }
 
+Phases phases_of(const Result& r, const ConnectPhases& c) {
+  Phases p;
+  p.connect = c.connect_ns;
+  p.tls = c.tls_ns;
+  p.sending = r.sending_ns();
+  if (r.first_ns > 0) {
+    p.waiting = std::max<int64_t>(0, r.first_ns - p.connect - p.tls - p.sending);
+    p.receiving = std::max<int64_t>(0, r.uncorrected_ns() - r.first_ns);
+  }
+  return p;
+}
+
 std::string_view error_kind_name(ErrorKind kind) {
   static constexpr std::array<std::string_view, kErrorKindCount> kNames = {
       "none",    "connect",   "timeout", "io",     "protocol", "status", "tls",

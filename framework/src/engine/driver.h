@@ -88,6 +88,9 @@ class Slot {
   /// The kept header lines of the response of the request just done ("Name: value\r\n" each;
   /// valid inside done()).
   virtual std::string_view kept_headers() const { return {}; }
+  /// The phases of the connection opened for the request just done ({}: none was; valid inside
+  /// done()).
+  virtual ConnectPhases opened() const { return {}; }
 };
 
 /// Driver makes slots for one protocol. make_slot() is called on the thread that runs `io`.

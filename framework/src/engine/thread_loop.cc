@@ -93,14 +93,14 @@ void ThreadLoop::tick() {
   });
 }
 
-void ThreadLoop::record(const Result& r, std::string_view body, std::string_view headers) {
-  metrics_.add(r);
+void ThreadLoop::record(const Result& r, std::string_view body, std::string_view headers, const ConnectPhases& opened) {
+  metrics_.add(r, opened);
   // Single writer: plain load + store, relaxed, for the progress reader.
   completed.store(completed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (!r.ok()) failed.store(failed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (collector_) {
-    if (!body.empty() || !headers.empty())
-      bodies_.push_back({static_cast<uint32_t>(batch_.size()), std::string(body), std::string(headers)});
+    if (!body.empty() || !headers.empty() || opened.any())
+      bodies_.push_back({static_cast<uint32_t>(batch_.size()), std::string(body), std::string(headers), opened});
     batch_.push_back(r);
     if (batch_.size() >= Collector::kBatch) flush_batch();
   }

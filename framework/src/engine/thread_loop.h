@@ -88,8 +88,9 @@ class ThreadLoop {
   void stop_loop();
   /// Adds a result to the metrics, the counters and the sink's batch. O(1); `body`, the kept
   /// start of its response body (-max-body), and `headers`, its kept header lines
-  /// (-keep-headers), are copied only when non-empty.
-  void record(const Result& r, std::string_view body = {}, std::string_view headers = {});
+  /// (-keep-headers), are copied only when non-empty; `opened`, the phases of the connection
+  /// opened for it, go beside it only when one was.
+  void record(const Result& r, std::string_view body = {}, std::string_view headers = {}, const ConnectPhases& opened = {});
   /// Counts a hit handed to a worker (single writer: a plain relaxed store).
   void count_started() { started.store(started.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   /// Counts a scheduled hit due at `due_steady`, handed over at `now_steady`, at a wake-up that

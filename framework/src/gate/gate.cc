@@ -237,6 +237,23 @@ void evaluate_stats(const Stats& st, const Summary& s, const Thresholds& t, cons
     v.checks.push_back(make(prefix + "first p99", static_cast<double>(st.first.percentile(99)),
                             static_cast<double>(t.first->count()), Check::Op::kBelow, Unit::kNanos,
                             at(source, "first")));
+  for (const auto& [phase, limits] : t.phases) {
+    const Histogram* ph = st.phases ? phase_histogram(*st.phases, phase) : nullptr;
+    for (const Figure& f : all_figures()) {
+      const auto limit = limits.find(f.name);
+      if (limit == limits.end()) continue;
+      const std::string where = at(source, "phases." + phase + "." + f.name);
+      if (ph == nullptr || ph->count() == 0) {  // nothing to judge: a failure, never a pass
+        Check c = make(prefix + phase + " " + f.name, 0, static_cast<double>(limit->second.count()), Check::Op::kBelow,
+                       Unit::kNanos, where + " (no phases measured: only HTTP results have them)");
+        c.pass = false;
+        v.checks.push_back(c);
+        continue;
+      }
+      v.checks.push_back(make(prefix + phase + " " + f.name, latency_value(f, *ph),
+                              static_cast<double>(limit->second.count()), Check::Op::kBelow, Unit::kNanos, where));
+    }
+  }
   if (t.success)
     v.checks.push_back(make(prefix + "success", s.success_ratio, *t.success, Check::Op::kAtLeast, Unit::kRatio,
                             at(source, "success")));

@@ -24,7 +24,8 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "binary results are lit
 constexpr char kSignature[8] = {'L', 'O', 'A', 'D', 'G', 'A', 'T', 'E'};
 constexpr uint8_t kFrameHeader = 1, kFrameString = 2, kFrameResult = 3, kFrameSample = 4, kFrameEnd = 5,
                   kFrameBody = 6,      // the kept response body of the result that follows
-                  kFrameHeaders = 7;   // the kept response header lines of the result that follows
+                  kFrameHeaders = 7,   // the kept response header lines of the result that follows
+                  kFrameOpened = 8;    // the connection opened for the result that follows
 constexpr uint32_t kMaxFrame = 16u << 20;
 // The longest duration a result may carry (ns): 100 days. Longer is corruption.
 constexpr int64_t kMaxNs = 100LL * 24 * 3600 * 1'000'000'000;
@@ -204,7 +205,7 @@ nlohmann::ordered_json headers_json(std::string_view lines) {
 }
 
 std::string encode_json(const Result& r, const std::string& attack, uint64_t seq, std::string_view body,
-                        std::string_view headers) {
+                        std::string_view headers, const ConnectPhases& opened) {
   std::string method, url;
   split_label(interned(r.target), method, url);
   nlohmann::ordered_json j;
@@ -226,6 +227,11 @@ std::string encode_json(const Result& r, const std::string& attack, uint64_t seq
   j["first"] = r.first_ns;
   j["messages"] = r.messages_in();
   if (sends_stream(r.kind)) j["messages_sent"] = r.messages_out();
+  if (r.kind == Kind::kHttp) j["sending"] = r.sending_ns();
+  if (opened.any()) {
+    j["connect"] = opened.connect_ns;
+    j["tls"] = opened.tls_ns;
+  }
   j["kind"] = std::string(kind_name(r.kind));
   j["error_kind"] = std::string(error_kind_name(r.error_kind));
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -298,10 +304,12 @@ void ResultWriter::write(const Result* results, size_t count, const std::vector<
   for (size_t i = 0; i < count; ++i) {
     const Result& r = results[i];
     std::string_view body, headers;
+    ConnectPhases opened;
     while (next_body < bodies.size() && bodies[next_body].index < i) ++next_body;
     if (next_body < bodies.size() && bodies[next_body].index == i) {
       body = bodies[next_body].bytes;
       headers = bodies[next_body].headers;
+      opened = bodies[next_body].opened;
     }
     if (encoding_ == Encoding::kBinary) {
       for (const auto& [type, bytes] : {std::pair{kFrameBody, body}, std::pair{kFrameHeaders, headers}}) {
@@ -309,6 +317,12 @@ void ResultWriter::write(const Result* results, size_t count, const std::vector<
         FrameHead bh{type, {0, 0, 0}, static_cast<uint32_t>(bytes.size())};
         line_.append(reinterpret_cast<const char*>(&bh), sizeof bh);
         line_.append(bytes);
+      }
+      if (opened.any()) {
+        const FrameHead oh{kFrameOpened, {0, 0, 0}, 2 * sizeof(int64_t)};
+        line_.append(reinterpret_cast<const char*>(&oh), sizeof oh);
+        line_.append(reinterpret_cast<const char*>(&opened.connect_ns), sizeof(int64_t));
+        line_.append(reinterpret_cast<const char*>(&opened.tls_ns), sizeof(int64_t));
       }
       if (!defined_.count(r.target) || !defined_.count(r.error)) {
         // A new string: write what is buffered first, so that definitions precede use.
@@ -321,7 +335,7 @@ void ResultWriter::write(const Result* results, size_t count, const std::vector<
       line_.append(reinterpret_cast<const char*>(&h), sizeof h);
       line_.append(reinterpret_cast<const char*>(&r), sizeof r);
     } else {
-      line_ += encoding_ == Encoding::kJson ? encode_json(r, attack_, seq_, body, headers)
+      line_ += encoding_ == Encoding::kJson ? encode_json(r, attack_, seq_, body, headers, opened)
                                             : encode_csv(r, attack_, seq_, body, headers);
       line_ += '\n';
       ++seq_;
@@ -402,8 +416,9 @@ bool ResultReader::next_binary(Result& r) {
           name_ + ": truncated after " + std::to_string(count_) + " results (a partial frame header was ignored)";
       return false;
     }
-    if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameHeaders ||
-        (h.type == kFrameResult && h.length != sizeof(Result))) {
+    if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameOpened ||
+        (h.type == kFrameResult && h.length != sizeof(Result)) ||
+        (h.type == kFrameOpened && h.length != 2 * sizeof(int64_t))) {
       error_ = name_ + ": corrupt frame (type " + std::to_string(h.type) + ", length " + std::to_string(h.length) +
                ") after result " + std::to_string(count_);
       return false;
@@ -413,6 +428,8 @@ bool ResultReader::next_binary(Result& r) {
       pending_body_.clear();
       headers_.swap(pending_headers_);
       pending_headers_.clear();
+      opened_ = pending_opened_;
+      pending_opened_ = {};
       if (!read_exact(&r, sizeof r, got)) {
         warning_ = name_ + ": truncated after " + std::to_string(count_) + " results (" + std::to_string(got) +
                    " bytes of a partial record ignored)";
@@ -459,6 +476,14 @@ bool ResultReader::next_binary(Result& r) {
       pending_body_ = buf_;
     } else if (h.type == kFrameHeaders) {
       pending_headers_ = buf_;
+    } else if (h.type == kFrameOpened) {
+      std::memcpy(&pending_opened_.connect_ns, buf_.data(), sizeof(int64_t));
+      std::memcpy(&pending_opened_.tls_ns, buf_.data() + sizeof(int64_t), sizeof(int64_t));
+      if (pending_opened_.connect_ns < 0 || pending_opened_.connect_ns > kMaxNs || pending_opened_.tls_ns < 0 ||
+          pending_opened_.tls_ns > kMaxNs) {
+        error_ = name_ + ": corrupt frame (connection phases out of range) after result " + std::to_string(count_);
+        return false;
+      }
     } else if (h.type == kFrameEnd) {
       open_stream_ = false;
       RunEnd end;
@@ -517,10 +542,12 @@ bool ResultReader::next_text(Result& r) {
         timestamp = *ts;
         // Numbers from a file: integers within range, or the record is refused (a latency of
         // 1e30 must not read as 0, nor a negative one pass).
-        for (const char* key : {"code", "latency", "bytes_out", "bytes_in", "send_delay", "first", "messages", "messages_sent"}) {
+        for (const char* key : {"code", "latency", "bytes_out", "bytes_in", "send_delay", "first", "messages",
+                                "messages_sent", "sending", "connect", "tls"}) {
           if (!j.contains(key)) continue;
           const auto& v = j[key];
-          const int64_t max = std::string(key) == "code" ? 65535 : std::string(key) == "messages" ? UINT32_MAX
+          const int64_t max = std::string(key) == "code" ? 65535
+                            : std::string(key) == "messages" || std::string(key) == "sending" ? UINT32_MAX
                             : std::string(key) == "messages_sent" ? 65535 : kMaxNs;
           if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > max ||
               (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max))) {
@@ -552,6 +579,8 @@ bool ResultReader::next_text(Result& r) {
         ekind = j.value("error_kind", "");
         if (auto k = kind_from_name(kind); k && sends_stream(*k))
           r.set_stream_messages(r.messages, j.value("messages_sent", uint32_t{0}));
+        if (kind == "http") r.set_sending_ns(j.value("sending", int64_t{0}));
+        opened_ = {j.value("connect", int64_t{0}), j.value("tls", int64_t{0})};
       } catch (const nlohmann::json::exception& e) {
         error_ = where + ": wrong type of a field (" + e.what() + ")";
         return false;
@@ -717,7 +746,7 @@ void read_results(const std::vector<std::string>& paths, const std::function<voi
     reader.on_end = on_end;
     Result r;
     while (reader.next(r)) {
-      if (on_extras) on_extras(RecordExtras{reader.body(), reader.attack(), reader.headers()});
+      if (on_extras) on_extras(RecordExtras{reader.body(), reader.attack(), reader.headers(), reader.opened()});
       fn(r);
     }
     if (!is_stdin) std::fclose(f);
@@ -739,27 +768,31 @@ void read_results(const std::vector<std::string>& paths, const std::function<voi
 
 void read_metrics(const std::vector<std::string>& paths, Metrics& m, const std::function<void(const Result&)>& each,
                   const std::function<void(const AttackInfo&)>& on_header) {
+  ConnectPhases opened;  // of the result that comes next
   read_results(
       paths,
       [&](const Result& r) {
-        m.add(r);
+        m.add(r, opened);
         if (each) each(r);
       },
-      [&](const Sample& s) { m.add_sample(s); }, on_header, [&](const RunEnd& e) { m.add_generator(e.generator); });
+      [&](const Sample& s) { m.add_sample(s); }, on_header, [&](const RunEnd& e) { m.add_generator(e.generator); },
+      [&](const RecordExtras& x) { opened = x.opened; });
 }
 
 std::vector<RunOfFile> read_runs(const std::string& path) {
   std::vector<RunOfFile> runs(1);
   bool headed = false;  // the current run has its header
+  ConnectPhases opened;  // of the result that comes next
   read_results(
-      {path}, [&](const Result& r) { runs.back().metrics.add(r); },
+      {path}, [&](const Result& r) { runs.back().metrics.add(r, opened); },
       [&](const Sample& s) { runs.back().metrics.add_sample(s); },
       [&](const AttackInfo& info) {
         if (headed || runs.back().metrics.count() > 0) runs.emplace_back();
         runs.back().info = info;
         headed = true;
       },
-      [&](const RunEnd& e) { runs.back().metrics.add_generator(e.generator); });
+      [&](const RunEnd& e) { runs.back().metrics.add_generator(e.generator); },
+      [&](const RecordExtras& x) { opened = x.opened; });
   return runs;
 }
 

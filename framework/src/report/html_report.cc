@@ -103,6 +103,35 @@ std::string summary_table(const Summary& s, Kind kind) {
   return out + "</table>\n";
 }
 
+// Where HTTP requests' time went: the phases' means as one stacked bar (the means add up to the
+// mean latency from the send), and each phase's percentiles.
+std::string phases_section(const Summary& s) {
+  if (s.phases.empty()) return "";
+  static constexpr const char* kColours[] = {"#8c564b", "#9467bd", "#2ca02c", "#1f77b4", "#ff7f0e"};
+  double total = 0;
+  for (const std::string& name : phase_names()) total += static_cast<double>(s.phases.at(name).mean);
+  std::string out = "<h2>Where the time went</h2>\n<svg class=\"phases\" width=\"720\" height=\"64\" role=\"img\" "
+                    "aria-label=\"mean time per phase\">\n";
+  double x = 0;
+  size_t i = 0;
+  for (const std::string& name : phase_names()) {
+    const double w = total > 0 ? 720.0 * static_cast<double>(s.phases.at(name).mean) / total : 0;
+    out += "<rect x=\"" + fixed(x, "%.1f") + "\" y=\"0\" width=\"" + fixed(w, "%.1f") + "\" height=\"28\" fill=\"" +
+           kColours[i] + "\"><title>" + name + ": mean " + ms(s.phases.at(name).mean) + "</title></rect>\n";
+    out += "<rect x=\"" + fixed(static_cast<double>(i) * 144, "%.0f") + "\" y=\"40\" width=\"10\" height=\"10\" fill=\"" +
+           kColours[i] + "\"/><text x=\"" + fixed(static_cast<double>(i) * 144 + 14, "%.0f") + "\" y=\"50\" font-size=\"12\">" +
+           name + " " + ms(s.phases.at(name).mean) + "</text>\n";
+    x += w;
+    ++i;
+  }
+  out += "</svg>\n<table>\n" + html_row({"phase", "min", "mean", "50", "90", "95", "99", "99.9", "max"}, "th");
+  for (const std::string& name : phase_names()) out += latency_row(name, s.phases.at(name));
+  return out + "</table>\n<p class=\"muted\">Means of each phase over every request, from its send: connect and tls "
+               "count 0 on a reused connection (" + std::to_string(s.connections_opened) +
+               " connections were opened for requests); waiting is to the first response byte, receiving from it "
+               "to the last.</p>\n";
+}
+
 std::string codes_and_errors(const Summary& s) {
   std::string out = "<table>\n" + html_row({"status", "count", "share"}, "th");
   for (auto& [code, n] : s.status_codes)
@@ -247,6 +276,7 @@ void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions&
             "the wait of a request the generator could not send on time (a stalled service holds every "
             "connection) is in it; uncorrected counts from when it was actually sent, as a closed-model tool "
             "would, and hides that wait (coordinated omission). Gates use the corrected figures.</p>\n";
+    html += phases_section(s);
     const int64_t origin = g->series.windows().empty() ? 0 : g->series.windows().front().start_ns;
     ChartOptions t;
     t.x_label = "seconds";

@@ -46,6 +46,12 @@ ordered summary_object(const Summary& s) {
   j["send_delay"] = latencies_json(s.send_delay);
   if (s.first.max > 0) j["first"] = latencies_json(s.first);
   if (s.gap.max > 0) j["message_gap"] = latencies_json(s.gap);
+  if (!s.phases.empty()) {  // HTTP: where the time went, a phase each, in the order they happen
+    ordered phases = ordered::object();
+    for (const std::string& name : phase_names()) phases[name] = latencies_json(s.phases.at(name));
+    phases["connections_opened"] = s.connections_opened;
+    j["phases"] = phases;
+  }
   j["late"] = s.late;
   j["dropped"] = s.dropped;
   // 95 % intervals: {"value", "low", "high"}, or null when the data cannot bound the figure.

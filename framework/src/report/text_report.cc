@@ -51,6 +51,18 @@ std::string dur_of(double ns) { return dur(static_cast<int64_t>(ns)); }
 std::string percent_of(double r) { return format_number("%.2f%%", r * 100); }
 std::string per_second_of(double v) { return format_number("%.2f", v); }
 
+// Where HTTP requests' time went, a phase a line (a block of its own, aligned within itself).
+void write_phases(std::ostream& out, const Summary& s) {
+  if (s.phases.empty()) return;
+  format::Tabwriter tw;
+  tw.row({"Phases", "[mean, 50, 90, 99, max]", "(" + std::to_string(s.connections_opened) + " connections opened)"});
+  for (const std::string& name : phase_names()) {
+    const Latencies& l = s.phases.at(name);
+    tw.row({"  " + name, dur(l.mean) + ", " + dur(l.p50) + ", " + dur(l.p90) + ", " + dur(l.p99) + ", " + dur(l.max)});
+  }
+  tw.flush(out);
+}
+
 void write_summary(std::ostream& out, const Summary& s, Kind kind) {
   if (kind == Kind::kWsClose) return write_closes(out, s);
   format::Tabwriter tw;
@@ -91,6 +103,7 @@ void write_summary(std::ostream& out, const Summary& s, Kind kind) {
       << with_interval(s, "p99", dur(s.latency.p99), dur_of) << ", "
       << with_interval(s, "success", percent_of(s.success_ratio), percent_of) << ", "
       << with_interval(s, "throughput", per_second_of(s.throughput), per_second_of) << "\n";
+  write_phases(out, s);
   out << "Error Set:\n";
   for (size_t i = 0; i < s.errors.size(); ++i) out << s.errors[i] << "\n";
 }

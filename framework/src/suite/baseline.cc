@@ -12,6 +12,7 @@
 #include "loadgate/error.h"
 #include "loadgate/figures.h"
 #include "loadgate/file.h"
+#include "loadgate/metrics.h"
 #include "loadgate/pacer.h"
 #include "loadgate/size.h"
 
@@ -123,19 +124,36 @@ class Reader {
     scenario_load(s);  // the one parser of loads: throws naming this file and path
   }
 
-  Thresholds thresholds(const json& j, const std::string& path, bool nested = false) const {
-    std::vector<std::string> keys;
+  // `target`: the thresholds of one target (which keeps no phases).
+  Thresholds thresholds(const json& j, const std::string& path, bool nested = false, bool target = false) const {
+    std::vector<std::string> figures;
     for (const Figure& f : all_figures())
-      if (f.latency()) keys.push_back(f.name);
+      if (f.latency()) figures.push_back(f.name);
+    std::vector<std::string> keys = figures;
     keys.insert(keys.end(), {"success", "throughput", "rate", "errors", "late", "uncorrected", "generator", "kind",
-                             "window", "first", "kinds", "targets", "resources"});
+                             "window", "first", "phases", "kinds", "targets", "resources"});
     only(j, path, keys);
     Thresholds t;
+    if (j.contains("phases")) {
+      const std::string ppath = join(path, "phases");
+      if (target) fail(ppath, "phases are judged on the whole run (or a kind of it), not per target");
+      if (!j["phases"].is_object()) fail(ppath, "want an object of phase: {figure: duration}, e.g. {\"waiting\": {\"p99\": \"50ms\"}}");
+      for (auto& [phase, limits] : j["phases"].items()) {
+        const std::string lpath = join(ppath, phase);
+        const auto& names = phase_names();
+        if (std::find(names.begin(), names.end(), phase) == names.end())
+          fail(lpath, "unknown phase (want connect, tls, sending, waiting or receiving)");
+        if (!limits.is_object()) fail(lpath, "want an object of figure: duration, e.g. {\"p99\": \"50ms\"}");
+        only(limits, lpath, figures);
+        for (const std::string& f : figures)
+          if (limits.contains(f)) t.phases[phase][f] = duration(limits[f], join(lpath, f));
+      }
+    }
     if (j.contains("targets")) {
       const std::string tpath = join(path, "targets");
       if (nested) fail(tpath, "targets do not nest");
       if (!j["targets"].is_object()) fail(tpath, "want an object of target: thresholds");
-      for (auto& [key, sub] : j["targets"].items()) t.targets[key] = thresholds(sub, join(tpath, key), true);
+      for (auto& [key, sub] : j["targets"].items()) t.targets[key] = thresholds(sub, join(tpath, key), true, true);
     }
     if (j.contains("resources")) {
       const std::string rpath = join(path, "resources");

@@ -278,6 +278,8 @@ size_t Conn::read_stamped_now(const asio::mutable_buffer& b, asio::error_code& e
 
 void Conn::open_async(bool want_h2, OpenHandler done) {
   reset();
+  phases = {};
+  opening_ = steady_now_ns();
   if (unix_) {
     unix_->async_connect(asio::local::stream_protocol::endpoint(t_.unix_socket),
                          [this, done = std::move(done)](const asio::error_code& ec) {
@@ -285,6 +287,7 @@ void Conn::open_async(bool want_h2, OpenHandler done) {
                              done(ErrorKind::kConnect, "connect unix " + t_.unix_socket + ": " + ec.message());
                              return;
                            }
+                           phases.connect_ns = std::max<int64_t>(1, steady_now_ns() - opening_);
                            open = true;
                            done(ErrorKind::kNone, "");
                          });
@@ -337,6 +340,7 @@ void Conn::connect_next(size_t i, bool want_h2, OpenHandler done) {
 }
 
 void Conn::connected(bool want_h2, OpenHandler done) {
+  phases.connect_ns = std::max<int64_t>(1, steady_now_ns() - opening_);
   asio::error_code ignored;
   tcp().set_option(tcp::no_delay(true), ignored);
   // The kernel stamps each packet it receives (read_stamped() reads the stamp): on loopback, the
@@ -400,10 +404,13 @@ void Conn::read_tunnel(bool want_h2, std::string what, OpenHandler done) {
 }
 
 void Conn::handshake(bool want_h2, OpenHandler done) {
+  const int64_t started = steady_now_ns();
+  phases.connect_ns = std::max<int64_t>(1, started - opening_);  // through a proxy: its CONNECT too
   const std::string& host = origin_->url.host;
   SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str());
   if (!t_.insecure) SSL_set1_host(tls_->native_handle(), host.c_str());
-  tls_->async_handshake(asio::ssl::stream_base::client, [this, want_h2, done = std::move(done)](const asio::error_code& ec) {
+  tls_->async_handshake(asio::ssl::stream_base::client, [this, want_h2, started, done = std::move(done)](const asio::error_code& ec) {
+    phases.tls_ns = std::max<int64_t>(1, steady_now_ns() - started);
     if (ec) {
       done(ErrorKind::kTls, "tls handshake with " + origin_->url.host + ": " + ec.message());
       return;

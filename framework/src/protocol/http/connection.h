@@ -94,6 +94,9 @@ class Conn {
   uint64_t served = 0;
   /// The TLS handshake selected "h2" by ALPN.
   bool alpn_h2 = false;
+  /// How long the last open_async() took to connect and to shake hands (ns): set as each part
+  /// ends (connect_ns > 0 once connected).
+  ConnectPhases phases;
 
   /// Connects (binding Transport::local first), sets TCP_NODELAY and, for https, does the TLS
   /// handshake (SNI, certificate and name check unless insecure). `want_h2`: the handshake must
@@ -177,6 +180,7 @@ class Conn {
   std::unique_ptr<asio::local::stream_protocol::socket> unix_;
   std::string tunnel_buf_;  // CONNECT request, then the proxy's answer
   int64_t received_ns_ = 0;  // received_ns()
+  int64_t opening_ = 0;      // steady ns open_async() began
 };
 
 }  // namespace loadgate::http

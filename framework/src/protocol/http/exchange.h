@@ -76,6 +76,11 @@ class Exchange {
   virtual std::string_view kept_headers() const = 0;
   /// The last response's captured headers, as WireRequest::capture named them.
   virtual const std::vector<std::string>& captured() const = 0;
+  /// The phases of the connection opened for the last request ({}: it reused one).
+  virtual ConnectPhases opened() const { return {}; }
+  /// How long writing the last request took (ns; 0 = not measured: an HTTP/2 stream's frames
+  /// go out with the session's).
+  virtual int64_t sending_ns() const { return 0; }
 };
 
 }  // namespace loadgate::http

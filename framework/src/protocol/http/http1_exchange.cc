@@ -1,7 +1,10 @@
 // http1_exchange.cc: an HTTP/1.1 request and its response on the slot's own connection.
 #include "protocol/http/http1_exchange.h"
 
+#include <algorithm>
 #include <asio/ssl/error.hpp>
+
+#include "loadgate/duration.h"
 
 namespace loadgate::http {
 
@@ -19,6 +22,8 @@ void Http1Exchange::send(size_t origin, const WireRequest& r) {
   r_ = &r;
   retried_ = opened_here_ = false;
   response_bytes_ = 0;
+  opened_ = {};
+  sending_ = 0;
   conn_ = &conn_for(origin);
   if (conn_->open)
     write();
@@ -56,6 +61,7 @@ void Http1Exchange::connected(ErrorKind kind, const std::string& what) {
     return;
   }
   if (halted()) return;
+  opened_ = conn_->phases;  // a failed open's too: the time it took before failing
   if (kind != ErrorKind::kNone) {
     fail(kind, what);
     return;
@@ -63,9 +69,22 @@ void Http1Exchange::connected(ErrorKind kind, const std::string& what) {
   write();
 }
 
+// A plain connection's request goes out in one send(2) while the socket has room, timed around
+// it (and read without a handler in between); what does not fit, and TLS, go through an
+// asynchronous write timed to its handler.
 void Http1Exchange::write() {
   parser_.reset(r_->head, o_.max_body, r_->keep_body, r_->capture, o_.keep_headers);
-  conn_->write(asio::buffer(*r_->bytes), [this](const asio::error_code& ec, size_t) {
+  const int64_t began = steady_now_ns();
+  const std::string& bytes = *r_->bytes;
+  asio::error_code wec;
+  const size_t now = conn_->try_write(bytes.data(), bytes.size(), wec);
+  if (!wec && now == bytes.size()) {
+    sending_ = std::max<int64_t>(1, steady_now_ns() - began);
+    read();
+    return;
+  }
+  conn_->write(asio::buffer(bytes.data() + now, bytes.size() - now), [this, began](const asio::error_code& ec, size_t) {
+    sending_ = std::max<int64_t>(1, steady_now_ns() - began);
     if (halted()) return;
     if (ec) {
       if (!retry()) fail(ErrorKind::kIo, "write: " + ec.message());

@@ -34,6 +34,8 @@ class Http1Exchange final : public Exchange {
   std::string_view kept_body() const override { return parser_.body(); }
   std::string_view kept_headers() const override { return parser_.headers(); }
   const std::vector<std::string>& captured() const override { return parser_.captured(); }
+  ConnectPhases opened() const override { return opened_; }
+  int64_t sending_ns() const override { return sending_; }
   /// Reads the response due at the owner's tick (engine::Slot::read_at_tick()).
   void read_at_tick();
   /// A connection is being opened (ahead of a request, or for one).
@@ -67,6 +69,8 @@ class Http1Exchange final : public Exchange {
   bool retried_ = false;
   bool opened_here_ = false;  // the connection in use was opened for the request in flight
   uint64_t response_bytes_ = 0;
+  ConnectPhases opened_;  // of the connection opened for the request in flight, if one was
+  int64_t sending_ = 0;   // ns writing the request in flight took
 };
 
 }  // namespace loadgate::http

@@ -59,6 +59,7 @@ class HttpSlot final : public http::StepSlot, private http::ExchangeOwner {
   }
   std::string_view kept_body() const override { return done_->kept_body(); }
   std::string_view kept_headers() const override { return done_->kept_headers(); }
+  ConnectPhases opened() const override { return opened_; }
   const std::vector<std::string>& captured() const override { return done_->captured(); }
   void set_variables(const std::vector<std::string>* v) override { variables_ = v; }
 
@@ -118,6 +119,7 @@ class HttpSlot final : public http::StepSlot, private http::ExchangeOwner {
   FillContext ctx_;
   const std::vector<std::string>* variables_ = nullptr;
   uint64_t body_out_ = 0;
+  ConnectPhases opened_;  // of the request just done (opened())
 };
 
 class HttpDriver final : public http::HttpEngineDriver {
@@ -501,6 +503,8 @@ void HttpSlot::finish(ErrorKind kind, uint32_t error) {
   r.status = answered ? static_cast<uint16_t>(status_) : 0;
   r.error_kind = kind;
   r.error = error;
+  r.set_sending_ns(ex_ ? ex_->sending_ns() : 0);
+  opened_ = ex_ ? ex_->opened() : ConnectPhases{};
   d_.release(hit_.target);
   owner_.done(*this, r);
 }

@@ -17,7 +17,9 @@
 //   GET  /api/degrade?ms=M       answers in 1 ms until `degrade_after` of uptime, then in M ms;
 //        &after=A&key=K          with a key: degraded A ms after the first call with that key
 //   GET  /api/status/{code}      answers with that status code
-//   GET  /api/chunked?chunks=N   N chunks of 10 bytes, chunked transfer encoding
+//   GET  /api/chunked?chunks=N   N chunks of 10 bytes, chunked transfer encoding; &delay=D: D ms
+//        &delay=D&gap=G          before the headers, &gap=G: G ms before each chunk after the
+//                                first (phases of known size: waiting D, receiving (N-1)*G)
 //   GET  /api/redirect?to=URL    302 to URL (default /health)
 #pragma once
 
