@@ -9,6 +9,7 @@
 #include <asio/write.hpp>
 #include <fstream>
 #include <httplib.h>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -148,6 +149,54 @@ TEST_F(Http, EveryConnectionOpenedForARequestIsTimed) {
   EXPECT_GT(s.phases.at("connect").p50, 0);
   EXPECT_LT(s.phases.at("connect").p50, 50'000'000) << "loopback";
   EXPECT_EQ(s.phases.at("tls").max, 0);
+}
+
+// -trace (#28): every request carries a W3C traceparent with a fresh trace id; the ids the
+// results list as the slowest are the ones the server saw on the requests it held. The server
+// (in the test, logging what it received) holds every 10th request for 100 ms.
+TEST(Trace, TheSlowestListedAreTheOnesTheServerHeld) {
+  httplib::Server svr;
+  // A thread for every connection the attack may open (httplib's default pool of 8 would queue
+  // requests behind the held ones, and they would be the slowest).
+  svr.new_task_queue = [] { return new httplib::ThreadPool(testing::kTestMaxWorkers + 8); };
+  std::mutex mu;
+  std::set<std::string> seen, held;
+  int bad = 0, count = 0;
+  svr.Get("/traced", [&](const httplib::Request& req, httplib::Response& res) {
+    const std::string tp = req.get_header_value("traceparent");
+    bool hold = false;
+    {
+      std::lock_guard lock(mu);
+      // version 00, 32 hex trace id, 16 hex span id, flags 01
+      const bool ok = tp.size() == 55 && tp.compare(0, 3, "00-") == 0 && tp[35] == '-' && tp.compare(52, 3, "-01") == 0 &&
+                      tp.find_first_not_of("0123456789abcdef-") == std::string::npos;
+      if (!ok) ++bad;
+      seen.insert(tp.substr(3, 32));
+      hold = ++count % 10 == 0;
+      if (hold) held.insert(tp.substr(3, 32));
+    }
+    if (hold) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    res.set_content("ok", "text/plain");
+  });
+  const int port = svr.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread server([&] { svr.listen_after_bind(); });
+  HttpOptions h;
+  h.trace = true;
+  AttackRun run = attack_http({Target{"GET", "http://127.0.0.1:" + std::to_string(port) + "/traced", {}, ""}}, h,
+                              open_load(50, seconds(1)));
+  svr.stop();
+  server.join();
+  ASSERT_EQ(run.metrics.summarize().success, 50u);
+  EXPECT_EQ(bad, 0) << "every traceparent well formed";
+  EXPECT_EQ(seen.size(), 50u) << "a fresh trace id per request";
+  ASSERT_EQ(held.size(), 5u);
+  const std::vector<Traced> slowest = run.metrics.slowest().sorted();
+  ASSERT_EQ(slowest.size(), Slowest::kMax);
+  std::set<std::string> listed;
+  for (size_t i = 0; i < held.size(); ++i) listed.insert(slowest[i].trace.hex());
+  EXPECT_EQ(listed, held) << "the five slowest are the five held";
+  EXPECT_GE(slowest[4].result.latency_ns, 100'000'000);
 }
 
 // An answer that does not come is cut at the timeout at the next tick, and the run ends: the

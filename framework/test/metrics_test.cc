@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "loadgate/interner.h"
 #include "kit/results.h"
 
@@ -145,6 +147,32 @@ TEST(Metrics, RateCountsOnlySentHitsAndLostEchoesHaveNoLatency) {
   ws.add(Hit().kind(Kind::kWsMessage).status(kWsLost).failed(ErrorKind::kLost));
   EXPECT_EQ(ws.summarize().latency.min, 50'000'000) << "a lost echo is not a fast one";
   EXPECT_EQ(ws.summarize().success, 1u);
+}
+
+// The slowest traced results are kept exactly, whatever order they come in and however they
+// are split between threads (merged): the kMax largest latencies, slowest first.
+TEST(Slowest, KeepsTheLargestExactlyAcrossMerges) {
+  Metrics a, b;
+  std::vector<int64_t> all;
+  for (int i = 0; i < 200; ++i) {
+    Result r;
+    r.kind = Kind::kHttp;
+    r.status = 200;
+    r.scheduled_ns = 1'000'000'000;
+    r.latency_ns = (i * 7919) % 1000 * 1000 + 1;  // a permutation of distinct values
+    all.push_back(r.latency_ns);
+    TraceId id;
+    id.bytes[0] = static_cast<uint8_t>(i + 1);
+    (i % 3 ? a : b).add(r, {}, id);
+  }
+  a.merge(b);
+  std::sort(all.rbegin(), all.rend());
+  const std::vector<Traced> kept = a.slowest().sorted();
+  ASSERT_EQ(kept.size(), Slowest::kMax);
+  for (size_t i = 0; i < kept.size(); ++i) EXPECT_EQ(kept[i].result.latency_ns, all[i]) << i;
+  Metrics untraced;
+  untraced.add(Result{});
+  EXPECT_TRUE(untraced.slowest().empty()) << "results without a trace id are never listed";
 }
 
 }  // namespace

@@ -152,7 +152,13 @@ TEST_F(Nginx, CleartextWithPriorKnowledgeIsHttp2OnTheWire) {
     conns.insert(l.connection);
   }
   EXPECT_LE(conns.size(), 2u) << "streams share a connection per thread";
-  for (const Result& r : sink.all) EXPECT_GT(r.first_ns, 0) << "time to the response HEADERS";
+  for (const Result& r : sink.all) {
+    EXPECT_GT(r.first_ns, 0) << "time to the response HEADERS";
+    EXPECT_GT(r.sending_ns(), 0) << "the stream's frames left (#28)";
+    EXPECT_LT(r.sending_ns(), r.first_ns) << "before its answer";
+  }
+  ASSERT_FALSE(s.phases.empty());
+  EXPECT_LE(s.connections_opened, conns.size()) << "a connection's phases go to one stream only";
 }
 
 TEST_F(Nginx, TlsNegotiatesH2ByAlpnAndHttp2FalseForcesHttp1) {

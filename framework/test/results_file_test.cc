@@ -76,6 +76,7 @@ TEST_P(PhasesRoundTrip, SendingAndOpenedConnectionsSurvive) {
     rs[i].kind = Kind::kHttp;
     rs[i].set_sending_ns(1000 + static_cast<int64_t>(i));
     if (i % 4 == 0) opened.push_back({static_cast<uint32_t>(i), "", "", {50'000 + static_cast<int64_t>(i), i == 4 ? 700'000 : 0}});
+    if (i == 4) opened.back().trace = *TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");
   }
   const std::string path = temp_path("phases");
   std::FILE* f = std::fopen(path.c_str(), "wb");
@@ -85,15 +86,26 @@ TEST_P(PhasesRoundTrip, SendingAndOpenedConnectionsSurvive) {
   ASSERT_TRUE(w.flush());
   std::fclose(f);
   std::vector<std::pair<int64_t, ConnectPhases>> back;  // sending, opened
+  std::vector<std::string> traces;
   ConnectPhases next;
+  std::string next_trace;
   read_results(
-      {path}, [&](const Result& r) { back.emplace_back(r.sending_ns(), next); }, nullptr, nullptr, nullptr,
-      [&](const RecordExtras& x) { next = x.opened; });
+      {path},
+      [&](const Result& r) {
+        back.emplace_back(r.sending_ns(), next);
+        traces.push_back(next_trace);
+      },
+      nullptr, nullptr, nullptr,
+      [&](const RecordExtras& x) {
+        next = x.opened;
+        next_trace = x.trace.hex();
+      });
   ASSERT_EQ(back.size(), rs.size());
   for (size_t i = 0; i < rs.size(); ++i) {
     EXPECT_EQ(back[i].first, 1000 + static_cast<int64_t>(i)) << i;
     EXPECT_EQ(back[i].second.connect_ns, i % 4 == 0 ? 50'000 + static_cast<int64_t>(i) : 0) << i;
     EXPECT_EQ(back[i].second.tls_ns, i == 4 ? 700'000 : 0) << i;
+    EXPECT_EQ(traces[i], i == 4 ? "4bf92f3577b34da6a3ce929d0e0e4736" : "") << i;
   }
   Metrics m;
   read_metrics({path}, m);
@@ -101,6 +113,16 @@ TEST_P(PhasesRoundTrip, SendingAndOpenedConnectionsSurvive) {
   ASSERT_FALSE(s.phases.empty());
   EXPECT_EQ(s.connections_opened, 3u);
   EXPECT_EQ(s.phases.at("tls").max, 700'000);
+  ASSERT_FALSE(m.slowest().empty());
+  EXPECT_EQ(m.slowest().sorted()[0].trace.hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+}
+
+TEST(TraceId, HexRoundTripsAndRefusesWhatIsNotAnId) {
+  EXPECT_EQ(TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736")->hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_FALSE(TraceId::from_hex("00000000000000000000000000000000")) << "all zero is no id";
+  EXPECT_FALSE(TraceId::from_hex("4BF92F3577B34DA6A3CE929D0E0E4736")) << "lower case only";
+  EXPECT_FALSE(TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e473")) << "31 digits";
+  EXPECT_EQ(TraceId{}.hex(), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Encodings, PhasesRoundTrip, ::testing::Values(Encoding::kBinary, Encoding::kJson));

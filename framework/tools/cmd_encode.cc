@@ -43,8 +43,8 @@ class Encode final : public Command {
           [&](const Sample& s) { writer.sample(s); }, [&](const AttackInfo& info) { writer.header(info); },
           [&](const RunEnd& e) { writer.end(e); },
           [&](const RecordExtras& x) {
-            if (!x.body.empty() || !x.headers.empty() || x.opened.any())
-              body = {KeptResponse{0, x.body, x.headers, x.opened}};
+            if (!x.body.empty() || !x.headers.empty() || x.opened.any() || !x.trace.empty())
+              body = {KeptResponse{0, x.body, x.headers, x.opened, x.trace}};
             if (!x.attack.empty()) writer.set_attack(x.attack);
           });
     } catch (const InputError& e) {

@@ -104,6 +104,9 @@ void GrpcFlags::define(FlagSet& f) {
   f.flag("stream-dynamic-messages", &g.stream_dynamic_messages,
          "Fill a client stream's -data placeholders again for every message (default: once per call)");
   f.string("compression", &g.compression, "Compress messages sent: gzip (default none)");
+  f.flag("trace", &g.trace,
+         "Send a W3C traceparent metadata entry with a fresh trace id on every call; reports list the slowest "
+         "calls' ids");
   f.integer("connections", &g.connections, "Number of connections (channels), 1 to 1000");
   f.flag("tls", &g.tls, "Use TLS (system roots)");
   f.string("cacert", &g.cacert, "TLS roots (PEM); implies -tls");
@@ -188,6 +191,9 @@ void HttpFlags::define_connection(FlagSet& f) {
          "Send HTTP/2 requests without TLS to http targets after an HTTP/1.1 Upgrade: h2c on each connection "
          "(for servers that refuse prior knowledge; HTTP/1.1 if the server does not switch)");
   f.flag("chunked", &chunked, "Send HTTP/1.1 bodies with chunked transfer encoding");
+  f.flag("trace", &trace,
+         "Send a W3C traceparent header with a fresh trace id on every request; reports list the slowest "
+         "requests' ids");
   f.string("unix-socket", &unix_socket, "Connect over this Unix socket (overrides the host of target URLs)");
   f.string("laddr", &laddr, "Local IP address to connect from (default any)");
   f.strings("resolvers", &resolvers, "DNS servers ip:port to resolve target hosts with, instead of the system's (comma separated)", ',');
@@ -243,6 +249,7 @@ void HttpFlags::parse_connection(HttpOptions& http, const LoadSpec& load) const 
   http.h2c = h2c;
   http.h2c_upgrade = h2c_upgrade;
   http.chunked = chunked;
+  http.trace = trace;
   http.unix_socket = unix_socket;
   http.laddr = laddr;
   http.resolvers = resolvers;

@@ -52,6 +52,7 @@ struct HttpFlags {
   bool h2c = false;
   bool h2c_upgrade = false;
   bool chunked = false;
+  bool trace = false;
   bool lazy = false;
   std::string feeder, feeder_mode = "circular";
   std::string unix_socket, laddr;

@@ -67,12 +67,13 @@ struct RunEnd {
 
 /// KeptResponse is what goes beside one result when there is something: the start of its
 /// response body (-max-body=N > 0), its header lines (-keep-headers=N > 0), the phases of the
-/// connection opened for it. `index` is its result's position in the batch it came with.
+/// connection opened for it, its trace id. `index` is its result's position in the batch it came with.
 struct KeptResponse {
   uint32_t index = 0;
   std::string bytes;     ///< the start of the body
   std::string headers;   ///< header lines as received, "Name: value\r\n" each
   ConnectPhases opened;  ///< of the connection opened for it ({}: it reused one)
+  TraceId trace;         ///< the trace id its request carried, kept for one of the slowest (-trace)
 };
 
 /// ResultsSink receives what an attack produces, from one thread at a time and in order: the

@@ -63,6 +63,9 @@ struct GrpcOptions {
   /// --stream-dynamic-messages) instead of once per call.
   bool stream_dynamic_messages = false;
   std::string compression;                ///< "" (none) or "gzip": messages sent compressed
+  /// -trace: every call carries a W3C `traceparent` metadata entry with a fresh trace id; the
+  /// slowest calls' ids are kept in the results and listed by the reports.
+  bool trace = false;
   int connections = 1;                    ///< channels (TCP connections), 1..kMaxGrpcConnections
   bool tls = false;                       ///< TLS instead of plaintext
   std::string cacert;                     ///< PEM roots (implies tls)

@@ -24,6 +24,10 @@ struct HttpOptions {
   std::vector<Header> headers;          ///< -header: added to every request, before the target's own
   std::string body;                     ///< -body: body of targets that have none
   bool keepalive = true;                ///< -keepalive: reuse connections
+  /// -trace: every request carries a W3C `traceparent` header with a fresh trace id (and span
+  /// id, sampled flag set); the slowest requests' ids are kept in the results and listed by
+  /// the reports, for the service's tracing UI.
+  bool trace = false;
   int redirects = 10;                   ///< -redirects: follow up to N; -1 = do not follow (3xx is the result)
   int64_t max_body = -1;                ///< -max-body: bytes of each body counted in bytes_in; -1 = all
   size_t keep_headers = 0;              ///< -keep-headers: bytes of each response's header lines kept in the results (0 = none)

@@ -65,7 +65,8 @@ class Stats {
   Stats();
   /// Adds one result. O(1).
   void add(const Result& r);
-  /// Adds the phases of an HTTP result that measured them (a send or a first byte timed), given
+  /// Adds the phases of an HTTP result that measured them (its send timed, or a connection
+  /// opened: results of other tools, and of loadgates before phases, have none), given
   /// the phases of the connection opened for it (`c`; none: {}). O(1).
   void add_phases(const Result& r, const ConnectPhases& c);
   /// Adds every count of `other`.
@@ -246,6 +247,32 @@ struct Group {
   std::map<uint32_t, std::unique_ptr<Stats>> targets;  ///< per target label id
 };
 
+/// Traced is one result of a run that sent trace ids (-trace), with what went beside it.
+struct Traced {
+  Result result;
+  ConnectPhases opened;  ///< of the connection opened for it, if one was
+  TraceId trace;         ///< the id its request carried
+};
+
+/// Slowest keeps the kMax slowest traced results by corrected latency, exactly: any result
+/// slower than the kMax-th so far replaces it. O(log kMax) per offer, fixed memory.
+class Slowest {
+ public:
+  /// Results kept.
+  static constexpr size_t kMax = 10;
+  /// Offers `t`; true when it is among the slowest so far (kept).
+  bool offer(const Traced& t);
+  /// Offers every result `other` kept.
+  void merge(const Slowest& other);
+  /// The kept results, slowest first.
+  std::vector<Traced> sorted() const;
+  /// Whether none was kept.
+  bool empty() const { return heap_.empty(); }
+
+ private:
+  std::vector<Traced> heap_;  // a min-heap by latency: the fastest kept on top
+};
+
 /// Metrics aggregates Results of any kinds, per kind, per target and per time window.
 class Metrics {
  public:
@@ -257,8 +284,11 @@ class Metrics {
   ~Metrics();
 
   /// Adds one result. O(1) (a map lookup for its target). `c`: the phases of the connection
-  /// opened for it (HTTP), if one was.
-  void add(const Result& r, const ConnectPhases& c = {});
+  /// opened for it (HTTP), if one was; `trace`: the trace id its request carried, if any.
+  /// Returns whether the trace id was kept among the slowest (slowest()).
+  bool add(const Result& r, const ConnectPhases& c = {}, const TraceId& trace = {});
+  /// The slowest of the results added with a trace id, exactly (Slowest::kMax of them).
+  const Slowest& slowest() const { return slowest_; }
   /// Adds one resource-usage sample (see monitor.h).
   void add_sample(const Sample& s) { resources_.add(s); }
   /// Resource usage of the generator and of monitored processes.
@@ -289,6 +319,7 @@ class Metrics {
   Resources resources_;
   GeneratorStats generator_;
   uint64_t count_ = 0;
+  Slowest slowest_;
 };
 
 }  // namespace loadgate

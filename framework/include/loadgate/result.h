@@ -122,6 +122,24 @@ struct Phases {
 /// Where `r`'s time went, given the phases of the connection opened for it (`c`; none: {}).
 Phases phases_of(const Result& r, const ConnectPhases& c);
 
+/// TraceId is a W3C trace context's trace id (16 bytes): the id a request sent in its
+/// `traceparent` header (-trace), kept beside the slowest results so that a user can find the
+/// service's own trace of them. All zero: none.
+struct TraceId {
+  uint8_t bytes[16] = {};
+  /// Whether there is none (all zero, which W3C forbids as an id).
+  bool empty() const;
+  /// 32 lower-case hex digits (as in traceparent); "" when empty().
+  std::string hex() const;
+  /// The id of 32 hex digits `text`; nullopt when it is not one.
+  static std::optional<TraceId> from_hex(std::string_view text);
+};
+
+/// A fresh trace's `traceparent` value (W3C Trace Context version 00, sampled flag set) from
+/// three random numbers: `id` becomes its trace id (`high`, `low`), `span` its parent id (each
+/// made non-zero, as W3C requires).
+std::string traceparent(TraceId& id, uint64_t high, uint64_t low, uint64_t span);
+
 /// WsOutcome is the status of a WebSocket message result.
 enum WsOutcome : uint16_t {
   kWsOk = 1,      ///< the echo came back

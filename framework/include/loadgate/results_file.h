@@ -12,6 +12,8 @@
 //     type 7 headers  the kept response header lines of the result that follows
 //     type 8 opened   i64 connect ns, i64 tls ns: the connection opened for the result that
 //                     follows (ConnectPhases); none when it reused one
+//     type 9 trace    16 bytes: the trace id of the result that follows (-trace), for the
+//                     slowest only
 // String ids are local to a stream; readers map them onto this process's interned ids.
 // A reader stops at the last whole frame of a truncated file and says so in warning().
 #pragma once
@@ -74,9 +76,10 @@ class ResultWriter {
 /// Encodes one result as a line of Vegeta's JSON (plus loadgate's extra keys), no newline;
 /// `body` is its kept response body ("" = not kept), base64 in "body"; `headers` its kept header
 /// lines ("Name: value\r\n" each), in "headers" as Vegeta's {"Canonical-Name": ["value"]}; an
-/// HTTP result's phases in "sending", and "connect" and "tls" when `opened` any (ns).
+/// HTTP result's phases in "sending", and "connect" and "tls" when `opened` any (ns); a kept
+/// trace id in "trace_id" (hex).
 std::string encode_json(const Result& r, const std::string& attack, uint64_t seq, std::string_view body = {},
-                        std::string_view headers = {}, const ConnectPhases& opened = {});
+                        std::string_view headers = {}, const ConnectPhases& opened = {}, const TraceId& trace = {});
 /// Encodes one result as a CSV row: Vegeta's 12 columns, then loadgate's 5 extra, no newline;
 /// the headers column is Vegeta's (base64 of the header lines as Go writes them: sorted by
 /// canonical name, then a blank line).
@@ -94,6 +97,7 @@ struct RecordExtras {
   const std::string& attack;    ///< Vegeta's "attack" of the record; "" for loadgate's binary
   const std::string& headers;   ///< "Name: value\r\n" lines; "" when none were kept
   const ConnectPhases& opened;  ///< the connection opened for it ({}: none)
+  const TraceId& trace;         ///< its trace id, when one was kept
 };
 
 /// ResultReader decodes a results stream of any encoding (detected from the first byte):
@@ -127,6 +131,8 @@ class ResultReader {
   const std::string& attack() const { return attack_; }
   /// The phases of the connection opened for the result last read ({}: none, or not recorded).
   const ConnectPhases& opened() const { return opened_; }
+  /// The trace id of the result last read, when one was kept (empty: none).
+  const TraceId& trace() const { return trace_; }
 
  private:
   bool next_binary(Result& r);
@@ -154,6 +160,8 @@ class ResultReader {
   std::string pending_headers_;  // a headers frame waiting for its result
   ConnectPhases opened_;          // of the result last read
   ConnectPhases pending_opened_;  // an opened frame waiting for its result
+  TraceId trace_;                 // of the result last read
+  TraceId pending_trace_;         // a trace frame waiting for its result
 };
 
 /// What is wrong with a set of results headers (one per file read) as the shards of one attack:

@@ -131,7 +131,7 @@ void Stats::add(const Result& r) {
 }
 
 void Stats::add_phases(const Result& r, const ConnectPhases& c) {
-  if (r.kind != Kind::kHttp || !was_sent(r) || !timed(r) || (r.sending_ns() == 0 && r.first_ns == 0 && !c.any())) return;
+  if (r.kind != Kind::kHttp || !was_sent(r) || !timed(r) || (r.sending_ns() == 0 && !c.any())) return;
   if (!phases) phases = std::make_unique<PhaseStats>();
   phases->add(phases_of(r, c));
 }
@@ -300,7 +300,39 @@ Metrics::Metrics(Metrics&&) noexcept = default;
 Metrics& Metrics::operator=(Metrics&&) noexcept = default;
 Metrics::~Metrics() = default;
 
-void Metrics::add(const Result& r, const ConnectPhases& c) {
+// ---- Slowest --------------------------------------------------------------------------------
+
+namespace {
+bool faster(const Traced& a, const Traced& b) { return a.result.latency_ns > b.result.latency_ns; }
+}  // namespace
+
+bool Slowest::offer(const Traced& t) {
+  if (heap_.size() < kMax) {
+    heap_.push_back(t);
+    std::push_heap(heap_.begin(), heap_.end(), faster);
+    return true;
+  }
+  if (t.result.latency_ns <= heap_.front().result.latency_ns) return false;
+  std::pop_heap(heap_.begin(), heap_.end(), faster);
+  heap_.back() = t;
+  std::push_heap(heap_.begin(), heap_.end(), faster);
+  return true;
+}
+
+void Slowest::merge(const Slowest& other) {
+  for (const Traced& t : other.heap_) offer(t);
+}
+
+std::vector<Traced> Slowest::sorted() const {
+  std::vector<Traced> out = heap_;
+  std::sort(out.begin(), out.end(),
+            [](const Traced& a, const Traced& b) { return a.result.latency_ns > b.result.latency_ns; });
+  return out;
+}
+
+// ---- Metrics --------------------------------------------------------------------------------
+
+bool Metrics::add(const Result& r, const ConnectPhases& c, const TraceId& trace) {
   auto& g = groups_[static_cast<size_t>(r.kind) % kKindCount];
   if (!g) g = std::make_unique<Group>();
   ++count_;
@@ -314,6 +346,7 @@ void Metrics::add(const Result& r, const ConnectPhases& c) {
     if (it == g->targets.end()) it = g->targets.emplace(key, std::make_unique<Stats>()).first;
   }
   it->second->add(r);
+  return !trace.empty() && timed(r) && slowest_.offer({r, c, trace});
 }
 
 void Metrics::prepare(Kind kind, const std::vector<uint32_t>& targets) {
@@ -325,6 +358,7 @@ void Metrics::prepare(Kind kind, const std::vector<uint32_t>& targets) {
 
 void Metrics::merge(const Metrics& other) {
   count_ += other.count_;
+  slowest_.merge(other.slowest_);
   resources_.merge(other.resources_);
   generator_.merge(other.generator_);
   for (size_t k = 0; k < groups_.size(); ++k) {

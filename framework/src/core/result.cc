@@ -2,6 +2,8 @@
 #include "loadgate/result.h"
 
 #include <array>
+#include <cstdio>
+#include <cstring>
 #include <string>
 
 namespace loadgate {
@@ -44,6 +46,50 @@ Phases phases_of(const Result& r, const ConnectPhases& c) {
     p.receiving = std::max<int64_t>(0, r.uncorrected_ns() - r.first_ns);
   }
   return p;
+}
+
+bool TraceId::empty() const {
+  for (uint8_t b : bytes)
+    if (b) return false;
+  return true;
+}
+
+std::string TraceId::hex() const {
+  if (empty()) return "";
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(32, '0');
+  for (size_t i = 0; i < 16; ++i) {
+    out[2 * i] = kHex[bytes[i] >> 4];
+    out[2 * i + 1] = kHex[bytes[i] & 15];
+  }
+  return out;
+}
+
+std::optional<TraceId> TraceId::from_hex(std::string_view text) {
+  if (text.size() != 32) return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  TraceId id;
+  for (size_t i = 0; i < 16; ++i) {
+    const int hi = digit(text[2 * i]), lo = digit(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id.bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  if (id.empty()) return std::nullopt;
+  return id;
+}
+
+std::string traceparent(TraceId& id, uint64_t high, uint64_t low, uint64_t span) {
+  low |= 1;
+  span |= 1;
+  std::memcpy(id.bytes, &high, 8);
+  std::memcpy(id.bytes + 8, &low, 8);
+  char parent[17];
+  std::snprintf(parent, sizeof parent, "%016llx", static_cast<unsigned long long>(span));
+  return "00-" + id.hex() + "-" + parent + "-01";
 }
 
 std::string_view error_kind_name(ErrorKind kind) {

@@ -385,7 +385,7 @@ class AttackThread final : public ThreadLoop, public SlotOwner {
   // ---- completions ----
 
   void done(Slot& s, const Result& r) override {
-    record(r, s.kept_body(), s.kept_headers(), s.opened());
+    record(r, s.kept_body(), s.kept_headers(), s.opened(), s.trace());
     free(s);
   }
 

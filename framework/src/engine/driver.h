@@ -91,6 +91,8 @@ class Slot {
   /// The phases of the connection opened for the request just done ({}: none was; valid inside
   /// done()).
   virtual ConnectPhases opened() const { return {}; }
+  /// The trace id the request just done carried (-trace; empty: none; valid inside done()).
+  virtual TraceId trace() const { return {}; }
 };
 
 /// Driver makes slots for one protocol. make_slot() is called on the thread that runs `io`.

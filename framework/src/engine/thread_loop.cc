@@ -93,14 +93,21 @@ void ThreadLoop::tick() {
   });
 }
 
-void ThreadLoop::record(const Result& r, std::string_view body, std::string_view headers, const ConnectPhases& opened) {
-  metrics_.add(r, opened);
+void ThreadLoop::record(const Result& r, std::string_view body, std::string_view headers, const ConnectPhases& opened,
+                        const TraceId& trace) {
+  bool keep_trace = metrics_.add(r, opened, trace);
+  if (!trace.empty()) {
+    const int64_t second = r.scheduled_ns / 1'000'000'000;
+    if (second != trace_second_) trace_second_ = second, trace_second_max_ = 0;
+    if (r.latency_ns > trace_second_max_) trace_second_max_ = r.latency_ns, keep_trace = true;
+  }
   // Single writer: plain load + store, relaxed, for the progress reader.
   completed.store(completed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (!r.ok()) failed.store(failed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (collector_) {
-    if (!body.empty() || !headers.empty() || opened.any())
-      bodies_.push_back({static_cast<uint32_t>(batch_.size()), std::string(body), std::string(headers), opened});
+    if (!body.empty() || !headers.empty() || opened.any() || keep_trace)
+      bodies_.push_back({static_cast<uint32_t>(batch_.size()), std::string(body), std::string(headers), opened,
+                         keep_trace ? trace : TraceId{}});
     batch_.push_back(r);
     if (batch_.size() >= Collector::kBatch) flush_batch();
   }

@@ -89,8 +89,11 @@ class ThreadLoop {
   /// Adds a result to the metrics, the counters and the sink's batch. O(1); `body`, the kept
   /// start of its response body (-max-body), and `headers`, its kept header lines
   /// (-keep-headers), are copied only when non-empty; `opened`, the phases of the connection
-  /// opened for it, go beside it only when one was.
-  void record(const Result& r, std::string_view body = {}, std::string_view headers = {}, const ConnectPhases& opened = {});
+  /// opened for it, go beside it only when one was; `trace`, the trace id its request carried,
+  /// only when it is among the thread's slowest so far or the slowest of its second so far (a
+  /// bounded reservoir whose union over threads holds the run's slowest exactly).
+  void record(const Result& r, std::string_view body = {}, std::string_view headers = {}, const ConnectPhases& opened = {},
+              const TraceId& trace = {});
   /// Counts a hit handed to a worker (single writer: a plain relaxed store).
   void count_started() { started.store(started.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   /// Counts a scheduled hit due at `due_steady`, handed over at `now_steady`, at a wake-up that
@@ -129,6 +132,8 @@ class ThreadLoop {
   int wake_cpu_ = -1;              // the CPU of the previous pacing wake-up
   int nice_ = 0;                   // set_nice()
   int64_t catch_up_until_ = 0;     // steady ns until which the thread catches up on a stall
+  int64_t trace_second_ = -1;      // the second (of scheduled time) of the traced results met last
+  int64_t trace_second_max_ = 0;   // the slowest latency of a traced result in it so far (ns)
 };
 
 }  // namespace loadgate::engine

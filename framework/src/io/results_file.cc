@@ -25,7 +25,8 @@ constexpr char kSignature[8] = {'L', 'O', 'A', 'D', 'G', 'A', 'T', 'E'};
 constexpr uint8_t kFrameHeader = 1, kFrameString = 2, kFrameResult = 3, kFrameSample = 4, kFrameEnd = 5,
                   kFrameBody = 6,      // the kept response body of the result that follows
                   kFrameHeaders = 7,   // the kept response header lines of the result that follows
-                  kFrameOpened = 8;    // the connection opened for the result that follows
+                  kFrameOpened = 8,    // the connection opened for the result that follows
+                  kFrameTrace = 9;     // the trace id of the result that follows
 constexpr uint32_t kMaxFrame = 16u << 20;
 // The longest duration a result may carry (ns): 100 days. Longer is corruption.
 constexpr int64_t kMaxNs = 100LL * 24 * 3600 * 1'000'000'000;
@@ -205,7 +206,7 @@ nlohmann::ordered_json headers_json(std::string_view lines) {
 }
 
 std::string encode_json(const Result& r, const std::string& attack, uint64_t seq, std::string_view body,
-                        std::string_view headers, const ConnectPhases& opened) {
+                        std::string_view headers, const ConnectPhases& opened, const TraceId& trace) {
   std::string method, url;
   split_label(interned(r.target), method, url);
   nlohmann::ordered_json j;
@@ -232,6 +233,7 @@ std::string encode_json(const Result& r, const std::string& attack, uint64_t seq
     j["connect"] = opened.connect_ns;
     j["tls"] = opened.tls_ns;
   }
+  if (!trace.empty()) j["trace_id"] = trace.hex();
   j["kind"] = std::string(kind_name(r.kind));
   j["error_kind"] = std::string(error_kind_name(r.error_kind));
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -305,11 +307,13 @@ void ResultWriter::write(const Result* results, size_t count, const std::vector<
     const Result& r = results[i];
     std::string_view body, headers;
     ConnectPhases opened;
+    TraceId trace;
     while (next_body < bodies.size() && bodies[next_body].index < i) ++next_body;
     if (next_body < bodies.size() && bodies[next_body].index == i) {
       body = bodies[next_body].bytes;
       headers = bodies[next_body].headers;
       opened = bodies[next_body].opened;
+      trace = bodies[next_body].trace;
     }
     if (encoding_ == Encoding::kBinary) {
       for (const auto& [type, bytes] : {std::pair{kFrameBody, body}, std::pair{kFrameHeaders, headers}}) {
@@ -324,6 +328,11 @@ void ResultWriter::write(const Result* results, size_t count, const std::vector<
         line_.append(reinterpret_cast<const char*>(&opened.connect_ns), sizeof(int64_t));
         line_.append(reinterpret_cast<const char*>(&opened.tls_ns), sizeof(int64_t));
       }
+      if (!trace.empty()) {
+        const FrameHead th{kFrameTrace, {0, 0, 0}, sizeof trace.bytes};
+        line_.append(reinterpret_cast<const char*>(&th), sizeof th);
+        line_.append(reinterpret_cast<const char*>(trace.bytes), sizeof trace.bytes);
+      }
       if (!defined_.count(r.target) || !defined_.count(r.error)) {
         // A new string: write what is buffered first, so that definitions precede use.
         if (!line_.empty() && std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) failed_ = true;
@@ -335,7 +344,7 @@ void ResultWriter::write(const Result* results, size_t count, const std::vector<
       line_.append(reinterpret_cast<const char*>(&h), sizeof h);
       line_.append(reinterpret_cast<const char*>(&r), sizeof r);
     } else {
-      line_ += encoding_ == Encoding::kJson ? encode_json(r, attack_, seq_, body, headers, opened)
+      line_ += encoding_ == Encoding::kJson ? encode_json(r, attack_, seq_, body, headers, opened, trace)
                                             : encode_csv(r, attack_, seq_, body, headers);
       line_ += '\n';
       ++seq_;
@@ -416,7 +425,8 @@ bool ResultReader::next_binary(Result& r) {
           name_ + ": truncated after " + std::to_string(count_) + " results (a partial frame header was ignored)";
       return false;
     }
-    if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameOpened ||
+    if (h.length > kMaxFrame || h.type == 0 || h.type > kFrameTrace ||
+        (h.type == kFrameTrace && h.length != sizeof(TraceId::bytes)) ||
         (h.type == kFrameResult && h.length != sizeof(Result)) ||
         (h.type == kFrameOpened && h.length != 2 * sizeof(int64_t))) {
       error_ = name_ + ": corrupt frame (type " + std::to_string(h.type) + ", length " + std::to_string(h.length) +
@@ -430,6 +440,8 @@ bool ResultReader::next_binary(Result& r) {
       pending_headers_.clear();
       opened_ = pending_opened_;
       pending_opened_ = {};
+      trace_ = pending_trace_;
+      pending_trace_ = {};
       if (!read_exact(&r, sizeof r, got)) {
         warning_ = name_ + ": truncated after " + std::to_string(count_) + " results (" + std::to_string(got) +
                    " bytes of a partial record ignored)";
@@ -476,6 +488,8 @@ bool ResultReader::next_binary(Result& r) {
       pending_body_ = buf_;
     } else if (h.type == kFrameHeaders) {
       pending_headers_ = buf_;
+    } else if (h.type == kFrameTrace) {
+      std::memcpy(pending_trace_.bytes, buf_.data(), sizeof pending_trace_.bytes);
     } else if (h.type == kFrameOpened) {
       std::memcpy(&pending_opened_.connect_ns, buf_.data(), sizeof(int64_t));
       std::memcpy(&pending_opened_.tls_ns, buf_.data() + sizeof(int64_t), sizeof(int64_t));
@@ -581,6 +595,15 @@ bool ResultReader::next_text(Result& r) {
           r.set_stream_messages(r.messages, j.value("messages_sent", uint32_t{0}));
         if (kind == "http") r.set_sending_ns(j.value("sending", int64_t{0}));
         opened_ = {j.value("connect", int64_t{0}), j.value("tls", int64_t{0})};
+        trace_ = {};
+        if (j.contains("trace_id")) {
+          const auto id = j["trace_id"].is_string() ? TraceId::from_hex(j["trace_id"].get<std::string>()) : std::nullopt;
+          if (!id) {
+            error_ = where + ": trace_id: want 32 lower-case hex digits, not all zero";
+            return false;
+          }
+          trace_ = *id;
+        }
       } catch (const nlohmann::json::exception& e) {
         error_ = where + ": wrong type of a field (" + e.what() + ")";
         return false;
@@ -746,7 +769,7 @@ void read_results(const std::vector<std::string>& paths, const std::function<voi
     reader.on_end = on_end;
     Result r;
     while (reader.next(r)) {
-      if (on_extras) on_extras(RecordExtras{reader.body(), reader.attack(), reader.headers(), reader.opened()});
+      if (on_extras) on_extras(RecordExtras{reader.body(), reader.attack(), reader.headers(), reader.opened(), reader.trace()});
       fn(r);
     }
     if (!is_stdin) std::fclose(f);
@@ -769,22 +792,27 @@ void read_results(const std::vector<std::string>& paths, const std::function<voi
 void read_metrics(const std::vector<std::string>& paths, Metrics& m, const std::function<void(const Result&)>& each,
                   const std::function<void(const AttackInfo&)>& on_header) {
   ConnectPhases opened;  // of the result that comes next
+  TraceId trace;
   read_results(
       paths,
       [&](const Result& r) {
-        m.add(r, opened);
+        m.add(r, opened, trace);
         if (each) each(r);
       },
       [&](const Sample& s) { m.add_sample(s); }, on_header, [&](const RunEnd& e) { m.add_generator(e.generator); },
-      [&](const RecordExtras& x) { opened = x.opened; });
+      [&](const RecordExtras& x) {
+        opened = x.opened;
+        trace = x.trace;
+      });
 }
 
 std::vector<RunOfFile> read_runs(const std::string& path) {
   std::vector<RunOfFile> runs(1);
   bool headed = false;  // the current run has its header
   ConnectPhases opened;  // of the result that comes next
+  TraceId trace;
   read_results(
-      {path}, [&](const Result& r) { runs.back().metrics.add(r, opened); },
+      {path}, [&](const Result& r) { runs.back().metrics.add(r, opened, trace); },
       [&](const Sample& s) { runs.back().metrics.add_sample(s); },
       [&](const AttackInfo& info) {
         if (headed || runs.back().metrics.count() > 0) runs.emplace_back();
@@ -792,7 +820,10 @@ std::vector<RunOfFile> read_runs(const std::string& path) {
         headed = true;
       },
       [&](const RunEnd& e) { runs.back().metrics.add_generator(e.generator); },
-      [&](const RecordExtras& x) { opened = x.opened; });
+      [&](const RecordExtras& x) {
+        opened = x.opened;
+        trace = x.trace;
+      });
   return runs;
 }
 

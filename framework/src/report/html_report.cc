@@ -132,6 +132,26 @@ std::string phases_section(const Summary& s) {
                "to the last.</p>\n";
 }
 
+// -trace: the slowest requests with the trace ids they carried.
+std::string slowest_section(const Slowest& slowest) {
+  if (slowest.empty()) return "";
+  std::string out = "<h2>Slowest requests</h2>\n<table>\n" +
+                    html_row({"latency", "scheduled", "status", "trace id", "target", "phases"}, "th");
+  for (const Traced& t : slowest.sorted()) {
+    const Result& r = t.result;
+    std::string phases;
+    if (r.kind == Kind::kHttp) {
+      const Phases p = phases_of(r, t.opened);
+      phases = "connect " + ms(p.connect) + ", tls " + ms(p.tls) + ", sending " + ms(p.sending) + ", waiting " +
+               ms(p.waiting) + ", receiving " + ms(p.receiving);
+    }
+    out += html_row({ms(r.latency_ns), format_rfc3339(r.scheduled_ns), escape_html(status_label(r.kind, r.status)),
+                     "<code>" + t.trace.hex() + "</code>", escape_html(interned(r.target)), phases});
+  }
+  return out + "</table>\n<p class=\"muted\">Each request carried a W3C traceparent header with this trace id: "
+               "paste it into the service's tracing UI.</p>\n";
+}
+
 std::string codes_and_errors(const Summary& s) {
   std::string out = "<table>\n" + html_row({"status", "count", "share"}, "th");
   for (auto& [code, n] : s.status_codes)
@@ -277,6 +297,7 @@ void write_html_report(std::ostream& out, const Metrics& m, const ReportOptions&
             "connection) is in it; uncorrected counts from when it was actually sent, as a closed-model tool "
             "would, and hides that wait (coordinated omission). Gates use the corrected figures.</p>\n";
     html += phases_section(s);
+    html += slowest_section(m.slowest());
     const int64_t origin = g->series.windows().empty() ? 0 : g->series.windows().front().start_ns;
     ChartOptions t;
     t.x_label = "seconds";

@@ -1,6 +1,8 @@
 // json_report.cc: Vegeta's JSON report schema, plus loadgate's extra keys.
 #include <nlohmann/json.hpp>
 
+#include "loadgate/interner.h"
+
 #include "loadgate/figures.h"
 #include "loadgate/report.h"
 
@@ -112,6 +114,25 @@ void write_json_report(std::ostream& out, const Metrics& m, const ReportOptions&
   }
   if (!o.protocols.empty()) j["protocols"] = o.protocols;
   if (!m.resources().empty()) j["resources"] = resources_json(m.resources());
+  if (!m.slowest().empty()) {  // -trace: the slowest requests and the trace ids they carried
+    ordered slowest = ordered::array();
+    for (const Traced& t : m.slowest().sorted()) {
+      const Result& r = t.result;
+      ordered e = {{"trace_id", t.trace.hex()},
+                   {"latency", r.latency_ns},
+                   {"scheduled", format_rfc3339(r.scheduled_ns)},
+                   {"status", status_label(r.kind, r.status)},
+                   {"target", interned(r.target)},
+                   {"error", interned(r.error)}};
+      if (r.kind == Kind::kHttp) {
+        const Phases p = phases_of(r, t.opened);
+        e["phases"] = {{"connect", p.connect}, {"tls", p.tls}, {"sending", p.sending}, {"waiting", p.waiting},
+                       {"receiving", p.receiving}};
+      }
+      slowest.push_back(e);
+    }
+    j["slowest"] = slowest;
+  }
   if (const GeneratorStats& g = m.generator(); g.threads > 0) {
     const std::string warning = generator_warning(m);
     j["generator"] = {{"scheduled", g.scheduled},

@@ -185,6 +185,28 @@ std::string plan_text(const AttackInfo& info) {
   return out;
 }
 
+namespace {
+
+// -trace: the slowest requests with the trace ids they carried, for the service's tracing UI.
+void write_slowest(std::ostream& out, const Slowest& slowest) {
+  if (slowest.empty()) return;
+  out << "\nSlowest requests [latency, scheduled, status, trace id, target; phases]\n";
+  for (const Traced& t : slowest.sorted()) {
+    const Result& r = t.result;
+    out << "  " << dur(r.latency_ns) << "  " << format_rfc3339(r.scheduled_ns) << "  "
+        << status_label(r.kind, r.status) << "  " << t.trace.hex() << "  " << interned(r.target);
+    if (r.kind == Kind::kHttp) {
+      const Phases p = phases_of(r, t.opened);
+      out << "; connect " << dur(p.connect) << ", tls " << dur(p.tls) << ", sending " << dur(p.sending)
+          << ", waiting " << dur(p.waiting) << ", receiving " << dur(p.receiving);
+    }
+    if (r.error) out << "; " << interned(r.error);
+    out << "\n";
+  }
+}
+
+}  // namespace
+
 void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions& o) {
   const Kind primary = m.primary();
   if (const std::string w = generator_warning(m); !w.empty()) out << "WARNING: " << w << "\n\n";
@@ -222,6 +244,7 @@ void write_text_report(std::ostream& out, const Metrics& m, const ReportOptions&
       out << "\n[target " << t.label << (p == o.protocols.end() ? "" : " (" + p->second + ")") << "]\n";
       write_summary(out, summarize(*t.stats, t.kind), t.kind);
     }
+  write_slowest(out, m.slowest());
   if (!m.resources().empty()) {
     out << "\n";
     write_resources(out, m.resources());

@@ -52,6 +52,7 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
   void set_variables(const std::vector<std::string>* values) override { variables_ = values; }
   std::string_view kept_body() const override { return kept_body_; }
   std::string_view kept_headers() const override { return kept_headers_; }
+  TraceId trace() const override { return trace_; }
   // Streaming callbacks (gRPC threads).
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -102,6 +103,7 @@ class GrpcSlot final : public engine::Slot, public grpc::ClientBidiReactor<grpc:
   std::vector<std::string> stream_bytes_;
   std::string bad_data_;
   std::mt19937_64 rng_{std::random_device{}()};
+  TraceId trace_;  // -trace: the call's trace id
   // Journeys (GrpcDriver::keep()): the variables placeholders read, and the reply kept as JSON
   // (an array for a server stream) with its metadata ("key: value\r\n" each).
   const std::vector<std::string>* variables_ = nullptr;
@@ -248,6 +250,8 @@ void GrpcSlot::start(const Hit& hit) {
   auto ctx = std::make_unique<grpc::ClientContext>();  // gRPC wants a fresh context per call
   if (d_.load().timeout.count() > 0) ctx->set_deadline(std::chrono::system_clock::now() + d_.load().timeout);
   if (!add_metadata(*ctx, fill)) return;
+  trace_ = {};
+  if (d_.options().trace) ctx->AddMetadata("traceparent", traceparent(trace_, rng_(), rng_(), rng_()));
   if (d_.options().compression == "gzip") ctx->set_compression_algorithm(GRPC_COMPRESS_GZIP);
   {
     std::lock_guard lock(mu_);

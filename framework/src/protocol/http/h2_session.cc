@@ -11,6 +11,7 @@
 #include <asio/post.hpp>
 #include <cstring>
 
+#include "loadgate/duration.h"
 #include "loadgate/error.h"
 
 namespace loadgate::http {
@@ -143,6 +144,13 @@ struct H2Callbacks {
     return 0;
   }
 
+  // A stream's request is sent once its END_STREAM frame is out (HEADERS alone, or its last DATA).
+  static int frame_sent(nghttp2_session*, const nghttp2_frame* f, void* self) {
+    if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) && (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
+      if (H2Stream* st = stream(static_cast<H2Session*>(self), f->hd.stream_id)) st->sent_ns = steady_now_ns();
+    return 0;
+  }
+
   static int not_sent(nghttp2_session*, const nghttp2_frame* f, int lib_error, void* self) {
     auto* s = static_cast<H2Session*>(self);
     if (f->hd.type != NGHTTP2_HEADERS) return 0;
@@ -181,6 +189,7 @@ struct H2Callbacks {
     nghttp2_session_callbacks_set_on_frame_recv_callback(cb, frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, stream_close);
     nghttp2_session_callbacks_set_on_frame_not_send_callback(cb, not_sent);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cb, frame_sent);
     return cb;
   }
 };
@@ -225,6 +234,7 @@ void H2Session::opened(ErrorKind kind, const std::string& error, const OpenHandl
     on_open(kind, error);
     return;
   }
+  if (!queued_.empty()) queued_.front()->opened = conn_.phases;
   while (!queued_.empty()) {
     H2Stream* s = queued_.front();
     queued_.pop_front();
@@ -293,6 +303,9 @@ void H2Session::submit(H2Stream& s) {
   s.body_sent = 0;
   s.stream_id = -1;
   s.reset_by_peer = false;
+  s.submitted_ns = steady_now_ns();
+  s.sent_ns = 0;
+  s.opened = {};
   if (dead_) {
     s.session = nullptr;
     asio::post(io_, [&s] { s.h2_closed(ErrorKind::kIo, "http2: the connection is closed"); });

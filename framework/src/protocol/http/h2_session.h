@@ -68,6 +68,9 @@ class H2Stream {
   const std::string* body = nullptr;  ///< DATA to send (nullptr or empty: none)
   size_t body_sent = 0;
   bool reset_by_peer = false;  ///< an RST_STREAM came from the server
+  int64_t submitted_ns = 0;    ///< steady ns it was submitted
+  int64_t sent_ns = 0;         ///< steady ns its last frame (END_STREAM) went to the session's output; 0: not yet
+  ConnectPhases opened;        ///< of the connection opened for it: the first stream that waited for it
 };
 
 /// H2Session is one HTTP/2 connection.

@@ -2,6 +2,7 @@
 // sessions (H2Pool), the response reported by nghttp2's callbacks.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,8 @@ class Http2Exchange final : public Exchange, private H2Stream {
   std::string_view kept_body() const override { return body_; }
   std::string_view kept_headers() const override { return headers_; }
   const std::vector<std::string>& captured() const override { return captured_; }
+  ConnectPhases opened() const override { return H2Stream::opened; }
+  int64_t sending_ns() const override { return sent_ns > 0 ? std::max<int64_t>(1, sent_ns - submitted_ns) : 0; }
 
  private:
   // H2Stream

@@ -60,6 +60,7 @@ class HttpSlot final : public http::StepSlot, private http::ExchangeOwner {
   std::string_view kept_body() const override { return done_->kept_body(); }
   std::string_view kept_headers() const override { return done_->kept_headers(); }
   ConnectPhases opened() const override { return opened_; }
+  TraceId trace() const override { return trace_; }
   const std::vector<std::string>& captured() const override { return done_->captured(); }
   void set_variables(const std::vector<std::string>* v) override { variables_ = v; }
 
@@ -79,6 +80,7 @@ class HttpSlot final : public http::StepSlot, private http::ExchangeOwner {
   void finish(ErrorKind kind, uint32_t error);
   bool aborted();
   bool h2_origin(size_t origin) const;
+  void add_traceparent(size_t origin);
   // Body bytes to keep for the results (-max-body=N > 0 keeps N), else 0.
   size_t keep() const;
 
@@ -120,6 +122,10 @@ class HttpSlot final : public http::StepSlot, private http::ExchangeOwner {
   const std::vector<std::string>* variables_ = nullptr;
   uint64_t body_out_ = 0;
   ConnectPhases opened_;  // of the request just done (opened())
+  // -trace: the hit's trace id, and the request as it goes with its traceparent header.
+  TraceId trace_;
+  std::string traced_bytes_;
+  http::H2Request traced_h2_;
 };
 
 class HttpDriver final : public http::HttpEngineDriver {
@@ -329,6 +335,8 @@ void HttpSlot::start(const Hit& hit) {
       return;
     }
   }
+  trace_ = {};
+  if (d_.opts().trace) add_traceparent(p.origin);
   if (d_.load().timeout.count() > 0) {
     deadline_ = sent_ + d_.load().timeout.count();
     if (!timer_armed_) arm_timer(deadline_);
@@ -338,6 +346,25 @@ void HttpSlot::start(const Hit& hit) {
     return;
   }
   send(p.origin);
+}
+
+// A fresh trace id and span id for the hit (W3C Trace Context, version 00, sampled), in a
+// traceparent header added to the request as it goes: after the others over HTTP/1.1, last of
+// the header list over HTTP/2.
+void HttpSlot::add_traceparent(size_t origin) {
+  const std::string value = traceparent(trace_, rng_(), rng_(), rng_());
+  if (h2_origin(origin)) {
+    traced_h2_ = *wire_.h2;
+    traced_h2_.headers.emplace_back("traceparent", value);
+    wire_.h2 = &traced_h2_;
+    return;
+  }
+  const std::string& bytes = *wire_.bytes;
+  const size_t end = bytes.find("\r\n\r\n") + 2;  // after the last header line
+  traced_bytes_.assign(bytes, 0, end);
+  traced_bytes_ += "traceparent: " + value + "\r\n";
+  traced_bytes_.append(bytes, end, std::string::npos);
+  wire_.bytes = &traced_bytes_;
 }
 
 void HttpSlot::warm() {
