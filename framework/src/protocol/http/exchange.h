@@ -78,8 +78,8 @@ class Exchange {
   virtual const std::vector<std::string>& captured() const = 0;
   /// The phases of the connection opened for the last request ({}: it reused one).
   virtual ConnectPhases opened() const { return {}; }
-  /// How long writing the last request took (ns; 0 = not measured: an HTTP/2 stream's frames
-  /// go out with the session's).
+  /// How long writing the last request took (ns; 0 = not measured). HTTP/2: from the stream's
+  /// submission to its END_STREAM frame leaving for the session.
   virtual int64_t sending_ns() const { return 0; }
 };
 
