@@ -55,7 +55,7 @@ if(NOT TARGET loadgate_re2)
 endif()
 
 # prometheus-cpp 1.0 (live metrics): core (the figures, the text format) and push (Pushgateway);
-# /metrics is served by loadgate's own endpoint (src/live/metrics_endpoint.h), not by pull's civetweb.
+# /metrics is served by loadgate's own endpoint (src/live/live_endpoint.h), not by pull's civetweb.
 find_package(prometheus-cpp CONFIG REQUIRED)
 
 # cpp-httplib: Debian ships it compiled; its pkg-config target carries the defines the .so

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (in.size() >= loadgate::kMaxScrapeHead) __builtin_trap();  // the head is bounded
       break;
     }
-    const std::string answer = loadgate::scrape_response(r, "up 1\n");
+    const loadgate::Page page{"text/plain", "up 1\n"};
+    const std::string answer = loadgate::scrape_response(r, &page);
     if (answer.rfind("HTTP/1.1 ", 0) != 0) __builtin_trap();
     if (r.state == ScrapeRequest::State::kBad) break;
     // A whole head: its size is within the input, and the same bytes alone read the same.

@@ -22,7 +22,7 @@
 #include "loadgate/prometheus.h"
 #include "loadgate/results_file.h"
 #include "loadgate/services/api_service.h"
-#include "live/metrics_endpoint.h"
+#include "live/live_endpoint.h"
 #include "live/scrape_request.h"
 #include "kit/scratch_dir.h"
 #include "kit/net.h"
@@ -156,8 +156,13 @@ std::string status_line(uint16_t port, const std::string& request) {
   return got.substr(0, got.find("\r\n"));
 }
 
-TEST(MetricsEndpoint, AnswersEachRequestForWhatItIs) {
-  MetricsEndpoint endpoint("127.0.0.1:0", [] { return std::string("up 1\n"); }, MetricsEndpoint::Limits{});
+TEST(LiveEndpoint, AnswersEachRequestForWhatItIs) {
+  LiveEndpoint::Routes routes;
+  routes.page = [](const std::string& path) -> std::optional<Page> {
+    if (path != "/metrics") return std::nullopt;
+    return Page{"text/plain", "up 1\n"};
+  };
+  LiveEndpoint endpoint("127.0.0.1:0", routes, LiveEndpoint::Limits{});
   const struct {
     std::string request, status;
   } rows[] = {
@@ -256,7 +261,7 @@ TEST(PrometheusExporter, ScrapesAreServedBesideASlowlorisFlood) {
     });
   for (auto& s : scrapers) s.join();
   // Keep the flood up past the request timeout, so that the ones within the limit are cut too.
-  std::this_thread::sleep_for(MetricsEndpoint::Limits{}.request_timeout + 500ms);
+  std::this_thread::sleep_for(LiveEndpoint::Limits{}.request_timeout + 500ms);
   stop = true;
   flooder.join();
   EXPECT_EQ(served.load(), kScrapes) << "slowest scrape " << slowest_ms << " ms";

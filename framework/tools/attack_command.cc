@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "command.h"
+#include "loadgate/dashboard.h"
 #include "loadgate/error.h"
 #include "loadgate/results_file.h"
 #include "signals.h"
@@ -38,21 +39,30 @@ int written(const std::string& command, std::ostream& out, int code) {
 
 namespace {
 
+// Sleeps `d`, or until `stop` is set (a Ctrl-C ends the wait, not the process's reports).
+void sleep_unless_stopped(Nanos d, const std::atomic<bool>& stop) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!stop.load() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
 // Runs `attack` with results written to `path` ("stdout", "-", a file, or "" for none), ended
 // cleanly by `options.stop` (the command's SIGINT/SIGTERM), a progress line on a terminal (unless
 // out.quiet, or always with out.progress) and live figures served (and pushed) as `prom` says;
 // returns the exit code and fills `run`.
 int attack_to_output(const std::string& command, const std::string& path, const OutputFlags& out, AttackOptions& options,
                      const std::function<AttackRun(const AttackOptions&)>& attack, AttackRun& run,
-                     const PrometheusFlags& prom, bool summary_follows) {
+                     const LiveFlags& prom, bool summary_follows) {
   std::unique_ptr<PrometheusExporter> exporter;
+  std::unique_ptr<Dashboard> dashboard;
   Nanos linger{0};
   try {
     linger = prom.linger();
     exporter = make_exporter(prom.options());
+    dashboard = make_dashboard(prom.dashboard_addr());
   } catch (const InputError& e) {
     return fail(command, e.what(), kBadInput);
   }
+  if (dashboard) std::fprintf(stderr, "loadgate %s: dashboard: http://127.0.0.1:%u/\n", command.c_str(), static_cast<unsigned>(dashboard->port()));
   std::FILE* file = nullptr;
   if (path == "stdout" || path == "-") {
     file = stdout;
@@ -67,6 +77,8 @@ int attack_to_output(const std::string& command, const std::string& path, const 
   }
   std::unique_ptr<ResultsSink> prom_sink;
   if (exporter) prom_sink = exporter->attach(options);
+  std::unique_ptr<ResultsSink> dash_sink;
+  if (dashboard) dash_sink = dashboard->attach(options);
   if (!out.quiet && (out.progress || isatty(STDERR_FILENO))) options.progress = stderr;
   try {
     run = run_trials(options, attack);
@@ -81,8 +93,15 @@ int attack_to_output(const std::string& command, const std::string& path, const 
                  static_cast<unsigned long long>(run.metrics.count()), format_duration_short(run.elapsed).c_str(),
                  s.rate, static_cast<unsigned long long>(run.workers), static_cast<unsigned long long>(s.late),
                  static_cast<unsigned long long>(s.dropped));
+  if (dashboard) {
+    ReportOptions ro;
+    ro.title = "loadgate " + command + (run.info.name.empty() ? "" : ": " + run.info.name);
+    ro.info = &run.info;
+    ro.protocols = run.info.target_protocols;
+    dashboard->finish(run.metrics, ro);
+  }
+  if ((exporter || dashboard) && linger.count() > 0 && !options.stop->load()) sleep_unless_stopped(linger, *options.stop);
   if (exporter) {
-    if (linger.count() > 0 && !options.stop->load()) std::this_thread::sleep_for(linger);
     if (const std::string why = exporter->push(); !why.empty()) std::fprintf(stderr, "loadgate %s: %s\n", command.c_str(), why.c_str());
   }
   const bool ok = !sink || sink->ok();

@@ -49,7 +49,7 @@ class AttackCommand : public Command {
   std::string name_;
   OutputFlags out_;
   MonitorFlags monitor_;
-  PrometheusFlags prom_;
+  LiveFlags prom_;
 };
 
 }  // namespace loadgate::cli

@@ -10,10 +10,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "command.h"
 #include "flags.h"
 #include "loadgate/breakpoint.h"
+#include "loadgate/dashboard.h"
 #include "loadgate/error.h"
 #include "loadgate/grpc.h"
 #include "loadgate/ws.h"
@@ -106,11 +108,14 @@ class BreakpointCommand final : public Command {
       return fail("breakpoint", e.what(), kBadInput);
     }
     std::unique_ptr<PrometheusExporter> exporter;
+    std::unique_ptr<Dashboard> dashboard;
     try {
       exporter = make_exporter(prom_.options());
+      dashboard = make_dashboard(prom_.dashboard_addr());
     } catch (const InputError& e) {
       return fail("breakpoint", e.what(), kBadInput);
     }
+    if (dashboard) std::fprintf(stderr, "loadgate breakpoint: dashboard: http://127.0.0.1:%u/\n", static_cast<unsigned>(dashboard->port()));
     const std::atomic<bool>& stop = install_stop_signals();
     search_.stop = &stop;
     if (!quiet_)
@@ -127,6 +132,8 @@ class BreakpointCommand final : public Command {
           [&](AttackOptions o, double rate) {
             std::unique_ptr<ResultsSink> sink;  // one series for the whole search; the target rate says which step
             if (exporter) sink = exporter->attach(o);
+            std::unique_ptr<ResultsSink> dash_sink;  // the page follows each step in turn
+            if (dashboard) dash_sink = dashboard->attach(o);
             if (grpc_cmd_->chosen()) return attack_grpc(g, o);
             if (ws_cmd_->chosen()) return attack_ws(ws_at_rate(w, rate), o);
             return attack_http(targets, http, o);
@@ -139,6 +146,11 @@ class BreakpointCommand final : public Command {
     }
     if (exporter)
       if (const std::string why = exporter->push(); !why.empty()) std::fprintf(stderr, "loadgate breakpoint: %s\n", why.c_str());
+    if (dashboard) {
+      std::ostringstream page;
+      write_breakpoint_html(page, b, "loadgate breakpoint");
+      dashboard->finish(page.str());
+    }
     std::cout << breakpoint_text(b);
     if (written("breakpoint", std::cout, kOk) != kOk) return kFailure;
     if (!output_.empty()) {
@@ -170,7 +182,7 @@ class BreakpointCommand final : public Command {
   std::string timeout_ = "5s";
   bool quiet_ = false;
   MonitorFlags monitor_;
-  PrometheusFlags prom_;
+  LiveFlags prom_;
   SearchOptions search_;
   Objective objective_;
   std::string step_ = "5s", max_time_ = "5m", cooldown_ = "0", p99_ = "500ms";

@@ -1,8 +1,10 @@
 // cmd_run.cc: `loadgate run`: one baseline scenario end to end, for a CI step without a C++
 // test: start the service as declared, wait until ready, load it, gate the result, stop it.
+#include <cstdlib>
 #include <iostream>
 
 #include "command.h"
+#include "loadgate/environment.h"
 #include "loadgate/error.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
@@ -19,11 +21,15 @@ class Run final : public Command {
     f.require("baselines");
     f.string("scenario", &scenario_, "Scenario, e.g. shop.heavy (or heavy)");
     f.require("scenario");
+    f.string("dashboard", &dashboard_,
+             "Serve a live dashboard of the run at host:port (e.g. 127.0.0.1:5665; default $LOADGATE_DASHBOARD)");
   }
 
   int run() override {
     const std::atomic<bool>& stop = install_stop_signals();
     set_service_interrupt(&stop);
+    // The suite's runner serves the dashboard $LOADGATE_DASHBOARD names; the flag names it here.
+    if (!dashboard_.empty()) ::setenv(env_name(Env::kDashboard), dashboard_.c_str(), 1);
     ScenarioRun r;
     try {
       const BaselineFile file = load_baseline(baselines_);
@@ -44,7 +50,7 @@ class Run final : public Command {
   }
 
  private:
-  std::string baselines_, scenario_;
+  std::string baselines_, scenario_, dashboard_;
 };
 
 }  // namespace

@@ -339,14 +339,21 @@ bool OutputFlags::summary() const {
   return format != "results";
 }
 
-void PrometheusFlags::define(FlagSet& f) {
+void LiveFlags::define(FlagSet& f) {
   f.string("prometheus-addr", &addr,
            "Serve live figures for Prometheus at host:port/metrics while attacking (e.g. 127.0.0.1:9464)");
   f.string("prometheus-push", &push, "Push the figures to this Pushgateway at the end (e.g. http://127.0.0.1:9091)");
   f.string("prometheus-wait", &wait, "Keep serving /metrics this long after the attack, for a last scrape");
+  f.string("dashboard", &dashboard,
+           "Serve a live dashboard at host:port while attacking (e.g. 127.0.0.1:5665; default $LOADGATE_DASHBOARD)");
+  f.string("dashboard-wait", &dashboard_wait, "Keep serving the dashboard (then the report) this long after the attack");
 }
 
-PrometheusOptions PrometheusFlags::options() const {
+std::string LiveFlags::dashboard_addr() const {
+  return dashboard.empty() ? env(Env::kDashboard).value_or("") : dashboard;
+}
+
+PrometheusOptions LiveFlags::options() const {
   PrometheusOptions o;
   o.listen = addr;
   if (o.listen.empty())

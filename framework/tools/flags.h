@@ -3,6 +3,7 @@
 // -progress) and monitoring (-monitor-pid). Errors are InputError naming the flag.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -148,16 +149,23 @@ struct OutputFlags {
   std::string results_path() const { return !output.empty() ? output : summary() ? "" : "stdout"; }
 };
 
-/// PrometheusFlags: -prometheus-addr, -prometheus-push, -prometheus-wait (live figures).
-struct PrometheusFlags {
+/// LiveFlags: -prometheus-addr, -prometheus-push, -prometheus-wait, -dashboard,
+/// -dashboard-wait (live figures).
+struct LiveFlags {
   std::string addr, push;
   std::string wait = "0s";
+  std::string dashboard;
+  std::string dashboard_wait = "0s";
   /// Declares the flags.
   void define(FlagSet& f);
   /// The exporter's options (addr from $LOADGATE_PROMETHEUS_ADDR when the flag is unset).
   PrometheusOptions options() const;
-  /// How long to keep serving after the attack. Throws InputError.
-  Nanos linger() const { return duration_flag("prometheus-wait", wait); }
+  /// The dashboard's address (from $LOADGATE_DASHBOARD when the flag is unset; "" for none).
+  std::string dashboard_addr() const;
+  /// How long to keep serving after the attack (the longer of the two waits). Throws InputError.
+  Nanos linger() const {
+    return std::max(duration_flag("prometheus-wait", wait), duration_flag("dashboard-wait", dashboard_wait));
+  }
 };
 
 /// MonitorFlags: -monitor-pid PID or ROLE=PID, repeatable.

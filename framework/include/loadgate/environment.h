@@ -16,6 +16,7 @@ enum class Env {
   kCli,                 ///< the loadgate binary that serves the embedded services
   kCommit,              ///< the commit a history line is written for (else GITHUB_SHA, CI_COMMIT_SHA)
   kCostFile,            ///< the machine's measured cost per hit (default ~/.cache/loadgate/cost.json)
+  kDashboard,           ///< serve the live dashboard of a suite's runs at this address
   kDefaultReportsDir,   ///< the reports folder loadgate_add_perf_test() gives its tests
   kDurationScale,       ///< every suite duration times this
   kExchange,            ///< where the shards of a breakpoint scenario exchange each step's figures

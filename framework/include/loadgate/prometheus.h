@@ -1,7 +1,7 @@
 // prometheus.h (live layer): live figures of attacks for Prometheus, served while they run, judged verdicts as
 // gauges, and an optional push to a Pushgateway at the end. prometheus-cpp keeps the figures
 // and writes the text exposition format 0.0.4; the endpoint that serves it is loadgate's own
-// (src/live/metrics_endpoint.h, one event loop): prometheus-cpp's civetweb gave each connection
+// (src/live/live_endpoint.h, one event loop): prometheus-cpp's civetweb gave each connection
 // a thread, so a few hundred idle clients starved the scrapes.
 //
 //   loadgate::PrometheusExporter prom({"127.0.0.1:9464"});

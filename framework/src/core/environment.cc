@@ -11,6 +11,7 @@ const char* env_name(Env e) {
     case Env::kCli: return "LOADGATE_CLI";
     case Env::kCommit: return "LOADGATE_COMMIT";
     case Env::kCostFile: return "LOADGATE_COST_FILE";
+    case Env::kDashboard: return "LOADGATE_DASHBOARD";
     case Env::kDefaultReportsDir: return "LOADGATE_DEFAULT_REPORTS_DIR";
     case Env::kDurationScale: return "LOADGATE_DURATION_SCALE";
     case Env::kExchange: return "LOADGATE_EXCHANGE";

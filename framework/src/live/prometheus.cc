@@ -19,7 +19,7 @@
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
 #include "loadgate/url.h"
-#include "metrics_endpoint.h"
+#include "live_endpoint.h"
 
 namespace loadgate {
 
@@ -90,7 +90,7 @@ struct PrometheusExporter::State {
   prometheus::Family<prometheus::Gauge>* verdict = nullptr;
   std::mutex mu;  // the families' Add() between sinks of attacks run one after the other
   std::vector<std::unique_ptr<LiveCounters>> lives;  // one per attack, alive as long as the exporter
-  std::unique_ptr<MetricsEndpoint> endpoint;  // the last member: stopped before what it serves goes
+  std::unique_ptr<LiveEndpoint> endpoint;  // the last member: stopped before what it serves goes
 };
 
 namespace {
@@ -227,7 +227,12 @@ PrometheusExporter::PrometheusExporter(const PrometheusOptions& options) : s_(st
   if (!valid_listen(options.listen))
     throw InputError("", 0, "-prometheus-addr", "\"" + printable(options.listen) + "\": want host:port, e.g. 127.0.0.1:9464");
   try {
-    s_->endpoint = std::make_unique<MetricsEndpoint>(options.listen, [this] { return text(); }, MetricsEndpoint::Limits{});
+    LiveEndpoint::Routes routes;
+    routes.page = [this](const std::string& path) -> std::optional<Page> {
+      if (path != "/metrics") return std::nullopt;
+      return Page{"text/plain; version=0.0.4; charset=utf-8", text()};
+    };
+    s_->endpoint = std::make_unique<LiveEndpoint>(options.listen, std::move(routes), LiveEndpoint::Limits{});
   } catch (const std::exception& e) {
     throw InputError("", 0, "-prometheus-addr", options.listen + ": cannot listen (" + e.what() + ")");
   }

@@ -77,7 +77,7 @@ ScrapeRequest parse_scrape_request(std::string_view bytes) {
   return out;
 }
 
-std::string scrape_response(const ScrapeRequest& request, const std::string& metrics) {
+std::string scrape_response(const ScrapeRequest& request, const Page* page) {
   int status = 200;
   const char* reason = "OK";
   std::string body;
@@ -85,19 +85,19 @@ std::string scrape_response(const ScrapeRequest& request, const std::string& met
   if (request.state != ScrapeRequest::State::kComplete) {
     status = request.status;
     reason = status == 413 ? "Content Too Large" : status == 431 ? "Request Header Fields Too Large" : "Bad Request";
-  } else if (request.path != "/metrics") {
+  } else if (!page) {
     status = 404;
     reason = "Not Found";
-    body = "the figures are at /metrics\n";
+    body = "nothing is served at this path\n";
   } else if (request.method != "GET" && !head_only) {
     status = 405;
     reason = "Method Not Allowed";
   } else {
-    body = metrics;
+    body = page->body;
   }
   const bool keep = request.state == ScrapeRequest::State::kComplete && request.keep_alive;
   std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\n";
-  if (status == 200) out += "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n";
+  if (status == 200) out += "Content-Type: " + page->content_type + "\r\n";
   if (status == 405) out += "Allow: GET, HEAD\r\n";
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   out += keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";

@@ -1,4 +1,4 @@
-// scrape_request.h (internal): the head of one request to the metrics endpoint, read by
+// scrape_request.h (internal): the head of one request to the live endpoint, read by
 // http-parser from bytes a client sent. A pure function of its input, so that a fuzzer can
 // drive it (fuzz/fuzz_scrape_request.cc).
 #pragma once
@@ -30,9 +30,15 @@ struct ScrapeRequest {
 /// Reads the first request of `bytes`. Never reads past `bytes`; never throws.
 ScrapeRequest parse_scrape_request(std::string_view bytes);
 
-/// The whole response (head and body) to `request`, with `metrics` the exposition text of a
-/// scrape (called only for GET and HEAD of /metrics). A kBad request gets its status and
-/// "Connection: close".
-std::string scrape_response(const ScrapeRequest& request, const std::string& metrics);
+/// Page is what the endpoint serves at a path.
+struct Page {
+  std::string content_type;  ///< "text/plain; version=0.0.4; charset=utf-8"
+  std::string body;
+};
+
+/// The whole response (head and body) to `request`, with `page` what its path serves (null:
+/// nothing, 404). Only GET and HEAD are answered (405 otherwise). A kBad request gets its status
+/// and "Connection: close".
+std::string scrape_response(const ScrapeRequest& request, const Page* page);
 
 }  // namespace loadgate

@@ -19,6 +19,7 @@
 #include "loadgate/journey.h"
 #include "loadgate/replay.h"
 #include "loadgate/monitor.h"
+#include "loadgate/dashboard.h"
 #include "loadgate/prometheus.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
@@ -343,6 +344,22 @@ PrometheusExporter* exporter() {
   return e.get();
 }
 
+// The process's live dashboard, when $LOADGATE_DASHBOARD asks for one; each scenario the
+// process runs takes it over in turn. A bad address is said once and the runs go on without it.
+Dashboard* dashboard() {
+  static std::unique_ptr<Dashboard> d = []() -> std::unique_ptr<Dashboard> {
+    try {
+      auto made = make_dashboard(env(Env::kDashboard).value_or(""));
+      if (made) std::fprintf(stderr, "loadgate: dashboard: http://127.0.0.1:%u/\n", static_cast<unsigned>(made->port()));
+      return made;
+    } catch (const InputError& e) {
+      std::fprintf(stderr, "loadgate: %s: %s\n", env_name(Env::kDashboard), e.what());
+      return nullptr;
+    }
+  }();
+  return d.get();
+}
+
 // $LOADGATE_REMEASURE (default 1): whether a failed run whose generator fell behind is run again once.
 bool remeasure_allowed() {
   return env(Env::kRemeasure).value_or("1") != "0";
@@ -402,6 +419,8 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
   if (!fitted.empty()) std::fprintf(stderr, "loadgate: %s: fitted: %s\n", s.key().c_str(), fitted.c_str());
   std::unique_ptr<ResultsSink> prom_sink;
   if (PrometheusExporter* e = exporter()) prom_sink = e->attach(o);
+  std::unique_ptr<ResultsSink> dash_sink;
+  if (Dashboard* d = dashboard()) dash_sink = d->attach(o, &s.thresholds, s.file);
   ScenarioRun judged;
   std::string remeasured;
   for (int attempt = 1;; ++attempt) {
@@ -436,6 +455,7 @@ ScenarioRun run_scenario(T target, const Scenario& s, Service* given, const std:
     e->verdict(s.key(), judged.verdict);
     if (const std::string why = e->push(); !why.empty()) std::fprintf(stderr, "loadgate: %s\n", why.c_str());
   }
+  if (Dashboard* d = dashboard()) d->finish(judged.metrics, report_options(judged));
   write_scenario_reports(judged);
   return judged;
 }
