@@ -62,7 +62,8 @@ int attack_to_output(const std::string& command, const std::string& path, const 
   } catch (const InputError& e) {
     return fail(command, e.what(), kBadInput);
   }
-  if (dashboard) std::fprintf(stderr, "loadgate %s: dashboard: http://127.0.0.1:%u/\n", command.c_str(), static_cast<unsigned>(dashboard->port()));
+  if (dashboard && !out.quiet)
+    std::fprintf(stderr, "loadgate %s: dashboard: http://127.0.0.1:%u/\n", command.c_str(), static_cast<unsigned>(dashboard->port()));
   std::FILE* file = nullptr;
   if (path == "stdout" || path == "-") {
     file = stdout;

@@ -115,7 +115,7 @@ class BreakpointCommand final : public Command {
     } catch (const InputError& e) {
       return fail("breakpoint", e.what(), kBadInput);
     }
-    if (dashboard) std::fprintf(stderr, "loadgate breakpoint: dashboard: http://127.0.0.1:%u/\n", static_cast<unsigned>(dashboard->port()));
+    if (dashboard && !quiet_) std::fprintf(stderr, "loadgate breakpoint: dashboard: http://127.0.0.1:%u/\n", static_cast<unsigned>(dashboard->port()));
     const std::atomic<bool>& stop = install_stop_signals();
     search_.stop = &stop;
     if (!quiet_)

@@ -35,6 +35,9 @@ class Dashboard {
   static constexpr std::chrono::milliseconds kPeriod{1000};
   /// Frames a browser opened mid-run gets first (the last ones, one per period).
   static constexpr size_t kHistory = 3600;
+  /// With thresholds, the gate's checks are judged again every this many frames (and at the
+  /// last): judging reads every result so far, milliseconds on a long run.
+  static constexpr int kChecksEvery = 5;
 
   /// Listens on `listen` ("127.0.0.1:5665", ":5665", port 0 for any). Throws InputError
   /// (-dashboard) when the address does not parse or cannot be bound.
@@ -47,7 +50,8 @@ class Dashboard {
   /// Puts the dashboard between the next attack and its sink: `options.sink` becomes a sink
   /// that watches the results and forwards them to the one it had; `options.live` is kept if
   /// set (Prometheus), else set to the dashboard's own counters. With `thresholds`, their checks
-  /// are judged on the figures so far at each frame (`source` names where they come from). The
+  /// are judged on the figures so far every kChecksEvery frames (`source` names where they come
+  /// from). The
   /// page starts over with this attack. Returns the sink, which must live as long as the attack.
   std::unique_ptr<ResultsSink> attach(AttackOptions& options, const Thresholds* thresholds = nullptr,
                                       const std::string& source = "");

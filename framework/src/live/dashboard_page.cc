@@ -64,6 +64,7 @@ window.onerror = function (msg) { document.body.setAttribute('data-js-error', St
 (function () {
   var frames = [], header = null, reported = false, pending = false;
   var colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
+  var phaseColors = {connect: '#8c564b', tls: '#9467bd', sending: '#2ca02c', waiting: '#1f77b4', receiving: '#ff7f0e'};
   function $(id) { return document.getElementById(id); }
   function text(id, v) { $(id).textContent = v; }
   function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); }
@@ -101,7 +102,7 @@ window.onerror = function (msg) { document.body.setAttribute('data-js-error', St
     out += '<text class="tick" x="' + L + '" y="' + (H - 8) + '">' + x0.toFixed(0) + 's</text>';
     out += '<text class="tick" text-anchor="end" x="' + (L + pw) + '" y="' + (H - 8) + '">' + x1.toFixed(0) + 's</text>';
     out += '<rect class="frame" x="' + L + '" y="' + T + '" width="' + pw + '" height="' + ph + '"/>';
-    var lx = L + 8 + 7.2 * title.length;
+    var lx = L + 12 + 7.6 * title.length;
     series.forEach(function (s, i) {
       var pts = s.points.filter(function (p) { return p[1] != null; }).map(function (p) { return X(p[0]).toFixed(1) + ',' + Y(p[1]).toFixed(1); });
       var c = colors[i % colors.length];
@@ -164,8 +165,9 @@ window.onerror = function (msg) { document.body.setAttribute('data-js-error', St
     ph.forEach(function (p) { sum += p.mean; });
     ph.forEach(function (p, i) {
       var wd = sum > 0 ? p.mean / sum * 620 : 0;
-      bar += '<rect x="' + (10 + x) + '" y="8" width="' + wd.toFixed(1) + '" height="22" fill="' + colors[i % colors.length] + '"><title>' + esc(p.name) + ' ' + dur(p.mean) + '</title></rect>';
-      bar += '<text class="legend" x="' + (10 + i * 124) + '" y="50" fill="' + colors[i % colors.length] + '">&#9632; ' + esc(p.name) + ' ' + dur(p.mean) + '</text>';
+      var c = phaseColors[p.name] || colors[i % colors.length];
+      bar += '<rect x="' + (10 + x) + '" y="8" width="' + wd.toFixed(1) + '" height="22" fill="' + c + '"><title>' + esc(p.name) + ' ' + dur(p.mean) + '</title></rect>';
+      bar += '<text class="legend" x="' + (10 + i * 124) + '" y="50" fill="' + c + '">&#9632; ' + esc(p.name) + ' ' + dur(p.mean) + '</text>';
       x += wd;
     });
     $('phase-bar').innerHTML = ph.length ? bar : '<text class="empty" x="10" y="30">no phases measured (HTTP only)</text>';

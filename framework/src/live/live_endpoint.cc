@@ -4,6 +4,9 @@
 // is under way waits in its backlog, written next in one piece.
 #include "live_endpoint.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <asio/post.hpp>
 #include <atomic>
 #include <condition_variable>
@@ -296,6 +299,18 @@ bool LiveEndpoint::flush(std::chrono::milliseconds within) {
 }
 
 size_t LiveEndpoint::streams() const { return impl_->streams.load(); }
+
+void LiveEndpoint::avoid_cpus(const std::vector<int>& cpus) {
+  if (cpus.empty()) return;
+  post([cpus] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return;
+    for (int c : cpus)
+      if (c >= 0 && c < CPU_SETSIZE) CPU_CLR(c, &set);
+    if (CPU_COUNT(&set) > 0) pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  });
+}
 
 std::string sse_event(const std::string& name, const std::string& data) {
   return "event: " + name + "\ndata: " + data + "\n\n";

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "scrape_request.h"
 
@@ -68,6 +69,9 @@ class LiveEndpoint {
   bool flush(std::chrono::milliseconds within);
   /// Streams open now. Thread-safe.
   size_t streams() const;
+  /// Keeps the endpoint's thread off `cpus` (a generator's pinned cores), when the process may
+  /// run on any other; no change otherwise. Thread-safe.
+  void avoid_cpus(const std::vector<int>& cpus);
 
   struct Impl;  ///< (live_endpoint.cc)
 

@@ -2,7 +2,8 @@
 // Chromium (headless, through puppeteer-core) while a run goes on, and writes what the rendered
 // page showed: twice during the run (tiles, body data attributes, the charts' polylines), then
 // once the page turned into the run's report (its iframe's body attributes and text). With
-// SHOT_DIR, screenshots of the live page (dashboard.png) and of the report (report.png). For
+// SHOT_DIR, screenshots of the live page (dashboard.png), of the report (report.png) and of the
+// report's phases (report-phases.png). For
 // dashboard_test.cc.
 import puppeteer from "puppeteer-core";
 import { writeFileSync } from "node:fs";
@@ -70,6 +71,14 @@ try {
     await report.setViewport({ width: 1280, height: 1000 });
     await report.setContent(await frame.content(), { waitUntil: "load" });
     await report.screenshot({ path: `${shots}/report.png`, fullPage: true });
+    // The report's phases: its heading, the stacked bar and the table under it.
+    const clip = await report.evaluate(() => {
+      const svg = document.querySelector("svg.phases");
+      if (!svg) return null;
+      const top = svg.previousElementSibling.getBoundingClientRect(), table = svg.nextElementSibling.getBoundingClientRect();
+      return { x: 0, y: top.top + window.scrollY - 8, width: 1000, height: table.bottom - top.top + 16 };
+    });
+    if (clip) await report.screenshot({ path: `${shots}/report-phases.png`, clip });
   }
 } finally {
   writeFileSync(out, JSON.stringify(seen, null, 2));
