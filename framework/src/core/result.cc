@@ -6,6 +6,8 @@
 #include <cstring>
 #include <string>
 
+#include "core/hex.h"
+
 namespace loadgate {
 
 bool Result::ok() const {
@@ -56,25 +58,19 @@ bool TraceId::empty() const {
 
 std::string TraceId::hex() const {
   if (empty()) return "";
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out(32, '0');
   for (size_t i = 0; i < 16; ++i) {
-    out[2 * i] = kHex[bytes[i] >> 4];
-    out[2 * i + 1] = kHex[bytes[i] & 15];
+    out[2 * i] = hex_digit(bytes[i] >> 4);
+    out[2 * i + 1] = hex_digit(bytes[i]);
   }
   return out;
 }
 
 std::optional<TraceId> TraceId::from_hex(std::string_view text) {
   if (text.size() != 32) return std::nullopt;
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
   TraceId id;
   for (size_t i = 0; i < 16; ++i) {
-    const int hi = digit(text[2 * i]), lo = digit(text[2 * i + 1]);
+    const int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     id.bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
@@ -87,8 +83,8 @@ std::string traceparent(TraceId& id, uint64_t high, uint64_t low, uint64_t span)
   span |= 1;
   std::memcpy(id.bytes, &high, 8);
   std::memcpy(id.bytes + 8, &low, 8);
-  char parent[17];
-  std::snprintf(parent, sizeof parent, "%016llx", static_cast<unsigned long long>(span));
+  std::string parent(16, '0');
+  put_hex64(parent.data(), span);
   return "00-" + id.hex() + "-" + parent + "-01";
 }
 

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "core/hex.h"
 #include "loadgate/error.h"
 
 namespace loadgate {
@@ -212,7 +213,6 @@ bool Template::fill(const FillContext& ctx, std::string& out) const {
         break;
       }
       case Kind::kUuid: {
-        static const char kHex[] = "0123456789abcdef";
         uint64_t a = (*ctx.rng)(), b = (*ctx.rng)();
         a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
         b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
@@ -221,7 +221,7 @@ bool Template::fill(const FillContext& ctx, std::string& out) const {
         for (int i = 0; i < 32; ++i) {
           if (i == 8 || i == 12 || i == 16 || i == 20) s[k++] = '-';
           const uint64_t w = i < 16 ? a : b;
-          s[k++] = kHex[(w >> (60 - 4 * (i % 16))) & 0xf];
+          s[k++] = hex_digit(w >> (60 - 4 * (i % 16)));
         }
         out.append(s, 36);
         break;

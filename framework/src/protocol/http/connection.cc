@@ -27,6 +27,9 @@ using asio::ip::tcp;
 constexpr Nanos kProbeTimeout = std::chrono::seconds(5);
 constexpr int kDnsTimeoutMs = 5000;
 
+// A phase from `from` (steady ns) to now, at least 1 ns: a phase that happened is never 0.
+int64_t phase_since(int64_t from) { return std::max<int64_t>(1, steady_now_ns() - from); }
+
 // The addresses of `host` from the DNS servers `servers` ("ip:port,..."), through c-ares;
 // "" on success, else why not.
 std::string ares_lookup(const std::string& host, const std::string& servers, std::vector<asio::ip::address>& out) {
@@ -287,7 +290,7 @@ void Conn::open_async(bool want_h2, OpenHandler done) {
                              done(ErrorKind::kConnect, "connect unix " + t_.unix_socket + ": " + ec.message());
                              return;
                            }
-                           phases.connect_ns = std::max<int64_t>(1, steady_now_ns() - opening_);
+                           phases.connect_ns = phase_since(opening_);
                            open = true;
                            done(ErrorKind::kNone, "");
                          });
@@ -340,7 +343,7 @@ void Conn::connect_next(size_t i, bool want_h2, OpenHandler done) {
 }
 
 void Conn::connected(bool want_h2, OpenHandler done) {
-  phases.connect_ns = std::max<int64_t>(1, steady_now_ns() - opening_);
+  phases.connect_ns = phase_since(opening_);
   asio::error_code ignored;
   tcp().set_option(tcp::no_delay(true), ignored);
   // The kernel stamps each packet it receives (read_stamped() reads the stamp): on loopback, the
@@ -404,13 +407,13 @@ void Conn::read_tunnel(bool want_h2, std::string what, OpenHandler done) {
 }
 
 void Conn::handshake(bool want_h2, OpenHandler done) {
+  phases.connect_ns = phase_since(opening_);  // through a proxy: its CONNECT too
   const int64_t started = steady_now_ns();
-  phases.connect_ns = std::max<int64_t>(1, started - opening_);  // through a proxy: its CONNECT too
   const std::string& host = origin_->url.host;
   SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str());
   if (!t_.insecure) SSL_set1_host(tls_->native_handle(), host.c_str());
   tls_->async_handshake(asio::ssl::stream_base::client, [this, want_h2, started, done = std::move(done)](const asio::error_code& ec) {
-    phases.tls_ns = std::max<int64_t>(1, steady_now_ns() - started);
+    phases.tls_ns = phase_since(started);
     if (ec) {
       done(ErrorKind::kTls, "tls handshake with " + origin_->url.host + ": " + ec.message());
       return;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <random>
 
+#include "core/hex.h"
 #include "engine/session.h"
 #include "loadgate/capacity.h"
 #include "loadgate/error.h"
@@ -36,22 +37,6 @@ constexpr size_t kReadBuffer = 2048;
 // Opening (connect, TLS, handshake) and waiting for the peer's close after ours.
 constexpr auto kOpenTimeout = std::chrono::seconds(10);
 
-void put_hex(char* out, uint64_t v) {
-  static const char kDigits[] = "0123456789abcdef";
-  for (int k = 15; k >= 0; --k, v >>= 4) out[k] = kDigits[v & 0xF];
-}
-
-bool get_hex(const char* in, uint64_t& v) {
-  v = 0;
-  for (int k = 0; k < 16; ++k) {
-    const char c = in[k];
-    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    if (d < 0) return false;
-    v = v << 4 | static_cast<uint64_t>(d);
-  }
-  return true;
-}
-
 // Writes the header at `p`: binary, 20 bytes; text, 36 ASCII characters.
 void put_header(char* p, uint64_t seq, int64_t scheduled_ns, bool binary) {
   std::memcpy(p, kMagic, 4);
@@ -59,8 +44,8 @@ void put_header(char* p, uint64_t seq, int64_t scheduled_ns, bool binary) {
     std::memcpy(p + 4, &seq, 8);
     std::memcpy(p + 12, &scheduled_ns, 8);
   } else {
-    put_hex(p + 4, seq);
-    put_hex(p + 20, static_cast<uint64_t>(scheduled_ns));
+    put_hex64(p + 4, seq);
+    put_hex64(p + 20, static_cast<uint64_t>(scheduled_ns));
   }
 }
 
@@ -72,7 +57,7 @@ bool get_header(std::string_view payload, bool binary, uint64_t& seq, int64_t& s
     return true;
   }
   uint64_t t = 0;
-  if (!get_hex(payload.data() + 4, seq) || !get_hex(payload.data() + 20, t)) return false;
+  if (!get_hex64(payload.data() + 4, seq) || !get_hex64(payload.data() + 20, t)) return false;
   scheduled_ns = static_cast<int64_t>(t);
   return true;
 }
