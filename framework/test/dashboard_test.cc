@@ -95,6 +95,16 @@ class DashboardTest : public testing::ApiFixture {
     t.url = api_->url() + path;
     return {t};
   }
+  // Runs `o` against the API's chunked answers (2 ms to the first byte) with `d` watching, then
+  // turns `d`'s page into the run's report titled `title`.
+  static AttackRun run_watched(Dashboard& d, const AttackOptions& o, const std::string& title) {
+    AttackRun run = attack_http(target("/api/chunked?chunks=2&delay=2&gap=1"), {}, o);
+    ReportOptions ro;
+    ro.title = title;
+    ro.info = &run.info;
+    d.finish(run.metrics, ro);
+    return run;
+  }
 };
 
 // The stream: the header first, then a frame each second whose running totals only grow and
@@ -110,11 +120,7 @@ TEST_F(DashboardTest, FramesFollowTheRunAndEndInItsReport) {
   EventReader reader(d.port());
   for (int i = 0; i < 500 && d.browsers() == 0; ++i) std::this_thread::sleep_for(milliseconds(10));
   EXPECT_EQ(d.browsers(), 1u) << "the reader is connected before the run";
-  AttackRun run = attack_http(target("/api/chunked?chunks=2&delay=2&gap=1"), {}, o);
-  ReportOptions ro;
-  ro.title = "dashboard test";
-  ro.info = &run.info;
-  d.finish(run.metrics, ro);
+  const AttackRun run = run_watched(d, o, "dashboard test");
   reader.join();
   const std::vector<Event> events = reader.events();
   ASSERT_GE(events.size(), 4u);
@@ -237,11 +243,7 @@ TEST_F(DashboardTest, ChromiumShowsTheRunAndThenItsReport) {
                                        "dashboard_probe");
     EXPECT_EQ(r.code, 0) << r.out << r.err;
   });
-  AttackRun run = attack_http(target("/api/chunked?chunks=2&delay=2&gap=1"), {}, o);
-  ReportOptions ro;
-  ro.title = "dashboard in chromium";
-  ro.info = &run.info;
-  d.finish(run.metrics, ro);
+  const AttackRun run = run_watched(d, o, "dashboard in chromium");
   browser.join();
   std::ifstream in(out);
   ASSERT_TRUE(in.good()) << out;

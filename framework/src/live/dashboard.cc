@@ -144,6 +144,7 @@ class DashSink final : public ResultsSink {
       std::lock_guard lock(in_.mu);
       in_.info = info;
       in_.header = true;
+      in_.ended = false;  // a trial after the first, or a run measured again: frames go on
     }
     if (next_) next_->header(info);
   }
@@ -302,6 +303,7 @@ void Dashboard::State::tick() {
   if (header) {
     header_event = sse_event("header", one_line(header_json(info)));
     endpoint->publish(header_event);
+    running = true;
   }
   if (!running) return;
   const int64_t started = live ? live->started_ns.load() : 0;
