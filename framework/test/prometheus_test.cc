@@ -11,11 +11,13 @@
 #include <asio/write.hpp>
 #include <atomic>
 #include <functional>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
+#include "loadgate/duration.h"
 #include "loadgate/error.h"
 #include "loadgate/interner.h"
 #include "loadgate/metrics.h"
@@ -24,6 +26,7 @@
 #include "loadgate/services/api_service.h"
 #include "live/live_endpoint.h"
 #include "live/scrape_request.h"
+#include "kit/cli.h"
 #include "kit/scratch_dir.h"
 #include "kit/net.h"
 #include "kit/services.h"
@@ -67,6 +70,40 @@ TEST(PrometheusExporter, CountsWhatTheSinkGets) {
   EXPECT_TRUE(has("le=\"0.0025\"} 2")) << "1 ms and 2 ms are at most 2.5 ms: " << text;
   EXPECT_TRUE(has("loadgate_check_passed{check=\"p99\",scenario=\"api.unit\"} 0")) << text;
   EXPECT_TRUE(has("loadgate_verdict_passed{scenario=\"api.unit\"} 0")) << text;
+}
+
+// OpenMetrics (#28 item 2): the same figures, a counter's family named without "_total", and
+// a traced result standing for the bucket it fell in, with its trace id and its value.
+TEST(PrometheusExporter, OpenMetricsCarriesTheTracedResultsAsExemplars) {
+  PrometheusExporter prom({});
+  AttackOptions o;
+  auto sink = prom.sink(o, nullptr);
+  AttackInfo info;
+  info.name = "traced";
+  info.protocol = "http";
+  sink->header(info);
+  std::vector<Result> rs(3);
+  for (size_t i = 0; i < rs.size(); ++i) {
+    rs[i].target = intern("GET http://h/");
+    rs[i].status = 200;
+    rs[i].scheduled_ns = 1'800'000'000'000'000'000;
+    rs[i].latency_ns = i == 2 ? 300'000'000 : 1'000'000;  // 1 ms, 1 ms, 300 ms
+  }
+  std::vector<KeptResponse> kept(1);
+  kept[0].index = 2;
+  kept[0].trace = *TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");
+  sink->results(rs.data(), rs.size(), kept);
+  const std::string text = prom.openmetrics();
+  auto has = [&](const std::string& line) { return text.find(line) != std::string::npos; };
+  EXPECT_TRUE(has("# TYPE loadgate_requests counter\n")) << text;
+  EXPECT_TRUE(has("loadgate_requests_total{attack=\"traced\",kind=\"http\",protocol=\"http\",status=\"200\",target=\"GET http://h/\"} 3\n")) << text;
+  EXPECT_TRUE(has("# TYPE loadgate_request_duration_seconds histogram\n")) << text;
+  EXPECT_TRUE(has("corrected=\"true\",kind=\"http\",protocol=\"http\",target=\"GET http://h/\",le=\"0.5\"} 3 "
+                  "# {trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\"} 0.3\n")) << text;
+  EXPECT_TRUE(has("le=\"0.001\"} 2\n")) << "the untraced buckets carry no exemplar: " << text;
+  EXPECT_EQ(text.find("corrected=\"false\",kind=\"http\",protocol=\"http\",target=\"GET http://h/\",le=\"0.5\"} 3 #"),
+            std::string::npos) << "exemplars stand for the corrected latency only";
+  EXPECT_TRUE(text.size() >= 6 && text.compare(text.size() - 6, 6, "# EOF\n") == 0) << text;
 }
 
 // Idle connections that never finish a request (a slowloris) do not hold the endpoint: a scrape
@@ -158,8 +195,8 @@ std::string status_line(uint16_t port, const std::string& request) {
 
 TEST(LiveEndpoint, AnswersEachRequestForWhatItIs) {
   LiveEndpoint::Routes routes;
-  routes.page = [](const std::string& path) -> std::optional<Page> {
-    if (path != "/metrics") return std::nullopt;
+  routes.page = [](const ScrapeRequest& r) -> std::optional<Page> {
+    if (r.path != "/metrics") return std::nullopt;
     return Page{"text/plain", "up 1\n"};
   };
   LiveEndpoint endpoint("127.0.0.1:0", routes, LiveEndpoint::Limits{});
@@ -298,7 +335,7 @@ class Prometheus : public testing::ApiFixture {
                                          std::to_string(push_port_)},
                                     dir_ + "/pushgateway.log", dir_ + "/pushgateway.log");
     prom_ = new testing::Subprocess({"/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml",
-                                     "--storage.tsdb.path=" + dir_ + "/data",
+                                     "--storage.tsdb.path=" + dir_ + "/data", "--enable-feature=exemplar-storage",
                                      "--web.listen-address=127.0.0.1:" + std::to_string(prom_port_)},
                                     dir_ + "/prometheus.log", dir_ + "/prometheus.log");
     httplib::Client c("127.0.0.1", prom_port_);
@@ -396,6 +433,53 @@ TEST_F(Prometheus, ScrapedCounterAndP99MatchTheResultsFile) {
   EXPECT_LE(p99, hi) << "histogram_quantile " << p99 << " s, results file " << exact << " s";
   std::printf("PromQL %s = %.0f (results file: %llu requests)\nPromQL %s = %.6f s (results file p99: %.6f s; bucket %g..%g s)\n",
               count_q.c_str(), counted, static_cast<unsigned long long>(s.requests), p99_q.c_str(), p99, exact, lo, hi);
+}
+
+// Exemplars end to end: Prometheus scrapes OpenMetrics from a traced attack (-trace) and
+// stores exemplars; each one it gives back is a result of the file, with the trace id that
+// result carried and its corrected latency as the value.
+TEST_F(Prometheus, ExemplarsAreTracedResultsOfTheRun) {
+  ASSERT_EQ(query("vector(1)"), 1.0) << "Prometheus is not answering";
+  const double start = static_cast<double>(unix_now_ns()) / 1e9;
+  const std::string out = dir_ + "/traced.bin";
+  ASSERT_EQ(attack("traced", {"-trace", "-prometheus-addr=127.0.0.1:" + std::to_string(exporter_port_), "-prometheus-wait=3s"}, out), 0);
+  // The trace id and corrected latency (Vegeta's "latency" is from the send: plus the send delay)
+  // of every traced result in the file.
+  std::map<std::string, int64_t> traced;
+  const testing::Ran enc = testing::sh(std::string(LOADGATE_BIN) + " encode -to=json " + out, "prom_encode");
+  ASSERT_EQ(enc.code, 0) << enc.err;
+  std::istringstream lines(enc.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.contains("trace_id"))
+      traced[j["trace_id"]] = j["latency"].get<int64_t>() + j["send_delay"].get<int64_t>();
+  }
+  ASSERT_FALSE(traced.empty()) << "the file keeps the slowest results' trace ids";
+  httplib::Client c("127.0.0.1", prom_port_);
+  nlohmann::json found;
+  for (int i = 0; i < 100 && found.empty(); ++i) {
+    auto r = c.Get("/api/v1/query_exemplars",
+                   httplib::Params{{"query", "loadgate_request_duration_seconds_bucket{attack=\"traced\"}"},
+                                   {"start", std::to_string(start - 60)},
+                                   {"end", std::to_string(static_cast<double>(unix_now_ns()) / 1e9 + 60)}},
+                   httplib::Headers{});
+    if (r && r->status == 200) {
+      const auto j = nlohmann::json::parse(r->body, nullptr, false);
+      if (!j.is_discarded()) found = j["data"];
+    }
+    if (found.empty()) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(found.empty()) << "Prometheus stored no exemplar";
+  size_t exemplars = 0;
+  for (const auto& series : found)
+    for (const auto& e : series["exemplars"]) {
+      const std::string id = e["labels"]["trace_id"];
+      ASSERT_TRUE(traced.count(id)) << id << " is not a trace id of the file";
+      EXPECT_NEAR(std::stod(e["value"].get<std::string>()), static_cast<double>(traced[id]) / 1e9, 1e-9) << id;
+      ++exemplars;
+    }
+  std::printf("%zu exemplars in Prometheus, each a traced result of the file (%zu traced results kept)\n", exemplars,
+              traced.size());
 }
 
 TEST_F(Prometheus, PushedCounterReachesPrometheusThroughThePushgateway) {

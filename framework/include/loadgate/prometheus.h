@@ -26,6 +26,8 @@
 //   loadgate_check_passed{scenario,check}, loadgate_verdict_passed{scenario}   once judged
 // Latency buckets (seconds): 50 us .. 60 s, in 1-2.5-5 steps (kLatencyBuckets), fine enough to
 // place a loopback p99 and a slow service's alike.
+// A scrape that accepts OpenMetrics (Prometheus's does) gets it, with exemplars: a traced
+// attack's (-trace) slow results stand for their buckets with their trace ids.
 #pragma once
 
 #include <atomic>
@@ -82,6 +84,10 @@ class PrometheusExporter {
   std::string push();
   /// The exposition text, as a scrape would get it (tests, and `-prometheus-addr` debugging).
   std::string text() const;
+  /// The same figures in the OpenMetrics 1.0 text format (what a scrape that accepts it gets),
+  /// with exemplars: each bucket of a corrected latency histogram carries the trace id of the
+  /// last traced result (-trace) that fell in it, `# {trace_id="..."} seconds`.
+  std::string openmetrics() const;
 
   struct State;  ///< (prometheus.cc)
 

@@ -336,7 +336,8 @@ Dashboard::Dashboard(const std::string& listen) : s_(std::make_unique<State>()) 
   if (!valid) throw InputError("", 0, "-dashboard", "\"" + printable(listen) + "\": want host:port, e.g. 127.0.0.1:5665");
   LiveEndpoint::Routes routes;
   State* s = s_.get();
-  routes.page = [s](const std::string& path) -> std::optional<Page> {
+  routes.page = [s](const ScrapeRequest& r) -> std::optional<Page> {
+    const std::string& path = r.path;
     if (path == "/" || path == "/index.html")
       return Page{"text/html; charset=utf-8", s->report_html.empty() ? dashboard_page() : s->report_html};
     if (path == "/report" && !s->report_html.empty()) return Page{"text/html; charset=utf-8", s->report_html};

@@ -150,7 +150,7 @@ struct LiveEndpoint::Impl {
     const bool complete = r.state == ScrapeRequest::State::kComplete;
     if (complete && r.method == "GET" && !routes.events.empty() && r.path == routes.events) return open_stream(c);
     std::optional<Page> page;
-    if (complete && routes.page) page = routes.page(r.path);  // a method it does not serve is then a 405
+    if (complete && routes.page) page = routes.page(r);  // a method it does not serve is then a 405
     c->out = scrape_response(r, page ? &*page : nullptr);
     const bool again = complete && r.keep_alive;
     c->in.erase(0, r.state == ScrapeRequest::State::kComplete ? r.size : c->in.size());
@@ -256,11 +256,11 @@ struct LiveEndpoint::Impl {
   std::atomic<size_t> streams{0};
   std::mutex flush_mu;
   std::condition_variable flush_cv;
-  std::list<asio::steady_timer> tickers;
   asio::io_context io;
   tcp::acceptor acceptor;
   asio::steady_timer sweeper;
   asio::steady_timer accept_retry;
+  std::list<asio::steady_timer> tickers;  // every()'s: after `io`, destroyed before it
   std::list<std::shared_ptr<Connection>> connections;  // oldest first
   uint16_t port = 0;
   std::thread thread;

@@ -36,9 +36,9 @@ class LiveEndpoint {
   };
   /// Routes say what is served.
   struct Routes {
-    /// The page at a path (without its query), or nullopt for 404. Called on the endpoint's
-    /// thread, once per request.
-    std::function<std::optional<Page>(const std::string& path)> page;
+    /// The page a request asks for (by its path, without the query; by its Accept header), or
+    /// nullopt for 404. Called on the endpoint's thread, once per request.
+    std::function<std::optional<Page>(const ScrapeRequest& request)> page;
     /// The path of the event stream ("" = none).
     std::string events;
     /// What a stream gets first, on the endpoint's thread when it opens (events already

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 
@@ -20,6 +21,7 @@
 #include "loadgate/interner.h"
 #include "loadgate/url.h"
 #include "live_endpoint.h"
+#include "openmetrics.h"
 
 namespace loadgate {
 
@@ -88,7 +90,10 @@ struct PrometheusExporter::State {
   prometheus::Family<prometheus::Gauge>* rss = nullptr;
   prometheus::Family<prometheus::Gauge>* check = nullptr;
   prometheus::Family<prometheus::Gauge>* verdict = nullptr;
-  std::mutex mu;  // the families' Add() between sinks of attacks run one after the other
+  std::mutex mu;  // the families' Add() between sinks of attacks run one after the other; exemplars
+  /// The exemplar of each bucket of each corrected-latency series (by its labels, as Collect()
+  /// gives them): the last traced result (-trace) that fell in it. Under `mu`.
+  std::map<std::vector<prometheus::ClientMetric::Label>, std::vector<std::optional<Exemplar>>> exemplars;
   std::vector<std::unique_ptr<LiveCounters>> lives;  // one per attack, alive as long as the exporter
   std::unique_ptr<LiveEndpoint> endpoint;  // the last member: stopped before what it serves goes
 };
@@ -112,6 +117,8 @@ class PromSink final : public ResultsSink {
   }
   void results(const Result* r, size_t n, const std::vector<KeptResponse>& bodies) override {
     count(r, n);
+    for (const KeptResponse& k : bodies)
+      if (!k.trace.empty() && k.index < n) exemplify(r[k.index], k.trace);
     if (next_) next_->results(r, n, bodies);
   }
   void sample(const Sample& sample) override {
@@ -135,7 +142,19 @@ class PromSink final : public ResultsSink {
     prometheus::Histogram* uncorrected;
     prometheus::Counter* late;
     prometheus::Counter* dropped;
+    std::vector<std::optional<Exemplar>>* exemplars;  // of `corrected`'s buckets
   };
+
+  // Keeps `trace` as the exemplar of the bucket `r`'s corrected latency fell in.
+  void exemplify(const Result& r, const TraceId& trace) {
+    if (r.error_kind == ErrorKind::kDropped) return;
+    Series& s = series(r);
+    const double seconds = static_cast<double>(r.latency_ns) / 1e9;
+    size_t bucket = 0;
+    while (bucket < kLatencyBuckets.size() && seconds > kLatencyBuckets[bucket]) ++bucket;  // the last: +Inf
+    std::lock_guard lock(s_.mu);
+    (*s.exemplars)[bucket] = Exemplar{trace.hex(), seconds};
+  }
 
   Series& series(const Result& r) {
     const uint64_t key = uint64_t{r.target} << 24 | uint64_t{static_cast<uint8_t>(r.kind)} << 16 | r.status;
@@ -152,9 +171,13 @@ class PromSink final : public ResultsSink {
     Labels corrected = l, uncorrected = l;
     corrected["corrected"] = "true";
     uncorrected["corrected"] = "false";
+    std::vector<prometheus::ClientMetric::Label> as_collected;  // the corrected series' labels, as Collect() gives them
+    for (const auto& [name, value] : corrected) as_collected.push_back({name, value});
     std::lock_guard lock(s_.mu);
+    auto& exemplars = s_.exemplars[as_collected];
+    exemplars.resize(kLatencyBuckets.size() + 1);
     Series s{&s_.requests->Add(with_status), &s_.latency->Add(corrected, kLatencyBuckets),
-             &s_.latency->Add(uncorrected, kLatencyBuckets), &s_.late->Add(l), &s_.dropped->Add(l)};
+             &s_.latency->Add(uncorrected, kLatencyBuckets), &s_.late->Add(l), &s_.dropped->Add(l), &exemplars};
     return cache_.emplace(key, s).first->second;
   }
 
@@ -228,8 +251,9 @@ PrometheusExporter::PrometheusExporter(const PrometheusOptions& options) : s_(st
     throw InputError("", 0, "-prometheus-addr", "\"" + printable(options.listen) + "\": want host:port, e.g. 127.0.0.1:9464");
   try {
     LiveEndpoint::Routes routes;
-    routes.page = [this](const std::string& path) -> std::optional<Page> {
-      if (path != "/metrics") return std::nullopt;
+    routes.page = [this](const ScrapeRequest& r) -> std::optional<Page> {
+      if (r.path != "/metrics") return std::nullopt;
+      if (accepts_openmetrics(r.accept)) return Page{kOpenMetricsType, openmetrics()};
       return Page{"text/plain; version=0.0.4; charset=utf-8", text()};
     };
     s_->endpoint = std::make_unique<LiveEndpoint>(options.listen, std::move(routes), LiveEndpoint::Limits{});
@@ -280,6 +304,17 @@ std::string PrometheusExporter::text() const {
   std::vector<prometheus::MetricFamily> all = s_->registry->Collect();
   for (auto& f : s_->live_collectable->Collect()) all.push_back(std::move(f));
   return prometheus::TextSerializer().Serialize(all);
+}
+
+std::string PrometheusExporter::openmetrics() const {
+  std::vector<prometheus::MetricFamily> all = s_->registry->Collect();
+  for (auto& f : s_->live_collectable->Collect()) all.push_back(std::move(f));
+  std::lock_guard lock(s_->mu);
+  return openmetrics_text(all, [this](const std::vector<prometheus::ClientMetric::Label>& labels, size_t bucket) -> const Exemplar* {
+    auto it = s_->exemplars.find(labels);
+    if (it == s_->exemplars.end() || bucket >= it->second.size() || !it->second[bucket]) return nullptr;
+    return &*it->second[bucket];
+  });
 }
 
 std::unique_ptr<ResultsSink> PrometheusExporter::attach(AttackOptions& options) {

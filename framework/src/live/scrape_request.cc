@@ -14,7 +14,25 @@ struct Reading {
   std::string url;
   bool head_done = false;
   bool body = false;
+  std::string field;          // the header name being read, lower-cased
+  bool in_value = false;      // the last piece was of a value (the next name starts afresh)
 };
+
+int on_header_field(http_parser* p, const char* at, size_t n) {
+  auto* r = static_cast<Reading*>(p->data);
+  if (r->in_value) r->field.clear();
+  r->in_value = false;
+  for (size_t i = 0; i < n && r->field.size() < 64; ++i)
+    r->field += static_cast<char>(at[i] >= 'A' && at[i] <= 'Z' ? at[i] - 'A' + 'a' : at[i]);
+  return 0;
+}
+
+int on_header_value(http_parser* p, const char* at, size_t n) {
+  auto* r = static_cast<Reading*>(p->data);
+  r->in_value = true;
+  if (r->field == "accept" && r->request->accept.size() + n <= kMaxScrapeHead) r->request->accept.append(at, n);
+  return 0;
+}
 
 int on_url(http_parser* p, const char* at, size_t n) {
   auto* r = static_cast<Reading*>(p->data);
@@ -41,13 +59,15 @@ int on_message_complete(http_parser* p) {
 
 ScrapeRequest parse_scrape_request(std::string_view bytes) {
   ScrapeRequest out;
-  Reading reading{&out, {}, false, false};
+  Reading reading{&out, {}, false, false, {}, false};
   http_parser parser;
   http_parser_init(&parser, HTTP_REQUEST);
   parser.data = &reading;
   http_parser_settings settings;
   http_parser_settings_init(&settings);
   settings.on_url = on_url;
+  settings.on_header_field = on_header_field;
+  settings.on_header_value = on_header_value;
   settings.on_headers_complete = on_headers_complete;
   settings.on_message_complete = on_message_complete;
   const std::string_view window = bytes.substr(0, kMaxScrapeHead);

@@ -23,6 +23,7 @@ struct ScrapeRequest {
   std::string method;       ///< "GET", "HEAD", ...
   std::string path;         ///< the request target without its query, "/metrics"
   bool keep_alive = false;  ///< whether the client may send another request on the connection
+  std::string accept;       ///< its Accept header ("" when none): the formats the client reads
   size_t size = 0;          ///< bytes of the head (kComplete)
   int status = 400;         ///< the answer to a kBad request: 400, 413 (a body) or 431 (too long)
 };
