@@ -40,20 +40,35 @@ using namespace std::chrono_literals;
 using testing::free_port;
 
 // The exporter alone: what a scrape would read after known results.
-TEST(PrometheusExporter, CountsWhatTheSinkGets) {
-  PrometheusExporter prom({});
+// A sink of `prom` for an HTTP attack named `name`, its header given.
+std::unique_ptr<ResultsSink> started_sink(PrometheusExporter& prom, const std::string& name) {
   AttackOptions o;
-  o.name = "unit";
+  o.name = name;
   auto sink = prom.sink(o, nullptr);
   AttackInfo info;
-  info.name = "unit";
+  info.name = name;
   info.protocol = "http";
   sink->header(info);
-  std::vector<Result> rs(5);
+  return sink;
+}
+
+// `n` results of GET http://h/, all 200 and due at the same time; the caller sets the rest.
+std::vector<Result> results_of_h(size_t n) {
+  std::vector<Result> rs(n);
+  for (Result& r : rs) {
+    r.target = intern("GET http://h/");
+    r.status = 200;
+    r.scheduled_ns = 1'800'000'000'000'000'000;
+  }
+  return rs;
+}
+
+TEST(PrometheusExporter, CountsWhatTheSinkGets) {
+  PrometheusExporter prom({});
+  auto sink = started_sink(prom, "unit");
+  std::vector<Result> rs = results_of_h(5);
   for (size_t i = 0; i < rs.size(); ++i) {
-    rs[i].target = intern("GET http://h/");
     rs[i].status = i < 3 ? 200 : 503;
-    rs[i].scheduled_ns = 1'800'000'000'000'000'000;
     rs[i].latency_ns = static_cast<int64_t>(i + 1) * 1'000'000;  // 1..5 ms
     rs[i].send_delay_ns = i == 4 ? 2'000'000 : 0;                 // one late hit
   }
@@ -76,19 +91,9 @@ TEST(PrometheusExporter, CountsWhatTheSinkGets) {
 // a traced result standing for the bucket it fell in, with its trace id and its value.
 TEST(PrometheusExporter, OpenMetricsCarriesTheTracedResultsAsExemplars) {
   PrometheusExporter prom({});
-  AttackOptions o;
-  auto sink = prom.sink(o, nullptr);
-  AttackInfo info;
-  info.name = "traced";
-  info.protocol = "http";
-  sink->header(info);
-  std::vector<Result> rs(3);
-  for (size_t i = 0; i < rs.size(); ++i) {
-    rs[i].target = intern("GET http://h/");
-    rs[i].status = 200;
-    rs[i].scheduled_ns = 1'800'000'000'000'000'000;
-    rs[i].latency_ns = i == 2 ? 300'000'000 : 1'000'000;  // 1 ms, 1 ms, 300 ms
-  }
+  auto sink = started_sink(prom, "traced");
+  std::vector<Result> rs = results_of_h(3);
+  for (size_t i = 0; i < rs.size(); ++i) rs[i].latency_ns = i == 2 ? 300'000'000 : 1'000'000;  // 1 ms, 1 ms, 300 ms
   std::vector<KeptResponse> kept(1);
   kept[0].index = 2;
   kept[0].trace = *TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");

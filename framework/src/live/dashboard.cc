@@ -101,7 +101,6 @@ struct Dashboard::State {
     bool header = false;                  // its header came
     bool ended = false;                   // its end came
     AttackInfo info;
-    GeneratorStats generator;
     LiveCounters* live = nullptr;
     std::shared_ptr<const Pacer> pacer;   // null for the closed model
     std::optional<Thresholds> thresholds;
@@ -177,7 +176,6 @@ class DashSink final : public ResultsSink {
     {
       std::lock_guard lock(in_.mu);
       in_.ended = true;
-      in_.generator = e.generator;
     }
     if (next_) next_->end(e);
   }
@@ -330,10 +328,7 @@ std::string Dashboard::State::greeting() const {
 }
 
 Dashboard::Dashboard(const std::string& listen) : s_(std::make_unique<State>()) {
-  const auto colon = listen.rfind(':');
-  bool valid = colon != std::string::npos && colon + 1 < listen.size();
-  for (size_t i = valid ? colon + 1 : listen.size(); i < listen.size(); ++i) valid = valid && listen[i] >= '0' && listen[i] <= '9';
-  if (!valid) throw InputError("", 0, "-dashboard", "\"" + printable(listen) + "\": want host:port, e.g. 127.0.0.1:5665");
+  if (!valid_listen(listen)) throw InputError("", 0, "-dashboard", "\"" + printable(listen) + "\": want host:port, e.g. 127.0.0.1:5665");
   LiveEndpoint::Routes routes;
   State* s = s_.get();
   routes.page = [s](const ScrapeRequest& r) -> std::optional<Page> {
@@ -370,7 +365,6 @@ std::unique_ptr<ResultsSink> Dashboard::attach(AttackOptions& options, const Thr
     in.samples.clear();
     in.attached = in.restart = true;
     in.header = in.ended = false;
-    in.generator = {};
     in.live = options.live;
     in.pacer = options.load.rate.pacer;
     in.thresholds = thresholds ? std::optional<Thresholds>(*thresholds) : std::nullopt;

@@ -312,6 +312,14 @@ void LiveEndpoint::avoid_cpus(const std::vector<int>& cpus) {
   });
 }
 
+bool valid_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) return false;
+  for (size_t i = colon + 1; i < listen.size(); ++i)
+    if (listen[i] < '0' || listen[i] > '9') return false;
+  return true;
+}
+
 std::string sse_event(const std::string& name, const std::string& data) {
   return "event: " + name + "\ndata: " + data + "\n\n";
 }

@@ -79,6 +79,9 @@ class LiveEndpoint {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Whether `listen` is an address LiveEndpoint takes: "host:port" or ":port", the port digits.
+bool valid_listen(const std::string& listen);
+
 /// An event of a stream, formatted: "event: NAME\ndata: DATA\n\n". `data` must hold no line
 /// break (JSON text written on one line).
 std::string sse_event(const std::string& name, const std::string& data);

@@ -215,15 +215,6 @@ class PromSink final : public ResultsSink {
   uint64_t in_second_ = 0, last_second_ = 0;
 };
 
-// "127.0.0.1:9464" or ":9464"; false when it is neither.
-bool valid_listen(const std::string& a) {
-  const auto colon = a.rfind(':');
-  if (colon == std::string::npos || colon + 1 == a.size()) return false;
-  for (size_t i = colon + 1; i < a.size(); ++i)
-    if (a[i] < '0' || a[i] > '9') return false;
-  return true;
-}
-
 }  // namespace
 
 PrometheusExporter::PrometheusExporter(const PrometheusOptions& options) : s_(std::make_unique<State>()) {
